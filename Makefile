@@ -1,0 +1,37 @@
+# Kith: the two commands a fresh machine needs are `make demo` and `make test`.
+# Both install libsodium-dev first when pkg-config cannot find libsodium.
+
+SWIFT ?= swift
+# Tests and the demo share one debug build; the benchmark uses release.
+BUILD_FLAGS ?=
+
+.PHONY: all build test demo bench deps format-check clean
+
+all: build
+
+deps:
+	@sh scripts/ensure-deps.sh
+
+build: deps
+	$(SWIFT) build $(BUILD_FLAGS)
+
+test: deps format-check
+	$(SWIFT) build --build-tests $(BUILD_FLAGS)
+	$(SWIFT) test --skip-build --disable-xctest $(BUILD_FLAGS)
+
+demo: build
+	@sh scripts/demo.sh "$$($(SWIFT) build $(BUILD_FLAGS) --show-bin-path)/kith"
+
+bench: deps
+	$(SWIFT) build -c release --product kith-bench
+	"$$($(SWIFT) build -c release --show-bin-path)/kith-bench" --quick
+
+# Forbids force unwraps and force try (see .swift-format); skipped with a
+# note when the toolchain has no swift-format.
+format-check:
+	@if $(SWIFT) format --version >/dev/null 2>&1; then \
+		$(SWIFT) format lint --strict --recursive Sources Tests; \
+	else echo "note: swift-format not in this toolchain; style check skipped"; fi
+
+clean:
+	rm -rf .build

@@ -1,0 +1,55 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "Kith",
+    platforms: [.macOS(.v13)],
+    products: [
+        .library(name: "KithVault", targets: ["KithVault"]),
+        .executable(name: "kith", targets: ["kith"]),
+        .executable(name: "kith-bench", targets: ["kith-bench"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+    ],
+    targets: [
+        // libsodium through pkg-config; the module map is the only thing here.
+        .systemLibrary(
+            name: "CSodium",
+            pkgConfig: "libsodium",
+            providers: [.apt(["libsodium-dev"])]
+        ),
+        // The only module that imports CSodium: safe wrappers, no C type in its API.
+        .target(name: "KithCrypto", dependencies: ["CSodium"]),
+        .target(name: "KithLog", dependencies: ["KithCrypto"]),
+        .target(
+            name: "KithVault",
+            dependencies: [
+                "KithCrypto", "KithLog",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]
+        ),
+        .executableTarget(
+            name: "kith",
+            dependencies: [
+                "KithVault", "KithCrypto",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(
+            name: "kith-bench",
+            dependencies: ["KithVault", "KithCrypto", "KithLog"]
+        ),
+        .testTarget(
+            name: "KithCryptoTests",
+            dependencies: ["KithCrypto"],
+            resources: [.copy("Vectors")]
+        ),
+        .testTarget(
+            name: "KithVaultTests",
+            dependencies: ["KithVault", "KithCrypto", "KithLog"]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)
