@@ -93,6 +93,15 @@ public struct SecureBytes: ~Copyable, @unchecked Sendable {
         return try SecureBytes(copying: UnsafeRawBufferPointer(start: base + range.lowerBound, count: range.count))
     }
 
+    /// A new secure buffer holding `first` followed by `second`.
+    public static func concatenate(_ first: borrowing SecureBytes, _ second: borrowing SecureBytes) throws -> SecureBytes {
+        let out = try SecureBytes(count: first.count + second.count)
+        let destination = out.base
+        first.withUnsafeBytes { if let source = $0.baseAddress { destination.copyMemory(from: source, byteCount: $0.count) } }
+        second.withUnsafeBytes { if let source = $0.baseAddress { (destination + first.count).copyMemory(from: source, byteCount: $0.count) } }
+        return out
+    }
+
     /// A new secure buffer with the same contents.
     public func duplicate() throws -> SecureBytes {
         try copy(range: 0..<count)

@@ -1,0 +1,231 @@
+import KithCrypto
+
+/// The kinds of log entry. The code is the entry's type byte; codes are
+/// never reused.
+public enum EntryType: UInt8, Sendable, CaseIterable, CustomStringConvertible {
+    /// The vault was founded; names the founder as admin.
+    case genesis = 1
+    /// An admin enrolled a user with an org role.
+    case userEnrolled = 2
+    /// An admin created a group.
+    case groupCreated = 3
+    /// A group role was granted.
+    case roleGranted = 4
+    /// A group role was revoked.
+    case roleRevoked = 5
+    /// Group keys were sealed to users.
+    case keysDistributed = 6
+    /// A record version was written.
+    case recordWritten = 7
+    /// A record version was read.
+    case recordRead = 8
+
+    /// Plain words for listings.
+    public var description: String {
+        switch self {
+        case .genesis: return "vault founded"
+        case .userEnrolled: return "user enrolled"
+        case .groupCreated: return "group created"
+        case .roleGranted: return "role granted"
+        case .roleRevoked: return "role revoked"
+        case .keysDistributed: return "keys distributed"
+        case .recordWritten: return "record written"
+        case .recordRead: return "record read"
+        }
+    }
+}
+
+/// A group key sealed to one user.
+public struct KeyEnvelope: Equatable, Sendable {
+    /// The recipient.
+    public let user: UserID
+    /// `crypto_box_seal` of the 32-byte group key to the recipient's box key.
+    public let sealed: [UInt8]
+}
+
+/// The keys of one compartment and epoch handed out in one entry.
+public struct KeyGrant: Equatable, Sendable {
+    /// Which compartment.
+    public let compartment: Compartment
+    /// Which epoch (starts at 1; a revocation starts the next).
+    public let epoch: UInt32
+    /// A commitment to the key (keyed BLAKE2b), so every recipient can check
+    /// they got the same key as everyone else.
+    public let commitment: [UInt8]
+    /// One envelope per recipient.
+    public let envelopes: [KeyEnvelope]
+}
+
+/// The public, signed content of a log entry, one case per entry type.
+public enum EntryBody: Equatable, Sendable {
+    /// The vault's first entry.
+    case genesis(vaultID: [UInt8], founder: PublicIdentity, possession: [UInt8], directoryEnvelope: [UInt8], sealedHandle: [UInt8])
+    /// A user joins with an org role.
+    case userEnrolled(user: PublicIdentity, role: OrgRole, possession: [UInt8], directoryEnvelope: [UInt8], sealedHandle: [UInt8])
+    /// A group is created; its name is sealed under the directory key.
+    case groupCreated(group: GroupID, sealedName: [UInt8])
+    /// A user receives a role in a group.
+    case roleGranted(group: GroupID, user: UserID, role: GroupRole)
+    /// A user loses their role in a group.
+    case roleRevoked(group: GroupID, user: UserID)
+    /// Group keys sealed to users.
+    case keysDistributed(group: GroupID, grants: [KeyGrant])
+    /// A record version was stored; commits to the stored object's signed part.
+    case recordWritten(record: RecordID, version: UInt32, group: GroupID, kind: RecordKind, parent: RecordID?, compartments: [Compartment], contentHash: [UInt8])
+    /// A record version was read by the actor.
+    case recordRead(record: RecordID, version: UInt32)
+
+    /// This body's entry type.
+    public var type: EntryType {
+        switch self {
+        case .genesis: return .genesis
+        case .userEnrolled: return .userEnrolled
+        case .groupCreated: return .groupCreated
+        case .roleGranted: return .roleGranted
+        case .roleRevoked: return .roleRevoked
+        case .keysDistributed: return .keysDistributed
+        case .recordWritten: return .recordWritten
+        case .recordRead: return .recordRead
+        }
+    }
+
+    func encode() -> [UInt8] {
+        var w = ByteWriter()
+        switch self {
+        case .genesis(let vaultID, let founder, let possession, let envelope, let sealedHandle):
+            w.fixed(vaultID)
+            Self.write(founder, to: &w)
+            w.fixed(possession)
+            w.data(envelope)
+            w.data(sealedHandle)
+        case .userEnrolled(let user, let role, let possession, let envelope, let sealedHandle):
+            Self.write(user, to: &w)
+            w.u8(role.rawValue)
+            w.fixed(possession)
+            w.data(envelope)
+            w.data(sealedHandle)
+        case .groupCreated(let group, let sealedName):
+            w.fixed(group.bytes)
+            w.data(sealedName)
+        case .roleGranted(let group, let user, let role):
+            w.fixed(group.bytes)
+            w.fixed(user.bytes)
+            w.u8(role.rawValue)
+        case .roleRevoked(let group, let user):
+            w.fixed(group.bytes)
+            w.fixed(user.bytes)
+        case .keysDistributed(let group, let grants):
+            w.fixed(group.bytes)
+            w.u16(UInt16(grants.count))
+            for grant in grants {
+                w.u8(grant.compartment.rawValue)
+                w.u32(grant.epoch)
+                w.fixed(grant.commitment)
+                w.u32(UInt32(grant.envelopes.count))
+                for envelope in grant.envelopes {
+                    w.fixed(envelope.user.bytes)
+                    w.fixed(envelope.sealed)
+                }
+            }
+        case .recordWritten(let record, let version, let group, let kind, let parent, let compartments, let contentHash):
+            w.fixed(record.bytes)
+            w.u32(version)
+            w.fixed(group.bytes)
+            w.u8(kind.rawValue)
+            if let parent {
+                w.u8(1)
+                w.fixed(parent.bytes)
+            } else {
+                w.u8(0)
+            }
+            w.u8(UInt8(compartments.count))
+            for compartment in compartments { w.u8(compartment.rawValue) }
+            w.fixed(contentHash)
+        case .recordRead(let record, let version):
+            w.fixed(record.bytes)
+            w.u32(version)
+        }
+        return w.bytes
+    }
+
+    private static func write(_ identity: PublicIdentity, to w: inout ByteWriter) {
+        w.fixed(identity.userID.bytes)
+        w.fixed(identity.signingKey.bytes)
+        w.fixed(identity.boxKey.bytes)
+    }
+
+    private static func readIdentity(_ r: inout ByteReader) throws -> PublicIdentity {
+        let user = try Identifier(bytes: r.fixed(Identifier.length))
+        let signing = try SigningPublicKey(bytes: r.fixed(Ed25519.publicKeyLength))
+        let box = try BoxPublicKey(bytes: r.fixed(X25519.publicKeyLength))
+        return PublicIdentity(userID: user, signingKey: signing, boxKey: box)
+    }
+
+    static func decode(type: EntryType, bytes: [UInt8]) throws -> EntryBody {
+        var r = ByteReader(bytes, what: "log entry body (\(type))")
+        func id() throws -> Identifier { try Identifier(bytes: r.fixed(Identifier.length)) }
+        let body: EntryBody
+        switch type {
+        case .genesis:
+            let vaultID = try r.fixed(Identifier.length)
+            let founder = try readIdentity(&r)
+            body = .genesis(
+                vaultID: vaultID, founder: founder, possession: try r.fixed(Ed25519.signatureLength),
+                directoryEnvelope: try r.data(limit: 256), sealedHandle: try r.data(limit: 512))
+        case .userEnrolled:
+            let user = try readIdentity(&r)
+            guard let role = OrgRole(rawValue: try r.u8()) else { throw KithVaultError.integrity("enrolment entry has an unknown role") }
+            body = .userEnrolled(
+                user: user, role: role, possession: try r.fixed(Ed25519.signatureLength),
+                directoryEnvelope: try r.data(limit: 256), sealedHandle: try r.data(limit: 512))
+        case .groupCreated:
+            body = .groupCreated(group: try id(), sealedName: try r.data(limit: 4096))
+        case .roleGranted:
+            let group = try id(), user = try id()
+            guard let role = GroupRole(rawValue: try r.u8()) else { throw KithVaultError.integrity("grant entry has an unknown role") }
+            body = .roleGranted(group: group, user: user, role: role)
+        case .roleRevoked:
+            body = .roleRevoked(group: try id(), user: try id())
+        case .keysDistributed:
+            let group = try id()
+            var grants: [KeyGrant] = []
+            let sealedLength = 32 + SealedBox.overhead
+            for _ in 0..<Int(try r.u16()) {
+                guard let compartment = Compartment(rawValue: try r.u8()) else { throw KithVaultError.integrity("key entry names an unknown compartment") }
+                let epoch = try r.u32()
+                let commitment = try r.fixed(32)
+                let count = Int(try r.u32())
+                guard count <= r.remaining / (Identifier.length + sealedLength) else { throw KithVaultError.integrity("key entry is truncated") }
+                var envelopes: [KeyEnvelope] = []
+                for _ in 0..<count {
+                    envelopes.append(KeyEnvelope(user: try id(), sealed: try r.fixed(sealedLength)))
+                }
+                grants.append(KeyGrant(compartment: compartment, epoch: epoch, commitment: commitment, envelopes: envelopes))
+            }
+            body = .keysDistributed(group: group, grants: grants)
+        case .recordWritten:
+            let record = try id()
+            let version = try r.u32()
+            let group = try id()
+            guard let kind = RecordKind(rawValue: try r.u8()) else { throw KithVaultError.integrity("record entry has an unknown kind") }
+            let parent: RecordID?
+            switch try r.u8() {
+            case 0: parent = nil
+            case 1: parent = try id()
+            default: throw KithVaultError.integrity("record entry has a malformed parent flag")
+            }
+            var compartments: [Compartment] = []
+            for _ in 0..<Int(try r.u8()) {
+                guard let compartment = Compartment(rawValue: try r.u8()) else { throw KithVaultError.integrity("record entry names an unknown compartment") }
+                compartments.append(compartment)
+            }
+            body = .recordWritten(
+                record: record, version: version, group: group, kind: kind, parent: parent,
+                compartments: compartments, contentHash: try r.fixed(32))
+        case .recordRead:
+            body = .recordRead(record: try id(), version: try r.u32())
+        }
+        try r.finish()
+        return body
+    }
+}

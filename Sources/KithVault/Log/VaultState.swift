@@ -1,0 +1,256 @@
+import KithCrypto
+
+/// A key of one group compartment at one epoch.
+public struct KeyRef: Hashable, Sendable {
+    /// The compartment.
+    public let compartment: Compartment
+    /// The epoch.
+    public let epoch: UInt32
+}
+
+/// An enrolled user as the log describes them.
+public struct UserState: Sendable {
+    /// Their public keys and id.
+    public let identity: PublicIdentity
+    /// Their vault-wide role.
+    public let role: OrgRole
+    /// Their handle, sealed under the directory key.
+    public let sealedHandle: [UInt8]
+    /// The directory key sealed to them.
+    public let directoryEnvelope: [UInt8]
+    /// The log position of their enrolment.
+    public let enrolledAt: UInt64
+}
+
+/// A group as the log describes it.
+public struct GroupState: Sendable {
+    /// The group's id.
+    public let id: GroupID
+    /// Its name, sealed under the directory key.
+    public let sealedName: [UInt8]
+    /// Who holds which role now.
+    public internal(set) var members: [UserID: GroupRole] = [:]
+    /// What each role may read and write.
+    public internal(set) var policy: GroupPolicy = .default
+    /// The newest epoch of each compartment (absent: no keys yet).
+    public internal(set) var currentEpoch: [Compartment: UInt32] = [:]
+    /// The commitment to every key ever distributed.
+    public internal(set) var commitments: [KeyRef: [UInt8]] = [:]
+    /// Every envelope: key -> recipient -> sealed key.
+    public internal(set) var envelopes: [KeyRef: [UserID: [UInt8]]] = [:]
+
+    /// Whether anyone leads the group.
+    public var hasLead: Bool { members.values.contains(.lead) }
+}
+
+/// One version of a record as the log describes it.
+public struct VersionState: Sendable {
+    /// The version number (1, 2, ...).
+    public let version: UInt32
+    /// The log position of the write.
+    public let seq: UInt64
+    /// Who wrote it.
+    public let author: UserID
+    /// When (writer's clock, ms since 1970).
+    public let timeMillis: UInt64
+    /// The compartments it holds.
+    public let compartments: [Compartment]
+    /// SHA-256 of the stored object's signed part.
+    public let contentHash: [UInt8]
+}
+
+/// A record as the log describes it.
+public struct RecordState: Sendable {
+    /// The record's id.
+    public let id: RecordID
+    /// Its group.
+    public let group: GroupID
+    /// Its kind.
+    public let kind: RecordKind
+    /// The case a note belongs to.
+    public let parent: RecordID?
+    /// Every version, oldest first.
+    public internal(set) var versions: [VersionState]
+}
+
+/// The deterministic replay of the log: who holds which role, which keys
+/// went to whom, which records exist. Every entry is checked against the
+/// state before it: an entry whose actor lacked the right makes the whole
+/// log invalid.
+public struct VaultState: Sendable {
+    /// The vault's random id (from genesis), bound into every signature.
+    public private(set) var vaultID: [UInt8] = []
+    /// SHA-256 of the genesis entry: the vault's fingerprint.
+    public private(set) var fingerprint: [UInt8] = []
+    /// Number of entries applied.
+    public private(set) var count: UInt64 = 0
+    /// Hash of the last entry applied (zeros before genesis).
+    public private(set) var headHash: [UInt8] = [UInt8](repeating: 0, count: 32)
+    /// Enrolled users.
+    public private(set) var users: [UserID: UserState] = [:]
+    /// Groups.
+    public private(set) var groups: [GroupID: GroupState] = [:]
+    /// Records.
+    public private(set) var records: [RecordID: RecordState] = [:]
+
+    /// An empty state, before genesis.
+    public init() {}
+
+    /// Replays `entries` from genesis; throws on the first invalid one.
+    public static func replay(_ entries: [[UInt8]]) throws -> VaultState {
+        var state = VaultState()
+        for bytes in entries { try state.apply(LogEntry.decode(bytes)) }
+        return state
+    }
+
+    private func invalid(_ entry: LogEntry, _ reason: String) -> KithVaultError {
+        .invalidEntry(seq: Int(entry.seq), reason: reason)
+    }
+
+    /// Checks `entry` against the current state and applies it.
+    public mutating func apply(_ entry: LogEntry) throws {
+        guard entry.seq == count else { throw invalid(entry, "it claims position \(entry.seq) but stands at \(count)") }
+        guard entry.previousHash == headHash else {
+            throw KithVaultError.integrity("log entry \(entry.seq) does not chain to the entry before it (the log was altered or reordered)")
+        }
+        if case .genesis(let vaultID, let founder, let possession, let envelope, let sealedHandle) = entry.body {
+            guard entry.seq == 0 else { throw invalid(entry, "a second genesis entry") }
+            guard entry.actor == founder.userID else { throw invalid(entry, "genesis is not signed by its founder") }
+            guard vaultID.count == Identifier.length else { throw invalid(entry, "malformed vault id") }
+            guard entry.hasValidSignature(by: founder.signingKey, vaultID: vaultID) else {
+                throw KithVaultError.integrity("the signature of log entry 0 does not verify")
+            }
+            guard founder.signingKey.isValidSignature(possession, for: founder.possessionMessage()) else {
+                throw invalid(entry, "the founder's proof of key possession does not verify")
+            }
+            self.vaultID = vaultID
+            self.fingerprint = entry.hash
+            users[founder.userID] = UserState(identity: founder, role: .admin, sealedHandle: sealedHandle, directoryEnvelope: envelope, enrolledAt: 0)
+            advance(entry)
+            return
+        }
+        guard count > 0 else { throw invalid(entry, "the log does not start with a genesis entry") }
+        guard let actor = users[entry.actor] else { throw invalid(entry, "its actor is not an enrolled user") }
+        guard entry.hasValidSignature(by: actor.identity.signingKey, vaultID: vaultID) else {
+            throw KithVaultError.integrity("the signature of log entry \(entry.seq) does not verify")
+        }
+        try applyBody(entry, actor: actor)
+        advance(entry)
+    }
+
+    private mutating func advance(_ entry: LogEntry) {
+        count += 1
+        headHash = entry.hash
+    }
+
+    private func role(of user: UserID, in group: GroupID) -> GroupRole? {
+        groups[group]?.members[user]
+    }
+
+    private mutating func applyBody(_ entry: LogEntry, actor: UserState) throws {
+        switch entry.body {
+        case .genesis:
+            throw invalid(entry, "a second genesis entry")
+
+        case .userEnrolled(let user, let role, let possession, let envelope, let sealedHandle):
+            guard actor.role == .admin else { throw invalid(entry, "only an admin may enrol users") }
+            guard users[user.userID] == nil else { throw invalid(entry, "the user id is already enrolled") }
+            guard !users.values.contains(where: { $0.identity.signingKey == user.signingKey }) else {
+                throw invalid(entry, "the signing key is already enrolled")
+            }
+            guard user.signingKey.isValidSignature(possession, for: user.possessionMessage()) else {
+                throw invalid(entry, "the new user's proof of key possession does not verify")
+            }
+            users[user.userID] = UserState(identity: user, role: role, sealedHandle: sealedHandle, directoryEnvelope: envelope, enrolledAt: entry.seq)
+
+        case .groupCreated(let group, let sealedName):
+            guard actor.role == .admin else { throw invalid(entry, "only an admin may create groups") }
+            guard groups[group] == nil else { throw invalid(entry, "the group id already exists") }
+            groups[group] = GroupState(id: group, sealedName: sealedName)
+
+        case .roleGranted(let groupID, let user, let role):
+            guard var group = groups[groupID] else { throw invalid(entry, "the group does not exist") }
+            guard let target = users[user] else { throw invalid(entry, "the user is not enrolled") }
+            guard target.role != .auditor else { throw invalid(entry, "auditors never hold group roles (they must not read records)") }
+            guard group.members[user] == nil else { throw invalid(entry, "the user already has a role in the group") }
+            let actorRole = group.members[entry.actor]
+            let adminAppointsFirstLead = actor.role == .admin && role == .lead && !group.hasLead
+            guard actorRole == .lead || adminAppointsFirstLead else {
+                throw invalid(entry, "only a lead of the group may grant roles (an admin may appoint a lead only while the group has none)")
+            }
+            group.members[user] = role
+            groups[groupID] = group
+
+        case .roleRevoked(let groupID, let user):
+            guard var group = groups[groupID] else { throw invalid(entry, "the group does not exist") }
+            guard group.members[entry.actor] == .lead else { throw invalid(entry, "only a lead of the group may revoke roles") }
+            guard group.members[user] != nil else { throw invalid(entry, "the user has no role in the group") }
+            group.members[user] = nil
+            groups[groupID] = group
+
+        case .keysDistributed(let groupID, let grants):
+            guard var group = groups[groupID] else { throw invalid(entry, "the group does not exist") }
+            guard group.members[entry.actor] == .lead else { throw invalid(entry, "only a lead of the group may distribute its keys") }
+            guard !grants.isEmpty else { throw invalid(entry, "no keys in a key distribution") }
+            for grant in grants {
+                let ref = KeyRef(compartment: grant.compartment, epoch: grant.epoch)
+                let current = group.currentEpoch[grant.compartment] ?? 0
+                if let known = group.commitments[ref] {
+                    guard known == grant.commitment else { throw invalid(entry, "it hands out a different key for an existing epoch") }
+                } else {
+                    guard grant.epoch == current + 1 else { throw invalid(entry, "it skips or reuses an epoch") }
+                    group.currentEpoch[grant.compartment] = grant.epoch
+                    group.commitments[ref] = grant.commitment
+                }
+                var sealed = group.envelopes[ref] ?? [:]
+                for envelope in grant.envelopes {
+                    guard let role = group.members[envelope.user], group.policy.canRead(role, grant.compartment) else {
+                        throw invalid(entry, "it seals a \(grant.compartment) key to someone whose role may not read it")
+                    }
+                    guard sealed[envelope.user] == nil else { throw invalid(entry, "it seals the same key to the same user twice") }
+                    sealed[envelope.user] = envelope.sealed
+                }
+                group.envelopes[ref] = sealed
+            }
+            groups[groupID] = group
+
+        case .recordWritten(let recordID, let version, let groupID, let kind, let parent, let compartments, let contentHash):
+            guard let group = groups[groupID] else { throw invalid(entry, "the group does not exist") }
+            guard let role = group.members[entry.actor] else { throw invalid(entry, "its author has no role in the group") }
+            guard !compartments.isEmpty, compartments == compartments.sorted(), Set(compartments).count == compartments.count else {
+                throw invalid(entry, "malformed compartment list")
+            }
+            for compartment in compartments where !group.policy.canWrite(role, compartment) {
+                throw invalid(entry, "its author (\(role)) may not write the \(compartment) compartment")
+            }
+            guard contentHash.count == 32 else { throw invalid(entry, "malformed content hash") }
+            let versionState = VersionState(
+                version: version, seq: entry.seq, author: entry.actor, timeMillis: entry.timeMillis,
+                compartments: compartments, contentHash: contentHash)
+            if var existing = records[recordID] {
+                guard existing.group == groupID, existing.kind == kind, existing.parent == parent else {
+                    throw invalid(entry, "a new version changes the record's group, kind or parent")
+                }
+                guard version == (existing.versions.last?.version ?? 0) + 1 else { throw invalid(entry, "version numbers must follow each other") }
+                existing.versions.append(versionState)
+                records[recordID] = existing
+            } else {
+                guard version == 1 else { throw invalid(entry, "a new record must start at version 1") }
+                if kind == .note {
+                    guard let parent, let parentRecord = records[parent], parentRecord.kind == .case, parentRecord.group == groupID else {
+                        throw invalid(entry, "a note must belong to a case in the same group")
+                    }
+                } else if parent != nil {
+                    throw invalid(entry, "only notes have a parent record")
+                }
+                records[recordID] = RecordState(id: recordID, group: groupID, kind: kind, parent: parent, versions: [versionState])
+            }
+
+        case .recordRead(let recordID, let version):
+            guard let record = records[recordID], record.versions.contains(where: { $0.version == version }) else {
+                throw invalid(entry, "it reads a record version that does not exist")
+            }
+            guard role(of: entry.actor, in: record.group) != nil else { throw invalid(entry, "its reader has no role in the record's group") }
+        }
+    }
+}

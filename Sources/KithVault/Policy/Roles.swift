@@ -1,0 +1,136 @@
+/// A vault-wide role, given at enrolment.
+public enum OrgRole: UInt8, Sendable, CaseIterable, CustomStringConvertible {
+    /// Founds the vault, enrols people, creates groups, appoints leads. Reads
+    /// no record unless granted a group role.
+    case admin = 1
+    /// Verifies the log and reads its sealed details; never record content.
+    case auditor = 2
+    /// Everyone else: case workers, leads and viewers get their power from group roles.
+    case user = 3
+
+    /// The name used on the command line and in JSON.
+    public var description: String {
+        switch self {
+        case .admin: return "admin"
+        case .auditor: return "auditor"
+        case .user: return "user"
+        }
+    }
+
+    /// Parses a command-line name.
+    public init?(name: String) {
+        guard let role = OrgRole.allCases.first(where: { $0.description == name }) else { return nil }
+        self = role
+    }
+}
+
+/// A role inside one group.
+public enum GroupRole: UInt8, Sendable, CaseIterable, CustomStringConvertible {
+    /// Reads and writes every compartment; grants and revokes.
+    case lead = 1
+    /// Reads and writes `profile` and `notes`.
+    case caseworker = 2
+    /// Reads `profile`.
+    case viewer = 3
+
+    /// The name used on the command line and in JSON.
+    public var description: String {
+        switch self {
+        case .lead: return "lead"
+        case .caseworker: return "caseworker"
+        case .viewer: return "viewer"
+        }
+    }
+
+    /// Parses a command-line name.
+    public init?(name: String) {
+        guard let role = GroupRole.allCases.first(where: { $0.description == name }) else { return nil }
+        self = role
+    }
+}
+
+/// A part of a record that a role may or may not read. Each has its own key
+/// per epoch, so the keys enforce the policy.
+public enum Compartment: UInt8, Sendable, CaseIterable, Comparable, CustomStringConvertible {
+    /// Who the person is: name, pronouns, contacts.
+    case profile = 1
+    /// Case work: needs, notes, follow-ups.
+    case notes = 2
+    /// What could hurt the person most if it leaked (health, status, location).
+    case sensitive = 3
+
+    /// The name used on the command line and in JSON.
+    public var description: String {
+        switch self {
+        case .profile: return "profile"
+        case .notes: return "notes"
+        case .sensitive: return "sensitive"
+        }
+    }
+
+    /// Parses a command-line name.
+    public init?(name: String) {
+        guard let value = Compartment.allCases.first(where: { $0.description == name }) else { return nil }
+        self = value
+    }
+
+    /// Orders compartments by their code.
+    public static func < (lhs: Compartment, rhs: Compartment) -> Bool { lhs.rawValue < rhs.rawValue }
+}
+
+/// What each group role may read and write.
+public struct GroupPolicy: Equatable, Sendable {
+    /// Compartments each role may read.
+    public var readable: [GroupRole: Set<Compartment>]
+    /// Compartments each role may write.
+    public var writable: [GroupRole: Set<Compartment>]
+
+    /// The policy every group starts with.
+    public static let `default` = GroupPolicy(
+        readable: [.lead: Set(Compartment.allCases), .caseworker: [.profile, .notes], .viewer: [.profile]],
+        writable: [.lead: Set(Compartment.allCases), .caseworker: [.profile, .notes], .viewer: []]
+    )
+
+    /// Whether `role` may read `compartment`.
+    public func canRead(_ role: GroupRole, _ compartment: Compartment) -> Bool {
+        readable[role]?.contains(compartment) ?? false
+    }
+
+    /// Whether `role` may write `compartment`.
+    public func canWrite(_ role: GroupRole, _ compartment: Compartment) -> Bool {
+        writable[role]?.contains(compartment) ?? false
+    }
+}
+
+/// What a record is about.
+public enum RecordKind: UInt8, Sendable, CaseIterable, CustomStringConvertible {
+    /// A person the network supports.
+    case member = 1
+    /// A case: a need being worked on; holds notes.
+    case `case` = 2
+    /// A note on a case.
+    case note = 3
+
+    /// The name used on the command line and in JSON.
+    public var description: String {
+        switch self {
+        case .member: return "member"
+        case .case: return "case"
+        case .note: return "note"
+        }
+    }
+
+    /// Parses a command-line name.
+    public init?(name: String) {
+        guard let value = RecordKind.allCases.first(where: { $0.description == name }) else { return nil }
+        self = value
+    }
+
+    /// Where a field goes when the user does not say.
+    public var defaultCompartment: Compartment {
+        switch self {
+        case .member: return .profile
+        case .case, .note: return .notes
+        }
+    }
+}

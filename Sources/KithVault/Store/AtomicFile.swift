@@ -1,0 +1,66 @@
+import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// Writes small files (keyfiles, requests, client state) so that a reader
+/// sees either the old file or the whole new one, never a part.
+enum AtomicFile {
+    /// Writes `bytes` to `path` with `mode`. With `replace: false` an
+    /// existing file is never overwritten (the link that publishes the file
+    /// fails instead), so a keyfile cannot be clobbered by accident.
+    static func write(_ bytes: [UInt8], to path: String, mode: mode_t, replace: Bool) throws {
+        let url = URL(fileURLWithPath: path)
+        let directory = url.deletingLastPathComponent().path
+        let temporary = directory + "/.\(url.lastPathComponent).\(getpid()).\(UInt32.random(in: 0...UInt32.max)).tmp"
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
+        guard fd >= 0 else {
+            throw KithVaultError.storage("cannot create a file in \(directory): \(String(cString: strerror(errno))); check that the folder exists and is writable")
+        }
+        defer { unlink(temporary) }
+        var ok = bytes.withUnsafeBytes { buffer -> Bool in
+            var offset = 0
+            while offset < buffer.count {
+                let written = Glibc.write(fd, buffer.baseAddress.map { $0 + offset }, buffer.count - offset)
+                if written <= 0 { return false }
+                offset += written
+            }
+            return true
+        }
+        ok = ok && fchmod(fd, mode) == 0 && fsync(fd) == 0
+        close(fd)
+        guard ok else { throw KithVaultError.storage("could not write \(path): \(String(cString: strerror(errno)))") }
+        if replace {
+            guard rename(temporary, path) == 0 else {
+                throw KithVaultError.storage("could not replace \(path): \(String(cString: strerror(errno)))")
+            }
+        } else {
+            guard link(temporary, path) == 0 else {
+                if errno == EEXIST {
+                    throw KithVaultError.invalidInput("\(path) already exists and was left untouched; choose another file name or move the old file away first")
+                }
+                throw KithVaultError.storage("could not create \(path): \(String(cString: strerror(errno)))")
+            }
+        }
+        // Make the new directory entry durable too.
+        let dirFD = open(directory, O_RDONLY | O_CLOEXEC)
+        if dirFD >= 0 {
+            fsync(dirFD)
+            close(dirFD)
+        }
+    }
+
+    /// Reads a whole file, with a clear error when it is missing.
+    static func read(_ path: String, what: String) throws -> [UInt8] {
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw KithVaultError.notFound("\(what) \(path)")
+        }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw KithVaultError.storage("cannot read \(what) \(path); check its permissions")
+        }
+        return [UInt8](data)
+    }
+}

@@ -1,0 +1,153 @@
+import Foundation
+import GRDB
+
+/// The embedded engine: one SQLite file in WAL mode (plus SQLite's own
+/// `-wal` and `-shm` files), on GRDB. Easy to back up and carry.
+public final class SQLiteVaultStore: VaultStore, @unchecked Sendable {
+    // @unchecked: DatabaseQueue serialises every access itself.
+    private let queue: DatabaseQueue
+    /// The file's path.
+    public let path: String
+
+    /// Opens an existing vault file; with `create`, makes a new one and
+    /// refuses to touch an existing file.
+    public init(path: String, create: Bool = false) throws {
+        let exists = FileManager.default.fileExists(atPath: path)
+        if create && exists {
+            throw KithVaultError.invalidInput("\(path) already exists; a new vault needs a new file (choose another --vault path)")
+        }
+        if !create && !exists {
+            throw KithVaultError.notFound("vault \(path) (create one with 'kith init', or set --vault / KITH_VAULT)")
+        }
+        var configuration = Configuration()
+        configuration.journalMode = .wal
+        // Another kith writing: wait for it rather than fail at once.
+        configuration.busyMode = .timeout(30)
+        configuration.label = "kith-vault"
+        do {
+            queue = try DatabaseQueue(path: path, configuration: configuration)
+            if create {
+                // The vault file holds confidential ciphertext: owner only.
+                chmod(path, 0o600)
+            }
+            try Self.migrator.migrate(queue)
+        } catch let error as DatabaseError {
+            throw Self.translate(error, path: path)
+        }
+        self.path = path
+    }
+
+    /// Named migrations; a released migration never changes, new ones are appended.
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1: log, records") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE log_entries (
+                        seq INTEGER PRIMARY KEY CHECK (seq >= 0),
+                        entry BLOB NOT NULL CHECK (length(entry) > 0),
+                        hash BLOB NOT NULL CHECK (length(hash) = 32)
+                    );
+                    -- The log is append-only and gap-free, enforced by the schema too.
+                    CREATE TRIGGER log_entries_no_update BEFORE UPDATE ON log_entries
+                    BEGIN SELECT RAISE(ABORT, 'the log is append-only'); END;
+                    CREATE TRIGGER log_entries_no_delete BEFORE DELETE ON log_entries
+                    BEGIN SELECT RAISE(ABORT, 'the log is append-only'); END;
+                    CREATE TRIGGER log_entries_contiguous BEFORE INSERT ON log_entries
+                    WHEN NEW.seq != (SELECT COALESCE(MAX(seq) + 1, 0) FROM log_entries)
+                    BEGIN SELECT RAISE(ABORT, 'log entries must be appended in order'); END;
+
+                    CREATE TABLE records (
+                        record_id BLOB NOT NULL CHECK (length(record_id) = 16),
+                        version INTEGER NOT NULL CHECK (version >= 1),
+                        group_id BLOB NOT NULL CHECK (length(group_id) = 16),
+                        entry_seq INTEGER NOT NULL REFERENCES log_entries(seq),
+                        body BLOB NOT NULL,
+                        PRIMARY KEY (record_id, version)
+                    ) WITHOUT ROWID;
+                    CREATE INDEX records_by_group ON records (group_id);
+                    """)
+        }
+        return migrator
+    }
+
+    static func translate(_ error: DatabaseError, path: String) -> KithVaultError {
+        switch error.resultCode {
+        case .SQLITE_BUSY, .SQLITE_LOCKED:
+            return .busy("\(path) is locked by another process")
+        case .SQLITE_NOTADB, .SQLITE_CORRUPT:
+            return .integrity("\(path) is not a Kith vault or is damaged")
+        case .SQLITE_CANTOPEN, .SQLITE_PERM, .SQLITE_READONLY:
+            return .storage("cannot open \(path) for writing; check the path and its permissions")
+        case .SQLITE_FULL:
+            return .storage("the disk is full; free space and try again (nothing was written)")
+        default:
+            return .storage("SQLite: \(error.message ?? "error \(error.resultCode.rawValue)") on \(path)")
+        }
+    }
+
+    private func run<T>(_ body: () throws -> T) throws -> T {
+        do { return try body() } catch let error as DatabaseError { throw Self.translate(error, path: path) }
+    }
+
+    public func entries(from seq: UInt64) throws -> [[UInt8]] {
+        try run {
+            try queue.read { db in
+                let rows = try Row.fetchCursor(db, sql: "SELECT seq, entry FROM log_entries WHERE seq >= ? ORDER BY seq", arguments: [Int64(seq)])
+                var out: [[UInt8]] = []
+                var expected = Int64(seq)
+                while let row = try rows.next() {
+                    let position: Int64 = row[0]
+                    guard position == expected else {
+                        throw KithVaultError.integrity("the log has a gap at entry \(expected)")
+                    }
+                    expected += 1
+                    let data: Data = row[1]
+                    out.append([UInt8](data))
+                }
+                return out
+            }
+        }
+    }
+
+    public func append(expectedCount: UInt64, entries: [EntryRow], records: [RecordRow]) throws {
+        try run {
+            try queue.writeWithoutTransaction { db in
+                // IMMEDIATE takes the write lock up front, so two writers queue
+                // behind each other instead of failing on upgrade.
+                try db.inTransaction(.immediate) {
+                    let count = try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(seq) + 1, 0) FROM log_entries") ?? 0
+                    guard count == Int64(expectedCount) else { throw VaultStoreConflict() }
+                    let insertEntry = try db.cachedStatement(sql: "INSERT INTO log_entries (seq, entry, hash) VALUES (?, ?, ?)")
+                    for entry in entries {
+                        try insertEntry.execute(arguments: [Int64(entry.seq), Data(entry.bytes), Data(entry.hash)])
+                    }
+                    let insertRecord = try db.cachedStatement(sql: "INSERT INTO records (record_id, version, group_id, entry_seq, body) VALUES (?, ?, ?, ?, ?)")
+                    for record in records {
+                        try insertRecord.execute(arguments: [Data(record.recordID.bytes), Int64(record.version), Data(record.groupID.bytes), Int64(record.entrySeq), Data(record.body)])
+                    }
+                    return .commit
+                }
+            }
+        }
+    }
+
+    public func record(_ id: RecordID, version: UInt32) throws -> [UInt8]? {
+        try run {
+            try queue.read { db in
+                let data = try Data.fetchOne(db, sql: "SELECT body FROM records WHERE record_id = ? AND version = ?", arguments: [Data(id.bytes), Int64(version)])
+                return data.map { [UInt8]($0) }
+            }
+        }
+    }
+
+    /// Test and tooling hook: overwrites a stored record's bytes (to
+    /// simulate tampering by someone holding the file).
+    func overwriteRecordForTesting(_ id: RecordID, version: UInt32, body: [UInt8]) throws {
+        try run {
+            try queue.write { db in
+                try db.execute(sql: "UPDATE records SET body = ? WHERE record_id = ? AND version = ?", arguments: [Data(body), Data(id.bytes), Int64(version)])
+            }
+        }
+    }
+}

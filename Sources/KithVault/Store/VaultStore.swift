@@ -1,0 +1,45 @@
+/// A log entry ready to store.
+public struct EntryRow: Sendable {
+    /// Its position.
+    public let seq: UInt64
+    /// Its exact bytes.
+    public let bytes: [UInt8]
+    /// SHA-256 of its bytes.
+    public let hash: [UInt8]
+}
+
+/// A stored record version ready to store.
+public struct RecordRow: Sendable {
+    /// The record.
+    public let recordID: RecordID
+    /// The version.
+    public let version: UInt32
+    /// The record's group.
+    public let groupID: GroupID
+    /// The log entry that records the write.
+    public let entrySeq: UInt64
+    /// The encoded `StoredRecord`.
+    public let body: [UInt8]
+}
+
+/// Thrown by `VaultStore.append` when the log grew since the caller read
+/// it: the caller replays the new entries, re-checks its rights, and tries
+/// again with the new head. This is how many writers keep one linear log.
+public struct VaultStoreConflict: Error, Sendable {
+    /// Creates the error.
+    public init() {}
+}
+
+/// Where a vault keeps its bytes. It holds only ciphertext, public keys,
+/// random identifiers, counts, epochs, times and padded sizes. Engines:
+/// SQLite (embedded, one file) and, later, PostgreSQL (shared).
+public protocol VaultStore: AnyObject, Sendable {
+    /// Log entries from position `seq` on, in order.
+    func entries(from seq: UInt64) throws -> [[UInt8]]
+    /// Appends entries and record versions in one transaction, or nothing.
+    /// Throws `VaultStoreConflict` unless the log holds exactly
+    /// `expectedCount` entries when the transaction starts.
+    func append(expectedCount: UInt64, entries: [EntryRow], records: [RecordRow]) throws
+    /// A stored record version's bytes, or nil.
+    func record(_ id: RecordID, version: UInt32) throws -> [UInt8]?
+}

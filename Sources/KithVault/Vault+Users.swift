@@ -1,0 +1,68 @@
+import KithCrypto
+
+/// A user as shown to other enrolled users.
+public struct UserInfo: Sendable {
+    /// Their id.
+    public let id: UserID
+    /// Their handle.
+    public let handle: String
+    /// Their vault-wide role.
+    public let role: OrgRole
+    /// Their key fingerprint.
+    public let fingerprint: String
+}
+
+extension Vault {
+    /// Every enrolled user, with handles opened from the encrypted directory.
+    public func users() throws -> [UserInfo] {
+        try state.users.values.sorted { $0.enrolledAt < $1.enrolledAt }.map { user in
+            UserInfo(
+                id: user.identity.userID, handle: try openName(user.sealedHandle, id: user.identity.userID),
+                role: user.role, fingerprint: user.identity.fingerprint)
+        }
+    }
+
+    /// The user with this handle (case-insensitive).
+    public func user(handle: String) throws -> UserInfo {
+        let key = handle.lowercased()
+        guard let found = try users().first(where: { $0.handle.lowercased() == key }) else {
+            throw KithVaultError.notFound("user '\(handle)'")
+        }
+        return found
+    }
+
+    /// The acting user's own entry.
+    public func whoami() throws -> UserInfo {
+        guard let found = try users().first(where: { $0.id == me }) else { throw KithVaultError.notFound("your enrolment") }
+        return found
+    }
+
+    /// Enrols the requester with `role` (admins only). The request's
+    /// signatures were checked when it was parsed; here its handle must be
+    /// free and its vault fingerprint, if any, must be this vault's.
+    @discardableResult
+    public func approve(_ request: EnrollmentRequest, role: OrgRole) throws -> UserInfo {
+        if let expected = request.vaultFingerprint, expected != state.fingerprint {
+            throw KithVaultError.invalidInput("the request was made for another vault (its fingerprint is \(Fingerprint.readable(expected)), this vault is \(readableFingerprint))")
+        }
+        try commit { state in
+            guard state.users[me]?.role == .admin else { throw KithVaultError.accessDenied("only an admin may enrol users") }
+            if state.users[request.identity.userID] != nil {
+                throw KithVaultError.invalidInput("this request's user is already enrolled")
+            }
+            if try users().contains(where: { $0.handle.lowercased() == request.handle.comparisonKey }) {
+                throw KithVaultError.invalidInput("the handle '\(request.handle)' is taken; ask the person to make a new request with another handle")
+            }
+            let directory = try directoryKey()
+            return [
+                PendingEntry(
+                    body: .userEnrolled(
+                        user: request.identity, role: role, possession: request.possessionSignature,
+                        directoryEnvelope: try SealedBox.seal(directory.key, to: request.identity.boxKey),
+                        sealedHandle: try Vault.sealName(request.handle.value, key: directory.key, vaultID: state.vaultID, id: request.identity.userID)),
+                    details: [("action", "enrolled \(request.handle) as \(role)"), ("handle", request.handle.value), ("fingerprint", request.identity.fingerprint)])
+            ]
+        }
+        return try user(handle: request.handle.value)
+    }
+}

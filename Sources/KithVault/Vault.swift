@@ -1,0 +1,198 @@
+import Foundation
+import KithCrypto
+
+/// A secret key held by reference, so it can live in caches and
+/// dictionaries while the bytes stay in one guarded buffer.
+final class KeyBox: @unchecked Sendable {
+    // @unchecked: immutable after init.
+    let key: SecureBytes
+    init(_ key: consuming SecureBytes) { self.key = key }
+}
+
+/// An entry waiting to be committed, with its record version if it writes one.
+struct PendingEntry {
+    let body: EntryBody
+    /// Details sealed to auditors: who, what, why, in words.
+    let details: [(String, String)]
+    var record: StoredRecord? = nil
+}
+
+/// An open vault, seen through one identity: replays and checks the log on
+/// open, and appends new signed entries for everything this identity does.
+public final class Vault {
+    /// Where the bytes live.
+    public let store: VaultStore
+    /// The identity acting.
+    public let holder: PrivateKeyHolder
+    /// The replayed log.
+    public private(set) var state: VaultState
+    /// The writer's clock in ms since 1970 (tests may fix it).
+    public var clock: @Sendable () -> UInt64 = { UInt64(Date().timeIntervalSince1970 * 1000) }
+
+    private var directoryKeyCache: KeyBox?
+    private var detailKeyCache: KeyBox?
+    var groupKeyCache: [GroupID: [KeyRef: KeyBox]] = [:]
+
+    /// The acting user's id.
+    public var me: UserID { holder.identity.userID }
+
+    /// Opens a vault: replays and verifies every log entry, and checks that
+    /// `holder` is enrolled in it.
+    public init(store: VaultStore, holder: PrivateKeyHolder) throws {
+        self.store = store
+        self.holder = holder
+        self.state = try VaultState.replay(store.entries(from: 0))
+        guard state.count > 0 else { throw KithVaultError.integrity("the vault has no genesis entry") }
+        guard let user = state.users[holder.identity.userID] else {
+            throw KithVaultError.accessDenied("this identity is not enrolled in this vault; ask an admin to approve your enrolment request")
+        }
+        guard user.identity == holder.identity else {
+            throw KithVaultError.accessDenied("this keyfile's keys are not the ones enrolled for its user id")
+        }
+    }
+
+    /// Founds a new vault in an empty store, with `founder` as its admin.
+    /// Returns the open vault; its fingerprint is `state.fingerprint`.
+    public static func found(
+        store: VaultStore, founder: UnlockedIdentity, handle: Handle,
+        clock: @escaping @Sendable () -> UInt64 = { UInt64(Date().timeIntervalSince1970 * 1000) }
+    ) throws -> Vault {
+        guard try store.entries(from: 0).isEmpty else {
+            throw KithVaultError.invalidInput("the store already holds a vault")
+        }
+        let vaultID = try Random.bytes(Identifier.length)
+        let directoryKey = try SecureBytes(randomCount: 32)
+        let body = EntryBody.genesis(
+            vaultID: vaultID, founder: founder.identity,
+            possession: try founder.sign(founder.identity.possessionMessage()),
+            directoryEnvelope: try SealedBox.seal(directoryKey, to: founder.identity.boxKey),
+            sealedHandle: try sealName(handle.value, key: directoryKey, vaultID: vaultID, id: founder.identity.userID))
+        let entry = try LogEntry.make(
+            seq: 0, previousHash: [UInt8](repeating: 0, count: 32), timeMillis: clock(),
+            actor: founder, body: body, details: [], vaultID: vaultID)
+        try store.append(expectedCount: 0, entries: [EntryRow(seq: 0, bytes: entry.encoded, hash: entry.hash)], records: [])
+        let vault = try Vault(store: store, holder: founder)
+        vault.clock = clock
+        return vault
+    }
+
+    /// The vault's fingerprint in the readable form people compare aloud.
+    public var readableFingerprint: String { Fingerprint.readable(state.fingerprint) }
+
+    // MARK: Reading the log again
+
+    /// Applies entries other writers appended since this vault was opened.
+    public func refresh() throws {
+        for bytes in try store.entries(from: state.count) {
+            try state.apply(LogEntry.decode(bytes))
+        }
+    }
+
+    // MARK: Committing
+
+    /// Builds entries from the current state, signs them, checks them as
+    /// every client will, and appends them in one transaction. When another
+    /// writer got there first, it replays their entries and builds again.
+    func commit(_ build: (VaultState) throws -> [PendingEntry]) throws {
+        for attempt in 0..<200 {
+            try refresh()
+            let pending = try build(state)
+            guard !pending.isEmpty else { return }
+            var trial = state
+            var rows: [EntryRow] = []
+            var recordRows: [RecordRow] = []
+            for item in pending {
+                let details = try sealDetails(item.details, seq: trial.count, type: item.body.type)
+                let entry = try LogEntry.make(
+                    seq: trial.count, previousHash: trial.headHash, timeMillis: clock(),
+                    actor: holder, body: item.body, details: details, vaultID: state.vaultID)
+                do {
+                    try trial.apply(entry)
+                } catch KithVaultError.invalidEntry(_, let reason) {
+                    // Our own entry would be refused by every client: say why, write nothing.
+                    throw KithVaultError.accessDenied(reason)
+                }
+                rows.append(EntryRow(seq: entry.seq, bytes: entry.encoded, hash: entry.hash))
+                if let record = item.record {
+                    recordRows.append(RecordRow(recordID: record.id, version: record.version, groupID: record.group, entrySeq: entry.seq, body: record.encoded))
+                }
+            }
+            do {
+                try store.append(expectedCount: state.count, entries: rows, records: recordRows)
+                state = trial
+                return
+            } catch is VaultStoreConflict {
+                // Someone else appended first; back off a little and rebuild on their entries.
+                usleep(UInt32(1000 * min(attempt + 1, 20)))
+                continue
+            }
+        }
+        throw KithVaultError.busy("other writers kept appending while this change was retried 200 times")
+    }
+
+    // MARK: Keys
+
+    func directoryKey() throws -> KeyBox {
+        if let cached = directoryKeyCache { return cached }
+        guard let user = state.users[me] else { throw KithVaultError.accessDenied("this identity is not enrolled") }
+        let key: SecureBytes
+        do { key = try holder.openSealed(user.directoryEnvelope) } catch {
+            throw KithVaultError.integrity("the directory key sealed to you does not open")
+        }
+        let box = KeyBox(key)
+        directoryKeyCache = box
+        return box
+    }
+
+    /// The writer's own key for details sealed to auditors (derived from the
+    /// identity, so no public-key operation is needed per entry).
+    private func detailKey() throws -> KeyBox {
+        if let cached = detailKeyCache { return cached }
+        let box = KeyBox(try holder.deriveKey(purpose: "kithaudt", id: 1))
+        detailKeyCache = box
+        return box
+    }
+
+    private func sealDetails(_ details: [(String, String)], seq: UInt64, type: EntryType) throws -> [UInt8] {
+        guard !details.isEmpty else { return [] }
+        var w = ByteWriter()
+        w.u8(1)
+        w.u16(UInt16(details.count))
+        for (key, value) in details {
+            w.string(key)
+            w.data(Array(value.utf8))
+        }
+        var aad = ByteWriter()
+        aad.string(AEADContext.details)
+        aad.fixed(state.vaultID)
+        aad.u64(seq)
+        aad.fixed(me.bytes)
+        aad.u8(type.rawValue)
+        return try AEAD.xChaCha20Poly1305.seal(w.bytes, key: detailKey().key, aad: aad.bytes)
+    }
+
+    static func sealName(_ name: String, key: borrowing SecureBytes, vaultID: [UInt8], id: Identifier) throws -> [UInt8] {
+        try AEAD.xChaCha20Poly1305.seal(Array(name.utf8), key: key, aad: nameAAD(vaultID: vaultID, id: id))
+    }
+
+    private static func nameAAD(vaultID: [UInt8], id: Identifier) -> [UInt8] {
+        var w = ByteWriter()
+        w.string(AEADContext.directory)
+        w.fixed(vaultID)
+        w.fixed(id.bytes)
+        return w.bytes
+    }
+
+    func openName(_ sealed: [UInt8], id: Identifier) throws -> String {
+        let plain: SecureBytes
+        do {
+            plain = try AEAD.xChaCha20Poly1305.open(sealed, key: directoryKey().key, aad: Self.nameAAD(vaultID: state.vaultID, id: id))
+        } catch {
+            throw KithVaultError.integrity("a sealed name in the directory does not open")
+        }
+        guard let text = plain.withUnsafeBytes({ String(validating: Array($0), as: UTF8.self) }) else {
+            throw KithVaultError.integrity("a sealed name is not UTF-8")
+        }
+        return text
+    }
+}

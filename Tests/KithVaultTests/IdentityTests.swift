@@ -1,0 +1,117 @@
+import Foundation
+import KithCrypto
+import Testing
+@testable import KithVault
+
+@Suite("Identities and enrolment")
+struct IdentityTests {
+    // Test-only Argon2id limits: the smallest libsodium accepts, so tests stay fast.
+    static var cheap: Argon2idParameters { get throws { try Argon2idParameters(opsLimit: 1, memLimit: 8192) } }
+
+    func passphrase(_ text: String) throws -> SecureBytes {
+        var bytes = Array(text.utf8)
+        return try SecureBytes(wiping: &bytes)
+    }
+
+    @Test("a keyfile round-trips, opens with its passphrase and shows its public part")
+    func keyfileRoundTrip() throws {
+        let identity = try UnlockedIdentity.generate()
+        let file = try IdentityKeyfile.seal(
+            identity, handle: Handle("sam"), vaultFingerprint: nil, passphrase: passphrase("correct horse"),
+            profileName: "test", parameters: try Self.cheap)
+        let parsed = try IdentityKeyfile.parse(file.fileBytes)
+        #expect(parsed.identity == identity.identity)
+        #expect(parsed.handle.value == "sam")
+        let text = String(decoding: file.fileBytes, as: UTF8.self)
+        #expect(text.hasPrefix("kith-identity v1\nuser \(identity.identity.userID)\nhandle sam\n"))
+        let unlocked = try parsed.unlock(passphrase: passphrase("correct horse"))
+        #expect(unlocked.identity == identity.identity)
+    }
+
+    @Test("a wrong passphrase is a clear error and leaves the keyfile untouched")
+    func wrongPassphrase() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("kith-id-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("me.kithid").path
+        let file = try IdentityKeyfile.seal(
+            try UnlockedIdentity.generate(), handle: Handle("sam"), vaultFingerprint: nil,
+            passphrase: passphrase("right"), profileName: "test", parameters: try Self.cheap)
+        try file.write(to: path)
+        let before = try Data(contentsOf: URL(fileURLWithPath: path))
+        let attributes = try FileManager.default.attributesOfItem(atPath: path)
+        #expect((attributes[.posixPermissions] as? Int) == 0o600)
+        #expect(throws: KithVaultError.wrongPassphrase) { _ = try IdentityKeyfile.load(path: path).unlock(passphrase: passphrase("wrong")) }
+        #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == before)
+        // Never overwritten silently.
+        #expect(throws: KithVaultError.self) { try file.write(to: path) }
+        #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == before)
+    }
+
+    @Test("any change to a keyfile's public lines stops it opening")
+    func keyfileTamper() throws {
+        let file = try IdentityKeyfile.seal(
+            try UnlockedIdentity.generate(), handle: Handle("sam"), vaultFingerprint: nil,
+            passphrase: passphrase("pw"), profileName: "test", parameters: try Self.cheap)
+        let text = String(decoding: file.fileBytes, as: UTF8.self)
+        let altered = text.replacingOccurrences(of: "handle sam", with: "handle sal")
+        #expect(throws: KithVaultError.wrongPassphrase) { _ = try IdentityKeyfile.parse(Array(altered.utf8)).unlock(passphrase: passphrase("pw")) }
+        #expect(throws: KithVaultError.self) { _ = try IdentityKeyfile.parse(Array((text + "extra\n").utf8)) }
+        #expect(throws: KithVaultError.self) { _ = try IdentityKeyfile.parse(Array("kith-identity v2\n".utf8)) }
+        let greedy = text.replacingOccurrences(of: "kdf argon2id test 1 8192", with: "kdf argon2id test 1 1099511627776")
+        #expect(throws: KithVaultError.self) { _ = try IdentityKeyfile.parse(Array(greedy.utf8)) }
+    }
+
+    @Test("an empty passphrase is refused")
+    func emptyPassphrase() throws {
+        #expect(throws: KithVaultError.self) {
+            _ = try IdentityKeyfile.seal(
+                try UnlockedIdentity.generate(), handle: Handle("sam"), vaultFingerprint: nil,
+                passphrase: passphrase(""), profileName: "test", parameters: try Self.cheap)
+        }
+    }
+
+    @Test("handles are validated", arguments: ["", "-lead", "a b", "x/y", String(repeating: "a", count: 65), "é"])
+    func badHandles(handle: String) {
+        #expect(throws: KithVaultError.self) { try Handle(handle) }
+    }
+
+    @Test("a forged or altered enrolment request is refused")
+    func forgedRequest() throws {
+        let identity = try UnlockedIdentity.generate()
+        let request = try EnrollmentRequest.make(holder: identity, handle: Handle("robin"), vaultFingerprint: nil)
+        let text = String(decoding: request.fileBytes, as: UTF8.self)
+        #expect(throws: Never.self) { _ = try EnrollmentRequest.parse(request.fileBytes) }
+        // Someone swaps in their own handle.
+        let renamed = text.replacingOccurrences(of: "handle robin", with: "handle admin")
+        #expect(throws: KithVaultError.self) { _ = try EnrollmentRequest.parse(Array(renamed.utf8)) }
+        // Someone swaps in their own keys but keeps the signature.
+        let other = try UnlockedIdentity.generate()
+        let swapped = text.replacingOccurrences(of: Base64.encode(identity.identity.signingKey.bytes), with: Base64.encode(other.identity.signingKey.bytes))
+        #expect(throws: KithVaultError.self) { _ = try EnrollmentRequest.parse(Array(swapped.utf8)) }
+        // Every single byte flipped is refused.
+        for index in request.fileBytes.indices {
+            var bytes = request.fileBytes
+            bytes[index] ^= 0x01
+            #expect(throws: (any Error).self) { _ = try EnrollmentRequest.parse(bytes) }
+        }
+    }
+
+    @Test("enrolment adds users with readable handles; duplicates and other vaults are refused")
+    func enrolment() throws {
+        let fixture = try VaultFixture()
+        let alex = try fixture.enroll("alex")
+        let users = try alex.users()
+        #expect(users.map(\.handle) == ["founder", "alex"])
+        #expect(users.map(\.role) == [.admin, .user])
+        let duplicate = try EnrollmentRequest.make(holder: try UnlockedIdentity.generate(), handle: Handle("ALEX"), vaultFingerprint: nil)
+        #expect(throws: KithVaultError.self) { try fixture.admin.approve(duplicate, role: .user) }
+        let elsewhere = try EnrollmentRequest.make(holder: try UnlockedIdentity.generate(), handle: Handle("kim"), vaultFingerprint: [UInt8](repeating: 7, count: 32))
+        #expect(throws: KithVaultError.self) { try fixture.admin.approve(elsewhere, role: .user) }
+        // Only admins enrol.
+        let request = try EnrollmentRequest.make(holder: try UnlockedIdentity.generate(), handle: Handle("jo"), vaultFingerprint: nil)
+        #expect(throws: KithVaultError.self) { try alex.approve(request, role: .admin) }
+        // An identity that was never enrolled cannot open the vault.
+        #expect(throws: KithVaultError.self) { _ = try Vault(store: SQLiteVaultStore(path: fixture.path), holder: UnlockedIdentity.generate()) }
+    }
+}

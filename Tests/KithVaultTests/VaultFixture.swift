@@ -1,0 +1,81 @@
+import Foundation
+import KithCrypto
+@testable import KithVault
+
+/// A throwaway vault in a temporary folder with a founder, for tests. Keys
+/// are generated per test; nothing here is a real key.
+final class VaultFixture {
+    let directory: URL
+    let path: String
+    let founder: UnlockedIdentity
+    let admin: Vault
+    private(set) var identities: [String: UnlockedIdentity] = [:]
+
+    init() throws {
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("kith-test-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        path = directory.appendingPathComponent("vault.kith").path
+        founder = try UnlockedIdentity.generate()
+        admin = try Vault.found(store: SQLiteVaultStore(path: path, create: true), founder: founder, handle: Handle("founder"))
+        identities["founder"] = founder
+    }
+
+    deinit { try? FileManager.default.removeItem(at: directory) }
+
+    /// Enrols a new user through a real request and returns their open vault.
+    @discardableResult
+    func enroll(_ handle: String, role: OrgRole = .user) throws -> Vault {
+        let identity = try UnlockedIdentity.generate()
+        let request = try EnrollmentRequest.make(holder: identity, handle: Handle(handle), vaultFingerprint: admin.state.fingerprint)
+        try admin.approve(EnrollmentRequest.parse(request.fileBytes), role: role)
+        identities[handle] = identity
+        return try open(handle)
+    }
+
+    /// Opens the vault again as `handle` (a fresh client: replays the log).
+    func open(_ handle: String) throws -> Vault {
+        guard let identity = identities[handle] else { throw KithVaultError.notFound(handle) }
+        return try Vault(store: SQLiteVaultStore(path: path), holder: identity)
+    }
+
+    /// A group with a lead, a case worker and a viewer.
+    func standardGroup(_ name: String = "Trans Support") throws -> (lead: Vault, caseworker: Vault, viewer: Vault) {
+        try admin.createGroup(name: name)
+        let lead = try enroll("lead-\(name.prefix(3).lowercased())")
+        let caseworker = try enroll("cw-\(name.prefix(3).lowercased())")
+        let viewer = try enroll("viewer-\(name.prefix(3).lowercased())")
+        try admin.share(groupName: name, with: lead.whoami().handle, role: .lead)
+        try lead.refresh()
+        try lead.share(groupName: name, with: caseworker.whoami().handle, role: .caseworker)
+        try lead.share(groupName: name, with: viewer.whoami().handle, role: .viewer)
+        try caseworker.refresh()
+        try viewer.refresh()
+        return (lead, caseworker, viewer)
+    }
+
+    /// Every byte of the vault's files (the database, its WAL and shared memory).
+    func allStoreBytes() throws -> [UInt8] {
+        var out: [UInt8] = []
+        for suffix in ["", "-wal", "-shm"] where FileManager.default.fileExists(atPath: path + suffix) {
+            out += [UInt8](try Data(contentsOf: URL(fileURLWithPath: path + suffix)))
+        }
+        return out
+    }
+}
+
+func fields(_ pairs: [(String, String)], kind: RecordKind = .member) throws -> [RecordField] {
+    try pairs.map { try RecordField.parse("\($0.0)=\($0.1)", kind: kind) }
+}
+
+extension Array where Element == UInt8 {
+    func contains(subsequence needle: [UInt8]) -> Bool {
+        guard !needle.isEmpty, needle.count <= count else { return false }
+        let first = needle[0]
+        var index = 0
+        while index <= count - needle.count {
+            if self[index] == first && Array(self[index..<index + needle.count]) == needle { return true }
+            index += 1
+        }
+        return false
+    }
+}
