@@ -1,8 +1,77 @@
 #!/bin/sh
-# make demo: runs the built kith end to end. Argument: path to the kith binary.
+# make demo: a whole day of Kith, end to end, with the built CLI, in a
+# throwaway folder. Argument: path to the kith binary.
+# The passphrases below are demo-only values written to temporary files.
 set -eu
 KITH="$1"
-echo "== kith --version"
-"$KITH" --version
-echo "== kith selftest"
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/kith-demo.XXXXXX")
+trap 'rm -rf "$WORK"' EXIT
+cd "$WORK"
+
+say() { printf '\n== %s\n' "$*"; }
+for who in ana robin alex kai; do printf 'demo passphrase for %s\n' "$who" > "$who.pass"; done
+export KITH_VAULT="$WORK/network.kith"
+as() { who="$1"; shift; "$KITH" "$@" --identity "$WORK/$who.kithid" --passphrase-file "$WORK/$who.pass"; }
+
+say "kith $("$KITH" --version | cut -d' ' -f2-) self-check"
 "$KITH" selftest
+
+say "Ana founds the vault (the interactive profile keeps the demo quick)"
+FP=$(as ana init --handle ana --kdf interactive --json | sed -n 's/.*"fingerprint" : "\([0-9A-Z-]*\)".*/\1/p')
+echo "Vault fingerprint: $FP (Ana reads this to everyone she invites)"
+
+say "Robin (a group lead), Alex (a case worker) and Kai (an auditor) each make an identity and a request on their own machine"
+for who in robin alex kai; do
+    as "$who" enroll request --handle "$who" --out "$who.request" --kdf interactive --vault-fingerprint "$FP" | sed 's/^/  /'
+done
+
+say "Ana compares each key fingerprint with what the person reads out, then approves"
+as ana enroll approve robin.request --role user --yes
+as ana enroll approve alex.request --role user --yes
+as ana enroll approve kai.request --role auditor --yes
+as ana enroll list
+
+say "Ana creates a group and appoints Robin as its lead; Robin brings in Alex"
+as ana group create "Trans Support"
+as ana share "Trans Support" --with robin --role lead
+as robin share "Trans Support" --with alex --role caseworker
+
+say "Alex records a member, with their HIV status in the sensitive compartment"
+MEMBER=$(as alex record add --group "Trans Support" --kind member --field name="Sam Rivera" --field pronouns=they/them \
+    --field phone="+44 7700 900123" --json | sed -n 's/.*"id" : "\([0-9a-f]*\)".*/\1/p')
+echo "member record $MEMBER"
+echo "  (Alex is a case worker: writing a sensitive field is refused)"
+if as alex record update "$MEMBER" --field sensitive:hiv_status=positive 2>err.txt; then echo "unexpected success"; exit 1; fi
+sed 's/^/  /' err.txt
+as robin record update "$MEMBER" --field sensitive:hiv_status=positive
+
+say "Alex opens a case and writes notes"
+CASE=$(as alex record add --group "Trans Support" --kind case --field need="emergency housing" --field member="$MEMBER" --json \
+    | sed -n 's/.*"id" : "\([0-9a-f]*\)".*/\1/p')
+as alex note add "$CASE" --text "Called the shelter; a bed is free from Monday." >/dev/null
+as robin note add "$CASE" --text "Approved the travel grant for Monday." >/dev/null
+
+say "Alex reads everything back"
+as alex record show "$MEMBER"
+as alex note list "$CASE"
+
+say "Kai, the auditor, tries to read the member record"
+if as kai record show "$MEMBER" 2>err.txt; then echo "unexpected success"; exit 1; else code=$?; fi
+sed 's/^/  /' err.txt
+echo "  exit code $code: auditors verify the log, they never read records"
+
+say "What a thief who copies the vault file would find"
+for secret in "Sam Rivera" "they/them" "7700 900123" "emergency housing" "shelter" "Trans Support" "robin" "hiv_status"; do
+    if cat network.kith network.kith-wal 2>/dev/null | grep -a -q -F "$secret"; then echo "  FOUND $secret in the clear"; exit 1; fi
+    echo "  '$secret': not in the file"
+done
+
+say "What happened, in plain words"
+cat <<TXT
+  Ana founded the vault; people check they joined it by its fingerprint $FP.
+  Robin, Alex and Kai made their own keys; only public keys reached Ana.
+  Ana enrolled them, created "Trans Support" and made Robin its lead, without ever holding the group's keys.
+  Robin shared the group with Alex as a case worker: the profile and notes keys were sealed to Alex.
+  Alex wrote a member record and a case with notes; Robin added the sensitive field a case worker may not write.
+  Every write and every read is a signed entry in the vault's log. Kai cannot read records: no group role, no keys.
+TXT

@@ -85,7 +85,7 @@ public struct EnrollmentRequest: Sendable {
         if value("vault") == "-" {
             vault = nil
         } else {
-            guard let decoded = try? Hex.decode(String(value("vault"))), decoded.count == 32 else {
+            guard let decoded = try? Hex.decode(String(value("vault"))), decoded.count == 32 || decoded.count == 20 else {
                 throw KithVaultError.integrity("the request's vault fingerprint is malformed")
             }
             vault = decoded

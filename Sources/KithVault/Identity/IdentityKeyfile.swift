@@ -141,7 +141,7 @@ public struct IdentityKeyfile: Sendable {
         if value("vault") == "-" {
             vault = nil
         } else {
-            guard let decoded = try? Hex.decode(String(value("vault"))), decoded.count == 32 else {
+            guard let decoded = try? Hex.decode(String(value("vault"))), decoded.count == 32 || decoded.count == 20 else {
                 throw KithVaultError.integrity("keyfile vault fingerprint is malformed")
             }
             vault = decoded

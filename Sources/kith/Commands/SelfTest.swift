@@ -1,25 +1,12 @@
 import ArgumentParser
 import KithCrypto
-import KithVault
-
-/// The `kith` command: an encrypted records vault for mutual-aid networks.
-@main
-struct Kith: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "kith",
-        abstract: "An encrypted records vault for mutual-aid and peer-support networks.",
-        version: "kith \(KithVersion.string) (libsodium \(CryptoLibrary.versionString))",
-        subcommands: [SelfTest.self]
-    )
-}
 
 /// `kith selftest`: checks the cryptography against known answers.
 struct SelfTest: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "selftest",
         abstract: "Check that the cryptography on this machine gives the standard answers.",
-        discussion: "Example:\n  kith selftest"
-    )
+        discussion: "Example:\n  kith selftest")
 
     func run() throws {
         var failed = 0

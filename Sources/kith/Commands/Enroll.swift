@@ -1,0 +1,134 @@
+import ArgumentParser
+import Foundation
+import KithCrypto
+import KithVault
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// `kith enroll`: bringing people into the vault.
+struct Enroll: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Enrol people: request on their machine, approve on an admin's.",
+        subcommands: [Request.self, Approve.self, List.self])
+
+    struct Request: KithCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Make your identity and a request to join a vault (run on your own machine).",
+            discussion: """
+                Creates your identity keyfile (your private keys never leave this machine) and a
+                request file holding only public material, signed by you. Send the request file
+                to an admin, then read your key fingerprint to them by phone or in person.
+
+                Example:
+                  kith enroll request --identity alex.kithid --handle alex --out alex.request \\
+                      --vault-fingerprint K7QM-2XVA-...
+                """)
+
+        @OptionGroup var global: GlobalOptions
+        @Option(help: "Your handle: how others will name you.")
+        var handle: String
+        @Option(help: ArgumentHelp("Where to write the request file.", valueName: "file"))
+        var out: String
+        @Option(help: ArgumentHelp("The fingerprint of the vault you were invited to (from its admin).", valueName: "fingerprint"))
+        var vaultFingerprint: String?
+        @OptionGroup var kdf: KDFOption
+
+        func execute() throws {
+            let identityPath = try global.identityPath()
+            let handle = try Handle(self.handle)
+            let vault = try vaultFingerprint.map { try Fingerprint.parse($0) }
+            let profile = try kdf.profile()
+            for path in [identityPath, out] where FileManager.default.fileExists(atPath: path) {
+                throw KithVaultError.invalidInput("\(path) already exists and was left untouched; choose another file name")
+            }
+            let passphrase = try Passphrase.read(options: global, confirm: true, for: handle.value)
+            let identity = try UnlockedIdentity.generate()
+            let request = try EnrollmentRequest.make(holder: identity, handle: handle, vaultFingerprint: vault)
+            try IdentityKeyfile.seal(identity, handle: handle, vaultFingerprint: vault, passphrase: passphrase, profile: profile).write(to: identityPath)
+            do {
+                try Data(request.fileBytes).write(to: URL(fileURLWithPath: out), options: .withoutOverwriting)
+            } catch {
+                throw KithVaultError.storage("could not write \(out): \(error.localizedDescription)")
+            }
+            print("Identity: \(identityPath)")
+            print("Request:  \(out) (public material only; send it to an admin)")
+            print("Your key fingerprint: \(identity.identity.fingerprint)")
+            print("Read it to the admin out of band so they can check the request is yours.")
+        }
+    }
+
+    struct Approve: KithCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Enrol the person who made a request (admins).",
+            discussion: """
+                Checks the request's signatures and shows the requester's key fingerprint.
+                Compare it with what the person reads to you before approving. On a terminal
+                you are asked to confirm; in a script pass --yes after comparing.
+
+                Example:
+                  kith enroll approve alex.request --role user
+                """)
+
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: ArgumentHelp("The request file.", valueName: "request"))
+        var request: String
+        @Option(help: "Vault-wide role: admin, auditor or user (leads and case workers are users with a group role).")
+        var role: String
+        @Flag(help: "Approve without asking (you compared the fingerprint another way).")
+        var yes = false
+        @OptionGroup var output: OutputOptions
+
+        func execute() throws {
+            guard let role = OrgRole(name: role) else {
+                throw KithVaultError.invalidInput("'\(role)' is not a role: use admin, auditor or user")
+            }
+            let parsed = try EnrollmentRequest.parse(Array(try Data(contentsOf: URL(fileURLWithPath: request))))
+            Output.error("Request from \(parsed.handle)")
+            Output.error("  key fingerprint: \(parsed.identity.fingerprint)")
+            Output.error("Compare this with what \(parsed.handle) reads to you.")
+            if !yes {
+                guard isatty(STDIN_FILENO) == 1 else {
+                    throw KithVaultError.invalidInput("not on a terminal: compare the fingerprint, then run again with --yes")
+                }
+                Output.error("Approve \(parsed.handle) as \(role)? [y/N] ", terminator: "")
+                guard let answer = readLine(), ["y", "yes"].contains(answer.lowercased()) else {
+                    Output.error("Not approved; nothing was written.")
+                    throw ExitCode(1)
+                }
+            }
+            let vault = try global.openVault()
+            let user = try vault.approve(parsed, role: role)
+            if output.json {
+                try Output.json(["id": user.id.description, "handle": user.handle, "role": user.role.description])
+            } else {
+                print("Enrolled \(user.handle) as \(user.role).")
+            }
+        }
+    }
+
+    struct List: KithCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "List enrolled users (handles are visible to enrolled users only).",
+            discussion: "Example:\n  kith enroll list --json")
+
+        @OptionGroup var global: GlobalOptions
+        @OptionGroup var output: OutputOptions
+
+        func execute() throws {
+            let users = try global.openVault().users()
+            if output.json {
+                try Output.json(users.map { ["id": $0.id.description, "handle": $0.handle, "role": $0.role.description, "fingerprint": $0.fingerprint] })
+            } else {
+                Output.table(["HANDLE", "ROLE", "ID", "KEY FINGERPRINT"], users.map { [$0.handle, $0.role.description, $0.id.description, $0.fingerprint] })
+            }
+        }
+    }
+}
+
+extension Output {
+    static func error(_ message: String, terminator: String) {
+        FileHandle.standardError.write(Data((message + terminator).utf8))
+    }
+}

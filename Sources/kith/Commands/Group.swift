@@ -1,0 +1,46 @@
+import Foundation
+import ArgumentParser
+import KithVault
+
+/// `kith group`: groups of people who share records.
+struct Group: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Create and list groups.",
+        subcommands: [Create.self, List.self])
+
+    struct Create: KithCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Create a group (admins). Its name is stored encrypted.",
+            discussion: "Then appoint its lead:\n  kith group create \"Trans Support\"\n  kith share \"Trans Support\" --with robin --role lead")
+
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "The group's name.")
+        var name: String
+        @OptionGroup var output: OutputOptions
+
+        func execute() throws {
+            let group = try global.openVault().createGroup(name: name)
+            if output.json {
+                try Output.json(["id": group.id.description, "name": group.name])
+            } else {
+                print("Created group \(group.name). Appoint its lead with: kith share \"\(group.name)\" --with HANDLE --role lead")
+            }
+        }
+    }
+
+    struct List: KithCommand {
+        static let configuration = CommandConfiguration(abstract: "List groups and your role in each.", discussion: "Example:\n  kith group list")
+
+        @OptionGroup var global: GlobalOptions
+        @OptionGroup var output: OutputOptions
+
+        func execute() throws {
+            let groups = try global.openVault().groups()
+            if output.json {
+                try Output.json(groups.map { ["id": $0.id.description, "name": $0.name, "role": $0.myRole?.description ?? NSNull(), "members": $0.memberCount] as [String: Any] })
+            } else {
+                Output.table(["GROUP", "YOUR ROLE", "MEMBERS"], groups.map { [$0.name, $0.myRole?.description ?? "-", "\($0.memberCount)"] })
+            }
+        }
+    }
+}

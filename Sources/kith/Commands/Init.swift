@@ -1,0 +1,69 @@
+import ArgumentParser
+import Foundation
+import KithCrypto
+import KithVault
+
+struct KDFOption: ParsableArguments {
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "How hard the passphrase is to guess by brute force: interactive (64 MiB, fastest), moderate (256 MiB, default), sensitive (1 GiB).",
+            valueName: "profile"))
+    var kdf: String = Argon2idProfile.moderate.rawValue
+
+    func profile() throws -> Argon2idProfile {
+        guard let profile = Argon2idProfile(rawValue: kdf) else {
+            throw KithVaultError.invalidInput("'\(kdf)' is not a key-derivation profile: use interactive, moderate or sensitive")
+        }
+        return profile
+    }
+}
+
+/// `kith init`: founds a vault and its first admin.
+struct Init: KithCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Found a new vault, with you as its first admin.",
+        discussion: """
+            Creates the vault file and your identity keyfile (mode 0600), asking for a
+            passphrase twice. Prints the vault fingerprint: read it aloud to people you
+            enrol so they can check they joined the right vault.
+
+            Example:
+              kith init --vault network.kith --identity sam.kithid --handle sam
+            """)
+
+    @OptionGroup var global: GlobalOptions
+    @Option(help: "Your handle: how others will name you (letters, digits, . _ -).")
+    var handle: String
+    @OptionGroup var kdf: KDFOption
+    @OptionGroup var output: OutputOptions
+
+    func execute() throws {
+        let vaultPath = try global.vaultPath()
+        let identityPath = try global.identityPath()
+        let handle = try Handle(self.handle)
+        let profile = try kdf.profile()
+        // Refuse before asking anything if either file is in the way.
+        for (path, what) in [(vaultPath, "vault"), (identityPath, "identity keyfile")] where FileManager.default.fileExists(atPath: path) {
+            throw KithVaultError.invalidInput("\(path) already exists and was left untouched; choose another path for the new \(what)")
+        }
+        let passphrase = try Passphrase.read(options: global, confirm: true, for: handle.value)
+        let founder = try UnlockedIdentity.generate()
+        let vault = try Vault.found(store: SQLiteVaultStore(path: vaultPath, create: true), founder: founder, handle: handle)
+        do {
+            try IdentityKeyfile.seal(founder, handle: handle, vaultFingerprint: vault.state.fingerprint, passphrase: passphrase, profile: profile)
+                .write(to: identityPath)
+        } catch {
+            // No half-made vault: without its keyfile nobody could ever use it.
+            for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: vaultPath + suffix) }
+            throw error
+        }
+        if output.json {
+            try Output.json(["fingerprint": vault.readableFingerprint, "vault": vaultPath, "identity": identityPath, "user": founder.identity.userID.description])
+        } else {
+            print("Founded vault \(vaultPath) with \(handle) as admin.")
+            print("Vault fingerprint: \(vault.readableFingerprint)")
+            print("Your identity keyfile: \(identityPath) (keep it and its passphrase safe; Kith cannot recover either).")
+        }
+    }
+}

@@ -1,0 +1,73 @@
+import ArgumentParser
+import Foundation
+import KithVault
+
+/// `kith note`: notes on cases.
+struct Note: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Add and list notes on a case.",
+        subcommands: [Add.self, List.self])
+
+    struct Add: KithCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Add a note to a case.",
+            discussion: "Examples:\n  kith note add 3f9c0a... --text \"Called the shelter; bed from Monday.\"\n  kith note add 3f9c0a... --from-file - < call-notes.txt")
+
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "The case's id.")
+        var caseID: String
+        @Option(help: "The note's text.")
+        var text: String?
+        @Option(help: ArgumentHelp("Read the note from this file, or - for standard input.", valueName: "file"))
+        var fromFile: String?
+        @OptionGroup var output: OutputOptions
+
+        func execute() throws {
+            let body: String
+            switch (text, fromFile) {
+            case (let text?, nil):
+                body = text
+            case (nil, let file?):
+                let data: Data
+                if file == "-" {
+                    data = FileHandle.standardInput.readDataToEndOfFile()
+                } else {
+                    guard let contents = FileManager.default.contents(atPath: file) else { throw KithVaultError.notFound("file \(file)") }
+                    data = contents
+                }
+                guard let decoded = String(data: data, encoding: .utf8) else { throw KithVaultError.invalidInput("\(file) is not UTF-8 text") }
+                body = decoded
+            default:
+                throw KithVaultError.invalidInput("give the note with exactly one of --text or --from-file")
+            }
+            let id = try global.openVault().addNote(caseID: Identifier(parsing: caseID), text: body)
+            if output.json { try Output.json(["id": id.description]) } else { print(id) }
+        }
+    }
+
+    struct List: KithCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Show a case's notes, oldest first. Each read is logged.",
+            discussion: "Example:\n  kith note list 3f9c0a... --json")
+
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "The case's id.")
+        var caseID: String
+        @OptionGroup var output: OutputOptions
+
+        func execute() throws {
+            let notes = try global.openVault().notes(caseID: Identifier(parsing: caseID))
+            let text = { (view: RecordView) in view.fields.first(where: { $0.name == "text" })?.value ?? "" }
+            if output.json {
+                try Output.json(notes.map { ["id": $0.id.description, "author": $0.author, "text": text($0), "time": Output.time($0.timeMillis)] })
+            } else if notes.isEmpty {
+                print("No notes yet.")
+            } else {
+                for note in notes {
+                    print("[\(Output.time(note.timeMillis))] \(note.author) (\(note.id)):")
+                    print("  " + text(note).replacingOccurrences(of: "\n", with: "\n  "))
+                }
+            }
+        }
+    }
+}

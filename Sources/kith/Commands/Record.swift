@@ -1,0 +1,197 @@
+import ArgumentParser
+import Foundation
+import KithVault
+
+/// Reads field lists from the command line or from JSON.
+enum FieldInput {
+    /// `--field` values and an optional `--from-json` file (or `-` for stdin).
+    static func collect(fields: [String], fromJSON: String?, kind: RecordKind) throws -> [RecordField] {
+        var out = try fields.map { try RecordField.parse($0, kind: kind) }
+        if let fromJSON {
+            let data: Data
+            if fromJSON == "-" {
+                data = FileHandle.standardInput.readDataToEndOfFile()
+            } else {
+                guard let contents = FileManager.default.contents(atPath: fromJSON) else { throw KithVaultError.notFound("JSON file \(fromJSON)") }
+                data = contents
+            }
+            guard let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
+                throw KithVaultError.invalidInput("\(fromJSON == "-" ? "standard input" : fromJSON) is not a JSON object of field names to string values, like {\"name\": \"Sam\", \"sensitive:status\": \"...\"}")
+            }
+            for key in object.keys.sorted() {
+                guard let value = object[key] as? String else {
+                    throw KithVaultError.invalidInput("the JSON value of '\(key)' is not a string; quote it")
+                }
+                out.append(try RecordField.parse("\(key)=\(value)", kind: kind))
+            }
+        }
+        return out
+    }
+}
+
+/// `kith record`: member and case records.
+struct RecordCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "record",
+        abstract: "Add, show, list, update and trace records.",
+        subcommands: [Add.self, Show.self, List.self, Update.self, History.self])
+
+    struct Add: KithCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Add a member or case record to a group.",
+            discussion: """
+                Fields are name=value. Put a field in another compartment with a prefix:
+                profile:, notes: or sensitive: (default: profile for members, notes for cases).
+
+                Examples:
+                  kith record add --group "Trans Support" --kind member --field name="Sam Rivera" \\
+                      --field pronouns=they/them --field sensitive:hiv_status=positive
+                  echo '{"need": "housing"}' | kith record add --group "Trans Support" --kind case --from-json -
+                """)
+
+        @OptionGroup var global: GlobalOptions
+        @Option(help: "The group the record belongs to.")
+        var group: String
+        @Option(help: "member (a person the network supports) or case.")
+        var kind: String
+        @Option(name: .customLong("field"), help: ArgumentHelp("A field, [compartment:]name=value; repeat for more.", valueName: "field"))
+        var fields: [String] = []
+        @Option(help: ArgumentHelp("Read fields from a JSON object in this file, or - for standard input.", valueName: "file"))
+        var fromJSON: String?
+        @OptionGroup var output: OutputOptions
+
+        func execute() throws {
+            guard let kind = RecordKind(name: kind), kind != .note else {
+                throw KithVaultError.invalidInput("'\(kind)' is not a record kind: use member or case (notes are added with 'kith note add')")
+            }
+            let fields = try FieldInput.collect(fields: fields, fromJSON: fromJSON, kind: kind)
+            let id = try global.openVault().addRecord(groupName: group, kind: kind, fields: fields)
+            if output.json { try Output.json(["id": id.description]) } else { print(id) }
+        }
+    }
+
+    struct Show: KithCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Show a record (its newest version unless --version). The read is logged.",
+            discussion: "Example:\n  kith record show 3f9c0a...")
+
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "The record's id.")
+        var id: String
+        @Option(help: "Show this version instead of the newest.")
+        var version: UInt32?
+        @OptionGroup var output: OutputOptions
+
+        func execute() throws {
+            let view = try global.openVault().readRecord(Identifier(parsing: id), version: version)
+            if output.json {
+                var object: [String: Any] = [
+                    "id": view.id.description, "group": view.group, "kind": view.kind.description, "version": Int(view.version),
+                    "author": view.author, "time": Output.time(view.timeMillis),
+                    "fields": Dictionary(uniqueKeysWithValues: view.fields.map { ($0.name, $0.value) }),
+                    "compartments": Dictionary(uniqueKeysWithValues: view.fields.map { ($0.name, $0.compartment.description) }),
+                    "withheld": view.withheld.map(\.description),
+                ]
+                if let parent = view.parent { object["case"] = parent.description }
+                try Output.json(object)
+            } else {
+                print("\(view.kind) \(view.id), version \(view.version), group \(view.group)")
+                print("written by \(view.author) at \(Output.time(view.timeMillis))")
+                Output.table(["FIELD", "VALUE", "COMPARTMENT"], view.fields.map { [$0.name, $0.value, $0.compartment.description] })
+                if !view.withheld.isEmpty {
+                    print("withheld (your role may not read them): \(view.withheld.map(\.description).joined(separator: ", "))")
+                }
+            }
+        }
+    }
+
+    struct List: KithCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "List a group's records (nothing is decrypted, nothing is logged).",
+            discussion: "Example:\n  kith record list --group \"Trans Support\" --kind case")
+
+        @OptionGroup var global: GlobalOptions
+        @Option(help: "The group.")
+        var group: String
+        @Option(help: "Only this kind: member, case or note.")
+        var kind: String?
+        @OptionGroup var output: OutputOptions
+
+        func execute() throws {
+            var filter: RecordKind?
+            if let kind {
+                guard let parsed = RecordKind(name: kind) else { throw KithVaultError.invalidInput("'\(kind)' is not a record kind: use member, case or note") }
+                filter = parsed
+            }
+            let records = try global.openVault().listRecords(groupName: group, kind: filter)
+            if output.json {
+                try Output.json(
+                    records.map { record -> [String: Any] in
+                        var object: [String: Any] = [
+                            "id": record.id.description, "kind": record.kind.description, "version": Int(record.version),
+                            "author": record.author, "time": Output.time(record.timeMillis),
+                        ]
+                        if let parent = record.parent { object["case"] = parent.description }
+                        return object
+                    })
+            } else {
+                Output.table(
+                    ["ID", "KIND", "VERSION", "AUTHOR", "UPDATED"],
+                    records.map { [$0.id.description, $0.kind.description, "\($0.version)", $0.author, Output.time($0.timeMillis)] })
+            }
+        }
+    }
+
+    struct Update: KithCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Add a new version of a record; named fields are replaced, others kept.",
+            discussion: "Nothing is overwritten: 'kith record history' lists every version.\n\nExample:\n  kith record update 3f9c0a... --field pronouns=she/they")
+
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "The record's id.")
+        var id: String
+        @Option(name: .customLong("field"), help: ArgumentHelp("A field, [compartment:]name=value; repeat for more.", valueName: "field"))
+        var fields: [String] = []
+        @Option(help: ArgumentHelp("Read fields from a JSON object in this file, or - for standard input.", valueName: "file"))
+        var fromJSON: String?
+        @OptionGroup var output: OutputOptions
+
+        func execute() throws {
+            let vault = try global.openVault()
+            let recordID = try Identifier(parsing: id)
+            guard let kind = vault.state.records[recordID]?.kind else { throw KithVaultError.notFound("record \(id)") }
+            let changes = try FieldInput.collect(fields: fields, fromJSON: fromJSON, kind: kind)
+            guard !changes.isEmpty else { throw KithVaultError.invalidInput("nothing to update: give at least one --field name=value") }
+            let version = try vault.updateRecord(recordID, fields: changes)
+            if output.json { try Output.json(["id": recordID.description, "version": Int(version)]) } else { print("\(recordID) is now at version \(version).") }
+        }
+    }
+
+    struct History: KithCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "List every version of a record: who wrote it and when.",
+            discussion: "Example:\n  kith record history 3f9c0a...")
+
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "The record's id.")
+        var id: String
+        @OptionGroup var output: OutputOptions
+
+        func execute() throws {
+            let versions = try global.openVault().history(Identifier(parsing: id))
+            if output.json {
+                try Output.json(
+                    versions.map {
+                        [
+                            "version": Int($0.version), "author": $0.author, "time": Output.time($0.timeMillis),
+                            "compartments": $0.compartments.map(\.description), "log_entry": Int($0.seq),
+                        ] as [String: Any]
+                    })
+            } else {
+                Output.table(
+                    ["VERSION", "AUTHOR", "WRITTEN", "COMPARTMENTS"],
+                    versions.map { ["\($0.version)", $0.author, Output.time($0.timeMillis), $0.compartments.map(\.description).joined(separator: ",")] })
+            }
+        }
+    }
+}

@@ -1,0 +1,31 @@
+import ArgumentParser
+import KithVault
+
+/// `kith share`: give someone a role in a group.
+struct Share: KithCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Give someone a role in a group (its lead; an admin appoints the first lead).",
+        discussion: """
+            Roles: lead (everything, and shares), caseworker (profile and notes), viewer (profile).
+            The group's keys for what the role may read are sealed to the person at once.
+
+            Example:
+              kith share "Trans Support" --with alex --role caseworker
+            """)
+
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "The group.")
+    var group: String
+    @Option(help: ArgumentHelp("The person's handle.", valueName: "handle"))
+    var with: String
+    @Option(help: "lead, caseworker or viewer.")
+    var role: String
+
+    func execute() throws {
+        guard let role = GroupRole(name: role) else {
+            throw KithVaultError.invalidInput("'\(role)' is not a group role: use lead, caseworker or viewer")
+        }
+        try global.openVault().share(groupName: group, with: with, role: role)
+        print("\(with) is now \(role) of \(group).")
+    }
+}

@@ -1,0 +1,25 @@
+import ArgumentParser
+import KithCrypto
+import KithVault
+
+/// The `kith` command: an encrypted records vault for mutual-aid networks.
+@main
+struct Kith: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "kith",
+        abstract: "An encrypted records vault for mutual-aid and peer-support networks.",
+        discussion: """
+            Everything in the vault is encrypted; who did what is kept in a signed log.
+            Set KITH_VAULT and KITH_IDENTITY once instead of passing --vault and --identity.
+
+            Start here:
+              kith init --vault network.kith --identity me.kithid --handle sam
+              kith enroll request --identity alex.kithid --handle alex --out alex.request
+              kith enroll approve alex.request --role user
+            Exit codes: 0 ok, 64 usage, 65 integrity check failed, 66 not found,
+            75 busy (try again), 77 access denied, 1 anything else.
+            """,
+        version: "kith \(KithVersion.string) (libsodium \(CryptoLibrary.versionString))",
+        subcommands: [Init.self, Enroll.self, Group.self, Share.self, RecordCommand.self, Note.self, SelfTest.self]
+    )
+}

@@ -1,0 +1,55 @@
+import ArgumentParser
+import Foundation
+import KithVault
+
+/// Options every vault command takes.
+struct GlobalOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("The vault file (default: $KITH_VAULT).", valueName: "path"))
+    var vault: String?
+
+    @Option(name: .long, help: ArgumentHelp("Your identity keyfile (default: $KITH_IDENTITY).", valueName: "file"))
+    var identity: String?
+
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Read the passphrase from this file instead of asking (for scripts; or set KITH_PASSPHRASE). Never pass a passphrase itself on the command line.",
+            valueName: "file"))
+    var passphraseFile: String?
+
+    /// The vault path from the option or the environment.
+    func vaultPath() throws -> String {
+        if let vault, !vault.isEmpty { return vault }
+        if let fromEnvironment = ProcessInfo.processInfo.environment["KITH_VAULT"], !fromEnvironment.isEmpty { return fromEnvironment }
+        throw KithVaultError.invalidInput("no vault given: pass --vault PATH or set KITH_VAULT")
+    }
+
+    /// The identity path from the option or the environment.
+    func identityPath() throws -> String {
+        if let identity, !identity.isEmpty { return identity }
+        if let fromEnvironment = ProcessInfo.processInfo.environment["KITH_IDENTITY"], !fromEnvironment.isEmpty { return fromEnvironment }
+        throw KithVaultError.invalidInput("no identity given: pass --identity FILE or set KITH_IDENTITY")
+    }
+
+    /// Opens the vault as the identity: loads the keyfile, asks for the
+    /// passphrase, replays and checks the log.
+    func openVault() throws -> Vault {
+        let path = try vaultPath()
+        let keyfile = try IdentityKeyfile.load(path: identityPath())
+        // Open the store before asking for the passphrase, so a wrong path fails fast.
+        let store = try SQLiteVaultStore(path: path)
+        let passphrase = try Passphrase.read(options: self, confirm: false, for: keyfile.handle.value)
+        let unlocked = try keyfile.unlock(passphrase: passphrase)
+        let vault = try Vault(store: store, holder: unlocked)
+        if let expected = keyfile.vaultFingerprint, !vault.state.fingerprint.starts(with: expected) {
+            throw KithVaultError.invalidInput("this identity belongs to another vault (\(Fingerprint.readable(expected))); check --vault and --identity")
+        }
+        return vault
+    }
+}
+
+/// `--json` for commands that print data.
+struct OutputOptions: ParsableArguments {
+    @Flag(name: .long, help: "Print machine-readable JSON (documented in docs/cli.md).")
+    var json = false
+}

@@ -1,0 +1,74 @@
+import Foundation
+import KithCrypto
+import KithVault
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Where passphrases come from: --passphrase-file, then KITH_PASSPHRASE,
+/// then a prompt on the terminal without echo. Never a command-line value.
+enum Passphrase {
+    static func read(options: GlobalOptions, confirm: Bool, for handle: String) throws -> SecureBytes {
+        if let file = options.passphraseFile {
+            guard var bytes = FileManager.default.contents(atPath: file).map({ [UInt8]($0) }) else {
+                throw KithVaultError.notFound("passphrase file \(file)")
+            }
+            defer { SecureBytes.wipe(&bytes) }
+            // One trailing newline is how editors and `echo` end the file; it is not part of the passphrase.
+            if bytes.last == UInt8(ascii: "\n") { bytes.removeLast() }
+            if bytes.last == UInt8(ascii: "\r") { bytes.removeLast() }
+            return try SecureBytes(wiping: &bytes)
+        }
+        if let raw = getenv("KITH_PASSPHRASE") {
+            let length = strlen(raw)
+            var bytes = [UInt8](UnsafeRawBufferPointer(start: raw, count: length))
+            // Wipe the environment's copy too, so a later dump of this process does not show it.
+            memset(raw, 0, length)
+            unsetenv("KITH_PASSPHRASE")
+            return try SecureBytes(wiping: &bytes)
+        }
+        guard isatty(STDIN_FILENO) == 1 || FileManager.default.isReadableFile(atPath: "/dev/tty") else {
+            throw KithVaultError.invalidInput("no passphrase: run kith in a terminal, or use --passphrase-file FILE or KITH_PASSPHRASE")
+        }
+        let first = try prompt("Passphrase for \(handle): ")
+        if confirm {
+            let second = try prompt("Repeat the passphrase: ")
+            guard first.isEqual(to: second) else {
+                throw KithVaultError.invalidInput("the two passphrases differ; nothing was written, try again")
+            }
+        }
+        return first
+    }
+
+    /// Reads one line from the terminal with echo off.
+    private static func prompt(_ text: String) throws -> SecureBytes {
+        let fd = open("/dev/tty", O_RDWR | O_CLOEXEC)
+        guard fd >= 0 else {
+            throw KithVaultError.invalidInput("no terminal to ask for the passphrase: use --passphrase-file FILE or KITH_PASSPHRASE")
+        }
+        defer { close(fd) }
+        _ = text.withCString { Glibc.write(fd, $0, strlen($0)) }
+        var saved = termios()
+        let hasTerminal = tcgetattr(fd, &saved) == 0
+        if hasTerminal {
+            var silent = saved
+            silent.c_lflag &= ~tcflag_t(ECHO)
+            tcsetattr(fd, TCSAFLUSH, &silent)
+        }
+        defer {
+            if hasTerminal { tcsetattr(fd, TCSAFLUSH, &saved) }
+            _ = Glibc.write(fd, "\n", 1)
+        }
+        var line: [UInt8] = []
+        defer { SecureBytes.wipe(&line) }
+        var byte: UInt8 = 0
+        while Glibc.read(fd, &byte, 1) == 1 {
+            if byte == UInt8(ascii: "\n") { break }
+            line.append(byte)
+        }
+        if line.last == UInt8(ascii: "\r") { line.removeLast() }
+        byte = 0
+        return try SecureBytes(wiping: &line)
+    }
+}
