@@ -46,6 +46,8 @@ let package = Package(
             dependencies: ["KithCrypto"],
             resources: [.copy("Vectors")]
         ),
+        // Drives the built `kith` binary as a user would.
+        .testTarget(name: "KithCLITests", dependencies: [.product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(
             name: "KithVaultTests",
             dependencies: ["KithVault", "KithCrypto", "KithLog"]

@@ -1,0 +1,101 @@
+import Foundation
+
+/// Runs the built `kith` binary in a scratch folder, as a user would.
+/// Passphrases here are test-only values.
+final class CLIHarness: @unchecked Sendable {
+    // @unchecked: only immutable state; each run is its own process.
+    struct Result {
+        let code: Int32
+        let out: String
+        let err: String
+
+        /// The standard output parsed as JSON.
+        func json() throws -> Any {
+            try JSONSerialization.jsonObject(with: Data(out.utf8))
+        }
+    }
+
+    let directory: URL
+    let binary: URL
+    var vault: String { directory.appendingPathComponent("vault.kith").path }
+
+    init() throws {
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("kith-cli-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        binary = try Self.findBinary()
+    }
+
+    deinit { try? FileManager.default.removeItem(at: directory) }
+
+    /// The `kith` built next to this test bundle (`swift build --build-tests` builds both).
+    static func findBinary() throws -> URL {
+        var candidates: [URL] = []
+        if let explicit = ProcessInfo.processInfo.environment["KITH_BIN"] { candidates.append(URL(fileURLWithPath: explicit)) }
+        var folder = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        for _ in 0..<4 {
+            candidates.append(folder.appendingPathComponent("kith"))
+            folder = folder.deletingLastPathComponent()
+        }
+        candidates.append(
+            URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+                .appendingPathComponent(".build/debug/kith"))
+        guard let found = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0.path) }) else {
+            throw CocoaError(.fileNoSuchFile, userInfo: [NSLocalizedDescriptionKey: "kith binary not found; run swift build first"])
+        }
+        return found
+    }
+
+    func path(_ name: String) -> String { directory.appendingPathComponent(name).path }
+
+    /// Runs kith with `arguments`; `as` adds the identity and passphrase of a user.
+    @discardableResult
+    func run(_ arguments: [String], as user: String? = nil, stdin: String? = nil, environment: [String: String] = [:]) throws -> Result {
+        let process = Process()
+        process.executableURL = binary
+        var args = arguments
+        if let user {
+            args += ["--identity", path("\(user).kithid"), "--passphrase-file", path("\(user).pass")]
+            if !FileManager.default.fileExists(atPath: path("\(user).pass")) {
+                try Data("test-only passphrase of \(user)\n".utf8).write(to: URL(fileURLWithPath: path("\(user).pass")))
+            }
+        }
+        process.arguments = args
+        var env = ProcessInfo.processInfo.environment
+        env["KITH_VAULT"] = vault
+        env["KITH_PASSPHRASE"] = nil
+        env["NO_COLOR"] = "1"
+        for (key, value) in environment { env[key] = value }
+        process.environment = env
+        process.currentDirectoryURL = directory
+        let out = Pipe(), err = Pipe(), input = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        process.standardInput = input
+        try process.run()
+        if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
+        try input.fileHandleForWriting.close()
+        let outData = out.fileHandleForReading.readDataToEndOfFile()
+        let errData = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Result(code: process.terminationStatus, out: String(decoding: outData, as: UTF8.self), err: String(decoding: errData, as: UTF8.self))
+    }
+
+    /// Founds a vault as `founder` and enrols `users` (handle: role).
+    func setUp(founder: String = "ana", users: [(String, String)]) throws {
+        let founded = try run(["init", "--handle", founder, "--kdf", "interactive"], as: founder)
+        guard founded.code == 0 else { throw CocoaError(.featureUnsupported, userInfo: [NSLocalizedDescriptionKey: founded.err]) }
+        for (handle, role) in users {
+            try run(["enroll", "request", "--handle", handle, "--out", path("\(handle).request"), "--kdf", "interactive"], as: handle)
+            let approved = try run(["enroll", "approve", path("\(handle).request"), "--role", role, "--yes"], as: founder)
+            guard approved.code == 0 else { throw CocoaError(.featureUnsupported, userInfo: [NSLocalizedDescriptionKey: approved.err]) }
+        }
+    }
+
+    /// The id in `{"id": ...}` output.
+    func id(_ result: Result) throws -> String {
+        guard let object = try result.json() as? [String: Any], let id = object["id"] as? String else {
+            throw CocoaError(.coderReadCorrupt, userInfo: [NSLocalizedDescriptionKey: "no id in: \(result.out) \(result.err)"])
+        }
+        return id
+    }
+}
