@@ -112,6 +112,11 @@ extension Vault {
         return id
     }
 
+    /// Writes version 1 of a record with a chosen id (frozen test files only).
+    func writeForTesting(id: RecordID, kind: RecordKind, group groupName: String, fields: [RecordField]) throws {
+        try write(id: id, version: 1, group: group(named: groupName).id, kind: kind, parent: nil, fields: fields, action: "added \(kind)")
+    }
+
     private func write(id: RecordID, version: UInt32, group: GroupID, kind: RecordKind, parent: RecordID?, fields: [RecordField], action: String) throws {
         guard !fields.isEmpty else { throw KithVaultError.invalidInput("a record needs at least one field (--field name=value)") }
         let names = fields.map(\.name)

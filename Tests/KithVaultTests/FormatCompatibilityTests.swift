@@ -1,0 +1,81 @@
+import Foundation
+import KithCrypto
+import Testing
+@testable import KithVault
+
+/// Frozen known answers in Keys/known-answers/v1, made once by the code
+/// (regenerate only on purpose, with KITH_WRITE_KNOWN_ANSWERS=1). If a change
+/// would make existing vaults or keyfiles unreadable, these tests fail.
+@Suite("Format compatibility (frozen v1 files)")
+struct FormatCompatibilityTests {
+    static let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("Keys/known-answers/v1")
+    static let memberID = "6b6974682d6b61742d6d656d62657231"
+    // Test-only passphrases of test-only keyfiles.
+    static let passphrases = ["lead": "test-only passphrase: lead", "worker": "test-only passphrase: worker"]
+
+    static func passphrase(_ handle: String) throws -> SecureBytes {
+        var bytes = Array((passphrases[handle] ?? "").utf8)
+        return try SecureBytes(wiping: &bytes)
+    }
+
+    @Test("a v1 keyfile still opens and a v1 vault still reads")
+    func readsFrozenVault() throws {
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("kith-kat-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        let vaultCopy = scratch.appendingPathComponent("vault.kith")
+        try FileManager.default.copyItem(at: Self.folder.appendingPathComponent("vault.kith"), to: vaultCopy)
+        let expected = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: Self.folder.appendingPathComponent("expected.json"))) as? [String: Any])
+
+        let keyfile = try IdentityKeyfile.load(path: Self.folder.appendingPathComponent("worker.kithid").path)
+        let worker = try keyfile.unlock(passphrase: Self.passphrase("worker"))
+        #expect(worker.identity.userID.description == expected["worker_id"] as? String)
+        let vault = try Vault(store: SQLiteVaultStore(path: vaultCopy.path), holder: worker)
+        #expect(Hex.encode(vault.state.fingerprint) == expected["fingerprint"] as? String)
+        #expect(Int(vault.state.count) == expected["entries"] as? Int)
+        let member = try vault.readRecord(Identifier(parsing: Self.memberID))
+        #expect(Dictionary(uniqueKeysWithValues: member.fields.map { ($0.name, $0.value) }) == expected["member_fields"] as? [String: String])
+        #expect(member.withheld == [.sensitive])
+        let caseID = try Identifier(parsing: try #require(expected["case_id"] as? String))
+        #expect(try vault.notes(caseID: caseID).map { $0.fields.first?.value ?? "" } == expected["notes"] as? [String])
+    }
+
+    @Test("writes the frozen files (only when asked)", .enabled(if: ProcessInfo.processInfo.environment["KITH_WRITE_KNOWN_ANSWERS"] == "1"))
+    func writeFrozenFiles() throws {
+        try FileManager.default.createDirectory(at: Self.folder, withIntermediateDirectories: true)
+        let path = Self.folder.appendingPathComponent("vault.kith").path
+        let cheap = try Argon2idParameters(opsLimit: 1, memLimit: 8192)
+        let tick: @Sendable () -> UInt64 = { 1_790_000_000_000 }
+        let lead = try UnlockedIdentity.generate(), worker = try UnlockedIdentity.generate()
+        let admin = try Vault.found(store: SQLiteVaultStore(path: path, create: true), founder: UnlockedIdentity.generate(), handle: Handle("admin"), clock: tick)
+        for (identity, handle) in [(lead, "lead"), (worker, "worker")] {
+            try admin.approve(EnrollmentRequest.make(holder: identity, handle: Handle(handle), vaultFingerprint: nil), role: .user)
+            try IdentityKeyfile.seal(
+                identity, handle: Handle(handle), vaultFingerprint: admin.state.fingerprint, passphrase: Self.passphrase(handle),
+                profileName: "test-only", parameters: cheap
+            ).write(to: Self.folder.appendingPathComponent("\(handle).kithid").path)
+        }
+        try admin.createGroup(name: "Known Answers")
+        try admin.share(groupName: "Known Answers", with: "lead", role: .lead)
+        let leadVault = try Vault(store: SQLiteVaultStore(path: path), holder: lead)
+        leadVault.clock = tick
+        try leadVault.share(groupName: "Known Answers", with: "worker", role: .caseworker)
+        // A fixed record id, so the test knows what to read.
+        let memberID = try Identifier(parsing: Self.memberID)
+        let fields = try [
+            RecordField.parse("name=Sam Rivera", kind: .member), RecordField.parse("pronouns=they/them", kind: .member),
+            RecordField.parse("sensitive:status=known-answer", kind: .member),
+        ]
+        try leadVault.writeForTesting(id: memberID, kind: .member, group: "Known Answers", fields: fields)
+        let caseID = try leadVault.addRecord(groupName: "Known Answers", kind: .case, fields: [RecordField.parse("need=housing", kind: .case)])
+        try leadVault.addNote(caseID: caseID, text: "First note.")
+        try leadVault.addNote(caseID: caseID, text: "Second note.")
+        let expected: [String: Any] = [
+            "fingerprint": Hex.encode(leadVault.state.fingerprint), "entries": Int(leadVault.state.count),
+            "worker_id": worker.identity.userID.description, "case_id": caseID.description,
+            "member_fields": ["name": "Sam Rivera", "pronouns": "they/them"], "notes": ["First note.", "Second note."],
+        ]
+        try JSONSerialization.data(withJSONObject: expected, options: [.prettyPrinted, .sortedKeys]).write(to: Self.folder.appendingPathComponent("expected.json"))
+    }
+}
