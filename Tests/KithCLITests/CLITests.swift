@@ -140,6 +140,22 @@ struct CLITests {
         #expect(shown.out.isEmpty)
     }
 
+    @Test("revoke: the removed case worker is refused; the lead still reads")
+    func revoke() throws {
+        let (cli, member, _) = try groupWithRecords()
+        let revoked = try cli.run(["revoke", "Trans Support", "--from", "alex"], as: "robin")
+        #expect(revoked.code == 0, "\(revoked.err)")
+        let newRecord = try cli.id(cli.run(["record", "add", "--group", "Trans Support", "--kind", "member", "--field", "name=Later", "--json"], as: "robin"))
+        for id in [member, newRecord] {
+            let denied = try cli.run(["record", "show", id], as: "alex")
+            #expect(denied.code == 77)
+            #expect(denied.err.contains("no role in group Trans Support"))
+        }
+        #expect(try cli.run(["record", "show", newRecord], as: "robin").code == 0)
+        #expect(try cli.run(["revoke", "Trans Support", "--from", "alex"], as: "robin").code == 64)
+        #expect(try cli.run(["revoke", "Trans Support", "--from", "robin"], as: "ana").code == 77)
+    }
+
     @Test("two kith processes writing at once both succeed; the log stays linear")
     func concurrentProcesses() throws {
         let (cli, _, _) = try groupWithRecords()

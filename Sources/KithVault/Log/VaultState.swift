@@ -207,7 +207,7 @@ public struct VaultState: Sendable {
                     guard let role = group.members[envelope.user], group.policy.canRead(role, grant.compartment) else {
                         throw invalid(entry, "it seals a \(grant.compartment) key to someone whose role may not read it")
                     }
-                    guard sealed[envelope.user] == nil else { throw invalid(entry, "it seals the same key to the same user twice") }
+                    // Re-sealing is allowed: someone removed and shared with again gets the old epochs anew.
                     sealed[envelope.user] = envelope.sealed
                 }
                 group.envelopes[ref] = sealed
