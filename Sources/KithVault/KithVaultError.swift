@@ -41,11 +41,11 @@ extension KithVaultError: CustomStringConvertible {
     public var description: String {
         switch self {
         case .integrity(let detail):
-            return "integrity check failed: \(detail). The vault or file was altered or damaged; do not trust it. Run 'kith audit verify' and restore from a good copy."
+            return "integrity check failed: \(detail). It was altered or damaged: do not trust it, tell an admin, and restore it from a good copy."
         case .invalidEntry(let seq, let reason):
             return "log entry \(seq) is invalid: \(reason). Someone wrote an entry they had no right to; the vault must not be used until an auditor has looked at it."
         case .notFound(let what):
-            return "\(what) not found. Check the name or id (see 'kith record list', 'kith enroll list')."
+            return "not found: \(what)."
         case .accessDenied(let reason):
             return "access denied: \(reason)."
         case .busy(let detail):

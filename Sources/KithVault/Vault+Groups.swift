@@ -108,7 +108,7 @@ extension Vault {
     /// compartment their role may read. When the group has no keys yet
     /// (its first lead is acting), epoch 1 of every compartment is made and
     /// sealed to everyone the policy allows.
-    private func keyGrants(for group: GroupState, members: [UserID: GroupRole], newMember: UserID, freshKeys: inout [KeyRef: KeyBox]) throws -> [KeyGrant] {
+    func keyGrants(for group: GroupState, members: [UserID: GroupRole], newMember: UserID, freshKeys: inout [KeyRef: KeyBox]) throws -> [KeyGrant] {
         var grants: [KeyGrant] = []
         for compartment in Compartment.allCases {
             if let current = group.currentEpoch[compartment] {

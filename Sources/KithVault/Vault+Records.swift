@@ -80,7 +80,7 @@ extension Vault {
     /// the same name; returns the new version number. Nothing is overwritten.
     @discardableResult
     public func updateRecord(_ id: RecordID, fields changes: [RecordField]) throws -> UInt32 {
-        guard let record = state.records[id], let last = record.versions.last else { throw KithVaultError.notFound("record \(id)") }
+        guard let record = state.records[id], let last = record.versions.last else { throw KithVaultError.notFound("record \(id) (see 'kith record list --group GROUP')") }
         _ = try role(in: record.group)
         let current = try readWithoutLogging(id, version: last.version)
         // Fields the reader cannot see cannot be carried forward; refuse rather than drop them.
@@ -102,7 +102,7 @@ extension Vault {
     /// Adds a note to a case.
     @discardableResult
     public func addNote(caseID: RecordID, text: String) throws -> RecordID {
-        guard let record = state.records[caseID] else { throw KithVaultError.notFound("case \(caseID)") }
+        guard let record = state.records[caseID] else { throw KithVaultError.notFound("case \(caseID) (see 'kith record list --group GROUP --kind case')") }
         guard record.kind == .case else { throw KithVaultError.invalidInput("\(caseID) is a \(record.kind) record, not a case; notes belong to cases") }
         guard !text.isEmpty else { throw KithVaultError.invalidInput("the note is empty; give its text with --text or --from-file") }
         let id = try RecordID.random()
@@ -125,31 +125,43 @@ extension Vault {
         let byCompartment = Dictionary(grouping: fields, by: \.compartment)
         let compartments = byCompartment.keys.sorted()
         let name = groupName(group)
+        var freshKeys: [KeyRef: KeyBox] = [:]
         try commit { state in
+            freshKeys = [:]
             guard let groupState = state.groups[group] else { throw KithVaultError.notFound("group \(name)") }
             guard let role = groupState.members[me] else { throw KithVaultError.accessDenied("you have no role in group \(name)") }
             for compartment in compartments where !groupState.policy.canWrite(role, compartment) {
                 throw KithVaultError.accessDenied("as \(role) of \(name) you may not write \(compartment) fields")
             }
+            var entries: [PendingEntry] = []
+            // A lead writing before sharing: make the group's first keys now, in the same transaction.
+            if groupState.currentEpoch.isEmpty && role == .lead {
+                let grants = try keyGrants(for: groupState, members: groupState.members, newMember: me, freshKeys: &freshKeys)
+                entries.append(
+                    PendingEntry(
+                        body: .keysDistributed(group: group, grants: grants),
+                        details: [("action", "made the first keys of \(name)"), ("group", name)]))
+            }
             let time = clock()
             var parts: [RecordPart] = []
             for compartment in compartments {
-                guard let epoch = groupState.currentEpoch[compartment] else {
-                    throw KithVaultError.accessDenied("group \(name) has no keys yet: its lead must share it with someone first")
+                guard let epoch = groupState.currentEpoch[compartment] ?? (freshKeys.isEmpty ? nil : 1) else {
+                    throw KithVaultError.accessDenied("group \(name) has no keys yet: its lead makes them by writing a record or sharing the group")
                 }
                 let ref = KeyRef(compartment: compartment, epoch: epoch)
-                parts.append(try sealPart(fields: byCompartment[compartment] ?? [], ref: ref, group: group, id: id, version: version, kind: kind))
+                parts.append(try sealPart(fields: byCompartment[compartment] ?? [], ref: ref, group: group, id: id, version: version, kind: kind, key: freshKeys[ref]))
             }
             let body = StoredRecord.signedBody(id: id, version: version, group: group, kind: kind, parent: parent, author: me, timeMillis: time, parts: parts)
             let signature = try holder.sign(StoredRecord.signedMessage(vaultID: state.vaultID, body: body))
             let record = StoredRecord(id: id, version: version, group: group, kind: kind, parent: parent, author: me, timeMillis: time, parts: parts, signature: signature)
-            return [
+            entries.append(
                 PendingEntry(
                     body: .recordWritten(record: id, version: version, group: group, kind: kind, parent: parent, compartments: compartments, contentHash: record.contentHash),
                     details: [("action", action), ("group", name), ("fields", names.joined(separator: ", "))],
-                    record: record)
-            ]
+                    record: record))
+            return entries
         }
+        rememberKeys(freshKeys, group: group)
     }
 
     private func contentAAD(id: RecordID, version: UInt32, group: GroupID, compartment: Compartment, epoch: UInt32, kind: RecordKind) -> [UInt8] {
@@ -181,8 +193,9 @@ extension Vault {
         try BLAKE2b.hash([], key: key, outputLength: 32, personal: Array("kith-rkcommit-v1".utf8))
     }
 
-    private func sealPart(fields: [RecordField], ref: KeyRef, group: GroupID, id: RecordID, version: UInt32, kind: RecordKind) throws -> RecordPart {
-        let groupKey = try self.groupKey(group, ref)
+    private func sealPart(fields: [RecordField], ref: KeyRef, group: GroupID, id: RecordID, version: UInt32, kind: RecordKind, key: KeyBox?) throws -> RecordPart {
+        // Keys made in this very commit are not in the log yet, so they come in directly.
+        let groupKey = try key ?? self.groupKey(group, ref)
         let recordKey = try SecureBytes(randomCount: 32)
         var encoded = FieldCodec.encode(fields)
         let plain = try SecureBytes(wiping: &encoded)
@@ -222,7 +235,7 @@ extension Vault {
     }
 
     func readWithoutLogging(_ id: RecordID, version requested: UInt32?) throws -> RecordView {
-        guard let record = state.records[id] else { throw KithVaultError.notFound("record \(id)") }
+        guard let record = state.records[id] else { throw KithVaultError.notFound("record \(id) (see 'kith record list --group GROUP')") }
         let myRole = try role(in: record.group)
         let versionState: VersionState
         if let requested {
@@ -231,7 +244,7 @@ extension Vault {
             }
             versionState = found
         } else {
-            guard let last = record.versions.last else { throw KithVaultError.notFound("record \(id)") }
+            guard let last = record.versions.last else { throw KithVaultError.notFound("record \(id) (see 'kith record list --group GROUP')") }
             versionState = last
         }
         guard let bytes = try store.record(id, version: versionState.version) else {
@@ -327,7 +340,7 @@ extension Vault {
 
     /// Every version of a record, oldest first (no content is decrypted).
     public func history(_ id: RecordID) throws -> [VersionInfo] {
-        guard let record = state.records[id] else { throw KithVaultError.notFound("record \(id)") }
+        guard let record = state.records[id] else { throw KithVaultError.notFound("record \(id) (see 'kith record list --group GROUP')") }
         _ = try role(in: record.group)
         return record.versions.map {
             VersionInfo(version: $0.version, author: handle(of: $0.author), timeMillis: $0.timeMillis, compartments: $0.compartments, seq: $0.seq)
@@ -336,7 +349,7 @@ extension Vault {
 
     /// The notes of a case, oldest first; every note read is logged.
     public func notes(caseID: RecordID) throws -> [RecordView] {
-        guard let record = state.records[caseID] else { throw KithVaultError.notFound("case \(caseID)") }
+        guard let record = state.records[caseID] else { throw KithVaultError.notFound("case \(caseID) (see 'kith record list --group GROUP --kind case')") }
         guard record.kind == .case else { throw KithVaultError.invalidInput("\(caseID) is a \(record.kind) record, not a case") }
         _ = try role(in: record.group)
         let ids = state.records.values.filter { $0.parent == caseID }

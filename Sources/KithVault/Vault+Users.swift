@@ -26,7 +26,7 @@ extension Vault {
     public func user(handle: String) throws -> UserInfo {
         let key = handle.lowercased()
         guard let found = try users().first(where: { $0.handle.lowercased() == key }) else {
-            throw KithVaultError.notFound("user '\(handle)'")
+            throw KithVaultError.notFound("user '\(handle)' (see 'kith enroll list')")
         }
         return found
     }

@@ -69,6 +69,9 @@ struct CLITests {
         let noVault = try cli.run(["enroll", "list", "--vault", cli.path("nowhere.kith")], as: "alex")
         #expect(noVault.code == 66)
         #expect(noVault.err.contains("kith init"))
+        let noRequest = try cli.run(["enroll", "approve", cli.path("nowhere.request"), "--role", "user", "--yes"], as: "ana")
+        #expect(noRequest.code == 66)
+        #expect(noRequest.err.contains("not found: enrolment request"))
         let badID = try cli.run(["record", "show", "not-an-id"], as: "alex")
         #expect(badID.code == 64)
         let badRole = try cli.run(["share", "Trans Support", "--with", "kai", "--role", "boss"], as: "robin")
@@ -76,7 +79,7 @@ struct CLITests {
         #expect(badRole.err.contains("use lead, caseworker or viewer"))
         let unknownOption = try cli.run(["record", "list", "--colour"], as: "alex")
         #expect(unknownOption.code == 64)
-        for result in [auditor, admin, grant, missing, noVault, badID, badRole, unknownOption] {
+        for result in [auditor, admin, grant, missing, noVault, noRequest, badID, badRole, unknownOption] {
             #expect(!result.err.contains("Fatal error") && !result.err.contains("Stack dump"))
         }
     }

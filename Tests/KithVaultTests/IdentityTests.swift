@@ -36,7 +36,7 @@ struct IdentityTests {
         let path = directory.appendingPathComponent("me.kithid").path
         let file = try IdentityKeyfile.seal(
             try UnlockedIdentity.generate(), handle: Handle("sam"), vaultFingerprint: nil,
-            passphrase: passphrase("right"), profileName: "test", parameters: try Self.cheap)
+            passphrase: passphrase("right horse battery"), profileName: "test", parameters: try Self.cheap)
         try file.write(to: path)
         let before = try Data(contentsOf: URL(fileURLWithPath: path))
         let attributes = try FileManager.default.attributesOfItem(atPath: path)
@@ -52,22 +52,27 @@ struct IdentityTests {
     func keyfileTamper() throws {
         let file = try IdentityKeyfile.seal(
             try UnlockedIdentity.generate(), handle: Handle("sam"), vaultFingerprint: nil,
-            passphrase: passphrase("pw"), profileName: "test", parameters: try Self.cheap)
+            passphrase: passphrase("pw pw pw pw"), profileName: "test", parameters: try Self.cheap)
         let text = String(decoding: file.fileBytes, as: UTF8.self)
         let altered = text.replacingOccurrences(of: "handle sam", with: "handle sal")
-        #expect(throws: KithVaultError.wrongPassphrase) { _ = try IdentityKeyfile.parse(Array(altered.utf8)).unlock(passphrase: passphrase("pw")) }
+        #expect(throws: KithVaultError.wrongPassphrase) { _ = try IdentityKeyfile.parse(Array(altered.utf8)).unlock(passphrase: passphrase("pw pw pw pw")) }
         #expect(throws: KithVaultError.self) { _ = try IdentityKeyfile.parse(Array((text + "extra\n").utf8)) }
         #expect(throws: KithVaultError.self) { _ = try IdentityKeyfile.parse(Array("kith-identity v2\n".utf8)) }
         let greedy = text.replacingOccurrences(of: "kdf argon2id test 1 8192", with: "kdf argon2id test 1 1099511627776")
         #expect(throws: KithVaultError.self) { _ = try IdentityKeyfile.parse(Array(greedy.utf8)) }
     }
 
-    @Test("an empty passphrase is refused")
+    @Test("an empty or short passphrase is refused")
     func emptyPassphrase() throws {
         #expect(throws: KithVaultError.self) {
             _ = try IdentityKeyfile.seal(
                 try UnlockedIdentity.generate(), handle: Handle("sam"), vaultFingerprint: nil,
                 passphrase: passphrase(""), profileName: "test", parameters: try Self.cheap)
+        }
+        #expect(throws: KithVaultError.self) {
+            _ = try IdentityKeyfile.seal(
+                try UnlockedIdentity.generate(), handle: Handle("sam"), vaultFingerprint: nil,
+                passphrase: passphrase("1234567"), profileName: "test", parameters: try Self.cheap)
         }
     }
 

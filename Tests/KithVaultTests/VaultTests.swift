@@ -39,6 +39,22 @@ struct VaultTests {
         #expect(reads > 0)
     }
 
+    @Test("a lead working alone writes before sharing; members shared later read it")
+    func loneLead() throws {
+        let fixture = try VaultFixture()
+        try fixture.admin.createGroup(name: "Solo")
+        let lead = try fixture.enroll("solo-lead")
+        let worker = try fixture.enroll("solo-worker")
+        try fixture.admin.share(groupName: "Solo", with: "solo-lead", role: .lead)
+        try lead.refresh()
+        let id = try lead.addRecord(groupName: "Solo", kind: .member, fields: fields([("name", "First"), ("sensitive:status", "s")]))
+        #expect(try fixture.open("solo-lead").readRecord(id).fields.count == 2)
+        try lead.share(groupName: "Solo", with: "solo-worker", role: .caseworker)
+        try worker.refresh()
+        let seen = try worker.readRecord(id)
+        #expect(seen.fields.map(\.value) == ["First"] && seen.withheld == [.sensitive])
+    }
+
     @Test("a viewer sees profile fields, with notes and sensitive fields withheld, and cannot write")
     func viewer() throws {
         let fixture = try VaultFixture()

@@ -58,6 +58,11 @@ public struct EnrollmentRequest: Sendable {
         return Array((body + "signature \(Base64.encode(signature))\n").utf8)
     }
 
+    /// Reads and checks the request file at `path`.
+    public static func load(path: String) throws -> EnrollmentRequest {
+        try parse(AtomicFile.read(path, what: "enrolment request"))
+    }
+
     /// Parses a request and checks both of its signatures; a forged or
     /// altered request is an integrity error.
     public static func parse(_ bytes: [UInt8]) throws -> EnrollmentRequest {

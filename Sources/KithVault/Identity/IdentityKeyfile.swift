@@ -69,8 +69,9 @@ public struct IdentityKeyfile: Sendable {
         _ unlocked: UnlockedIdentity, handle: Handle, vaultFingerprint: [UInt8]?,
         passphrase: borrowing SecureBytes, profileName: String, parameters: Argon2idParameters
     ) throws -> IdentityKeyfile {
-        guard passphrase.count > 0 else {
-            throw KithVaultError.invalidInput("the passphrase is empty; choose one of several words that you can remember")
+        // Argon2id slows guessing; it cannot save a very short passphrase.
+        guard passphrase.count >= 8 else {
+            throw KithVaultError.invalidInput("the passphrase is shorter than 8 characters; choose several words that you can remember")
         }
         var file = IdentityKeyfile(
             identity: unlocked.identity, handle: handle, vaultFingerprint: vaultFingerprint,

@@ -17,7 +17,7 @@ public final class SQLiteVaultStore: VaultStore, @unchecked Sendable {
             throw KithVaultError.invalidInput("\(path) already exists; a new vault needs a new file (choose another --vault path)")
         }
         if !create && !exists {
-            throw KithVaultError.notFound("vault \(path) (create one with 'kith init', or set --vault / KITH_VAULT)")
+            throw KithVaultError.notFound("vault \(path) (check --vault or KITH_VAULT, or create a vault with 'kith init')")
         }
         var configuration = Configuration()
         configuration.journalMode = .wal

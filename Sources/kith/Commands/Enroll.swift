@@ -84,7 +84,11 @@ struct Enroll: ParsableCommand {
             guard let role = OrgRole(name: role) else {
                 throw KithVaultError.invalidInput("'\(role)' is not a role: use admin, auditor or user")
             }
-            let parsed = try EnrollmentRequest.parse(Array(try Data(contentsOf: URL(fileURLWithPath: request))))
+            let parsed = try EnrollmentRequest.load(path: request)
+            let vault = try global.openVault()
+            guard vault.state.users[vault.me]?.role == .admin else {
+                throw KithVaultError.accessDenied("only an admin may enrol users")
+            }
             Output.error("Request from \(parsed.handle)")
             Output.error("  key fingerprint: \(parsed.identity.fingerprint)")
             Output.error("Compare this with what \(parsed.handle) reads to you.")
@@ -98,7 +102,6 @@ struct Enroll: ParsableCommand {
                     throw ExitCode(1)
                 }
             }
-            let vault = try global.openVault()
             let user = try vault.approve(parsed, role: role)
             if output.json {
                 try Output.json(["id": user.id.description, "handle": user.handle, "role": user.role.description])

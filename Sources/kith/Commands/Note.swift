@@ -36,7 +36,8 @@ struct Note: ParsableCommand {
                     data = contents
                 }
                 guard let decoded = String(data: data, encoding: .utf8) else { throw KithVaultError.invalidInput("\(file) is not UTF-8 text") }
-                body = decoded
+                // A file's final newline ends the file, not the note.
+                body = String(decoded.reversed().drop(while: { $0 == "\n" || $0 == "\r" }).reversed())
             default:
                 throw KithVaultError.invalidInput("give the note with exactly one of --text or --from-file")
             }
@@ -58,14 +59,24 @@ struct Note: ParsableCommand {
         func execute() throws {
             let notes = try global.openVault().notes(caseID: Identifier(parsing: caseID))
             let text = { (view: RecordView) in view.fields.first(where: { $0.name == "text" })?.value ?? "" }
+            let withheld = { (view: RecordView) in view.withheld.contains(.notes) }
             if output.json {
-                try Output.json(notes.map { ["id": $0.id.description, "author": $0.author, "text": text($0), "time": Output.time($0.timeMillis)] })
+                try Output.json(
+                    notes.map { note -> [String: Any] in
+                        var object: [String: Any] = ["id": note.id.description, "author": note.author, "time": Output.time(note.timeMillis)]
+                        if withheld(note) { object["withheld"] = true } else { object["text"] = text(note) }
+                        return object
+                    })
             } else if notes.isEmpty {
                 print("No notes yet.")
             } else {
                 for note in notes {
                     print("[\(Output.time(note.timeMillis))] \(note.author) (\(note.id)):")
-                    print("  " + text(note).replacingOccurrences(of: "\n", with: "\n  "))
+                    if withheld(note) {
+                        print("  (withheld: your role may not read notes)")
+                    } else {
+                        print("  " + text(note).replacingOccurrences(of: "\n", with: "\n  "))
+                    }
                 }
             }
         }

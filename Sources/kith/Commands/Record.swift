@@ -78,7 +78,7 @@ struct RecordCommand: ParsableCommand {
         @OptionGroup var global: GlobalOptions
         @Argument(help: "The record's id.")
         var id: String
-        @Option(help: "Show this version instead of the newest.")
+        @Option(name: .customLong("at-version"), help: ArgumentHelp("Show this version instead of the newest (see 'kith record history').", valueName: "n"))
         var version: UInt32?
         @OptionGroup var output: OutputOptions
 
@@ -159,7 +159,7 @@ struct RecordCommand: ParsableCommand {
         func execute() throws {
             let vault = try global.openVault()
             let recordID = try Identifier(parsing: id)
-            guard let kind = vault.state.records[recordID]?.kind else { throw KithVaultError.notFound("record \(id)") }
+            guard let kind = vault.state.records[recordID]?.kind else { throw KithVaultError.notFound("record \(id) (see 'kith record list --group GROUP')") }
             let changes = try FieldInput.collect(fields: fields, fromJSON: fromJSON, kind: kind)
             guard !changes.isEmpty else { throw KithVaultError.invalidInput("nothing to update: give at least one --field name=value") }
             let version = try vault.updateRecord(recordID, fields: changes)
