@@ -119,6 +119,7 @@ extension Vault {
 
     private func write(id: RecordID, version: UInt32, group: GroupID, kind: RecordKind, parent: RecordID?, fields: [RecordField], action: String) throws {
         guard !fields.isEmpty else { throw KithVaultError.invalidInput("a record needs at least one field (--field name=value)") }
+        guard fields.count <= 1000 else { throw KithVaultError.invalidInput("a record may have at most 1,000 fields; split it or attach a file") }
         let names = fields.map(\.name)
         guard Set(names).count == names.count else { throw KithVaultError.invalidInput("a field name appears twice") }
         if kind == .note && parent == nil { throw KithVaultError.invalidInput("a note needs its case") }

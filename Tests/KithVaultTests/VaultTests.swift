@@ -212,3 +212,41 @@ struct VaultTests {
         #expect(bytes.contains(subsequence: Array("log_entries".utf8)))
     }
 }
+
+@Suite("Log replay robustness")
+struct ReplayRobustnessTests {
+    @Test("any single byte of any log entry flipped makes replay fail, never crash")
+    func everyByteOfEveryEntry() throws {
+        let fixture = try VaultFixture()
+        let (_, caseworker, _) = try fixture.standardGroup()
+        let id = try caseworker.addRecord(groupName: "Trans Support", kind: .member, fields: fields([("name", "Sam")]))
+        _ = try caseworker.readRecord(id)
+        let entries = try SQLiteVaultStore(path: fixture.path).entries(from: 0)
+        #expect(try VaultState.replay(entries).count == UInt64(entries.count))
+        var refused = 0, total = 0
+        for (entryIndex, entry) in entries.enumerated() {
+            for byteIndex in entry.indices {
+                var altered = entries
+                altered[entryIndex][byteIndex] ^= 0xff
+                total += 1
+                do {
+                    _ = try VaultState.replay(altered)
+                    Issue.record("flipping byte \(byteIndex) of entry \(entryIndex) went unnoticed")
+                } catch let error as KithVaultError {
+                    #expect(error.exitCode == 65)
+                    refused += 1
+                }
+            }
+        }
+        #expect(refused == total)
+    }
+
+    @Test("an entry claiming an absurd position is refused cleanly")
+    func hugeSequenceNumber() throws {
+        let fixture = try VaultFixture()
+        var entries = try SQLiteVaultStore(path: fixture.path).entries(from: 0)
+        // Bytes 2..<10 hold the sequence number.
+        for index in 2..<10 { entries[0][index] = 0xff }
+        #expect(throws: KithVaultError.self) { _ = try VaultState.replay(entries) }
+    }
+}

@@ -104,7 +104,7 @@ public struct VaultState: Sendable {
     }
 
     private func invalid(_ entry: LogEntry, _ reason: String) -> KithVaultError {
-        .invalidEntry(seq: Int(entry.seq), reason: reason)
+        .invalidEntry(seq: Int(clamping: entry.seq), reason: reason)
     }
 
     /// Checks `entry` against the current state and applies it.
