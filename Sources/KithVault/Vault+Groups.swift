@@ -94,10 +94,12 @@ extension Vault {
                 var members = current.members
                 members[target.id] = role
                 let grants = try keyGrants(for: current, members: members, newMember: target.id, freshKeys: &freshKeys)
-                entries.append(
-                    PendingEntry(
-                        body: .keysDistributed(group: group.id, grants: grants),
-                        details: [("action", "sealed \(group.name) keys to \(target.handle)"), ("group", group.name)]))
+                if !grants.isEmpty {
+                    entries.append(
+                        PendingEntry(
+                            body: .keysDistributed(group: group.id, grants: grants),
+                            details: [("action", "sealed \(group.name) keys to \(target.handle)"), ("group", group.name)]))
+                }
             }
             return entries
         }
@@ -115,6 +117,8 @@ extension Vault {
                 guard let role = members[newMember], group.policy.canRead(role, compartment) else { continue }
                 for epoch in 1...current {
                     let ref = KeyRef(compartment: compartment, epoch: epoch)
+                    // Someone shared with again already holds the old epochs; envelopes are never replaced.
+                    if group.envelopes[ref]?[newMember] != nil { continue }
                     let key = try groupKey(group.id, ref)
                     grants.append(
                         KeyGrant(

@@ -72,31 +72,38 @@ extension Vault {
     public func addRecord(groupName: String, kind: RecordKind, fields: [RecordField], parent: RecordID? = nil) throws -> RecordID {
         let group = try self.group(named: groupName)
         let id = try RecordID.random()
-        try write(id: id, version: 1, group: group.id, kind: kind, parent: parent, fields: fields, action: "added \(kind)")
+        try write(id: id, group: group.id, kind: kind, parent: parent, action: "added \(kind)") { (1, fields) }
         return id
     }
 
     /// Adds a new version of a record with `fields` replacing the fields of
     /// the same name; returns the new version number. Nothing is overwritten.
+    /// The merge happens inside the commit, so a concurrent update by
+    /// someone else is merged with, not lost or refused.
     @discardableResult
     public func updateRecord(_ id: RecordID, fields changes: [RecordField]) throws -> UInt32 {
-        guard let record = state.records[id], let last = record.versions.last else { throw KithVaultError.notFound("record \(id) (see 'kith record list --group GROUP')") }
+        guard let record = state.records[id] else { throw KithVaultError.notFound("record \(id) (see 'kith record list --group GROUP')") }
         _ = try role(in: record.group)
-        let current = try readWithoutLogging(id, version: last.version)
-        // Fields the reader cannot see cannot be carried forward; refuse rather than drop them.
-        if !current.withheld.isEmpty {
-            throw KithVaultError.accessDenied("this record has \(current.withheld.map(\.description).joined(separator: ", ")) fields you may not read, so you cannot write a new version of it")
-        }
-        var merged = current.fields
-        for change in changes {
-            if let index = merged.firstIndex(where: { $0.name == change.name }) {
-                merged[index] = change
-            } else {
-                merged.append(change)
+        var written: UInt32 = 0
+        try write(id: id, group: record.group, kind: record.kind, parent: record.parent, action: "updated \(record.kind)") {
+            guard let last = self.state.records[id]?.versions.last else { throw KithVaultError.notFound("record \(id)") }
+            let current = try self.readWithoutLogging(id, version: last.version)
+            // Fields the writer cannot see cannot be carried forward; refuse rather than drop them.
+            if !current.withheld.isEmpty {
+                throw KithVaultError.accessDenied("this record has \(current.withheld.map(\.description).joined(separator: ", ")) fields you may not read, so you cannot write a new version of it")
             }
+            var merged = current.fields
+            for change in changes {
+                if let index = merged.firstIndex(where: { $0.name == change.name }) {
+                    merged[index] = change
+                } else {
+                    merged.append(change)
+                }
+            }
+            written = last.version + 1
+            return (written, merged)
         }
-        try write(id: id, version: last.version + 1, group: record.group, kind: record.kind, parent: record.parent, fields: merged, action: "updated \(record.kind)")
-        return last.version + 1
+        return written
     }
 
     /// Adds a note to a case.
@@ -106,29 +113,35 @@ extension Vault {
         guard record.kind == .case else { throw KithVaultError.invalidInput("\(caseID) is a \(record.kind) record, not a case; notes belong to cases") }
         guard !text.isEmpty else { throw KithVaultError.invalidInput("the note is empty; give its text with --text or --from-file") }
         let id = try RecordID.random()
-        try write(
-            id: id, version: 1, group: record.group, kind: .note, parent: caseID,
-            fields: [RecordField(compartment: .notes, name: "text", value: text)], action: "added note")
+        let note = try RecordField(compartment: .notes, name: "text", value: text)
+        try write(id: id, group: record.group, kind: .note, parent: caseID, action: "added note") { (1, [note]) }
         return id
     }
 
     /// Writes version 1 of a record with a chosen id (frozen test files only).
     func writeForTesting(id: RecordID, kind: RecordKind, group groupName: String, fields: [RecordField]) throws {
-        try write(id: id, version: 1, group: group(named: groupName).id, kind: kind, parent: nil, fields: fields, action: "added \(kind)")
+        try write(id: id, group: group(named: groupName).id, kind: kind, parent: nil, action: "added \(kind)") { (1, fields) }
     }
 
-    private func write(id: RecordID, version: UInt32, group: GroupID, kind: RecordKind, parent: RecordID?, fields: [RecordField], action: String) throws {
-        guard !fields.isEmpty else { throw KithVaultError.invalidInput("a record needs at least one field (--field name=value)") }
-        guard fields.count <= 1000 else { throw KithVaultError.invalidInput("a record may have at most 1,000 fields; split it or attach a file") }
-        let names = fields.map(\.name)
-        guard Set(names).count == names.count else { throw KithVaultError.invalidInput("a field name appears twice") }
+    /// Writes one record version. `content` gives the version number and
+    /// fields from the state current inside the commit (it may run again
+    /// after another writer's append).
+    private func write(
+        id: RecordID, group: GroupID, kind: RecordKind, parent: RecordID?, action: String,
+        content: () throws -> (version: UInt32, fields: [RecordField])
+    ) throws {
         if kind == .note && parent == nil { throw KithVaultError.invalidInput("a note needs its case") }
-        let byCompartment = Dictionary(grouping: fields, by: \.compartment)
-        let compartments = byCompartment.keys.sorted()
         let name = groupName(group)
         var freshKeys: [KeyRef: KeyBox] = [:]
         try commit { state in
             freshKeys = [:]
+            let (version, fields) = try content()
+            guard !fields.isEmpty else { throw KithVaultError.invalidInput("a record needs at least one field (--field name=value)") }
+            guard fields.count <= 1000 else { throw KithVaultError.invalidInput("a record may have at most 1,000 fields; split it or attach a file") }
+            let names = fields.map(\.name)
+            guard Set(names).count == names.count else { throw KithVaultError.invalidInput("a field name appears twice") }
+            let byCompartment = Dictionary(grouping: fields, by: \.compartment)
+            let compartments = byCompartment.keys.sorted()
             guard let groupState = state.groups[group] else { throw KithVaultError.notFound("group \(name)") }
             guard let role = groupState.members[me] else { throw KithVaultError.accessDenied("you have no role in group \(name)") }
             for compartment in compartments where !groupState.policy.canWrite(role, compartment) {

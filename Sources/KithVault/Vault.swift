@@ -37,12 +37,17 @@ public final class Vault {
     public var me: UserID { holder.identity.userID }
 
     /// Opens a vault: replays and verifies every log entry, and checks that
-    /// `holder` is enrolled in it.
-    public init(store: VaultStore, holder: PrivateKeyHolder) throws {
+    /// `holder` is enrolled in it and, when `expectedFingerprint` is given
+    /// (the keyfile's pin, whole or its readable 20-byte prefix), that this is
+    /// that vault and not a look-alike built around a copied enrolment.
+    public init(store: VaultStore, holder: PrivateKeyHolder, expectedFingerprint: [UInt8]? = nil) throws {
         self.store = store
         self.holder = holder
         self.state = try VaultState.replay(store.entries(from: 0))
         guard state.count > 0 else { throw KithVaultError.integrity("the vault has no genesis entry") }
+        if let expectedFingerprint, expectedFingerprint.count < 20 || !state.fingerprint.starts(with: expectedFingerprint) {
+            throw KithVaultError.integrity("this is not the vault your identity belongs to (expected \(Fingerprint.readable(expectedFingerprint)), found \(Fingerprint.readable(state.fingerprint))); check --vault")
+        }
         guard let user = state.users[holder.identity.userID] else {
             throw KithVaultError.accessDenied("this identity is not enrolled in this vault; ask an admin to approve your enrolment request")
         }

@@ -178,4 +178,18 @@ public struct IdentityKeyfile: Sendable {
     public func write(to path: String) throws {
         try AtomicFile.write(fileBytes, to: path, mode: 0o600, replace: false)
     }
+
+    /// The same identity sealed again (fresh salt, same Argon2id
+    /// parameters) with `fingerprint` bound into it: pins the keyfile to
+    /// the vault it was first used with.
+    public func pinned(to fingerprint: [UInt8], unlocked: UnlockedIdentity, passphrase: borrowing SecureBytes) throws -> IdentityKeyfile {
+        try IdentityKeyfile.seal(
+            unlocked, handle: handle, vaultFingerprint: fingerprint, passphrase: passphrase,
+            profileName: kdfProfile, parameters: kdfParameters)
+    }
+
+    /// Replaces the keyfile at `path` atomically (used only to pin it).
+    public func replace(at path: String) throws {
+        try AtomicFile.write(fileBytes, to: path, mode: 0o600, replace: true)
+    }
 }

@@ -174,7 +174,8 @@ public struct VaultState: Sendable {
             guard target.role != .auditor else { throw invalid(entry, "auditors never hold group roles (they must not read records)") }
             guard group.members[user] == nil else { throw invalid(entry, "the user already has a role in the group") }
             let actorRole = group.members[entry.actor]
-            let adminAppointsFirstLead = actor.role == .admin && role == .lead && !group.hasLead
+            // An admin appoints someone else: an admin never holds a group's keys by its own hand.
+            let adminAppointsFirstLead = actor.role == .admin && role == .lead && !group.hasLead && user != entry.actor
             guard actorRole == .lead || adminAppointsFirstLead else {
                 throw invalid(entry, "only a lead of the group may grant roles (an admin may appoint a lead only while the group has none)")
             }
@@ -207,7 +208,8 @@ public struct VaultState: Sendable {
                     guard let role = group.members[envelope.user], group.policy.canRead(role, grant.compartment) else {
                         throw invalid(entry, "it seals a \(grant.compartment) key to someone whose role may not read it")
                     }
-                    // Re-sealing is allowed: someone removed and shared with again gets the old epochs anew.
+                    // An envelope is never replaced: otherwise a lead could overwrite members' good keys with garbage.
+                    guard sealed[envelope.user] == nil else { throw invalid(entry, "it seals a key to someone who already holds it") }
                     sealed[envelope.user] = envelope.sealed
                 }
                 group.envelopes[ref] = sealed
@@ -230,6 +232,10 @@ public struct VaultState: Sendable {
             if var existing = records[recordID] {
                 guard existing.group == groupID, existing.kind == kind, existing.parent == parent else {
                     throw invalid(entry, "a new version changes the record's group, kind or parent")
+                }
+                // Dropping a compartment is writing it: nobody may remove fields they may not write.
+                for compartment in existing.versions.last?.compartments ?? [] where !group.policy.canWrite(role, compartment) {
+                    throw invalid(entry, "its author (\(role)) may not replace a record holding \(compartment) fields")
                 }
                 guard version == (existing.versions.last?.version ?? 0) + 1 else { throw invalid(entry, "version numbers must follow each other") }
                 existing.versions.append(versionState)

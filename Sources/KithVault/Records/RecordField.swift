@@ -73,7 +73,12 @@ enum FieldCodec {
             guard let value = String(validating: try r.data(), as: UTF8.self) else {
                 throw KithVaultError.integrity("record content is not UTF-8")
             }
-            fields.append(try RecordField(compartment: compartment, name: name, value: value))
+            guard let field = try? RecordField(compartment: compartment, name: name, value: value),
+                !fields.contains(where: { $0.name == name })
+            else {
+                throw KithVaultError.integrity("record content has a malformed or repeated field name")
+            }
+            fields.append(field)
         }
         try r.finish()
         return fields

@@ -19,6 +19,13 @@ public final class SQLiteVaultStore: VaultStore, @unchecked Sendable {
         if !create && !exists {
             throw KithVaultError.notFound("vault \(path) (check --vault or KITH_VAULT, or create a vault with 'kith init')")
         }
+        if create {
+            let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+            guard fd >= 0 else {
+                throw KithVaultError.storage("cannot create \(path): \(String(cString: strerror(errno))); check the folder exists and is writable")
+            }
+            close(fd)
+        }
         var configuration = Configuration()
         configuration.journalMode = .wal
         // Another kith writing: wait for it rather than fail at once.
@@ -26,10 +33,6 @@ public final class SQLiteVaultStore: VaultStore, @unchecked Sendable {
         configuration.label = "kith-vault"
         do {
             queue = try DatabaseQueue(path: path, configuration: configuration)
-            if create {
-                // The vault file holds confidential ciphertext: owner only.
-                chmod(path, 0o600)
-            }
             try Self.migrator.migrate(queue)
         } catch let error as DatabaseError {
             throw Self.translate(error, path: path)
@@ -97,12 +100,17 @@ public final class SQLiteVaultStore: VaultStore, @unchecked Sendable {
                 var out: [[UInt8]] = []
                 var expected = Int64(seq)
                 while let row = try rows.next() {
-                    let position: Int64 = row[0]
+                    // Throwing decoders: a column altered to another type is an integrity error, not a crash.
+                    guard let position = try? row.decode(Int64.self, atIndex: 0) else {
+                        throw KithVaultError.integrity("log entry \(expected) has a malformed position")
+                    }
                     guard position == expected else {
                         throw KithVaultError.integrity("the log has a gap at entry \(expected)")
                     }
                     expected += 1
-                    let data: Data = row[1]
+                    guard let data = try? row.decode(Data.self, atIndex: 1) else {
+                        throw KithVaultError.integrity("log entry \(expected) is not stored as bytes")
+                    }
                     out.append([UInt8](data))
                 }
                 return out
@@ -135,8 +143,13 @@ public final class SQLiteVaultStore: VaultStore, @unchecked Sendable {
     public func record(_ id: RecordID, version: UInt32) throws -> [UInt8]? {
         try run {
             try queue.read { db in
-                let data = try Data.fetchOne(db, sql: "SELECT body FROM records WHERE record_id = ? AND version = ?", arguments: [Data(id.bytes), Int64(version)])
-                return data.map { [UInt8]($0) }
+                guard let row = try Row.fetchOne(db, sql: "SELECT body FROM records WHERE record_id = ? AND version = ?", arguments: [Data(id.bytes), Int64(version)]) else {
+                    return nil
+                }
+                guard let data = try? row.decode(Data.self, atIndex: 0) else {
+                    throw KithVaultError.integrity("record \(id) version \(version) is not stored as bytes")
+                }
+                return [UInt8](data)
             }
         }
     }

@@ -35,14 +35,17 @@ struct GlobalOptions: ParsableArguments {
     /// passphrase, replays and checks the log.
     func openVault() throws -> Vault {
         let path = try vaultPath()
-        let keyfile = try IdentityKeyfile.load(path: identityPath())
+        let identityPath = try identityPath()
+        let keyfile = try IdentityKeyfile.load(path: identityPath)
         // Open the store before asking for the passphrase, so a wrong path fails fast.
         let store = try SQLiteVaultStore(path: path)
         let passphrase = try Passphrase.read(options: self, confirm: false, for: keyfile.handle.value)
         let unlocked = try keyfile.unlock(passphrase: passphrase)
-        let vault = try Vault(store: store, holder: unlocked)
-        if let expected = keyfile.vaultFingerprint, !vault.state.fingerprint.starts(with: expected) {
-            throw KithVaultError.invalidInput("this identity belongs to another vault (\(Fingerprint.readable(expected))); check --vault and --identity")
+        let vault = try Vault(store: store, holder: unlocked, expectedFingerprint: keyfile.vaultFingerprint)
+        if keyfile.vaultFingerprint == nil {
+            // First use: pin the keyfile to this vault, so a look-alike vault is refused from now on.
+            try keyfile.pinned(to: vault.state.fingerprint, unlocked: unlocked, passphrase: passphrase).replace(at: identityPath)
+            FileHandle.standardError.write(Data("kith: your identity is now pinned to vault \(vault.readableFingerprint); check it matches what your admin told you.\n".utf8))
         }
         return vault
     }

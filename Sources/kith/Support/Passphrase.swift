@@ -11,9 +11,7 @@ import KithVault
 enum Passphrase {
     static func read(options: GlobalOptions, confirm: Bool, for handle: String) throws -> SecureBytes {
         if let file = options.passphraseFile {
-            guard var bytes = FileManager.default.contents(atPath: file).map({ [UInt8]($0) }) else {
-                throw KithVaultError.notFound("passphrase file \(file)")
-            }
+            var bytes = try readWipeable(file)
             defer { SecureBytes.wipe(&bytes) }
             // One trailing newline is how editors and `echo` end the file; it is not part of the passphrase.
             if bytes.last == UInt8(ascii: "\n") { bytes.removeLast() }
@@ -41,6 +39,28 @@ enum Passphrase {
         return first
     }
 
+    /// Reads a small file straight into one array (no intermediate Data
+    /// that could not be wiped), sized up front so it never reallocates.
+    private static func readWipeable(_ path: String) throws -> [UInt8] {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw KithVaultError.notFound("passphrase file \(path)") }
+        defer { close(fd) }
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        var length = 0
+        while length < buffer.count {
+            let got = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress.map { $0 + length }, $0.count - length) }
+            if got <= 0 { break }
+            length += got
+        }
+        guard length < buffer.count else {
+            SecureBytes.wipe(&buffer)
+            throw KithVaultError.invalidInput("\(path) is over 4 KiB; a passphrase file holds only the passphrase")
+        }
+        let out = Array(buffer[0..<length])
+        SecureBytes.wipe(&buffer)
+        return out  // the caller wipes it
+    }
+
     /// Reads one line from the terminal with echo off.
     private static func prompt(_ text: String) throws -> SecureBytes {
         let fd = open("/dev/tty", O_RDWR | O_CLOEXEC)
@@ -61,6 +81,8 @@ enum Passphrase {
             _ = Glibc.write(fd, "\n", 1)
         }
         var line: [UInt8] = []
+        // Room for any passphrase up front: growing the array would leave unwiped copies behind.
+        line.reserveCapacity(4096)
         defer { SecureBytes.wipe(&line) }
         var byte: UInt8 = 0
         while Glibc.read(fd, &byte, 1) == 1 {
