@@ -178,22 +178,20 @@ extension Vault {
         rememberKeys(freshKeys, group: group)
     }
 
+    /// Associated data of a record part's content: the context, then where
+    /// the part belongs, then the epoch at writing and the kind.
     private func contentAAD(id: RecordID, version: UInt32, group: GroupID, compartment: Compartment, epoch: UInt32, kind: RecordKind) -> [UInt8] {
-        var w = ByteWriter()
-        w.string(AEADContext.recordContent)
-        w.fixed(state.vaultID)
-        w.fixed(id.bytes)
-        w.u32(version)
-        w.fixed(group.bytes)
-        w.u8(compartment.rawValue)
-        w.u32(epoch)
-        w.u8(kind.rawValue)
-        return w.bytes
+        partAAD(AEADContext.recordContent, id: id, version: version, group: group, compartment: compartment, epoch: epoch) + [kind.rawValue]
     }
 
+    /// Associated data of a record key's wrapping under a group key.
     func wrapAAD(id: RecordID, version: UInt32, group: GroupID, compartment: Compartment, epoch: UInt32) -> [UInt8] {
+        partAAD(AEADContext.recordKeyWrap, id: id, version: version, group: group, compartment: compartment, epoch: epoch)
+    }
+
+    private func partAAD(_ context: String, id: RecordID, version: UInt32, group: GroupID, compartment: Compartment, epoch: UInt32) -> [UInt8] {
         var w = ByteWriter()
-        w.string(AEADContext.recordKeyWrap)
+        w.string(context)
         w.fixed(state.vaultID)
         w.fixed(id.bytes)
         w.u32(version)

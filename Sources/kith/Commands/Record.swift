@@ -29,6 +29,18 @@ enum FieldInput {
     }
 }
 
+/// `--field` and `--from-json`, shared by `record add` and `record update`.
+struct FieldOptions: ParsableArguments {
+    @Option(name: .customLong("field"), help: ArgumentHelp("A field, [compartment:]name=value; repeat for more.", valueName: "field"))
+    var fields: [String] = []
+    @Option(help: ArgumentHelp("Read fields from a JSON object in this file, or - for standard input.", valueName: "file"))
+    var fromJSON: String?
+
+    func collect(kind: RecordKind) throws -> [RecordField] {
+        try FieldInput.collect(fields: fields, fromJSON: fromJSON, kind: kind)
+    }
+}
+
 /// `kith record`: member and case records.
 struct RecordCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -54,17 +66,14 @@ struct RecordCommand: ParsableCommand {
         var group: String
         @Option(help: "member (a person the network supports) or case.")
         var kind: String
-        @Option(name: .customLong("field"), help: ArgumentHelp("A field, [compartment:]name=value; repeat for more.", valueName: "field"))
-        var fields: [String] = []
-        @Option(help: ArgumentHelp("Read fields from a JSON object in this file, or - for standard input.", valueName: "file"))
-        var fromJSON: String?
+        @OptionGroup var input: FieldOptions
         @OptionGroup var output: OutputOptions
 
         func execute() throws {
             guard let kind = RecordKind(name: kind), kind != .note else {
                 throw KithVaultError.invalidInput("'\(kind)' is not a record kind: use member or case (notes are added with 'kith note add')")
             }
-            let fields = try FieldInput.collect(fields: fields, fromJSON: fromJSON, kind: kind)
+            let fields = try input.collect(kind: kind)
             let id = try global.openVault().addRecord(groupName: group, kind: kind, fields: fields)
             if output.json { try Output.json(["id": id.description]) } else { print(id) }
         }
@@ -150,17 +159,14 @@ struct RecordCommand: ParsableCommand {
         @OptionGroup var global: GlobalOptions
         @Argument(help: "The record's id.")
         var id: String
-        @Option(name: .customLong("field"), help: ArgumentHelp("A field, [compartment:]name=value; repeat for more.", valueName: "field"))
-        var fields: [String] = []
-        @Option(help: ArgumentHelp("Read fields from a JSON object in this file, or - for standard input.", valueName: "file"))
-        var fromJSON: String?
+        @OptionGroup var input: FieldOptions
         @OptionGroup var output: OutputOptions
 
         func execute() throws {
             let vault = try global.openVault()
             let recordID = try Identifier(parsing: id)
             guard let kind = vault.state.records[recordID]?.kind else { throw KithVaultError.notFound("record \(id) (see 'kith record list --group GROUP')") }
-            let changes = try FieldInput.collect(fields: fields, fromJSON: fromJSON, kind: kind)
+            let changes = try input.collect(kind: kind)
             guard !changes.isEmpty else { throw KithVaultError.invalidInput("nothing to update: give at least one --field name=value") }
             let version = try vault.updateRecord(recordID, fields: changes)
             if output.json { try Output.json(["id": recordID.description, "version": Int(version)]) } else { print("\(recordID) is now at version \(version).") }
