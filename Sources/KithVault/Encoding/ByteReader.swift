@@ -54,6 +54,15 @@ struct ByteReader {
         return text
     }
 
+    /// An optional identifier written by `ByteWriter.optionalID`.
+    mutating func optionalID() throws -> Identifier? {
+        switch try u8() {
+        case 0: return nil
+        case 1: return try Identifier(bytes: fixed(Identifier.length))
+        default: throw KithVaultError.integrity("\(what) has a malformed optional-id flag")
+        }
+    }
+
     /// Throws unless every byte was consumed.
     func finish() throws {
         guard remaining == 0 else { throw KithVaultError.integrity("\(what) has \(remaining) unexpected trailing bytes") }

@@ -30,6 +30,16 @@ struct ByteWriter {
         bytes.append(contentsOf: value)
     }
 
+    /// An optional identifier: a 0 byte, or a 1 byte and the 16 id bytes.
+    mutating func optionalID(_ value: Identifier?) {
+        if let value {
+            u8(1)
+            fixed(value.bytes)
+        } else {
+            u8(0)
+        }
+    }
+
     /// A UTF-8 string with a 16-bit length prefix (contexts and short names).
     mutating func string(_ value: String) {
         let utf8 = Array(value.utf8)

@@ -132,12 +132,7 @@ public enum EntryBody: Equatable, Sendable {
             w.u32(version)
             w.fixed(group.bytes)
             w.u8(kind.rawValue)
-            if let parent {
-                w.u8(1)
-                w.fixed(parent.bytes)
-            } else {
-                w.u8(0)
-            }
+            w.optionalID(parent)
             w.u8(UInt8(compartments.count))
             for compartment in compartments { w.u8(compartment.rawValue) }
             w.fixed(contentHash)
@@ -208,12 +203,7 @@ public enum EntryBody: Equatable, Sendable {
             let version = try r.u32()
             let group = try id()
             guard let kind = RecordKind(rawValue: try r.u8()) else { throw KithVaultError.integrity("record entry has an unknown kind") }
-            let parent: RecordID?
-            switch try r.u8() {
-            case 0: parent = nil
-            case 1: parent = try id()
-            default: throw KithVaultError.integrity("record entry has a malformed parent flag")
-            }
+            let parent = try r.optionalID()
             var compartments: [Compartment] = []
             for _ in 0..<Int(try r.u8()) {
                 guard let compartment = Compartment(rawValue: try r.u8()) else { throw KithVaultError.integrity("record entry names an unknown compartment") }

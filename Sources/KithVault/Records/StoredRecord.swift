@@ -55,12 +55,7 @@ struct StoredRecord: Sendable {
         w.u32(version)
         w.fixed(group.bytes)
         w.u8(kind.rawValue)
-        if let parent {
-            w.u8(1)
-            w.fixed(parent.bytes)
-        } else {
-            w.u8(0)
-        }
+        w.optionalID(parent)
         w.fixed(author.bytes)
         w.u64(timeMillis)
         w.u8(UInt8(parts.count))
@@ -106,12 +101,7 @@ struct StoredRecord: Sendable {
         let version = try r.u32()
         let group = try Identifier(bytes: r.fixed(16))
         guard let kind = RecordKind(rawValue: try r.u8()) else { throw KithVaultError.integrity("stored record has an unknown kind") }
-        let parent: RecordID?
-        switch try r.u8() {
-        case 0: parent = nil
-        case 1: parent = try Identifier(bytes: r.fixed(16))
-        default: throw KithVaultError.integrity("stored record has a malformed parent flag")
-        }
+        let parent = try r.optionalID()
         let author = try Identifier(bytes: r.fixed(16))
         let time = try r.u64()
         let count = Int(try r.u8())
