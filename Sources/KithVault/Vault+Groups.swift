@@ -126,18 +126,22 @@ extension Vault {
                             envelopes: [try envelope(key, to: newMember)]))
                 }
             } else {
-                let ref = KeyRef(compartment: compartment, epoch: 1)
-                let key = KeyBox(try SecureBytes(randomCount: 32))
-                freshKeys[ref] = key
-                let recipients = members.filter { group.policy.canRead($0.value, compartment) }.keys.sorted()
-                grants.append(
-                    KeyGrant(
-                        compartment: compartment, epoch: 1,
-                        commitment: try keyCommitment(key, group: group.id, ref: ref),
-                        envelopes: try recipients.map { try envelope(key, to: $0) }))
+                grants.append(try newEpochGrant(group, KeyRef(compartment: compartment, epoch: 1), members: members, freshKeys: &freshKeys))
             }
         }
         return grants
+    }
+
+    /// A fresh random key for `ref`, committed to and sealed to every one of
+    /// `members` whose role may read its compartment. The key is kept in
+    /// `freshKeys` until the commit lands (it is not in the log before).
+    func newEpochGrant(_ group: GroupState, _ ref: KeyRef, members: [UserID: GroupRole], freshKeys: inout [KeyRef: KeyBox]) throws -> KeyGrant {
+        let key = KeyBox(try SecureBytes(randomCount: 32))
+        freshKeys[ref] = key
+        let recipients = members.filter { group.policy.canRead($0.value, ref.compartment) }.keys.sorted()
+        return KeyGrant(
+            compartment: ref.compartment, epoch: ref.epoch, commitment: try keyCommitment(key, group: group.id, ref: ref),
+            envelopes: try recipients.map { try envelope(key, to: $0) })
     }
 
     func envelope(_ key: KeyBox, to user: UserID) throws -> KeyEnvelope {

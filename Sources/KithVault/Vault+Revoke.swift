@@ -24,13 +24,7 @@ extension Vault {
             for compartment in Compartment.allCases where current.policy.canRead(removedRole, compartment) {
                 guard let epoch = current.currentEpoch[compartment] else { continue }
                 let ref = KeyRef(compartment: compartment, epoch: epoch + 1)
-                let key = KeyBox(try SecureBytes(randomCount: 32))
-                freshKeys[ref] = key
-                let recipients = remaining.filter { current.policy.canRead($0.value, compartment) }.keys.sorted()
-                grants.append(
-                    KeyGrant(
-                        compartment: compartment, epoch: ref.epoch, commitment: try keyCommitment(key, group: group.id, ref: ref),
-                        envelopes: try recipients.map { try envelope(key, to: $0) }))
+                grants.append(try newEpochGrant(current, ref, members: remaining, freshKeys: &freshKeys))
             }
             var entries = [
                 PendingEntry(

@@ -31,6 +31,8 @@ public final class Vault {
 
     private var directoryKeyCache: KeyBox?
     private var detailKeyCache: KeyBox?
+    // Opened handles and group names by id: listings would otherwise decrypt one per row.
+    private var nameCache: [Identifier: (sealed: [UInt8], name: String)] = [:]
     var groupKeyCache: [GroupID: [KeyRef: KeyBox]] = [:]
 
     /// The acting user's id.
@@ -189,6 +191,13 @@ public final class Vault {
     }
 
     func openName(_ sealed: [UInt8], id: Identifier) throws -> String {
+        if let cached = nameCache[id], cached.sealed == sealed { return cached.name }
+        let name = try openNameUncached(sealed, id: id)
+        nameCache[id] = (sealed, name)
+        return name
+    }
+
+    private func openNameUncached(_ sealed: [UInt8], id: Identifier) throws -> String {
         let plain: SecureBytes
         do {
             plain = try AEAD.xChaCha20Poly1305.open(sealed, key: directoryKey().key, aad: Self.nameAAD(vaultID: state.vaultID, id: id))

@@ -64,7 +64,13 @@ enum FieldCodec {
 
     static func decode(_ plaintext: borrowing SecureBytes, compartment: Compartment) throws -> [RecordField] {
         // The decoded values become Strings here, at the edge where they are shown.
-        let bytes = plaintext.withUnsafeBytes { Array($0) }
+        var bytes = plaintext.withUnsafeBytes { Array($0) }
+        // Runs after `decode(bytes:)` has returned and let go of the buffer, so the wipe hits the only copy.
+        defer { SecureBytes.wipe(&bytes) }
+        return try decode(bytes: bytes, compartment: compartment)
+    }
+
+    private static func decode(bytes: [UInt8], compartment: Compartment) throws -> [RecordField] {
         var r = ByteReader(bytes, what: "record content")
         guard try r.u8() == version else { throw KithVaultError.integrity("record content has an unknown format version") }
         var fields: [RecordField] = []
