@@ -47,7 +47,10 @@ let package = Package(
             resources: [.copy("Vectors")]
         ),
         // Drives the built `kith` binary as a user would.
-        .testTarget(name: "KithCLITests", dependencies: [.product(name: "GRDB", package: "GRDB.swift")]),
+        .testTarget(
+            name: "KithCLITests",
+            dependencies: ["KithVault", "KithCrypto", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
         .testTarget(
             name: "KithVaultTests",
             dependencies: ["KithVault", "KithCrypto", "KithLog"]

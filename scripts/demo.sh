@@ -60,6 +60,16 @@ if as kai record show "$MEMBER" 2>err.txt; then echo "unexpected success"; exit 
 sed 's/^/  /' err.txt
 echo "  exit code $code: auditors verify the log, they never read records"
 
+say "Robin shows the group's policy: which role reads and writes which compartment"
+as robin policy show "Trans Support"
+
+say "Alex leaves the project and their laptop is not returned: Robin revokes Alex and re-encrypts every record"
+as robin revoke "Trans Support" --from alex --reencrypt
+if as alex record show "$MEMBER" 2>err.txt; then echo "unexpected success"; exit 1; fi
+sed 's/^/  /' err.txt
+echo "  Robin still reads everything:"
+as robin record show "$MEMBER" | sed 's/^/  /'
+
 say "What a thief who copies the vault file would find"
 for secret in "Sam Rivera" "they/them" "7700 900123" "emergency housing" "shelter" "Trans Support" "robin" "hiv_status"; do
     if cat network.kith network.kith-wal 2>/dev/null | grep -a -q -F "$secret"; then echo "  FOUND $secret in the clear"; exit 1; fi
@@ -74,4 +84,5 @@ cat <<TXT
   Robin shared the group with Alex as a case worker: the profile and notes keys were sealed to Alex.
   Alex wrote a member record and a case with notes; Robin added the sensitive field a case worker may not write.
   Every write and every read is a signed entry in the vault's log. Kai cannot read records: no group role, no keys.
+  When Alex left, Robin removed Alex's role and re-encrypted every record under new keys Alex never received.
 TXT

@@ -18,15 +18,30 @@ public enum BLAKE2b {
 
     /// The keyed hash (a MAC or a PRF) of `input` under a 16 to 64 byte key.
     public static func hash(_ input: [UInt8], key: borrowing SecureBytes, outputLength: Int = 32, personal: [UInt8] = []) throws -> [UInt8] {
+        try checkKey(key.count)
+        return try key.withUnsafeBytes { k in try input.withUnsafeBytes { try run($0, key: k, outputLength: outputLength, personal: personal) } }
+    }
+
+    /// The keyed hash of a secret `input` (never copied out of its guarded
+    /// buffer), under a 16 to 64 byte key.
+    public static func hash(secret input: borrowing SecureBytes, key: borrowing SecureBytes, outputLength: Int = 32, personal: [UInt8] = []) throws -> [UInt8] {
+        try checkKey(key.count)
+        return try key.withUnsafeBytes { k in try input.withUnsafeBytes { try run($0, key: k, outputLength: outputLength, personal: personal) } }
+    }
+
+    private static func checkKey(_ count: Int) throws {
         let minKey = Int(crypto_generichash_blake2b_keybytes_min())
         let maxKey = Int(crypto_generichash_blake2b_keybytes_max())
-        guard key.count >= minKey, key.count <= maxKey else {
-            throw KithCryptoError.invalidLength(what: "BLAKE2b key", expected: "\(minKey) to \(maxKey)", actual: key.count)
+        guard count >= minKey, count <= maxKey else {
+            throw KithCryptoError.invalidLength(what: "BLAKE2b key", expected: "\(minKey) to \(maxKey)", actual: count)
         }
-        return try key.withUnsafeBytes { try run(input, key: $0, outputLength: outputLength, personal: personal) }
     }
 
     private static func run(_ input: [UInt8], key: UnsafeRawBufferPointer?, outputLength: Int, personal: [UInt8]) throws -> [UInt8] {
+        try input.withUnsafeBytes { try run($0, key: key, outputLength: outputLength, personal: personal) }
+    }
+
+    private static func run(_ input: UnsafeRawBufferPointer, key: UnsafeRawBufferPointer?, outputLength: Int, personal: [UInt8]) throws -> [UInt8] {
         try Sodium.ensureReady()
         guard outputLength >= minOutputLength, outputLength <= maxOutputLength else {
             throw KithCryptoError.invalidLength(what: "BLAKE2b output", expected: "\(minOutputLength) to \(maxOutputLength)", actual: outputLength)
@@ -36,16 +51,14 @@ public enum BLAKE2b {
         }
         let paddedPersonal = personal + [UInt8](repeating: 0, count: personalLength - personal.count)
         var out = [UInt8](repeating: 0, count: outputLength)
-        let status = input.withUnsafeBytes { i in
-            paddedPersonal.withUnsafeBytes { p in
-                out.withUnsafeMutableBytes { o in
-                    crypto_generichash_blake2b_salt_personal(
-                        o.bytePointer, o.count,
-                        i.bytePointer, UInt64(i.count),
-                        key?.baseAddress?.assumingMemoryBound(to: UInt8.self), key?.count ?? 0,
-                        nil,
-                        p.bytePointer)
-                }
+        let status = paddedPersonal.withUnsafeBytes { p in
+            out.withUnsafeMutableBytes { o in
+                crypto_generichash_blake2b_salt_personal(
+                    o.bytePointer, o.count,
+                    input.bytePointer, UInt64(input.count),
+                    key?.baseAddress?.assumingMemoryBound(to: UInt8.self), key?.count ?? 0,
+                    nil,
+                    p.bytePointer)
             }
         }
         guard status == 0 else { throw KithCryptoError.libraryUnavailable }

@@ -26,6 +26,8 @@ extension Vault {
     /// The group with this name (case-insensitive).
     public func group(named name: String) throws -> GroupInfo {
         let key = name.lowercased()
+        if let found = try groups().first(where: { $0.name.lowercased() == key }) { return found }
+        try refresh()
         guard let found = try groups().first(where: { $0.name.lowercased() == key }) else {
             throw KithVaultError.notFound("group '\(name)' (see 'kith group list')")
         }
@@ -53,7 +55,8 @@ extension Vault {
             }
             return [
                 PendingEntry(
-                    body: .groupCreated(group: id, sealedName: try Vault.sealName(trimmed, key: directoryKey().key, vaultID: state.vaultID, id: id)),
+                    body: .groupCreated(
+                        group: id, sealedName: try Vault.sealName(trimmed, key: directoryKey().key, vaultID: state.vaultID, id: id), policy: .default),
                     details: [("action", "created group"), ("group", trimmed)])
             ]
         }

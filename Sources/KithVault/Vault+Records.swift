@@ -52,10 +52,30 @@ public struct VersionInfo: Sendable {
     public let seq: UInt64
 }
 
+/// A record version about to be written.
+struct RecordDraft {
+    let id: RecordID
+    let version: UInt32
+    let kind: RecordKind
+    let parent: RecordID?
+    let fields: [RecordField]
+    /// The audit detail, in words.
+    let action: String
+}
+
 extension Vault {
     func handle(of user: UserID) -> String {
         guard let state = state.users[user], let name = try? openName(state.sealedHandle, id: user) else { return user.description }
         return name
+    }
+
+    /// The log's view of a record; reads entries appended since this vault
+    /// was opened before saying it does not exist.
+    func recordState(_ id: RecordID, orElse missing: String) throws -> RecordState {
+        if let record = state.records[id] { return record }
+        try refresh()
+        guard let record = state.records[id] else { throw KithVaultError.notFound(missing) }
+        return record
     }
 
     private func role(in group: GroupID) throws -> GroupRole {
@@ -70,10 +90,18 @@ extension Vault {
     /// Adds a record to `groupName` and returns its id.
     @discardableResult
     public func addRecord(groupName: String, kind: RecordKind, fields: [RecordField], parent: RecordID? = nil) throws -> RecordID {
+        try addRecords(groupName: groupName, kind: kind, [fields], parent: parent)[0]
+    }
+
+    /// Adds many records to `groupName` in one transaction (all or none)
+    /// and returns their ids in order. For imports and benchmarks: one
+    /// commit, however many records.
+    @discardableResult
+    public func addRecords(groupName: String, kind: RecordKind, _ records: [[RecordField]], parent: RecordID? = nil) throws -> [RecordID] {
         let group = try self.group(named: groupName)
-        let id = try RecordID.random()
-        try write(id: id, group: group.id, kind: kind, parent: parent, action: "added \(kind)") { (1, fields) }
-        return id
+        let drafts = try records.map { RecordDraft(id: try RecordID.random(), version: 1, kind: kind, parent: parent, fields: $0, action: "added \(kind)") }
+        try write(group: group.id) { drafts }
+        return drafts.map(\.id)
     }
 
     /// Adds a new version of a record with `fields` replacing the fields of
@@ -82,10 +110,10 @@ extension Vault {
     /// someone else is merged with, not lost or refused.
     @discardableResult
     public func updateRecord(_ id: RecordID, fields changes: [RecordField]) throws -> UInt32 {
-        guard let record = state.records[id] else { throw KithVaultError.notFound("record \(id) (see 'kith record list --group GROUP')") }
+        let record = try recordState(id, orElse: "record \(id) (see 'kith record list --group GROUP')")
         _ = try role(in: record.group)
         var written: UInt32 = 0
-        try write(id: id, group: record.group, kind: record.kind, parent: record.parent, action: "updated \(record.kind)") {
+        try write(group: record.group) {
             guard let last = self.state.records[id]?.versions.last else { throw KithVaultError.notFound("record \(id)") }
             let current = try self.readWithoutLogging(id, version: last.version)
             // Fields the writer cannot see cannot be carried forward; refuse rather than drop them.
@@ -101,7 +129,7 @@ extension Vault {
                 }
             }
             written = last.version + 1
-            return (written, merged)
+            return [RecordDraft(id: id, version: written, kind: record.kind, parent: record.parent, fields: merged, action: "updated \(record.kind)")]
         }
         return written
     }
@@ -109,44 +137,33 @@ extension Vault {
     /// Adds a note to a case.
     @discardableResult
     public func addNote(caseID: RecordID, text: String) throws -> RecordID {
-        guard let record = state.records[caseID] else { throw KithVaultError.notFound("case \(caseID) (see 'kith record list --group GROUP --kind case')") }
+        let record = try recordState(caseID, orElse: "case \(caseID) (see 'kith record list --group GROUP --kind case')")
         guard record.kind == .case else { throw KithVaultError.invalidInput("\(caseID) is a \(record.kind) record, not a case; notes belong to cases") }
         guard !text.isEmpty else { throw KithVaultError.invalidInput("the note is empty; give its text with --text or --from-file") }
-        let id = try RecordID.random()
-        let note = try RecordField(compartment: .notes, name: "text", value: text)
-        try write(id: id, group: record.group, kind: .note, parent: caseID, action: "added note") { (1, [note]) }
-        return id
+        let draft = RecordDraft(
+            id: try RecordID.random(), version: 1, kind: .note, parent: caseID,
+            fields: [try RecordField(compartment: .notes, name: "text", value: text)], action: "added note")
+        try write(group: record.group) { [draft] }
+        return draft.id
     }
 
     /// Writes version 1 of a record with a chosen id (frozen test files only).
     func writeForTesting(id: RecordID, kind: RecordKind, group groupName: String, fields: [RecordField]) throws {
-        try write(id: id, group: group(named: groupName).id, kind: kind, parent: nil, action: "added \(kind)") { (1, fields) }
+        let draft = RecordDraft(id: id, version: 1, kind: kind, parent: nil, fields: fields, action: "added \(kind)")
+        try write(group: group(named: groupName).id) { [draft] }
     }
 
-    /// Writes one record version. `content` gives the version number and
-    /// fields from the state current inside the commit (it may run again
-    /// after another writer's append).
-    private func write(
-        id: RecordID, group: GroupID, kind: RecordKind, parent: RecordID?, action: String,
-        content: () throws -> (version: UInt32, fields: [RecordField])
-    ) throws {
-        if kind == .note && parent == nil { throw KithVaultError.invalidInput("a note needs its case") }
+    /// Writes record versions in one commit. `drafts` gives them from the
+    /// state current inside the commit (it may run again after another
+    /// writer's append).
+    private func write(group: GroupID, drafts: () throws -> [RecordDraft]) throws {
         let name = groupName(group)
         var freshKeys: [KeyRef: KeyBox] = [:]
         try commit { state in
             freshKeys = [:]
-            let (version, fields) = try content()
-            guard !fields.isEmpty else { throw KithVaultError.invalidInput("a record needs at least one field (--field name=value)") }
-            guard fields.count <= 1000 else { throw KithVaultError.invalidInput("a record may have at most 1,000 fields; split it or attach a file") }
-            let names = fields.map(\.name)
-            guard Set(names).count == names.count else { throw KithVaultError.invalidInput("a field name appears twice") }
-            let byCompartment = Dictionary(grouping: fields, by: \.compartment)
-            let compartments = byCompartment.keys.sorted()
+            let drafts = try drafts()
             guard let groupState = state.groups[group] else { throw KithVaultError.notFound("group \(name)") }
             guard let role = groupState.members[me] else { throw KithVaultError.accessDenied("you have no role in group \(name)") }
-            for compartment in compartments where !groupState.policy.canWrite(role, compartment) {
-                throw KithVaultError.accessDenied("as \(role) of \(name) you may not write \(compartment) fields")
-            }
             var entries: [PendingEntry] = []
             // A lead writing before sharing: make the group's first keys now, in the same transaction.
             if groupState.currentEpoch.isEmpty && role == .lead {
@@ -157,67 +174,48 @@ extension Vault {
                         details: [("action", "made the first keys of \(name)"), ("group", name)]))
             }
             let time = clock()
-            var parts: [RecordPart] = []
-            for compartment in compartments {
-                guard let epoch = groupState.currentEpoch[compartment] ?? (freshKeys.isEmpty ? nil : 1) else {
-                    throw KithVaultError.accessDenied("group \(name) has no keys yet: its lead makes them by writing a record or sharing the group")
-                }
-                let ref = KeyRef(compartment: compartment, epoch: epoch)
-                parts.append(try sealPart(fields: byCompartment[compartment] ?? [], ref: ref, group: group, id: id, version: version, kind: kind, key: freshKeys[ref]))
+            for draft in drafts {
+                entries.append(try seal(draft, group: groupState, role: role, name: name, time: time, freshKeys: freshKeys))
             }
-            let body = StoredRecord.signedBody(id: id, version: version, group: group, kind: kind, parent: parent, author: me, timeMillis: time, parts: parts)
-            let signature = try holder.sign(StoredRecord.signedMessage(vaultID: state.vaultID, body: body))
-            let record = StoredRecord(id: id, version: version, group: group, kind: kind, parent: parent, author: me, timeMillis: time, parts: parts, signature: signature)
-            entries.append(
-                PendingEntry(
-                    body: .recordWritten(record: id, version: version, group: group, kind: kind, parent: parent, compartments: compartments, contentHash: record.contentHash),
-                    details: [("action", action), ("group", name), ("fields", names.joined(separator: ", "))],
-                    record: record))
             return entries
         }
         rememberKeys(freshKeys, group: group)
     }
 
-    /// Associated data of a record part's content: the context, then where
-    /// the part belongs, then the epoch at writing and the kind.
-    private func contentAAD(id: RecordID, version: UInt32, group: GroupID, compartment: Compartment, epoch: UInt32, kind: RecordKind) -> [UInt8] {
-        partAAD(AEADContext.recordContent, id: id, version: version, group: group, compartment: compartment, epoch: epoch) + [kind.rawValue]
-    }
-
-    /// Associated data of a record key's wrapping under a group key.
-    func wrapAAD(id: RecordID, version: UInt32, group: GroupID, compartment: Compartment, epoch: UInt32) -> [UInt8] {
-        partAAD(AEADContext.recordKeyWrap, id: id, version: version, group: group, compartment: compartment, epoch: epoch)
-    }
-
-    private func partAAD(_ context: String, id: RecordID, version: UInt32, group: GroupID, compartment: Compartment, epoch: UInt32) -> [UInt8] {
-        var w = ByteWriter()
-        w.string(context)
-        w.fixed(state.vaultID)
-        w.fixed(id.bytes)
-        w.u32(version)
-        w.fixed(group.bytes)
-        w.u8(compartment.rawValue)
-        w.u32(epoch)
-        return w.bytes
-    }
-
-    static func recordKeyCommitment(_ key: borrowing SecureBytes) throws -> [UInt8] {
-        try BLAKE2b.hash([], key: key, outputLength: 32, personal: Array("kith-rkcommit-v1".utf8))
-    }
-
-    private func sealPart(fields: [RecordField], ref: KeyRef, group: GroupID, id: RecordID, version: UInt32, kind: RecordKind, key: KeyBox?) throws -> RecordPart {
-        // Keys made in this very commit are not in the log yet, so they come in directly.
-        let groupKey = try key ?? self.groupKey(group, ref)
-        let recordKey = try SecureBytes(randomCount: 32)
-        var encoded = FieldCodec.encode(fields)
-        let plain = try SecureBytes(wiping: &encoded)
-        let padded = try Padding.pad(plain, blockSize: FieldCodec.bucket(for: plain.count))
-        let aead = AEAD.xChaCha20Poly1305
-        let ciphertext = try aead.seal(padded, key: recordKey, aad: contentAAD(id: id, version: version, group: group, compartment: ref.compartment, epoch: ref.epoch, kind: kind))
-        let wrapped = try aead.seal(recordKey, key: groupKey.key, aad: wrapAAD(id: id, version: version, group: group, compartment: ref.compartment, epoch: ref.epoch))
-        return RecordPart(
-            compartment: ref.compartment, contentEpoch: ref.epoch, keyCommitment: try Vault.recordKeyCommitment(recordKey),
-            ciphertext: ciphertext, wrapEpoch: ref.epoch, wrappedKey: wrapped)
+    /// One record version, checked, encrypted and signed, with its log entry.
+    private func seal(_ draft: RecordDraft, group: GroupState, role: GroupRole, name: String, time: UInt64, freshKeys: [KeyRef: KeyBox]) throws -> PendingEntry {
+        let fields = draft.fields
+        if draft.kind == .note && draft.parent == nil { throw KithVaultError.invalidInput("a note needs its case") }
+        guard !fields.isEmpty else { throw KithVaultError.invalidInput("a record needs at least one field (--field name=value)") }
+        guard fields.count <= 1000 else { throw KithVaultError.invalidInput("a record may have at most 1,000 fields; split it or attach a file") }
+        let names = fields.map(\.name)
+        guard Set(names).count == names.count else { throw KithVaultError.invalidInput("a field name appears twice") }
+        let byCompartment = Dictionary(grouping: fields, by: \.compartment)
+        let compartments = byCompartment.keys.sorted()
+        for compartment in compartments where !group.policy.canWrite(role, compartment) {
+            throw KithVaultError.accessDenied("as \(role) of \(name) you may not write \(compartment) fields")
+        }
+        let shell = Vault.shell(id: draft.id, version: draft.version, group: group.id, kind: draft.kind, parent: draft.parent, author: me, time: time)
+        var parts: [RecordPart] = []
+        for compartment in compartments {
+            guard let epoch = group.currentEpoch[compartment] ?? (freshKeys.isEmpty ? nil : 1) else {
+                throw KithVaultError.accessDenied("group \(name) has no keys yet: its lead makes them by writing a record or sharing the group")
+            }
+            let ref = KeyRef(compartment: compartment, epoch: epoch)
+            parts.append(try sealPart(fields: byCompartment[compartment] ?? [], ref: ref, record: shell, key: freshKeys[ref]))
+        }
+        let body = StoredRecord.signedBody(
+            id: draft.id, version: draft.version, group: group.id, kind: draft.kind, parent: draft.parent, author: me, timeMillis: time, parts: parts)
+        let signature = try holder.sign(StoredRecord.signedMessage(vaultID: state.vaultID, body: body))
+        let record = StoredRecord(
+            id: draft.id, version: draft.version, group: group.id, kind: draft.kind, parent: draft.parent, author: me,
+            timeMillis: time, parts: parts, signature: signature)
+        return PendingEntry(
+            body: .recordWritten(
+                record: draft.id, version: draft.version, group: group.id, kind: draft.kind, parent: draft.parent,
+                parts: parts.map(\.written), contentHash: record.contentHash),
+            details: [("action", draft.action), ("group", name), ("fields", names.joined(separator: ", "))],
+            record: record)
     }
 
     // MARK: Reading
@@ -247,7 +245,7 @@ extension Vault {
     }
 
     func readWithoutLogging(_ id: RecordID, version requested: UInt32?) throws -> RecordView {
-        guard let record = state.records[id] else { throw KithVaultError.notFound("record \(id) (see 'kith record list --group GROUP')") }
+        let record = try recordState(id, orElse: "record \(id) (see 'kith record list --group GROUP')")
         let myRole = try role(in: record.group)
         let versionState: VersionState
         if let requested {
@@ -269,7 +267,7 @@ extension Vault {
         }
         guard stored.id == id, stored.version == versionState.version, stored.group == record.group, stored.kind == record.kind,
             stored.parent == record.parent, stored.author == versionState.author,
-            stored.parts.map(\.compartment) == versionState.compartments
+            stored.parts.map(\.written) == versionState.parts
         else {
             throw KithVaultError.integrity("\(label) does not match what the log says was written")
         }
@@ -289,48 +287,18 @@ extension Vault {
                 withheld.append(part.compartment)
                 continue
             }
-            let ref = KeyRef(compartment: part.compartment, epoch: part.wrapEpoch)
-            guard groupState.commitments[ref] != nil, groupState.commitments[KeyRef(compartment: part.compartment, epoch: part.contentEpoch)] != nil else {
+            // Rewrap and re-encryption only ever move a part forward.
+            guard part.writtenEpoch <= part.contentEpoch, part.contentEpoch <= part.wrapEpoch,
+                groupState.commitments[KeyRef(compartment: part.compartment, epoch: part.wrapEpoch)] != nil
+            else {
                 throw KithVaultError.integrity("\(label) names a key epoch the log never created")
             }
-            fields += try openPart(part, record: stored, ref: ref, label: label)
+            fields += try openPart(part, record: stored, label: label)
         }
         return RecordView(
             id: id, group: groupName(record.group), kind: record.kind, version: stored.version,
             author: handle(of: stored.author), timeMillis: stored.timeMillis, parent: record.parent,
             fields: fields, withheld: withheld)
-    }
-
-    private func openPart(_ part: RecordPart, record: StoredRecord, ref: KeyRef, label: String) throws -> [RecordField] {
-        let groupKey = try self.groupKey(record.group, ref)
-        let aead = AEAD.xChaCha20Poly1305
-        let recordKey: SecureBytes
-        do {
-            recordKey = try aead.open(
-                part.wrappedKey, key: groupKey.key,
-                aad: wrapAAD(id: record.id, version: record.version, group: record.group, compartment: part.compartment, epoch: part.wrapEpoch))
-        } catch {
-            throw KithVaultError.integrity("\(label): the \(part.compartment) record key does not unwrap")
-        }
-        guard try Vault.recordKeyCommitment(recordKey) == part.keyCommitment else {
-            throw KithVaultError.integrity("\(label): the \(part.compartment) record key is not the one its author committed to")
-        }
-        let padded: SecureBytes
-        do {
-            padded = try aead.open(
-                part.ciphertext, key: recordKey,
-                aad: contentAAD(id: record.id, version: record.version, group: record.group, compartment: part.compartment, epoch: part.contentEpoch, kind: record.kind))
-        } catch {
-            throw KithVaultError.integrity("\(label): the \(part.compartment) content does not decrypt")
-        }
-        guard FieldCodec.bucket(for: padded.count - 1) == padded.count else {
-            throw KithVaultError.integrity("\(label): the \(part.compartment) content is not padded to a bucket")
-        }
-        let plain: SecureBytes
-        do { plain = try Padding.unpad(padded, blockSize: padded.count) } catch {
-            throw KithVaultError.integrity("\(label): the \(part.compartment) content padding is invalid")
-        }
-        return try FieldCodec.decode(plain, compartment: part.compartment)
     }
 
     // MARK: Listing
@@ -352,7 +320,7 @@ extension Vault {
 
     /// Every version of a record, oldest first (no content is decrypted).
     public func history(_ id: RecordID) throws -> [VersionInfo] {
-        guard let record = state.records[id] else { throw KithVaultError.notFound("record \(id) (see 'kith record list --group GROUP')") }
+        let record = try recordState(id, orElse: "record \(id) (see 'kith record list --group GROUP')")
         _ = try role(in: record.group)
         return record.versions.map {
             VersionInfo(version: $0.version, author: handle(of: $0.author), timeMillis: $0.timeMillis, compartments: $0.compartments, seq: $0.seq)
@@ -361,7 +329,7 @@ extension Vault {
 
     /// The notes of a case, oldest first; every note read is logged.
     public func notes(caseID: RecordID) throws -> [RecordView] {
-        guard let record = state.records[caseID] else { throw KithVaultError.notFound("case \(caseID) (see 'kith record list --group GROUP --kind case')") }
+        let record = try recordState(caseID, orElse: "case \(caseID) (see 'kith record list --group GROUP --kind case')")
         guard record.kind == .case else { throw KithVaultError.invalidInput("\(caseID) is a \(record.kind) record, not a case") }
         _ = try role(in: record.group)
         let ids = state.records.values.filter { $0.parent == caseID }

@@ -29,6 +29,11 @@ public final class Vault {
     /// The writer's clock in ms since 1970 (tests may fix it).
     public var clock: @Sendable () -> UInt64 = { UInt64(Date().timeIntervalSince1970 * 1000) }
 
+    /// Record versions a rewrap or re-encryption replaces per transaction.
+    public var rekeyBatchSize = 500
+    /// Test hook: a rekey stops (as if killed) after this many batches.
+    var rekeyStopAfterBatches: Int?
+
     private var directoryKeyCache: KeyBox?
     private var detailKeyCache: KeyBox?
     // Opened handles and group names by id: listings would otherwise decrypt one per row.

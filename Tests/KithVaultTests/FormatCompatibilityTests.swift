@@ -34,9 +34,14 @@ struct FormatCompatibilityTests {
         let vault = try Vault(store: SQLiteVaultStore(path: vaultCopy.path), holder: worker)
         #expect(Hex.encode(vault.state.fingerprint) == expected["fingerprint"] as? String)
         #expect(Int(vault.state.count) == expected["entries"] as? Int)
+        // The frozen log holds every entry type (reads are added below), and its records were rewrapped onto epoch 2.
+        let types = Set(try SQLiteVaultStore(path: vaultCopy.path).entries(from: 0).map { try LogEntry.decode($0).body.type })
+        #expect(types == Set(EntryType.allCases).subtracting([.recordRead]))
         let member = try vault.readRecord(Identifier(parsing: Self.memberID))
         #expect(Dictionary(uniqueKeysWithValues: member.fields.map { ($0.name, $0.value) }) == expected["member_fields"] as? [String: String])
         #expect(member.withheld == [.sensitive])
+        let stored = try StoredRecord.decode(#require(try SQLiteVaultStore(path: vaultCopy.path).record(Identifier(parsing: Self.memberID), version: 1)))
+        #expect(stored.parts.first { $0.compartment == .profile }.map { ($0.contentEpoch, $0.wrapEpoch) } ?? (0, 0) == (1, 2))
         let caseID = try Identifier(parsing: try #require(expected["case_id"] as? String))
         #expect(try vault.notes(caseID: caseID).map { $0.fields.first?.value ?? "" } == expected["notes"] as? [String])
     }
@@ -47,7 +52,7 @@ struct FormatCompatibilityTests {
         let path = Self.folder.appendingPathComponent("vault.kith").path
         let cheap = try Argon2idParameters(opsLimit: 1, memLimit: 8192)
         let tick: @Sendable () -> UInt64 = { 1_790_000_000_000 }
-        let lead = try UnlockedIdentity.generate(), worker = try UnlockedIdentity.generate()
+        let lead = try UnlockedIdentity.generate(), worker = try UnlockedIdentity.generate(), former = try UnlockedIdentity.generate()
         let admin = try Vault.found(store: SQLiteVaultStore(path: path, create: true), founder: UnlockedIdentity.generate(), handle: Handle("admin"), clock: tick)
         for (identity, handle) in [(lead, "lead"), (worker, "worker")] {
             try admin.approve(EnrollmentRequest.make(holder: identity, handle: Handle(handle), vaultFingerprint: nil), role: .user)
@@ -56,6 +61,7 @@ struct FormatCompatibilityTests {
                 profileName: "test-only", parameters: cheap
             ).write(to: Self.folder.appendingPathComponent("\(handle).kithid").path)
         }
+        try admin.approve(EnrollmentRequest.make(holder: former, handle: Handle("former"), vaultFingerprint: nil), role: .user)
         try admin.createGroup(name: "Known Answers")
         try admin.share(groupName: "Known Answers", with: "lead", role: .lead)
         let leadVault = try Vault(store: SQLiteVaultStore(path: path), holder: lead)
@@ -71,6 +77,12 @@ struct FormatCompatibilityTests {
         let caseID = try leadVault.addRecord(groupName: "Known Answers", kind: .case, fields: [RecordField.parse("need=housing", kind: .case)])
         try leadVault.addNote(caseID: caseID, text: "First note.")
         try leadVault.addNote(caseID: caseID, text: "Second note.")
+        // Every entry type appears: a policy change, and a revocation with a rewrap (records on epoch 2 keys).
+        var policy = GroupPolicy.default
+        policy.readable[.viewer] = [.profile, .notes]
+        try leadVault.setPolicy(groupName: "Known Answers", policy)
+        try leadVault.share(groupName: "Known Answers", with: "former", role: .viewer)
+        _ = try leadVault.revoke(groupName: "Known Answers", from: "former", mode: .rewrap)
         let expected: [String: Any] = [
             "fingerprint": Hex.encode(leadVault.state.fingerprint), "entries": Int(leadVault.state.count),
             "worker_id": worker.identity.userID.description, "case_id": caseID.description,

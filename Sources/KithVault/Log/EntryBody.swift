@@ -19,6 +19,12 @@ public enum EntryType: UInt8, Sendable, CaseIterable, CustomStringConvertible {
     case recordWritten = 7
     /// A record version was read.
     case recordRead = 8
+    /// A lead changed a group's policy.
+    case policySet = 9
+    /// A lead began rewrapping or re-encrypting a group's records.
+    case rekeyStarted = 10
+    /// A rewrap or re-encryption reached every record.
+    case rekeyCompleted = 11
 
     /// Plain words for listings.
     public var description: String {
@@ -31,6 +37,9 @@ public enum EntryType: UInt8, Sendable, CaseIterable, CustomStringConvertible {
         case .keysDistributed: return "keys distributed"
         case .recordWritten: return "record written"
         case .recordRead: return "record read"
+        case .policySet: return "policy set"
+        case .rekeyStarted: return "rekey started"
+        case .rekeyCompleted: return "rekey completed"
         }
     }
 }
@@ -56,24 +65,50 @@ public struct KeyGrant: Equatable, Sendable {
     public let envelopes: [KeyEnvelope]
 }
 
+/// How a group's existing records are brought onto the newest epochs.
+public enum RekeyMode: UInt8, Sendable, CaseIterable, CustomStringConvertible {
+    /// Record keys rewrapped under the newest group keys; content untouched.
+    case rewrap = 1
+    /// Fresh record keys and fresh ciphertext for every record version.
+    case reencrypt = 2
+
+    /// The name used on the command line and in JSON.
+    public var description: String {
+        switch self {
+        case .rewrap: return "rewrap"
+        case .reencrypt: return "reencrypt"
+        }
+    }
+}
+
 /// The public, signed content of a log entry, one case per entry type.
 public enum EntryBody: Equatable, Sendable {
     /// The vault's first entry.
     case genesis(vaultID: [UInt8], founder: PublicIdentity, possession: [UInt8], directoryEnvelope: [UInt8], sealedHandle: [UInt8])
     /// A user joins with an org role.
     case userEnrolled(user: PublicIdentity, role: OrgRole, possession: [UInt8], directoryEnvelope: [UInt8], sealedHandle: [UInt8])
-    /// A group is created; its name is sealed under the directory key.
-    case groupCreated(group: GroupID, sealedName: [UInt8])
+    /// A group is created with its first policy; its name is sealed under
+    /// the directory key.
+    case groupCreated(group: GroupID, sealedName: [UInt8], policy: GroupPolicy)
     /// A user receives a role in a group.
     case roleGranted(group: GroupID, user: UserID, role: GroupRole)
     /// A user loses their role in a group.
     case roleRevoked(group: GroupID, user: UserID)
     /// Group keys sealed to users.
     case keysDistributed(group: GroupID, grants: [KeyGrant])
-    /// A record version was stored; commits to the stored object's signed part.
-    case recordWritten(record: RecordID, version: UInt32, group: GroupID, kind: RecordKind, parent: RecordID?, compartments: [Compartment], contentHash: [UInt8])
+    /// A record version was stored; names the epoch each compartment was
+    /// written under and commits to the stored object's signed part.
+    case recordWritten(record: RecordID, version: UInt32, group: GroupID, kind: RecordKind, parent: RecordID?, parts: [KeyRef], contentHash: [UInt8])
     /// A record version was read by the actor.
     case recordRead(record: RecordID, version: UInt32)
+    /// A group's policy is replaced.
+    case policySet(group: GroupID, policy: GroupPolicy)
+    /// A rewrap or re-encryption of every record in the group onto the
+    /// `targets` epochs begins.
+    case rekeyStarted(group: GroupID, mode: RekeyMode, targets: [KeyRef])
+    /// The rekey begun with the same mode and targets reached every record
+    /// version (`versions` of them were changed).
+    case rekeyCompleted(group: GroupID, mode: RekeyMode, targets: [KeyRef], versions: UInt32)
 
     /// This body's entry type.
     public var type: EntryType {
@@ -86,6 +121,9 @@ public enum EntryBody: Equatable, Sendable {
         case .keysDistributed: return .keysDistributed
         case .recordWritten: return .recordWritten
         case .recordRead: return .recordRead
+        case .policySet: return .policySet
+        case .rekeyStarted: return .rekeyStarted
+        case .rekeyCompleted: return .rekeyCompleted
         }
     }
 
@@ -104,9 +142,10 @@ public enum EntryBody: Equatable, Sendable {
             w.fixed(possession)
             w.data(envelope)
             w.data(sealedHandle)
-        case .groupCreated(let group, let sealedName):
+        case .groupCreated(let group, let sealedName, let policy):
             w.fixed(group.bytes)
             w.data(sealedName)
+            policy.encode(into: &w)
         case .roleGranted(let group, let user, let role):
             w.fixed(group.bytes)
             w.fixed(user.bytes)
@@ -127,18 +166,29 @@ public enum EntryBody: Equatable, Sendable {
                     w.fixed(envelope.sealed)
                 }
             }
-        case .recordWritten(let record, let version, let group, let kind, let parent, let compartments, let contentHash):
+        case .recordWritten(let record, let version, let group, let kind, let parent, let parts, let contentHash):
             w.fixed(record.bytes)
             w.u32(version)
             w.fixed(group.bytes)
             w.u8(kind.rawValue)
             w.optionalID(parent)
-            w.u8(UInt8(compartments.count))
-            for compartment in compartments { w.u8(compartment.rawValue) }
+            Self.write(parts, to: &w)
             w.fixed(contentHash)
         case .recordRead(let record, let version):
             w.fixed(record.bytes)
             w.u32(version)
+        case .policySet(let group, let policy):
+            w.fixed(group.bytes)
+            policy.encode(into: &w)
+        case .rekeyStarted(let group, let mode, let targets):
+            w.fixed(group.bytes)
+            w.u8(mode.rawValue)
+            Self.write(targets, to: &w)
+        case .rekeyCompleted(let group, let mode, let targets, let versions):
+            w.fixed(group.bytes)
+            w.u8(mode.rawValue)
+            Self.write(targets, to: &w)
+            w.u32(versions)
         }
         return w.bytes
     }
@@ -147,6 +197,29 @@ public enum EntryBody: Equatable, Sendable {
         w.fixed(identity.userID.bytes)
         w.fixed(identity.signingKey.bytes)
         w.fixed(identity.boxKey.bytes)
+    }
+
+    /// A list of (compartment, epoch) pairs: u8 count, then u8 + u32 each.
+    private static func write(_ refs: [KeyRef], to w: inout ByteWriter) {
+        w.u8(UInt8(refs.count))
+        for ref in refs {
+            w.u8(ref.compartment.rawValue)
+            w.u32(ref.epoch)
+        }
+    }
+
+    private static func readRefs(_ r: inout ByteReader) throws -> [KeyRef] {
+        var refs: [KeyRef] = []
+        for _ in 0..<Int(try r.u8()) {
+            guard let compartment = Compartment(rawValue: try r.u8()) else { throw KithVaultError.integrity("log entry names an unknown compartment") }
+            refs.append(KeyRef(compartment: compartment, epoch: try r.u32()))
+        }
+        return refs
+    }
+
+    private static func readMode(_ r: inout ByteReader) throws -> RekeyMode {
+        guard let mode = RekeyMode(rawValue: try r.u8()) else { throw KithVaultError.integrity("rekey entry has an unknown mode") }
+        return mode
     }
 
     private static func readIdentity(_ r: inout ByteReader) throws -> PublicIdentity {
@@ -174,7 +247,7 @@ public enum EntryBody: Equatable, Sendable {
                 user: user, role: role, possession: try r.fixed(Ed25519.signatureLength),
                 directoryEnvelope: try r.data(limit: 256), sealedHandle: try r.data(limit: 512))
         case .groupCreated:
-            body = .groupCreated(group: try id(), sealedName: try r.data(limit: 4096))
+            body = .groupCreated(group: try id(), sealedName: try r.data(limit: 4096), policy: try GroupPolicy.decode(&r))
         case .roleGranted:
             let group = try id(), user = try id()
             guard let role = GroupRole(rawValue: try r.u8()) else { throw KithVaultError.integrity("grant entry has an unknown role") }
@@ -204,16 +277,16 @@ public enum EntryBody: Equatable, Sendable {
             let group = try id()
             guard let kind = RecordKind(rawValue: try r.u8()) else { throw KithVaultError.integrity("record entry has an unknown kind") }
             let parent = try r.optionalID()
-            var compartments: [Compartment] = []
-            for _ in 0..<Int(try r.u8()) {
-                guard let compartment = Compartment(rawValue: try r.u8()) else { throw KithVaultError.integrity("record entry names an unknown compartment") }
-                compartments.append(compartment)
-            }
-            body = .recordWritten(
-                record: record, version: version, group: group, kind: kind, parent: parent,
-                compartments: compartments, contentHash: try r.fixed(32))
+            let parts = try readRefs(&r)
+            body = .recordWritten(record: record, version: version, group: group, kind: kind, parent: parent, parts: parts, contentHash: try r.fixed(32))
         case .recordRead:
             body = .recordRead(record: try id(), version: try r.u32())
+        case .policySet:
+            body = .policySet(group: try id(), policy: try GroupPolicy.decode(&r))
+        case .rekeyStarted:
+            body = .rekeyStarted(group: try id(), mode: try readMode(&r), targets: try readRefs(&r))
+        case .rekeyCompleted:
+            body = .rekeyCompleted(group: try id(), mode: try readMode(&r), targets: try readRefs(&r), versions: try r.u32())
         }
         try r.finish()
         return body

@@ -1,11 +1,33 @@
 import KithCrypto
 
 /// A key of one group compartment at one epoch.
-public struct KeyRef: Hashable, Sendable {
+public struct KeyRef: Hashable, Sendable, Comparable, CustomStringConvertible {
     /// The compartment.
     public let compartment: Compartment
     /// The epoch.
     public let epoch: UInt32
+
+    /// Names a compartment's key at an epoch.
+    public init(compartment: Compartment, epoch: UInt32) {
+        self.compartment = compartment
+        self.epoch = epoch
+    }
+
+    /// Orders by compartment, then epoch.
+    public static func < (lhs: KeyRef, rhs: KeyRef) -> Bool { (lhs.compartment, lhs.epoch) < (rhs.compartment, rhs.epoch) }
+
+    /// "notes@3".
+    public var description: String { "\(compartment)@\(epoch)" }
+}
+
+/// A rewrap or re-encryption that was started and has not completed yet.
+public struct PendingRekey: Equatable, Sendable {
+    /// Rewrap or re-encrypt.
+    public let mode: RekeyMode
+    /// The epoch each compartment is being moved onto.
+    public let targets: [KeyRef]
+    /// The log position of its start.
+    public let startedAt: UInt64
 }
 
 /// An enrolled user as the log describes them.
@@ -38,6 +60,8 @@ public struct GroupState: Sendable {
     public internal(set) var commitments: [KeyRef: [UInt8]] = [:]
     /// Every envelope: key -> recipient -> sealed key.
     public internal(set) var envelopes: [KeyRef: [UserID: [UInt8]]] = [:]
+    /// A rekey begun and not yet completed (a re-run of it finishes it).
+    public internal(set) var pendingRekey: PendingRekey?
 
     /// Whether anyone leads the group.
     public var hasLead: Bool { members.values.contains(.lead) }
@@ -53,10 +77,13 @@ public struct VersionState: Sendable {
     public let author: UserID
     /// When (writer's clock, ms since 1970).
     public let timeMillis: UInt64
-    /// The compartments it holds.
-    public let compartments: [Compartment]
+    /// The compartments it holds, each with the epoch it was written under.
+    public let parts: [KeyRef]
     /// SHA-256 of the stored object's signed part.
     public let contentHash: [UInt8]
+
+    /// The compartments it holds.
+    public var compartments: [Compartment] { parts.map(\.compartment) }
 }
 
 /// A record as the log describes it.
@@ -163,10 +190,11 @@ public struct VaultState: Sendable {
             }
             users[user.userID] = UserState(identity: user, role: role, sealedHandle: sealedHandle, directoryEnvelope: envelope, enrolledAt: entry.seq)
 
-        case .groupCreated(let group, let sealedName):
+        case .groupCreated(let group, let sealedName, let policy):
             guard actor.role == .admin else { throw invalid(entry, "only an admin may create groups") }
             guard groups[group] == nil else { throw invalid(entry, "the group id already exists") }
-            groups[group] = GroupState(id: group, sealedName: sealedName)
+            if let problem = policy.problem { throw invalid(entry, "its policy is unusable: \(problem)") }
+            groups[group] = GroupState(id: group, sealedName: sealedName, policy: policy)
 
         case .roleGranted(let groupID, let user, let role):
             guard var group = groups[groupID] else { throw invalid(entry, "the group does not exist") }
@@ -216,19 +244,25 @@ public struct VaultState: Sendable {
             }
             groups[groupID] = group
 
-        case .recordWritten(let recordID, let version, let groupID, let kind, let parent, let compartments, let contentHash):
+        case .recordWritten(let recordID, let version, let groupID, let kind, let parent, let parts, let contentHash):
             guard let group = groups[groupID] else { throw invalid(entry, "the group does not exist") }
             guard let role = group.members[entry.actor] else { throw invalid(entry, "its author has no role in the group") }
+            let compartments = parts.map(\.compartment)
             guard !compartments.isEmpty, compartments == compartments.sorted(), Set(compartments).count == compartments.count else {
                 throw invalid(entry, "malformed compartment list")
             }
             for compartment in compartments where !group.policy.canWrite(role, compartment) {
                 throw invalid(entry, "its author (\(role)) may not write the \(compartment) compartment")
             }
+            // New writes use the newest epoch at once: a write under an older
+            // key would be readable by whoever a revocation removed.
+            for part in parts where group.currentEpoch[part.compartment] != part.epoch {
+                throw invalid(entry, "it writes \(part.compartment) under epoch \(part.epoch), not the group's current epoch")
+            }
             guard contentHash.count == 32 else { throw invalid(entry, "malformed content hash") }
             let versionState = VersionState(
                 version: version, seq: entry.seq, author: entry.actor, timeMillis: entry.timeMillis,
-                compartments: compartments, contentHash: contentHash)
+                parts: parts, contentHash: contentHash)
             if var existing = records[recordID] {
                 guard existing.group == groupID, existing.kind == kind, existing.parent == parent else {
                     throw invalid(entry, "a new version changes the record's group, kind or parent")
@@ -257,6 +291,36 @@ public struct VaultState: Sendable {
                 throw invalid(entry, "it reads a record version that does not exist")
             }
             guard role(of: entry.actor, in: record.group) != nil else { throw invalid(entry, "its reader has no role in the record's group") }
+
+        case .policySet(let groupID, let policy):
+            guard var group = groups[groupID] else { throw invalid(entry, "the group does not exist") }
+            guard group.members[entry.actor] == .lead else { throw invalid(entry, "only a lead of the group may set its policy") }
+            if let problem = policy.problem { throw invalid(entry, "the policy is unusable: \(problem)") }
+            group.policy = policy
+            groups[groupID] = group
+
+        case .rekeyStarted(let groupID, let mode, let targets):
+            guard var group = groups[groupID] else { throw invalid(entry, "the group does not exist") }
+            guard group.members[entry.actor] == .lead else { throw invalid(entry, "only a lead of the group may rekey its records") }
+            let compartments = targets.map(\.compartment)
+            guard !targets.isEmpty, compartments == compartments.sorted(), Set(compartments).count == compartments.count else {
+                throw invalid(entry, "malformed rekey targets")
+            }
+            for target in targets where group.currentEpoch[target.compartment] != target.epoch {
+                throw invalid(entry, "it rekeys \(target.compartment) onto epoch \(target.epoch), not the current one")
+            }
+            // A newer start supersedes an unfinished one: its targets are at least as new.
+            group.pendingRekey = PendingRekey(mode: mode, targets: targets, startedAt: entry.seq)
+            groups[groupID] = group
+
+        case .rekeyCompleted(let groupID, let mode, let targets, _):
+            guard var group = groups[groupID] else { throw invalid(entry, "the group does not exist") }
+            guard group.members[entry.actor] == .lead else { throw invalid(entry, "only a lead of the group may rekey its records") }
+            guard let pending = group.pendingRekey, pending.mode == mode, pending.targets == targets else {
+                throw invalid(entry, "it completes a rekey that was not started")
+            }
+            group.pendingRekey = nil
+            groups[groupID] = group
         }
     }
 }

@@ -1,24 +1,39 @@
 import KithCrypto
 
 /// One encrypted compartment of a stored record version.
+///
+/// The author signs only what never changes: the compartment, the epoch it
+/// was written under, and a hiding commitment to its plaintext. The
+/// encryption around it (content epoch, ciphertext, wrapped record key) may
+/// be replaced by a lead's rewrap or re-encryption after a revocation, and
+/// the author's signature still verifies: readers check the decrypted
+/// plaintext against the signed commitment.
 struct RecordPart: Equatable, Sendable {
+    /// Signed: which compartment.
     let compartment: Compartment
-    /// The epoch whose group key was current when the content was encrypted
-    /// (bound into the content's associated data).
-    let contentEpoch: UInt32
-    /// BLAKE2b commitment to the record key, so a rewrapped key must be the same key.
-    let keyCommitment: [UInt8]
-    /// nonce || ciphertext || tag of the padded fields.
-    let ciphertext: [UInt8]
+    /// Signed: the epoch current when the author wrote it (the log entry names it too).
+    let writtenEpoch: UInt32
+    /// Signed: keyed BLAKE2b of the encoded fields, keyed with a random
+    /// 32-byte value that travels inside the ciphertext (so the commitment
+    /// says nothing about the content to anyone without the keys).
+    let contentCommitment: [UInt8]
+    /// The epoch bound into the content's associated data (written epoch, or
+    /// a later one after re-encryption).
+    var contentEpoch: UInt32
+    /// nonce || ciphertext || tag of the padded (commitment key || fields).
+    var ciphertext: [UInt8]
     /// The epoch of the group key that wraps the record key now (changes on rewrap).
     var wrapEpoch: UInt32
     /// nonce || wrapped record key || tag.
     var wrappedKey: [UInt8]
+
+    /// The key the content was written under, as the log names it.
+    var written: KeyRef { KeyRef(compartment: compartment, epoch: writtenEpoch) }
 }
 
-/// A record version as stored: a signed part (header, compartments,
-/// ciphertexts, author's signature) followed by the key wrappings, which a
-/// rewrap after revocation may replace without touching the signed part.
+/// A record version as stored: a signed part (header, per-compartment
+/// commitments, author's signature) followed by the encryption of each
+/// compartment, which a rewrap or re-encryption may replace.
 ///
 /// ```
 /// u8  format version (1)
@@ -26,14 +41,16 @@ struct RecordPart: Equatable, Sendable {
 /// u8  kind             u8 has-parent (+16 parent id)
 /// 16  author id        u64 time (ms)
 /// u8  part count, then per part:
-///     u8 compartment, u32 content epoch, 32 key commitment,
-///     u32 length + nonce||ciphertext||tag
+///     u8 compartment, u32 written epoch, 32 content commitment
 /// 64  author's Ed25519 signature over context || vault id || all above
-/// then per part: u32 wrap epoch, 72 nonce||wrapped key||tag
+/// then per part, in the same order:
+///     u32 content epoch, u32 wrap epoch, 72 nonce||wrapped key||tag,
+///     u32 length + nonce||ciphertext||tag
 /// ```
 struct StoredRecord: Sendable {
     static let formatVersion: UInt8 = 1
     static let wrappedKeyLength = 24 + 32 + 16
+    static let commitmentLength = 32
 
     let id: RecordID
     let version: UInt32
@@ -49,7 +66,7 @@ struct StoredRecord: Sendable {
         id: RecordID, version: UInt32, group: GroupID, kind: RecordKind, parent: RecordID?,
         author: UserID, timeMillis: UInt64, parts: [RecordPart]
     ) -> [UInt8] {
-        var w = ByteWriter(capacity: 512)
+        var w = ByteWriter(capacity: 256)
         w.u8(formatVersion)
         w.fixed(id.bytes)
         w.u32(version)
@@ -61,9 +78,8 @@ struct StoredRecord: Sendable {
         w.u8(UInt8(parts.count))
         for part in parts {
             w.u8(part.compartment.rawValue)
-            w.u32(part.contentEpoch)
-            w.fixed(part.keyCommitment)
-            w.data(part.ciphertext)
+            w.u32(part.writtenEpoch)
+            w.fixed(part.contentCommitment)
         }
         return w.bytes
     }
@@ -75,7 +91,7 @@ struct StoredRecord: Sendable {
     /// The signed part with its signature: what the log entry commits to.
     var signedPart: [UInt8] { signedBody + signature }
 
-    /// SHA-256 of the signed part.
+    /// SHA-256 of the signed part (unchanged by rewrap and re-encryption).
     var contentHash: [UInt8] { SHA256.hash(signedPart) }
 
     static func signedMessage(vaultID: [UInt8], body: [UInt8]) -> [UInt8] {
@@ -87,8 +103,10 @@ struct StoredRecord: Sendable {
         var w = ByteWriter(capacity: 1024)
         w.fixed(signedPart)
         for part in parts {
+            w.u32(part.contentEpoch)
             w.u32(part.wrapEpoch)
             w.fixed(part.wrappedKey)
+            w.data(part.ciphertext)
         }
         return w.bytes
     }
@@ -110,14 +128,18 @@ struct StoredRecord: Sendable {
         for _ in 0..<count {
             guard let compartment = Compartment(rawValue: try r.u8()) else { throw KithVaultError.integrity("stored record names an unknown compartment") }
             let epoch = try r.u32()
-            let commitment = try r.fixed(32)
-            let ciphertext = try r.data(limit: 1 << 25)
-            parts.append(RecordPart(compartment: compartment, contentEpoch: epoch, keyCommitment: commitment, ciphertext: ciphertext, wrapEpoch: 0, wrappedKey: []))
+            let commitment = try r.fixed(commitmentLength)
+            parts.append(
+                RecordPart(
+                    compartment: compartment, writtenEpoch: epoch, contentCommitment: commitment,
+                    contentEpoch: 0, ciphertext: [], wrapEpoch: 0, wrappedKey: []))
         }
         let signature = try r.fixed(Ed25519.signatureLength)
         for index in parts.indices {
+            parts[index].contentEpoch = try r.u32()
             parts[index].wrapEpoch = try r.u32()
             parts[index].wrappedKey = try r.fixed(wrappedKeyLength)
+            parts[index].ciphertext = try r.data(limit: 1 << 25)
         }
         try r.finish()
         return StoredRecord(

@@ -31,6 +31,11 @@ public final class SQLiteVaultStore: VaultStore, @unchecked Sendable {
         // Another kith writing: wait for it rather than fail at once.
         configuration.busyMode = .timeout(30)
         configuration.label = "kith-vault"
+        configuration.prepareDatabase { db in
+            // Overwritten record bytes (a rewrap's old wrapped keys, a
+            // re-encryption's old ciphertext) are zeroed, not left in free pages.
+            try db.execute(sql: "PRAGMA secure_delete = ON")
+        }
         do {
             queue = try DatabaseQueue(path: path, configuration: configuration)
             try Self.migrator.migrate(queue)
@@ -150,6 +155,58 @@ public final class SQLiteVaultStore: VaultStore, @unchecked Sendable {
                     throw KithVaultError.integrity("record \(id) version \(version) is not stored as bytes")
                 }
                 return [UInt8](data)
+            }
+        }
+    }
+
+    public func recordPage(group: GroupID, after: (id: RecordID, version: UInt32)?, limit: Int) throws -> [StoredRecordRow] {
+        try run {
+            try queue.read { db in
+                let rows: [Row]
+                if let after {
+                    rows = try Row.fetchAll(
+                        db,
+                        sql: """
+                            SELECT record_id, version, body FROM records WHERE group_id = ? AND (record_id > ? OR (record_id = ? AND version > ?))
+                            ORDER BY record_id, version LIMIT ?
+                            """,
+                        arguments: [Data(group.bytes), Data(after.id.bytes), Data(after.id.bytes), Int64(after.version), limit])
+                } else {
+                    rows = try Row.fetchAll(
+                        db, sql: "SELECT record_id, version, body FROM records WHERE group_id = ? ORDER BY record_id, version LIMIT ?",
+                        arguments: [Data(group.bytes), limit])
+                }
+                return try rows.map { row in
+                    guard let id = try? row.decode(Data.self, atIndex: 0), let version = try? row.decode(Int64.self, atIndex: 1),
+                        let body = try? row.decode(Data.self, atIndex: 2), let recordID = try? Identifier(bytes: [UInt8](id)),
+                        let version32 = UInt32(exactly: version)
+                    else {
+                        throw KithVaultError.integrity("a stored record row in \(path) is malformed")
+                    }
+                    return StoredRecordRow(recordID: recordID, version: version32, body: [UInt8](body))
+                }
+            }
+        }
+    }
+
+    public func replaceRecordBodies(_ rows: [StoredRecordRow]) throws {
+        try run {
+            try queue.write { db in
+                let update = try db.cachedStatement(sql: "UPDATE records SET body = ? WHERE record_id = ? AND version = ?")
+                for row in rows {
+                    try update.execute(arguments: [Data(row.body), Data(row.recordID.bytes), Int64(row.version)])
+                    guard db.changesCount == 1 else {
+                        throw KithVaultError.integrity("record \(row.recordID) version \(row.version) vanished from the store during a rekey")
+                    }
+                }
+            }
+        }
+    }
+
+    public func purgeReplacedBytes() throws {
+        try run {
+            try queue.writeWithoutTransaction { db in
+                _ = try Row.fetchOne(db, sql: "PRAGMA wal_checkpoint(TRUNCATE)")
             }
         }
     }

@@ -22,6 +22,23 @@ public struct RecordRow: Sendable {
     public let body: [UInt8]
 }
 
+/// A stored record version's bytes, for paging through a group.
+public struct StoredRecordRow: Sendable {
+    /// The record.
+    public let recordID: RecordID
+    /// The version.
+    public let version: UInt32
+    /// The encoded `StoredRecord`.
+    public let body: [UInt8]
+
+    /// Names a stored version's bytes.
+    public init(recordID: RecordID, version: UInt32, body: [UInt8]) {
+        self.recordID = recordID
+        self.version = version
+        self.body = body
+    }
+}
+
 /// Thrown by `VaultStore.append` when the log grew since the caller read
 /// it: the caller replays the new entries, re-checks its rights, and tries
 /// again with the new head. This is how many writers keep one linear log.
@@ -42,4 +59,15 @@ public protocol VaultStore: AnyObject, Sendable {
     func append(expectedCount: UInt64, entries: [EntryRow], records: [RecordRow]) throws
     /// A stored record version's bytes, or nil.
     func record(_ id: RecordID, version: UInt32) throws -> [UInt8]?
+    /// Up to `limit` stored versions of `group`'s records, ordered by record
+    /// id then version, starting after (`afterID`, `afterVersion`) when given.
+    func recordPage(group: GroupID, after: (id: RecordID, version: UInt32)?, limit: Int) throws -> [StoredRecordRow]
+    /// Replaces the bytes of existing record versions in one transaction, or
+    /// none (a rewrap or re-encryption batch). Never inserts: a row that is
+    /// not there already is an error.
+    func replaceRecordBodies(_ rows: [StoredRecordRow]) throws
+    /// Makes sure replaced bytes are gone from the engine's files as far as
+    /// the engine allows (SQLite: its write-ahead log is checkpointed and
+    /// truncated; freed pages were zeroed as they were freed).
+    func purgeReplacedBytes() throws
 }

@@ -5,8 +5,8 @@ import KithVault
 /// `kith group`: groups of people who share records.
 struct Group: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Create and list groups.",
-        subcommands: [Create.self, List.self])
+        abstract: "Create and list groups; move their records onto new keys.",
+        subcommands: [Create.self, List.self, Rekey.self])
 
     struct Create: KithCommand {
         static let configuration = CommandConfiguration(
@@ -41,6 +41,33 @@ struct Group: ParsableCommand {
             } else {
                 Output.table(["GROUP", "YOUR ROLE", "MEMBERS"], groups.map { [$0.name, $0.myRole?.description ?? "-", "\($0.memberCount)"] })
             }
+        }
+    }
+
+    struct Rekey: KithCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Bring every record of a group onto its newest keys (leads).",
+            discussion: """
+                Use after a policy change took a compartment away from a role, or to finish an
+                interrupted 'kith revoke --rewrap/--reencrypt'. It resumes an unfinished run first.
+
+                Examples:
+                  kith group rekey "Trans Support" --rewrap
+                  kith group rekey "Trans Support" --reencrypt
+                """)
+
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "The group.")
+        var group: String
+        @Flag(exclusivity: .exclusive)
+        var mode: RekeyFlag
+
+        func execute() throws {
+            let bar = ProgressBar(mode.rawValue)
+            defer { bar.finish() }
+            let summary = try global.openVault().rekey(groupName: group, mode: mode.mode) { bar.update(done: $0, total: $1) }
+            bar.finish()
+            reportRekey(summary, group: group)
         }
     }
 }
