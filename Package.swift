@@ -39,7 +39,10 @@ let package = Package(
         ),
         .executableTarget(
             name: "kith-bench",
-            dependencies: ["KithVault", "KithCrypto", "KithLog"]
+            dependencies: [
+                "KithVault", "KithCrypto", "KithLog",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
         ),
         .testTarget(
             name: "KithCryptoTests",

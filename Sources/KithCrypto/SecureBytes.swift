@@ -2,7 +2,8 @@ internal import CSodium
 
 /// Secret bytes in memory that libsodium guards: allocated with
 /// `sodium_malloc` (guard pages before and after, a canary, locked so it is
-/// not swapped out), wiped and freed when the value goes away.
+/// not swapped out), wiped when the value goes away. Small buffers are
+/// kept, wiped, for reuse (see `SecureBufferPool`).
 ///
 /// `SecureBytes` cannot be copied, so a key exists in exactly one place and
 /// its lifetime is visible in the code. Use its contents through
@@ -12,6 +13,7 @@ public struct SecureBytes: ~Copyable, @unchecked Sendable {
     // @unchecked Sendable: the buffer is uniquely owned (the type is
     // ~Copyable), so moving it to another task moves the only reference.
     private let base: UnsafeMutableRawPointer
+    private let capacity: Int
     /// The number of secret bytes held.
     public let count: Int
 
@@ -21,12 +23,12 @@ public struct SecureBytes: ~Copyable, @unchecked Sendable {
         guard count >= 0 else {
             throw KithCryptoError.invalidLength(what: "secure buffer", expected: "a non-negative size", actual: count)
         }
-        // One byte at least, so that an empty buffer still has a valid address to hand to C.
-        guard let pointer = sodium_malloc(max(count, 1)) else {
+        // Never empty, so that an empty buffer still has a valid address to hand to C.
+        guard let (pointer, capacity) = SecureBufferPool.take(count) else {
             throw KithCryptoError.outOfMemory(bytes: count)
         }
-        sodium_memzero(pointer, max(count, 1))
         self.base = pointer
+        self.capacity = capacity
         self.count = count
     }
 
@@ -57,8 +59,8 @@ public struct SecureBytes: ~Copyable, @unchecked Sendable {
     }
 
     deinit {
-        // sodium_free wipes the whole region before unmapping it.
-        sodium_free(base)
+        // Wiped at once; then pooled or freed (sodium_free wipes again before unmapping).
+        SecureBufferPool.give(base, capacity: capacity)
     }
 
     /// Calls `body` with read access to the secret bytes. The pointer must

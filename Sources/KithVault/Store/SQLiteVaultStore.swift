@@ -167,10 +167,11 @@ public final class SQLiteVaultStore: VaultStore, @unchecked Sendable {
                     rows = try Row.fetchAll(
                         db,
                         sql: """
-                            SELECT record_id, version, body FROM records WHERE group_id = ? AND (record_id > ? OR (record_id = ? AND version > ?))
+                            SELECT record_id, version, body FROM records WHERE group_id = ? AND (record_id, version) > (?, ?)
                             ORDER BY record_id, version LIMIT ?
                             """,
-                        arguments: [Data(group.bytes), Data(after.id.bytes), Data(after.id.bytes), Int64(after.version), limit])
+                        // A row-value comparison, so SQLite seeks in the (group_id, record_id, version) index instead of rescanning the group per page.
+                        arguments: [Data(group.bytes), Data(after.id.bytes), Int64(after.version), limit])
                 } else {
                     rows = try Row.fetchAll(
                         db, sql: "SELECT record_id, version, body FROM records WHERE group_id = ? ORDER BY record_id, version LIMIT ?",

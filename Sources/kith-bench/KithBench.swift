@@ -1,0 +1,55 @@
+import ArgumentParser
+import Foundation
+import KithCrypto
+import KithVault
+
+/// `kith-bench`: named scenarios, each measured against a baseline in the
+/// same run on the same data. See docs/performance.md.
+@main
+struct KithBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "kith-bench",
+        abstract: "Measure Kith against what libsodium and SQLite can do at most.",
+        discussion: """
+            Build in release mode first (make bench does). Ratios are Kith's rate over the
+            baseline's rate, measured in the same process on the same data; higher is better.
+
+            Examples:
+              kith-bench --quick
+              kith-bench --only revoke --json
+            """)
+
+    @Flag(help: "Smaller sizes, so the whole run takes under two minutes on 2 cores.")
+    var quick = false
+    @Flag(help: "Print one JSON object per scenario line (see docs/performance.md).")
+    var json = false
+    @Option(help: ArgumentHelp("Run only scenarios whose name starts with this.", valueName: "name"))
+    var only: [String] = []
+
+    static let planned = ["ingest", "read", "share-vs-age", "audit-verify", "prove", "attach", "command"]
+
+    func run() throws {
+        let sizes = quick ? (members: 99, records: 10_000) : (members: 99, records: 100_000)
+        let log: (String) -> Void = { message in if !json { FileHandle.standardError.write(Data("\(message)\n".utf8)) } }
+        log("kith-bench \(KithVersion.string), libsodium \(CryptoLibrary.versionString), \(ProcessInfo.processInfo.activeProcessorCount) cores, \(quick ? "quick" : "full") sizes")
+        var results: [BenchResult] = []
+        if selected("revoke") {
+            results += try RevokeBench.run(members: sizes.members, records: sizes.records, log: log)
+        }
+        for name in Self.planned where selected(name) {
+            results.append(.unavailable(name))
+        }
+        if json {
+            for result in results {
+                let data = try JSONSerialization.data(withJSONObject: result.json, options: [.sortedKeys])
+                print(String(decoding: data, as: UTF8.self))
+            }
+        } else {
+            BenchTable.print(results)
+        }
+    }
+
+    func selected(_ name: String) -> Bool {
+        only.isEmpty || only.contains { name.hasPrefix($0) }
+    }
+}
