@@ -54,6 +54,7 @@ let package = Package(
             name: "KithCLITests",
             dependencies: ["KithVault", "KithCrypto", .product(name: "GRDB", package: "GRDB.swift")]
         ),
+        .testTarget(name: "KithLogTests", dependencies: ["KithLog", "KithCrypto"]),
         .testTarget(
             name: "KithVaultTests",
             dependencies: ["KithVault", "KithCrypto", "KithLog"]
