@@ -33,7 +33,7 @@ let package = Package(
         .executableTarget(
             name: "kith",
             dependencies: [
-                "KithVault", "KithCrypto",
+                "KithVault", "KithCrypto", "KithLog",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -11,6 +11,8 @@ cd "$WORK"
 say() { printf '\n== %s\n' "$*"; }
 for who in ana robin alex kai; do printf 'demo passphrase for %s\n' "$who" > "$who.pass"; done
 export KITH_VAULT="$WORK/network.kith"
+# Each person's remembered checkpoints stay in the demo folder.
+export KITH_STATE_DIR="$WORK/state"
 as() { who="$1"; shift; "$KITH" "$@" --identity "$WORK/$who.kithid" --passphrase-file "$WORK/$who.pass"; }
 
 say "kith $("$KITH" --version | cut -d' ' -f2-) self-check"

@@ -1,5 +1,6 @@
 import Foundation
 import KithCrypto
+import KithLog
 
 /// A secret key held by reference, so it can live in caches and
 /// dictionaries while the bytes stay in one guarded buffer.
@@ -26,6 +27,10 @@ public final class Vault {
     public let holder: PrivateKeyHolder
     /// The replayed log.
     public private(set) var state: VaultState
+    /// The log as an RFC 9162 Merkle tree (one leaf per entry).
+    public private(set) var tree = MerkleTree()
+    /// Where this client remembers the newest checkpoint it has seen (nil: nowhere, e.g. in tests).
+    public let memory: CheckpointMemory?
     /// The writer's clock in ms since 1970 (tests may fix it).
     public var clock: @Sendable () -> UInt64 = { UInt64(Date().timeIntervalSince1970 * 1000) }
 
@@ -47,10 +52,16 @@ public final class Vault {
     /// `holder` is enrolled in it and, when `expectedFingerprint` is given
     /// (the keyfile's pin, whole or its readable 20-byte prefix), that this is
     /// that vault and not a look-alike built around a copied enrolment.
-    public init(store: VaultStore, holder: PrivateKeyHolder, expectedFingerprint: [UInt8]? = nil) throws {
+    /// With `memory`, the store is also checked against the newest
+    /// checkpoint this client saw before: a rolled-back or forked store is
+    /// refused before anything is written to it.
+    public init(store: VaultStore, holder: PrivateKeyHolder, expectedFingerprint: [UInt8]? = nil, memory: CheckpointMemory? = nil) throws {
         self.store = store
         self.holder = holder
-        self.state = try VaultState.replay(store.entries(from: 0))
+        self.memory = memory
+        let entries = try store.entries(from: 0)
+        self.state = try VaultState.replay(entries)
+        self.tree = MerkleTree(leafHashes: entries.map(MerkleHash.leaf))
         guard state.count > 0 else { throw KithVaultError.integrity("the vault has no genesis entry") }
         if let expectedFingerprint, expectedFingerprint.count < 20 || !state.fingerprint.starts(with: expectedFingerprint) {
             throw KithVaultError.integrity("this is not the vault your identity belongs to (expected \(Fingerprint.readable(expectedFingerprint)), found \(Fingerprint.readable(state.fingerprint))); check --vault")
@@ -61,12 +72,14 @@ public final class Vault {
         guard user.identity == holder.identity else {
             throw KithVaultError.accessDenied("this keyfile's keys are not the ones enrolled for its user id")
         }
+        try checkAgainstMemory()
+        try rememberHead()
     }
 
     /// Founds a new vault in an empty store, with `founder` as its admin.
     /// Returns the open vault; its fingerprint is `state.fingerprint`.
     public static func found(
-        store: VaultStore, founder: UnlockedIdentity, handle: Handle,
+        store: VaultStore, founder: UnlockedIdentity, handle: Handle, memory: CheckpointMemory? = nil,
         clock: @escaping @Sendable () -> UInt64 = { UInt64(Date().timeIntervalSince1970 * 1000) }
     ) throws -> Vault {
         guard try store.entries(from: 0).isEmpty else {
@@ -82,8 +95,13 @@ public final class Vault {
         let entry = try LogEntry.make(
             seq: 0, previousHash: [UInt8](repeating: 0, count: 32), timeMillis: clock(),
             actor: founder, body: body, details: [], vaultID: vaultID)
-        try store.append(expectedCount: 0, entries: [EntryRow(seq: 0, bytes: entry.encoded, hash: entry.hash)], records: [])
-        let vault = try Vault(store: store, holder: founder)
+        // The first checkpoint is signed like every later one (the origin names the fingerprint, the genesis entry's hash).
+        let origin = "kith/" + Hex.encode(entry.hash)
+        let checkpoint = try Checkpoint(origin: origin, size: 1, root: MerkleHash.leaf(entry.encoded))
+        var note = try SignedNote(text: checkpoint.text)
+        try note.sign(as: NoteVerifierKey(name: origin, type: NoteVerifierKey.ed25519, key: founder.identity.signingKey)) { try founder.sign($0) }
+        try store.append(expectedCount: 0, entries: [EntryRow(seq: 0, bytes: entry.encoded, hash: entry.hash)], records: [], checkpoint: note.encoded)
+        let vault = try Vault(store: store, holder: founder, memory: memory)
         vault.clock = clock
         return vault
     }
@@ -97,6 +115,7 @@ public final class Vault {
     public func refresh() throws {
         for bytes in try store.entries(from: state.count) {
             try state.apply(LogEntry.decode(bytes))
+            tree.append(leafHash: MerkleHash.leaf(bytes))
         }
     }
 
@@ -130,8 +149,11 @@ public final class Vault {
                 }
             }
             do {
-                try store.append(expectedCount: state.count, entries: rows, records: recordRows)
+                let checkpoint = try signedCheckpoint(appending: rows.map(\.bytes))
+                try store.append(expectedCount: state.count, entries: rows, records: recordRows, checkpoint: checkpoint)
                 state = trial
+                for row in rows { tree.append(leafHash: MerkleHash.leaf(row.bytes)) }
+                try rememberHead()
                 return
             } catch is VaultStoreConflict {
                 // Someone else appended first; back off a little and rebuild on their entries.

@@ -64,6 +64,8 @@ final class CLIHarness: @unchecked Sendable {
         env["KITH_VAULT"] = vault
         env["KITH_PASSPHRASE"] = nil
         env["NO_COLOR"] = "1"
+        // Remembered checkpoints go to the scratch folder, never the tester's home.
+        env["KITH_STATE_DIR"] = directory.appendingPathComponent("state").path
         for (key, value) in environment { env[key] = value }
         process.environment = env
         process.currentDirectoryURL = directory

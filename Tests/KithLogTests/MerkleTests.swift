@@ -126,3 +126,18 @@ struct MerkleTests {
         #expect(throws: KithLogError.self) { _ = try tree.root(size: 22) }
     }
 }
+
+@Suite("Signing the next root before appending")
+struct NextRootTests {
+    @Test("root(appending:) equals the root after appending, for every split up to 40")
+    func nextRoot() throws {
+        let leaves = (0..<40).map { MerkleHash.leaf([UInt8($0)]) }
+        for size in 0...40 {
+            let tree = MerkleTree(leafHashes: Array(leaves.prefix(size)))
+            for more in 0...(40 - size) {
+                let expected = try MerkleTree(leafHashes: Array(leaves.prefix(size + more))).root()
+                #expect(tree.root(appending: Array(leaves[size..<size + more])) == expected)
+            }
+        }
+    }
+}

@@ -72,3 +72,18 @@ struct NoteTests {
         }
     }
 }
+
+@Suite("Verifier keys whose base64 holds '+'")
+struct VKeyPlusTests {
+    @Test("a key whose encoding contains '+' round-trips")
+    func plusInBase64() throws {
+        var found = 0
+        for _ in 0..<64 {
+            let key = try NoteVerifierKey(name: "kith/test", type: NoteVerifierKey.ed25519, key: SigningKeyPair().publicKey)
+            guard key.vkey.split(separator: "+").count > 3 else { continue }
+            found += 1
+            #expect(try NoteVerifierKey(vkey: key.vkey) == key)
+        }
+        #expect(found > 0)
+    }
+}

@@ -94,3 +94,31 @@ public struct MerkleTree: Sendable {
         return subproof(m - k, start + k, end, false) + [subtree(start, start + k)]
     }
 }
+
+extension MerkleTree {
+    /// The root the tree would have after appending `leafHashes`, without
+    /// changing it: built from the O(log n) complete subtrees on the tree's
+    /// right edge, so a writer can sign the next checkpoint before its
+    /// append lands.
+    public func root(appending leafHashes: [[UInt8]]) -> [UInt8] {
+        // The right edge: one complete subtree per set bit of the size, largest first.
+        var stack: [(height: Int, hash: [UInt8])] = []
+        var start: UInt64 = 0
+        for bit in stride(from: 63, through: 0, by: -1) where size & (1 << UInt64(bit)) != 0 {
+            let width = UInt64(1) << UInt64(bit)
+            stack.append((bit, subtree(start, start + width)))
+            start += width
+        }
+        for leaf in leafHashes {
+            var item = (height: 0, hash: leaf)
+            while let last = stack.last, last.height == item.height {
+                stack.removeLast()
+                item = (item.height + 1, MerkleHash.node(last.hash, item.hash))
+            }
+            stack.append(item)
+        }
+        guard var root = stack.popLast()?.hash else { return MerkleHash.empty }
+        while let left = stack.popLast() { root = MerkleHash.node(left.hash, root) }
+        return root
+    }
+}

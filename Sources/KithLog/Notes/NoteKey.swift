@@ -43,7 +43,8 @@ public struct NoteVerifierKey: Hashable, Sendable {
 
     /// Parses a verifier key and checks its key id.
     public init(vkey: String) throws {
-        let parts = vkey.split(separator: "+", omittingEmptySubsequences: false)
+        // The base64 part may itself hold "+": split at the first two only (names never contain "+").
+        let parts = vkey.split(separator: "+", maxSplits: 2, omittingEmptySubsequences: false)
         guard parts.count == 3, parts[1].count == 8, let id = UInt32(parts[1], radix: 16),
             let material = NoteBase64.decode(String(parts[2])), material.count == 1 + Ed25519.publicKeyLength
         else {

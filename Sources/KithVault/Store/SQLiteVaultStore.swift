@@ -76,6 +76,17 @@ public final class SQLiteVaultStore: VaultStore, @unchecked Sendable {
                     CREATE INDEX records_by_group ON records (group_id);
                     """)
         }
+        migrator.registerMigration("v2: checkpoints") { db in
+            try db.execute(
+                sql: """
+                    -- The signed checkpoint note of each log size a writer reached (C2SP
+                    -- tlog-checkpoint), with witnesses' cosignatures appended.
+                    CREATE TABLE checkpoints (
+                        size INTEGER PRIMARY KEY CHECK (size > 0),
+                        note TEXT NOT NULL
+                    );
+                    """)
+        }
         return migrator
     }
 
@@ -123,7 +134,7 @@ public final class SQLiteVaultStore: VaultStore, @unchecked Sendable {
         }
     }
 
-    public func append(expectedCount: UInt64, entries: [EntryRow], records: [RecordRow]) throws {
+    public func append(expectedCount: UInt64, entries: [EntryRow], records: [RecordRow], checkpoint: String?) throws {
         try run {
             try queue.writeWithoutTransaction { db in
                 // IMMEDIATE takes the write lock up front, so two writers queue
@@ -138,6 +149,11 @@ public final class SQLiteVaultStore: VaultStore, @unchecked Sendable {
                     let insertRecord = try db.cachedStatement(sql: "INSERT INTO records (record_id, version, group_id, entry_seq, body) VALUES (?, ?, ?, ?, ?)")
                     for record in records {
                         try insertRecord.execute(arguments: [Data(record.recordID.bytes), Int64(record.version), Data(record.groupID.bytes), Int64(record.entrySeq), Data(record.body)])
+                    }
+                    if let checkpoint {
+                        try db.execute(
+                            sql: "INSERT OR REPLACE INTO checkpoints (size, note) VALUES (?, ?)",
+                            arguments: [Int64(expectedCount) + Int64(entries.count), checkpoint])
                     }
                     return .commit
                 }
@@ -208,6 +224,19 @@ public final class SQLiteVaultStore: VaultStore, @unchecked Sendable {
         try run {
             try queue.writeWithoutTransaction { db in
                 _ = try Row.fetchOne(db, sql: "PRAGMA wal_checkpoint(TRUNCATE)")
+            }
+        }
+    }
+
+    public func latestCheckpoint() throws -> String? {
+        try run { try queue.read { db in try String.fetchOne(db, sql: "SELECT note FROM checkpoints ORDER BY size DESC LIMIT 1") } }
+    }
+
+    public func updateCheckpoint(size: UInt64, note: String) throws {
+        try run {
+            try queue.write { db in
+                try db.execute(sql: "UPDATE checkpoints SET note = ? WHERE size = ?", arguments: [note, Int64(size)])
+                guard db.changesCount == 1 else { throw KithVaultError.notFound("the checkpoint of size \(size)") }
             }
         }
     }

@@ -53,10 +53,11 @@ public struct VaultStoreConflict: Error, Sendable {
 public protocol VaultStore: AnyObject, Sendable {
     /// Log entries from position `seq` on, in order.
     func entries(from seq: UInt64) throws -> [[UInt8]]
-    /// Appends entries and record versions in one transaction, or nothing.
+    /// Appends entries, record versions and the writer's signed checkpoint
+    /// of the new head in one transaction, or nothing.
     /// Throws `VaultStoreConflict` unless the log holds exactly
     /// `expectedCount` entries when the transaction starts.
-    func append(expectedCount: UInt64, entries: [EntryRow], records: [RecordRow]) throws
+    func append(expectedCount: UInt64, entries: [EntryRow], records: [RecordRow], checkpoint: String?) throws
     /// A stored record version's bytes, or nil.
     func record(_ id: RecordID, version: UInt32) throws -> [UInt8]?
     /// Up to `limit` stored versions of `group`'s records, ordered by record
@@ -70,4 +71,16 @@ public protocol VaultStore: AnyObject, Sendable {
     /// the engine allows (SQLite: its write-ahead log is checkpointed and
     /// truncated; freed pages were zeroed as they were freed).
     func purgeReplacedBytes() throws
+    /// The newest stored checkpoint note (a C2SP signed note), or nil.
+    func latestCheckpoint() throws -> String?
+    /// Replaces the stored note of the checkpoint at `size` (to add a
+    /// witness's cosignature); the note must exist.
+    func updateCheckpoint(size: UInt64, note: String) throws
+}
+
+extension VaultStore {
+    /// Appends with no checkpoint (tests that forge raw entries).
+    public func append(expectedCount: UInt64, entries: [EntryRow], records: [RecordRow]) throws {
+        try append(expectedCount: expectedCount, entries: entries, records: records, checkpoint: nil)
+    }
 }

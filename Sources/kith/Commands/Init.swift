@@ -49,7 +49,7 @@ struct Init: KithCommand {
         }
         let passphrase = try Passphrase.read(options: global, confirm: true, for: handle.value)
         let founder = try UnlockedIdentity.generate()
-        let vault = try Vault.found(store: SQLiteVaultStore(path: vaultPath, create: true), founder: founder, handle: handle)
+        let vault = try Vault.found(store: SQLiteVaultStore(path: vaultPath, create: true), founder: founder, handle: handle, memory: GlobalOptions.checkpointMemory())
         do {
             try IdentityKeyfile.seal(founder, handle: handle, vaultFingerprint: vault.state.fingerprint, passphrase: passphrase, profile: profile)
                 .write(to: identityPath)

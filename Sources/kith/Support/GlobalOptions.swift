@@ -41,13 +41,28 @@ struct GlobalOptions: ParsableArguments {
         let store = try SQLiteVaultStore(path: path)
         let passphrase = try Passphrase.read(options: self, confirm: false, for: keyfile.handle.value)
         let unlocked = try keyfile.unlock(passphrase: passphrase)
-        let vault = try Vault(store: store, holder: unlocked, expectedFingerprint: keyfile.vaultFingerprint)
+        let vault = try Vault(store: store, holder: unlocked, expectedFingerprint: keyfile.vaultFingerprint, memory: Self.checkpointMemory())
         if keyfile.vaultFingerprint == nil {
             // First use: pin the keyfile to this vault, so a look-alike vault is refused from now on.
             try keyfile.pinned(to: vault.state.fingerprint, unlocked: unlocked, passphrase: passphrase).replace(at: identityPath)
             FileHandle.standardError.write(Data("kith: your identity is now pinned to vault \(vault.readableFingerprint); check it matches what your admin told you.\n".utf8))
         }
         return vault
+    }
+}
+
+extension GlobalOptions {
+    /// Where this user's newest seen checkpoints live: `$KITH_STATE_DIR`,
+    /// else `$XDG_STATE_HOME/kith`, else `~/.local/state/kith`.
+    static func checkpointMemory() -> CheckpointMemory {
+        let environment = ProcessInfo.processInfo.environment
+        if let explicit = environment["KITH_STATE_DIR"], !explicit.isEmpty {
+            return CheckpointMemory(directory: URL(fileURLWithPath: explicit))
+        }
+        if let xdg = environment["XDG_STATE_HOME"], !xdg.isEmpty {
+            return CheckpointMemory(directory: URL(fileURLWithPath: xdg).appendingPathComponent("kith"))
+        }
+        return CheckpointMemory(directory: FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".local/state/kith"))
     }
 }
 

@@ -1,0 +1,99 @@
+import Foundation
+import KithCrypto
+import KithLog
+
+/// Where a client keeps the newest checkpoint it has seen of each vault,
+/// outside the store: `<directory>/<vault fingerprint>/<user id>.checkpoint`.
+/// A store rolled back or forked against it is refused on open.
+public struct CheckpointMemory: Sendable {
+    /// The state directory (the CLI uses `$KITH_STATE_DIR`, else
+    /// `$XDG_STATE_HOME/kith`, else `~/.local/state/kith`).
+    public let directory: URL
+
+    /// Remembers checkpoints under `directory`.
+    public init(directory: URL) { self.directory = directory }
+
+    func file(fingerprint: [UInt8], user: UserID) -> URL {
+        directory.appendingPathComponent(Hex.encode(fingerprint)).appendingPathComponent("\(user).checkpoint")
+    }
+
+    func load(fingerprint: [UInt8], user: UserID) throws -> String? {
+        let url = file(fingerprint: fingerprint, user: user)
+        guard FileManager.default.fileExists(atPath: url.path) else { return nil }
+        return String(decoding: try AtomicFile.read(url.path, what: "remembered checkpoint"), as: UTF8.self)
+    }
+
+    func save(_ note: String, fingerprint: [UInt8], user: UserID) throws {
+        let url = file(fingerprint: fingerprint, user: user)
+        do {
+            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        } catch {
+            throw KithVaultError.storage("cannot create \(url.deletingLastPathComponent().path) to remember the vault's checkpoint; check permissions")
+        }
+        try AtomicFile.write(Array(note.utf8), to: url.path, mode: 0o600, replace: true)
+    }
+}
+
+extension Vault {
+    /// The checkpoint origin: names this vault by its fingerprint.
+    public var origin: String { "kith/" + Hex.encode(state.fingerprint) }
+
+    /// The note key with which `user` signs checkpoints (type 0x01, named by the origin).
+    public func checkpointKey(of user: UserID) throws -> NoteVerifierKey {
+        guard let found = state.users[user] else { throw KithVaultError.notFound("user \(user)") }
+        return try NoteVerifierKey(name: origin, type: NoteVerifierKey.ed25519, key: found.identity.signingKey)
+    }
+
+    /// Every enrolled user's checkpoint-signing key, in enrolment order.
+    public func checkpointKeys() throws -> [NoteVerifierKey] {
+        try state.users.values.sorted { $0.enrolledAt < $1.enrolledAt }.map { try checkpointKey(of: $0.identity.userID) }
+    }
+
+    /// A checkpoint of the log after appending `entries`, signed by this identity.
+    func signedCheckpoint(appending entries: [[UInt8]]) throws -> String {
+        let size = tree.size + UInt64(entries.count)
+        let checkpoint = try Checkpoint(origin: origin, size: size, root: tree.root(appending: entries.map(MerkleHash.leaf)))
+        var note = try SignedNote(text: checkpoint.text)
+        try note.sign(as: checkpointKey(of: me)) { try holder.sign($0) }
+        return note.encoded
+    }
+
+    /// The log's checkpoint at its current size, unsigned (what this client has verified).
+    public func headCheckpoint() throws -> Checkpoint {
+        try Checkpoint(origin: origin, size: tree.size, root: tree.root())
+    }
+
+    /// Compares the remembered checkpoint with the store: the store must
+    /// hold at least as many entries, and the remembered tree must be a
+    /// prefix of it (checked with an RFC 9162 consistency proof).
+    func checkAgainstMemory() throws {
+        guard let memory, let remembered = try memory.load(fingerprint: state.fingerprint, user: me) else { return }
+        let seen: Checkpoint
+        do { seen = try Checkpoint(text: Self.noteText(remembered)) } catch {
+            throw KithVaultError.integrity("the checkpoint remembered in \(memory.file(fingerprint: state.fingerprint, user: me).path) is damaged; move it aside only if you trust this vault")
+        }
+        guard seen.origin == origin else { throw KithVaultError.integrity("the remembered checkpoint names another vault") }
+        guard seen.size <= tree.size else {
+            throw KithVaultError.integrity(
+                "this vault was rolled back: it holds \(tree.size) log entries, but you already saw \(seen.size). Nothing was written to it. Ask an admin to restore the newest copy, and do not use this one")
+        }
+        do {
+            let proof = try tree.consistencyProof(from: seen.size, to: tree.size)
+            try MerkleProof.verifyConsistency(oldSize: seen.size, newSize: tree.size, oldRoot: seen.root, newRoot: tree.root(), proof: proof)
+        } catch {
+            throw KithVaultError.integrity(
+                "this vault's history differs from what you saw at entry \(seen.size) (a fork or a rewritten log). Nothing was written to it. Tell an auditor and do not use this copy")
+        }
+    }
+
+    /// Remembers the current head (after open and after each commit).
+    func rememberHead() throws {
+        guard let memory else { return }
+        try memory.save(try headCheckpoint().text, fingerprint: state.fingerprint, user: me)
+    }
+
+    /// The text of a note (the part before the signatures), or the text itself.
+    static func noteText(_ raw: String) -> String {
+        (try? SignedNote(parsing: raw).text) ?? raw
+    }
+}

@@ -1,0 +1,87 @@
+import Foundation
+import GRDB
+import KithLog
+import Testing
+@testable import KithVault
+
+@Suite("kith audit as an auditor runs it")
+struct AuditCLITests {
+    func vault() throws -> CLIHarness {
+        let cli = try CLIHarness()
+        try cli.setUp(users: [("robin", "user"), ("kai", "auditor")])
+        #expect(try cli.run(["group", "create", "Trans Support"], as: "ana").code == 0)
+        #expect(try cli.run(["share", "Trans Support", "--with", "robin", "--role", "lead"], as: "ana").code == 0)
+        #expect(try cli.run(["record", "add", "--group", "Trans Support", "--kind", "member", "--field", "name=Sam"], as: "robin").code == 0)
+        return cli
+    }
+
+    @Test("verify passes on a good log, prints the documented JSON, and the checkpoint verifies with the listed keys")
+    func verifyGood() throws {
+        let cli = try vault()
+        let verified = try cli.run(["audit", "verify", "--json"])
+        #expect(verified.code == 0, "\(verified.err)")
+        let report = try #require(try verified.json() as? [String: Any])
+        #expect(report["valid"] as? Bool == true)
+        #expect((report["entries"] as? Int ?? 0) > 5)
+        #expect((report["problems"] as? [String])?.isEmpty == true)
+        let checkpoint = try cli.run(["audit", "checkpoint"], as: "kai")
+        #expect(checkpoint.code == 0)
+        let keys = try cli.run(["audit", "keys"], as: "kai").out.split(separator: "\n").map { try NoteVerifierKey(vkey: String($0)) }
+        #expect(keys.count == 3)
+        let note = try SignedNote(parsing: checkpoint.out)
+        #expect(try note.verify(trusted: keys).count == 1)
+        #expect(try Checkpoint(text: note.text).root == Data(base64Encoded: report["root"] as? String ?? "").map { [UInt8]($0) })
+    }
+
+    @Test("any single byte of any stored log entry flipped makes verify fail naming that entry")
+    func everyByte() throws {
+        let cli = try vault()
+        let queue = try DatabaseQueue(path: cli.vault)
+        let rows = try queue.read { db in try Row.fetchAll(db, sql: "SELECT seq, entry FROM log_entries ORDER BY seq") }
+        // Every byte of two entries (the grant and the record write), and one byte of every other entry.
+        var cases: [(Int64, Int)] = []
+        for row in rows {
+            let seq: Int64 = row["seq"]
+            let length = (row["entry"] as Data).count
+            if seq >= Int64(rows.count) - 2 { cases += (0..<length).map { (seq, $0) } } else { cases.append((seq, length / 2)) }
+        }
+        for (seq, offset) in cases {
+            let original: Data = try queue.read { db in try Data.fetchOne(db, sql: "SELECT entry FROM log_entries WHERE seq = ?", arguments: [seq]) ?? Data() }
+            var flipped = original
+            flipped[offset] ^= 0x01
+            try queue.write { db in
+                try db.execute(sql: "DROP TRIGGER IF EXISTS log_entries_no_update")
+                try db.execute(sql: "UPDATE log_entries SET entry = ? WHERE seq = ?", arguments: [flipped, seq])
+            }
+            let report = try AuditVerifier.verify(store: SQLiteVaultStore(path: cli.vault))
+            #expect(!report.valid)
+            #expect(report.problems.first?.hasPrefix("entry \(seq):") == true, "seq \(seq) offset \(offset): \(report.problems)")
+            try queue.write { db in try db.execute(sql: "UPDATE log_entries SET entry = ? WHERE seq = ?", arguments: [original, seq]) }
+        }
+        // Through the binary: exit 65 and the entry named.
+        let original: Data = try queue.read { db in try Data.fetchOne(db, sql: "SELECT entry FROM log_entries WHERE seq = 3") ?? Data() }
+        var flipped = original
+        flipped[flipped.count - 1] ^= 0x80
+        try queue.write { db in try db.execute(sql: "UPDATE log_entries SET entry = ? WHERE seq = 3", arguments: [flipped]) }
+        let failed = try cli.run(["audit", "verify"])
+        #expect(failed.code == 65)
+        #expect(failed.out.contains("entry 3:"))
+        let json = try #require(try cli.run(["audit", "verify", "--json"]).json() as? [String: Any])
+        #expect(json["valid"] as? Bool == false)
+    }
+
+    @Test("a rolled-back vault file is refused by a client that saw the newer one (exit 65)")
+    func rollback() throws {
+        let cli = try vault()
+        let copy = cli.path("old.kith")
+        let queue = try DatabaseQueue(path: cli.vault)
+        try queue.writeWithoutTransaction { db in try db.execute(sql: "VACUUM INTO ?", arguments: [copy]) }
+        try queue.close()
+        #expect(try cli.run(["record", "add", "--group", "Trans Support", "--kind", "member", "--field", "name=Later"], as: "robin").code == 0)
+        let refused = try cli.run(["record", "list", "--group", "Trans Support", "--vault", copy], as: "robin")
+        #expect(refused.code == 65)
+        #expect(refused.err.contains("rolled back"))
+        // ana never saw the newer log, so the old copy is consistent with everything she saw.
+        #expect(try cli.run(["group", "list", "--vault", copy], as: "ana").code == 0)
+    }
+}
