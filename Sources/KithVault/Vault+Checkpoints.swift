@@ -35,13 +35,28 @@ public struct CheckpointMemory: Sendable {
 }
 
 extension Vault {
+    /// The checkpoint origin of the vault with this fingerprint.
+    static func origin(fingerprint: [UInt8]) -> String { "kith/" + Hex.encode(fingerprint) }
+
+    /// The note key with which a signing key signs this origin's checkpoints (type 0x01).
+    static func checkpointKey(origin: String, _ key: SigningPublicKey) throws -> NoteVerifierKey {
+        try NoteVerifierKey(name: origin, type: NoteVerifierKey.ed25519, key: key)
+    }
+
+    /// `checkpoint` as a note signed by `signer`, whose public key is `key`.
+    static func signedNote(_ checkpoint: Checkpoint, signer: PrivateKeyHolder) throws -> String {
+        var note = try SignedNote(text: checkpoint.text)
+        try note.sign(as: checkpointKey(origin: checkpoint.origin, signer.identity.signingKey)) { try signer.sign($0) }
+        return note.encoded
+    }
+
     /// The checkpoint origin: names this vault by its fingerprint.
-    public var origin: String { "kith/" + Hex.encode(state.fingerprint) }
+    public var origin: String { Self.origin(fingerprint: state.fingerprint) }
 
     /// The note key with which `user` signs checkpoints (type 0x01, named by the origin).
     public func checkpointKey(of user: UserID) throws -> NoteVerifierKey {
         guard let found = state.users[user] else { throw KithVaultError.notFound("user \(user)") }
-        return try NoteVerifierKey(name: origin, type: NoteVerifierKey.ed25519, key: found.identity.signingKey)
+        return try Self.checkpointKey(origin: origin, found.identity.signingKey)
     }
 
     /// Every enrolled user's checkpoint-signing key, in enrolment order.
@@ -49,13 +64,10 @@ extension Vault {
         try state.users.values.sorted { $0.enrolledAt < $1.enrolledAt }.map { try checkpointKey(of: $0.identity.userID) }
     }
 
-    /// A checkpoint of the log after appending `entries`, signed by this identity.
-    func signedCheckpoint(appending entries: [[UInt8]]) throws -> String {
-        let size = tree.size + UInt64(entries.count)
-        let checkpoint = try Checkpoint(origin: origin, size: size, root: tree.root(appending: entries.map(MerkleHash.leaf)))
-        var note = try SignedNote(text: checkpoint.text)
-        try note.sign(as: checkpointKey(of: me)) { try holder.sign($0) }
-        return note.encoded
+    /// A checkpoint of the log after appending these leaves, signed by this identity.
+    func signedCheckpoint(appending leaves: [[UInt8]]) throws -> String {
+        let checkpoint = try Checkpoint(origin: origin, size: tree.size + UInt64(leaves.count), root: tree.root(appending: leaves))
+        return try Self.signedNote(checkpoint, signer: holder)
     }
 
     /// The log's checkpoint at its current size, unsigned (what this client has verified).
@@ -68,6 +80,7 @@ extension Vault {
     /// prefix of it (checked with an RFC 9162 consistency proof).
     func checkAgainstMemory() throws {
         guard let memory, let remembered = try memory.load(fingerprint: state.fingerprint, user: me) else { return }
+        defer { rememberedSize = (try? Checkpoint(text: Self.noteText(remembered)))?.size }
         let seen: Checkpoint
         do { seen = try Checkpoint(text: Self.noteText(remembered)) } catch {
             throw KithVaultError.integrity("the checkpoint remembered in \(memory.file(fingerprint: state.fingerprint, user: me).path) is damaged; move it aside only if you trust this vault")
@@ -88,8 +101,10 @@ extension Vault {
 
     /// Remembers the current head (after open and after each commit).
     func rememberHead() throws {
-        guard let memory else { return }
+        // Only a head newer than the one on disk is written: opening to read rewrites nothing.
+        guard let memory, rememberedSize != tree.size else { return }
         try memory.save(try headCheckpoint().text, fingerprint: state.fingerprint, user: me)
+        rememberedSize = tree.size
     }
 
     /// The text of a note (the part before the signatures), or the text itself.

@@ -26,12 +26,7 @@ extension Vault {
     /// The group with this name (case-insensitive).
     public func group(named name: String) throws -> GroupInfo {
         let key = name.lowercased()
-        if let found = try groups().first(where: { $0.name.lowercased() == key }) { return found }
-        try refresh()
-        guard let found = try groups().first(where: { $0.name.lowercased() == key }) else {
-            throw KithVaultError.notFound("group '\(name)' (see 'kith group list')")
-        }
-        return found
+        return try lookUp(.notFound("group '\(name)' (see 'kith group list')")) { try groups().first { $0.name.lowercased() == key } }
     }
 
     func groupName(_ id: GroupID) -> String {

@@ -104,10 +104,13 @@ extension Vault {
 
     /// The fields of `part`, verified against the author's commitment.
     func openPart(_ part: RecordPart, record: StoredRecord, label: String) throws -> [RecordField] {
-        try verifiedFields(openPadded(part, record: record, label: label), part: part, label: label)
+        let fields = try verifiedFields(openPadded(part, record: record, label: label), part: part, label: label)
+        return try FieldCodec.decode(fields, compartment: part.compartment)
     }
 
-    private func verifiedFields(_ padded: borrowing SecureBytes, part: RecordPart, label: String) throws -> [RecordField] {
+    /// The encoded fields inside `padded`, checked against the author's
+    /// commitment; still in guarded memory (only a read turns them into text).
+    private func verifiedFields(_ padded: borrowing SecureBytes, part: RecordPart, label: String) throws -> SecureBytes {
         let plain: SecureBytes
         do { plain = try Padding.unpad(padded, blockSize: padded.count) } catch {
             throw KithVaultError.integrity("\(label): the \(part.compartment) content padding is invalid")
@@ -118,7 +121,7 @@ extension Vault {
         guard try Self.commitment(fields: fields, key: commitmentKey) == part.contentCommitment else {
             throw KithVaultError.integrity("\(label): the \(part.compartment) content is not what its author signed")
         }
-        return try FieldCodec.decode(fields, compartment: part.compartment)
+        return fields
     }
 
     /// The same record key, wrapped under the group key of `epoch`: fast,

@@ -72,10 +72,7 @@ extension Vault {
     /// The log's view of a record; reads entries appended since this vault
     /// was opened before saying it does not exist.
     func recordState(_ id: RecordID, orElse missing: String) throws -> RecordState {
-        if let record = state.records[id] { return record }
-        try refresh()
-        guard let record = state.records[id] else { throw KithVaultError.notFound(missing) }
-        return record
+        try lookUp(.notFound(missing)) { state.records[id] }
     }
 
     private func role(in group: GroupID) throws -> GroupRole {

@@ -25,13 +25,7 @@ extension Vault {
     /// The user with this handle (case-insensitive).
     public func user(handle: String) throws -> UserInfo {
         let key = handle.lowercased()
-        if let found = try users().first(where: { $0.handle.lowercased() == key }) { return found }
-        // Someone may have been enrolled since this vault was opened.
-        try refresh()
-        guard let found = try users().first(where: { $0.handle.lowercased() == key }) else {
-            throw KithVaultError.notFound("user '\(handle)' (see 'kith enroll list')")
-        }
-        return found
+        return try lookUp(.notFound("user '\(handle)' (see 'kith enroll list')")) { try users().first { $0.handle.lowercased() == key } }
     }
 
     /// The acting user's own entry.

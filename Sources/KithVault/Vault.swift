@@ -31,6 +31,8 @@ public final class Vault {
     public private(set) var tree = MerkleTree()
     /// Where this client remembers the newest checkpoint it has seen (nil: nowhere, e.g. in tests).
     public let memory: CheckpointMemory?
+    /// The size of the checkpoint last read from or written to `memory`.
+    var rememberedSize: UInt64?
     /// The writer's clock in ms since 1970 (tests may fix it).
     public var clock: @Sendable () -> UInt64 = { UInt64(Date().timeIntervalSince1970 * 1000) }
 
@@ -95,12 +97,11 @@ public final class Vault {
         let entry = try LogEntry.make(
             seq: 0, previousHash: [UInt8](repeating: 0, count: 32), timeMillis: clock(),
             actor: founder, body: body, details: [], vaultID: vaultID)
-        // The first checkpoint is signed like every later one (the origin names the fingerprint, the genesis entry's hash).
-        let origin = "kith/" + Hex.encode(entry.hash)
-        let checkpoint = try Checkpoint(origin: origin, size: 1, root: MerkleHash.leaf(entry.encoded))
-        var note = try SignedNote(text: checkpoint.text)
-        try note.sign(as: NoteVerifierKey(name: origin, type: NoteVerifierKey.ed25519, key: founder.identity.signingKey)) { try founder.sign($0) }
-        try store.append(expectedCount: 0, entries: [EntryRow(seq: 0, bytes: entry.encoded, hash: entry.hash)], records: [], checkpoint: note.encoded)
+        // The first checkpoint is signed like every later one (the fingerprint is the genesis entry's hash).
+        let checkpoint = try Checkpoint(origin: origin(fingerprint: entry.hash), size: 1, root: MerkleHash.leaf(entry.encoded))
+        try store.append(
+            expectedCount: 0, entries: [EntryRow(seq: 0, bytes: entry.encoded, hash: entry.hash)], records: [],
+            checkpoint: signedNote(checkpoint, signer: founder))
         let vault = try Vault(store: store, holder: founder, memory: memory)
         vault.clock = clock
         return vault
@@ -117,6 +118,17 @@ public final class Vault {
             try state.apply(LogEntry.decode(bytes))
             tree.append(leafHash: MerkleHash.leaf(bytes))
         }
+    }
+
+    /// `find`'s answer from the state as it is, or, when it finds nothing,
+    /// from the state after reading what other writers appended since (a
+    /// long-lived vault must not call something missing that someone just
+    /// made); `missing` is the not-found error.
+    func lookUp<T>(_ missing: @autoclosure () -> KithVaultError, _ find: () throws -> T?) throws -> T {
+        if let found = try find() { return found }
+        try refresh()
+        guard let found = try find() else { throw missing() }
+        return found
     }
 
     // MARK: Committing
@@ -149,10 +161,10 @@ public final class Vault {
                 }
             }
             do {
-                let checkpoint = try signedCheckpoint(appending: rows.map(\.bytes))
-                try store.append(expectedCount: state.count, entries: rows, records: recordRows, checkpoint: checkpoint)
+                let leaves = rows.map { MerkleHash.leaf($0.bytes) }
+                try store.append(expectedCount: state.count, entries: rows, records: recordRows, checkpoint: signedCheckpoint(appending: leaves))
                 state = trial
-                for row in rows { tree.append(leafHash: MerkleHash.leaf(row.bytes)) }
+                for leaf in leaves { tree.append(leafHash: leaf) }
                 try rememberHead()
                 return
             } catch is VaultStoreConflict {
@@ -231,7 +243,10 @@ public final class Vault {
         } catch {
             throw KithVaultError.integrity("a sealed name in the directory does not open")
         }
-        guard let text = plain.withUnsafeBytes({ String(validating: Array($0), as: UTF8.self) }) else {
+        // The name becomes a String to be shown; the array it passes through is wiped.
+        var bytes = plain.withUnsafeBytes { Array($0) }
+        defer { SecureBytes.wipe(&bytes) }
+        guard let text = String(validating: bytes, as: UTF8.self) else {
             throw KithVaultError.integrity("a sealed name is not UTF-8")
         }
         return text

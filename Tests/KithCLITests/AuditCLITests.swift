@@ -31,6 +31,12 @@ struct AuditCLITests {
         let note = try SignedNote(parsing: checkpoint.out)
         #expect(try note.verify(trusted: keys).count == 1)
         #expect(try Checkpoint(text: note.text).root == Data(base64Encoded: report["root"] as? String ?? "").map { [UInt8]($0) })
+        // --out writes a new file and never overwrites one.
+        #expect(try cli.run(["audit", "checkpoint", "--out", cli.path("saved.checkpoint")]).code == 0)
+        #expect(try String(contentsOfFile: cli.path("saved.checkpoint"), encoding: .utf8) == checkpoint.out)
+        let again = try cli.run(["audit", "checkpoint", "--out", cli.path("saved.checkpoint")])
+        #expect(again.code == 64)
+        #expect(again.err.contains("exists"))
     }
 
     @Test("any single byte of any stored log entry flipped makes verify fail naming that entry")

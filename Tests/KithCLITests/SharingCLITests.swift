@@ -111,6 +111,9 @@ struct SharingCLITests {
             ("{\"roles\": {\"viewer\": {\"read\": [\"secrets\"], \"write\": []}}}", "unknown compartment \"secrets\""),
             ("{\"roles\": {\"viewer\": {\"read\": [], \"write\": []}}}", "does not say what lead may do"),
             ("{\"rolez\": {}}", "needs a \"roles\" object"),
+            ("{\"roles\": {}, \"extra\": 1}", "unknown key \"extra\""),
+            ("{\"roles\": {\"boss\": {\"read\": [], \"write\": []}}}", "unknown role \"boss\""),
+            ("{\"roles\": {\"viewer\": {\"read\": []}}}", "must be {\"read\""),
             ("not json", "not valid JSON"),
         ] {
             try Data(content.utf8).write(to: URL(fileURLWithPath: file))

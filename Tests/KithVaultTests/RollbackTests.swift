@@ -97,4 +97,20 @@ struct RollbackTests {
         #expect(remembered.size == lead.state.count)
         #expect(remembered.root == (try lead.tree.root()))
     }
+
+    @Test("a damaged remembered checkpoint is an integrity error that names the file, not a silent pass")
+    func damagedMemory() throws {
+        let fixture = try VaultFixture()
+        let memory = CheckpointMemory(directory: fixture.directory.appendingPathComponent("state"))
+        let identity = try #require(fixture.identities["founder"])
+        let vault = try Vault(store: SQLiteVaultStore(path: fixture.path), holder: identity, memory: memory)
+        let file = memory.file(fingerprint: vault.state.fingerprint, user: vault.me)
+        try Data("not a checkpoint\n".utf8).write(to: file)
+        #expect {
+            _ = try Vault(store: SQLiteVaultStore(path: fixture.path), holder: identity, memory: memory)
+        } throws: { error in
+            guard case KithVaultError.integrity(let detail) = error else { return false }
+            return detail.contains("damaged") && detail.contains(file.lastPathComponent)
+        }
+    }
 }

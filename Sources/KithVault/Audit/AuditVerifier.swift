@@ -38,12 +38,12 @@ public enum AuditVerifier {
         }
         var checkpointSize: UInt64?
         if problems.isEmpty, state.count > 0, let raw = try store.latestCheckpoint() {
-            let origin = "kith/" + Hex.encode(state.fingerprint)
+            let origin = Vault.origin(fingerprint: state.fingerprint)
             do {
                 let note = try SignedNote(parsing: raw)
                 let checkpoint = try Checkpoint(text: note.text)
                 checkpointSize = checkpoint.size
-                let keys = try state.users.values.map { try NoteVerifierKey(name: origin, type: NoteVerifierKey.ed25519, key: $0.identity.signingKey) }
+                let keys = try state.users.values.map { try Vault.checkpointKey(origin: origin, $0.identity.signingKey) }
                 try note.verify(trusted: keys)
                 if checkpoint.origin != origin {
                     problems.append("the newest checkpoint names another vault")

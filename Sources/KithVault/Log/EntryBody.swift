@@ -66,7 +66,7 @@ public struct KeyGrant: Equatable, Sendable {
 }
 
 /// How a group's existing records are brought onto the newest epochs.
-public enum RekeyMode: UInt8, Sendable, CaseIterable, CustomStringConvertible {
+public enum RekeyMode: UInt8, Sendable, CaseIterable, NamedCase, CustomStringConvertible {
     /// Record keys rewrapped under the newest group keys; content untouched.
     case rewrap = 1
     /// Fresh record keys and fresh ciphertext for every record version.

@@ -1,5 +1,18 @@
+/// A closed set of values known by one name each (on the command line, in
+/// JSON and in policy files): `description` is the name, and `init(name:)`
+/// parses it back, so every enum spells its names once.
+public protocol NamedCase: CaseIterable, CustomStringConvertible {}
+
+extension NamedCase {
+    /// Parses a name as `description` spells it; nil for any other string.
+    public init?(name: String) {
+        guard let value = Self.allCases.first(where: { $0.description == name }) else { return nil }
+        self = value
+    }
+}
+
 /// A vault-wide role, given at enrolment.
-public enum OrgRole: UInt8, Sendable, CaseIterable, CustomStringConvertible {
+public enum OrgRole: UInt8, Sendable, CaseIterable, NamedCase, CustomStringConvertible {
     /// Founds the vault, enrols people, creates groups, appoints leads. Reads
     /// no record unless granted a group role.
     case admin = 1
@@ -17,15 +30,10 @@ public enum OrgRole: UInt8, Sendable, CaseIterable, CustomStringConvertible {
         }
     }
 
-    /// Parses a command-line name.
-    public init?(name: String) {
-        guard let role = OrgRole.allCases.first(where: { $0.description == name }) else { return nil }
-        self = role
-    }
 }
 
 /// A role inside one group.
-public enum GroupRole: UInt8, Sendable, CaseIterable, CustomStringConvertible {
+public enum GroupRole: UInt8, Sendable, CaseIterable, NamedCase, CustomStringConvertible {
     /// Reads and writes every compartment; grants and revokes.
     case lead = 1
     /// Reads and writes `profile` and `notes`.
@@ -42,16 +50,11 @@ public enum GroupRole: UInt8, Sendable, CaseIterable, CustomStringConvertible {
         }
     }
 
-    /// Parses a command-line name.
-    public init?(name: String) {
-        guard let role = GroupRole.allCases.first(where: { $0.description == name }) else { return nil }
-        self = role
-    }
 }
 
 /// A part of a record that a role may or may not read. Each has its own key
 /// per epoch, so the keys enforce the policy.
-public enum Compartment: UInt8, Sendable, CaseIterable, Comparable, CustomStringConvertible {
+public enum Compartment: UInt8, Sendable, CaseIterable, NamedCase, Comparable, CustomStringConvertible {
     /// Who the person is: name, pronouns, contacts.
     case profile = 1
     /// Case work: needs, notes, follow-ups.
@@ -66,12 +69,6 @@ public enum Compartment: UInt8, Sendable, CaseIterable, Comparable, CustomString
         case .notes: return "notes"
         case .sensitive: return "sensitive"
         }
-    }
-
-    /// Parses a command-line name.
-    public init?(name: String) {
-        guard let value = Compartment.allCases.first(where: { $0.description == name }) else { return nil }
-        self = value
     }
 
     /// Orders compartments by their code.
@@ -103,7 +100,7 @@ public struct GroupPolicy: Equatable, Sendable {
 }
 
 /// What a record is about.
-public enum RecordKind: UInt8, Sendable, CaseIterable, CustomStringConvertible {
+public enum RecordKind: UInt8, Sendable, CaseIterable, NamedCase, CustomStringConvertible {
     /// A person the network supports.
     case member = 1
     /// A case: a need being worked on; holds notes.
@@ -118,12 +115,6 @@ public enum RecordKind: UInt8, Sendable, CaseIterable, CustomStringConvertible {
         case .case: return "case"
         case .note: return "note"
         }
-    }
-
-    /// Parses a command-line name.
-    public init?(name: String) {
-        guard let value = RecordKind.allCases.first(where: { $0.description == name }) else { return nil }
-        self = value
     }
 
     /// Where a field goes when the user does not say.
