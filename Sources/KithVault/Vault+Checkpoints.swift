@@ -24,7 +24,31 @@ public struct CheckpointMemory: Sendable {
     }
 
     func save(_ note: String, fingerprint: [UInt8], user: UserID) throws {
-        let url = file(fingerprint: fingerprint, user: user)
+        try save(note, to: file(fingerprint: fingerprint, user: user))
+    }
+
+    func verifiedFile(fingerprint: [UInt8]) -> URL {
+        directory.appendingPathComponent(Hex.encode(fingerprint)).appendingPathComponent("audit-verified.checkpoint")
+    }
+
+    /// The head of the log `kith audit verify` last found valid on this
+    /// machine (any user: verifying needs no identity), or nil.
+    func loadVerified(fingerprint: [UInt8]) throws -> Checkpoint? {
+        let url = verifiedFile(fingerprint: fingerprint)
+        guard !fingerprint.isEmpty, FileManager.default.fileExists(atPath: url.path) else { return nil }
+        do {
+            return try Checkpoint(text: String(decoding: try AtomicFile.read(url.path, what: "verified checkpoint"), as: UTF8.self))
+        } catch {
+            throw KithVaultError.integrity("the checkpoint remembered in \(url.path) is damaged; remove it to verify the whole log again")
+        }
+    }
+
+    /// Remembers the head of a log that verified.
+    func saveVerified(_ checkpoint: Checkpoint, fingerprint: [UInt8]) throws {
+        try save(checkpoint.text, to: verifiedFile(fingerprint: fingerprint))
+    }
+
+    func save(_ note: String, to url: URL) throws {
         do {
             try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         } catch {
@@ -51,18 +75,7 @@ extension Vault {
     }
 
     /// The checkpoint origin: names this vault by its fingerprint.
-    public var origin: String { Self.origin(fingerprint: state.fingerprint) }
-
-    /// The note key with which `user` signs checkpoints (type 0x01, named by the origin).
-    public func checkpointKey(of user: UserID) throws -> NoteVerifierKey {
-        guard let found = state.users[user] else { throw KithVaultError.notFound("user \(user)") }
-        return try Self.checkpointKey(origin: origin, found.identity.signingKey)
-    }
-
-    /// Every enrolled user's checkpoint-signing key, in enrolment order.
-    public func checkpointKeys() throws -> [NoteVerifierKey] {
-        try state.users.values.sorted { $0.enrolledAt < $1.enrolledAt }.map { try checkpointKey(of: $0.identity.userID) }
-    }
+    public var origin: String { state.origin }
 
     /// A checkpoint of the log after appending these leaves, signed by this identity.
     func signedCheckpoint(appending leaves: [[UInt8]]) throws -> String {

@@ -43,6 +43,8 @@ public final class Vault {
 
     private var directoryKeyCache: KeyBox?
     private var detailKeyCache: KeyBox?
+    var auditKeyCache: AuditKeyBox?
+    var writerDetailKeys: [UserID: KeyBox] = [:]
     // Opened handles and group names by id: listings would otherwise decrypt one per row.
     private var nameCache: [Identifier: (sealed: [UInt8], name: String)] = [:]
     var groupKeyCache: [GroupID: [KeyRef: KeyBox]] = [:]
@@ -139,8 +141,10 @@ public final class Vault {
     func commit(_ build: (VaultState) throws -> [PendingEntry]) throws {
         for attempt in 0..<200 {
             try refresh()
-            let pending = try build(state)
+            var pending = try build(state)
             guard !pending.isEmpty else { return }
+            // Once an audit key exists, a writer's first write also seals its detail key to it.
+            if let sealing = try detailKeyEntryIfNeeded(state) { pending.insert(sealing, at: 0) }
             var trial = state
             var rows: [EntryRow] = []
             var recordRows: [RecordRow] = []
@@ -192,7 +196,7 @@ public final class Vault {
 
     /// The writer's own key for details sealed to auditors (derived from the
     /// identity, so no public-key operation is needed per entry).
-    private func detailKey() throws -> KeyBox {
+    func detailKey() throws -> KeyBox {
         if let cached = detailKeyCache { return cached }
         let box = KeyBox(try holder.deriveKey(purpose: "kithaudt", id: 1))
         detailKeyCache = box
@@ -208,13 +212,9 @@ public final class Vault {
             w.string(key)
             w.data(Array(value.utf8))
         }
-        var aad = ByteWriter()
-        aad.string(AEADContext.details)
-        aad.fixed(state.vaultID)
-        aad.u64(seq)
-        aad.fixed(me.bytes)
-        aad.u8(type.rawValue)
-        return try AEAD.xChaCha20Poly1305.seal(w.bytes, key: detailKey().key, aad: aad.bytes)
+        var plain = w.bytes
+        defer { SecureBytes.wipe(&plain) }
+        return try AEAD.xChaCha20Poly1305.seal(plain, key: detailKey().key, aad: Self.detailsAAD(vaultID: state.vaultID, seq: seq, actor: me, type: type))
     }
 
     static func sealName(_ name: String, key: borrowing SecureBytes, vaultID: [UInt8], id: Identifier) throws -> [UInt8] {

@@ -27,7 +27,7 @@ struct AuditCLITests {
         let checkpoint = try cli.run(["audit", "checkpoint"], as: "kai")
         #expect(checkpoint.code == 0)
         let keys = try cli.run(["audit", "keys"], as: "kai").out.split(separator: "\n").map { try NoteVerifierKey(vkey: String($0)) }
-        #expect(keys.count == 3)
+        #expect(keys.count == 4)  // three checkpoint keys, and kai's witness key
         let note = try SignedNote(parsing: checkpoint.out)
         #expect(try note.verify(trusted: keys).count == 1)
         #expect(try Checkpoint(text: note.text).root == Data(base64Encoded: report["root"] as? String ?? "").map { [UInt8]($0) })

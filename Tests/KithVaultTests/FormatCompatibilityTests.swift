@@ -12,7 +12,7 @@ struct FormatCompatibilityTests {
         .appendingPathComponent("Keys/known-answers/v1")
     static let memberID = "6b6974682d6b61742d6d656d62657231"
     // Test-only passphrases of test-only keyfiles.
-    static let passphrases = ["lead": "test-only passphrase: lead", "worker": "test-only passphrase: worker"]
+    static let passphrases = ["lead": "test-only passphrase: lead", "worker": "test-only passphrase: worker", "auditor": "test-only passphrase: auditor"]
 
     static func passphrase(_ handle: String) throws -> SecureBytes {
         var bytes = Array((passphrases[handle] ?? "").utf8)
@@ -44,6 +44,15 @@ struct FormatCompatibilityTests {
         #expect(stored.parts.first { $0.compartment == .profile }.map { ($0.contentEpoch, $0.wrapEpoch) } ?? (0, 0) == (1, 2))
         let caseID = try Identifier(parsing: try #require(expected["case_id"] as? String))
         #expect(try vault.notes(caseID: caseID).map { $0.fields.first?.value ?? "" } == expected["notes"] as? [String])
+
+        // The auditor opens details the lead sealed before the audit key existed, and the stored checkpoints and cosignature verify.
+        let auditorKeyfile = try IdentityKeyfile.load(path: Self.folder.appendingPathComponent("auditor.kithid").path)
+        let auditor = try Vault(store: SQLiteVaultStore(path: vaultCopy.path), holder: auditorKeyfile.unlock(passphrase: Self.passphrase("auditor")))
+        let policyLine = try #require(try auditor.auditLog(AuditLogFilter(type: .policySet)).first)
+        #expect(policyLine.details?.first?.value == expected["policy_action"] as? String)
+        let report = try AuditVerifier.verify(store: SQLiteVaultStore(path: vaultCopy.path))
+        #expect(report.valid, "\(report.problems)")
+        #expect(report.newestWitnessed?.witnesses == [auditor.me])
     }
 
     @Test("writes the frozen files (only when asked)", .enabled(if: ProcessInfo.processInfo.environment["KITH_WRITE_KNOWN_ANSWERS"] == "1"))
@@ -83,10 +92,25 @@ struct FormatCompatibilityTests {
         try leadVault.setPolicy(groupName: "Known Answers", policy)
         try leadVault.share(groupName: "Known Answers", with: "former", role: .viewer)
         _ = try leadVault.revoke(groupName: "Known Answers", from: "former", mode: .rewrap)
+        // The audit key (made by an auditor), the lead's detail key sealed to it with the lead's next write, a cosigned checkpoint.
+        let auditorIdentity = try UnlockedIdentity.generate()
+        try admin.approve(EnrollmentRequest.make(holder: auditorIdentity, handle: Handle("auditor"), vaultFingerprint: nil), role: .auditor)
+        try IdentityKeyfile.seal(
+            auditorIdentity, handle: Handle("auditor"), vaultFingerprint: admin.state.fingerprint, passphrase: Self.passphrase("auditor"),
+            profileName: "test-only", parameters: cheap
+        ).write(to: Self.folder.appendingPathComponent("auditor.kithid").path)
+        let memory = CheckpointMemory(directory: FileManager.default.temporaryDirectory.appendingPathComponent("kith-kat-state-\(UUID().uuidString)"))
+        defer { try? FileManager.default.removeItem(at: memory.directory) }
+        let auditorVault = try Vault(store: SQLiteVaultStore(path: path), holder: auditorIdentity, memory: memory)
+        auditorVault.clock = tick
+        try auditorVault.shareAuditKey()
+        try leadVault.addNote(caseID: caseID, text: "Third note.")
+        try auditorVault.witness()
         let expected: [String: Any] = [
+            "policy_action": "set the policy of Known Answers",
             "fingerprint": Hex.encode(leadVault.state.fingerprint), "entries": Int(leadVault.state.count),
             "worker_id": worker.identity.userID.description, "case_id": caseID.description,
-            "member_fields": ["name": "Sam Rivera", "pronouns": "they/them"], "notes": ["First note.", "Second note."],
+            "member_fields": ["name": "Sam Rivera", "pronouns": "they/them"], "notes": ["First note.", "Second note.", "Third note."],
         ]
         try JSONSerialization.data(withJSONObject: expected, options: [.prettyPrinted, .sortedKeys]).write(to: Self.folder.appendingPathComponent("expected.json"))
     }

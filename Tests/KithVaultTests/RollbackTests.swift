@@ -35,7 +35,7 @@ struct RollbackTests {
         #expect(checkpoint.origin == lead.origin)
         #expect(checkpoint.size == lead.state.count)
         #expect(checkpoint.root == (try lead.tree.root()))
-        #expect(try note.verify(trusted: lead.checkpointKeys()) == [try lead.checkpointKey(of: lead.me)])
+        #expect(try note.verify(trusted: lead.state.noteKeys()) == [try lead.state.checkpointKey(of: lead.me)])
     }
 
     @Test("a store rolled back to an older copy is refused, and nothing is written to it")

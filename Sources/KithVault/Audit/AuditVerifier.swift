@@ -1,61 +1,109 @@
+import Foundation
 import KithCrypto
 import KithLog
 
-/// What `kith audit verify` found.
-public struct AuditReport: Sendable {
-    /// Log entries checked.
-    public let entries: UInt64
-    /// The Merkle root of the entries that verified (standard base64).
-    public let root: String
-    /// Every problem found, the first bad entry first. Empty: all holds.
-    public let problems: [String]
-    /// The newest stored checkpoint's size, when there is one.
-    public let checkpointSize: UInt64?
-
-    /// True when nothing is wrong.
-    public var valid: Bool { problems.isEmpty }
-}
-
 /// Verifies a store's whole log without any identity: every entry's
 /// signature, the hash chain, the replay of rights, and the Merkle root
-/// against the newest checkpoint and its signature by an enrolled user.
+/// against the newest checkpoint, its signature by an enrolled user and
+/// its witnesses' cosignatures.
+///
+/// Incremental: entries covered by a checkpoint verified before (given, or
+/// remembered in `memory`) must hash to that checkpoint's root; then their
+/// signatures hold as they did, and only the replay of rights (cheap) is
+/// redone for them. Everything after is checked in full, signatures in
+/// parallel across cores.
 public enum AuditVerifier {
-    /// Checks everything; stops at the first bad entry (later entries
-    /// cannot be judged once the state they build on is wrong).
-    public static func verify(store: VaultStore) throws -> AuditReport {
+    /// Checks everything; names the first bad entry. `from`: a checkpoint
+    /// the caller verified before (its entries' signatures are not checked
+    /// again if the log still hashes to it); without it, the one `memory`
+    /// remembers. A valid log's head is remembered in `memory` for next time.
+    public static func verify(
+        store: VaultStore, from given: Checkpoint? = nil, memory: CheckpointMemory? = nil,
+        threads: Int = ProcessInfo.processInfo.activeProcessorCount
+    ) throws -> AuditReport {
         let entries = try store.entries(from: 0)
-        var state = VaultState()
-        var tree = MerkleTree()
+        let leaves = ParallelSignatures.leafHashes(entries, threads: threads, hash: MerkleHash.leaf)
+        let tree = MerkleTree(leafHashes: leaves)
         var problems: [String] = []
+
+        // Which prefix was verified before, and does the log still hash to it?
+        let fingerprint = entries.first.map(SHA256.hash) ?? []
+        let earlier = try given ?? memory?.loadVerified(fingerprint: fingerprint)
+        var trusted: UInt64 = 0
+        var prefixProblem: String?
+        if let earlier {
+            if earlier.origin != Vault.origin(fingerprint: fingerprint) {
+                prefixProblem = "the checkpoint to resume from is for another vault (\(earlier.origin))"
+            } else if earlier.size > tree.size {
+                prefixProblem = "the log holds \(tree.size) entries but \(earlier.size) were verified before: it was rolled back"
+            } else if try tree.root(size: earlier.size) != earlier.root {
+                prefixProblem = "the first \(earlier.size) entries differ from the ones verified before: the log was rewritten (a fork)"
+            } else {
+                trusted = earlier.size
+            }
+        }
+
+        // Replay in order (rights, chain, structure); collect the signatures to check.
+        var state = VaultState()
+        var jobs: [ParallelSignatures.Job] = []
+        jobs.reserveCapacity(entries.count - Int(trusted))
+        var replayFailure: (index: Int, message: String)?
         for (index, bytes) in entries.enumerated() {
             do {
-                try state.apply(LogEntry.decode(bytes))
-                tree.append(leafHash: MerkleHash.leaf(bytes))
+                let entry = try LogEntry.decode(bytes)
+                let key: SigningPublicKey? =
+                    if case .genesis(_, let founder, _, _, _) = entry.body { founder.signingKey } else { state.users[entry.actor]?.identity.signingKey }
+                try state.apply(entry, checkSignature: false)
+                if UInt64(index) >= trusted, let key { jobs.append(.init(index: index, key: key)) }
             } catch let error as KithVaultError {
-                problems.append("entry \(index): \(error.description)")
+                replayFailure = (index, error.description)
                 break
             }
         }
-        var checkpointSize: UInt64?
-        if problems.isEmpty, state.count > 0, let raw = try store.latestCheckpoint() {
-            let origin = Vault.origin(fingerprint: state.fingerprint)
-            do {
-                let note = try SignedNote(parsing: raw)
-                let checkpoint = try Checkpoint(text: note.text)
-                checkpointSize = checkpoint.size
-                let keys = try state.users.values.map { try Vault.checkpointKey(origin: origin, $0.identity.signingKey) }
-                try note.verify(trusted: keys)
-                if checkpoint.origin != origin {
-                    problems.append("the newest checkpoint names another vault")
-                } else if checkpoint.size > tree.size {
-                    problems.append("the newest checkpoint covers \(checkpoint.size) entries but the log holds \(tree.size): entries were removed")
-                } else if try tree.root(size: checkpoint.size) != checkpoint.root {
-                    problems.append("the newest checkpoint's root does not match the first \(checkpoint.size) entries: the log was rewritten")
-                }
-            } catch let error as KithLogError {
-                problems.append("the newest checkpoint: \(error.description)")
+        let badSignature = ParallelSignatures.firstFailure(entries: entries, jobs: jobs, vaultID: state.vaultID, threads: threads)
+        if let badSignature, badSignature <= replayFailure?.index ?? Int.max {
+            problems.append("entry \(badSignature): \(KithVaultError.integrity("the signature of log entry \(badSignature) does not verify").description)")
+        } else if let replayFailure {
+            problems.append("entry \(replayFailure.index): \(replayFailure.message)")
+        }
+        if let prefixProblem { problems.append(prefixProblem) }
+
+        // The newest checkpoint and the newest witnessed one must be signed and match the log.
+        var newest: CheckedCheckpoint?
+        var newestWitnessed: CheckedCheckpoint?
+        if problems.isEmpty, state.count > 0 {
+            if let raw = try store.latestCheckpoint() {
+                newest = check(raw, what: "the newest checkpoint", state: state, tree: tree, problems: &problems)
+            }
+            if let raw = try store.latestCheckpoint(containing: state.origin + "/witness/") {
+                newestWitnessed = check(raw, what: "the newest witnessed checkpoint", state: state, tree: tree, problems: &problems)
             }
         }
-        return AuditReport(entries: UInt64(entries.count), root: Base64.encode(try tree.root()), problems: problems, checkpointSize: checkpointSize)
+        let valid = problems.isEmpty
+        let log = valid ? AuditedLog(state: state, tree: tree, entries: entries) : nil
+        if let log, let memory, state.count > 0 { try memory.saveVerified(try log.head(), fingerprint: state.fingerprint) }
+        return AuditReport(
+            entries: UInt64(entries.count), root: Base64.encode(try tree.root()), problems: problems,
+            newest: newest, newestWitnessed: newestWitnessed, resumedFrom: trusted, threads: threads, log: log)
+    }
+
+    /// Checks a stored checkpoint note against the log; nil (and a problem) when it fails.
+    static func check(_ raw: String, what: String, state: VaultState, tree: MerkleTree, problems: inout [String]) -> CheckedCheckpoint? {
+        do {
+            let checked = try state.checkCheckpoint(raw)
+            let size = checked.checkpoint.size
+            if size > tree.size {
+                problems.append("\(what) covers \(size) entries but the log holds \(tree.size): entries were removed")
+            } else if try tree.root(size: size) != checked.checkpoint.root {
+                problems.append("\(what)'s root does not match the first \(size) entries: the log was rewritten")
+            } else {
+                return checked
+            }
+        } catch let error as KithLogError {
+            problems.append("\(what): \(error.description)")
+        } catch {
+            problems.append("\(what): \(error)")
+        }
+        return nil
     }
 }

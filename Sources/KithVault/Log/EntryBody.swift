@@ -25,6 +25,10 @@ public enum EntryType: UInt8, Sendable, CaseIterable, CustomStringConvertible {
     case rekeyStarted = 10
     /// A rewrap or re-encryption reached every record.
     case rekeyCompleted = 11
+    /// An auditor made the vault's audit key, or sealed it to auditors who lacked it.
+    case auditKeyShared = 12
+    /// A user sealed their detail key to the audit key.
+    case detailKeySealed = 13
 
     /// Plain words for listings.
     public var description: String {
@@ -40,7 +44,18 @@ public enum EntryType: UInt8, Sendable, CaseIterable, CustomStringConvertible {
         case .policySet: return "policy set"
         case .rekeyStarted: return "rekey started"
         case .rekeyCompleted: return "rekey completed"
+        case .auditKeyShared: return "audit key shared"
+        case .detailKeySealed: return "detail key sealed"
         }
+    }
+
+    /// The name used on the command line and in JSON ("record-written").
+    public var name: String { description.replacingOccurrences(of: " ", with: "-") }
+
+    /// The type with this name ("record-written"), if any.
+    public init?(name: String) {
+        guard let found = Self.allCases.first(where: { $0.name == name.lowercased() }) else { return nil }
+        self = found
     }
 }
 
@@ -109,6 +124,14 @@ public enum EntryBody: Equatable, Sendable {
     /// The rekey begun with the same mode and targets reached every record
     /// version (`versions` of them were changed).
     case rekeyCompleted(group: GroupID, mode: RekeyMode, targets: [KeyRef], versions: UInt32)
+    /// The vault's audit key (an X25519 key whose secret only auditors
+    /// hold), with its secret sealed to auditors. The first such entry makes
+    /// the key; later ones reach auditors enrolled since.
+    case auditKeyShared(publicKey: BoxPublicKey, envelopes: [KeyEnvelope])
+    /// The actor's detail key (what their entries' details are sealed
+    /// under), sealed to the audit key, so every auditor, present and
+    /// future, can read the details of the actor's past and future entries.
+    case detailKeySealed(sealed: [UInt8])
 
     /// This body's entry type.
     public var type: EntryType {
@@ -124,6 +147,8 @@ public enum EntryBody: Equatable, Sendable {
         case .policySet: return .policySet
         case .rekeyStarted: return .rekeyStarted
         case .rekeyCompleted: return .rekeyCompleted
+        case .auditKeyShared: return .auditKeyShared
+        case .detailKeySealed: return .detailKeySealed
         }
     }
 
@@ -189,6 +214,15 @@ public enum EntryBody: Equatable, Sendable {
             w.u8(mode.rawValue)
             Self.write(targets, to: &w)
             w.u32(versions)
+        case .auditKeyShared(let publicKey, let envelopes):
+            w.fixed(publicKey.bytes)
+            w.u16(UInt16(envelopes.count))
+            for envelope in envelopes {
+                w.fixed(envelope.user.bytes)
+                w.fixed(envelope.sealed)
+            }
+        case .detailKeySealed(let sealed):
+            w.fixed(sealed)
         }
         return w.bytes
     }
@@ -287,6 +321,15 @@ public enum EntryBody: Equatable, Sendable {
             body = .rekeyStarted(group: try id(), mode: try readMode(&r), targets: try readRefs(&r))
         case .rekeyCompleted:
             body = .rekeyCompleted(group: try id(), mode: try readMode(&r), targets: try readRefs(&r), versions: try r.u32())
+        case .auditKeyShared:
+            let publicKey = try BoxPublicKey(bytes: r.fixed(X25519.publicKeyLength))
+            var envelopes: [KeyEnvelope] = []
+            for _ in 0..<Int(try r.u16()) {
+                envelopes.append(KeyEnvelope(user: try id(), sealed: try r.fixed(X25519.secretKeyLength + SealedBox.overhead)))
+            }
+            body = .auditKeyShared(publicKey: publicKey, envelopes: envelopes)
+        case .detailKeySealed:
+            body = .detailKeySealed(sealed: try r.fixed(32 + SealedBox.overhead))
         }
         try r.finish()
         return body

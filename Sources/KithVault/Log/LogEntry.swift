@@ -96,7 +96,14 @@ public struct LogEntry: Equatable, Sendable {
 
     /// Whether the signature holds for `key` in the vault `vaultID`.
     func hasValidSignature(by key: SigningPublicKey, vaultID: [UInt8]) -> Bool {
-        let unsigned = Array(encoded.dropLast(Ed25519.signatureLength))
-        return key.isValidSignature(signature, for: Self.signedMessage(vaultID: vaultID, unsigned: unsigned))
+        Self.hasValidSignature(encoded, by: key, vaultID: vaultID)
+    }
+
+    /// Whether the signature at the end of an entry's `bytes` holds for
+    /// `key` (the audit verifier checks many at once from the raw bytes).
+    static func hasValidSignature(_ bytes: [UInt8], by key: SigningPublicKey, vaultID: [UInt8]) -> Bool {
+        guard bytes.count > Ed25519.signatureLength else { return false }
+        let unsigned = Array(bytes.dropLast(Ed25519.signatureLength))
+        return key.isValidSignature(Array(bytes.suffix(Ed25519.signatureLength)), for: signedMessage(vaultID: vaultID, unsigned: unsigned))
     }
 }

@@ -119,6 +119,12 @@ public struct VaultState: Sendable {
     public private(set) var groups: [GroupID: GroupState] = [:]
     /// Records.
     public private(set) var records: [RecordID: RecordState] = [:]
+    /// The vault's audit key, once the first auditor made it.
+    public private(set) var auditKey: BoxPublicKey?
+    /// The audit key's secret, sealed to each auditor who holds it.
+    public private(set) var auditKeyEnvelopes: [UserID: [UInt8]] = [:]
+    /// Each user's detail key, sealed to the audit key.
+    public private(set) var detailKeys: [UserID: [UInt8]] = [:]
 
     /// An empty state, before genesis.
     public init() {}
@@ -135,7 +141,12 @@ public struct VaultState: Sendable {
     }
 
     /// Checks `entry` against the current state and applies it.
-    public mutating func apply(_ entry: LogEntry) throws {
+    ///
+    /// With `checkSignature` false the entry signature is left to the
+    /// caller (the audit verifier checks signatures in parallel, or not at
+    /// all for entries already covered by a checkpoint it verified before);
+    /// everything else is checked.
+    public mutating func apply(_ entry: LogEntry, checkSignature: Bool = true) throws {
         guard entry.seq == count else { throw invalid(entry, "it claims position \(entry.seq) but stands at \(count)") }
         guard entry.previousHash == headHash else {
             throw KithVaultError.integrity("log entry \(entry.seq) does not chain to the entry before it (the log was altered or reordered)")
@@ -144,7 +155,7 @@ public struct VaultState: Sendable {
             guard entry.seq == 0 else { throw invalid(entry, "a second genesis entry") }
             guard entry.actor == founder.userID else { throw invalid(entry, "genesis is not signed by its founder") }
             guard vaultID.count == Identifier.length else { throw invalid(entry, "malformed vault id") }
-            guard entry.hasValidSignature(by: founder.signingKey, vaultID: vaultID) else {
+            guard !checkSignature || entry.hasValidSignature(by: founder.signingKey, vaultID: vaultID) else {
                 throw KithVaultError.integrity("the signature of log entry 0 does not verify")
             }
             guard founder.signingKey.isValidSignature(possession, for: founder.possessionMessage()) else {
@@ -158,7 +169,7 @@ public struct VaultState: Sendable {
         }
         guard count > 0 else { throw invalid(entry, "the log does not start with a genesis entry") }
         guard let actor = users[entry.actor] else { throw invalid(entry, "its actor is not an enrolled user") }
-        guard entry.hasValidSignature(by: actor.identity.signingKey, vaultID: vaultID) else {
+        guard !checkSignature || entry.hasValidSignature(by: actor.identity.signingKey, vaultID: vaultID) else {
             throw KithVaultError.integrity("the signature of log entry \(entry.seq) does not verify")
         }
         try applyBody(entry, actor: actor)
@@ -321,6 +332,30 @@ public struct VaultState: Sendable {
             }
             group.pendingRekey = nil
             groups[groupID] = group
+
+        case .auditKeyShared(let publicKey, let envelopes):
+            guard actor.role == .auditor else { throw invalid(entry, "only an auditor may share the audit key") }
+            if let auditKey {
+                guard publicKey == auditKey else { throw invalid(entry, "it names a second audit key") }
+                guard auditKeyEnvelopes[entry.actor] != nil else { throw invalid(entry, "its author does not hold the audit key") }
+            } else {
+                // The maker must keep a copy, or nobody could ever share it on.
+                guard envelopes.contains(where: { $0.user == entry.actor }) else { throw invalid(entry, "the new audit key is not sealed to its maker") }
+            }
+            guard !envelopes.isEmpty else { throw invalid(entry, "it shares the audit key with nobody") }
+            var sealed = auditKeyEnvelopes
+            for envelope in envelopes {
+                guard users[envelope.user]?.role == .auditor else { throw invalid(entry, "it seals the audit key to someone who is not an auditor") }
+                guard sealed[envelope.user] == nil else { throw invalid(entry, "it seals the audit key to someone who already holds it") }
+                sealed[envelope.user] = envelope.sealed
+            }
+            auditKey = publicKey
+            auditKeyEnvelopes = sealed
+
+        case .detailKeySealed(let sealed):
+            guard auditKey != nil else { throw invalid(entry, "there is no audit key to seal a detail key to") }
+            guard detailKeys[entry.actor] == nil else { throw invalid(entry, "its author's detail key is already sealed") }
+            detailKeys[entry.actor] = sealed
         }
     }
 }

@@ -228,15 +228,26 @@ public final class SQLiteVaultStore: VaultStore, @unchecked Sendable {
         }
     }
 
-    public func latestCheckpoint() throws -> String? {
-        try run { try queue.read { db in try String.fetchOne(db, sql: "SELECT note FROM checkpoints ORDER BY size DESC LIMIT 1") } }
+    public func latestCheckpoint(containing marker: String?) throws -> String? {
+        try run {
+            try queue.read { db in
+                guard let marker else { return try String.fetchOne(db, sql: "SELECT note FROM checkpoints ORDER BY size DESC LIMIT 1") }
+                // instr, not LIKE: a marker's '_' or '%' must match only itself.
+                return try String.fetchOne(
+                    db, sql: "SELECT note FROM checkpoints WHERE instr(note, ?) > 0 ORDER BY size DESC LIMIT 1", arguments: [marker])
+            }
+        }
     }
 
-    public func updateCheckpoint(size: UInt64, note: String) throws {
+    public func checkpoint(size: UInt64) throws -> String? {
+        try run { try queue.read { db in try String.fetchOne(db, sql: "SELECT note FROM checkpoints WHERE size = ?", arguments: [Int64(size)]) } }
+    }
+
+    public func updateCheckpoint(size: UInt64, from old: String, to new: String) throws -> Bool {
         try run {
             try queue.write { db in
-                try db.execute(sql: "UPDATE checkpoints SET note = ? WHERE size = ?", arguments: [note, Int64(size)])
-                guard db.changesCount == 1 else { throw KithVaultError.notFound("the checkpoint of size \(size)") }
+                try db.execute(sql: "UPDATE checkpoints SET note = ? WHERE size = ? AND note = ?", arguments: [new, Int64(size), old])
+                return db.changesCount == 1
             }
         }
     }

@@ -71,11 +71,16 @@ public protocol VaultStore: AnyObject, Sendable {
     /// the engine allows (SQLite: its write-ahead log is checkpointed and
     /// truncated; freed pages were zeroed as they were freed).
     func purgeReplacedBytes() throws
-    /// The newest stored checkpoint note (a C2SP signed note), or nil.
-    func latestCheckpoint() throws -> String?
-    /// Replaces the stored note of the checkpoint at `size` (to add a
-    /// witness's cosignature); the note must exist.
-    func updateCheckpoint(size: UInt64, note: String) throws
+    /// The newest stored checkpoint note (a C2SP signed note) whose text
+    /// contains `marker` (nil: any), or nil when there is none. The audit
+    /// commands find the newest witnessed checkpoint with a witness key name.
+    func latestCheckpoint(containing marker: String?) throws -> String?
+    /// The stored checkpoint note of the log at `size` entries, if any.
+    func checkpoint(size: UInt64) throws -> String?
+    /// Replaces the stored note of the checkpoint at `size` with `new`
+    /// (a witness's cosignature added) only if it is still `old`; false
+    /// when someone changed it meanwhile (read it again and retry).
+    func updateCheckpoint(size: UInt64, from old: String, to new: String) throws -> Bool
 }
 
 extension VaultStore {
@@ -83,4 +88,9 @@ extension VaultStore {
     public func append(expectedCount: UInt64, entries: [EntryRow], records: [RecordRow]) throws {
         try append(expectedCount: expectedCount, entries: entries, records: records, checkpoint: nil)
     }
+}
+
+extension VaultStore {
+    /// The newest stored checkpoint note, or nil.
+    public func latestCheckpoint() throws -> String? { try latestCheckpoint(containing: nil) }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import KithCrypto
+import KithLog
 import KithVault
 
 /// A kith command: its work goes in `execute()`; `run()` turns every error
@@ -18,6 +19,10 @@ extension KithCommand {
             fail(error.description, code: error.exitCode)
         } catch let error as KithCryptoError {
             fail(error.description, code: error == .authenticationFailed || error == .invalidSignature ? 65 : 1)
+        } catch let error as KithLogError {
+            // A bad proof, checkpoint or signature is a data error; a wrong index a usage error.
+            if case .outOfRange = error { fail(error.description, code: 64) }
+            fail(error.description, code: 65)
         } catch let error as ExitCode {
             throw error
         } catch {

@@ -1,0 +1,41 @@
+import KithLog
+
+/// What `kith audit verify` found.
+public struct AuditReport: Sendable {
+    /// Log entries read.
+    public let entries: UInt64
+    /// The Merkle root of the whole log (standard base64).
+    public let root: String
+    /// Every problem found, the first bad entry first. Empty: all holds.
+    public let problems: [String]
+    /// The newest stored checkpoint, checked, when there is one.
+    public let newest: CheckedCheckpoint?
+    /// The newest checkpoint at least one auditor cosigned, checked, if any.
+    public let newestWitnessed: CheckedCheckpoint?
+    /// Entries whose signatures were not checked again because they hash to
+    /// a checkpoint verified before (0: everything was checked).
+    public let resumedFrom: UInt64
+    /// Threads that checked signatures.
+    public let threads: Int
+    /// The verified log, for proofs (nil when something failed).
+    public let log: AuditedLog?
+
+    /// True when nothing is wrong.
+    public var valid: Bool { problems.isEmpty }
+}
+
+/// A log that verified: its replayed state, its Merkle tree, its entries.
+/// Proofs are built from the tree's kept interior hashes (O(log n) reads).
+public struct AuditedLog: Sendable {
+    /// The replayed state.
+    public let state: VaultState
+    /// The RFC 9162 tree of the entries.
+    public let tree: MerkleTree
+    /// Every entry's bytes, in order.
+    public let entries: [[UInt8]]
+
+    /// The checkpoint of the whole log (unsigned: what this run verified).
+    public func head() throws -> Checkpoint {
+        try Checkpoint(origin: state.origin, size: tree.size, root: tree.root())
+    }
+}

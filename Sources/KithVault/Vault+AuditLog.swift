@@ -1,0 +1,95 @@
+import KithLog
+
+/// Which entries `auditLog` lists (every condition given must hold).
+public struct AuditLogFilter: Sendable {
+    /// Only entries by this user.
+    public var actor: UserID?
+    /// Only entries of this type.
+    public var type: EntryType?
+    /// Only entries written at or after this time (ms since 1970).
+    public var sinceMillis: UInt64?
+    /// Only entries about this record (its versions, its reads, notes on it).
+    public var record: RecordID?
+
+    /// A filter; nil conditions match everything.
+    public init(actor: UserID? = nil, type: EntryType? = nil, sinceMillis: UInt64? = nil, record: RecordID? = nil) {
+        self.actor = actor
+        self.type = type
+        self.sinceMillis = sinceMillis
+        self.record = record
+    }
+}
+
+/// One log entry in plain words.
+public struct AuditLogLine: Sendable {
+    /// Its position.
+    public let seq: UInt64
+    /// When it was written (the writer's clock, ms since 1970).
+    public let timeMillis: UInt64
+    /// Who wrote it.
+    public let actor: UserID
+    /// Their handle.
+    public let actorHandle: String
+    /// Its type.
+    public let type: EntryType
+    /// The public part, in words.
+    public let summary: String
+    /// The sealed details, opened (auditors, and writers for their own
+    /// entries); nil when this identity cannot open them; empty when the
+    /// entry has none.
+    public let details: [(key: String, value: String)]?
+}
+
+extension Vault {
+    /// The log's entries that pass `filter`, oldest first, in plain words.
+    /// Details are opened for auditors (after the audit key reached them)
+    /// and for a writer's own entries; everyone else sees the public part.
+    public func auditLog(_ filter: AuditLogFilter = AuditLogFilter()) throws -> [AuditLogLine] {
+        try refresh()
+        var lines: [AuditLogLine] = []
+        for bytes in try store.entries(from: 0) {
+            let entry = try LogEntry.decode(bytes)
+            guard filter.actor.map({ $0 == entry.actor }) ?? true, filter.type.map({ $0 == entry.body.type }) ?? true,
+                filter.sinceMillis.map({ entry.timeMillis >= $0 }) ?? true, filter.record.map({ concerns(entry.body, $0) }) ?? true
+            else { continue }
+            lines.append(
+                AuditLogLine(
+                    seq: entry.seq, timeMillis: entry.timeMillis, actor: entry.actor, actorHandle: handle(of: entry.actor),
+                    type: entry.body.type, summary: summary(of: entry.body), details: try openDetails(entry)))
+        }
+        return lines
+    }
+
+    private func concerns(_ body: EntryBody, _ record: RecordID) -> Bool {
+        switch body {
+        case .recordWritten(let id, _, _, _, let parent, _, _): return id == record || parent == record
+        case .recordRead(let id, _): return id == record
+        default: return false
+        }
+    }
+
+    /// The public part of an entry, in words (names resolved through the directory).
+    func summary(of body: EntryBody) -> String {
+        switch body {
+        case .genesis: return "founded the vault"
+        case .userEnrolled(let user, let role, _, _, _): return "enrolled \(handle(of: user.userID)) as \(role)"
+        case .groupCreated(let group, _, _): return "created group \(groupName(group))"
+        case .roleGranted(let group, let user, let role): return "granted \(role) in \(groupName(group)) to \(handle(of: user))"
+        case .roleRevoked(let group, let user): return "removed \(handle(of: user)) from \(groupName(group))"
+        case .keysDistributed(let group, let grants):
+            let recipients = Set(grants.flatMap { $0.envelopes.map(\.user) }).map { handle(of: $0) }.sorted()
+            let keys = grants.map { "\($0.compartment)@\($0.epoch)" }.joined(separator: ", ")
+            return "sealed \(groupName(group)) keys \(keys) to \(recipients.joined(separator: ", "))"
+        case .recordWritten(let record, let version, let group, let kind, _, let parts, _):
+            return "wrote \(kind) \(record) version \(version) in \(groupName(group)) (\(parts.map(\.description).joined(separator: ", ")))"
+        case .recordRead(let record, let version): return "read record \(record) version \(version)"
+        case .policySet(let group, _): return "set the policy of \(groupName(group))"
+        case .rekeyStarted(let group, let mode, let targets):
+            return "started the \(mode) of \(groupName(group)) onto \(targets.map(\.description).joined(separator: ", "))"
+        case .rekeyCompleted(let group, let mode, _, let versions): return "completed the \(mode) of \(groupName(group)) (\(versions) versions changed)"
+        case .auditKeyShared(_, let envelopes):
+            return "sealed the audit key to \(envelopes.map { handle(of: $0.user) }.joined(separator: ", "))"
+        case .detailKeySealed: return "sealed their detail key to the audit key"
+        }
+    }
+}

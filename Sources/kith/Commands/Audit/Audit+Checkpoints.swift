@@ -1,0 +1,95 @@
+import ArgumentParser
+import Foundation
+import KithLog
+import KithVault
+
+extension Audit {
+    struct CheckpointCommand: KithCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "checkpoint",
+            abstract: "Print the newest signed checkpoint (C2SP tlog-checkpoint) with its cosignatures.",
+            discussion: """
+                Keep a copy somewhere the vault's host cannot change: a later copy of the vault
+                must be consistent with it ('kith audit consistency --from FILE'). Checked against
+                the log before printing. The witness count goes to standard error, so the
+                output stays a clean note.
+
+                Examples:
+                  kith audit checkpoint
+                  kith audit checkpoint --out 2026-11-21.checkpoint
+                """)
+
+        @OptionGroup var global: GlobalOptions
+        @Option(help: ArgumentHelp("Write it to this file instead (never overwrites).", valueName: "file"))
+        var out: String?
+
+        func execute() throws {
+            let (_, report, _) = try AuditSupport.verifiedLog(global)
+            guard let newest = report.newest else { throw KithVaultError.notFound("a checkpoint in this vault (it gets one with its next write)") }
+            let summary = "the checkpoint of \(newest.checkpoint.size) entries, \(AuditSupport.witnesses(newest.witnesses.count))"
+            if let out {
+                try TextFile.writeNew(newest.note.encoded, to: out)
+                print("Wrote \(summary) to \(out).")
+            } else {
+                print(newest.note.encoded, terminator: "")
+                Output.error("kith: \(summary)")
+            }
+        }
+    }
+
+    struct Keys: KithCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Print the verifier key of everyone who signs or cosigns checkpoints (signed-note vkeys).",
+            discussion: """
+                One per line, name+keyid+base64: first every enrolled user's checkpoint key
+                (named after the vault), then every auditor's witness key (named
+                <vault>/witness/<user id>). Anyone can check a checkpoint or a proof with them,
+                with 'kith audit verify-proof --keys FILE' or any signed-note tool. Hand them
+                over in person or over a channel the vault's host does not control.
+
+                Example:
+                  kith audit keys > vault.vkeys
+                """)
+
+        @OptionGroup var global: GlobalOptions
+
+        func execute() throws {
+            let (_, _, log) = try AuditSupport.verifiedLog(global)
+            for key in try log.state.noteKeys() { print(key.vkey) }
+        }
+    }
+
+    struct Witness: KithCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "As an auditor: check the log grew honestly since you last witnessed it, and cosign its newest checkpoint.",
+            discussion: """
+                Opens the vault (checking every entry), proves the newest checkpoint consistent
+                with the last one you cosigned, and adds your C2SP tlog-cosignature to it. Refuses,
+                cosigning nothing, when the log was rolled back or history was rewritten. What you
+                cosigned last is kept in your state directory ($KITH_STATE_DIR, else
+                $XDG_STATE_HOME/kith, else ~/.local/state/kith); back it up.
+
+                The first time an auditor runs this (or 'kith audit log'), the vault's audit key is
+                made; later, auditors enrolled since receive it from you.
+
+                Example:
+                  kith audit witness
+                """)
+
+        @OptionGroup var global: GlobalOptions
+
+        func execute() throws {
+            let vault = try global.openVault()
+            try AuditLogCommand.reportShare(try vault.shareAuditKey())
+            let result = try vault.witness()
+            let size = result.checkpoint.size
+            if result.alreadyCosigned {
+                print("You already witnessed the newest checkpoint (\(size) entries); it has \(AuditSupport.witnesses(result.witnesses)).")
+            } else if let previous = result.previous {
+                print("Cosigned the checkpoint of \(size) entries: it extends the one you cosigned at \(previous.size) entries. It now has \(AuditSupport.witnesses(result.witnesses)).")
+            } else {
+                print("Cosigned the checkpoint of \(size) entries (your first). It now has \(AuditSupport.witnesses(result.witnesses)).")
+            }
+        }
+    }
+}

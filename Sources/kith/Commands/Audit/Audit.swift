@@ -1,0 +1,40 @@
+import ArgumentParser
+import Foundation
+import KithLog
+import KithVault
+
+/// `kith audit`: check the log, prove things about it, and witness it.
+struct Audit: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Verify the signed log, prove entries to outsiders, and witness checkpoints.",
+        discussion: """
+            What each command proves, and how to keep checkpoints, is explained for
+            non-cryptographers in docs/audit.md.
+            """,
+        subcommands: [Verify.self, AuditLogCommand.self, CheckpointCommand.self, Keys.self, Witness.self, Prove.self, Consistency.self, VerifyProof.self])
+}
+
+/// Shared steps of the audit commands.
+enum AuditSupport {
+    /// Verifies the vault's log (incrementally, from what this machine
+    /// verified before) and returns it; throws when anything fails.
+    static func verifiedLog(_ global: GlobalOptions) throws -> (store: SQLiteVaultStore, report: AuditReport, log: AuditedLog) {
+        let store = try SQLiteVaultStore(path: global.vaultPath())
+        let report = try AuditVerifier.verify(store: store, memory: GlobalOptions.checkpointMemory())
+        guard let log = report.log else {
+            throw KithVaultError.integrity((report.problems.first ?? "the log does not verify") + "; run 'kith audit verify' for details")
+        }
+        return (store, report, log)
+    }
+
+    /// A checkpoint read from a file: a signed note checked against the
+    /// vault's keys, or (from this machine's own records) a bare checkpoint.
+    static func checkpoint(file: String, log: AuditedLog) throws -> Checkpoint {
+        let text = try TextFile.read(file, what: "checkpoint")
+        if text.contains("\n\n") { return try log.state.checkCheckpoint(text).checkpoint }
+        return try Checkpoint(text: text)
+    }
+
+    /// "1 witness" / "3 witnesses".
+    static func witnesses(_ count: Int) -> String { count == 1 ? "1 witness" : "\(count) witnesses" }
+}

@@ -1,0 +1,23 @@
+import Foundation
+import KithVault
+
+/// Small text files the CLI reads and writes (checkpoints, proofs, keys).
+enum TextFile {
+    /// Reads a UTF-8 text file of at most `limit` bytes; `what` names it in errors.
+    static func read(_ path: String, what: String, limit: Int = 4 << 20) throws -> String {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw KithVaultError.notFound("\(what) file \(path)")
+        }
+        guard data.count <= limit else { throw KithVaultError.invalidInput("\(path) is too large to be a \(what) (\(data.count) bytes)") }
+        guard let text = String(data: data, encoding: .utf8) else { throw KithVaultError.invalidInput("\(path) is not UTF-8 text; pass the \(what) file itself") }
+        return text
+    }
+
+    /// Writes a new file; never overwrites one.
+    static func writeNew(_ text: String, to path: String) throws {
+        guard !FileManager.default.fileExists(atPath: path) else { throw KithVaultError.invalidInput("\(path) exists; choose another file (kith never overwrites)") }
+        do { try Data(text.utf8).write(to: URL(fileURLWithPath: path), options: .withoutOverwriting) } catch {
+            throw KithVaultError.storage("cannot write \(path); check the folder exists and is writable")
+        }
+    }
+}
