@@ -32,6 +32,8 @@ as ana enroll approve robin.request --role user --yes
 as ana enroll approve alex.request --role user --yes
 as ana enroll approve kai.request --role auditor --yes
 as ana enroll list
+echo "  Kai looks at the log once, before case work starts: that makes the audit key every later writer shares details with"
+as kai audit log >/dev/null 2>&1
 
 say "Ana creates a group and appoints Robin as its lead; Robin brings in Alex"
 as ana group create "Trans Support"
@@ -72,6 +74,19 @@ sed 's/^/  /' err.txt
 echo "  Robin still reads everything:"
 as robin record show "$MEMBER" | sed 's/^/  /'
 
+say "Kai audits: every signature, the hash chain, every right, the newest checkpoint"
+"$KITH" audit verify
+echo "  Who touched Sam's record, and why (the details each writer sealed for auditors, opened):"
+as kai audit log --record "$MEMBER" 2>/dev/null | sed 's/^/  /'
+
+say "Kai witnesses the newest checkpoint, keeps a copy, and proves one entry to an outsider"
+as kai audit witness
+"$KITH" audit checkpoint --out today.checkpoint
+"$KITH" audit keys > vault.vkeys
+"$KITH" audit prove --entry 5 > entry-5.tlog-proof
+echo "  The outsider needs no vault and no identity, only the proof and the keys Kai handed over:"
+env -u KITH_VAULT "$KITH" audit verify-proof entry-5.tlog-proof --keys vault.vkeys | sed 's/^/  /'
+
 say "What a thief who copies the vault file would find"
 for secret in "Sam Rivera" "they/them" "7700 900123" "emergency housing" "shelter" "Trans Support" "robin" "hiv_status"; do
     if cat network.kith network.kith-wal 2>/dev/null | grep -a -q -F "$secret"; then echo "  FOUND $secret in the clear"; exit 1; fi
@@ -87,4 +102,5 @@ cat <<TXT
   Alex wrote a member record and a case with notes; Robin added the sensitive field a case worker may not write.
   Every write and every read is a signed entry in the vault's log. Kai cannot read records: no group role, no keys.
   When Alex left, Robin removed Alex's role and re-encrypted every record under new keys Alex never received.
+  Kai checked the whole log, read who did what and why, cosigned the newest checkpoint, and proved an entry to an outsider.
 TXT

@@ -108,6 +108,10 @@ struct Enroll: ParsableCommand {
             } else {
                 print("Enrolled \(user.handle) as \(user.role).")
             }
+            if role == .auditor && vault.state.auditKey == nil {
+                Output.error(
+                    "Ask \(user.handle) to run 'kith audit log' once now: it makes the vault's audit key, and each person's details (who, what, why) reach the auditors from their next write on.")
+            }
         }
     }
 

@@ -1,0 +1,198 @@
+import Foundation
+import GRDB
+import KithLog
+import Testing
+@testable import KithVault
+
+/// Proofs, witnessing and the audit log through the built binary.
+@Suite("kith audit proofs, witness and log")
+struct AuditProofCLITests {
+    func vault() throws -> CLIHarness {
+        let cli = try CLIHarness()
+        try cli.setUp(users: [("robin", "user"), ("kai", "auditor")])
+        #expect(try cli.run(["group", "create", "Trans Support"], as: "ana").code == 0)
+        #expect(try cli.run(["share", "Trans Support", "--with", "robin", "--role", "lead"], as: "ana").code == 0)
+        #expect(try cli.run(["record", "add", "--group", "Trans Support", "--kind", "member", "--field", "name=Sam"], as: "robin").code == 0)
+        return cli
+    }
+
+    func write(_ text: String, _ name: String, _ cli: CLIHarness) throws -> String {
+        try Data(text.utf8).write(to: URL(fileURLWithPath: cli.path(name)))
+        return cli.path(name)
+    }
+
+    @Test("prove prints a tlog-proof that verify-proof accepts offline; a changed hash, entry or key is refused")
+    func inclusion() throws {
+        let cli = try vault()
+        let proof = try cli.run(["audit", "prove", "--entry", "2"], as: "kai")
+        #expect(proof.code == 0, "\(proof.err)")
+        #expect(proof.out.hasPrefix("c2sp.org/tlog-proof@v1\nextra "))
+        let proofFile = try write(proof.out, "entry-2.tlog-proof", cli)
+        let keysFile = try write(try cli.run(["audit", "keys"], as: "kai").out, "vault.vkeys", cli)
+
+        // Offline: no vault, no identity.
+        let checked = try cli.run(["audit", "verify-proof", proofFile, "--keys", keysFile], environment: ["KITH_VAULT": ""])
+        #expect(checked.code == 0, "\(checked.err)")
+        #expect(checked.out.contains("Entry 2 (user enrolled"))
+        #expect(checked.out.contains("signed by the vault's key"))
+        let unsigned = try cli.run(["audit", "verify-proof", proofFile], environment: ["KITH_VAULT": ""])
+        #expect(unsigned.code == 0)
+        #expect(unsigned.out.contains("NOT checked"))
+
+        // A changed proof hash, a changed entry, and someone else's keys.
+        var lines = proof.out.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        let hashLine = try #require(lines.firstIndex { $0.hasPrefix("index ") }) + 1
+        var hash = try #require(Data(base64Encoded: lines[hashLine]))
+        hash[0] ^= 1
+        lines[hashLine] = hash.base64EncodedString()
+        let badHash = try cli.run(["audit", "verify-proof", write(lines.joined(separator: "\n"), "bad-hash", cli)])
+        #expect(badHash.code == 65)
+        #expect(badHash.err.contains("does not verify"))
+        let otherEntry = try cli.run(["audit", "prove", "--entry", "3"], as: "kai").out
+        let swapped = proof.out.replacingOccurrences(of: String(proof.out.split(separator: "\n")[1]), with: String(otherEntry.split(separator: "\n")[1]))
+        #expect(try cli.run(["audit", "verify-proof", write(swapped, "swapped", cli)]).code == 65)
+        let stranger = try CLIHarness()
+        try stranger.setUp(users: [])
+        let strangerKeys = try write(try stranger.run(["audit", "keys"], as: "ana").out, "stranger.vkeys", cli)
+        let wrongKeys = try cli.run(["audit", "verify-proof", proofFile, "--keys", strangerKeys])
+        #expect(wrongKeys.code == 65)
+        #expect(wrongKeys.err.contains("not signed by any of the given keys"))
+
+        // JSON needs the checkpoint it is about; an index past the checkpoint is a usage error.
+        let json = try cli.run(["audit", "prove", "--entry", "2", "--json"], as: "kai")
+        let object = try #require(try json.json() as? [String: Any])
+        #expect(Set(object.keys) == ["leaf_index", "tree_size", "leaf_hash", "root", "proof"])
+        let jsonFile = try write(json.out, "entry-2.json", cli)
+        #expect(try cli.run(["audit", "verify-proof", jsonFile]).code == 64)
+        let checkpointFile = try write(try cli.run(["audit", "checkpoint"]).out, "now.checkpoint", cli)
+        #expect(try cli.run(["audit", "verify-proof", jsonFile, "--checkpoint", checkpointFile, "--keys", keysFile]).code == 0)
+        let beyond = try cli.run(["audit", "prove", "--entry", "999"], as: "kai")
+        #expect(beyond.code == 64)
+        #expect(beyond.err.contains("choose an entry below"))
+        #expect(try cli.run(["audit", "verify-proof", write("hello\n", "junk", cli)]).code == 65)
+    }
+
+    @Test("consistency proves an old checkpoint is the start of the newest; a fork's checkpoint is refused")
+    func consistency() throws {
+        let cli = try vault()
+        let old = try write(try cli.run(["audit", "checkpoint"]).out, "old.checkpoint", cli)
+        let fork = cli.path("fork.kith")
+        let queue = try DatabaseQueue(path: cli.vault)
+        try queue.writeWithoutTransaction { db in try db.execute(sql: "VACUUM INTO ?", arguments: [fork]) }
+        try queue.close()
+        #expect(try cli.run(["record", "add", "--group", "Trans Support", "--kind", "member", "--field", "name=Ada"], as: "robin").code == 0)
+        let proof = try cli.run(["audit", "consistency", "--from", old])
+        #expect(proof.code == 0, "\(proof.err)")
+        let object = try #require(try proof.json() as? [String: Any])
+        #expect(Set(object.keys) == ["size1", "size2", "root1", "root2", "proof"])
+        let proofFile = try write(proof.out, "consistency.json", cli)
+        let new = try write(try cli.run(["audit", "checkpoint"]).out, "new.checkpoint", cli)
+        let checked = try cli.run(["audit", "verify-proof", proofFile, "--checkpoint", old, "--checkpoint", new])
+        #expect(checked.code == 0, "\(checked.err)")
+        #expect(checked.out.contains("nothing in it was changed or removed"))
+
+        // The same writer, on the forked copy (another machine's memory), writes something else at the same position.
+        let forked = try cli.run(
+            ["record", "add", "--group", "Trans Support", "--kind", "member", "--field", "name=Eve", "--vault", fork], as: "robin",
+            environment: ["KITH_STATE_DIR": cli.path("other-state")])
+        #expect(forked.code == 0, "\(forked.err)")
+        // This machine verified the real log before: the fork is refused here, and its checkpoint is read elsewhere.
+        let here = try cli.run(["audit", "verify", "--vault", fork])
+        #expect(here.code == 65)
+        #expect(here.out.contains("(a fork)"))
+        let elsewhere = ["KITH_STATE_DIR": cli.path("other-state")]
+        let forkCheckpoint = try write(try cli.run(["audit", "checkpoint", "--vault", fork], environment: elsewhere).out, "fork.checkpoint", cli)
+        let refused = try cli.run(["audit", "consistency", "--from", old, "--to", forkCheckpoint])
+        #expect(refused.code == 65)
+        #expect(refused.err.contains("fork"))
+        let mixed = try cli.run(["audit", "verify-proof", proofFile, "--checkpoint", forkCheckpoint])
+        #expect(mixed.code == 65)
+        #expect(mixed.err.contains("fork"))
+    }
+
+    @Test("witness cosigns, counts show in verify, and a witness refuses a fork even with its open-time memory gone")
+    func witness() throws {
+        let cli = try vault()
+        let fork = cli.path("fork.kith")
+        let queue = try DatabaseQueue(path: cli.vault)
+        try queue.writeWithoutTransaction { db in try db.execute(sql: "VACUUM INTO ?", arguments: [fork]) }
+        try queue.close()
+        #expect(try cli.run(["record", "add", "--group", "Trans Support", "--kind", "member", "--field", "name=Ada"], as: "robin").code == 0)
+
+        let first = try cli.run(["audit", "witness"], as: "kai")
+        #expect(first.code == 0, "\(first.err)")
+        #expect(first.out.contains("(your first)"))
+        let again = try cli.run(["audit", "witness"], as: "kai")
+        #expect(again.out.contains("already witnessed"))
+        let report = try #require(try cli.run(["audit", "verify", "--json"]).json() as? [String: Any])
+        let witnessed = try #require(report["witnessed_checkpoint"] as? [String: Any])
+        #expect(witnessed["witnesses"] as? Int == 1)
+        let checkpoint = try cli.run(["audit", "checkpoint"])
+        #expect(checkpoint.err.contains("1 witness"))
+        let keys = try cli.run(["audit", "keys"], as: "kai").out.split(separator: "\n").map { try NoteVerifierKey(vkey: String($0)) }
+        #expect(try SignedNote(parsing: checkpoint.out).verify(trusted: keys).count == 2)
+
+        #expect(try cli.run(["record", "add", "--group", "Trans Support", "--kind", "member", "--field", "name=Bo"], as: "robin").code == 0)
+        let extended = try cli.run(["audit", "witness"], as: "kai")
+        #expect(extended.out.contains("extends the one you cosigned"))
+        #expect(try cli.run(["audit", "witness"], as: "robin").code == 77)
+
+        // A fork of the same length on another machine; kai's open-time memory is lost, the witnessed one is not.
+        for name in ["Eve", "Mo", "Jo"] {
+            let forked = try cli.run(
+                ["record", "add", "--group", "Trans Support", "--kind", "member", "--field", "name=\(name)", "--vault", fork], as: "robin",
+                environment: ["KITH_STATE_DIR": cli.path("other-state")])
+            #expect(forked.code == 0, "\(forked.err)")
+        }
+        let state = cli.path("state")
+        for file in try FileManager.default.subpathsOfDirectory(atPath: state) where file.hasSuffix(".checkpoint") {
+            try FileManager.default.removeItem(atPath: state + "/" + file)
+        }
+        let refused = try cli.run(["audit", "witness", "--vault", fork], as: "kai")
+        #expect(refused.code == 65)
+        #expect(refused.err.contains("not consistent with the one you cosigned"))
+        let forkNote = try SignedNote(parsing: #require(try SQLiteVaultStore(path: fork).latestCheckpoint()))
+        #expect(forkNote.signatures.count == 1)
+    }
+
+    @Test("audit log: public part for everyone, details for auditors (the past too, once shared), filters")
+    func log() throws {
+        let cli = try vault()
+        // kai's first run makes the audit key; robin's details, written before it, are still sealed to robin's own key.
+        let after = try #require(try cli.run(["audit", "log", "--json"], as: "kai").json() as? [[String: Any]])
+        let robinID = try #require(after.first { $0["actor"] as? String == "robin" }?["actor_id"] as? String)
+        #expect(after.last?["type"] as? String == "audit-key-shared")
+        let robinsWrite = try #require(after.first { $0["type"] as? String == "record-written" })
+        #expect(robinsWrite["details"] is NSNull)
+
+        // robin writes again: the client seals robin's detail key to the audit key, and the past opens.
+        #expect(try cli.run(["record", "add", "--group", "Trans Support", "--kind", "member", "--field", "name=Ada"], as: "robin").code == 0)
+        let opened = try #require(try cli.run(["audit", "log", "--json", "--actor", "robin"], as: "kai").json() as? [[String: Any]])
+        #expect(opened.allSatisfy { $0["actor_id"] as? String == robinID })
+        #expect(opened.contains { $0["type"] as? String == "detail-key-sealed" })
+        let firstWrite = try #require(opened.first { $0["type"] as? String == "record-written" })
+        let details = try #require(firstWrite["details"] as? [String: String])
+        #expect(details["fields"] == "name")
+
+        // Others see the public part; their own details, but not anyone else's.
+        let asRobin = try #require(try cli.run(["audit", "log", "--json"], as: "robin").json() as? [[String: Any]])
+        #expect(asRobin.first { $0["actor"] as? String == "ana" && $0["type"] as? String == "group-created" }?["details"] is NSNull)
+        #expect(asRobin.first { $0["actor"] as? String == "robin" && $0["type"] as? String == "record-written" }?["details"] is [String: String])
+        let plain = try cli.run(["audit", "log"], as: "robin")
+        #expect(plain.out.contains("created group Trans Support"))
+        #expect(plain.err.contains("sealed to auditors"))
+
+        let writes = try #require(try cli.run(["audit", "log", "--json", "--type", "record-written"], as: "kai").json() as? [[String: Any]])
+        #expect(writes.count == 2)
+        let record = try #require(writes.first?["summary"] as? String).split(separator: " ")[2]
+        let aboutRecord = try #require(try cli.run(["audit", "log", "--json", "--record", String(record)], as: "kai").json() as? [[String: Any]])
+        #expect(aboutRecord.count == 1)
+        #expect(try #require(try cli.run(["audit", "log", "--json", "--since", "2099-01-01"], as: "kai").json() as? [Any]).isEmpty)
+        #expect(try #require(try cli.run(["audit", "log", "--json", "--since", "1h"], as: "kai").json() as? [Any]).count == after.count + 2)
+        for bad in [["--type", "record-eaten"], ["--since", "last tuesday"], ["--record", "xyz"]] {
+            let refused = try cli.run(["audit", "log"] + bad, as: "kai")
+            #expect(refused.code == 64, "\(bad)")
+        }
+        #expect(try cli.run(["audit", "log", "--actor", "nobody"], as: "kai").code == 66)
+    }
+}
