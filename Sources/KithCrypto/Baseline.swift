@@ -66,4 +66,46 @@ public enum Baseline {
             for recipient in recipients { crypto_box_seal(&out, key, 32, recipient) }
         }
     }
+
+    /// Seconds for `count` single-threaded `crypto_sign_verify_detached`
+    /// calls on messages of `messageLength` bytes (one signature per message).
+    public static func ed25519Verifies(count: Int, messageLength: Int) throws -> Double {
+        try Sodium.ensureReady()
+        var publicKey = [UInt8](repeating: 0, count: Int(crypto_sign_publickeybytes()))
+        var secretKey = [UInt8](repeating: 0, count: Int(crypto_sign_secretkeybytes()))
+        crypto_sign_keypair(&publicKey, &secretKey)
+        defer { sodium_memzero(&secretKey, secretKey.count) }
+        let distinct = 64
+        let messages = (0..<distinct).map { _ in random(messageLength) }
+        let signatures: [[UInt8]] = messages.map { message in
+            var signature = [UInt8](repeating: 0, count: Int(crypto_sign_bytes()))
+            crypto_sign_detached(&signature, nil, message, UInt64(message.count), secretKey)
+            return signature
+        }
+        var failures = 0
+        let time = seconds {
+            for index in 0..<count {
+                let message = messages[index % distinct]
+                if crypto_sign_verify_detached(signatures[index % distinct], message, UInt64(message.count), publicKey) != 0 { failures += 1 }
+            }
+        }
+        guard failures == 0 else { throw KithCryptoError.invalidSignature }
+        return time
+    }
+
+    /// Seconds for `count` single-threaded SHA-256 hashes of a Merkle
+    /// node's input (0x01 || 32-byte left || 32-byte right).
+    public static func sha256Nodes(count: Int) throws -> Double {
+        try Sodium.ensureReady()
+        var node = random(65)
+        node[0] = 1
+        var out = [UInt8](repeating: 0, count: Int(crypto_hash_sha256_bytes()))
+        return seconds {
+            for _ in 0..<count {
+                crypto_hash_sha256(&out, node, 65)
+                // Chain the output in, so the work cannot be skipped.
+                node[1] = out[0]
+            }
+        }
+    }
 }

@@ -52,6 +52,9 @@ enum BenchTable {
         for row in all {
             Swift.print(row.enumerated().map { $1.padding(toLength: widths[$0], withPad: " ", startingAt: 0) }.joined(separator: "  "))
         }
+        let notes = results.filter { $0.seconds != nil && $0.note != nil }
+        if !notes.isEmpty { Swift.print("") }
+        for result in notes { Swift.print("\(result.name): \(result.note ?? "")") }
     }
 
     static func format(_ value: Double?, digits: Int) -> String {

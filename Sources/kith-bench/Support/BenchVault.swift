@@ -11,6 +11,8 @@ final class BenchVault {
     let founder: UnlockedIdentity
     let lead: UnlockedIdentity
     private(set) var members: [String] = []
+    /// Every record written, in order.
+    private(set) var recordIDs: [RecordID] = []
     static let group = "Bench Group"
 
     init(members count: Int, records: Int, batch: Int = 1000) throws {
@@ -32,7 +34,7 @@ final class BenchVault {
         var written = 0
         while written < records {
             let n = min(batch, records - written)
-            try leadVault.addRecords(groupName: Self.group, kind: .member, (0..<n).map { try Self.memberFields(written + $0) })
+            recordIDs += try leadVault.addRecords(groupName: Self.group, kind: .member, (0..<n).map { try Self.memberFields(written + $0) })
             written += n
         }
         try SQLiteVaultStore(path: path).purgeReplacedBytes()
