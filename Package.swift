@@ -35,6 +35,8 @@ let package = Package(
             dependencies: [
                 "KithVault", "KithCrypto", "KithLog",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                // The ingest and read baselines are raw SQLite through GRDB on the same file sizes.
+                .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
         .executableTarget(

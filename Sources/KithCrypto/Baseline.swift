@@ -108,4 +108,34 @@ public enum Baseline {
             }
         }
     }
+
+    /// Seconds for `count` rounds of XChaCha20-Poly1305 decryption: each
+    /// opens one message of each length in `lengths` (plaintext lengths),
+    /// with 80 bytes of associated data.
+    public static func aeadOpens(count: Int, lengths: [Int]) throws -> Double {
+        try Sodium.ensureReady()
+        let key = random(32), aad = random(80), nonce = random(24)
+        let abytes = Int(crypto_aead_xchacha20poly1305_ietf_abytes())
+        let sealed: [[UInt8]] = lengths.map { length in
+            let plain = random(length)
+            var out = [UInt8](repeating: 0, count: length + abytes)
+            var outLength: UInt64 = 0
+            crypto_aead_xchacha20poly1305_ietf_encrypt(&out, &outLength, plain, UInt64(length), aad, UInt64(aad.count), nil, nonce, key)
+            return out
+        }
+        var plain = [UInt8](repeating: 0, count: (lengths.max() ?? 0) + abytes)
+        var failures = 0
+        let time = seconds {
+            for _ in 0..<count {
+                for message in sealed {
+                    var plainLength: UInt64 = 0
+                    if crypto_aead_xchacha20poly1305_ietf_decrypt(&plain, &plainLength, nil, message, UInt64(message.count), aad, UInt64(aad.count), nonce, key) != 0 {
+                        failures += 1
+                    }
+                }
+            }
+        }
+        guard failures == 0 else { throw KithCryptoError.authenticationFailed }
+        return time
+    }
 }

@@ -26,13 +26,16 @@ struct KithBench: ParsableCommand {
     @Option(help: ArgumentHelp("Run only scenarios whose name starts with this.", valueName: "name"))
     var only: [String] = []
 
-    static let planned = ["ingest", "read", "share-vs-age", "attach", "command"]
+    static let planned = ["share-vs-age", "attach", "command"]
 
     func run() throws {
         let sizes = quick ? (members: 99, records: 10_000) : (members: 99, records: 100_000)
         let log: (String) -> Void = { message in if !json { FileHandle.standardError.write(Data("\(message)\n".utf8)) } }
         log("kith-bench \(KithVersion.string), libsodium \(CryptoLibrary.versionString), \(ProcessInfo.processInfo.activeProcessorCount) cores, \(quick ? "quick" : "full") sizes")
         var results: [BenchResult] = []
+        if selected("ingest") || selected("read") {
+            results += try IngestReadBench.run(records: sizes.records, log: log)
+        }
         if selected("revoke") {
             results += try RevokeBench.run(members: sizes.members, records: sizes.records, log: log)
         }
