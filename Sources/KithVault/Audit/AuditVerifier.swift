@@ -43,10 +43,10 @@ public enum AuditVerifier {
             }
         }
 
-        // Replay in order (rights, chain, structure); collect the signatures to check.
+        // Replay in order (rights, chain, structure) on this thread while other
+        // cores check the signatures of entries already replayed.
         var state = VaultState()
-        var jobs: [ParallelSignatures.Job] = []
-        jobs.reserveCapacity(entries.count - Int(trusted))
+        let pipeline = SignaturePipeline(entries: entries, threads: threads)
         var replayFailure: (index: Int, message: String)?
         for (index, bytes) in entries.enumerated() {
             do {
@@ -54,13 +54,13 @@ public enum AuditVerifier {
                 let key: SigningPublicKey? =
                     if case .genesis(_, let founder, _, _, _) = entry.body { founder.signingKey } else { state.users[entry.actor]?.identity.signingKey }
                 try state.apply(entry, checkSignature: false)
-                if UInt64(index) >= trusted, let key { jobs.append(.init(index: index, key: key)) }
+                if UInt64(index) >= trusted, let key { pipeline.add(.init(index: index, key: key), vaultID: state.vaultID) }
             } catch let error as KithVaultError {
                 replayFailure = (index, error.description)
                 break
             }
         }
-        let badSignature = ParallelSignatures.firstFailure(entries: entries, jobs: jobs, vaultID: state.vaultID, threads: threads)
+        let badSignature = pipeline.finish(vaultID: state.vaultID)
         if let badSignature, badSignature <= replayFailure?.index ?? Int.max {
             problems.append("entry \(badSignature): \(KithVaultError.integrity("the signature of log entry \(badSignature) does not verify").description)")
         } else if let replayFailure {

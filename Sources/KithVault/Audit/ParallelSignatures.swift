@@ -1,35 +1,14 @@
 import Foundation
 import KithCrypto
 
-/// Checks many log-entry signatures across all cores. Entry signatures are
-/// independent once the replay has said whose key each needs, and Ed25519
-/// verification is most of the cost of an audit.
+/// Parallel pieces of an audit. Entry signatures are independent once the
+/// replay has said whose key each needs, and Ed25519 verification is most
+/// of the cost of an audit.
 enum ParallelSignatures {
     /// One signature to check: entry `index` must be signed by `key`.
     struct Job: Sendable {
         let index: Int
         let key: SigningPublicKey
-    }
-
-    /// The lowest index among `jobs` whose signature fails, or nil.
-    static func firstFailure(entries: [[UInt8]], jobs: [Job], vaultID: [UInt8], threads: Int) -> Int? {
-        guard !jobs.isEmpty else { return nil }
-        let result = LowestIndex()
-        // Several chunks per thread, so one slow chunk does not leave a core idle.
-        let chunks = min(jobs.count, max(1, threads) * 16)
-        DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
-            let start = jobs.count * chunk / chunks
-            let end = jobs.count * (chunk + 1) / chunks
-            for job in jobs[start..<end] {
-                // A failure before this chunk's start already decides the answer.
-                if let known = result.value, known < job.index { return }
-                if !LogEntry.hasValidSignature(entries[job.index], by: job.key, vaultID: vaultID) {
-                    result.offer(job.index)
-                    return
-                }
-            }
-        }
-        return result.value
     }
 
     /// Leaf hashes of every entry, computed across all cores.
@@ -43,6 +22,60 @@ enum ParallelSignatures {
             parts.set(chunk, entries[start..<end].map(hash))
         }
         return parts.joined()
+    }
+}
+
+/// Checks signatures on other cores while the caller goes on replaying the
+/// log: the replay is sequential, the signature checks are not, and
+/// overlapping them keeps every core busy.
+final class SignaturePipeline: @unchecked Sendable {
+    // @unchecked: `entries` is immutable; `lowest` locks; the rest is GCD.
+    private let entries: [[UInt8]]
+    private let group = DispatchGroup()
+    private let queue = DispatchQueue(label: "kith.audit.signatures", attributes: .concurrent)
+    private let lowest = LowestIndex()
+    private var pending: [ParallelSignatures.Job] = []
+    /// Jobs handed to a worker at a time: large enough to amortise
+    /// dispatching, small enough that both cores share the tail.
+    static let chunk = 1024
+
+    private let inline: Bool
+
+    /// With `threads` 1, every check runs on the caller's thread, in order.
+    init(entries: [[UInt8]], threads: Int) {
+        self.entries = entries
+        self.inline = threads <= 1
+    }
+
+    /// Queues one signature check; starts a worker when a chunk is full.
+    func add(_ job: ParallelSignatures.Job, vaultID: [UInt8]) {
+        pending.append(job)
+        if pending.count >= Self.chunk { flush(vaultID: vaultID) }
+    }
+
+    /// Starts a worker on whatever is queued.
+    func flush(vaultID: [UInt8]) {
+        guard !pending.isEmpty else { return }
+        let jobs = pending
+        pending = []
+        let entries = entries, lowest = lowest
+        let work: @Sendable () -> Void = {
+            for job in jobs {
+                if let known = lowest.value, known < job.index { return }
+                if !LogEntry.hasValidSignature(entries[job.index], by: job.key, vaultID: vaultID) {
+                    lowest.offer(job.index)
+                    return
+                }
+            }
+        }
+        if inline { work() } else { queue.async(group: group, execute: work) }
+    }
+
+    /// Waits for every worker; the lowest failing index, or nil.
+    func finish(vaultID: [UInt8]) -> Int? {
+        flush(vaultID: vaultID)
+        group.wait()
+        return lowest.value
     }
 }
 
