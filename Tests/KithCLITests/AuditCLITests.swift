@@ -6,14 +6,7 @@ import Testing
 
 @Suite("kith audit as an auditor runs it")
 struct AuditCLITests {
-    func vault() throws -> CLIHarness {
-        let cli = try CLIHarness()
-        try cli.setUp(users: [("robin", "user"), ("kai", "auditor")])
-        #expect(try cli.run(["group", "create", "Trans Support"], as: "ana").code == 0)
-        #expect(try cli.run(["share", "Trans Support", "--with", "robin", "--role", "lead"], as: "ana").code == 0)
-        #expect(try cli.run(["record", "add", "--group", "Trans Support", "--kind", "member", "--field", "name=Sam"], as: "robin").code == 0)
-        return cli
-    }
+    func vault() throws -> CLIHarness { try CLIHarness.auditedVault() }
 
     @Test("verify passes on a good log, prints the documented JSON, and the checkpoint verifies with the listed keys")
     func verifyGood() throws {

@@ -7,14 +7,7 @@ import Testing
 /// Proofs, witnessing and the audit log through the built binary.
 @Suite("kith audit proofs, witness and log")
 struct AuditProofCLITests {
-    func vault() throws -> CLIHarness {
-        let cli = try CLIHarness()
-        try cli.setUp(users: [("robin", "user"), ("kai", "auditor")])
-        #expect(try cli.run(["group", "create", "Trans Support"], as: "ana").code == 0)
-        #expect(try cli.run(["share", "Trans Support", "--with", "robin", "--role", "lead"], as: "ana").code == 0)
-        #expect(try cli.run(["record", "add", "--group", "Trans Support", "--kind", "member", "--field", "name=Sam"], as: "robin").code == 0)
-        return cli
-    }
+    func vault() throws -> CLIHarness { try CLIHarness.auditedVault() }
 
     func write(_ text: String, _ name: String, _ cli: CLIHarness) throws -> String {
         try Data(text.utf8).write(to: URL(fileURLWithPath: cli.path(name)))

@@ -101,3 +101,19 @@ final class CLIHarness: @unchecked Sendable {
         return id
     }
 }
+
+extension CLIHarness {
+    /// A vault with a lead (robin), an auditor (kai), one group and one member record.
+    static func auditedVault() throws -> CLIHarness {
+        let cli = try CLIHarness()
+        try cli.setUp(users: [("robin", "user"), ("kai", "auditor")])
+        for (arguments, user) in [
+            (["group", "create", "Trans Support"], "ana"), (["share", "Trans Support", "--with", "robin", "--role", "lead"], "ana"),
+            (["record", "add", "--group", "Trans Support", "--kind", "member", "--field", "name=Sam"], "robin"),
+        ] {
+            let result = try cli.run(arguments, as: user)
+            guard result.code == 0 else { throw CocoaError(.featureUnsupported, userInfo: [NSLocalizedDescriptionKey: result.err]) }
+        }
+        return cli
+    }
+}
