@@ -93,11 +93,11 @@ extension Vault {
     /// prefix of it (checked with an RFC 9162 consistency proof).
     func checkAgainstMemory() throws {
         guard let memory, let remembered = try memory.load(fingerprint: state.fingerprint, user: me) else { return }
-        defer { rememberedSize = (try? Checkpoint(text: Self.noteText(remembered)))?.size }
         let seen: Checkpoint
-        do { seen = try Checkpoint(text: Self.noteText(remembered)) } catch {
+        do { seen = try Checkpoint.read(noteOrText: remembered).checkpoint } catch {
             throw KithVaultError.integrity("the checkpoint remembered in \(memory.file(fingerprint: state.fingerprint, user: me).path) is damaged; move it aside only if you trust this vault")
         }
+        rememberedSize = seen.size
         guard seen.origin == origin else { throw KithVaultError.integrity("the remembered checkpoint names another vault") }
         guard seen.size <= tree.size else {
             throw KithVaultError.integrity(
@@ -118,10 +118,5 @@ extension Vault {
         guard let memory, rememberedSize != tree.size else { return }
         try memory.save(try headCheckpoint().text, fingerprint: state.fingerprint, user: me)
         rememberedSize = tree.size
-    }
-
-    /// The text of a note (the part before the signatures), or the text itself.
-    static func noteText(_ raw: String) -> String {
-        (try? SignedNote(parsing: raw).text) ?? raw
     }
 }

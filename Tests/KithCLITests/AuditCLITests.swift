@@ -72,10 +72,7 @@ struct AuditCLITests {
     @Test("a rolled-back vault file is refused by a client that saw the newer one (exit 65)")
     func rollback() throws {
         let cli = try vault()
-        let copy = cli.path("old.kith")
-        let queue = try DatabaseQueue(path: cli.vault)
-        try queue.writeWithoutTransaction { db in try db.execute(sql: "VACUUM INTO ?", arguments: [copy]) }
-        try queue.close()
+        let copy = try cli.copyVault(to: "old.kith")
         #expect(try cli.run(["record", "add", "--group", "Trans Support", "--kind", "member", "--field", "name=Later"], as: "robin").code == 0)
         let refused = try cli.run(["record", "list", "--group", "Trans Support", "--vault", copy], as: "robin")
         #expect(refused.code == 65)

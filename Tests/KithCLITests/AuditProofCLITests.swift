@@ -69,10 +69,7 @@ struct AuditProofCLITests {
     func consistency() throws {
         let cli = try vault()
         let old = try write(try cli.run(["audit", "checkpoint"]).out, "old.checkpoint", cli)
-        let fork = cli.path("fork.kith")
-        let queue = try DatabaseQueue(path: cli.vault)
-        try queue.writeWithoutTransaction { db in try db.execute(sql: "VACUUM INTO ?", arguments: [fork]) }
-        try queue.close()
+        let fork = try cli.copyVault(to: "fork.kith")
         #expect(try cli.run(["record", "add", "--group", "Trans Support", "--kind", "member", "--field", "name=Ada"], as: "robin").code == 0)
         let proof = try cli.run(["audit", "consistency", "--from", old])
         #expect(proof.code == 0, "\(proof.err)")
@@ -103,13 +100,30 @@ struct AuditProofCLITests {
         #expect(mixed.err.contains("fork"))
     }
 
+    @Test("verify resumes from what it verified; --full checks all again; --from-checkpoint resumes from a kept file")
+    func resume() throws {
+        let cli = try vault()
+        func resumed(_ extra: [String]) throws -> Int? {
+            let report = try #require(try cli.run(["audit", "verify", "--json"] + extra).json() as? [String: Any])
+            #expect(report["valid"] as? Bool == true)
+            return report["resumed_from"] as? Int
+        }
+        #expect(try resumed([]) == 0)
+        let kept = try write(try cli.run(["audit", "checkpoint"]).out, "kept.checkpoint", cli)
+        #expect(try cli.run(["record", "add", "--group", "Trans Support", "--kind", "member", "--field", "name=Ada"], as: "robin").code == 0)
+        let size = try #require(try Checkpoint(text: SignedNote(parsing: String(contentsOfFile: kept, encoding: .utf8)).text).size)
+        #expect(try resumed([]) == Int(size))
+        #expect(try resumed(["--full"]) == 0)
+        #expect(try resumed(["--from-checkpoint", kept]) == Int(size))
+        let both = try cli.run(["audit", "verify", "--full", "--from-checkpoint", kept])
+        #expect(both.code == 64)
+        #expect(both.err.contains("contradict"))
+    }
+
     @Test("witness cosigns, counts show in verify, and a witness refuses a fork even with its open-time memory gone")
     func witness() throws {
         let cli = try vault()
-        let fork = cli.path("fork.kith")
-        let queue = try DatabaseQueue(path: cli.vault)
-        try queue.writeWithoutTransaction { db in try db.execute(sql: "VACUUM INTO ?", arguments: [fork]) }
-        try queue.close()
+        let fork = try cli.copyVault(to: "fork.kith")
         #expect(try cli.run(["record", "add", "--group", "Trans Support", "--kind", "member", "--field", "name=Ada"], as: "robin").code == 0)
 
         let first = try cli.run(["audit", "witness"], as: "kai")

@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 
 /// Runs the built `kith` binary in a scratch folder, as a user would.
 /// Passphrases here are test-only values.
@@ -103,6 +104,16 @@ final class CLIHarness: @unchecked Sendable {
 }
 
 extension CLIHarness {
+    /// A consistent copy of the vault file as it is now (`VACUUM INTO`), for
+    /// rollback and fork tests; returns its path.
+    func copyVault(to name: String) throws -> String {
+        let copy = path(name)
+        let queue = try DatabaseQueue(path: vault)
+        try queue.writeWithoutTransaction { db in try db.execute(sql: "VACUUM INTO ?", arguments: [copy]) }
+        try queue.close()
+        return copy
+    }
+
     /// A vault with a lead (robin), an auditor (kai), one group and one member record.
     static func auditedVault() throws -> CLIHarness {
         let cli = try CLIHarness()

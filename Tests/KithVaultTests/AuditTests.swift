@@ -115,6 +115,39 @@ struct AuditTests {
         #expect(forkNote.signatures.count == 1)
     }
 
+    @Test("a damaged record of what was witnessed stops the witness; nothing is cosigned")
+    func damagedWitnessMemory() throws {
+        let (fixture, _) = try busyVault()
+        try fixture.enroll("auditor", role: .auditor)
+        let memory = CheckpointMemory(directory: fixture.directory.appendingPathComponent("auditor-state"))
+        let auditor = try Vault(store: SQLiteVaultStore(path: fixture.path), holder: #require(fixture.identities["auditor"]), memory: memory)
+        try auditor.witness()
+        let file = memory.witnessedFile(fingerprint: auditor.state.fingerprint, user: auditor.me)
+        try Data("not a checkpoint\n".utf8).write(to: file)
+        #expect {
+            try auditor.witness()
+        } throws: { error in
+            guard case KithVaultError.integrity(let detail) = error else { return false }
+            return detail.contains("is damaged")
+        }
+    }
+
+    @Test("an offline consistency check says which roots it tied to checkpoints, and needs at least one")
+    func consistencyCheckpoints() throws {
+        let (fixture, lead) = try busyVault()
+        let report = try AuditVerifier.verify(store: SQLiteVaultStore(path: fixture.path))
+        let log = try #require(report.log)
+        let newest = try #require(report.newest)
+        let old = try Checkpoint(origin: lead.origin, size: 4, root: log.tree.root(size: 4))
+        let proof = Array(try log.consistencyProof(from: old, to: newest.checkpoint).json.utf8)
+        let both = try ProofVerifier.verify(proof: proof, checkpoints: [old.text, newest.note.encoded], keys: [])
+        #expect(!both.unchecked.contains { $0.contains("Only one of the two roots") })
+        let one = try ProofVerifier.verify(proof: proof, checkpoints: [newest.note.encoded], keys: [])
+        #expect(one.unchecked.contains { $0.contains("Only one of the two roots") })
+        let unrelated = try Checkpoint(origin: lead.origin, size: 5, root: log.tree.root(size: 5))
+        #expect(throws: KithVaultError.self) { try ProofVerifier.verify(proof: proof, checkpoints: [unrelated.text], keys: []) }
+    }
+
     /// Removes the open-time `.checkpoint` files (as on a new machine), keeping what was witnessed.
     static func withoutOpenMemory<T>(_ memory: CheckpointMemory, _ body: () throws -> T) throws -> T {
         for file in try FileManager.default.subpathsOfDirectory(atPath: memory.directory.path) where file.hasSuffix(".checkpoint") {

@@ -18,18 +18,11 @@ struct ProofJSON {
     }
 
     func number(_ key: String) throws -> UInt64 {
-        // Only a plain decimal integer passes: not true, 1.5, "7" or 1e3.
-        guard let number = object[key] as? NSNumber, !(object[key] is String) else {
-            throw KithLogError.malformed("\"\(key)\" in the \(what) is not a whole number")
-        }
-        guard let value = UInt64(number.stringValue), number.stringValue == String(value), !isBoolean(number) else {
-            throw KithLogError.malformed("\"\(key)\" in the \(what) is not a whole number")
-        }
+        // Only a plain decimal integer passes: not true, 1.5, "7", -1 or 1e3.
+        guard let number = object[key] as? NSNumber, String(cString: number.objCType) != "c",
+            let value = UInt64(number.stringValue), number.stringValue == String(value)
+        else { throw KithLogError.malformed("\"\(key)\" in the \(what) is not a whole number") }
         return value
-    }
-
-    private func isBoolean(_ number: NSNumber) -> Bool {
-        String(cString: number.objCType) == "c" || number === NSNumber(value: true) || number === NSNumber(value: false)
     }
 
     func hash(_ key: String) throws -> [UInt8] {

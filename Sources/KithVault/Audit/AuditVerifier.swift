@@ -16,9 +16,10 @@ public enum AuditVerifier {
     /// Checks everything; names the first bad entry. `from`: a checkpoint
     /// the caller verified before (its entries' signatures are not checked
     /// again if the log still hashes to it); without it, the one `memory`
-    /// remembers. A valid log's head is remembered in `memory` for next time.
+    /// remembers, unless `resume` is false (check everything). A valid log's
+    /// head is remembered in `memory` for next time.
     public static func verify(
-        store: VaultStore, from given: Checkpoint? = nil, memory: CheckpointMemory? = nil,
+        store: VaultStore, from given: Checkpoint? = nil, memory: CheckpointMemory? = nil, resume: Bool = true,
         threads: Int = ProcessInfo.processInfo.activeProcessorCount
     ) throws -> AuditReport {
         let entries = try store.entries(from: 0)
@@ -28,7 +29,7 @@ public enum AuditVerifier {
 
         // Which prefix was verified before, and does the log still hash to it?
         let fingerprint = entries.first.map(SHA256.hash) ?? []
-        let earlier = try given ?? memory?.loadVerified(fingerprint: fingerprint)
+        let earlier = try given ?? (resume ? memory?.loadVerified(fingerprint: fingerprint) : nil)
         var trusted: UInt64 = 0
         var prefixProblem: String?
         if let earlier {

@@ -23,7 +23,7 @@ public enum ProofVerifier {
         guard let text = String(validating: raw, as: UTF8.self) else { throw KithLogError.malformed("the proof file is not UTF-8 text") }
         var proven: [String] = []
         var unchecked: [String] = []
-        let given = try checkpoints.map(readCheckpoint)
+        let given = try checkpoints.map { try Checkpoint.read(noteOrText: $0) }
         if text.hasPrefix(TlogProof.header) {
             let proof = try TlogProof(parsing: text)
             guard let entryBytes = proof.extra else {
@@ -83,11 +83,6 @@ public enum ProofVerifier {
         try text.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
             .filter { !$0.isEmpty && !$0.hasPrefix("#") }
             .map { try NoteVerifierKey(vkey: $0) }
-    }
-
-    private static func readCheckpoint(_ raw: String) throws -> (SignedNote?, Checkpoint) {
-        if let note = try? SignedNote(parsing: raw) { return (note, try Checkpoint(text: note.text)) }
-        return (nil, try Checkpoint(text: raw))
     }
 
     private static func signatures(of given: (SignedNote?, Checkpoint), keys: [NoteVerifierKey], proven: inout [String], unchecked: inout [String]) throws {

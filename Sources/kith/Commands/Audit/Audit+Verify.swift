@@ -42,14 +42,11 @@ extension Audit {
             var from: Checkpoint?
             if let fromCheckpoint {
                 let text = try TextFile.read(fromCheckpoint, what: "checkpoint")
-                from = try Checkpoint(text: text.contains("\n\n") ? SignedNote(parsing: text).text : text)
+                from = try Checkpoint.read(noteOrText: text).checkpoint
             }
             let memory = GlobalOptions.checkpointMemory()
-            let report = try AuditVerifier.verify(store: store, from: from, memory: full ? nil : memory)
-            if full, report.valid, let log = report.log {
-                // A full run is remembered too, so the next run can resume from it.
-                _ = try AuditVerifier.verify(store: store, from: try log.head(), memory: memory)
-            }
+            // A full run is remembered too, so the next run can resume from it.
+            let report = try AuditVerifier.verify(store: store, from: from, memory: memory, resume: !full)
             if output.json {
                 var object: [String: Any] = ["entries": report.entries, "valid": report.valid, "root": report.root, "problems": report.problems]
                 object["resumed_from"] = report.resumedFrom

@@ -31,8 +31,9 @@ enum AuditSupport {
     /// vault's keys, or (from this machine's own records) a bare checkpoint.
     static func checkpoint(file: String, log: AuditedLog) throws -> Checkpoint {
         let text = try TextFile.read(file, what: "checkpoint")
-        if text.contains("\n\n") { return try log.state.checkCheckpoint(text).checkpoint }
-        return try Checkpoint(text: text)
+        let read = try Checkpoint.read(noteOrText: text)
+        // A signed one must be signed by this vault; a bare one is this machine's own record.
+        return read.note == nil ? read.checkpoint : try log.state.checkCheckpoint(text).checkpoint
     }
 
     /// "1 witness" / "3 witnesses".
