@@ -23,6 +23,7 @@ demo: build
 	@sh scripts/demo.sh "$$($(SWIFT) build $(BUILD_FLAGS) --show-bin-path)/kith"
 
 bench: deps
+	@sh scripts/ensure-bench-deps.sh
 	$(SWIFT) build -c release --product kith-bench
 	"$$($(SWIFT) build -c release --show-bin-path)/kith-bench" --quick
 

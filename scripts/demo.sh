@@ -55,9 +55,18 @@ CASE=$(as alex record add --group "Trans Support" --kind case --field need="emer
 as alex note add "$CASE" --text "Called the shelter; a bed is free from Monday." >/dev/null
 as robin note add "$CASE" --text "Approved the travel grant for Monday." >/dev/null
 
+say "Alex attaches the shelter's letter (sealed in chunks as it is read; never whole in memory)"
+printf 'Dear Sam,\nA bed is reserved for you from Monday.\n' > letter.txt
+LETTER=$(as alex attach add "$CASE" letter.txt --name "shelter letter.txt" --json | sed -n 's/.*"id" : "\([0-9a-f]*\)".*/\1/p')
+rm letter.txt
+as robin attach list "$CASE"
+
 say "Alex reads everything back"
 as alex record show "$MEMBER"
 as alex note list "$CASE"
+as alex attach get "$LETTER" --out letter-copy.txt
+sed 's/^/  /' letter-copy.txt
+rm letter-copy.txt
 
 say "Kai, the auditor, tries to read the member record"
 if as kai record show "$MEMBER" 2>err.txt; then echo "unexpected success"; exit 1; else code=$?; fi
@@ -73,6 +82,8 @@ if as alex record show "$MEMBER" 2>err.txt; then echo "unexpected success"; exit
 sed 's/^/  /' err.txt
 echo "  Robin still reads everything:"
 as robin record show "$MEMBER" | sed 's/^/  /'
+as robin attach get "$LETTER" --out letter-robin.txt | sed 's/^/  /'
+rm letter-robin.txt
 
 say "Kai audits: every signature, the hash chain, every right, the newest checkpoint"
 "$KITH" audit verify

@@ -5,12 +5,12 @@ internal import CSodium
 /// encoding and no storage. Keys here are random throwaways made inside
 /// each call; nothing secret goes in or comes out, only seconds.
 public enum Baseline {
-    private static func seconds(_ body: () -> Void) -> Double {
+    static func seconds(_ body: () -> Void) -> Double {
         let elapsed = ContinuousClock().measure(body)
         return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
     }
 
-    private static func random(_ count: Int) -> [UInt8] {
+    static func random(_ count: Int) -> [UInt8] {
         var bytes = [UInt8](repeating: 0, count: count)
         bytes.withUnsafeMutableBytes { randombytes_buf($0.bytePointer, $0.count) }
         return bytes

@@ -62,23 +62,33 @@ public struct SecretStreamPusher: ~Copyable {
 
     /// Encrypts one chunk given as raw bytes.
     public mutating func push(raw m: UnsafeRawBufferPointer, final: Bool, aad: [UInt8] = []) throws -> [UInt8] {
-        guard !finished else { throw KithCryptoError.streamAlreadyFinished }
         var out = [UInt8](repeating: 0, count: m.count + SecretStream.chunkOverhead)
+        _ = try out.withUnsafeMutableBytes { try push(raw: m, final: final, into: $0, aad: aad) }
+        return out
+    }
+
+    /// Encrypts one chunk into `out`, which must hold `m.count +
+    /// chunkOverhead` bytes; returns the bytes written. For large files:
+    /// one output buffer serves every chunk.
+    public mutating func push(raw m: UnsafeRawBufferPointer, final: Bool, into out: UnsafeMutableRawBufferPointer, aad: [UInt8] = []) throws -> Int {
+        guard !finished else { throw KithCryptoError.streamAlreadyFinished }
+        let needed = m.count + SecretStream.chunkOverhead
+        guard out.count >= needed else {
+            throw KithCryptoError.invalidLength(what: "secretstream output buffer", expected: "at least \(needed)", actual: out.count)
+        }
         let tag = final ? crypto_secretstream_xchacha20poly1305_tag_final() : crypto_secretstream_xchacha20poly1305_tag_message()
         let state = self.state
         let status = aad.withUnsafeBytes { a in
-            out.withUnsafeMutableBytes { c in
-                crypto_secretstream_xchacha20poly1305_push(
-                    state.assumingMemoryBound(to: crypto_secretstream_xchacha20poly1305_state.self),
-                    c.bytePointer, nil,
-                    m.bytePointer, UInt64(m.count),
-                    a.bytePointer, UInt64(a.count),
-                    tag)
-            }
+            crypto_secretstream_xchacha20poly1305_push(
+                state.assumingMemoryBound(to: crypto_secretstream_xchacha20poly1305_state.self),
+                out.bytePointer, nil,
+                m.bytePointer, UInt64(m.count),
+                a.bytePointer, UInt64(a.count),
+                tag)
         }
         guard status == 0 else { throw KithCryptoError.libraryUnavailable }
         if final { finished = true }
-        return out
+        return needed
     }
 }
 
@@ -137,6 +147,35 @@ public struct SecretStreamPuller: ~Copyable {
         guard status == 0 else { throw KithCryptoError.authenticationFailed }
         if tag == crypto_secretstream_xchacha20poly1305_tag_final() { isFinished = true }
         return plaintext
+    }
+
+    /// Decrypts the next chunk into the start of `plaintext`, which must
+    /// hold at least `chunk.count - chunkOverhead` bytes, and returns how
+    /// many bytes it wrote. For large files: one guarded buffer serves every
+    /// chunk. Throws as `pull(_:aad:)` does.
+    public mutating func pull(raw chunk: UnsafeRawBufferPointer, into plaintext: inout SecureBytes, aad: [UInt8] = []) throws -> Int {
+        guard !isFinished else { throw KithCryptoError.streamAlreadyFinished }
+        guard chunk.count >= SecretStream.chunkOverhead else {
+            throw KithCryptoError.invalidLength(what: "secretstream chunk", expected: "at least \(SecretStream.chunkOverhead)", actual: chunk.count)
+        }
+        let length = chunk.count - SecretStream.chunkOverhead
+        guard plaintext.count >= length else {
+            throw KithCryptoError.invalidLength(what: "secretstream plaintext buffer", expected: "at least \(length)", actual: plaintext.count)
+        }
+        var tag: UInt8 = 0
+        let state = self.state
+        let status = aad.withUnsafeBytes { a in
+            plaintext.withUnsafeMutableBytes { m in
+                crypto_secretstream_xchacha20poly1305_pull(
+                    state.assumingMemoryBound(to: crypto_secretstream_xchacha20poly1305_state.self),
+                    m.bytePointer, nil, &tag,
+                    chunk.bytePointer, UInt64(chunk.count),
+                    a.bytePointer, UInt64(a.count))
+            }
+        }
+        guard status == 0 else { throw KithCryptoError.authenticationFailed }
+        if tag == crypto_secretstream_xchacha20poly1305_tag_final() { isFinished = true }
+        return length
     }
 
     /// Call when the input ends: throws `streamTruncated` unless the final

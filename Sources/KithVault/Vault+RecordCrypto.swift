@@ -47,7 +47,7 @@ extension Vault {
     /// Encrypts `fields` as a new part under `ref`. `key` is a group key made
     /// in this very commit (not in the log yet); otherwise it is opened from
     /// the log.
-    func sealPart(fields: [RecordField], ref: KeyRef, record: StoredRecord, key: KeyBox?) throws -> RecordPart {
+    func sealPart(fields: [RecordField], ref: KeyRef, record: StoredRecord, key: KeyBox?, recordKey: KeyBox? = nil) throws -> RecordPart {
         let groupKey = try key ?? self.groupKey(record.group, ref)
         var encoded = FieldCodec.encode(fields)
         let plainFields = try SecureBytes(wiping: &encoded)
@@ -58,13 +58,14 @@ extension Vault {
         var part = RecordPart(
             compartment: ref.compartment, writtenEpoch: ref.epoch, contentCommitment: commitment,
             contentEpoch: ref.epoch, ciphertext: [], wrapEpoch: ref.epoch, wrappedKey: [])
-        try encrypt(padded, into: &part, record: record, groupKey: groupKey, epoch: ref.epoch)
+        try encrypt(padded, into: &part, record: record, groupKey: groupKey, epoch: ref.epoch, recordKey: recordKey)
         return part
     }
 
-    /// Seals `padded` under a fresh record key, wrapped under `groupKey`.
-    private func encrypt(_ padded: borrowing SecureBytes, into part: inout RecordPart, record: StoredRecord, groupKey: KeyBox, epoch: UInt32) throws {
-        let recordKey = try SecureBytes(randomCount: 32)
+    /// Seals `padded` under a fresh record key (or `given`, an attachment's
+    /// key chosen before its file was sealed), wrapped under `groupKey`.
+    private func encrypt(_ padded: borrowing SecureBytes, into part: inout RecordPart, record: StoredRecord, groupKey: KeyBox, epoch: UInt32, recordKey given: KeyBox? = nil) throws {
+        let recordKey = try given?.key.duplicate() ?? SecureBytes(randomCount: 32)
         let aead = AEAD.xChaCha20Poly1305
         part.contentEpoch = epoch
         part.ciphertext = try aead.seal(padded, key: recordKey, aad: contentAAD(record, part.compartment, epoch: epoch))
@@ -74,7 +75,7 @@ extension Vault {
     }
 
     /// The record key of `part`, unwrapped with the group key of its wrap epoch.
-    private func recordKey(_ part: RecordPart, record: StoredRecord, label: String) throws -> SecureBytes {
+    func recordKey(_ part: RecordPart, record: StoredRecord, label: String) throws -> SecureBytes {
         let ref = KeyRef(compartment: part.compartment, epoch: part.wrapEpoch)
         let groupKey = try self.groupKey(record.group, ref)
         do {

@@ -61,6 +61,9 @@ struct RecordDraft {
     let fields: [RecordField]
     /// The audit detail, in words.
     let action: String
+    /// The record key to seal with (an attachment's, chosen before its
+    /// file was sealed); nil: a fresh random one.
+    var recordKey: KeyBox? = nil
 }
 
 extension Vault {
@@ -75,7 +78,7 @@ extension Vault {
         try lookUp(.notFound(missing)) { state.records[id] }
     }
 
-    private func role(in group: GroupID) throws -> GroupRole {
+    func role(in group: GroupID) throws -> GroupRole {
         guard let role = state.groups[group]?.members[me] else {
             throw KithVaultError.accessDenied("you have no role in group \(groupName(group))")
         }
@@ -109,6 +112,9 @@ extension Vault {
     public func updateRecord(_ id: RecordID, fields changes: [RecordField]) throws -> UInt32 {
         let record = try recordState(id, orElse: "record \(id) (see 'kith record list --group GROUP')")
         _ = try role(in: record.group)
+        guard record.kind != .attachment else {
+            throw KithVaultError.invalidInput("\(id) is an attachment, and attachments never change; add the new file with 'kith attach add'")
+        }
         var written: UInt32 = 0
         try write(group: record.group) {
             guard let last = self.state.records[id]?.versions.last else { throw KithVaultError.notFound("record \(id)") }
@@ -153,7 +159,7 @@ extension Vault {
     /// Writes record versions in one commit. `drafts` gives them from the
     /// state current inside the commit (it may run again after another
     /// writer's append).
-    private func write(group: GroupID, drafts: () throws -> [RecordDraft]) throws {
+    func write(group: GroupID, drafts: () throws -> [RecordDraft]) throws {
         let name = groupName(group)
         var freshKeys: [KeyRef: KeyBox] = [:]
         try commit { state in
@@ -199,7 +205,7 @@ extension Vault {
                 throw KithVaultError.accessDenied("group \(name) has no keys yet: its lead makes them by writing a record or sharing the group")
             }
             let ref = KeyRef(compartment: compartment, epoch: epoch)
-            parts.append(try sealPart(fields: byCompartment[compartment] ?? [], ref: ref, record: shell, key: freshKeys[ref]))
+            parts.append(try sealPart(fields: byCompartment[compartment] ?? [], ref: ref, record: shell, key: freshKeys[ref], recordKey: draft.recordKey))
         }
         let body = StoredRecord.signedBody(
             id: draft.id, version: draft.version, group: group.id, kind: draft.kind, parent: draft.parent, author: me, timeMillis: time, parts: parts)
@@ -329,7 +335,7 @@ extension Vault {
         let record = try recordState(caseID, orElse: "case \(caseID) (see 'kith record list --group GROUP --kind case')")
         guard record.kind == .case else { throw KithVaultError.invalidInput("\(caseID) is a \(record.kind) record, not a case") }
         _ = try role(in: record.group)
-        let ids = state.records.values.filter { $0.parent == caseID }
+        let ids = state.records.values.filter { $0.parent == caseID && $0.kind == .note }
             .sorted { ($0.versions.first?.seq ?? 0) < ($1.versions.first?.seq ?? 0) }.map(\.id)
         return try readRecords(ids)
     }

@@ -205,7 +205,12 @@ extension Vault {
             case .rewrap where part.wrapEpoch < epoch:
                 record.parts[index] = try rewrap(part, record: record, epoch: epoch, label: label)
                 touched = true
-            case .reencrypt where part.contentEpoch < epoch:
+            case .reencrypt where record.kind == .attachment && part.wrapEpoch < epoch:
+                // An attachment's file key derives from its record key, so
+                // a fresh record key would orphan the file: rewrap it instead.
+                record.parts[index] = try rewrap(part, record: record, epoch: epoch, label: label)
+                touched = true
+            case .reencrypt where record.kind != .attachment && part.contentEpoch < epoch:
                 record.parts[index] = try reencrypt(part, record: record, epoch: epoch, label: label)
                 touched = true
             default:

@@ -26,7 +26,7 @@ struct KithBench: ParsableCommand {
     @Option(help: ArgumentHelp("Run only scenarios whose name starts with this.", valueName: "name"))
     var only: [String] = []
 
-    static let planned = ["share-vs-age", "attach", "command"]
+    static let planned = ["command"]
 
     func run() throws {
         let sizes = quick ? (members: 99, records: 10_000) : (members: 99, records: 100_000)
@@ -41,6 +41,12 @@ struct KithBench: ParsableCommand {
         }
         if selected("audit-verify") || selected("prove") {
             results += try AuditBench.run(sizes: quick ? [10_000, 100_000] : [100_000, 1_000_000], records: quick ? 5_000 : 50_000, log: log)
+        }
+        if selected("share-vs-age") {
+            results += try ShareBench.run(records: 1_000, users: 50, log: log)
+        }
+        if selected("attach") {
+            results += try AttachBench.run(megabytes: quick ? 128 : 1024, log: log)
         }
         for name in Self.planned where selected(name) {
             results.append(.unavailable(name))

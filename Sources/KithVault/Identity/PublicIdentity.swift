@@ -65,4 +65,5 @@ enum AEADContext {
     static let recordKeyWrap = "kith/v1/record-key-wrap"
     static let recordContent = "kith/v1/record-content"
     static let details = "kith/v1/entry-details"
+    static let attachmentChunk = "kith/v1/attachment-chunk"
 }

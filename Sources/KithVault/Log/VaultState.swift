@@ -274,7 +274,10 @@ public struct VaultState: Sendable {
             let versionState = VersionState(
                 version: version, seq: entry.seq, author: entry.actor, timeMillis: entry.timeMillis,
                 parts: parts, contentHash: contentHash)
+            // An attachment's file key derives from its one part's record key.
+            if kind == .attachment && compartments.count != 1 { throw invalid(entry, "an attachment must be sealed in exactly one compartment") }
             if var existing = records[recordID] {
+                guard kind != .attachment else { throw invalid(entry, "an attachment never gets a second version; add a new attachment") }
                 guard existing.group == groupID, existing.kind == kind, existing.parent == parent else {
                     throw invalid(entry, "a new version changes the record's group, kind or parent")
                 }
@@ -287,12 +290,12 @@ public struct VaultState: Sendable {
                 records[recordID] = existing
             } else {
                 guard version == 1 else { throw invalid(entry, "a new record must start at version 1") }
-                if kind == .note {
+                if kind == .note || kind == .attachment {
                     guard let parent, let parentRecord = records[parent], parentRecord.kind == .case, parentRecord.group == groupID else {
-                        throw invalid(entry, "a note must belong to a case in the same group")
+                        throw invalid(entry, "a \(kind) must belong to a case in the same group")
                     }
                 } else if parent != nil {
-                    throw invalid(entry, "only notes have a parent record")
+                    throw invalid(entry, "only notes and attachments have a parent record")
                 }
                 records[recordID] = RecordState(id: recordID, group: groupID, kind: kind, parent: parent, versions: [versionState])
             }

@@ -107,6 +107,9 @@ public enum RecordKind: UInt8, Sendable, CaseIterable, NamedCase, CustomStringCo
     case `case` = 2
     /// A note on a case.
     case note = 3
+    /// A file attached to a case: its name, size and hash; the sealed bytes
+    /// live beside the vault (see `Vault.addAttachment`).
+    case attachment = 4
 
     /// The name used on the command line and in JSON.
     public var description: String {
@@ -114,6 +117,7 @@ public enum RecordKind: UInt8, Sendable, CaseIterable, NamedCase, CustomStringCo
         case .member: return "member"
         case .case: return "case"
         case .note: return "note"
+        case .attachment: return "attachment"
         }
     }
 
@@ -121,7 +125,7 @@ public enum RecordKind: UInt8, Sendable, CaseIterable, NamedCase, CustomStringCo
     public var defaultCompartment: Compartment {
         switch self {
         case .member: return .profile
-        case .case, .note: return .notes
+        case .case, .note, .attachment: return .notes
         }
     }
 }

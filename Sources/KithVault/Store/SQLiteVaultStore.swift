@@ -8,6 +8,9 @@ public final class SQLiteVaultStore: VaultStore, @unchecked Sendable {
     private let queue: DatabaseQueue
     /// The file's path.
     public let path: String
+    /// Attachments: files in the folder `<path>.files` beside the vault
+    /// file. Back up both.
+    public let attachments: AttachmentStore
 
     /// Opens an existing vault file; with `create`, makes a new one and
     /// refuses to touch an existing file.
@@ -43,6 +46,7 @@ public final class SQLiteVaultStore: VaultStore, @unchecked Sendable {
             throw Self.translate(error, path: path)
         }
         self.path = path
+        self.attachments = AttachmentFolder(path: path + ".files")
     }
 
     /// Named migrations; a released migration never changes, new ones are appended.

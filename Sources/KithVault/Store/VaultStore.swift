@@ -81,6 +81,8 @@ public protocol VaultStore: AnyObject, Sendable {
     /// (a witness's cosignature added) only if it is still `old`; false
     /// when someone changed it meanwhile (read it again and retry).
     func updateCheckpoint(size: UInt64, from old: String, to new: String) throws -> Bool
+    /// Where this engine keeps attachments' sealed bytes.
+    var attachments: AttachmentStore { get }
 }
 
 extension VaultStore {

@@ -70,8 +70,8 @@ struct RecordCommand: ParsableCommand {
         @OptionGroup var output: OutputOptions
 
         func execute() throws {
-            guard let kind = RecordKind(name: kind), kind != .note else {
-                throw KithVaultError.invalidInput("'\(kind)' is not a record kind: use member or case (notes are added with 'kith note add')")
+            guard let kind = RecordKind(name: kind), kind == .member || kind == .case else {
+                throw KithVaultError.invalidInput("'\(kind)' is not a record kind here: use member or case (notes are added with 'kith note add', files with 'kith attach add')")
             }
             let fields = try input.collect(kind: kind)
             let id = try global.openVault().addRecord(groupName: group, kind: kind, fields: fields)

@@ -1,0 +1,132 @@
+import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// Attachments as files in one folder (mode 0700), each file (0600) named
+/// by its id. A file is written under a hidden temporary name, flushed and
+/// then renamed, so a crash leaves either no file or a whole one; a
+/// temporary left by a crash holds only ciphertext and is ignored.
+public final class AttachmentFolder: AttachmentStore, @unchecked Sendable {
+    // @unchecked: immutable; each sink and source owns its own descriptor.
+    /// The folder.
+    public let path: String
+
+    /// Uses the folder at `path`, made on first write.
+    public init(path: String) {
+        self.path = path
+    }
+
+    private func filePath(_ id: Identifier) -> String { "\(path)/\(id)" }
+
+    private static func failure(_ what: String) -> KithVaultError {
+        .storage("\(what): \(String(cString: strerror(errno))); check the folder's permissions and free space")
+    }
+
+    public func newAttachment(_ id: Identifier) throws -> AttachmentSink {
+        if mkdir(path, 0o700) != 0 && errno != EEXIST {
+            throw Self.failure("cannot create the attachment folder \(path)")
+        }
+        let final = filePath(id)
+        guard access(final, F_OK) != 0 else {
+            throw KithVaultError.integrity("attachment \(id) already exists in \(path); refusing to overwrite it")
+        }
+        let temporary = "\(path)/.\(id).\(getpid()).partial"
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw Self.failure("cannot create a file in \(path)") }
+        return FileSink(fd: fd, temporary: temporary, final: final, folder: path)
+    }
+
+    public func openAttachment(_ id: Identifier) throws -> AttachmentSource? {
+        let fd = open(filePath(id), O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else {
+            if errno == ENOENT { return nil }
+            throw Self.failure("cannot open attachment \(id) in \(path)")
+        }
+        return FileSource(fd: fd)
+    }
+
+    private final class FileSink: AttachmentSink, @unchecked Sendable {
+        // @unchecked: written by one thread at a time (the attachment pipeline hands it over).
+        private var fd: Int32
+        private let temporary: String
+        private let final: String
+        private let folder: String
+        private var published = false
+
+        init(fd: Int32, temporary: String, final: String, folder: String) {
+            self.fd = fd
+            self.temporary = temporary
+            self.final = final
+            self.folder = folder
+        }
+
+        deinit { discardUnpublished() }
+
+        func write(_ bytes: UnsafeRawBufferPointer) throws {
+            guard fd >= 0, let base = bytes.baseAddress else { return }
+            var offset = 0
+            while offset < bytes.count {
+                let written = Glibc.write(fd, base + offset, bytes.count - offset)
+                if written < 0 && errno == EINTR { continue }
+                guard written > 0 else { throw AttachmentFolder.failure("cannot write \(temporary)") }
+                offset += written
+            }
+        }
+
+        func finish() throws {
+            guard fsync(fd) == 0 else { throw AttachmentFolder.failure("cannot flush \(temporary) to disk") }
+            close(fd)
+            fd = -1
+            // link, not rename: an attachment with this id is never replaced.
+            guard link(temporary, final) == 0 else { throw AttachmentFolder.failure("cannot store \(final)") }
+            published = true
+            unlink(temporary)
+            let dirFD = open(folder, O_RDONLY | O_CLOEXEC)
+            if dirFD >= 0 {
+                fsync(dirFD)
+                close(dirFD)
+            }
+        }
+
+        func discard() {
+            if published {
+                unlink(final)
+                published = false
+            }
+            discardUnpublished()
+        }
+
+        private func discardUnpublished() {
+            if fd >= 0 {
+                close(fd)
+                fd = -1
+            }
+            if !published { unlink(temporary) }
+        }
+    }
+
+    private final class FileSource: AttachmentSource {
+        private let fd: Int32
+
+        init(fd: Int32) { self.fd = fd }
+
+        deinit { close(fd) }
+
+        func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+            guard let base = buffer.baseAddress else { return 0 }
+            var total = 0
+            while total < buffer.count {
+                let got = Glibc.read(fd, base + total, buffer.count - total)
+                if got < 0 && errno == EINTR { continue }
+                guard got >= 0 else { throw AttachmentFolder.failure("cannot read an attachment") }
+                if got == 0 { break }
+                total += got
+            }
+            return total
+        }
+    }
+}

@@ -1,0 +1,442 @@
+import Foundation
+import KithCrypto
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// An attachment as a reader sees it (from its record; the file itself is
+/// written out by `Vault.saveAttachment`).
+public struct AttachmentInfo: Sendable {
+    /// The attachment's record id.
+    public let id: RecordID
+    /// The case it belongs to.
+    public let caseID: RecordID
+    /// The file's name when it was attached.
+    public let name: String
+    /// The file's size in bytes.
+    public let size: UInt64
+    /// Who attached it.
+    public let author: String
+    /// When (ms since 1970).
+    public let timeMillis: UInt64
+    /// The compartment whose readers may open it.
+    public let compartment: Compartment
+}
+
+/// The stored form of an attachment: a fixed header, then the file as a
+/// libsodium secret stream of `chunkSize` pieces, the last one tagged final.
+///
+///     "KITHATT1" (8) | chunk size, u32 big-endian | stream header (24) | chunks
+///
+/// The record (signed by the attacher and committed to by the log) holds a
+/// hash of these stored bytes, so neither the server nor another key
+/// holder can swap the file for a different one:
+///
+///     h_i  = BLAKE2b-256("kith-att-chunk", i as u64 big-endian || stored chunk i)
+///     hash = BLAKE2b-256("kith-attachment", header || h_0 || h_1 || ...)
+///
+/// Chunks are hashed one by one so both cores can share the hashing:
+/// BLAKE2b runs at about half the speed of the encryption.
+enum AttachmentFormat {
+    static let magic = Array("KITHATT1".utf8)
+    /// Plaintext bytes per chunk: large enough that per-chunk costs vanish,
+    /// small enough that memory stays flat whatever the file's size.
+    static let chunkSize = 1 << 20
+    static let hashPersonal = Array("kith-attachment".utf8)
+    static let chunkHashPersonal = Array("kith-att-chunk".utf8)
+    static var headerLength: Int { magic.count + 4 + SecretStream.headerLength }
+
+    /// Field names inside the attachment's record.
+    static let nameField = "name", sizeField = "size", hashField = "sealed-blake2b", chunkField = "chunk"
+}
+
+extension Vault {
+    /// Attaches the file at `path` to a case: the file is sealed in chunks
+    /// (never held whole in memory) under a key derived from the new
+    /// record's own key, stored, flushed to disk, and only then named by a
+    /// signed record in the log. On any failure nothing is left behind.
+    /// `compartment` decides who may open it (default: notes).
+    @discardableResult
+    public func addAttachment(caseID: RecordID, file path: String, name: String? = nil, compartment: Compartment = .notes) throws -> RecordID {
+        let record = try recordState(caseID, orElse: "case \(caseID) (see 'kith record list --group GROUP --kind case')")
+        guard record.kind == .case else { throw KithVaultError.invalidInput("\(caseID) is a \(record.kind) record, not a case; files attach to cases") }
+        let role = try role(in: record.group)
+        guard state.groups[record.group]?.policy.canWrite(role, compartment) == true else {
+            throw KithVaultError.accessDenied("as \(role) of \(groupName(record.group)) you may not write \(compartment) content")
+        }
+        let fileName = name ?? URL(fileURLWithPath: path).lastPathComponent
+        let input = try InputFile(path: path)
+        let id = try RecordID.random()
+        let recordKey = KeyBox(try SecureBytes(randomCount: 32))
+        let sink = try store.attachments.newAttachment(id)
+        do {
+            let sealed = try Self.seal(input, to: sink, key: recordKey, id: id)
+            try sink.finish()
+            let fields = [
+                try RecordField(compartment: compartment, name: AttachmentFormat.nameField, value: fileName),
+                try RecordField(compartment: compartment, name: AttachmentFormat.sizeField, value: String(sealed.size)),
+                try RecordField(compartment: compartment, name: AttachmentFormat.hashField, value: Hex.encode(sealed.hash)),
+                try RecordField(compartment: compartment, name: AttachmentFormat.chunkField, value: String(AttachmentFormat.chunkSize)),
+            ]
+            let draft = RecordDraft(
+                id: id, version: 1, kind: .attachment, parent: caseID, fields: fields, action: "attached a file", recordKey: recordKey)
+            try write(group: record.group) { [draft] }
+        } catch {
+            sink.discard()
+            throw error
+        }
+        return id
+    }
+
+    /// Checks attachment `id` (its record's signature and the log's
+    /// commitment, then every chunk and the stored file's hash) while
+    /// writing the file to `path`, which must not exist yet. The read is
+    /// logged before any plaintext is written. The file appears (mode 0600)
+    /// only once everything checked; on failure nothing is left at `path`.
+    @discardableResult
+    public func saveAttachment(_ id: RecordID, to path: String) throws -> AttachmentInfo {
+        let (info, recordKey, hash) = try attachment(id)
+        guard let source = try store.attachments.openAttachment(id) else {
+            throw KithVaultError.integrity("the file of attachment \(id) is missing from the vault's attachment store; restore it from a backup")
+        }
+        guard access(path, F_OK) != 0 else {
+            throw KithVaultError.invalidInput("\(path) already exists and was left untouched; choose another --out file or move the old one away")
+        }
+        let output = try OutputFile(path: path)
+        defer { output.abandon() }
+        try commit { _ in
+            [
+                PendingEntry(
+                    body: .recordRead(record: id, version: 1),
+                    details: [("action", "saved attachment"), ("group", self.groupName(self.state.records[id]?.group ?? info.caseID)), ("fields", info.name)])
+            ]
+        }
+        try Self.open(source, into: output, key: recordKey, id: id, expectedHash: hash, expectedSize: info.size)
+        try output.publish()
+        return info
+    }
+
+    /// The attachments of a case, oldest first (their names are read from
+    /// their records, and each read is logged like a note's).
+    public func attachments(caseID: RecordID) throws -> [AttachmentInfo] {
+        let record = try recordState(caseID, orElse: "case \(caseID) (see 'kith record list --group GROUP --kind case')")
+        guard record.kind == .case else { throw KithVaultError.invalidInput("\(caseID) is a \(record.kind) record, not a case") }
+        _ = try role(in: record.group)
+        let ids = state.records.values.filter { $0.parent == caseID && $0.kind == .attachment }
+            .sorted { ($0.versions.first?.seq ?? 0) < ($1.versions.first?.seq ?? 0) }.map(\.id)
+        return try readRecords(ids).map { try Self.info(of: $0, caseID: caseID).info }
+    }
+
+    /// The checked record of attachment `id`, its record key and the stored
+    /// file's expected hash.
+    func attachment(_ id: RecordID) throws -> (AttachmentInfo, KeyBox, [UInt8]) {
+        let record = try recordState(id, orElse: "attachment \(id) (see 'kith attach list CASE_ID')")
+        guard record.kind == .attachment, let caseID = record.parent else {
+            throw KithVaultError.invalidInput("\(id) is a \(record.kind) record, not an attachment; read it with 'kith record show'")
+        }
+        let view = try readWithoutLogging(id, version: 1)
+        if let withheld = view.withheld.first {
+            throw KithVaultError.accessDenied("this attachment is sealed in the \(withheld) compartment, which your role in \(view.group) may not read")
+        }
+        let (info, hash) = try Self.info(of: view, caseID: caseID)
+        // readWithoutLogging checked these bytes against the log and the author's signature.
+        guard let bytes = try store.record(id, version: 1) else { throw KithVaultError.integrity("record \(id) is missing from the store") }
+        let stored = try StoredRecord.decode(bytes)
+        guard stored.parts.count == 1, let part = stored.parts.first else {
+            throw KithVaultError.integrity("attachment \(id) is not sealed in exactly one compartment")
+        }
+        let key = KeyBox(try recordKey(part, record: stored, label: "attachment \(id)"))
+        return (info, key, hash)
+    }
+
+    private static func info(of view: RecordView, caseID: RecordID) throws -> (info: AttachmentInfo, hash: [UInt8]) {
+        let field = { (name: String) in view.fields.first(where: { $0.name == name }) }
+        guard let name = field(AttachmentFormat.nameField), let sizeText = field(AttachmentFormat.sizeField)?.value,
+            let size = UInt64(sizeText), let hashText = field(AttachmentFormat.hashField)?.value,
+            let hash = try? Hex.decode(hashText), hash.count == 32,
+            field(AttachmentFormat.chunkField)?.value == String(AttachmentFormat.chunkSize)
+        else {
+            throw KithVaultError.integrity("attachment \(view.id)'s record lacks its name, size, hash or chunk size")
+        }
+        let info = AttachmentInfo(
+            id: view.id, caseID: caseID, name: name.value, size: size, author: view.author, timeMillis: view.timeMillis,
+            compartment: name.compartment)
+        return (info, hash)
+    }
+
+    // MARK: Streaming
+
+    /// The file key: a subkey of the record key, so that only those who can
+    /// unwrap the record can open the file, and a rewrap keeps it working.
+    private static func fileKey(_ recordKey: KeyBox) throws -> SecureBytes {
+        try KeyDerivation.deriveSubkey(from: recordKey.key, id: 1, context: "kithfile")
+    }
+
+    private static func chunkAAD(_ id: RecordID) -> [UInt8] {
+        Array(AEADContext.attachmentChunk.utf8) + [0] + id.bytes
+    }
+
+    /// Seals `input` into `sink`; returns the plaintext size and the hash
+    /// of everything written. This thread reads and encrypts; a second one
+    /// hashes and writes (see `ChunkPipeline`).
+    static func seal(_ input: InputFile, to sink: AttachmentSink, key recordKey: KeyBox, id: RecordID) throws -> (size: UInt64, hash: [UInt8]) {
+        let fileKey = try fileKey(recordKey)
+        var pusher = try SecretStreamPusher(key: fileKey)
+        let chunkSize = AttachmentFormat.chunkSize
+        let header =
+            AttachmentFormat.magic + [
+                UInt8(truncatingIfNeeded: chunkSize >> 24), UInt8(truncatingIfNeeded: chunkSize >> 16),
+                UInt8(truncatingIfNeeded: chunkSize >> 8), UInt8(truncatingIfNeeded: chunkSize),
+            ] + pusher.header
+        try header.withUnsafeBytes { try sink.write($0) }
+        // This thread hashes every third chunk, the writer the rest: on two
+        // cores that balances encrypting against hashing.
+        let hashes = ChunkHashes()
+        let pipeline = ChunkPipeline(bufferSize: chunkSize + SecretStream.chunkOverhead) { [written = Counter()] chunk in
+            let index = written.next()
+            if index % 3 != 2 { try hashes.add(index, chunk) }
+            try sink.write(chunk)
+        }
+        defer { try? pipeline.finish() }
+        let aad = chunkAAD(id)
+        // Two plaintext buffers: the next chunk is read before the current
+        // one is sealed, so the last chunk is known to be last.
+        var current = try SecureBytes(count: chunkSize)
+        var next = try SecureBytes(count: chunkSize)
+        var total: UInt64 = 0
+        var index = 0
+        var count = try current.withUnsafeMutableBytes { try input.read(into: $0) }
+        while true {
+            let following = count == chunkSize ? try next.withUnsafeMutableBytes { try input.read(into: $0) } : 0
+            let isLast = following == 0
+            try pipeline.send { out in
+                let written = try current.withUnsafeBytes { plain in
+                    try pusher.push(raw: UnsafeRawBufferPointer(rebasing: plain[0..<count]), final: isLast, into: out, aad: aad)
+                }
+                if index % 3 == 2 { try hashes.add(index, UnsafeRawBufferPointer(rebasing: out[0..<written])) }
+                return written
+            }
+            total += UInt64(count)
+            index += 1
+            if isLast { break }
+            swap(&current, &next)
+            count = following
+        }
+        try pipeline.finish()
+        return (total, try hashes.fileHash(header: header, chunks: index))
+    }
+
+    /// Opens the stored stream from `source` into `output`, checking every
+    /// chunk, the final tag, the size and the stored bytes' hash. This
+    /// thread reads and hashes; a second one decrypts and writes.
+    private static func open(
+        _ source: AttachmentSource, into output: OutputFile, key recordKey: KeyBox, id: RecordID, expectedHash: [UInt8], expectedSize: UInt64
+    ) throws {
+        let damaged = { (why: String) in
+            KithVaultError.integrity("attachment \(id) is damaged (\(why)); nothing was written. Restore the vault's attachment folder from a backup")
+        }
+        var header = [UInt8](repeating: 0, count: AttachmentFormat.headerLength)
+        let got = try header.withUnsafeMutableBytes { try source.read(into: $0) }
+        guard got == header.count, Array(header[0..<8]) == AttachmentFormat.magic else { throw damaged("it does not start like a Kith attachment") }
+        let chunkSize = header[8..<12].reduce(0) { $0 << 8 | Int($1) }
+        guard chunkSize == AttachmentFormat.chunkSize else { throw damaged("unexpected chunk size") }
+        let fileKey = try fileKey(recordKey)
+        let opener: OpeningWriter
+        do { opener = try OpeningWriter(key: fileKey, header: Array(header[12...]), aad: chunkAAD(id), chunkSize: chunkSize, output: output) } catch {
+            throw damaged("bad stream header")
+        }
+        let badChunk = damaged("a chunk does not authenticate, or bytes follow the last one")
+        // Here the opener decrypts, so this thread hashes two chunks in three.
+        let hashes = ChunkHashes()
+        let pipeline = ChunkPipeline(bufferSize: chunkSize + SecretStream.chunkOverhead) { [opened = Counter()] chunk in
+            guard !chunk.isEmpty else { return }
+            let index = opened.next()
+            if index % 3 == 2 { try hashes.add(index, chunk) }
+            do { try opener.open(chunk) } catch let error as KithVaultError { throw error } catch { throw badChunk }
+        }
+        defer { try? pipeline.finish() }
+        var count = 0
+        var index = 0
+        repeat {
+            try pipeline.send { buffer in
+                count = try source.read(into: buffer)
+                if count > 0 && index % 3 != 2 { try hashes.add(index, UnsafeRawBufferPointer(rebasing: buffer[0..<count])) }
+                return count
+            }
+            if count > 0 { index += 1 }
+        } while count > 0
+        try pipeline.finish()
+        guard opener.isFinished else { throw damaged("it ends before its last chunk") }
+        guard opener.total == expectedSize else { throw damaged("it holds \(opener.total) bytes, not the \(expectedSize) its record names") }
+        guard try hashes.fileHash(header: header, chunks: index) == expectedHash else { throw damaged("its hash is not the one its record names") }
+    }
+}
+
+/// The chunk hashes of one attachment, added from either thread in any
+/// order, combined in order at the end.
+private final class ChunkHashes: @unchecked Sendable {
+    // @unchecked: `hashes` is only touched under `lock`.
+    private let lock = NSLock()
+    private var hashes: [Int: [UInt8]] = [:]
+
+    func add(_ index: Int, _ chunk: UnsafeRawBufferPointer) throws {
+        var hasher = try BLAKE2bHasher(personal: AttachmentFormat.chunkHashPersonal)
+        hasher.update(withUnsafeBytes(of: UInt64(index).bigEndian) { Array($0) })
+        hasher.update(chunk)
+        let hash = try hasher.finish()
+        lock.lock()
+        hashes[index] = hash
+        lock.unlock()
+    }
+
+    /// The file's hash over `header` and chunks 0 to `chunks - 1`; throws
+    /// if one is missing (a chunk that was never hashed is never trusted).
+    func fileHash(header: [UInt8], chunks: Int) throws -> [UInt8] {
+        var hasher = try BLAKE2bHasher(personal: AttachmentFormat.hashPersonal)
+        hasher.update(header)
+        lock.lock()
+        defer { lock.unlock() }
+        for index in 0..<chunks {
+            guard let hash = hashes[index] else { throw KithVaultError.integrity("attachment chunk \(index) was not hashed") }
+            hasher.update(hash)
+        }
+        return try hasher.finish()
+    }
+}
+
+/// Counts the chunks one pipeline worker has seen.
+private final class Counter: @unchecked Sendable {
+    // @unchecked: used by the one worker thread only.
+    private var count = 0
+
+    func next() -> Int {
+        defer { count += 1 }
+        return count
+    }
+}
+
+/// The worker side of opening: decrypts each chunk into one guarded buffer
+/// and writes it out.
+private final class OpeningWriter: @unchecked Sendable {
+    // @unchecked: used by one thread at a time (handed over by the pipeline).
+    private var puller: SecretStreamPuller
+    private var plain: SecureBytes
+    private let aad: [UInt8]
+    private let output: OutputFile
+    private(set) var total: UInt64 = 0
+
+    init(key: borrowing SecureBytes, header: [UInt8], aad: [UInt8], chunkSize: Int, output: OutputFile) throws {
+        puller = try SecretStreamPuller(key: key, header: header)
+        plain = try SecureBytes(count: chunkSize)
+        self.aad = aad
+        self.output = output
+    }
+
+    var isFinished: Bool { puller.isFinished }
+
+    func open(_ chunk: UnsafeRawBufferPointer) throws {
+        guard !chunk.isEmpty else { return }
+        let length = try puller.pull(raw: chunk, into: &plain, aad: aad)
+        try plain.withUnsafeBytes { try output.write(UnsafeRawBufferPointer(rebasing: $0[0..<length])) }
+        total += UInt64(length)
+    }
+}
+
+/// A file being attached, read in chunks.
+final class InputFile {
+    private let fd: Int32
+    private let path: String
+
+    init(path: String) throws {
+        let fd = Glibc.open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else {
+            if errno == ENOENT { throw KithVaultError.notFound("file \(path)") }
+            throw KithVaultError.storage("cannot open \(path): \(String(cString: strerror(errno))); check its permissions")
+        }
+        var info = stat()
+        guard fstat(fd, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else {
+            close(fd)
+            throw KithVaultError.invalidInput("\(path) is not a regular file; attach a file, not a folder or a device")
+        }
+        self.fd = fd
+        self.path = path
+    }
+
+    deinit { close(fd) }
+
+    /// Fills `buffer` (fewer bytes only at the end of the file).
+    func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+        guard let base = buffer.baseAddress else { return 0 }
+        var total = 0
+        while total < buffer.count {
+            let got = Glibc.read(fd, base + total, buffer.count - total)
+            if got < 0 && errno == EINTR { continue }
+            guard got >= 0 else { throw KithVaultError.storage("cannot read \(path): \(String(cString: strerror(errno)))") }
+            if got == 0 { break }
+            total += got
+        }
+        return total
+    }
+}
+
+/// A file being written from an attachment: a hidden temporary (0600) in
+/// the same folder, published under its name only when everything checked,
+/// removed otherwise.
+final class OutputFile: @unchecked Sendable {
+    // @unchecked: written by one thread at a time (handed over by the pipeline).
+    private var fd: Int32
+    private let path: String
+    private let temporary: String
+    private var published = false
+
+    init(path: String) throws {
+        let url = URL(fileURLWithPath: path)
+        let directory = url.deletingLastPathComponent().path
+        temporary = directory + "/.\(url.lastPathComponent).\(getpid()).partial"
+        fd = Glibc.open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        guard fd >= 0 else {
+            throw KithVaultError.storage("cannot create a file in \(directory): \(String(cString: strerror(errno))); check that the folder exists and is writable")
+        }
+        self.path = path
+    }
+
+    deinit { abandon() }
+
+    /// Closes and removes the temporary unless it was published. Called
+    /// explicitly: the pipeline's thread may hold the last reference a
+    /// moment longer, and nothing must be left when the call returns.
+    func abandon() {
+        if fd >= 0 {
+            close(fd)
+            fd = -1
+        }
+        if !published { unlink(temporary) }
+    }
+
+    func write(_ bytes: UnsafeRawBufferPointer) throws {
+        guard let base = bytes.baseAddress else { return }
+        var offset = 0
+        while offset < bytes.count {
+            let written = Glibc.write(fd, base + offset, bytes.count - offset)
+            if written < 0 && errno == EINTR { continue }
+            guard written > 0 else { throw KithVaultError.storage("cannot write \(temporary): \(String(cString: strerror(errno))); check free space") }
+            offset += written
+        }
+    }
+
+    /// Flushes the file and gives it its name; never replaces a file.
+    func publish() throws {
+        guard fsync(fd) == 0 else { throw KithVaultError.storage("cannot flush \(temporary): \(String(cString: strerror(errno)))") }
+        close(fd)
+        fd = -1
+        guard link(temporary, path) == 0 else {
+            if errno == EEXIST { throw KithVaultError.invalidInput("\(path) appeared while the attachment was being written and was left untouched; choose another --out file") }
+            throw KithVaultError.storage("cannot create \(path): \(String(cString: strerror(errno)))")
+        }
+        published = true
+        unlink(temporary)
+    }
+}

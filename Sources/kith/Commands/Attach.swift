@@ -1,0 +1,115 @@
+import ArgumentParser
+import Foundation
+import KithVault
+
+/// `kith attach`: files on cases.
+struct Attach: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Attach files to a case, list them, and save them back out.",
+        discussion: """
+            Files are sealed in 1 MiB chunks as they are read, so a file of any size \
+            is never held whole in memory. The vault keeps them beside the vault file \
+            (a folder named after it with '.files' added): back up both.
+            """,
+        subcommands: [Add.self, Get.self, List.self])
+
+    struct Add: KithCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Attach a file to a case.",
+            discussion: """
+                Examples:
+                  kith attach add 3f9c0a... tenancy-letter.pdf
+                  kith attach add 3f9c0a... scan.jpg --name "ID scan" --compartment sensitive
+                """)
+
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "The case's id.")
+        var caseID: String
+        @Argument(help: "The file to attach.")
+        var file: String
+        @Option(help: "The name to show for it (default: the file's name).")
+        var name: String?
+        @Option(help: "Who may open it: notes (the default: whoever reads the case's notes) or sensitive.")
+        var compartment: String = "notes"
+        @OptionGroup var output: OutputOptions
+
+        func execute() throws {
+            guard let compartment = Compartment(name: compartment) else {
+                throw KithVaultError.invalidInput("'\(compartment)' is not a compartment: use notes, sensitive or profile")
+            }
+            let id = try global.openVault().addAttachment(caseID: Identifier(parsing: caseID), file: file, name: name, compartment: compartment)
+            if output.json { try Output.json(["id": id.description]) } else { print(id) }
+        }
+    }
+
+    struct Get: KithCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Check an attachment and save it to a new file. The read is logged.",
+            discussion: """
+                The file appears only after every chunk and the whole file's hash \
+                checked; a damaged attachment leaves nothing behind. The saved file \
+                is plaintext (mode 0600): delete it when you are done.
+
+                Example:
+                  kith attach get 9b1e77... --out ~/Desktop/tenancy-letter.pdf
+                """)
+
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "The attachment's id (see 'kith attach list CASE_ID').")
+        var id: String
+        @Option(help: ArgumentHelp("Where to save it; must not exist yet.", valueName: "file"))
+        var out: String
+        @OptionGroup var output: OutputOptions
+
+        func execute() throws {
+            let info = try global.openVault().saveAttachment(Identifier(parsing: id), to: out)
+            if output.json {
+                try Output.json(["id": info.id.description, "name": info.name, "size": info.size, "out": out])
+            } else {
+                print("Saved \(info.name) (\(Attach.size(info.size))) to \(out).")
+            }
+        }
+    }
+
+    struct List: KithCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "List a case's attachments, oldest first. Each read is logged.",
+            discussion: "Example:\n  kith attach list 3f9c0a... --json")
+
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "The case's id.")
+        var caseID: String
+        @OptionGroup var output: OutputOptions
+
+        func execute() throws {
+            let files = try global.openVault().attachments(caseID: Identifier(parsing: caseID))
+            if output.json {
+                try Output.json(
+                    files.map {
+                        [
+                            "id": $0.id.description, "name": $0.name, "size": $0.size, "author": $0.author,
+                            "time": Output.time($0.timeMillis), "compartment": $0.compartment.description,
+                        ] as [String: Any]
+                    })
+            } else if files.isEmpty {
+                print("No attachments yet. Add one with 'kith attach add \(caseID) FILE'.")
+            } else {
+                Output.table(
+                    ["ID", "NAME", "SIZE", "BY", "WHEN"],
+                    files.map { [$0.id.description, $0.name, Attach.size($0.size), $0.author, Output.time($0.timeMillis)] })
+            }
+        }
+    }
+
+    /// A byte count in words a person reads at a glance.
+    static func size(_ bytes: UInt64) -> String {
+        let units = ["bytes", "KiB", "MiB", "GiB", "TiB"]
+        var value = Double(bytes)
+        var unit = 0
+        while value >= 1024 && unit < units.count - 1 {
+            value /= 1024
+            unit += 1
+        }
+        return unit == 0 ? "\(bytes) bytes" : String(format: "%.1f %@", value, units[unit])
+    }
+}
