@@ -20,6 +20,8 @@ struct Kith: ParsableCommand {
             75 busy (try again), 77 access denied, 1 anything else.
             """,
         version: "kith \(KithVersion.string) (libsodium \(CryptoLibrary.versionString))",
-        subcommands: [Init.self, Enroll.self, Group.self, Share.self, Revoke.self, Policy.self, RecordCommand.self, Note.self, Attach.self, Audit.self, SelfTest.self]
+        subcommands: [
+            Init.self, Unlock.self, Lock.self, Status.self, Enroll.self, Group.self, Share.self, Revoke.self, Policy.self, RecordCommand.self, Note.self, Attach.self, Audit.self, SelfTest.self, AgentCommand.self,
+        ]
     )
 }

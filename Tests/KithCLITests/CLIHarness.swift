@@ -67,6 +67,8 @@ final class CLIHarness: @unchecked Sendable {
         env["NO_COLOR"] = "1"
         // Remembered checkpoints go to the scratch folder, never the tester's home.
         env["KITH_STATE_DIR"] = directory.appendingPathComponent("state").path
+        // Agents too: a tester's own unlocked identity never meets a test's.
+        env["KITH_AGENT_DIR"] = directory.appendingPathComponent("agent").path
         for (key, value) in environment { env[key] = value }
         process.environment = env
         process.currentDirectoryURL = directory

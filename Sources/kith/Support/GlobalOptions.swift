@@ -39,6 +39,11 @@ struct GlobalOptions: ParsableArguments {
         let keyfile = try IdentityKeyfile.load(path: identityPath)
         // Open the store before asking for the passphrase, so a wrong path fails fast.
         let store = try SQLiteVaultStore(path: path)
+        // An unlock agent for this identity signs for us: no prompt, no Argon2id.
+        // (Not before first use: pinning rewrites the keyfile, which needs the passphrase.)
+        if keyfile.vaultFingerprint != nil, let agent = Self.agent(for: keyfile) {
+            return try Vault(store: store, holder: agent, expectedFingerprint: keyfile.vaultFingerprint, memory: Self.checkpointMemory())
+        }
         let passphrase = try Passphrase.read(options: self, confirm: false, for: keyfile.handle.value)
         let unlocked = try keyfile.unlock(passphrase: passphrase)
         let vault = try Vault(store: store, holder: unlocked, expectedFingerprint: keyfile.vaultFingerprint, memory: Self.checkpointMemory())
@@ -52,6 +57,15 @@ struct GlobalOptions: ParsableArguments {
 }
 
 extension GlobalOptions {
+    /// The running agent holding `keyfile`'s identity, or nil (none
+    /// answers, or `KITH_NO_AGENT=1` asks for the passphrase path).
+    static func agent(for keyfile: IdentityKeyfile) -> AgentClient? {
+        guard ProcessInfo.processInfo.environment["KITH_NO_AGENT"] != "1",
+            let socket = try? AgentSocket.path(for: keyfile.identity.userID)
+        else { return nil }
+        return AgentClient.connect(socketPath: socket, identity: keyfile.identity)
+    }
+
     /// Where this user's newest seen checkpoints live: `$KITH_STATE_DIR`,
     /// else `$XDG_STATE_HOME/kith`, else `~/.local/state/kith`.
     static func checkpointMemory() -> CheckpointMemory {

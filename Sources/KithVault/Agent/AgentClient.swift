@@ -1,0 +1,99 @@
+import Foundation
+import KithCrypto
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// A running agent's answer to `hello`.
+public struct AgentStatus: Sendable {
+    /// Seconds before it locks itself unless used.
+    public let idleSecondsLeft: UInt64
+    /// Its idle limit in seconds.
+    public let idleLimit: UInt64
+}
+
+/// The private-key operations of an identity unlocked in an agent: each
+/// call is a request over the agent's socket. Commands use it in place of
+/// the keyfile when an agent for their identity answers.
+public final class AgentClient: PrivateKeyHolder, @unchecked Sendable {
+    // @unchecked: the socket is used under `lock`, one request at a time.
+    public let identity: PublicIdentity
+    private let fd: Int32
+    private let lock = NSLock()
+    /// What the agent said when the connection opened.
+    public let status: AgentStatus
+
+    private init(identity: PublicIdentity, fd: Int32, status: AgentStatus) {
+        self.identity = identity
+        self.fd = fd
+        self.status = status
+    }
+
+    deinit { close(fd) }
+
+    /// Connects to the agent at `socketPath` and checks it holds
+    /// `identity`; nil when no agent answers there (the caller then asks
+    /// for the passphrase), never an error.
+    public static func connect(socketPath: String, identity: PublicIdentity) -> AgentClient? {
+        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard fd >= 0 else { return nil }
+        guard var address = try? AgentServer.address(socketPath) else {
+            close(fd)
+            return nil
+        }
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        }
+        var timeout = timeval(tv_sec: 10, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        guard connected == 0, (try? AgentWire.write(fd, [AgentWire.Operation.hello.rawValue])) != nil,
+            let reply = try? AgentWire.read(fd), reply.first == 0, reply.count == 1 + 16 + 16,
+            Array(reply[1..<17]) == identity.userID.bytes
+        else {
+            close(fd)
+            return nil
+        }
+        let status = AgentStatus(idleSecondsLeft: AgentWire.u64(reply[17..<25]), idleLimit: AgentWire.u64(reply[25..<33]))
+        return AgentClient(identity: identity, fd: fd, status: status)
+    }
+
+    /// One request and its result; throws the agent's refusal.
+    private func request(_ operation: AgentWire.Operation, _ argument: [UInt8]) throws -> [UInt8] {
+        lock.lock()
+        defer { lock.unlock() }
+        try AgentWire.write(fd, [operation.rawValue] + argument)
+        guard let reply = try AgentWire.read(fd), let status = reply.first else {
+            throw KithVaultError.storage("the unlock agent stopped (it may have locked itself); run the command again to be asked for your passphrase, or 'kith unlock'")
+        }
+        guard status == 0 else {
+            throw KithVaultError.accessDenied("the unlock agent refused: \(String(decoding: reply.dropFirst(), as: UTF8.self))")
+        }
+        return Array(reply.dropFirst())
+    }
+
+    /// A secret result, moved into guarded memory and wiped from the wire buffer.
+    private func secretRequest(_ operation: AgentWire.Operation, _ argument: [UInt8]) throws -> SecureBytes {
+        var bytes = try request(operation, argument)
+        return try SecureBytes(wiping: &bytes)
+    }
+
+    public func sign(_ message: [UInt8]) throws -> [UInt8] {
+        try request(.sign, message)
+    }
+
+    public func openSealed(_ sealed: [UInt8]) throws -> SecureBytes {
+        try secretRequest(.openSealed, sealed)
+    }
+
+    public func deriveKey(purpose: String, id: UInt64) throws -> SecureBytes {
+        let purposeBytes = Array(purpose.utf8)
+        guard purposeBytes.count == 8 else { throw KithVaultError.invalidInput("a key purpose is 8 bytes") }
+        return try secretRequest(.derive, AgentWire.u64(id) + purposeBytes)
+    }
+
+    /// Asks the agent to wipe its keys and stop.
+    public func lockAgent() throws {
+        _ = try request(.lock, [])
+    }
+}
