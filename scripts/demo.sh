@@ -13,6 +13,8 @@ for who in ana robin alex kai; do printf 'demo passphrase for %s\n' "$who" > "$w
 export KITH_VAULT="$WORK/network.kith"
 # Each person's remembered checkpoints stay in the demo folder.
 export KITH_STATE_DIR="$WORK/state"
+# Unlock agents listen in the demo folder (and stop when their keyfile is removed with it).
+export KITH_AGENT_DIR="$WORK/agent"
 as() { who="$1"; shift; "$KITH" "$@" --identity "$WORK/$who.kithid" --passphrase-file "$WORK/$who.pass"; }
 
 say "kith $("$KITH" --version | cut -d' ' -f2-) self-check"
@@ -54,6 +56,13 @@ CASE=$(as alex record add --group "Trans Support" --kind case --field need="emer
     | sed -n 's/.*"id" : "\([0-9a-f]*\)".*/\1/p')
 as alex note add "$CASE" --text "Called the shelter; a bed is free from Monday." >/dev/null
 as robin note add "$CASE" --text "Approved the travel grant for Monday." >/dev/null
+
+say "Alex unlocks once for the evening; the next notes ask for nothing"
+as alex unlock --for 30m
+"$KITH" note add "$CASE" --text "Sam confirmed Monday by text." --identity "$WORK/alex.kithid" >/dev/null
+"$KITH" note add "$CASE" --text "Booked the travel for 9am." --identity "$WORK/alex.kithid" >/dev/null
+"$KITH" status --identity "$WORK/alex.kithid" | sed 's/^/  /'
+"$KITH" lock --identity "$WORK/alex.kithid"
 
 say "Alex attaches the shelter's letter (sealed in chunks as it is read; never whole in memory)"
 printf 'Dear Sam,\nA bed is reserved for you from Monday.\n' > letter.txt
