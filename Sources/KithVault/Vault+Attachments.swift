@@ -369,16 +369,7 @@ final class InputFile {
 
     /// Fills `buffer` (fewer bytes only at the end of the file).
     func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
-        guard let base = buffer.baseAddress else { return 0 }
-        var total = 0
-        while total < buffer.count {
-            let got = Glibc.read(fd, base + total, buffer.count - total)
-            if got < 0 && errno == EINTR { continue }
-            guard got >= 0 else { throw KithVaultError.storage("cannot read \(path): \(String(cString: strerror(errno)))") }
-            if got == 0 { break }
-            total += got
-        }
-        return total
+        try FileDescriptorIO.readFull(fd, buffer, what: path)
     }
 }
 
@@ -417,14 +408,7 @@ final class OutputFile: @unchecked Sendable {
     }
 
     func write(_ bytes: UnsafeRawBufferPointer) throws {
-        guard let base = bytes.baseAddress else { return }
-        var offset = 0
-        while offset < bytes.count {
-            let written = Glibc.write(fd, base + offset, bytes.count - offset)
-            if written < 0 && errno == EINTR { continue }
-            guard written > 0 else { throw KithVaultError.storage("cannot write \(temporary): \(String(cString: strerror(errno))); check free space") }
-            offset += written
-        }
+        try FileDescriptorIO.writeAll(fd, bytes, what: temporary)
     }
 
     /// Flushes the file and gives it its name; never replaces a file.

@@ -17,25 +17,20 @@ public struct AgentStatus: Sendable {
 /// call is a request over the agent's socket. Commands use it in place of
 /// the keyfile when an agent for their identity answers.
 public final class AgentClient: PrivateKeyHolder, @unchecked Sendable {
-    // @unchecked: the socket is used under `lock`, one request at a time.
+    // @unchecked: immutable; every request opens its own connection.
     public let identity: PublicIdentity
-    private let fd: Int32
-    private let lock = NSLock()
-    /// What the agent said when the connection opened.
+    private let socketPath: String
+    /// What the agent said when it was first reached.
     public let status: AgentStatus
 
-    private init(identity: PublicIdentity, fd: Int32, status: AgentStatus) {
+    private init(identity: PublicIdentity, socketPath: String, status: AgentStatus) {
         self.identity = identity
-        self.fd = fd
+        self.socketPath = socketPath
         self.status = status
     }
 
-    deinit { close(fd) }
-
-    /// Connects to the agent at `socketPath` and checks it holds
-    /// `identity`; nil when no agent answers there (the caller then asks
-    /// for the passphrase), never an error.
-    public static func connect(socketPath: String, identity: PublicIdentity) -> AgentClient? {
+    /// A connection to the agent, or nil when none answers.
+    private static func open(_ socketPath: String) -> Int32? {
         let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { return nil }
         guard var address = try? AgentServer.address(socketPath) else {
@@ -45,26 +40,40 @@ public final class AgentClient: PrivateKeyHolder, @unchecked Sendable {
         let connected = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
         }
-        var timeout = timeval(tv_sec: 10, tv_usec: 0)
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        guard connected == 0, (try? AgentWire.write(fd, [AgentWire.Operation.hello.rawValue])) != nil,
-            let reply = try? AgentWire.read(fd), reply.first == 0, reply.count == 1 + 16 + 16,
-            Array(reply[1..<17]) == identity.userID.bytes
-        else {
+        guard connected == 0 else {
             close(fd)
             return nil
         }
-        let status = AgentStatus(idleSecondsLeft: AgentWire.u64(reply[17..<25]), idleLimit: AgentWire.u64(reply[25..<33]))
-        return AgentClient(identity: identity, fd: fd, status: status)
+        var timeout = timeval(tv_sec: 10, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        return fd
     }
 
-    /// One request and its result; throws the agent's refusal.
+    /// Connects to the agent at `socketPath` and checks it holds
+    /// `identity`; nil when no agent answers there (the caller then asks
+    /// for the passphrase), never an error.
+    public static func connect(socketPath: String, identity: PublicIdentity) -> AgentClient? {
+        guard let fd = open(socketPath) else { return nil }
+        defer { close(fd) }
+        guard (try? AgentWire.write(fd, [AgentWire.Operation.hello.rawValue])) != nil,
+            let reply = try? AgentWire.read(fd), reply.first == 0, reply.count == 1 + 16 + 16,
+            Array(reply[1..<17]) == identity.userID.bytes
+        else { return nil }
+        let status = AgentStatus(idleSecondsLeft: AgentWire.u64(reply[17..<25]), idleLimit: AgentWire.u64(reply[25..<33]))
+        return AgentClient(identity: identity, socketPath: socketPath, status: status)
+    }
+
+    /// One request and its result, on a connection of its own (so a long
+    /// command never holds the agent from another, and no connection sits
+    /// idle); throws the agent's refusal.
     private func request(_ operation: AgentWire.Operation, _ argument: [UInt8]) throws -> [UInt8] {
-        lock.lock()
-        defer { lock.unlock() }
+        guard let fd = Self.open(socketPath) else {
+            throw KithVaultError.storage("the unlock agent stopped (it may have locked itself); run the command again to be asked for your passphrase, or 'kith unlock'")
+        }
+        defer { close(fd) }
         try AgentWire.write(fd, [operation.rawValue] + argument)
         guard let reply = try AgentWire.read(fd), let status = reply.first else {
-            throw KithVaultError.storage("the unlock agent stopped (it may have locked itself); run the command again to be asked for your passphrase, or 'kith unlock'")
+            throw KithVaultError.storage("the unlock agent closed the connection; run 'kith status' to see whether it is still unlocked")
         }
         guard status == 0 else {
             throw KithVaultError.accessDenied("the unlock agent refused: \(String(decoding: reply.dropFirst(), as: UTF8.self))")

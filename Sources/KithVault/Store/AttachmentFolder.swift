@@ -67,14 +67,8 @@ public final class AttachmentFolder: AttachmentStore, @unchecked Sendable {
         deinit { discardUnpublished() }
 
         func write(_ bytes: UnsafeRawBufferPointer) throws {
-            guard fd >= 0, let base = bytes.baseAddress else { return }
-            var offset = 0
-            while offset < bytes.count {
-                let written = Glibc.write(fd, base + offset, bytes.count - offset)
-                if written < 0 && errno == EINTR { continue }
-                guard written > 0 else { throw AttachmentFolder.failure("cannot write \(temporary)") }
-                offset += written
-            }
+            guard fd >= 0 else { return }
+            try FileDescriptorIO.writeAll(fd, bytes, what: temporary)
         }
 
         func finish() throws {
@@ -117,16 +111,7 @@ public final class AttachmentFolder: AttachmentStore, @unchecked Sendable {
         deinit { close(fd) }
 
         func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
-            guard let base = buffer.baseAddress else { return 0 }
-            var total = 0
-            while total < buffer.count {
-                let got = Glibc.read(fd, base + total, buffer.count - total)
-                if got < 0 && errno == EINTR { continue }
-                guard got >= 0 else { throw AttachmentFolder.failure("cannot read an attachment") }
-                if got == 0 { break }
-                total += got
-            }
-            return total
+            try FileDescriptorIO.readFull(fd, buffer, what: "an attachment")
         }
     }
 }
