@@ -10,18 +10,11 @@ public struct BLAKE2bHasher: ~Copyable {
     /// Starts a hash of `outputLength` bytes (16 to 64) under `personal`
     /// (at most 16 bytes, zero-padded).
     public init(outputLength: Int = 32, personal: [UInt8] = []) throws {
-        try Sodium.ensureReady()
-        guard outputLength >= BLAKE2b.minOutputLength, outputLength <= BLAKE2b.maxOutputLength else {
-            throw KithCryptoError.invalidLength(what: "BLAKE2b output", expected: "\(BLAKE2b.minOutputLength) to \(BLAKE2b.maxOutputLength)", actual: outputLength)
-        }
-        guard personal.count <= BLAKE2b.personalLength else {
-            throw KithCryptoError.invalidLength(what: "BLAKE2b personalisation", expected: "at most \(BLAKE2b.personalLength)", actual: personal.count)
-        }
+        let padded = try BLAKE2b.paddedPersonal(personal, outputLength: outputLength)
         // sodium_malloc places the block at the end of a page; the state's
         // size is a multiple of 64, so it keeps the alignment BLAKE2b needs.
         let size = crypto_generichash_blake2b_statebytes()
         guard let state = sodium_malloc(size) else { throw KithCryptoError.outOfMemory(bytes: size) }
-        let padded = personal + [UInt8](repeating: 0, count: BLAKE2b.personalLength - personal.count)
         let status = padded.withUnsafeBytes { p in
             crypto_generichash_blake2b_init_salt_personal(
                 OpaquePointer(state), nil, 0, outputLength, nil, p.bytePointer)

@@ -41,7 +41,9 @@ public enum BLAKE2b {
         try input.withUnsafeBytes { try run($0, key: key, outputLength: outputLength, personal: personal) }
     }
 
-    private static func run(_ input: UnsafeRawBufferPointer, key: UnsafeRawBufferPointer?, outputLength: Int, personal: [UInt8]) throws -> [UInt8] {
+    /// Checks the output length and returns `personal` zero-padded to 16
+    /// bytes (shared by the one-shot and streaming forms).
+    static func paddedPersonal(_ personal: [UInt8], outputLength: Int) throws -> [UInt8] {
         try Sodium.ensureReady()
         guard outputLength >= minOutputLength, outputLength <= maxOutputLength else {
             throw KithCryptoError.invalidLength(what: "BLAKE2b output", expected: "\(minOutputLength) to \(maxOutputLength)", actual: outputLength)
@@ -49,7 +51,11 @@ public enum BLAKE2b {
         guard personal.count <= personalLength else {
             throw KithCryptoError.invalidLength(what: "BLAKE2b personalisation", expected: "at most \(personalLength)", actual: personal.count)
         }
-        let paddedPersonal = personal + [UInt8](repeating: 0, count: personalLength - personal.count)
+        return personal + [UInt8](repeating: 0, count: personalLength - personal.count)
+    }
+
+    private static func run(_ input: UnsafeRawBufferPointer, key: UnsafeRawBufferPointer?, outputLength: Int, personal: [UInt8]) throws -> [UInt8] {
+        let paddedPersonal = try paddedPersonal(personal, outputLength: outputLength)
         var out = [UInt8](repeating: 0, count: outputLength)
         let status = paddedPersonal.withUnsafeBytes { p in
             out.withUnsafeMutableBytes { o in

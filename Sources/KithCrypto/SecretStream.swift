@@ -131,21 +131,7 @@ public struct SecretStreamPuller: ~Copyable {
             throw KithCryptoError.invalidLength(what: "secretstream chunk", expected: "at least \(SecretStream.chunkOverhead)", actual: chunk.count)
         }
         var plaintext = try SecureBytes(count: chunk.count - SecretStream.chunkOverhead)
-        var tag: UInt8 = 0
-        let state = self.state
-        let status = aad.withUnsafeBytes { a in
-            chunk.withUnsafeBytes { c in
-                plaintext.withUnsafeMutableBytes { m in
-                    crypto_secretstream_xchacha20poly1305_pull(
-                        state.assumingMemoryBound(to: crypto_secretstream_xchacha20poly1305_state.self),
-                        m.bytePointer, nil, &tag,
-                        c.bytePointer, UInt64(c.count),
-                        a.bytePointer, UInt64(a.count))
-                }
-            }
-        }
-        guard status == 0 else { throw KithCryptoError.authenticationFailed }
-        if tag == crypto_secretstream_xchacha20poly1305_tag_final() { isFinished = true }
+        _ = try chunk.withUnsafeBytes { try pull(raw: $0, into: &plaintext, aad: aad) }
         return plaintext
     }
 

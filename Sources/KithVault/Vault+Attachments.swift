@@ -105,13 +105,14 @@ extension Vault {
         guard access(path, F_OK) != 0 else {
             throw KithVaultError.invalidInput("\(path) already exists and was left untouched; choose another --out file or move the old one away")
         }
+        let group = groupName(try recordState(id, orElse: "attachment \(id)").group)
         let output = try OutputFile(path: path)
         defer { output.abandon() }
         try commit { _ in
             [
                 PendingEntry(
                     body: .recordRead(record: id, version: 1),
-                    details: [("action", "saved attachment"), ("group", self.groupName(self.state.records[id]?.group ?? info.caseID)), ("fields", info.name)])
+                    details: [("action", "saved attachment"), ("group", group), ("fields", info.name)])
             ]
         }
         try Self.open(source, into: output, key: recordKey, id: id, expectedHash: hash, expectedSize: info.size)
@@ -125,9 +126,7 @@ extension Vault {
         let record = try recordState(caseID, orElse: "case \(caseID) (see 'kith record list --group GROUP --kind case')")
         guard record.kind == .case else { throw KithVaultError.invalidInput("\(caseID) is a \(record.kind) record, not a case") }
         _ = try role(in: record.group)
-        let ids = state.records.values.filter { $0.parent == caseID && $0.kind == .attachment }
-            .sorted { ($0.versions.first?.seq ?? 0) < ($1.versions.first?.seq ?? 0) }.map(\.id)
-        return try readRecords(ids).map { try Self.info(of: $0, caseID: caseID).info }
+        return try readRecords(children(of: caseID, kind: .attachment)).map { try Self.info(of: $0, caseID: caseID).info }
     }
 
     /// The checked record of attachment `id`, its record key and the stored

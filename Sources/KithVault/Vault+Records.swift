@@ -335,8 +335,12 @@ extension Vault {
         let record = try recordState(caseID, orElse: "case \(caseID) (see 'kith record list --group GROUP --kind case')")
         guard record.kind == .case else { throw KithVaultError.invalidInput("\(caseID) is a \(record.kind) record, not a case") }
         _ = try role(in: record.group)
-        let ids = state.records.values.filter { $0.parent == caseID && $0.kind == .note }
+        return try readRecords(children(of: caseID, kind: .note))
+    }
+
+    /// The ids of a case's notes or attachments, oldest first.
+    func children(of caseID: RecordID, kind: RecordKind) -> [RecordID] {
+        state.records.values.filter { $0.parent == caseID && $0.kind == kind }
             .sorted { ($0.versions.first?.seq ?? 0) < ($1.versions.first?.seq ?? 0) }.map(\.id)
-        return try readRecords(ids)
     }
 }

@@ -63,10 +63,10 @@ public final class AgentClient: PrivateKeyHolder, @unchecked Sendable {
         return AgentClient(identity: identity, socketPath: socketPath, status: status)
     }
 
-    /// One request and its result, on a connection of its own (so a long
-    /// command never holds the agent from another, and no connection sits
-    /// idle); throws the agent's refusal.
-    private func request(_ operation: AgentWire.Operation, _ argument: [UInt8]) throws -> [UInt8] {
+    /// One request and the agent's whole reply (status byte first), on a
+    /// connection of its own (so a long command never holds the agent from
+    /// another, and no connection sits idle); throws the agent's refusal.
+    private func exchange(_ operation: AgentWire.Operation, _ argument: [UInt8]) throws -> [UInt8] {
         guard let fd = Self.open(socketPath) else {
             throw KithVaultError.storage("the unlock agent stopped (it may have locked itself); run the command again to be asked for your passphrase, or 'kith unlock'")
         }
@@ -78,13 +78,22 @@ public final class AgentClient: PrivateKeyHolder, @unchecked Sendable {
         guard status == 0 else {
             throw KithVaultError.accessDenied("the unlock agent refused: \(String(decoding: reply.dropFirst(), as: UTF8.self))")
         }
-        return Array(reply.dropFirst())
+        return reply
     }
 
-    /// A secret result, moved into guarded memory and wiped from the wire buffer.
+    /// A public result (a signature).
+    private func request(_ operation: AgentWire.Operation, _ argument: [UInt8]) throws -> [UInt8] {
+        Array(try exchange(operation, argument).dropFirst())
+    }
+
+    /// A secret result, copied straight from the wire buffer into guarded
+    /// memory; the wire buffer is wiped, so no copy of the key outlives the call.
     private func secretRequest(_ operation: AgentWire.Operation, _ argument: [UInt8]) throws -> SecureBytes {
-        var bytes = try request(operation, argument)
-        return try SecureBytes(wiping: &bytes)
+        var reply = try exchange(operation, argument)
+        defer { SecureBytes.wipe(&reply) }
+        var key = try SecureBytes(count: reply.count - 1)
+        key.withUnsafeMutableBytes { out in reply.withUnsafeBytes { out.copyMemory(from: UnsafeRawBufferPointer(rebasing: $0.dropFirst())) } }
+        return key
     }
 
     public func sign(_ message: [UInt8]) throws -> [UInt8] {

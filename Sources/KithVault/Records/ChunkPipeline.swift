@@ -35,8 +35,9 @@ final class ChunkPipeline: @unchecked Sendable {
         Thread.detachNewThread { pipeline.drain(work) }
     }
 
+    // The worker thread holds the pipeline until `finish()`, so by the time
+    // this runs the worker has stopped; callers `defer` a `finish()`.
     deinit {
-        if !finished { try? finish() }
         // Whatever passed through is wiped before the memory is returned.
         for buffer in buffers {
             buffer.initializeMemory(as: UInt8.self, repeating: 0)

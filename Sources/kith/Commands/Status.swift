@@ -25,7 +25,7 @@ struct Status: KithCommand {
         let keyfile = try IdentityKeyfile.load(path: identityPath)
         let store = try SQLiteVaultStore(path: vaultPath)
         let newest = try store.latestCheckpoint().map { try Checkpoint.read(noteOrText: $0).checkpoint }
-        let agent = keyfile.vaultFingerprint == nil ? nil : GlobalOptions.agent(for: keyfile)
+        let agent = GlobalOptions.agent(for: keyfile)
         var object: [String: Any] = [
             "vault": vaultPath, "identity": identityPath, "handle": keyfile.handle.value, "user_id": keyfile.identity.userID.description,
             "unlocked": agent != nil,

@@ -40,8 +40,7 @@ struct GlobalOptions: ParsableArguments {
         // Open the store before asking for the passphrase, so a wrong path fails fast.
         let store = try SQLiteVaultStore(path: path)
         // An unlock agent for this identity signs for us: no prompt, no Argon2id.
-        // (Not before first use: pinning rewrites the keyfile, which needs the passphrase.)
-        if keyfile.vaultFingerprint != nil, let agent = Self.agent(for: keyfile) {
+        if let agent = Self.agent(for: keyfile) {
             return try Vault(store: store, holder: agent, expectedFingerprint: keyfile.vaultFingerprint, memory: Self.checkpointMemory())
         }
         let passphrase = try Passphrase.read(options: self, confirm: false, for: keyfile.handle.value)
@@ -57,10 +56,12 @@ struct GlobalOptions: ParsableArguments {
 }
 
 extension GlobalOptions {
-    /// The running agent holding `keyfile`'s identity, or nil (none
-    /// answers, or `KITH_NO_AGENT=1` asks for the passphrase path).
+    /// The running agent holding `keyfile`'s identity, or nil: none
+    /// answers, `KITH_NO_AGENT=1` asks for the passphrase path, or the
+    /// keyfile is not pinned yet (pinning rewrites it, which needs the
+    /// passphrase).
     static func agent(for keyfile: IdentityKeyfile) -> AgentClient? {
-        guard ProcessInfo.processInfo.environment["KITH_NO_AGENT"] != "1",
+        guard keyfile.vaultFingerprint != nil, ProcessInfo.processInfo.environment["KITH_NO_AGENT"] != "1",
             let socket = try? AgentSocket.path(for: keyfile.identity.userID)
         else { return nil }
         return AgentClient.connect(socketPath: socket, identity: keyfile.identity)
