@@ -12,6 +12,8 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        // RFC 4180 parsing for `kith import`; strict about stray quotes, which it reports.
+        .package(url: "https://github.com/swiftcsv/SwiftCSV", from: "0.10.0"),
     ],
     targets: [
         // libsodium through pkg-config; the module map is the only thing here.
@@ -28,6 +30,7 @@ let package = Package(
             dependencies: [
                 "KithCrypto", "KithLog",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "SwiftCSV", package: "SwiftCSV"),
             ]
         ),
         .executableTarget(

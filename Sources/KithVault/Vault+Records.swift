@@ -159,10 +159,12 @@ extension Vault {
     /// Writes record versions in one commit. `drafts` gives them from the
     /// state current inside the commit (it may run again after another
     /// writer's append).
-    func write(group: GroupID, drafts: () throws -> [RecordDraft]) throws {
+    /// `progress` hears each record sealed, then each log entry signed.
+    func write(group: GroupID, progress: ((Int) -> Void)? = nil, drafts: () throws -> [RecordDraft]) throws {
         let name = groupName(group)
         var freshKeys: [KeyRef: KeyBox] = [:]
-        try commit { state in
+        var sealed = 0
+        try commit(progress: progress.map { report in { report(sealed + $0) } }) { state in
             freshKeys = [:]
             let drafts = try drafts()
             guard let groupState = state.groups[group] else { throw KithVaultError.notFound("group \(name)") }
@@ -177,9 +179,11 @@ extension Vault {
                         details: [("action", "made the first keys of \(name)"), ("group", name)]))
             }
             let time = clock()
-            for draft in drafts {
+            for (index, draft) in drafts.enumerated() {
                 entries.append(try seal(draft, group: groupState, role: role, name: name, time: time, freshKeys: freshKeys))
+                progress?(index + 1)
             }
+            sealed = drafts.count
             return entries
         }
         rememberKeys(freshKeys, group: group)
@@ -232,6 +236,12 @@ extension Vault {
 
     /// Reads several records and logs all the reads in one entry batch.
     public func readRecords(_ ids: [RecordID], version: UInt32? = nil) throws -> [RecordView] {
+        try readRecords(ids, version: version, verb: "read")
+    }
+
+    /// Reads and logs; `verb` says why in each entry's sealed details
+    /// ("read", or "exported as csv" for an export).
+    func readRecords(_ ids: [RecordID], version: UInt32?, verb: String) throws -> [RecordView] {
         let views = try ids.map { try readWithoutLogging($0, version: version) }
         guard !views.isEmpty else { return [] }
         try commit { _ in
@@ -239,7 +249,7 @@ extension Vault {
                 PendingEntry(
                     body: .recordRead(record: view.id, version: view.version),
                     details: [
-                        ("action", "read \(view.kind)"), ("group", view.group),
+                        ("action", "\(verb) \(view.kind)"), ("group", view.group),
                         ("fields", view.fields.map(\.name).joined(separator: ", ")),
                     ])
             }

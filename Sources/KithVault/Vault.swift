@@ -138,7 +138,8 @@ public final class Vault {
     /// Builds entries from the current state, signs them, checks them as
     /// every client will, and appends them in one transaction. When another
     /// writer got there first, it replays their entries and builds again.
-    func commit(_ build: (VaultState) throws -> [PendingEntry]) throws {
+    /// `progress`, when given, hears how many entries are signed so far.
+    func commit(progress: ((Int) -> Void)? = nil, _ build: (VaultState) throws -> [PendingEntry]) throws {
         for attempt in 0..<200 {
             try refresh()
             var pending = try build(state)
@@ -148,7 +149,8 @@ public final class Vault {
             var trial = state
             var rows: [EntryRow] = []
             var recordRows: [RecordRow] = []
-            for item in pending {
+            for (index, item) in pending.enumerated() {
+                if let progress, index % 64 == 0 { progress(index) }
                 let details = try sealDetails(item.details, seq: trial.count, type: item.body.type)
                 let entry = try LogEntry.make(
                     seq: trial.count, previousHash: trial.headHash, timeMillis: clock(),

@@ -1,0 +1,252 @@
+import Foundation
+import SwiftCSV
+
+/// How a CSV file's columns become record fields.
+public struct ImportMapping: Sendable {
+    /// Column name → field name (`--map column=field`).
+    public var renames: [String: String]
+    /// Columns left out (`--skip column`).
+    public var skipped: Set<String>
+    /// Field name → compartment (`--compartment field=sensitive`).
+    public var compartments: [String: Compartment]
+
+    /// A mapping; with nothing given, every column becomes the field of its header's name.
+    public init(renames: [String: String] = [:], skipped: Set<String> = [], compartments: [String: Compartment] = [:]) {
+        self.renames = renames
+        self.skipped = skipped
+        self.compartments = compartments
+    }
+}
+
+/// What one CSV column becomes.
+public struct ImportColumn: Sendable, Equatable {
+    /// The column's name in the header row.
+    public let column: String
+    /// The field it fills, or nil when it is left out.
+    public let field: String?
+    /// The compartment of that field.
+    public let compartment: Compartment?
+    /// Why it is left out (nil when imported).
+    public let skipReason: String?
+}
+
+/// One data row to import.
+public struct ImportRow: Sendable {
+    /// Its row number as a spreadsheet shows it (the header is row 1).
+    public let row: Int
+    /// Its fields; empty cells are left out.
+    public let fields: [RecordField]
+}
+
+/// A row that would not be imported, and why.
+public struct ImportRejection: Sendable, Equatable {
+    /// Its row number as a spreadsheet shows it (the header is row 1).
+    public let row: Int
+    /// What is wrong with it and what to do.
+    public let reason: String
+}
+
+/// A CSV file checked and turned into records, before anything is written:
+/// what `kith import --dry-run` reports and what `Vault.importRecords` writes.
+/// Parsing is RFC 4180 (comma-separated, double-quoted cells, a header row)
+/// by SwiftCSV, with the checks it leaves to its caller done here.
+public struct ImportPlan: Sendable {
+    /// The record kind every row becomes.
+    public let kind: RecordKind
+    /// Every column of the header, in order, and what it becomes.
+    public let columns: [ImportColumn]
+    /// The rows that pass every check.
+    public let rows: [ImportRow]
+    /// The rows that do not; an import with any of these writes nothing.
+    public let rejected: [ImportRejection]
+    /// Rows with every cell empty, skipped (spreadsheets often leave them at the end).
+    public let blankRows: [Int]
+
+    /// The most data rows one import takes (all of them go in one transaction).
+    public static let maximumRows = 100_000
+    /// The largest CSV file one import reads.
+    public static let maximumBytes = 64 << 20
+
+    /// Columns an export adds (`kith:id`, `kith:kind`, ...): never imported as fields.
+    public static let metadataPrefix = "kith:"
+
+    /// Checks `data` as a CSV file of `kind` records. Throws for a problem
+    /// with the file as a whole (not UTF-8, bad header, a mapping that names
+    /// no column); problems with single rows go in `rejected`.
+    public static func make(csv data: Data, kind: RecordKind, mapping: ImportMapping = ImportMapping()) throws -> ImportPlan {
+        guard kind == .member || kind == .case else {
+            throw KithVaultError.invalidInput("'\(kind)' records are not imported: import member or case records")
+        }
+        guard data.count <= maximumBytes else {
+            throw KithVaultError.invalidInput("the file is \(data.count >> 20) MiB; one import takes at most \(maximumBytes >> 20) MiB: split it into several files")
+        }
+        guard let text = String(validating: data, as: UTF8.self) else {
+            throw KithVaultError.invalidInput("the file is not UTF-8 text: save it from your spreadsheet as 'CSV UTF-8 (comma delimited)'")
+        }
+        // A last row with no line break after it would lose an empty last
+        // cell to the parser; ending the text with one keeps it.
+        let ended = text.hasSuffix("\n") || text.hasSuffix("\r") ? text : text + "\n"
+        let csv: EnumeratedCSV
+        do {
+            csv = try EnumeratedCSV(string: ended, delimiter: .comma, loadColumns: false, rowLimit: 0)
+        } catch {
+            throw KithVaultError.invalidInput("the header row (row 1) is not valid CSV: \(describe(error))")
+        }
+        let header = csv.header
+        guard !header.isEmpty, header.contains(where: { !$0.isEmpty }) else {
+            throw KithVaultError.invalidInput("the file has no header row: its first row must name the columns, like name,pronouns,phone")
+        }
+        if header.count == 1, header[0].contains(";") {
+            throw KithVaultError.invalidInput("the header row has one column with ';' in it: the file seems to use ';' between cells; save it as CSV with commas")
+        }
+        let columns = try mapColumns(header, kind: kind, mapping: mapping)
+
+        var rows: [ImportRow] = []
+        var rejected: [ImportRejection] = []
+        var blank: [Int] = []
+        var rowNumber = 1
+        var tooMany = false
+        do {
+            try csv.enumerateAsArray(startAt: 1, rowLimit: nil) { cells in
+                rowNumber += 1
+                guard !tooMany else { return }
+                guard rowNumber - 1 <= maximumRows else {
+                    tooMany = true
+                    return
+                }
+                switch checkRow(cells, row: rowNumber, columns: columns, kind: kind) {
+                case .blank: blank.append(rowNumber)
+                case .rejected(let reason): rejected.append(ImportRejection(row: rowNumber, reason: reason))
+                case .accepted(let fields): rows.append(ImportRow(row: rowNumber, fields: fields))
+                }
+            }
+        } catch {
+            // The parser stops at the first malformed row: the one after the last it delivered.
+            throw KithVaultError.invalidInput("row \(rowNumber + 1) is not valid CSV (\(describe(error))): a cell with a comma, quote or line break must be in double quotes, with its quotes doubled")
+        }
+        if tooMany {
+            throw KithVaultError.invalidInput("the file has over \(maximumRows) data rows; one import takes at most \(maximumRows): split it into several files")
+        }
+        // Valid CSV has an even number of quotes (each quoted cell opens and
+        // closes; a quote inside one is doubled). An odd count means a quoted
+        // cell never closed and swallowed the rest of the file into the last row.
+        if text.utf8.lazy.filter({ $0 == UInt8(ascii: "\"") }).count % 2 == 1 {
+            throw KithVaultError.invalidInput("row \(rowNumber) is not valid CSV: a quoted cell that starts there or before is never closed; add the closing double quote")
+        }
+        guard !rows.isEmpty || !rejected.isEmpty else {
+            throw KithVaultError.invalidInput("the file has a header row but no data rows: nothing to import")
+        }
+        return ImportPlan(kind: kind, columns: columns, rows: rows, rejected: rejected, blankRows: blank)
+    }
+
+    /// The compartments the rows write to (the importer needs the right to write each).
+    public var compartments: [Compartment] {
+        Array(Set(rows.flatMap { $0.fields.map(\.compartment) })).sorted()
+    }
+
+    private static func describe(_ error: Error) -> String {
+        if let parse = error as? CSVParseError {
+            switch parse {
+            case .generic(let message), .quotation(let message): return message
+            }
+        }
+        return "\(error)"
+    }
+
+    // MARK: Header
+
+    private static func mapColumns(_ header: [String], kind: RecordKind, mapping: ImportMapping) throws -> [ImportColumn] {
+        let known = Set(header)
+        for column in mapping.renames.keys.sorted() + mapping.skipped.sorted() where !known.contains(column) {
+            throw KithVaultError.invalidInput("there is no column '\(column)'; the header row has: \(header.filter { !$0.isEmpty }.joined(separator: ", "))")
+        }
+        var seen: [String: Int] = [:]
+        for (index, name) in header.enumerated() where !name.isEmpty {
+            if let first = seen[name] {
+                throw KithVaultError.invalidInput("columns \(first + 1) and \(index + 1) are both named '\(name)'; rename one in the header row")
+            }
+            seen[name] = index
+        }
+
+        var columns: [ImportColumn] = []
+        var fieldColumn: [String: String] = [:]
+        for name in header {
+            if name.isEmpty {
+                columns.append(ImportColumn(column: name, field: nil, compartment: nil, skipReason: "no name in the header row"))
+                continue
+            }
+            if mapping.skipped.contains(name) {
+                columns.append(ImportColumn(column: name, field: nil, compartment: nil, skipReason: "--skip"))
+                continue
+            }
+            if name.hasPrefix(metadataPrefix) && mapping.renames[name] == nil {
+                columns.append(ImportColumn(column: name, field: nil, compartment: nil, skipReason: "written by kith export"))
+                continue
+            }
+            // A header may name the compartment as --field does: sensitive:hiv_status.
+            let target = mapping.renames[name] ?? name
+            let parsed: RecordField
+            do {
+                // parse() splits at the first '='; a name must not have one at all.
+                guard !target.contains("=") else { throw KithVaultError.invalidInput("a field name has no '='") }
+                parsed = try RecordField.parse("\(target)=", kind: kind)
+            } catch {
+                throw KithVaultError.invalidInput("column '\(name)' cannot be a field (\(detail(of: error))); rename it with --map '\(name)=NEW_NAME'")
+            }
+            let compartment = mapping.compartments[parsed.name] ?? parsed.compartment
+            if let other = fieldColumn[parsed.name] {
+                throw KithVaultError.invalidInput("columns '\(other)' and '\(name)' would both fill the field '\(parsed.name)'; --map one to another name or --skip it")
+            }
+            fieldColumn[parsed.name] = name
+            columns.append(ImportColumn(column: name, field: parsed.name, compartment: compartment, skipReason: nil))
+        }
+        for field in mapping.compartments.keys.sorted() where fieldColumn[field] == nil {
+            throw KithVaultError.invalidInput("--compartment names the field '\(field)', which no column fills; fields: \(fieldColumn.keys.sorted().joined(separator: ", "))")
+        }
+        guard columns.contains(where: { $0.field != nil }) else {
+            throw KithVaultError.invalidInput("no column is left to import; check --skip and the header row")
+        }
+        return columns
+    }
+
+    // MARK: Rows
+
+    private enum RowCheck {
+        case blank
+        case rejected(String)
+        case accepted([RecordField])
+    }
+
+    private static func checkRow(_ cells: [String], row: Int, columns: [ImportColumn], kind: RecordKind) -> RowCheck {
+        if cells.allSatisfy(\.isEmpty) { return .blank }
+        guard cells.count == columns.count else {
+            return .rejected(
+                "it has \(cells.count) cells but the header has \(columns.count) columns; a cell with a comma in it must be in double quotes")
+        }
+        var fields: [RecordField] = []
+        for (index, (column, cell)) in zip(columns, cells).enumerated() where !cell.isEmpty {
+            if column.column == metadataPrefix + "kind", column.field == nil, cell != kind.description {
+                return .rejected("it is a \(cell) record (column kith:kind) and this import makes \(kind) records; import each kind from its own file")
+            }
+            guard let field = column.field, let compartment = column.compartment else {
+                if column.column.isEmpty {
+                    return .rejected("it has a value in column \(index + 1), which has no name in the header row; name the column or empty the cell")
+                }
+                continue
+            }
+            do {
+                fields.append(try RecordField(compartment: compartment, name: field, value: cell))
+            } catch {
+                return .rejected("column '\(column.column)': \(detail(of: error))")
+            }
+        }
+        guard !fields.isEmpty else { return .rejected("every imported cell is empty; fill one or delete the row") }
+        return .accepted(fields)
+    }
+
+    /// A bad-input error's own words, to put inside a longer sentence.
+    private static func detail(of error: Error) -> String {
+        if case KithVaultError.invalidInput(let detail) = error { return detail }
+        return "\(error)"
+    }
+}

@@ -1,0 +1,71 @@
+import Foundation
+
+/// Records laid out as one table for a CSV export: a row per record, the
+/// export's own columns first (`kith:id`, `kith:kind`, ...; an import skips
+/// them), then one column per field, named `compartment:name` so that an
+/// import puts each value back in its compartment.
+public struct RecordTable: Sendable {
+    /// The header row.
+    public let header: [String]
+    /// One row per record, as long as the header.
+    public let rows: [[String]]
+
+    /// Lays out `views`; fields appear in the order they are first met.
+    public init(_ views: [RecordView]) {
+        var fieldColumns: [String] = []
+        var seen: Set<String> = []
+        for view in views {
+            for field in view.fields {
+                let column = "\(field.compartment):\(field.name)"
+                if seen.insert(column).inserted { fieldColumns.append(column) }
+            }
+        }
+        let meta = ["id", "kind", "case", "version", "author", "written", "withheld"].map { ImportPlan.metadataPrefix + $0 }
+        header = meta + fieldColumns
+        let index = Dictionary(uniqueKeysWithValues: fieldColumns.enumerated().map { ($1, $0) })
+        let formatter = ISO8601DateFormatter()
+        rows = views.map { view in
+            var row = [
+                view.id.description, view.kind.description, view.parent?.description ?? "", "\(view.version)", view.author,
+                formatter.string(from: Date(timeIntervalSince1970: Double(view.timeMillis) / 1000)),
+                view.withheld.map(\.description).joined(separator: " "),
+            ]
+            var cells = [String](repeating: "", count: fieldColumns.count)
+            for field in view.fields {
+                if let position = index["\(field.compartment):\(field.name)"] { cells[position] = field.value }
+            }
+            row += cells
+            return row
+        }
+    }
+
+    /// The table as RFC 4180 CSV text (CRLF line ends, cells quoted when
+    /// they need it). With `guardFormulas`, a cell a spreadsheet would run
+    /// as a formula (starting with =, +, -, @, tab or CR) gets a leading
+    /// apostrophe, so opening the file cannot run what a record's author typed.
+    public func csv(guardFormulas: Bool = false) -> String {
+        var out = ""
+        for row in [header] + rows {
+            out += row.map { CSVCell.encode($0, guardFormulas: guardFormulas) }.joined(separator: ",")
+            out += "\r\n"
+        }
+        return out
+    }
+}
+
+/// One CSV cell's text.
+enum CSVCell {
+    static func encode(_ value: String, guardFormulas: Bool) -> String {
+        var value = value
+        if guardFormulas, let first = value.unicodeScalars.first, "=+-@\t\r".unicodeScalars.contains(first) {
+            value = "'" + value
+        }
+        // Quote what a parser would otherwise split or trim: separators,
+        // quotes, line breaks, and spaces at either end.
+        let needsQuotes =
+            value.contains { $0 == "," || $0 == "\"" || $0.isNewline }
+            || value.first?.isWhitespace == true || value.last?.isWhitespace == true
+        guard needsQuotes else { return value }
+        return "\"" + value.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
+}

@@ -1,0 +1,68 @@
+/// One imported row and the record it became.
+public struct ImportedRecord: Sendable {
+    /// Its row number in the file (the header is row 1).
+    public let row: Int
+    /// The new record's id.
+    public let id: RecordID
+}
+
+extension Vault {
+    // MARK: Import
+
+    /// Checks that `plan` can be written to `groupName` by this user: the
+    /// group exists, the user has a role in it, and the role may write every
+    /// compartment the rows fill. Writes nothing (the dry run).
+    public func checkImport(_ plan: ImportPlan, groupName: String) throws {
+        let group = try self.group(named: groupName)
+        let myRole = try role(in: group.id)
+        guard let policy = state.groups[group.id]?.policy else { throw KithVaultError.notFound("group \(groupName)") }
+        for compartment in plan.compartments where !policy.canWrite(myRole, compartment) {
+            let columns = plan.columns.filter { $0.compartment == compartment }.map(\.column)
+            throw KithVaultError.accessDenied(
+                "as \(myRole) of \(group.name) you may not write \(compartment) fields (columns: \(columns.joined(separator: ", "))); --skip them or ask the group's lead")
+        }
+    }
+
+    /// Writes every row of `plan` as a new record in `groupName`, all in one
+    /// transaction: either every row becomes a record or none does. Refuses
+    /// a plan with rejected rows. `progress` hears (done, total) as records
+    /// are sealed and their log entries signed.
+    public func importRecords(_ plan: ImportPlan, groupName: String, progress: ((Int, Int) -> Void)? = nil) throws -> [ImportedRecord] {
+        if let first = plan.rejected.first {
+            let more = plan.rejected.count > 1 ? " (and \(plan.rejected.count - 1) more rows; --dry-run lists them all)" : ""
+            throw KithVaultError.invalidInput("row \(first.row) cannot be imported: \(first.reason)\(more). Nothing was imported")
+        }
+        try checkImport(plan, groupName: groupName)
+        let group = try self.group(named: groupName)
+        let drafts = try plan.rows.map {
+            RecordDraft(id: try RecordID.random(), version: 1, kind: plan.kind, parent: nil, fields: $0.fields, action: "imported \(plan.kind) from CSV")
+        }
+        // Each record is sealed, then its log entry signed: two steps a record.
+        let total = drafts.count * 2
+        try write(group: group.id, progress: progress.map { report in { report(min($0, total), total) } }) { drafts }
+        progress?(total, total)
+        return zip(plan.rows, drafts).map { ImportedRecord(row: $0.row, id: $1.id) }
+    }
+
+    // MARK: Export
+
+    /// Reads, for an export, the newest version of every record of
+    /// `groupName` this user may see (only `ids` when given; only `kind`
+    /// when given), oldest first. Every read is logged, its sealed details
+    /// saying it was an export and in which `format`.
+    public func exportRecords(groupName: String, ids: [RecordID] = [], kind: RecordKind? = nil, format: String) throws -> [RecordView] {
+        let group = try self.group(named: groupName)
+        var chosen = try listRecords(groupName: groupName, kind: kind).map(\.id)
+        if !ids.isEmpty {
+            for id in ids {
+                let record = try recordState(id, orElse: "record \(id) (see 'kith record list --group GROUP')")
+                guard record.group == group.id else {
+                    throw KithVaultError.invalidInput("record \(id) is not in group \(group.name); export it with its own group's name")
+                }
+            }
+            let wanted = Set(ids)
+            chosen = chosen.filter { wanted.contains($0) }
+        }
+        return try readRecords(chosen, version: nil, verb: "exported as \(format)")
+    }
+}
