@@ -5,7 +5,7 @@ SWIFT ?= swift
 # Tests and the demo share one debug build; the benchmark uses release.
 BUILD_FLAGS ?=
 
-.PHONY: all build test demo bench deps format-check clean
+.PHONY: all build test demo bench man deps format-check clean
 
 all: build
 
@@ -27,6 +27,14 @@ bench: deps
 	$(SWIFT) build -c release --product kith-bench
 	"$$($(SWIFT) build -c release --show-bin-path)/kith-bench" --quick
 
+# The man page, generated from the command definitions by swift-argument-parser's
+# generate-manual plugin (all subcommands in one page). Read it: man ./man/kith.1
+man: build
+	$(SWIFT) package generate-manual --configuration debug
+	@mkdir -p man
+	cp .build/plugins/GenerateManual/outputs/kith/kith.1 man/kith.1
+	@echo "Wrote man/kith.1; read it with: man ./man/kith.1"
+
 # Forbids force unwraps and force try (see .swift-format); skipped with a
 # note when the toolchain has no swift-format.
 format-check:
@@ -35,4 +43,4 @@ format-check:
 	else echo "note: swift-format not in this toolchain; style check skipped"; fi
 
 clean:
-	rm -rf .build
+	rm -rf .build man

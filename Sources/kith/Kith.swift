@@ -16,12 +16,23 @@ struct Kith: ParsableCommand {
               kith init --vault network.kith --identity me.kithid --handle sam
               kith enroll request --identity alex.kithid --handle alex --out alex.request
               kith enroll approve alex.request --role user
+
+            Every command has examples in its --help. --verbose adds detail to an error
+            for a bug report (never a secret). Colour only on a terminal, never with NO_COLOR.
+
             Exit codes: 0 ok, 64 usage, 65 integrity check failed, 66 not found,
             75 busy (try again), 77 access denied, 1 anything else.
             """,
         version: "kith \(KithVersion.string) (libsodium \(CryptoLibrary.versionString))",
         subcommands: [
-            Init.self, Unlock.self, Lock.self, Status.self, Enroll.self, Group.self, Share.self, Revoke.self, Policy.self, RecordCommand.self, Note.self, Attach.self, Audit.self, SelfTest.self, AgentCommand.self,
+            Init.self, Unlock.self, Lock.self, Status.self, Enroll.self, Group.self, Share.self, Revoke.self, Policy.self, RecordCommand.self, Note.self, Attach.self, Import.self, Export.self, Audit.self, SelfTest.self,
+            Completions.self,
+            AgentCommand.self,
         ]
     )
+
+    /// `--verbose` is taken out before parsing, so every command accepts it.
+    static func main() {
+        main(Diagnostics.argumentsWithoutVerbose())
+    }
 }

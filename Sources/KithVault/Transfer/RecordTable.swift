@@ -1,4 +1,5 @@
 import Foundation
+import KithCrypto
 
 /// Records laid out as one table for a CSV export: a row per record, the
 /// export's own columns first (`kith:id`, `kith:kind`, ...; an import skips
@@ -67,5 +68,15 @@ enum CSVCell {
             || value.first?.isWhitespace == true || value.last?.isWhitespace == true
         guard needsQuotes else { return value }
         return "\"" + value.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
+}
+
+/// A new plaintext file for an export: mode 0600, written whole under a
+/// temporary name and only then given its name, never replacing a file.
+public enum PlaintextFile {
+    /// Writes `bytes` to a new file at `path`, then wipes `bytes`.
+    public static func create(_ bytes: inout [UInt8], at path: String) throws {
+        defer { SecureBytes.wipe(&bytes) }
+        try AtomicFile.write(bytes, to: path, mode: 0o600, replace: false)
     }
 }

@@ -96,7 +96,7 @@ struct Attach: ParsableCommand {
             } else {
                 Output.table(
                     ["ID", "NAME", "SIZE", "BY", "WHEN"],
-                    files.map { [$0.id.description, $0.name, Attach.size($0.size), $0.author, Output.time($0.timeMillis)] })
+                    files.map { [$0.id.description, $0.name, Attach.size($0.size), $0.author, RelativeTime.both($0.timeMillis)] })
             }
         }
     }

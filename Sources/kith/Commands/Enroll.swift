@@ -34,6 +34,7 @@ struct Enroll: ParsableCommand {
         @Option(help: ArgumentHelp("The fingerprint of the vault you were invited to (from its admin).", valueName: "fingerprint"))
         var vaultFingerprint: String?
         @OptionGroup var kdf: KDFOption
+        @OptionGroup var output: OutputOptions
 
         func execute() throws {
             let identityPath = try global.identityPath()
@@ -51,6 +52,10 @@ struct Enroll: ParsableCommand {
                 try Data(request.fileBytes).write(to: URL(fileURLWithPath: out), options: .withoutOverwriting)
             } catch {
                 throw KithVaultError.storage("could not write \(out): \(error.localizedDescription)")
+            }
+            if output.json {
+                try Output.json(["identity": identityPath, "request": out, "fingerprint": identity.identity.fingerprint])
+                return
             }
             print("Identity: \(identityPath)")
             print("Request:  \(out) (public material only; send it to an admin)")

@@ -61,13 +61,18 @@ struct Group: ParsableCommand {
         var group: String
         @Flag(exclusivity: .exclusive)
         var mode: RekeyFlag
+        @OptionGroup var output: OutputOptions
 
         func execute() throws {
             let bar = ProgressBar(mode.rawValue)
             defer { bar.finish() }
             let summary = try global.openVault().rekey(groupName: group, mode: mode.mode) { bar.update(done: $0, total: $1) }
             bar.finish()
-            reportRekey(summary, group: group)
+            if output.json {
+                try Output.json(["group": group, "rekey": rekeyJSON(summary)])
+            } else {
+                reportRekey(summary, group: group)
+            }
         }
     }
 }

@@ -71,7 +71,7 @@ struct Note: ParsableCommand {
                 print("No notes yet.")
             } else {
                 for note in notes {
-                    print("[\(Output.time(note.timeMillis))] \(note.author) (\(note.id)):")
+                    print(Terminal.styled("[\(RelativeTime.both(note.timeMillis))] \(note.author)", .bold) + " (\(note.id)):")
                     if withheld(note) {
                         print("  (withheld: your role may not read notes)")
                     } else {

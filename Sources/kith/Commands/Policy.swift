@@ -58,6 +58,7 @@ struct Policy: ParsableCommand {
         var group: String
         @Argument(help: ArgumentHelp("The policy file (JSON).", valueName: "file"))
         var file: String
+        @OptionGroup var output: OutputOptions
 
         func execute() throws {
             guard let data = FileManager.default.contents(atPath: file) else {
@@ -65,6 +66,10 @@ struct Policy: ParsableCommand {
             }
             let policy = try GroupPolicy(json: data)
             let rotated = try global.openVault().setPolicy(groupName: group, policy)
+            if output.json {
+                try Output.json(["group": group, "roles": policy.jsonRoles, "new_keys": rotated.map(\.description)])
+                return
+            }
             print("The policy of \(group) is now:\n\(policy.summary)")
             if !rotated.isEmpty {
                 print("New keys for \(rotated.map(\.description).joined(separator: ", ")); older records stay under the old keys until 'kith group rekey \"\(group)\" --rewrap'.")

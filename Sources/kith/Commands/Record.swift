@@ -94,18 +94,10 @@ struct RecordCommand: ParsableCommand {
         func execute() throws {
             let view = try global.openVault().readRecord(Identifier(parsing: id), version: version)
             if output.json {
-                var object: [String: Any] = [
-                    "id": view.id.description, "group": view.group, "kind": view.kind.description, "version": Int(view.version),
-                    "author": view.author, "time": Output.time(view.timeMillis),
-                    "fields": Dictionary(uniqueKeysWithValues: view.fields.map { ($0.name, $0.value) }),
-                    "compartments": Dictionary(uniqueKeysWithValues: view.fields.map { ($0.name, $0.compartment.description) }),
-                    "withheld": view.withheld.map(\.description),
-                ]
-                if let parent = view.parent { object["case"] = parent.description }
-                try Output.json(object)
+                try Output.json(Output.record(view))
             } else {
                 print("\(view.kind) \(view.id), version \(view.version), group \(view.group)")
-                print("written by \(view.author) at \(Output.time(view.timeMillis))")
+                print("written by \(view.author) \(RelativeTime.ago(view.timeMillis)) (\(Output.time(view.timeMillis)))")
                 Output.table(["FIELD", "VALUE", "COMPARTMENT"], view.fields.map { [$0.name, $0.value, $0.compartment.description] })
                 if !view.withheld.isEmpty {
                     print("withheld (your role may not read them): \(view.withheld.map(\.description).joined(separator: ", "))")
@@ -146,7 +138,7 @@ struct RecordCommand: ParsableCommand {
             } else {
                 Output.table(
                     ["ID", "KIND", "VERSION", "AUTHOR", "UPDATED"],
-                    records.map { [$0.id.description, $0.kind.description, "\($0.version)", $0.author, Output.time($0.timeMillis)] })
+                    records.map { [$0.id.description, $0.kind.description, "\($0.version)", $0.author, RelativeTime.both($0.timeMillis)] })
             }
         }
     }
@@ -196,7 +188,7 @@ struct RecordCommand: ParsableCommand {
             } else {
                 Output.table(
                     ["VERSION", "AUTHOR", "WRITTEN", "COMPARTMENTS"],
-                    versions.map { ["\($0.version)", $0.author, Output.time($0.timeMillis), $0.compartments.map(\.description).joined(separator: ",")] })
+                    versions.map { ["\($0.version)", $0.author, RelativeTime.both($0.timeMillis), $0.compartments.map(\.description).joined(separator: ",")] })
             }
         }
     }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import KithVault
 
 /// How `kith revoke` and `kith group rekey` treat records written before.
@@ -15,7 +16,16 @@ enum RekeyFlag: String, EnumerableFlag {
     }
 }
 
-/// Runs a rekey with a progress bar and prints what it did.
+/// A rekey's summary for `--json` (null when none ran).
+func rekeyJSON(_ summary: RekeySummary?) -> Any {
+    guard let summary else { return NSNull() }
+    return [
+        "mode": summary.mode == .rewrap ? "rewrap" : "reencrypt", "scanned": summary.scanned, "changed": summary.changed,
+        "resumed": summary.resumed,
+    ] as [String: Any]
+}
+
+/// Prints what a rekey did.
 func reportRekey(_ summary: RekeySummary?, group: String) {
     guard let summary else { return }
     let verb = summary.mode == .rewrap ? "Rewrapped" : "Re-encrypted"
@@ -53,12 +63,19 @@ struct Revoke: KithCommand {
     var from: String
     @Flag(exclusivity: .exclusive)
     var rekey: RekeyFlag?
+    @OptionGroup var output: OutputOptions
 
     func execute() throws {
         let bar = ProgressBar(rekey?.rawValue ?? "rekey")
         defer { bar.finish() }
         let result = try global.openVault().revoke(groupName: group, from: from, mode: rekey?.mode) { bar.update(done: $0, total: $1) }
         bar.finish()
+        if output.json {
+            try Output.json([
+                "group": group, "handle": from, "removed_role": result.removedRole?.description ?? NSNull(), "rekey": rekeyJSON(result.rekey),
+            ])
+            return
+        }
         if let role = result.removedRole {
             print("\(from) is no longer \(role) of \(group); new keys were sealed to the remaining members.")
         }

@@ -6,13 +6,20 @@ struct SelfTest: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "selftest",
         abstract: "Check that the cryptography on this machine gives the standard answers.",
-        discussion: "Example:\n  kith selftest")
+        discussion: "Exit 0 when every check passes, 1 otherwise.\n\nExample:\n  kith selftest")
+
+    @OptionGroup var output: OutputOptions
 
     func run() throws {
-        var failed = 0
-        for result in CryptoSelfTest.run() {
-            print("\(result.passed ? "ok  " : "FAIL") \(result.name)")
-            if !result.passed { failed += 1 }
+        let results = CryptoSelfTest.run()
+        let failed = results.filter { !$0.passed }.count
+        if output.json {
+            try Output.json(["passed": failed == 0, "checks": results.map { ["name": $0.name, "passed": $0.passed] as [String: Any] }])
+            if failed > 0 { throw ExitCode(1) }
+            return
+        }
+        for result in results {
+            print(result.passed ? Terminal.styled("ok  ", .green) + " \(result.name)" : Terminal.styled("FAIL", .red) + " \(result.name)")
         }
         if failed > 0 {
             print("\(failed) check(s) failed: do not use Kith on this machine; reinstall libsodium and report the output above.")

@@ -20,12 +20,17 @@ struct Share: KithCommand {
     var with: String
     @Option(help: "lead, caseworker or viewer.")
     var role: String
+    @OptionGroup var output: OutputOptions
 
     func execute() throws {
         guard let role = GroupRole(name: role) else {
             throw KithVaultError.invalidInput("'\(role)' is not a group role: use lead, caseworker or viewer")
         }
         try global.openVault().share(groupName: group, with: with, role: role)
-        print("\(with) is now \(role) of \(group).")
+        if output.json {
+            try Output.json(["group": group, "handle": with, "role": role.description])
+        } else {
+            print("\(with) is now \(role) of \(group).")
+        }
     }
 }

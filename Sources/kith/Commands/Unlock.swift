@@ -26,6 +26,7 @@ struct Unlock: KithCommand {
     @OptionGroup var global: GlobalOptions
     @Option(name: .customLong("for"), help: ArgumentHelp("Lock after this long without use: 90s, 15m, 2h (1 minute to 12 hours).", valueName: "time"))
     var idle: String = "15m"
+    @OptionGroup var output: OutputOptions
 
     func execute() throws {
         let seconds = try Self.parseDuration(idle)
@@ -34,6 +35,10 @@ struct Unlock: KithCommand {
         let keyfile = try IdentityKeyfile.load(path: absolute)
         let socketPath = try AgentSocket.path(for: keyfile.identity.userID)
         if let running = AgentClient.connect(socketPath: socketPath, identity: keyfile.identity) {
+            if output.json {
+                try Output.json(["handle": keyfile.handle.value, "unlocked": true, "already": true, "idle_seconds_left": running.status.idleSecondsLeft])
+                return
+            }
             print("Already unlocked: locks after \(Self.words(running.status.idleSecondsLeft)) without use. Run 'kith lock' first to change that.")
             return
         }
@@ -44,9 +49,9 @@ struct Unlock: KithCommand {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
         process.arguments = ["agent", "--identity", absolute, "--idle-seconds", String(seconds)]
-        let input = Pipe(), output = Pipe()
+        let input = Pipe(), reply = Pipe()
         process.standardInput = input
-        process.standardOutput = output
+        process.standardOutput = reply
         process.standardError = FileHandle.nullDevice
         try process.run()
         try passphrase.withUnsafeBytes { bytes in
@@ -58,8 +63,12 @@ struct Unlock: KithCommand {
             }
         }
         try input.fileHandleForWriting.close()
-        let answer = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let answer = String(decoding: reply.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         if answer.hasPrefix("ready") {
+            if output.json {
+                try Output.json(["handle": keyfile.handle.value, "unlocked": true, "already": false, "idle_seconds_left": seconds])
+                return
+            }
             print("Unlocked \(keyfile.handle.value): later commands ask for nothing until \(Self.words(seconds)) pass without use. Lock now with 'kith lock'.")
             return
         }
@@ -141,14 +150,23 @@ struct Lock: KithCommand {
         discussion: "Example:\n  kith lock")
 
     @OptionGroup var global: GlobalOptions
+    @OptionGroup var output: OutputOptions
 
     func execute() throws {
         let keyfile = try IdentityKeyfile.load(path: try global.identityPath())
         guard let agent = AgentClient.connect(socketPath: try AgentSocket.path(for: keyfile.identity.userID), identity: keyfile.identity) else {
-            print("\(keyfile.handle.value) was not unlocked; nothing to lock.")
+            if output.json {
+                try Output.json(["handle": keyfile.handle.value, "was_unlocked": false])
+            } else {
+                print("\(keyfile.handle.value) was not unlocked; nothing to lock.")
+            }
             return
         }
         try agent.lockAgent()
+        if output.json {
+            try Output.json(["handle": keyfile.handle.value, "was_unlocked": true])
+            return
+        }
         print("Locked \(keyfile.handle.value): the agent wiped your keys and stopped.")
     }
 }

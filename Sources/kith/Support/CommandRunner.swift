@@ -16,23 +16,38 @@ extension KithCommand {
         do {
             try execute()
         } catch let error as KithVaultError {
-            fail(error.description, code: error.exitCode)
+            fail(error, error.description, code: error.exitCode)
         } catch let error as KithCryptoError {
-            fail(error.description, code: error == .authenticationFailed || error == .invalidSignature ? 65 : 1)
+            fail(error, error.description, code: error == .authenticationFailed || error == .invalidSignature ? 65 : 1)
         } catch let error as KithLogError {
             // A bad proof, checkpoint or signature is a data error; a wrong index a usage error.
-            if case .outOfRange = error { fail(error.description, code: 64) }
-            fail(error.description, code: 65)
+            if case .outOfRange = error { fail(error, error.description, code: 64) }
+            fail(error, error.description, code: 65)
         } catch let error as ExitCode {
             throw error
         } catch {
-            fail("\(error)", code: 1)
+            fail(error, "\(error)", code: 1)
         }
     }
 
-    private func fail(_ message: String, code: Int32) -> Never {
-        FileHandle.standardError.write(Data("kith: \(message)\n".utf8))
+    /// Line one says what is wrong (and usually what to do); line two,
+    /// for a usage error or an unexpected failure, where to look next.
+    private func fail(_ error: Error, _ message: String, code: Int32) -> Never {
+        let name = Terminal.styled("kith:", .red, onError: true)
+        var lines = ["\(name) \(message)"]
+        switch code {
+        case 64: lines.append("      Run '\(Self.commandPath) --help' for its options and examples.")
+        case 1: lines.append("      If this keeps happening, run the command again with --verbose and report what it prints.")
+        default: break
+        }
+        if Diagnostics.verbose { lines += Diagnostics.report(error, command: Self.commandPath, code: code) }
+        FileHandle.standardError.write(Data((lines.joined(separator: "\n") + "\n").utf8))
         Foundation.exit(code)
+    }
+
+    /// "kith record add": the command's full name.
+    static var commandPath: String {
+        (Diagnostics.path(to: Self.self) ?? ["kith", Self._commandName]).joined(separator: " ")
     }
 }
 
@@ -41,6 +56,19 @@ enum Output {
     static func json(_ value: Any) throws {
         let data = try JSONSerialization.data(withJSONObject: value, options: [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes])
         print(String(decoding: data, as: UTF8.self))
+    }
+
+    /// A record as `record show --json` and `export --format json` print it.
+    static func record(_ view: RecordView) -> [String: Any] {
+        var object: [String: Any] = [
+            "id": view.id.description, "group": view.group, "kind": view.kind.description, "version": Int(view.version),
+            "author": view.author, "time": time(view.timeMillis),
+            "fields": Dictionary(uniqueKeysWithValues: view.fields.map { ($0.name, $0.value) }),
+            "compartments": Dictionary(uniqueKeysWithValues: view.fields.map { ($0.name, $0.compartment.description) }),
+            "withheld": view.withheld.map(\.description),
+        ]
+        if let parent = view.parent { object["case"] = parent.description }
+        return object
     }
 
     static func time(_ millis: UInt64) -> String {
@@ -53,12 +81,19 @@ enum Output {
     static func table(_ header: [String], _ rows: [[String]]) {
         let all = [header] + rows
         let widths = header.indices.map { column in all.map { $0[column].count }.max() ?? 0 }
-        for row in all {
+        for (number, row) in all.enumerated() {
             let cells = row.enumerated().map { index, cell in
                 index == row.count - 1 ? cell : cell.padding(toLength: widths[index], withPad: " ", startingAt: 0)
             }
-            print(cells.joined(separator: "  "))
+            // Styled after padding: escape codes have no width on screen.
+            let line = cells.joined(separator: "  ")
+            print(number == 0 ? Terminal.styled(line, .bold) : line)
         }
+    }
+
+    /// A warning on standard error, in yellow on a colour terminal.
+    static func warning(_ message: String) {
+        error(Terminal.styled("kith: warning:", .yellow, onError: true) + " " + message)
     }
 
     static func error(_ message: String) {

@@ -17,6 +17,10 @@ struct GlobalOptions: ParsableArguments {
             valueName: "file"))
     var passphraseFile: String?
 
+    // Read before parsing (see Diagnostics); declared here so --help shows it.
+    @Flag(help: "Add detail for a bug report to errors (never a secret; or set KITH_VERBOSE=1).")
+    var verbose = false
+
     /// The vault path from the option or the environment.
     func vaultPath() throws -> String {
         if let vault, !vault.isEmpty { return vault }
@@ -41,11 +45,19 @@ struct GlobalOptions: ParsableArguments {
         let store = try SQLiteVaultStore(path: path)
         // An unlock agent for this identity signs for us: no prompt, no Argon2id.
         if let agent = Self.agent(for: keyfile) {
-            return try Vault(store: store, holder: agent, expectedFingerprint: keyfile.vaultFingerprint, memory: Self.checkpointMemory())
+            let started = Date()
+            let vault = try Vault(store: store, holder: agent, expectedFingerprint: keyfile.vaultFingerprint, memory: Self.checkpointMemory())
+            Diagnostics.note("vault \(path) (SQLite): \(vault.state.count) log entries replayed in \(Self.millis(since: started)); signing through the unlock agent")
+            return vault
         }
+        Diagnostics.note("no unlock agent for \(keyfile.handle.value) (or KITH_NO_AGENT=1, or the keyfile is not pinned yet): asking for the passphrase")
         let passphrase = try Passphrase.read(options: self, confirm: false, for: keyfile.handle.value)
+        var started = Date()
         let unlocked = try keyfile.unlock(passphrase: passphrase)
+        Diagnostics.note("keyfile opened in \(Self.millis(since: started)) (Argon2id)")
+        started = Date()
         let vault = try Vault(store: store, holder: unlocked, expectedFingerprint: keyfile.vaultFingerprint, memory: Self.checkpointMemory())
+        Diagnostics.note("vault \(path) (SQLite): \(vault.state.count) log entries replayed in \(Self.millis(since: started))")
         if keyfile.vaultFingerprint == nil {
             // First use: pin the keyfile to this vault, so a look-alike vault is refused from now on.
             try keyfile.pinned(to: vault.state.fingerprint, unlocked: unlocked, passphrase: passphrase).replace(at: identityPath)
@@ -56,6 +68,10 @@ struct GlobalOptions: ParsableArguments {
 }
 
 extension GlobalOptions {
+    static func millis(since start: Date) -> String {
+        String(format: "%.0f ms", Date().timeIntervalSince(start) * 1000)
+    }
+
     /// The running agent holding `keyfile`'s identity, or nil: none
     /// answers, `KITH_NO_AGENT=1` asks for the passphrase path, or the
     /// keyfile is not pinned yet (pinning rewrites it, which needs the

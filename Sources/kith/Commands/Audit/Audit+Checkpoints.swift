@@ -22,13 +22,21 @@ extension Audit {
         @OptionGroup var global: GlobalOptions
         @Option(help: ArgumentHelp("Write it to this file instead (never overwrites).", valueName: "file"))
         var out: String?
+        @OptionGroup var output: OutputOptions
 
         func execute() throws {
             let (_, report, _) = try AuditSupport.verifiedLog(global)
             guard let newest = report.newest else { throw KithVaultError.notFound("a checkpoint in this vault (it gets one with its next write)") }
             let summary = "the checkpoint of \(newest.checkpoint.size) entries, \(AuditSupport.witnesses(newest.witnesses.count))"
-            if let out {
-                try TextFile.writeNew(newest.note.encoded, to: out)
+            if let out { try TextFile.writeNew(newest.note.encoded, to: out) }
+            if output.json {
+                var object: [String: Any] = [
+                    "size": newest.checkpoint.size, "root": Data(newest.checkpoint.root).base64EncodedString(),
+                    "witnesses": newest.witnesses.count, "note": newest.note.encoded,
+                ]
+                if let out { object["file"] = out }
+                try Output.json(object)
+            } else if let out {
                 print("Wrote \(summary) to \(out).")
             } else {
                 print(newest.note.encoded, terminator: "")
@@ -52,10 +60,16 @@ extension Audit {
                 """)
 
         @OptionGroup var global: GlobalOptions
+        @OptionGroup var output: OutputOptions
 
         func execute() throws {
             let (_, _, log) = try AuditSupport.verifiedLog(global)
-            for key in try log.state.noteKeys() { print(key.vkey) }
+            let keys = try log.state.noteKeys()
+            if output.json {
+                try Output.json(keys.map { ["name": $0.name, "vkey": $0.vkey] })
+            } else {
+                for key in keys { print(key.vkey) }
+            }
         }
     }
 
@@ -77,13 +91,19 @@ extension Audit {
                 """)
 
         @OptionGroup var global: GlobalOptions
+        @OptionGroup var output: OutputOptions
 
         func execute() throws {
             let vault = try global.openVault()
             try AuditLogCommand.reportShare(try vault.shareAuditKey())
             let result = try vault.witness()
             let size = result.checkpoint.size
-            if result.alreadyCosigned {
+            if output.json {
+                try Output.json([
+                    "size": size, "witnesses": result.witnesses, "already_cosigned": result.alreadyCosigned,
+                    "previous_size": result.previous.map { $0.size as Any } ?? NSNull(),
+                ])
+            } else if result.alreadyCosigned {
                 print("You already witnessed the newest checkpoint (\(size) entries); it has \(AuditSupport.witnesses(result.witnesses)).")
             } else if let previous = result.previous {
                 print("Cosigned the checkpoint of \(size) entries: it extends the one you cosigned at \(previous.size) entries. It now has \(AuditSupport.witnesses(result.witnesses)).")

@@ -99,6 +99,7 @@ extension Audit {
         var checkpoints: [String] = []
         @Option(help: ArgumentHelp("Trusted verifier keys, one vkey per line.", valueName: "file"))
         var keys: String?
+        @OptionGroup var output: OutputOptions
 
         func execute() throws {
             let proofText = try TextFile.read(proof, what: "proof")
@@ -106,6 +107,10 @@ extension Audit {
             let trusted = try keys.map { try ProofVerifier.readKeys(TextFile.read($0, what: "verifier keys")) } ?? []
             if keys != nil && trusted.isEmpty { throw KithVaultError.invalidInput("\(keys ?? "") holds no verifier keys") }
             let verdict = try ProofVerifier.verify(proof: Array(proofText.utf8), checkpoints: checkpointTexts, keys: trusted)
+            if output.json {
+                try Output.json(["holds": true, "proven": verdict.proven, "unchecked": verdict.unchecked])
+                return
+            }
             print("The proof holds.")
             for line in verdict.proven { print("  \(line)") }
             for line in verdict.unchecked { print("  Note: \(line)") }

@@ -1,0 +1,92 @@
+import ArgumentParser
+import Foundation
+import KithCrypto
+import KithVault
+
+/// `kith export`: what you may read, out of the vault, in plaintext.
+struct Export: KithCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Export the records you may read from a group, as JSON or CSV (plaintext!).",
+        discussion: """
+            For a subject access request, or moving records to another system. You get the \
+            newest version of each record you may read; compartments your role may not read \
+            are named as withheld. Every exported record is logged as read, marked as an export. \
+            Attachments appear as their name, size and hash; save the files with 'kith attach get'.
+
+            JSON has the shape of 'kith record show --json', inside {"group", "exported_at", \
+            "exported_by", "records": [...]}. CSV has a row per record: the columns kith:id, \
+            kith:kind, kith:case, kith:version, kith:author, kith:written and kith:withheld, \
+            then one column per field, named compartment:field, so 'kith import' reads it back \
+            into the same compartments.
+
+            The output is plaintext. Write it to a file (--out, created with mode 0600, never \
+            replacing one), hand it over safely, and delete it when done.
+
+            Examples:
+              kith export --group "Trans Support" --format json --out support.json
+              kith export --group "Trans Support" --format csv --record 3f9c0a... --out sam.csv
+            """)
+
+    enum Format: String, ExpressibleByArgument, CaseIterable {
+        case json, csv
+    }
+
+    @OptionGroup var global: GlobalOptions
+    @Option(help: "The group to export from.")
+    var group: String
+    @Option(help: "json (the default) or csv.")
+    var format: Format = .json
+    @Option(name: .customLong("record"), help: ArgumentHelp("Export only this record; repeat for more.", valueName: "id"))
+    var records: [String] = []
+    @Option(help: "Only this kind: member, case, note or attachment.")
+    var kind: String?
+    @Option(help: ArgumentHelp("Write to this new file (mode 0600) instead of standard output.", valueName: "file"))
+    var out: String?
+    @Flag(help: "CSV only: put an apostrophe before cells starting with = + - @, so a spreadsheet shows them instead of running them.")
+    var safeForSpreadsheets = false
+
+    func execute() throws {
+        var kindFilter: RecordKind?
+        if let kind {
+            guard let parsed = RecordKind(name: kind) else { throw KithVaultError.invalidInput("'\(kind)' is not a record kind: use member, case, note or attachment") }
+            kindFilter = parsed
+        }
+        guard records.isEmpty || kindFilter == nil else {
+            throw KithVaultError.invalidInput("give --record or --kind, not both")
+        }
+        guard !safeForSpreadsheets || format == .csv else {
+            throw KithVaultError.invalidInput("--safe-for-spreadsheets is for --format csv")
+        }
+        // Refuse before anything is read (and logged), not after.
+        if let out, FileManager.default.fileExists(atPath: out) {
+            throw KithVaultError.invalidInput("\(out) exists; choose another file (kith never overwrites)")
+        }
+        let ids = try records.map { try Identifier(parsing: $0) }
+        let vault = try global.openVault()
+        let views = try vault.exportRecords(groupName: group, ids: ids, kind: kindFilter, format: format.rawValue)
+        var bytes: [UInt8]
+        switch format {
+        case .csv:
+            bytes = Array(RecordTable(views).csv(guardFormulas: safeForSpreadsheets).utf8)
+        case .json:
+            let object: [String: Any] = [
+                "group": group, "exported_at": Output.time(vault.clock()), "exported_by": try vault.whoami().handle,
+                "records": views.map(Output.record),
+            ]
+            bytes = Array(try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes])) + [0x0A]
+        }
+        if let out {
+            try PlaintextFile.create(&bytes, at: out)
+            print("Exported \(views.count) records from \(group) to \(out).")
+            if Terminal.errorIsTerminal {
+                Output.warning("\(out) is plaintext: anyone who can read it reads these records. Hand it over safely and delete it when done.")
+            }
+        } else {
+            if Terminal.outputIsTerminal {
+                Output.warning("what follows is plaintext on your screen; use --out FILE to write it to a file instead.")
+            }
+            FileHandle.standardOutput.write(Data(bytes))
+            SecureBytes.wipe(&bytes)
+        }
+    }
+}

@@ -1,0 +1,163 @@
+import ArgumentParser
+import Foundation
+import KithCrypto
+import KithVault
+
+/// `kith import`: a spreadsheet of members or cases into a group.
+struct Import: KithCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Import member or case records from a CSV file (all rows or none).",
+        discussion: """
+            The file is CSV as spreadsheets save it (RFC 4180, UTF-8, commas, a header row). \
+            Each column becomes the field named in its header; a header like sensitive:hiv_status \
+            puts the field in that compartment (default: profile for members, notes for cases). \
+            Empty cells make no field; rows with every cell empty are skipped. Columns an \
+            export added (kith:id, kith:kind, ...) are skipped.
+
+            Every row is checked before anything is written. If any row is wrong, nothing is \
+            imported and each bad row is named with its row number (the header is row 1, as in \
+            a spreadsheet). Otherwise all rows are written in one transaction: a crash or an \
+            interruption leaves the vault as it was. Try --dry-run first.
+
+            The CSV file itself stays on disk in plaintext: delete it once the import is checked.
+
+            Examples:
+              kith import members.csv --group "Trans Support" --kind member --dry-run
+              kith import members.csv --group "Trans Support" --kind member \\
+                  --map "Full name=name" --compartment hiv_status=sensitive --skip "Internal ref"
+            """)
+
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: ArgumentHelp("The CSV file, or - for standard input.", valueName: "file.csv"))
+    var file: String
+    @Option(help: "The group the records go into.")
+    var group: String
+    @Option(help: "member or case.")
+    var kind: String
+    @Option(help: ArgumentHelp("Fill the field FIELD from the column COLUMN; repeat for more.", valueName: "column=field"))
+    var map: [String] = []
+    @Option(help: ArgumentHelp("Leave this column out; repeat for more.", valueName: "column"))
+    var skip: [String] = []
+    @Option(help: ArgumentHelp("Put FIELD in this compartment: profile, notes or sensitive; repeat for more.", valueName: "field=compartment"))
+    var compartment: [String] = []
+    @Flag(help: "Check everything and report what would be imported and every row that would be refused; write nothing.")
+    var dryRun = false
+    @OptionGroup var output: OutputOptions
+
+    func execute() throws {
+        guard let kind = RecordKind(name: kind), kind == .member || kind == .case else {
+            throw KithVaultError.invalidInput("'\(kind)' is not a kind you can import: use member or case")
+        }
+        var data = try readInput()
+        // The raw bytes are plaintext at the I/O edge: zeroed once parsed.
+        defer { data.resetBytes(in: 0..<data.count) }
+        let plan = try ImportPlan.make(csv: data, kind: kind, mapping: mapping())
+        let vault = try global.openVault()
+        try vault.checkImport(plan, groupName: group)
+        if dryRun {
+            try report(plan)
+            if !plan.rejected.isEmpty { throw ExitCode(64) }
+            return
+        }
+        if !plan.rejected.isEmpty {
+            for rejection in plan.rejected.prefix(20) { Output.error("kith: row \(rejection.row): \(rejection.reason)") }
+            if plan.rejected.count > 20 { Output.error("kith: ... and \(plan.rejected.count - 20) more rows (--dry-run lists them all)") }
+            throw KithVaultError.invalidInput(
+                "\(plan.rejected.count) of \(plan.rows.count + plan.rejected.count) rows cannot be imported, so nothing was imported: mend the rows named above and run again")
+        }
+        let bar = ProgressBar("importing")
+        defer { bar.finish() }
+        let imported = try vault.importRecords(plan, groupName: group) { bar.update(done: $0, total: $1) }
+        bar.finish()
+        if output.json {
+            try Output.json([
+                "group": group, "kind": kind.description, "imported": imported.count,
+                "records": imported.map { ["row": $0.row, "id": $0.id.description] as [String: Any] },
+                "blank_rows": plan.blankRows,
+            ])
+        } else {
+            let first = imported.first?.row ?? 0, last = imported.last?.row ?? 0
+            print("Imported \(imported.count) \(kind) records into \(group) (rows \(first)-\(last)).")
+            if !plan.blankRows.isEmpty { print("Skipped \(plan.blankRows.count) blank rows.") }
+            print("'kith record list --group \"\(group)\" --kind \(kind)' lists them.")
+        }
+        if file != "-" && Terminal.errorIsTerminal {
+            Output.warning("\(file) is still on disk in plaintext; delete it once you have checked the import (for example: shred -u \(file)).")
+        }
+    }
+
+    /// The file's bytes, refusing anything too big before reading it all.
+    private func readInput() throws -> Data {
+        if file == "-" {
+            return FileHandle.standardInput.readDataToEndOfFile()
+        }
+        guard let attributes = try? FileManager.default.attributesOfItem(atPath: file) else {
+            throw KithVaultError.notFound("CSV file \(file)")
+        }
+        if let size = attributes[.size] as? Int, size > ImportPlan.maximumBytes {
+            throw KithVaultError.invalidInput("\(file) is \(size >> 20) MiB; one import takes at most \(ImportPlan.maximumBytes >> 20) MiB: split it into several files")
+        }
+        guard let data = FileManager.default.contents(atPath: file) else {
+            throw KithVaultError.storage("cannot read \(file); check its permissions")
+        }
+        return data
+    }
+
+    private func mapping() throws -> ImportMapping {
+        var renames: [String: String] = [:]
+        for pair in map {
+            // Field names have no '=', so the last one separates.
+            guard let equals = pair.lastIndex(of: "="), equals != pair.startIndex, pair.index(after: equals) != pair.endIndex else {
+                throw KithVaultError.invalidInput("--map '\(pair)' is not column=field, like --map \"Full name=name\"")
+            }
+            renames[String(pair[..<equals])] = String(pair[pair.index(after: equals)...])
+        }
+        var compartments: [String: Compartment] = [:]
+        for pair in compartment {
+            guard let equals = pair.lastIndex(of: "="), let named = Compartment(name: String(pair[pair.index(after: equals)...])) else {
+                throw KithVaultError.invalidInput("--compartment '\(pair)' is not field=compartment with a compartment of profile, notes or sensitive")
+            }
+            compartments[String(pair[..<equals])] = named
+        }
+        return ImportMapping(renames: renames, skipped: Set(skip), compartments: compartments)
+    }
+
+    /// The dry run's report: columns, counts, every refused row.
+    private func report(_ plan: ImportPlan) throws {
+        if output.json {
+            try Output.json([
+                "dry_run": true, "group": group, "kind": plan.kind.description, "would_import": plan.rows.count,
+                "columns": plan.columns.map { column -> [String: Any] in
+                    var object: [String: Any] = ["column": column.column]
+                    if let field = column.field, let compartment = column.compartment {
+                        object["field"] = field
+                        object["compartment"] = compartment.description
+                    } else {
+                        object["skipped"] = column.skipReason ?? "skipped"
+                    }
+                    return object
+                },
+                "rejected": plan.rejected.map { ["row": $0.row, "reason": $0.reason] as [String: Any] },
+                "blank_rows": plan.blankRows,
+            ])
+            return
+        }
+        Output.table(
+            ["COLUMN", "FIELD", "COMPARTMENT"],
+            plan.columns.map { column in
+                guard let field = column.field, let compartment = column.compartment else {
+                    return [column.column.isEmpty ? "(no name)" : column.column, "-", "skipped: \(column.skipReason ?? "")"]
+                }
+                return [column.column, field, compartment.description]
+            })
+        print("")
+        print("Would import \(plan.rows.count) \(plan.kind) records into \(group).")
+        if !plan.blankRows.isEmpty { print("Would skip \(plan.blankRows.count) blank rows.") }
+        if plan.rejected.isEmpty {
+            print("No row would be refused. Run again without --dry-run to import.")
+        } else {
+            print(Terminal.styled("\(plan.rejected.count) rows would be refused, so nothing would be imported:", .red))
+            for rejection in plan.rejected { print("  row \(rejection.row): \(rejection.reason)") }
+        }
+    }
+}

@@ -1,0 +1,62 @@
+import Foundation
+
+/// What the terminal allows: colour only when the stream is a terminal,
+/// `NO_COLOR` is unset or empty (no-color.org), and `TERM` is not `dumb`.
+enum Terminal {
+    /// Standard output is a terminal (a person is reading, not a pipe).
+    static let outputIsTerminal = isatty(STDOUT_FILENO) == 1
+    /// Standard error is a terminal.
+    static let errorIsTerminal = isatty(STDERR_FILENO) == 1
+    /// Standard input is a terminal (a person could answer a question).
+    static let inputIsTerminal = isatty(STDIN_FILENO) == 1
+
+    private static let colourAllowed: Bool = {
+        let environment = ProcessInfo.processInfo.environment
+        if let noColor = environment["NO_COLOR"], !noColor.isEmpty { return false }
+        return environment["TERM"] != "dumb"
+    }()
+
+    static let colourOnOutput = colourAllowed && outputIsTerminal
+    static let colourOnError = colourAllowed && errorIsTerminal
+
+    enum Style: String {
+        case bold = "1"
+        case dim = "2"
+        case red = "31"
+        case yellow = "33"
+        case green = "32"
+    }
+
+    /// `text` in `style` when colour is on for that stream; unchanged otherwise.
+    static func styled(_ text: String, _ style: Style, onError: Bool = false) -> String {
+        guard onError ? colourOnError : colourOnOutput else { return text }
+        return "\u{1B}[\(style.rawValue)m\(text)\u{1B}[0m"
+    }
+}
+
+/// Times as a person reads them: "5 min ago" beside the exact time.
+enum RelativeTime {
+    /// How long ago `millis` (ms since 1970) was, from `now`.
+    static func ago(_ millis: UInt64, now: Date = Date()) -> String {
+        let seconds = now.timeIntervalSince1970 - Double(millis) / 1000
+        if seconds < -60 { return "in the future (check this machine's clock)" }
+        switch seconds {
+        case ..<60: return "just now"
+        case ..<3600: return "\(Int(seconds / 60)) min ago"
+        case ..<86_400: return "\(Int(seconds / 3600)) h ago"
+        case ..<(2 * 86_400): return "yesterday"
+        case ..<(60 * 86_400): return "\(Int(seconds / 86_400)) days ago"
+        case ..<(730 * 86_400): return "\(Int(seconds / (30 * 86_400))) months ago"
+        default: return "\(Int(seconds / (365 * 86_400))) years ago"
+        }
+    }
+
+    /// The short local form for tables: "2026-11-21 14:03 (5 min ago)".
+    static func both(_ millis: UInt64) -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.dateFormat = "yyyy-MM-dd HH:mm"
+        let exact = formatter.string(from: Date(timeIntervalSince1970: Double(millis) / 1000))
+        return "\(exact) (\(ago(millis)))"
+    }
+}
