@@ -48,7 +48,7 @@ extension Vault {
 
     /// Reads, for an export, the newest version of every record of
     /// `groupName` this user may see (only `ids` when given; only `kind`
-    /// when given), oldest first. Every read is logged, its sealed details
+    /// when given), in the order they were first written. Every read is logged, its sealed details
     /// saying it was an export and in which `format`.
     public func exportRecords(groupName: String, ids: [RecordID] = [], kind: RecordKind? = nil, format: String) throws -> [RecordView] {
         let group = try self.group(named: groupName)
@@ -63,6 +63,9 @@ extension Vault {
             let wanted = Set(ids)
             chosen = chosen.filter { wanted.contains($0) }
         }
+        // In the order they were written (an import's rows keep their order).
+        let position = { (id: RecordID) in self.state.records[id]?.versions.first?.seq ?? 0 }
+        chosen.sort { position($0) < position($1) }
         return try readRecords(chosen, version: nil, verb: "exported as \(format)")
     }
 }

@@ -61,6 +61,20 @@ final class CLIHarness: @unchecked Sendable {
             }
         }
         process.arguments = args
+        return try collect(process, stdin: stdin, environment: environment)
+    }
+
+    /// Runs another program (script(1), say) in the same scratch environment.
+    func runProgram(_ path: String, _ arguments: [String]) throws -> Result {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: path)
+        process.arguments = arguments
+        return try collect(process, stdin: nil, environment: [:])
+    }
+
+    /// What every kith run here sees: the scratch vault, no colour, and
+    /// state and agents kept in the scratch folder.
+    func environment(_ extra: [String: String] = [:]) -> [String: String] {
         var env = ProcessInfo.processInfo.environment
         env["KITH_VAULT"] = vault
         env["KITH_PASSPHRASE"] = nil
@@ -69,8 +83,12 @@ final class CLIHarness: @unchecked Sendable {
         env["KITH_STATE_DIR"] = directory.appendingPathComponent("state").path
         // Agents too: a tester's own unlocked identity never meets a test's.
         env["KITH_AGENT_DIR"] = directory.appendingPathComponent("agent").path
-        for (key, value) in environment { env[key] = value }
-        process.environment = env
+        for (key, value) in extra { env[key] = value }
+        return env
+    }
+
+    private func collect(_ process: Process, stdin: String?, environment: [String: String]) throws -> Result {
+        process.environment = self.environment(environment)
         process.currentDirectoryURL = directory
         let out = Pipe(), err = Pipe(), input = Pipe()
         process.standardOutput = out
@@ -89,6 +107,11 @@ final class CLIHarness: @unchecked Sendable {
     func setUp(founder: String = "ana", users: [(String, String)]) throws {
         let founded = try run(["init", "--handle", founder, "--kdf", "interactive"], as: founder)
         guard founded.code == 0 else { throw CocoaError(.featureUnsupported, userInfo: [NSLocalizedDescriptionKey: founded.err]) }
+        try setUpMore(founder: founder, users: users)
+    }
+
+    /// Enrols more `users` (handle: role), approved by `founder`.
+    func setUpMore(founder: String = "ana", users: [(String, String)]) throws {
         for (handle, role) in users {
             try run(["enroll", "request", "--handle", handle, "--out", path("\(handle).request"), "--kdf", "interactive"], as: handle)
             let approved = try run(["enroll", "approve", path("\(handle).request"), "--role", role, "--yes"], as: founder)

@@ -11,7 +11,7 @@ struct Group: ParsableCommand {
     struct Create: KithCommand {
         static let configuration = CommandConfiguration(
             abstract: "Create a group (admins). Its name is stored encrypted.",
-            discussion: "Then appoint its lead:\n  kith group create \"Trans Support\"\n  kith share \"Trans Support\" --with robin --role lead")
+            discussion: "Then appoint its lead with kith share.\n\nExample:\n  kith group create \"Trans Support\"\n  kith share \"Trans Support\" --with robin --role lead")
 
         @OptionGroup var global: GlobalOptions
         @Argument(help: "The group's name.")

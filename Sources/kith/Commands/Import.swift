@@ -67,7 +67,8 @@ struct Import: KithCommand {
         }
         let bar = ProgressBar("importing")
         defer { bar.finish() }
-        let imported = try vault.importRecords(plan, groupName: group) { bar.update(done: $0, total: $1) }
+        // Two steps a record (sealed, then its entry signed): the bar counts records.
+        let imported = try vault.importRecords(plan, groupName: group) { bar.update(done: $0 / 2, total: $1 / 2) }
         bar.finish()
         if output.json {
             try Output.json([

@@ -1,0 +1,238 @@
+import Foundation
+import Testing
+
+/// Every command a user can run, from `kith --experimental-dump-help`:
+/// "record add", "audit verify-proof", ... (hidden ones and `help` left out).
+private func leafCommands(_ cli: CLIHarness) throws -> [(path: String, discussion: String)] {
+    let dump = try cli.run(["--experimental-dump-help"])
+    let root = try #require(try dump.json() as? [String: Any])
+    var found: [(String, String)] = []
+    func walk(_ command: [String: Any], _ prefix: [String]) {
+        guard let name = command["commandName"] as? String, command["shouldDisplay"] as? Bool != false, name != "help" else { return }
+        let path = prefix + [name]
+        let subcommands = command["subcommands"] as? [[String: Any]] ?? []
+        if subcommands.isEmpty {
+            found.append((path.dropFirst().joined(separator: " "), command["discussion"] as? String ?? ""))
+        }
+        for sub in subcommands { walk(sub, path) }
+    }
+    walk(try #require(root["command"] as? [String: Any]), [])
+    return found
+}
+
+/// Runs commands as a tour and remembers which commands succeeded and
+/// which failed with their documented code, to check nothing was missed.
+private final class Tour {
+    let cli: CLIHarness
+    let commands: [String]
+    private(set) var succeeded: Set<String> = []
+    private(set) var failed: Set<String> = []
+
+    init(_ cli: CLIHarness, commands: [String]) {
+        self.cli = cli
+        self.commands = commands
+    }
+
+    /// The longest known command the arguments start with.
+    private func command(of arguments: [String]) -> String? {
+        let words = arguments.prefix { !$0.hasPrefix("-") }
+        return (1...max(1, min(3, words.count))).reversed().lazy.map { words.prefix($0).joined(separator: " ") }.first { self.commands.contains($0) }
+    }
+
+    /// Runs one step and checks its exit code, its JSON keys (every key in
+    /// `keys` must be there; for an array, in each element), and text it
+    /// must print. Returns the result for further checks.
+    @discardableResult
+    func step(
+        _ arguments: [String], as user: String? = nil, code: Int32 = 0, keys: Set<String> = [], says: String? = nil, stdin: String? = nil,
+        environment: [String: String] = [:], sourceLocation: SourceLocation = #_sourceLocation
+    ) throws -> CLIHarness.Result {
+        let result = try cli.run(arguments, as: user, stdin: stdin, environment: environment)
+        let label = arguments.joined(separator: " ")
+        #expect(result.code == code, "\(label): exit \(result.code), expected \(code)\n\(result.err)", sourceLocation: sourceLocation)
+        // Never a Swift stack trace or crash report, whatever happened.
+        #expect(!result.err.contains("Fatal error") && !result.err.contains("Stack dump") && !result.err.contains("0x0000"), "\(label): \(result.err)", sourceLocation: sourceLocation)
+        if code != 0 {
+            // An error is one 'kith:' line (a second says where to look), or ArgumentParser's usage block.
+            #expect(result.err.hasPrefix("kith: ") || result.err.hasPrefix("Error: "), "\(label): \(result.err)", sourceLocation: sourceLocation)
+        }
+        if !keys.isEmpty {
+            let parsed = try? result.json()
+            let objects = (parsed as? [[String: Any]]) ?? (parsed as? [String: Any]).map { [$0] } ?? []
+            #expect(!objects.isEmpty, "\(label): no JSON in \(result.out)", sourceLocation: sourceLocation)
+            for object in objects {
+                #expect(keys.isSubset(of: Set(object.keys)), "\(label): JSON keys \(object.keys.sorted()), expected \(keys.sorted())", sourceLocation: sourceLocation)
+            }
+        }
+        if let says {
+            #expect((result.out + result.err).contains(says), "\(label): expected '\(says)' in\n\(result.out)\(result.err)", sourceLocation: sourceLocation)
+        }
+        if let command = command(of: arguments) {
+            if code == 0 { succeeded.insert(command) } else { failed.insert(command) }
+        }
+        return result
+    }
+}
+
+@Suite("Every kith command, as a new user meets it")
+struct CommandTourTests {
+    @Test("every command's --help has an example, and --verbose, NO_COLOR and completions work")
+    func helpTeaches() throws {
+        let cli = try CLIHarness()
+        let commands = try leafCommands(cli)
+        #expect(commands.count >= 36)
+        for (path, discussion) in commands {
+            #expect(discussion.contains("Example"), "'kith \(path) --help' has no example")
+        }
+        // Colour never reaches a pipe, and never with NO_COLOR.
+        let help = try cli.run(["record", "add", "--help"])
+        #expect(help.code == 0 && !help.out.contains("\u{1B}["))
+        for shell in ["bash", "zsh", "fish"] {
+            let script = try cli.run(["completions", shell])
+            #expect(script.code == 0 && script.out.contains("import") && script.out.contains("export"), "\(shell) completions")
+        }
+    }
+
+    @Test("the tour: every command succeeds once and fails once with its documented exit code and JSON")
+    func tour() throws {
+        let cli = try CLIHarness()
+        let tour = Tour(cli, commands: try leafCommands(cli).map(\.path))
+
+        // Founding and enrolling.
+        try tour.step(["init", "--handle", "ana", "--kdf", "interactive", "--json"], as: "ana", keys: ["fingerprint", "vault", "identity", "user"])
+        try tour.step(["init", "--handle", "ana", "--kdf", "interactive"], as: "ana", code: 64, says: "exists")
+        for (handle, role) in [("robin", "user"), ("alex", "user"), ("kai", "auditor")] {
+            try tour.step(["enroll", "request", "--handle", handle, "--out", cli.path("\(handle).request"), "--kdf", "interactive", "--json"], as: handle, keys: ["identity", "request", "fingerprint"])
+            try tour.step(["enroll", "approve", cli.path("\(handle).request"), "--role", role, "--yes", "--json"], as: "ana", keys: ["id", "handle", "role"])
+        }
+        try tour.step(["enroll", "request", "--handle", "robin", "--out", cli.path("robin.request")], as: "robin2", code: 64, says: "already exists")
+        try Data("not a request".utf8).write(to: URL(fileURLWithPath: cli.path("junk.request")))
+        try tour.step(["enroll", "approve", cli.path("junk.request"), "--role", "user", "--yes"], as: "ana", code: 65)
+        try tour.step(["enroll", "list", "--json"], as: "ana", keys: ["id", "handle", "role", "fingerprint"])
+        try Data("not the passphrase\n".utf8).write(to: URL(fileURLWithPath: cli.path("wrong.pass")))
+        let wrongPassphrase = ["--identity", cli.path("ana.kithid"), "--passphrase-file", cli.path("wrong.pass")]
+        try tour.step(["enroll", "list"] + wrongPassphrase, code: 77, says: "wrong passphrase")
+
+        // Groups, sharing, policy.
+        try tour.step(["group", "create", "Trans Support", "--json"], as: "ana", keys: ["id", "name"])
+        try tour.step(["group", "create", "Elsewhere"], as: "robin", code: 77, says: "access denied")
+        try tour.step(["share", "Trans Support", "--with", "robin", "--role", "lead", "--json"], as: "ana", keys: ["group", "handle", "role"])
+        try tour.step(["share", "Trans Support", "--with", "alex", "--role", "boss"], as: "robin", code: 64, says: "not a group role")
+        try tour.step(["share", "Trans Support", "--with", "alex", "--role", "caseworker"], as: "robin", says: "caseworker")
+        try tour.step(["group", "list", "--json"], as: "robin", keys: ["id", "name", "role", "members"])
+        try tour.step(["group", "list"], as: "robin", code: 64, says: "no vault", environment: ["KITH_VAULT": ""])
+        let policy = try tour.step(["policy", "show", "Trans Support", "--json"], as: "robin", keys: ["group", "roles"])
+        try tour.step(["policy", "show", "Nowhere"], as: "robin", code: 66, says: "not found")
+        try Data(policy.out.utf8).write(to: URL(fileURLWithPath: cli.path("policy.json")))
+        try tour.step(["policy", "set", "Trans Support", cli.path("policy.json"), "--json"], as: "robin", keys: ["group", "roles", "new_keys"])
+        try Data("{\"roles\": 3}".utf8).write(to: URL(fileURLWithPath: cli.path("bad-policy.json")))
+        try tour.step(["policy", "set", "Trans Support", cli.path("bad-policy.json")], as: "robin", code: 64)
+
+        // Records and notes.
+        let member = try cli.id(
+            tour.step(["record", "add", "--group", "Trans Support", "--kind", "member", "--field", "name=Sam", "--field", "sensitive:status=x", "--json"], as: "robin", keys: ["id"]))
+        try tour.step(["record", "add", "--group", "Trans Support", "--kind", "note", "--field", "text=x"], as: "alex", code: 64, says: "not a record kind here")
+        let caseID = try cli.id(
+            tour.step(["record", "add", "--group", "Trans Support", "--kind", "case", "--field", "need=housing", "--json"], as: "alex", keys: ["id"]))
+        try tour.step(["record", "show", member, "--json"], as: "robin", keys: ["id", "group", "kind", "version", "author", "time", "fields", "compartments", "withheld"])
+        try tour.step(["record", "show", "not-an-id"], as: "robin", code: 64, says: "not a Kith id")
+        try tour.step(["record", "list", "--group", "Trans Support", "--json"], as: "alex", keys: ["id", "kind", "version", "author", "time"])
+        try tour.step(["record", "list", "--group", "Trans Support", "--kind", "pet"], as: "alex", code: 64, says: "not a record kind")
+        try tour.step(["record", "update", caseID, "--field", "need=shelter", "--json"], as: "alex", keys: ["id", "version"])
+        try tour.step(["record", "update", caseID], as: "alex", code: 64, says: "nothing to update")
+        try tour.step(["record", "history", caseID, "--json"], as: "alex", keys: ["version", "author", "time", "compartments", "log_entry"])
+        try tour.step(["record", "history", String(repeating: "0", count: 32)], as: "alex", code: 66, says: "not found")
+        try tour.step(["note", "add", caseID, "--text", "Called the shelter.", "--json"], as: "alex", keys: ["id"])
+        try tour.step(["note", "add", member, "--text", "x"], as: "alex", code: 64, says: "notes belong to cases")
+        try tour.step(["note", "list", caseID, "--json"], as: "alex", keys: ["id", "author", "time", "text"])
+        try tour.step(["note", "list", String(repeating: "1", count: 32)], as: "alex", code: 66, says: "not found")
+
+        // Attachments.
+        try Data("a letter".utf8).write(to: URL(fileURLWithPath: cli.path("letter.txt")))
+        let attachment = try cli.id(tour.step(["attach", "add", caseID, cli.path("letter.txt"), "--json"], as: "alex", keys: ["id"]))
+        try tour.step(["attach", "add", caseID, cli.path("missing.txt")], as: "alex", code: 66, says: "not found")
+        try tour.step(["attach", "list", caseID, "--json"], as: "alex", keys: ["id", "name", "size", "author", "time", "compartment"])
+        try tour.step(["attach", "list", member], as: "alex", code: 64)
+        try tour.step(["attach", "get", attachment, "--out", cli.path("letter-out.txt"), "--json"], as: "alex", keys: ["id", "name", "size", "out"])
+        try tour.step(["attach", "get", attachment, "--out", cli.path("letter-out.txt")], as: "alex", code: 64)
+
+        // Import and export.
+        try Data("name,pronouns\nKim,she\nJo,they\n".utf8).write(to: URL(fileURLWithPath: cli.path("people.csv")))
+        try Data("name,pronouns\nKim,she\nJo,they,extra\n".utf8).write(to: URL(fileURLWithPath: cli.path("bad.csv")))
+        try tour.step(
+            ["import", cli.path("people.csv"), "--group", "Trans Support", "--kind", "member", "--dry-run", "--json"], as: "alex", keys: ["dry_run", "group", "kind", "would_import", "columns", "rejected", "blank_rows"])
+        try tour.step(["import", cli.path("people.csv"), "--group", "Trans Support", "--kind", "member", "--json"], as: "alex", keys: ["group", "kind", "imported", "records", "blank_rows"])
+        try tour.step(["import", cli.path("bad.csv"), "--group", "Trans Support", "--kind", "member"], as: "alex", code: 64, says: "row 3")
+        try tour.step(["export", "--group", "Trans Support", "--format", "json"], as: "robin", keys: ["group", "exported_at", "exported_by", "records"])
+        try tour.step(["export", "--group", "Trans Support", "--format", "csv", "--out", cli.path("out.csv")], as: "robin", says: "Exported")
+        try tour.step(["export", "--group", "Trans Support", "--format", "csv", "--out", cli.path("out.csv")], as: "robin", code: 64, says: "exists")
+
+        // Unlock, status, lock.
+        try tour.step(["unlock", "--for", "3d"], as: "alex", code: 64, says: "12 hours")
+        try tour.step(["unlock", "--for", "2m", "--json"], as: "alex", keys: ["handle", "unlocked", "already", "idle_seconds_left"])
+        try tour.step(["status", "--json"], as: "alex", keys: ["vault", "identity", "handle", "unlocked", "groups", "log_size"])
+        try tour.step(["status", "--identity", cli.path("nobody.kithid")], code: 66, says: "not found")
+        try tour.step(["lock", "--json"], as: "alex", keys: ["handle", "was_unlocked"])
+        try tour.step(["lock", "--identity", cli.path("nobody.kithid")], code: 66, says: "not found")
+
+        // Revoke and rekey.
+        try tour.step(["revoke", "Trans Support", "--from", "nobody"], as: "robin", code: 66, says: "not found")
+        try tour.step(["group", "rekey", "Trans Support", "--rewrap"], as: "alex", code: 77, says: "access denied")
+        try tour.step(["revoke", "Trans Support", "--from", "alex", "--json"], as: "robin", keys: ["group", "handle", "removed_role", "rekey"])
+        try tour.step(["group", "rekey", "Trans Support", "--rewrap", "--json"], as: "robin", keys: ["group", "rekey"])
+
+        // The auditor's commands.
+        try tour.step(["audit", "verify", "--json"], as: "kai", keys: ["entries", "valid", "root", "problems"])
+        try tour.step(["audit", "verify", "--from-checkpoint", cli.path("missing.checkpoint")], as: "kai", code: 66, says: "not found")
+        try tour.step(["audit", "log", "--json"], as: "kai", keys: ["seq", "time", "actor", "actor_id"])
+        try tour.step(["audit", "log", "--type", "party"], as: "kai", code: 64)
+        try tour.step(["audit", "witness", "--json"], as: "kai", keys: ["size", "witnesses", "already_cosigned", "previous_size"])
+        try tour.step(["audit", "witness"], as: "robin", code: 77, says: "access denied")
+        try tour.step(["audit", "checkpoint", "--out", cli.path("now.checkpoint"), "--json"], as: "kai", keys: ["size", "root", "witnesses", "note", "file"])
+        try tour.step(["audit", "checkpoint", "--out", cli.path("now.checkpoint")], as: "kai", code: 64, says: "exists")
+        let keys = try tour.step(["audit", "keys"], as: "kai")
+        try Data(keys.out.utf8).write(to: URL(fileURLWithPath: cli.path("vault.vkeys")))
+        try tour.step(["audit", "keys", "--json"], as: "kai", keys: ["name", "vkey"])
+        // The verifier keys are public: reading them needs the vault, not an identity.
+        try tour.step(["audit", "keys", "--vault", cli.path("missing.kith")], as: "kai", code: 66, says: "not found")
+        let proof = try tour.step(["audit", "prove", "--entry", "3"], as: "kai")
+        try Data(proof.out.utf8).write(to: URL(fileURLWithPath: cli.path("entry.tlog-proof")))
+        try tour.step(["audit", "prove", "--entry", "3", "--json"], as: "kai")
+        try tour.step(["audit", "prove", "--entry", "99999"], as: "kai", code: 64)
+        try tour.step(["audit", "verify-proof", cli.path("entry.tlog-proof"), "--keys", cli.path("vault.vkeys"), "--json"], keys: ["holds", "proven", "unchecked"])
+        try Data(proof.out.replacingOccurrences(of: "\n\n", with: "\n\nx").utf8).write(to: URL(fileURLWithPath: cli.path("bad.tlog-proof")))
+        try tour.step(["audit", "verify-proof", cli.path("bad.tlog-proof")], code: 65)
+        try tour.step(["audit", "consistency", "--from", cli.path("now.checkpoint")], as: "kai")
+        try tour.step(["audit", "consistency", "--from", cli.path("missing.checkpoint")], as: "kai", code: 66)
+
+        // Commands that need no vault.
+        try tour.step(["selftest", "--json"], keys: ["passed", "checks"])
+        try tour.step(["selftest", "--fast"], code: 64, says: "Unknown option")
+        try tour.step(["completions", "zsh"])
+        try tour.step(["completions", "tcsh"], code: 64, says: "bash, zsh or fish")
+
+        // Nothing the tour missed: each command succeeded once and failed once.
+        let all = Set(tour.commands)
+        #expect(all.subtracting(tour.succeeded).sorted() == [], "never succeeded in the tour")
+        #expect(all.subtracting(tour.failed).sorted() == [], "never failed in the tour")
+    }
+
+    @Test("--verbose adds what a bug report needs and no secret; errors say what to do next")
+    func verboseErrors() throws {
+        let cli = try CLIHarness()
+        try cli.setUp(users: [])
+        let plain = try cli.run(["record", "show", "nope"], as: "ana")
+        #expect(plain.code == 64)
+        let lines = plain.err.split(separator: "\n")
+        #expect(lines.count == 2 && lines[1].contains("kith record show --help"), "\(plain.err)")
+        let verbose = try cli.run(["record", "show", "nope", "--verbose"], as: "ana")
+        #expect(verbose.code == 64)
+        #expect(verbose.err.contains("[verbose] command: kith record show (exit 64)"))
+        #expect(verbose.err.contains("KithVaultError.invalidInput"))
+        #expect(verbose.err.contains("log entries replayed"))
+        #expect(!verbose.err.contains("test-only passphrase"))
+        // --verbose after '--' is an argument, not the flag.
+        let note = try cli.run(["note", "add", String(repeating: "0", count: 32), "--text", "--", "--verbose"], as: "ana")
+        #expect(!note.err.contains("[verbose]"))
+    }
+}
