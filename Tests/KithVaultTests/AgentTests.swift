@@ -64,7 +64,7 @@ struct AgentTests {
         #expect(try client.openSealed(sealed).isEqual(to: secret))
         #expect(try client.deriveKey(purpose: "kithdtl_", id: 7).isEqual(to: agent.identity.deriveKey(purpose: "kithdtl_", id: 7)))
         // A refused operation is an error, not a crash.
-        #expect(throws: KithVaultError.self) { try client.openSealed([1, 2, 3]) }
+        #expect(throws: KithVaultError.self) { _ = try client.openSealed([1, 2, 3]) }
 
         // The identity's secret material (signing seed and box secret), as bytes.
         let material = try agent.identity.secretMaterial()

@@ -121,7 +121,7 @@ struct AuditTests {
         try fixture.enroll("auditor", role: .auditor)
         let memory = CheckpointMemory(directory: fixture.directory.appendingPathComponent("auditor-state"))
         let auditor = try Vault(store: SQLiteVaultStore(path: fixture.path), holder: #require(fixture.identities["auditor"]), memory: memory)
-        try auditor.witness()
+        _ = try auditor.witness()
         let file = memory.witnessedFile(fingerprint: auditor.state.fingerprint, user: auditor.me)
         try Data("not a checkpoint\n".utf8).write(to: file)
         #expect {

@@ -105,7 +105,7 @@ struct FormatCompatibilityTests {
         auditorVault.clock = tick
         try auditorVault.shareAuditKey()
         try leadVault.addNote(caseID: caseID, text: "Third note.")
-        try auditorVault.witness()
+        _ = try auditorVault.witness()
         let expected: [String: Any] = [
             "policy_action": "set the policy of Known Answers",
             "fingerprint": Hex.encode(leadVault.state.fingerprint), "entries": Int(leadVault.state.count),

@@ -63,7 +63,7 @@ struct Import: KithCommand {
             for rejection in plan.rejected.prefix(20) { Output.error("kith: row \(rejection.row): \(rejection.reason)") }
             if plan.rejected.count > 20 { Output.error("kith: ... and \(plan.rejected.count - 20) more rows (--dry-run lists them all)") }
             throw KithVaultError.invalidInput(
-                "\(plan.rejected.count) of \(plan.rows.count + plan.rejected.count) rows cannot be imported, so nothing was imported: mend the rows named above and run again")
+                "\(plan.rejected.count) of \(Output.count(plan.rows.count + plan.rejected.count, "row")) cannot be imported, so nothing was imported: mend the rows named above and run again")
         }
         let bar = ProgressBar("importing")
         defer { bar.finish() }
@@ -79,7 +79,7 @@ struct Import: KithCommand {
         } else {
             let first = imported.first?.row ?? 0, last = imported.last?.row ?? 0
             print("Imported \(imported.count) \(kind) records into \(group) (rows \(first)-\(last)).")
-            if !plan.blankRows.isEmpty { print("Skipped \(plan.blankRows.count) blank rows.") }
+            if !plan.blankRows.isEmpty { print("Skipped \(Output.count(plan.blankRows.count, "blank row")).") }
             print("'kith record list --group \"\(group)\" --kind \(kind)' lists them.")
         }
         if file != "-" && Terminal.errorIsTerminal {
@@ -153,11 +153,11 @@ struct Import: KithCommand {
             })
         print("")
         print("Would import \(plan.rows.count) \(plan.kind) records into \(group).")
-        if !plan.blankRows.isEmpty { print("Would skip \(plan.blankRows.count) blank rows.") }
+        if !plan.blankRows.isEmpty { print("Would skip \(Output.count(plan.blankRows.count, "blank row")).") }
         if plan.rejected.isEmpty {
             print("No row would be refused. Run again without --dry-run to import.")
         } else {
-            print(Terminal.styled("\(plan.rejected.count) rows would be refused, so nothing would be imported:", .red))
+            print(Terminal.styled("\(Output.count(plan.rejected.count, "row")) would be refused, so nothing would be imported:", .red))
             for rejection in plan.rejected { print("  row \(rejection.row): \(rejection.reason)") }
         }
     }

@@ -71,6 +71,11 @@ enum Output {
         return object
     }
 
+    /// "1 row", "2 rows".
+    static func count(_ number: Int, _ noun: String) -> String {
+        "\(number) \(noun)\(number == 1 ? "" : "s")"
+    }
+
     static func time(_ millis: UInt64) -> String {
         let formatter = ISO8601DateFormatter()
         formatter.formatOptions = [.withInternetDateTime]
