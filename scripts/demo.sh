@@ -77,6 +77,22 @@ as alex attach get "$LETTER" --out letter-copy.txt
 sed 's/^/  /' letter-copy.txt
 rm letter-copy.txt
 
+say "Robin brings in the group's old spreadsheet: a dry run first, then all rows in one transaction"
+cat > members.csv <<'CSV'
+Full name,pronouns,phone,hiv_status
+"Okafor, Dee",she/her,7700 900456,
+Jun Park,they/them,,negative
+Lee Morgan,he/him,7700 900789,
+CSV
+as robin import members.csv --group "Trans Support" --kind member --map "Full name=name" --compartment hiv_status=sensitive --dry-run | sed 's/^/  /'
+as robin import members.csv --group "Trans Support" --kind member --map "Full name=name" --compartment hiv_status=sensitive | sed 's/^/  /'
+rm members.csv
+
+say "Sam asks what the network holds about them: Robin exports Sam's record (logged as an export)"
+as robin export --group "Trans Support" --record "$MEMBER" --format json --out sam.json
+sed 's/^/  /' sam.json
+rm sam.json
+
 say "Kai, the auditor, tries to read the member record"
 if as kai record show "$MEMBER" 2>err.txt; then echo "unexpected success"; exit 1; else code=$?; fi
 sed 's/^/  /' err.txt
@@ -108,7 +124,7 @@ echo "  The outsider needs no vault and no identity, only the proof and the keys
 env -u KITH_VAULT "$KITH" audit verify-proof entry-5.tlog-proof --keys vault.vkeys | sed 's/^/  /'
 
 say "What a thief who copies the vault file would find"
-for secret in "Sam Rivera" "they/them" "7700 900123" "emergency housing" "shelter" "Trans Support" "robin" "hiv_status"; do
+for secret in "Sam Rivera" "they/them" "7700 900123" "emergency housing" "shelter" "Trans Support" "robin" "hiv_status" "Okafor" "Jun Park"; do
     if cat network.kith network.kith-wal 2>/dev/null | grep -a -q -F "$secret"; then echo "  FOUND $secret in the clear"; exit 1; fi
     echo "  '$secret': not in the file"
 done
@@ -120,6 +136,7 @@ cat <<TXT
   Ana enrolled them, created "Trans Support" and made Robin its lead, without ever holding the group's keys.
   Robin shared the group with Alex as a case worker: the profile and notes keys were sealed to Alex.
   Alex wrote a member record and a case with notes; Robin added the sensitive field a case worker may not write.
+  Robin imported a spreadsheet of three members in one transaction, and exported Sam's record for a subject access request.
   Every write and every read is a signed entry in the vault's log. Kai cannot read records: no group role, no keys.
   When Alex left, Robin removed Alex's role and re-encrypted every record under new keys Alex never received.
   Kai checked the whole log, read who did what and why, cosigned the newest checkpoint, and proved an entry to an outsider.

@@ -77,7 +77,7 @@ struct Export: KithCommand {
         }
         if let out {
             try PlaintextFile.create(&bytes, at: out)
-            print("Exported \(views.count) records from \(group) to \(out).")
+            print("Exported \(Output.count(views.count, "record")) from \(group) to \(out).")
             if Terminal.errorIsTerminal {
                 Output.warning("\(out) is plaintext: anyone who can read it reads these records. Hand it over safely and delete it when done.")
             }

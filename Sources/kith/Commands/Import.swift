@@ -78,7 +78,7 @@ struct Import: KithCommand {
             ])
         } else {
             let first = imported.first?.row ?? 0, last = imported.last?.row ?? 0
-            print("Imported \(imported.count) \(kind) records into \(group) (rows \(first)-\(last)).")
+            print("Imported \(Output.count(imported.count, "\(kind) record")) into \(group) (rows \(first)-\(last)).")
             if !plan.blankRows.isEmpty { print("Skipped \(Output.count(plan.blankRows.count, "blank row")).") }
             print("'kith record list --group \"\(group)\" --kind \(kind)' lists them.")
         }
@@ -152,7 +152,7 @@ struct Import: KithCommand {
                 return [column.column, field, compartment.description]
             })
         print("")
-        print("Would import \(plan.rows.count) \(plan.kind) records into \(group).")
+        print("Would import \(Output.count(plan.rows.count, "\(plan.kind) record")) into \(group).")
         if !plan.blankRows.isEmpty { print("Would skip \(Output.count(plan.blankRows.count, "blank row")).") }
         if plan.rejected.isEmpty {
             print("No row would be refused. Run again without --dry-run to import.")
