@@ -51,6 +51,8 @@ extension Vault {
     /// when given), in the order they were first written. Every read is logged, its sealed details
     /// saying it was an export and in which `format`.
     public func exportRecords(groupName: String, ids: [RecordID] = [], kind: RecordKind? = nil, format: String) throws -> [RecordView] {
+        // A long-lived vault must export what others wrote since it opened.
+        try refresh()
         let group = try self.group(named: groupName)
         var chosen = try listRecords(groupName: groupName, kind: kind).map(\.id)
         if !ids.isEmpty {

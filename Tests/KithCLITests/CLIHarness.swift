@@ -65,11 +65,24 @@ final class CLIHarness: @unchecked Sendable {
     }
 
     /// Runs another program (script(1), say) in the same scratch environment.
-    func runProgram(_ path: String, _ arguments: [String]) throws -> Result {
+    func runProgram(_ path: String, _ arguments: [String], environment: [String: String] = [:]) throws -> Result {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: path)
         process.arguments = arguments
-        return try collect(process, stdin: nil, environment: [:])
+        return try collect(process, stdin: nil, environment: environment)
+    }
+
+    /// The script(1) arguments that run kith as `user` on a terminal (a
+    /// pseudo-terminal), as a person would: its output is the terminal's.
+    func terminalArguments(_ arguments: [String], as user: String) -> [String] {
+        let command = [binary.path] + arguments + ["--identity", path("\(user).kithid"), "--passphrase-file", path("\(user).pass")]
+        let quoted = command.map { "'" + $0.replacingOccurrences(of: "'", with: "'\\''") + "'" }.joined(separator: " ")
+        return ["-qfec", quoted, "/dev/null"]
+    }
+
+    /// Runs kith on a terminal and returns what the terminal showed.
+    func runInTerminal(_ arguments: [String], as user: String, environment: [String: String] = [:]) throws -> Result {
+        try runProgram("/usr/bin/script", terminalArguments(arguments, as: user), environment: environment)
     }
 
     /// What every kith run here sees: the scratch vault, no colour, and

@@ -228,7 +228,7 @@ struct CommandTourTests {
         let verbose = try cli.run(["record", "show", "nope", "--verbose"], as: "ana")
         #expect(verbose.code == 64)
         #expect(verbose.err.contains("[verbose] command: kith record show (exit 64)"))
-        #expect(verbose.err.contains("KithVaultError.invalidInput"))
+        #expect(verbose.err.contains("KithVaultError invalidInput"))
         #expect(verbose.err.contains("log entries replayed"))
         #expect(!verbose.err.contains("test-only passphrase"))
         // --verbose after '--' is an argument, not the flag.

@@ -46,11 +46,7 @@ struct ImportCLITests {
         let before = try Self.logSize(cli)
 
         // Through script(1), so kith's standard error is a terminal, as for a person.
-        let command =
-            [cli.binary.path, "import", cli.path("people.csv"), "--group", Self.group, "--kind", "member"]
-            + ["--identity", cli.path("robin.kithid"), "--passphrase-file", cli.path("robin.pass")]
-        let quoted = command.map { "'" + $0.replacingOccurrences(of: "'", with: "'\\''") + "'" }.joined(separator: " ")
-        let result = try cli.runProgram("/usr/bin/script", ["-qec", quoted, "/dev/null"])
+        let result = try cli.runInTerminal(["import", cli.path("people.csv"), "--group", Self.group, "--kind", "member"], as: "robin")
         #expect(result.code == 0, "\(result.out)")
         #expect(result.out.contains("importing [") && result.out.contains("10000/10000 (100%)"), "no progress bar")
         #expect(result.out.contains("Imported 10000 member records into Trans Support (rows 2-10001)."))
@@ -106,30 +102,67 @@ struct ImportCLITests {
         #expect(try Self.logSize(cli) == before + 2)  // the share and the revoke only
     }
 
-    @Test("a killed import leaves all rows or none, never some, and the log verifies")
+    @Test("an import killed halfway through (after the progress bar passed 50%) leaves nothing, and the log verifies")
     func killedImport() throws {
         let cli = try Self.vault()
-        try Data(Self.csv(rows: 10_000).utf8).write(to: URL(fileURLWithPath: cli.path("people.csv")))
+        try Data(Self.csv(rows: 10_000).utf8).write(to: URL(fileURLWithPath: cli.path("killed.csv")))
         let before = try Self.logSize(cli)
-        for delay in [0.3, 0.9, 1.5] {
-            let process = Process()
-            process.executableURL = cli.binary
-            process.arguments =
-                ["import", cli.path("people.csv"), "--group", Self.group, "--kind", "member"]
-                + ["--identity", cli.path("robin.kithid"), "--passphrase-file", cli.path("robin.pass")]
-            process.environment = cli.environment()
-            process.standardOutput = FileHandle.nullDevice
-            process.standardError = FileHandle.nullDevice
-            try process.run()
-            Thread.sleep(forTimeInterval: delay)
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
-            let count = try Self.memberCount(cli)
-            #expect(count % 10_000 == 0, "a killed import left \(count % 10_000) records")
-            #expect(try Self.logSize(cli) - before == count)
+        // On a terminal, so the progress bar says how far it got.
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/script")
+        process.arguments = cli.terminalArguments(["import", cli.path("killed.csv"), "--group", Self.group, "--kind", "member"], as: "robin")
+        process.environment = cli.environment()
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        var seen = ""
+        var percent = 0
+        while percent < 50 {
+            let chunk = output.fileHandleForReading.availableData
+            guard !chunk.isEmpty else { break }
+            seen += String(decoding: chunk, as: UTF8.self)
+            // The newest "(NN%)" the bar drew.
+            if let open = seen.range(of: "(", options: .backwards), let close = seen.range(of: "%)", options: .backwards),
+                open.upperBound < close.lowerBound, let value = Int(seen[open.upperBound..<close.lowerBound])
+            {
+                percent = value
+            }
         }
+        // SIGKILL to kith itself (and to script): no chance to clean up.
+        let killer = Process()
+        killer.executableURL = URL(fileURLWithPath: "/usr/bin/pkill")
+        killer.arguments = ["-KILL", "-f", cli.path("killed.csv")]
+        try killer.run()
+        killer.waitUntilExit()
+        process.waitUntilExit()
+        #expect(percent >= 50 && percent < 100, "killed at \(percent)%: \(seen)")
+        // Halfway: sealed and partly signed, nothing appended.
+        #expect(try Self.memberCount(cli) == 0)
+        #expect(try Self.logSize(cli) == before)
         let verify = try cli.run(["audit", "verify", "--json"], as: "ana")
         #expect((try verify.json() as? [String: Any])?["valid"] as? Bool == true)
+        // The same command run again imports everything.
+        let again = try cli.run(["import", cli.path("killed.csv"), "--group", Self.group, "--kind", "member"], as: "robin")
+        #expect(again.code == 0)
+        #expect(try Self.memberCount(cli) == 10_000)
+    }
+
+    @Test("colour and bold only on a terminal, never with NO_COLOR or TERM=dumb; never in a pipe")
+    func colourOnlyOnTerminals() throws {
+        let cli = try Self.vault()
+        let list = ["record", "list", "--group", Self.group]
+        let coloured = try cli.runInTerminal(list, as: "robin", environment: ["NO_COLOR": ""])
+        #expect(coloured.code == 0 && coloured.out.contains("\u{1B}[1mID"), "no bold header on a terminal: \(coloured.out)")
+        let plain = try cli.runInTerminal(list, as: "robin", environment: ["NO_COLOR": "1"])
+        #expect(plain.code == 0 && plain.out.contains("ID ") && !plain.out.contains("\u{1B}["))
+        let dumb = try cli.runInTerminal(list, as: "robin", environment: ["NO_COLOR": "", "TERM": "dumb"])
+        #expect(!dumb.out.contains("\u{1B}["))
+        let piped = try cli.run(list, as: "robin", environment: ["NO_COLOR": ""])
+        #expect(piped.code == 0 && !piped.out.contains("\u{1B}["))
+        // An error on a terminal: 'kith:' in red, the same words.
+        let error = try cli.runInTerminal(["record", "show", "nope"], as: "robin", environment: ["NO_COLOR": ""])
+        #expect(error.out.contains("\u{1B}[31mkith:\u{1B}[0m 'nope' is not a Kith id"), "\(error.out)")
     }
 
     @Test("export as CSV, then import that file into another group: the same people, the same compartments")
@@ -139,6 +172,11 @@ struct ImportCLITests {
         try cli.run(["import", cli.path("people.csv"), "--group", Self.group, "--kind", "member"], as: "robin")
         let export = try cli.run(["export", "--group", Self.group, "--kind", "member", "--format", "csv", "--out", cli.path("export.csv")], as: "robin")
         #expect(export.code == 0 && export.out.contains("Exported 50 records"))
+        // A folder that cannot be written is refused before anything is read or logged.
+        let size = try Self.logSize(cli)
+        let nowhere = try cli.run(["export", "--group", Self.group, "--out", "/nonexistent-kith-folder/x.json"], as: "robin")
+        #expect(nowhere.code == 64 && nowhere.err.contains("cannot write in /nonexistent-kith-folder"))
+        #expect(try Self.logSize(cli) == size)
         let attributes = try FileManager.default.attributesOfItem(atPath: cli.path("export.csv"))
         #expect((attributes[.posixPermissions] as? Int) == 0o600)
 

@@ -26,6 +26,13 @@ private let badFiles: [(String, String, ImportMapping)] = [
     ("name,pronouns\n", "no data rows", ImportMapping()),
     ("name,pronouns\nSam,they\nAl\"ex,he\nRo,she\n", "row 3 is not valid CSV", ImportMapping()),
     ("name,pronouns\nSam,they\nRo,\"she\n", "row 3 is not valid CSV: a quoted cell", ImportMapping()),
+    // Text after a closing quote: the parser would keep it as Sam"Smith.
+    ("name,pronouns\nSam,they\n\"Sam\" \"Smith\",he\n", "row 3 is not valid CSV: text after the closing quote", ImportMapping()),
+    // A quote left open in the header: refused by row, the rest never printed.
+    ("name,\"pronouns\nSam,secret-status\n", "row 1 is not valid CSV: a quoted cell", ImportMapping()),
+    ("name,\"pro\nnouns\"\nSam,they\n", "has a line break in its name", ImportMapping()),
+    // A header's own compartment is not quietly moved somewhere weaker.
+    ("name,sensitive:hiv\nSam,x\n", "puts 'hiv' in sensitive, and --compartment says profile", ImportMapping(compartments: ["hiv": .profile])),
 ]
 
 @Suite("Import and export")
@@ -36,6 +43,8 @@ struct TransferTests {
         let result = try plan(text)
         #expect(result.rejected.isEmpty)
         #expect(result.rows.map(\.row) == [2, 3])
+        // CRLF is one line break: no made-up blank row after the last.
+        #expect(result.blankRows.isEmpty)
         #expect(values(result.rows[0]) == ["name": "Rivera, Sam", "pronouns": "they/them", "status": "said \"no\"\r\nthen yes"])
         #expect(result.rows[0].fields.first { $0.name == "status" }?.compartment == .sensitive)
         #expect(result.rows[0].fields.first { $0.name == "name" }?.compartment == .profile)
@@ -78,6 +87,19 @@ struct TransferTests {
 
         let huge = try plan("name\n" + String(repeating: "x", count: (1 << 20) + 1) + "\n")
         #expect(huge.rejected.first?.reason.contains("over 1 MiB") == true)
+
+        // Spaces around header names are dropped (and --map names match them).
+        let spaced = try plan("name , pronouns\nSam,they\n", mapping: ImportMapping(renames: ["pronouns ": "pronoun"]))
+        #expect(spaced.columns.map(\.field) == ["name", "pronoun"])
+
+        // A field in two compartments (an export of different records) imports;
+        // a row that fills both is refused, and a cell of kith:kind is never echoed.
+        let both = try plan("profile:status,sensitive:status,kith:kind\na,,member\n,b,member\nc,d,member\n,e,secret-text\n")
+        #expect(both.rows.map(\.row) == [2, 3])
+        #expect(both.rows[1].fields.first?.compartment == .sensitive)
+        #expect(both.rejected.map(\.row) == [4, 5])
+        #expect(both.rejected[0].reason.contains("in two compartments"))
+        #expect(!both.rejected[1].reason.contains("secret-text"))
     }
 
     @Test("a file that is wrong as a whole is refused before any row", arguments: badFiles.indices)
@@ -183,6 +205,7 @@ struct TransferTests {
 
         // A viewer's export withholds the sensitive compartment.
         let seen = try viewer.exportRecords(groupName: "Trans Support", format: "json")
+        #expect(seen.count == nasty.count)
         #expect(seen.allSatisfy { $0.withheld == [.sensitive] && $0.fields.map(\.name) == ["name"] })
         // --record picks records, and a record of another group is refused.
         #expect(try lead.exportRecords(groupName: "Trans Support", ids: [ids[2]], format: "json").map(\.id) == [ids[2]])

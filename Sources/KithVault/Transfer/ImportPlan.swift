@@ -83,16 +83,26 @@ public struct ImportPlan: Sendable {
         guard let text = String(validating: data, as: UTF8.self) else {
             throw KithVaultError.invalidInput("the file is not UTF-8 text: save it from your spreadsheet as 'CSV UTF-8 (comma delimited)'")
         }
+        // Quoting first: a quote left open in the header would otherwise make
+        // the rest of the file one header cell (and print it in an error).
+        if let (row, problem) = CSVQuoting.firstProblem(in: text) {
+            throw KithVaultError.invalidInput("row \(row) is not valid CSV: \(problem)")
+        }
         // A last row with no line break after it would lose an empty last
-        // cell to the parser; ending the text with one keeps it.
-        let ended = text.hasSuffix("\n") || text.hasSuffix("\r") ? text : text + "\n"
+        // cell to the parser; ending the text with one keeps it. ("\r\n" is
+        // one Character in Swift, so ask the last Character, not a suffix.)
+        let ended = text.last?.isNewline ?? true ? text : text + "\n"
         let csv: EnumeratedCSV
         do {
             csv = try EnumeratedCSV(string: ended, delimiter: .comma, loadColumns: false, rowLimit: 0)
         } catch {
-            throw KithVaultError.invalidInput("the header row (row 1) is not valid CSV: \(describe(error))")
+            throw KithVaultError.invalidInput("the header row (row 1) is not valid CSV: a cell with a comma, quote or line break must be in double quotes")
         }
-        let header = csv.header
+        // Spreadsheets often leave spaces around names; a field name never has them.
+        let header = csv.header.map { $0.trimmingCharacters(in: .whitespaces) }
+        if let broken = header.firstIndex(where: { $0.contains(where: \.isNewline) }) {
+            throw KithVaultError.invalidInput("column \(broken + 1) of the header row has a line break in its name; give it a one-line name")
+        }
         guard !header.isEmpty, header.contains(where: { !$0.isEmpty }) else {
             throw KithVaultError.invalidInput("the file has no header row: its first row must name the columns, like name,pronouns,phone")
         }
@@ -121,17 +131,12 @@ public struct ImportPlan: Sendable {
                 }
             }
         } catch {
-            // The parser stops at the first malformed row: the one after the last it delivered.
-            throw KithVaultError.invalidInput("row \(rowNumber + 1) is not valid CSV (\(describe(error))): a cell with a comma, quote or line break must be in double quotes, with its quotes doubled")
+            // Quoting was checked above, so this is unexpected; the parser
+            // stops at the first row it cannot read: after the last it delivered.
+            throw KithVaultError.invalidInput("row \(rowNumber + 1) is not valid CSV: a cell with a comma, quote or line break must be in double quotes, with its quotes doubled")
         }
         if tooMany {
             throw KithVaultError.invalidInput("the file has over \(maximumRows) data rows; one import takes at most \(maximumRows): split it into several files")
-        }
-        // Valid CSV has an even number of quotes (each quoted cell opens and
-        // closes; a quote inside one is doubled). An odd count means a quoted
-        // cell never closed and swallowed the rest of the file into the last row.
-        if text.utf8.lazy.filter({ $0 == UInt8(ascii: "\"") }).count % 2 == 1 {
-            throw KithVaultError.invalidInput("row \(rowNumber) is not valid CSV: a quoted cell that starts there or before is never closed; add the closing double quote")
         }
         guard !rows.isEmpty || !rejected.isEmpty else {
             throw KithVaultError.invalidInput("the file has a header row but no data rows: nothing to import")
@@ -144,32 +149,36 @@ public struct ImportPlan: Sendable {
         Array(Set(rows.flatMap { $0.fields.map(\.compartment) })).sorted()
     }
 
-    private static func describe(_ error: Error) -> String {
-        if let parse = error as? CSVParseError {
-            switch parse {
-            case .generic(let message), .quotation(let message): return message
-            }
-        }
-        return "\(error)"
+    /// A column's name for a message: long names are cut short.
+    private static func shown(_ name: String) -> String {
+        name.count > 40 ? String(name.prefix(37)) + "..." : name
     }
 
     // MARK: Header
 
-    private static func mapColumns(_ header: [String], kind: RecordKind, mapping: ImportMapping) throws -> [ImportColumn] {
+    private static func mapColumns(_ header: [String], kind: RecordKind, mapping given: ImportMapping) throws -> [ImportColumn] {
+        // Header names are trimmed, so the names given for them are too.
+        var mapping = given
+        mapping.renames = Dictionary(given.renames.map { ($0.key.trimmingCharacters(in: .whitespaces), $0.value) }, uniquingKeysWith: { $1 })
+        mapping.skipped = Set(given.skipped.map { $0.trimmingCharacters(in: .whitespaces) })
         let known = Set(header)
         for column in mapping.renames.keys.sorted() + mapping.skipped.sorted() where !known.contains(column) {
-            throw KithVaultError.invalidInput("there is no column '\(column)'; the header row has: \(header.filter { !$0.isEmpty }.joined(separator: ", "))")
+            throw KithVaultError.invalidInput(
+                "there is no column '\(shown(column))'; the header row has: \(header.filter { !$0.isEmpty }.map(shown).joined(separator: ", "))")
         }
         var seen: [String: Int] = [:]
         for (index, name) in header.enumerated() where !name.isEmpty {
             if let first = seen[name] {
-                throw KithVaultError.invalidInput("columns \(first + 1) and \(index + 1) are both named '\(name)'; rename one in the header row")
+                throw KithVaultError.invalidInput("columns \(first + 1) and \(index + 1) are both named '\(shown(name))'; rename one in the header row")
             }
             seen[name] = index
         }
 
         var columns: [ImportColumn] = []
+        // Keyed by compartment and name: an export may hold 'status' in two
+        // compartments (from different records); a row may fill only one.
         var fieldColumn: [String: String] = [:]
+        var fieldNames: Set<String> = []
         for name in header {
             if name.isEmpty {
                 columns.append(ImportColumn(column: name, field: nil, compartment: nil, skipReason: "no name in the header row"))
@@ -191,17 +200,29 @@ public struct ImportPlan: Sendable {
                 guard !target.contains("=") else { throw KithVaultError.invalidInput("a field name has no '='") }
                 parsed = try RecordField.parse("\(target)=", kind: kind)
             } catch {
-                throw KithVaultError.invalidInput("column '\(name)' cannot be a field (\(detail(of: error))); rename it with --map '\(name)=NEW_NAME'")
+                throw KithVaultError.invalidInput("column '\(shown(name))' cannot be a field (\(detail(of: error))); rename it with --map 'COLUMN=NEW_NAME'")
             }
-            let compartment = mapping.compartments[parsed.name] ?? parsed.compartment
-            if let other = fieldColumn[parsed.name] {
-                throw KithVaultError.invalidInput("columns '\(other)' and '\(name)' would both fill the field '\(parsed.name)'; --map one to another name or --skip it")
+            var compartment = parsed.compartment
+            if let chosen = mapping.compartments[parsed.name] {
+                // A header that names its compartment is not quietly moved
+                // (say, from sensitive to where viewers read it).
+                if target.contains(":") && chosen != parsed.compartment {
+                    throw KithVaultError.invalidInput(
+                        "column '\(shown(name))' puts '\(parsed.name)' in \(parsed.compartment), and --compartment says \(chosen); change the header or drop the option")
+                }
+                compartment = chosen
             }
-            fieldColumn[parsed.name] = name
+            let key = "\(compartment):\(parsed.name)"
+            if let other = fieldColumn[key] {
+                throw KithVaultError.invalidInput(
+                    "columns '\(shown(other))' and '\(shown(name))' would both fill the field '\(parsed.name)'; --map one to another name or --skip it")
+            }
+            fieldColumn[key] = name
+            fieldNames.insert(parsed.name)
             columns.append(ImportColumn(column: name, field: parsed.name, compartment: compartment, skipReason: nil))
         }
-        for field in mapping.compartments.keys.sorted() where fieldColumn[field] == nil {
-            throw KithVaultError.invalidInput("--compartment names the field '\(field)', which no column fills; fields: \(fieldColumn.keys.sorted().joined(separator: ", "))")
+        for field in mapping.compartments.keys.sorted() where !fieldNames.contains(field) {
+            throw KithVaultError.invalidInput("--compartment names the field '\(field)', which no column fills; fields: \(fieldNames.sorted().joined(separator: ", "))")
         }
         guard columns.contains(where: { $0.field != nil }) else {
             throw KithVaultError.invalidInput("no column is left to import; check --skip and the header row")
@@ -226,7 +247,9 @@ public struct ImportPlan: Sendable {
         var fields: [RecordField] = []
         for (index, (column, cell)) in zip(columns, cells).enumerated() where !cell.isEmpty {
             if column.column == metadataPrefix + "kind", column.field == nil, cell != kind.description {
-                return .rejected("it is a \(cell) record (column kith:kind) and this import makes \(kind) records; import each kind from its own file")
+                // Name the kind only when it is one; never echo a cell's text.
+                let other = RecordKind(name: cell).map { "a \($0) record" } ?? "not a \(kind) record"
+                return .rejected("it is \(other) (column kith:kind) and this import makes \(kind) records; import each kind from its own file")
             }
             guard let field = column.field, let compartment = column.compartment else {
                 if column.column.isEmpty {
@@ -237,10 +260,14 @@ public struct ImportPlan: Sendable {
             do {
                 fields.append(try RecordField(compartment: compartment, name: field, value: cell))
             } catch {
-                return .rejected("column '\(column.column)': \(detail(of: error))")
+                return .rejected("column '\(shown(column.column))': \(detail(of: error))")
             }
         }
         guard !fields.isEmpty else { return .rejected("every imported cell is empty; fill one or delete the row") }
+        var names: Set<String> = []
+        for field in fields where !names.insert(field.name).inserted {
+            return .rejected("it fills the field '\(field.name)' in two compartments; a record holds a field once: empty one of the two cells")
+        }
         return .accepted(fields)
     }
 

@@ -58,8 +58,14 @@ struct Export: KithCommand {
             throw KithVaultError.invalidInput("--safe-for-spreadsheets is for --format csv")
         }
         // Refuse before anything is read (and logged), not after.
-        if let out, FileManager.default.fileExists(atPath: out) {
-            throw KithVaultError.invalidInput("\(out) exists; choose another file (kith never overwrites)")
+        if let out {
+            if FileManager.default.fileExists(atPath: out) {
+                throw KithVaultError.invalidInput("\(out) exists; choose another file (kith never overwrites)")
+            }
+            let folder = URL(fileURLWithPath: out).deletingLastPathComponent().path
+            guard FileManager.default.isWritableFile(atPath: folder) else {
+                throw KithVaultError.invalidInput("cannot write in \(folder): check that the folder exists and is yours")
+            }
         }
         let ids = try records.map { try Identifier(parsing: $0) }
         let vault = try global.openVault()

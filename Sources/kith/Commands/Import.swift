@@ -49,7 +49,8 @@ struct Import: KithCommand {
             throw KithVaultError.invalidInput("'\(kind)' is not a kind you can import: use member or case")
         }
         var data = try readInput()
-        // The raw bytes are plaintext at the I/O edge: zeroed once parsed.
+        // The raw bytes are zeroed once parsed. The parsed text and the field
+        // values are ordinary strings, not wiped (as for any shown field).
         defer { data.resetBytes(in: 0..<data.count) }
         let plan = try ImportPlan.make(csv: data, kind: kind, mapping: mapping())
         let vault = try global.openVault()
@@ -83,7 +84,8 @@ struct Import: KithCommand {
             print("'kith record list --group \"\(group)\" --kind \(kind)' lists them.")
         }
         if file != "-" && Terminal.errorIsTerminal {
-            Output.warning("\(file) is still on disk in plaintext; delete it once you have checked the import (for example: shred -u \(file)).")
+            let quoted = "'" + file.replacingOccurrences(of: "'", with: "'\\''") + "'"
+            Output.warning("\(file) is still on disk in plaintext; delete it once you have checked the import (for example: shred -u \(quoted)).")
         }
     }
 

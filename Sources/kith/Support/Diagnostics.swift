@@ -4,8 +4,8 @@ import KithCrypto
 import KithVault
 
 /// `--verbose` (or `KITH_VERBOSE=1`): more detail on standard error for a
-/// bug report. It names types, versions, counts and timings; it never
-/// prints an argument's value, a field, a passphrase or a key.
+/// bug report. It names the vault path, the handle, types, versions,
+/// counts and timings; never a field, a value, a passphrase or a key.
 enum Diagnostics {
     /// Whether `--verbose` was given anywhere before a `--`, or `KITH_VERBOSE=1`.
     static let verbose: Bool = {
@@ -35,7 +35,7 @@ enum Diagnostics {
     static func report(_ error: Error, command: String, code: Int32) -> [String] {
         [
             "kith: [verbose] command: \(command) (exit \(code))",
-            "kith: [verbose] error: \(type(of: error)).\(caseName(error))",
+            "kith: [verbose] error: \(type(of: error)) \(caseName(error))",
             "kith: [verbose] kith \(KithVersion.string), libsodium \(CryptoLibrary.versionString), \(platform())",
             "kith: [verbose] report bugs with these lines; they hold no record content, passphrase or key",
         ]
@@ -43,7 +43,10 @@ enum Diagnostics {
 
     /// The error's case without its associated text (which is already on line one).
     private static func caseName(_ error: Error) -> String {
-        Mirror(reflecting: error).children.first?.label ?? "(a case with no detail)"
+        // A case with a payload has it as a labelled child. A case without
+        // one prints as its description (line one already), so the type is
+        // all there is to add.
+        Mirror(reflecting: error).children.first?.label ?? "(its message is line one)"
     }
 
     private static func platform() -> String {
