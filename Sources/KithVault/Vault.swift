@@ -207,14 +207,18 @@ public final class Vault {
 
     private func sealDetails(_ details: [(String, String)], seq: UInt64, type: EntryType) throws -> [UInt8] {
         guard !details.isEmpty else { return [] }
-        var w = ByteWriter()
-        w.u8(1)
-        w.u16(UInt16(details.count))
-        for (key, value) in details {
-            w.string(key)
-            w.data(Array(value.utf8))
-        }
-        var plain = w.bytes
+        // Built in a closure so `plain` is the only owner of the bytes: the
+        // wipe then zeroes them, not a copy-on-write duplicate.
+        var plain = {
+            var w = ByteWriter()
+            w.u8(1)
+            w.u16(UInt16(details.count))
+            for (key, value) in details {
+                w.string(key)
+                w.data(Array(value.utf8))
+            }
+            return w.bytes
+        }()
         defer { SecureBytes.wipe(&plain) }
         return try AEAD.xChaCha20Poly1305.seal(plain, key: detailKey().key, aad: Self.detailsAAD(vaultID: state.vaultID, seq: seq, actor: me, type: type))
     }

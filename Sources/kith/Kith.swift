@@ -33,6 +33,8 @@ struct Kith: ParsableCommand {
 
     /// `--verbose` is taken out before parsing, so every command accepts it.
     static func main() {
+        // First: later code copies the environment into strings no one wipes.
+        Passphrase.takeFromEnvironment()
         main(Diagnostics.argumentsWithoutVerbose())
     }
 }

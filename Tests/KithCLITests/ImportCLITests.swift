@@ -61,6 +61,10 @@ struct ImportCLITests {
         let piped = try cli.run(["import", cli.path("people.csv"), "--group", Self.group, "--kind", "member", "--dry-run"], as: "robin")
         #expect(piped.code == 0 && !piped.err.contains("importing [") && !piped.out.contains("\u{1B}["))
         #expect(piped.out.contains("Would import 10000 member records"))
+        // A real import in a pipe, with colour allowed: still no bar and no escape code.
+        try Data(Self.csv(rows: 3).utf8).write(to: URL(fileURLWithPath: cli.path("few.csv")))
+        let quiet = try cli.run(["import", cli.path("few.csv"), "--group", Self.group, "--kind", "member"], as: "robin", environment: ["NO_COLOR": ""])
+        #expect(quiet.code == 0 && !quiet.err.contains("importing [") && !(quiet.out + quiet.err).contains("\u{1B}["))
     }
 
     @Test("one bad row among 10,000 imports nothing and is named; --dry-run lists it with its reason")

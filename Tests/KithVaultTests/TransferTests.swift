@@ -143,6 +143,8 @@ struct TransferTests {
         // One entry per record, and nothing else (the lead's keys existed already).
         #expect(leadView.state.count - start == 500)
         #expect(reports.last.map { $0 == (1000, 1000) } == true)
+        // Reports came during the work, not only the final one.
+        #expect(reports.count > 2 && reports.contains { $0.0 > 0 && $0.0 < 1000 })
         #expect(zip(reports, reports.dropFirst()).allSatisfy { $0.0 <= $1.0 })
         let view = try leadView.readRecord(imported[7].id)
         #expect(view.fields.map(\.value) == ["Person 7", "they/them", "s7"])
@@ -210,5 +212,13 @@ struct TransferTests {
         // --record picks records, and a record of another group is refused.
         #expect(try lead.exportRecords(groupName: "Trans Support", ids: [ids[2]], format: "json").map(\.id) == [ids[2]])
         #expect(throws: KithVaultError.self) { try viewer.exportRecords(groupName: "Nowhere", format: "csv") }
+        let (otherLead, _, _) = try fixture.standardGroup("Beta")
+        let elsewhere = try otherLead.addRecord(groupName: "Beta", kind: .member, fields: fields([("name", "Kim")]))
+        do {
+            _ = try lead.exportRecords(groupName: "Trans Support", ids: [elsewhere], format: "json")
+            Issue.record("exported a record of another group")
+        } catch let error as KithVaultError {
+            #expect(error.description.contains("is not in group Trans Support"))
+        }
     }
 }

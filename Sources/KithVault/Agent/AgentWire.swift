@@ -33,9 +33,10 @@ enum AgentWire {
     static func write(_ fd: Int32, _ bytes: [UInt8]) throws {
         var frame = withUnsafeBytes(of: UInt32(bytes.count).bigEndian) { Array($0) }
         frame += bytes
+        // The frame may carry an opened key on its way out: wiped even when
+        // the send fails (a client that hangs up mid-reply).
+        defer { SecureBytes.wipe(&frame) }
         try frame.withUnsafeBytes { try writeAll(fd, $0) }
-        // The frame may carry an opened key on its way out.
-        SecureBytes.wipe(&frame)
     }
 
     static func writeAll(_ fd: Int32, _ buffer: UnsafeRawBufferPointer) throws {
@@ -56,7 +57,16 @@ enum AgentWire {
         let length = header.reduce(0) { $0 << 8 | Int($1) }
         guard length <= maximumLength else { throw KithVaultError.invalidInput("the unlock agent got a message of \(length) bytes; that is not a kith client") }
         var body = [UInt8](repeating: 0, count: length)
-        guard try readAll(fd, &body, allowEnd: false) else { return nil }
+        // A reply cut short may hold part of a key: wiped before it is dropped.
+        do {
+            guard try readAll(fd, &body, allowEnd: false) else {
+                SecureBytes.wipe(&body)
+                return nil
+            }
+        } catch {
+            SecureBytes.wipe(&body)
+            throw error
+        }
         return body
     }
 

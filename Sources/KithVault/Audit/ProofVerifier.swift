@@ -118,8 +118,6 @@ public enum ProofVerifier {
     }
 
     private static func isoTime(_ millis: UInt64) -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime]
-        return formatter.string(from: Date(timeIntervalSince1970: Double(millis) / 1000))
+        Timestamp.iso8601(millis: millis)
     }
 }

@@ -127,10 +127,10 @@ public final class SQLiteVaultStore: VaultStore, @unchecked Sendable {
                     guard position == expected else {
                         throw KithVaultError.integrity("the log has a gap at entry \(expected)")
                     }
-                    expected += 1
                     guard let data = try? row.decode(Data.self, atIndex: 1) else {
                         throw KithVaultError.integrity("log entry \(expected) is not stored as bytes")
                     }
+                    expected += 1
                     out.append([UInt8](data))
                 }
                 return out

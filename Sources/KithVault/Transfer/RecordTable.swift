@@ -24,11 +24,10 @@ public struct RecordTable: Sendable {
         let meta = ["id", "kind", "case", "version", "author", "written", "withheld"].map { ImportPlan.metadataPrefix + $0 }
         header = meta + fieldColumns
         let index = Dictionary(uniqueKeysWithValues: fieldColumns.enumerated().map { ($1, $0) })
-        let formatter = ISO8601DateFormatter()
         rows = views.map { view in
             var row = [
                 view.id.description, view.kind.description, view.parent?.description ?? "", "\(view.version)", view.author,
-                formatter.string(from: Date(timeIntervalSince1970: Double(view.timeMillis) / 1000)),
+                Timestamp.iso8601(millis: view.timeMillis),
                 view.withheld.map(\.description).joined(separator: " "),
             ]
             var cells = [String](repeating: "", count: fieldColumns.count)

@@ -98,7 +98,7 @@ struct Enroll: ParsableCommand {
             Output.error("  key fingerprint: \(parsed.identity.fingerprint)")
             Output.error("Compare this with what \(parsed.handle) reads to you.")
             if !yes {
-                guard isatty(STDIN_FILENO) == 1 else {
+                guard Terminal.inputIsTerminal else {
                     throw KithVaultError.invalidInput("not on a terminal: compare the fingerprint, then run again with --yes")
                 }
                 Output.error("Approve \(parsed.handle) as \(role)? [y/N] ", terminator: "")

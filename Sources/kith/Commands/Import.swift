@@ -54,8 +54,9 @@ struct Import: KithCommand {
         defer { data.resetBytes(in: 0..<data.count) }
         let plan = try ImportPlan.make(csv: data, kind: kind, mapping: mapping())
         let vault = try global.openVault()
-        try vault.checkImport(plan, groupName: group)
         if dryRun {
+            // The real run checks the same rights inside importRecords.
+            try vault.checkImport(plan, groupName: group)
             try report(plan)
             if !plan.rejected.isEmpty { throw ExitCode(64) }
             return
@@ -91,19 +92,9 @@ struct Import: KithCommand {
 
     /// The file's bytes, refusing anything too big before reading it all.
     private func readInput() throws -> Data {
-        if file == "-" {
-            return FileHandle.standardInput.readDataToEndOfFile()
-        }
-        guard let attributes = try? FileManager.default.attributesOfItem(atPath: file) else {
-            throw KithVaultError.notFound("CSV file \(file)")
-        }
-        if let size = attributes[.size] as? Int, size > ImportPlan.maximumBytes {
-            throw KithVaultError.invalidInput("\(file) is \(size >> 20) MiB; one import takes at most \(ImportPlan.maximumBytes >> 20) MiB: split it into several files")
-        }
-        guard let data = FileManager.default.contents(atPath: file) else {
-            throw KithVaultError.storage("cannot read \(file); check its permissions")
-        }
-        return data
+        try TextFile.input(
+            file, what: "CSV file", limit: ImportPlan.maximumBytes,
+            tooLarge: "one import takes at most \(ImportPlan.maximumBytes >> 20) MiB: split it into several files")
     }
 
     private func mapping() throws -> ImportMapping {

@@ -28,13 +28,7 @@ struct Note: ParsableCommand {
             case (let text?, nil):
                 body = text
             case (nil, let file?):
-                let data: Data
-                if file == "-" {
-                    data = FileHandle.standardInput.readDataToEndOfFile()
-                } else {
-                    guard let contents = FileManager.default.contents(atPath: file) else { throw KithVaultError.notFound("file \(file)") }
-                    data = contents
-                }
+                let data = try TextFile.input(file, what: "file")
                 guard let decoded = String(data: data, encoding: .utf8) else { throw KithVaultError.invalidInput("\(file) is not UTF-8 text") }
                 // A file's final newline ends the file, not the note.
                 body = String(decoded.reversed().drop(while: { $0 == "\n" || $0 == "\r" }).reversed())

@@ -8,13 +8,7 @@ enum FieldInput {
     static func collect(fields: [String], fromJSON: String?, kind: RecordKind) throws -> [RecordField] {
         var out = try fields.map { try RecordField.parse($0, kind: kind) }
         if let fromJSON {
-            let data: Data
-            if fromJSON == "-" {
-                data = FileHandle.standardInput.readDataToEndOfFile()
-            } else {
-                guard let contents = FileManager.default.contents(atPath: fromJSON) else { throw KithVaultError.notFound("JSON file \(fromJSON)") }
-                data = contents
-            }
+            let data = try TextFile.input(fromJSON, what: "JSON file")
             guard let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
                 throw KithVaultError.invalidInput("\(fromJSON == "-" ? "standard input" : fromJSON) is not a JSON object of field names to string values, like {\"name\": \"Sam\", \"sensitive:status\": \"...\"}")
             }

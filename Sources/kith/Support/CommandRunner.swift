@@ -77,9 +77,7 @@ enum Output {
     }
 
     static func time(_ millis: UInt64) -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime]
-        return formatter.string(from: Date(timeIntervalSince1970: Double(millis) / 1000))
+        Timestamp.iso8601(millis: millis)
     }
 
     /// Columns padded to line up.

@@ -18,13 +18,8 @@ enum Passphrase {
             if bytes.last == UInt8(ascii: "\r") { bytes.removeLast() }
             return try SecureBytes(wiping: &bytes)
         }
-        if let raw = getenv("KITH_PASSPHRASE") {
-            let length = strlen(raw)
-            var bytes = [UInt8](UnsafeRawBufferPointer(start: raw, count: length))
-            // Wipe the environment's copy too, so a later dump of this process does not show it.
-            memset(raw, 0, length)
-            unsetenv("KITH_PASSPHRASE")
-            return try SecureBytes(wiping: &bytes)
+        if let taken = fromEnvironment.take() {
+            return taken
         }
         guard isatty(STDIN_FILENO) == 1 || FileManager.default.isReadableFile(atPath: "/dev/tty") else {
             throw KithVaultError.invalidInput("no passphrase: run kith in a terminal, or use --passphrase-file FILE or KITH_PASSPHRASE")
@@ -37,6 +32,24 @@ enum Passphrase {
             }
         }
         return first
+    }
+
+    /// KITH_PASSPHRASE, taken out of the environment when the process starts
+    /// (`takeFromEnvironment`), before anything copies the environment
+    /// into Swift strings that could not be wiped.
+    // nonisolated(unsafe): set once in main before anything else runs; one thread.
+    nonisolated(unsafe) private static var fromEnvironment: SecureBytes? = nil
+
+    /// Moves KITH_PASSPHRASE into guarded memory and wipes and removes the
+    /// environment's copy. Called first thing in `main`.
+    static func takeFromEnvironment() {
+        guard let raw = getenv("KITH_PASSPHRASE") else { return }
+        let length = strlen(raw)
+        var bytes = [UInt8](UnsafeRawBufferPointer(start: raw, count: length))
+        memset(raw, 0, length)
+        unsetenv("KITH_PASSPHRASE")
+        defer { SecureBytes.wipe(&bytes) }
+        fromEnvironment = try? SecureBytes(wiping: &bytes)
     }
 
     /// Reads a small file straight into one array (no intermediate Data
@@ -81,12 +94,17 @@ enum Passphrase {
             _ = Glibc.write(fd, "\n", 1)
         }
         var line: [UInt8] = []
-        // Room for any passphrase up front: growing the array would leave unwiped copies behind.
+        // Room for any passphrase up front: growing the array would leave
+        // unwiped copies behind, so a longer line is refused, not grown.
         line.reserveCapacity(4096)
         defer { SecureBytes.wipe(&line) }
         var byte: UInt8 = 0
         while Glibc.read(fd, &byte, 1) == 1 {
             if byte == UInt8(ascii: "\n") { break }
+            guard line.count < line.capacity else {
+                byte = 0
+                throw KithVaultError.invalidInput("the passphrase is over 4 KiB; use a shorter one")
+            }
             line.append(byte)
         }
         if line.last == UInt8(ascii: "\r") { line.removeLast() }

@@ -11,7 +11,7 @@ final class ProgressBar {
 
     init(_ label: String) {
         self.label = label
-        self.enabled = isatty(STDERR_FILENO) == 1
+        self.enabled = Terminal.errorIsTerminal
     }
 
     func update(done: Int, total: Int) {

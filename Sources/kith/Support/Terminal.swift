@@ -51,12 +51,13 @@ enum RelativeTime {
         }
     }
 
+    // Made once: a table formats one time per row.
+    private static let localStyle = Date.ISO8601FormatStyle(dateTimeSeparator: .space, timeZone: .current)
+
     /// The short local form for tables: "2026-11-21 14:03 (5 min ago)".
     static func both(_ millis: UInt64) -> String {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.dateFormat = "yyyy-MM-dd HH:mm"
-        let exact = formatter.string(from: Date(timeIntervalSince1970: Double(millis) / 1000))
+        // "2026-11-21 14:03:08+01:00", cut to the minute.
+        let exact = Date(timeIntervalSince1970: Double(millis) / 1000).formatted(localStyle).prefix(16)
         return "\(exact) (\(ago(millis)))"
     }
 }

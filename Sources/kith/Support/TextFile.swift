@@ -13,6 +13,22 @@ enum TextFile {
         return text
     }
 
+    /// The bytes of `path`, or of standard input for `-`; `what` names it in
+    /// errors. A file over `limit` bytes is refused before it is read.
+    static func input(_ path: String, what: String, limit: Int? = nil, tooLarge: String = "") throws -> Data {
+        if path == "-" { return FileHandle.standardInput.readDataToEndOfFile() }
+        guard let attributes = try? FileManager.default.attributesOfItem(atPath: path) else {
+            throw KithVaultError.notFound("\(what) \(path)")
+        }
+        if let limit, let size = attributes[.size] as? Int, size > limit {
+            throw KithVaultError.invalidInput("\(path) is \(size >> 20) MiB; \(tooLarge)")
+        }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw KithVaultError.storage("cannot read \(path); check its permissions")
+        }
+        return data
+    }
+
     /// Writes a new file; never overwrites one.
     static func writeNew(_ text: String, to path: String) throws {
         guard !FileManager.default.fileExists(atPath: path) else { throw KithVaultError.invalidInput("\(path) exists; choose another file (kith never overwrites)") }
