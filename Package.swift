@@ -14,6 +14,9 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         // RFC 4180 parsing for `kith import`; strict about stray quotes, which it reports.
         .package(url: "https://github.com/swiftcsv/SwiftCSV", from: "0.10.0"),
+        // The shared engine: a vault kept in PostgreSQL (KithPostgres).
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
         // libsodium through pkg-config; the module map is the only thing here.
@@ -33,10 +36,20 @@ let package = Package(
                 .product(name: "SwiftCSV", package: "SwiftCSV"),
             ]
         ),
+        // The PostgreSQL engine, apart from KithVault so the domain module
+        // carries no network stack; only the CLI, the bench and tests link it.
+        .target(
+            name: "KithPostgres",
+            dependencies: [
+                "KithVault", "KithCrypto",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .executableTarget(
             name: "kith",
             dependencies: [
-                "KithVault", "KithCrypto", "KithLog",
+                "KithVault", "KithCrypto", "KithLog", "KithPostgres",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 // The ingest and read baselines are raw SQLite through GRDB on the same file sizes.
                 .product(name: "GRDB", package: "GRDB.swift"),
@@ -45,7 +58,7 @@ let package = Package(
         .executableTarget(
             name: "kith-bench",
             dependencies: [
-                "KithVault", "KithCrypto", "KithLog",
+                "KithVault", "KithCrypto", "KithLog", "KithPostgres",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -62,7 +75,8 @@ let package = Package(
         .testTarget(name: "KithLogTests", dependencies: ["KithLog", "KithCrypto"]),
         .testTarget(
             name: "KithVaultTests",
-            dependencies: ["KithVault", "KithCrypto", "KithLog"]
+            // KithPostgres: the store conformance suite runs against both engines.
+            dependencies: ["KithVault", "KithCrypto", "KithLog", "KithPostgres"]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -91,6 +91,10 @@ public final class SQLiteVaultStore: VaultStore, @unchecked Sendable {
                     );
                     """)
         }
+        migrator.registerMigration("v3: records by entry") { db in
+            // Copying a vault to another engine reads records batch by batch of log entries.
+            try db.execute(sql: "CREATE INDEX records_by_entry ON records (entry_seq)")
+        }
         return migrator
     }
 
@@ -254,6 +258,30 @@ public final class SQLiteVaultStore: VaultStore, @unchecked Sendable {
                 return db.changesCount == 1
             }
         }
+    }
+
+    public func records(writtenBy seqs: Range<UInt64>) throws -> [RecordRow] {
+        try run {
+            try queue.read { db in
+                let rows = try Row.fetchAll(
+                    db, sql: "SELECT record_id, version, group_id, entry_seq, body FROM records WHERE entry_seq >= ? AND entry_seq < ? ORDER BY entry_seq, record_id, version",
+                    arguments: [Int64(seqs.lowerBound), Int64(seqs.upperBound)])
+                return try rows.map { row in
+                    guard let id = try? row.decode(Data.self, atIndex: 0), let version = try? row.decode(Int64.self, atIndex: 1),
+                        let group = try? row.decode(Data.self, atIndex: 2), let seq = try? row.decode(Int64.self, atIndex: 3),
+                        let body = try? row.decode(Data.self, atIndex: 4), let recordID = try? Identifier(bytes: [UInt8](id)),
+                        let groupID = try? Identifier(bytes: [UInt8](group)), let version32 = UInt32(exactly: version), let seq64 = UInt64(exactly: seq)
+                    else {
+                        throw KithVaultError.integrity("a stored record row in \(path) is malformed")
+                    }
+                    return RecordRow(recordID: recordID, version: version32, groupID: groupID, entrySeq: seq64, body: [UInt8](body))
+                }
+            }
+        }
+    }
+
+    public func checkpointSizes() throws -> [UInt64] {
+        try run { try queue.read { db in try Int64.fetchAll(db, sql: "SELECT size FROM checkpoints ORDER BY size").compactMap(UInt64.init(exactly:)) } }
     }
 
     /// Test and tooling hook: overwrites a stored record's bytes (to

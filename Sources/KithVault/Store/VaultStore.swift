@@ -1,5 +1,12 @@
 /// A log entry ready to store.
 public struct EntryRow: Sendable {
+    /// Names an entry's bytes.
+    public init(seq: UInt64, bytes: [UInt8], hash: [UInt8]) {
+        self.seq = seq
+        self.bytes = bytes
+        self.hash = hash
+    }
+
     /// Its position.
     public let seq: UInt64
     /// Its exact bytes.
@@ -9,7 +16,16 @@ public struct EntryRow: Sendable {
 }
 
 /// A stored record version ready to store.
-public struct RecordRow: Sendable {
+public struct RecordRow: Sendable, Equatable {
+    /// Names a record version's bytes and where the log records it.
+    public init(recordID: RecordID, version: UInt32, groupID: GroupID, entrySeq: UInt64, body: [UInt8]) {
+        self.recordID = recordID
+        self.version = version
+        self.groupID = groupID
+        self.entrySeq = entrySeq
+        self.body = body
+    }
+
     /// The record.
     public let recordID: RecordID
     /// The version.
@@ -49,7 +65,8 @@ public struct VaultStoreConflict: Error, Sendable {
 
 /// Where a vault keeps its bytes. It holds only ciphertext, public keys,
 /// random identifiers, counts, epochs, times and padded sizes. Engines:
-/// SQLite (embedded, one file) and, later, PostgreSQL (shared).
+/// SQLite (embedded, one file; `SQLiteVaultStore`) and PostgreSQL (shared;
+/// `PostgresVaultStore` in the KithPostgres module).
 public protocol VaultStore: AnyObject, Sendable {
     /// Log entries from position `seq` on, in order.
     func entries(from seq: UInt64) throws -> [[UInt8]]
@@ -81,6 +98,11 @@ public protocol VaultStore: AnyObject, Sendable {
     /// (a witness's cosignature added) only if it is still `old`; false
     /// when someone changed it meanwhile (read it again and retry).
     func updateCheckpoint(size: UInt64, from old: String, to new: String) throws -> Bool
+    /// The record versions written by the log entries in `seqs`, ordered by
+    /// entry (copying a vault to another engine, batch by batch).
+    func records(writtenBy seqs: Range<UInt64>) throws -> [RecordRow]
+    /// The log sizes that have a stored checkpoint note, smallest first.
+    func checkpointSizes() throws -> [UInt64]
     /// Where this engine keeps attachments' sealed bytes.
     var attachments: AttachmentStore { get }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import KithCrypto
+import KithPostgres
 import KithVault
 
 struct KDFOption: ParsableArguments {
@@ -24,12 +25,14 @@ struct Init: KithCommand {
     static let configuration = CommandConfiguration(
         abstract: "Found a new vault, with you as its first admin.",
         discussion: """
-            Creates the vault file and your identity keyfile (mode 0600), asking for a
+            Creates the vault file (or, for a postgres:// address, the vault's tables in
+            an empty database) and your identity keyfile (mode 0600), asking for a
             passphrase twice. Prints the vault fingerprint: read it aloud to people you
             enrol so they can check they joined the right vault.
 
             Example:
               kith init --vault network.kith --identity sam.kithid --handle sam
+              PGPASSFILE=~/.pgpass kith init --vault postgres://kith@db.example.org/kith --identity sam.kithid --handle sam
             """)
 
     @OptionGroup var global: GlobalOptions
@@ -39,29 +42,39 @@ struct Init: KithCommand {
     @OptionGroup var output: OutputOptions
 
     func execute() throws {
-        let vaultPath = try global.vaultPath()
+        let location = try global.vaultLocation()
         let identityPath = try global.identityPath()
         let handle = try Handle(self.handle)
         let profile = try kdf.profile()
         // Refuse before asking anything if either file is in the way.
-        for (path, what) in [(vaultPath, "vault"), (identityPath, "identity keyfile")] where FileManager.default.fileExists(atPath: path) {
+        var inTheWay = [(identityPath, "identity keyfile")]
+        if case .sqlite(let path) = location { inTheWay.insert((path, "vault"), at: 0) }
+        for (path, what) in inTheWay where FileManager.default.fileExists(atPath: path) {
             throw KithVaultError.invalidInput("\(path) already exists and was left untouched; choose another path for the new \(what)")
         }
+        // A database is reached, set up and checked empty before the passphrase is asked for.
+        var store: VaultStore? = nil
+        if case .postgres = location { store = try location.open(create: true) }
         let passphrase = try Passphrase.read(options: global, confirm: true, for: handle.value)
         let founder = try UnlockedIdentity.generate()
-        let vault = try Vault.found(store: SQLiteVaultStore(path: vaultPath, create: true), founder: founder, handle: handle, memory: GlobalOptions.checkpointMemory())
+        let vault = try Vault.found(store: store ?? location.open(create: true), founder: founder, handle: handle, memory: GlobalOptions.checkpointMemory())
         do {
             try IdentityKeyfile.seal(founder, handle: handle, vaultFingerprint: vault.state.fingerprint, passphrase: passphrase, profile: profile)
                 .write(to: identityPath)
         } catch {
             // No half-made vault: without its keyfile nobody could ever use it.
-            for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: vaultPath + suffix) }
+            switch location {
+            case .sqlite(let path):
+                for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+            case .postgres:
+                try? (vault.store as? PostgresVaultStore)?.dropNewVault()
+            }
             throw error
         }
         if output.json {
-            try Output.json(["fingerprint": vault.readableFingerprint, "vault": vaultPath, "identity": identityPath, "user": founder.identity.userID.description])
+            try Output.json(["fingerprint": vault.readableFingerprint, "vault": location.description, "engine": location.engine, "identity": identityPath, "user": founder.identity.userID.description])
         } else {
-            print("Founded vault \(vaultPath) with \(handle) as admin.")
+            print("Founded vault \(location) (\(location.engine)) with \(handle) as admin.")
             print("Vault fingerprint: \(vault.readableFingerprint)")
             print("Your identity keyfile: \(identityPath) (keep it and its passphrase safe; Kith cannot recover either).")
         }

@@ -20,20 +20,20 @@ struct Status: KithCommand {
     @OptionGroup var output: OutputOptions
 
     func execute() throws {
-        let vaultPath = try global.vaultPath()
+        let location = try global.vaultLocation()
         let identityPath = try global.identityPath()
         let keyfile = try IdentityKeyfile.load(path: identityPath)
-        let store = try SQLiteVaultStore(path: vaultPath)
+        let store = try location.open()
         let newest = try store.latestCheckpoint().map { try Checkpoint.read(noteOrText: $0).checkpoint }
         let agent = GlobalOptions.agent(for: keyfile)
         var object: [String: Any] = [
-            "vault": vaultPath, "identity": identityPath, "handle": keyfile.handle.value, "user_id": keyfile.identity.userID.description,
+            "vault": location.description, "engine": location.engine, "identity": identityPath, "handle": keyfile.handle.value, "user_id": keyfile.identity.userID.description,
             "unlocked": agent != nil,
         ]
         if let newest {
             object["checkpoint"] = ["size": newest.size, "root": Data(newest.root).base64EncodedString()] as [String: Any]
         }
-        var lines = ["Vault:     \(vaultPath)", "Identity:  \(keyfile.handle.value) (\(identityPath))"]
+        var lines = ["Vault:     \(location) (\(location.engine))", "Identity:  \(keyfile.handle.value) (\(identityPath))"]
         if let agent {
             object["idle_seconds_left"] = agent.status.idleSecondsLeft
             object["idle_limit_seconds"] = agent.status.idleLimit

@@ -4,7 +4,11 @@ import KithVault
 
 /// Options every vault command takes.
 struct GlobalOptions: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp("The vault file (default: $KITH_VAULT).", valueName: "path"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "The vault: a file, or postgres://USER@HOST:PORT/DATABASE for a shared one (default: $KITH_VAULT). A database password goes in PGPASSWORD or ~/.pgpass, never here.",
+            valueName: "path|address"))
     var vault: String?
 
     @Option(name: .long, help: ArgumentHelp("Your identity keyfile (default: $KITH_IDENTITY).", valueName: "file"))
@@ -21,11 +25,21 @@ struct GlobalOptions: ParsableArguments {
     @Flag(help: "Add detail for a bug report to errors (never a secret; or set KITH_VERBOSE=1).")
     var verbose = false
 
-    /// The vault path from the option or the environment.
+    /// The vault path or address from the option or the environment.
     func vaultPath() throws -> String {
         if let vault, !vault.isEmpty { return vault }
         if let fromEnvironment = ProcessInfo.processInfo.environment["KITH_VAULT"], !fromEnvironment.isEmpty { return fromEnvironment }
-        throw KithVaultError.invalidInput("no vault given: pass --vault PATH or set KITH_VAULT")
+        throw KithVaultError.invalidInput("no vault given: pass --vault PATH (or --vault postgres://USER@HOST/DATABASE) or set KITH_VAULT")
+    }
+
+    /// Where the vault lives, and which engine keeps it.
+    func vaultLocation() throws -> VaultLocation {
+        try VaultLocation(vaultPath())
+    }
+
+    /// Opens the vault's store (no identity needed: the audit commands).
+    func openStore() throws -> VaultStore {
+        try vaultLocation().open()
     }
 
     /// The identity path from the option or the environment.
@@ -38,16 +52,16 @@ struct GlobalOptions: ParsableArguments {
     /// Opens the vault as the identity: loads the keyfile, asks for the
     /// passphrase, replays and checks the log.
     func openVault() throws -> Vault {
-        let path = try vaultPath()
+        let location = try vaultLocation()
         let identityPath = try identityPath()
         let keyfile = try IdentityKeyfile.load(path: identityPath)
         // Open the store before asking for the passphrase, so a wrong path fails fast.
-        let store = try SQLiteVaultStore(path: path)
+        let store = try location.open()
         // An unlock agent for this identity signs for us: no prompt, no Argon2id.
         if let agent = Self.agent(for: keyfile) {
             let started = Date()
             let vault = try Vault(store: store, holder: agent, expectedFingerprint: keyfile.vaultFingerprint, memory: Self.checkpointMemory())
-            Diagnostics.note("vault \(path) (SQLite): \(vault.state.count) log entries replayed in \(Self.millis(since: started)); signing through the unlock agent")
+            Diagnostics.note("vault \(location) (\(location.engine)): \(vault.state.count) log entries replayed in \(Self.millis(since: started)); signing through the unlock agent")
             return vault
         }
         Diagnostics.note("no unlock agent for \(keyfile.handle.value) (or KITH_NO_AGENT=1, or the keyfile is not pinned yet): asking for the passphrase")
@@ -57,7 +71,7 @@ struct GlobalOptions: ParsableArguments {
         Diagnostics.note("keyfile opened in \(Self.millis(since: started)) (Argon2id)")
         started = Date()
         let vault = try Vault(store: store, holder: unlocked, expectedFingerprint: keyfile.vaultFingerprint, memory: Self.checkpointMemory())
-        Diagnostics.note("vault \(path) (SQLite): \(vault.state.count) log entries replayed in \(Self.millis(since: started))")
+        Diagnostics.note("vault \(location) (\(location.engine)): \(vault.state.count) log entries replayed in \(Self.millis(since: started))")
         if keyfile.vaultFingerprint == nil {
             // First use: pin the keyfile to this vault, so a look-alike vault is refused from now on.
             try keyfile.pinned(to: vault.state.fingerprint, unlocked: unlocked, passphrase: passphrase).replace(at: identityPath)

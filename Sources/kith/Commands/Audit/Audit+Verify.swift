@@ -38,7 +38,7 @@ extension Audit {
         }
 
         func execute() throws {
-            let store = try SQLiteVaultStore(path: global.vaultPath())
+            let store = try global.openStore()
             var from: Checkpoint?
             if let fromCheckpoint {
                 let text = try TextFile.read(fromCheckpoint, what: "checkpoint")

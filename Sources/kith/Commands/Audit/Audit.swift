@@ -18,8 +18,8 @@ struct Audit: ParsableCommand {
 enum AuditSupport {
     /// Verifies the vault's log (incrementally, from what this machine
     /// verified before) and returns it; throws when anything fails.
-    static func verifiedLog(_ global: GlobalOptions) throws -> (store: SQLiteVaultStore, report: AuditReport, log: AuditedLog) {
-        let store = try SQLiteVaultStore(path: global.vaultPath())
+    static func verifiedLog(_ global: GlobalOptions) throws -> (store: VaultStore, report: AuditReport, log: AuditedLog) {
+        let store = try global.openStore()
         let report = try AuditVerifier.verify(store: store, memory: GlobalOptions.checkpointMemory())
         guard let log = report.log else {
             throw KithVaultError.integrity((report.problems.first ?? "the log does not verify") + "; run 'kith audit verify' for details")

@@ -1,0 +1,225 @@
+import Foundation
+import KithVault
+import PostgresNIO
+
+/// The shared engine: a vault kept in a PostgreSQL database that many
+/// clients use at once. The server only ever holds what the SQLite file
+/// holds (ciphertext, public keys, random ids, sizes, times); everything is
+/// checked by each client as it is read, exactly as with SQLite.
+///
+/// Appends from many clients stay one linear log: each append locks the
+/// single `log_head` row, compares the length it expected, and either
+/// writes or reports `VaultStoreConflict` (the vault then replays the new
+/// entries and retries). A client waiting over 30 s for the lock gets
+/// `KithVaultError.busy` (exit 75). The schema refuses updates, deletes
+/// and gaps in the log whoever writes.
+public final class PostgresVaultStore: VaultStore, @unchecked Sendable {
+    // @unchecked: the connection serialises its own use; the rest is immutable.
+    let connection: BlockingConnection
+    /// Where the vault lives (never holds a password).
+    public let address: PostgresAddress
+    /// Attachments: 1 MiB chunks in the `attachment_chunks` table.
+    public let attachments: AttachmentStore
+
+    /// Rows per INSERT when appending many entries or records at once: few
+    /// round trips, messages of a few MiB at most.
+    static let insertBatch = 500
+
+    /// Connects to the vault at `address`. Opening needs the schema in
+    /// place (made by `kith init`); with `create`, the tables are made when
+    /// missing and the log must be empty.
+    public init(address: PostgresAddress, create: Bool = false, environment: [String: String] = ProcessInfo.processInfo.environment) throws {
+        self.address = address
+        connection = try BlockingConnection(address: address, environment: environment)
+        attachments = PostgresAttachmentStore(address: address, environment: environment)
+        switch try PostgresMigrations.isCurrent(connection) {
+        case .none where !create:
+            throw KithVaultError.notFound("no vault in the database at \(address) (check --vault or KITH_VAULT, or create one with 'kith init')")
+        case .some(true):
+            break
+        default:
+            try PostgresMigrations.migrate(connection)
+        }
+        if create, try count() > 0 {
+            throw KithVaultError.invalidInput("the database at \(address) already holds a vault; a new vault needs an empty database")
+        }
+    }
+
+    /// Opens the vault at a `postgres://` address.
+    public convenience init(_ text: String, create: Bool = false) throws {
+        try self.init(address: PostgresAddress(text), create: create)
+    }
+
+    func count() throws -> Int64 {
+        try connection.query("SELECT entry_count FROM log_head").first?.decode(Int64.self) ?? 0
+    }
+
+    public func entries(from seq: UInt64) throws -> [[UInt8]] {
+        let rows = try connection.query("SELECT seq, entry FROM log_entries WHERE seq >= $1 ORDER BY seq", try binds(Int64(seq)))
+        var out: [[UInt8]] = []
+        out.reserveCapacity(rows.count)
+        var expected = Int64(seq)
+        for row in rows {
+            guard case let (position, entry)? = try? row.decode((Int64, ByteBuffer).self) else {
+                throw KithVaultError.integrity("log entry \(expected) in \(address) is malformed")
+            }
+            guard position == expected else { throw KithVaultError.integrity("the log in \(address) has a gap at entry \(expected)") }
+            expected += 1
+            out.append(Array(entry.readableBytesView))
+        }
+        return out
+    }
+
+    public func append(expectedCount: UInt64, entries: [EntryRow], records: [RecordRow], checkpoint: String?) throws {
+        try connection.transaction {
+            // The lock that keeps the log linear: a second appender waits here
+            // until the first commits, then sees the new length and steps back.
+            let head = try connection.query("SELECT entry_count FROM log_head FOR UPDATE").first?.decode(Int64.self)
+            guard let head else { throw KithVaultError.integrity("the log head row in \(address) is missing") }
+            guard head == Int64(expectedCount) else { throw VaultStoreConflict() }
+            for batch in stride(from: 0, to: entries.count, by: Self.insertBatch) {
+                let slice = entries[batch..<min(batch + Self.insertBatch, entries.count)]
+                try connection.execute(
+                    "INSERT INTO log_entries (seq, entry, hash) SELECT * FROM unnest($1::int8[], $2::bytea[], $3::bytea[])",
+                    try binds(slice.map { Int64($0.seq) }, slice.map { ByteBuffer(bytes: $0.bytes) }, slice.map { ByteBuffer(bytes: $0.hash) }))
+            }
+            for batch in stride(from: 0, to: records.count, by: Self.insertBatch) {
+                let slice = records[batch..<min(batch + Self.insertBatch, records.count)]
+                try connection.execute(
+                    """
+                    INSERT INTO records (record_id, version, group_id, entry_seq, body)
+                    SELECT * FROM unnest($1::bytea[], $2::int8[], $3::bytea[], $4::int8[], $5::bytea[])
+                    """,
+                    try binds(
+                        slice.map { ByteBuffer(bytes: $0.recordID.bytes) }, slice.map { Int64($0.version) }, slice.map { ByteBuffer(bytes: $0.groupID.bytes) },
+                        slice.map { Int64($0.entrySeq) }, slice.map { ByteBuffer(bytes: $0.body) },
+                    ))
+            }
+            let newCount = Int64(expectedCount) + Int64(entries.count)
+            try connection.execute("UPDATE log_head SET entry_count = $1", try binds(newCount))
+            if let checkpoint {
+                try connection.execute(
+                    "INSERT INTO checkpoints (size, note) VALUES ($1, $2) ON CONFLICT (size) DO UPDATE SET note = EXCLUDED.note",
+                    try binds(newCount, checkpoint))
+            }
+        }
+    }
+
+    public func record(_ id: RecordID, version: UInt32) throws -> [UInt8]? {
+        let rows = try connection.query(
+            "SELECT body FROM records WHERE record_id = $1 AND version = $2", try binds(ByteBuffer(bytes: id.bytes), Int64(version)))
+        guard let row = rows.first else { return nil }
+        guard let body = try? row.decode(ByteBuffer.self) else {
+            throw KithVaultError.integrity("record \(id) version \(version) in \(address) is malformed")
+        }
+        return Array(body.readableBytesView)
+    }
+
+    public func recordPage(group: GroupID, after: (id: RecordID, version: UInt32)?, limit: Int) throws -> [StoredRecordRow] {
+        let rows: [PostgresRow]
+        if let after {
+            // A row comparison, so the (group_id, record_id, version) index seeks to the page.
+            rows = try connection.query(
+                """
+                SELECT record_id, version, body FROM records WHERE group_id = $1 AND (record_id, version) > ($2, $3)
+                ORDER BY record_id, version LIMIT $4
+                """,
+                try binds(ByteBuffer(bytes: group.bytes), ByteBuffer(bytes: after.id.bytes), Int64(after.version), Int64(limit)))
+        } else {
+            rows = try connection.query(
+                "SELECT record_id, version, body FROM records WHERE group_id = $1 ORDER BY record_id, version LIMIT $2",
+                try binds(ByteBuffer(bytes: group.bytes), Int64(limit)))
+        }
+        return try rows.map { row in
+            guard case let (id, version, body)? = try? row.decode((ByteBuffer, Int64, ByteBuffer).self),
+                let recordID = try? Identifier(bytes: Array(id.readableBytesView)), let version32 = UInt32(exactly: version)
+            else {
+                throw KithVaultError.integrity("a stored record row in \(address) is malformed")
+            }
+            return StoredRecordRow(recordID: recordID, version: version32, body: Array(body.readableBytesView))
+        }
+    }
+
+    public func replaceRecordBodies(_ rows: [StoredRecordRow]) throws {
+        try connection.transaction {
+            for batch in stride(from: 0, to: rows.count, by: Self.insertBatch) {
+                let slice = rows[batch..<min(batch + Self.insertBatch, rows.count)]
+                let changed = try connection.execute(
+                    """
+                    UPDATE records SET body = new.body
+                    FROM unnest($1::bytea[], $2::int8[], $3::bytea[]) AS new (record_id, version, body)
+                    WHERE records.record_id = new.record_id AND records.version = new.version
+                    """,
+                    try binds(slice.map { ByteBuffer(bytes: $0.recordID.bytes) }, slice.map { Int64($0.version) }, slice.map { ByteBuffer(bytes: $0.body) }))
+                guard changed == slice.count else {
+                    throw KithVaultError.integrity("\(slice.count - changed) record versions vanished from \(address) during a rekey")
+                }
+            }
+        }
+    }
+
+    /// PostgreSQL keeps a replaced row's old bytes in the table's files
+    /// until VACUUM marks the space free and later writes reuse it; there
+    /// is no way to zero them from a client. This runs VACUUM on the
+    /// records table when the role may (its owner); the operator's own
+    /// routine vacuuming covers it otherwise (docs/operations.md).
+    public func purgeReplacedBytes() throws {
+        do {
+            try connection.execute("VACUUM records")
+        } catch KithVaultError.accessDenied {
+            // Not the owner: autovacuum will do it; nothing to report to a case worker.
+        }
+    }
+
+    public func latestCheckpoint(containing marker: String?) throws -> String? {
+        let rows: [PostgresRow]
+        if let marker {
+            // strpos, not LIKE: a marker's '_' or '%' must match only itself.
+            rows = try connection.query("SELECT note FROM checkpoints WHERE strpos(note, $1) > 0 ORDER BY size DESC LIMIT 1", try binds(marker))
+        } else {
+            rows = try connection.query("SELECT note FROM checkpoints ORDER BY size DESC LIMIT 1")
+        }
+        return try rows.first?.decode(String.self)
+    }
+
+    public func checkpoint(size: UInt64) throws -> String? {
+        try connection.query("SELECT note FROM checkpoints WHERE size = $1", try binds(Int64(size))).first?.decode(String.self)
+    }
+
+    public func updateCheckpoint(size: UInt64, from old: String, to new: String) throws -> Bool {
+        try connection.execute("UPDATE checkpoints SET note = $1 WHERE size = $2 AND note = $3", try binds(new, Int64(size), old)) == 1
+    }
+
+    public func records(writtenBy seqs: Range<UInt64>) throws -> [RecordRow] {
+        let rows = try connection.query(
+            "SELECT record_id, version, group_id, entry_seq, body FROM records WHERE entry_seq >= $1 AND entry_seq < $2 ORDER BY entry_seq, record_id, version",
+            try binds(Int64(seqs.lowerBound), Int64(seqs.upperBound)))
+        return try rows.map { row in
+            guard case let (id, version, group, seq, body)? = try? row.decode((ByteBuffer, Int64, ByteBuffer, Int64, ByteBuffer).self),
+                let recordID = try? Identifier(bytes: Array(id.readableBytesView)), let groupID = try? Identifier(bytes: Array(group.readableBytesView)),
+                let version32 = UInt32(exactly: version), let seq64 = UInt64(exactly: seq)
+            else {
+                throw KithVaultError.integrity("a stored record row in \(address) is malformed")
+            }
+            return RecordRow(recordID: recordID, version: version32, groupID: groupID, entrySeq: seq64, body: Array(body.readableBytesView))
+        }
+    }
+
+    public func checkpointSizes() throws -> [UInt64] {
+        try connection.query("SELECT size FROM checkpoints ORDER BY size").compactMap { UInt64(exactly: try $0.decode(Int64.self)) }
+    }
+
+    /// Removes a vault that was just founded and never used (only its
+    /// genesis entry), for `kith init` when writing the founder's keyfile
+    /// failed: nobody could ever open it. Refuses anything larger.
+    public func dropNewVault() throws {
+        try connection.transaction {
+            guard try count() <= 1 else {
+                throw KithVaultError.invalidInput("the database at \(address) holds a vault in use; it was left untouched")
+            }
+            try connection.script(
+                "DROP TABLE attachment_chunks, attachments, checkpoints, records, log_head, log_entries, kith_migrations; DROP FUNCTION kith_log_append_only(), kith_log_contiguous();"
+            )
+        }
+    }
+}

@@ -1,0 +1,111 @@
+import Foundation
+import KithCrypto
+import KithLog
+
+/// What a copy between engines did.
+public struct VaultCopyReport: Sendable {
+    /// Log entries in the vault (both sides hold exactly these).
+    public let entries: UInt64
+    /// Entries copied by this run (fewer than `entries` when it resumed).
+    public let copiedEntries: UInt64
+    /// Record versions copied by this run.
+    public let copiedRecords: Int
+    /// Attachments copied by this run.
+    public let copiedAttachments: Int
+    /// Checkpoint notes copied by this run (witness cosignatures included).
+    public let copiedCheckpoints: Int
+    /// The log's Merkle root, the same on both sides (base64).
+    public let root: String
+}
+
+/// Copies a vault from one store to another (SQLite into PostgreSQL, or
+/// back): the exact log entry bytes, every record version, every
+/// checkpoint note with its cosignatures, and every attachment's sealed
+/// bytes. Nothing is decrypted and no identity is needed: the copy is the
+/// same vault, with the same fingerprint, so keyfiles and the checkpoints
+/// clients remember stay valid.
+///
+/// The source's log is verified in full first and the destination's in
+/// full after, and each batch of records is read back and compared. The
+/// destination must be empty or hold a byte-identical beginning of the
+/// same log (a copy that was interrupted): the copy then carries on from
+/// there. Each batch is one transaction ending on a checkpoint the source
+/// stored, so an interrupted copy is a shorter valid log, never a broken one.
+public enum VaultCopy {
+    /// Most entries per transaction when the source has no checkpoint sooner.
+    static let maxBatch: UInt64 = 2000
+
+    /// Copies `source` into `destination`; `progress` hears (entries done, total).
+    public static func copy(from source: VaultStore, to destination: VaultStore, progress: ((UInt64, UInt64) -> Void)? = nil) throws -> VaultCopyReport {
+        let before = try AuditVerifier.verify(store: source, resume: false)
+        guard before.valid else {
+            throw KithVaultError.integrity("the source vault's log does not verify (\(before.problems.first ?? "unknown problem")); nothing was copied")
+        }
+        let entries = try source.entries(from: 0)
+        let total = UInt64(entries.count)
+        guard total > 0 else { throw KithVaultError.invalidInput("the source holds no vault; nothing was copied") }
+        let existing = try destination.entries(from: 0)
+        guard existing.count <= entries.count, zip(existing, entries).allSatisfy({ $0 == $1 }) else {
+            throw KithVaultError.invalidInput(
+                "the destination already holds a different vault (or a longer log); copy into an empty database, or into one an interrupted copy of this vault left")
+        }
+        let state = try VaultState.replay(entries)
+
+        // Attachments first: a log entry naming one is only copied once its bytes are there.
+        var attachments = 0
+        for record in state.records.values.sorted(by: { $0.id < $1.id }) where record.kind == .attachment {
+            if try destination.attachments.openAttachment(record.id) != nil { continue }
+            guard let input = try source.attachments.openAttachment(record.id) else {
+                throw KithVaultError.notFound("the bytes of attachment \(record.id) in the source (restore the source's attachments first); nothing more was copied")
+            }
+            let sink = try destination.attachments.newAttachment(record.id)
+            do {
+                var buffer = [UInt8](repeating: 0, count: 1 << 20)
+                while true {
+                    let count = try buffer.withUnsafeMutableBytes { try input.read(into: $0) }
+                    if count == 0 { break }
+                    try buffer.withUnsafeBytes { try sink.write(UnsafeRawBufferPointer(rebasing: $0[..<count])) }
+                }
+                try sink.finish()
+            } catch {
+                sink.discard()
+                throw error
+            }
+            attachments += 1
+        }
+
+        // Then the log, in batches that end where the source stored a checkpoint.
+        let checkpointSizes = Set(try source.checkpointSizes())
+        var done = UInt64(existing.count)
+        var copiedRecords = 0
+        var copiedCheckpoints = 0
+        progress?(done, total)
+        while done < total {
+            var end = min(done + maxBatch, total)
+            if let next = checkpointSizes.filter({ $0 > done && $0 <= end }).min() { end = next }
+            let rows = (done..<end).map { seq in
+                let bytes = entries[Int(seq)]
+                return EntryRow(seq: seq, bytes: bytes, hash: SHA256.hash(bytes))
+            }
+            let records = try source.records(writtenBy: done..<end)
+            let note = checkpointSizes.contains(end) ? try source.checkpoint(size: end) : nil
+            try destination.append(expectedCount: done, entries: rows, records: records, checkpoint: note)
+            guard try destination.records(writtenBy: done..<end) == records else {
+                throw KithVaultError.integrity("the records copied for log entries \(done)..<\(end) read back differently from the destination")
+            }
+            copiedRecords += records.count
+            if note != nil { copiedCheckpoints += 1 }
+            done = end
+            progress?(done, total)
+        }
+
+        let after = try AuditVerifier.verify(store: destination, resume: false)
+        guard after.valid, after.entries == total, after.root == before.root else {
+            throw KithVaultError.integrity(
+                "the copy does not verify (\(after.problems.first ?? "its log differs from the source's")); do not use the destination")
+        }
+        return VaultCopyReport(
+            entries: total, copiedEntries: total - UInt64(existing.count), copiedRecords: copiedRecords, copiedAttachments: attachments,
+            copiedCheckpoints: copiedCheckpoints, root: after.root)
+    }
+}
