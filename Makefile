@@ -1,5 +1,6 @@
 # Kith: the two commands a fresh machine needs are `make demo` and `make test`.
-# Both install libsodium-dev first when pkg-config cannot find libsodium.
+# Both install libsodium-dev first when pkg-config cannot find libsodium;
+# make test also installs PostgreSQL's server for the engine tests when missing.
 
 SWIFT ?= swift
 # Tests and the demo share one debug build; the benchmark uses release.
@@ -15,9 +16,12 @@ deps:
 build: deps
 	$(SWIFT) build $(BUILD_FLAGS)
 
+# The store tests run on SQLite and on a throwaway PostgreSQL server that
+# scripts/with-test-postgres.sh starts (installing postgresql when missing)
+# and stops afterwards; KITH_REQUIRE_POSTGRES makes its absence a failure.
 test: deps format-check
 	$(SWIFT) build --build-tests $(BUILD_FLAGS)
-	$(SWIFT) test --skip-build --disable-xctest $(BUILD_FLAGS)
+	KITH_REQUIRE_POSTGRES=1 sh scripts/with-test-postgres.sh $(SWIFT) test --skip-build --disable-xctest $(BUILD_FLAGS)
 
 demo: build
 	@sh scripts/demo.sh "$$($(SWIFT) build $(BUILD_FLAGS) --show-bin-path)/kith"

@@ -70,13 +70,13 @@ let package = Package(
         // Drives the built `kith` binary as a user would.
         .testTarget(
             name: "KithCLITests",
-            dependencies: ["KithVault", "KithCrypto", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: ["KithVault", "KithCrypto", "KithPostgres", .product(name: "GRDB", package: "GRDB.swift")]
         ),
         .testTarget(name: "KithLogTests", dependencies: ["KithLog", "KithCrypto"]),
         .testTarget(
             name: "KithVaultTests",
             // KithPostgres: the store conformance suite runs against both engines.
-            dependencies: ["KithVault", "KithCrypto", "KithLog", "KithPostgres"]
+            dependencies: ["KithVault", "KithCrypto", "KithLog", "KithPostgres", .product(name: "GRDB", package: "GRDB.swift")]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -70,8 +70,32 @@ public final class PostgresVaultStore: VaultStore, @unchecked Sendable {
         return out
     }
 
+    /// True while `appendingExclusively` holds the log head in an open transaction.
+    private var holdingHead = false
+
+    /// Locks the log head, then runs `body` in the same transaction: the
+    /// writer reads the newest entries, signs on them and appends, while
+    /// the others wait their turn (up to the 30 s lock timeout, then busy).
+    public func appendingExclusively<T>(_ body: () throws -> T) throws -> T {
+        guard !holdingHead else { return try body() }
+        return try connection.transaction {
+            try connection.execute("SELECT entry_count FROM log_head FOR UPDATE")
+            holdingHead = true
+            defer { holdingHead = false }
+            return try body()
+        }
+    }
+
     public func append(expectedCount: UInt64, entries: [EntryRow], records: [RecordRow], checkpoint: String?) throws {
-        try connection.transaction {
+        if holdingHead {
+            try appendRows(expectedCount: expectedCount, entries: entries, records: records, checkpoint: checkpoint)
+        } else {
+            try connection.transaction { try appendRows(expectedCount: expectedCount, entries: entries, records: records, checkpoint: checkpoint) }
+        }
+    }
+
+    private func appendRows(expectedCount: UInt64, entries: [EntryRow], records: [RecordRow], checkpoint: String?) throws {
+        do {
             // The lock that keeps the log linear: a second appender waits here
             // until the first commits, then sees the new length and steps back.
             let head = try connection.query("SELECT entry_count FROM log_head FOR UPDATE").first?.decode(Int64.self)

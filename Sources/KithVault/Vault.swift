@@ -141,45 +141,70 @@ public final class Vault {
     /// `progress`, when given, hears how many entries are signed so far.
     func commit(progress: ((Int) -> Void)? = nil, _ build: (VaultState) throws -> [PendingEntry]) throws {
         for attempt in 0..<200 {
-            try refresh()
-            var pending = try build(state)
-            guard !pending.isEmpty else { return }
-            // Once an audit key exists, a writer's first write also seals its detail key to it.
-            if let sealing = try detailKeyEntryIfNeeded(state) { pending.insert(sealing, at: 0) }
-            var trial = state
-            var rows: [EntryRow] = []
-            var recordRows: [RecordRow] = []
-            for (index, item) in pending.enumerated() {
-                if let progress, index % 64 == 0 { progress(index) }
-                let details = try sealDetails(item.details, seq: trial.count, type: item.body.type)
-                let entry = try LogEntry.make(
-                    seq: trial.count, previousHash: trial.headHash, timeMillis: clock(),
-                    actor: holder, body: item.body, details: details, vaultID: state.vaultID)
-                do {
-                    try trial.apply(entry)
-                } catch KithVaultError.invalidEntry(_, let reason) {
-                    // Our own entry would be refused by every client: say why, write nothing.
-                    throw KithVaultError.accessDenied(reason)
-                }
-                rows.append(EntryRow(seq: entry.seq, bytes: entry.encoded, hash: entry.hash))
-                if let record = item.record {
-                    recordRows.append(RecordRow(recordID: record.id, version: record.version, groupID: record.group, entrySeq: entry.seq, body: record.encoded))
-                }
-            }
-            do {
-                let leaves = rows.map { MerkleHash.leaf($0.bytes) }
-                try store.append(expectedCount: state.count, entries: rows, records: recordRows, checkpoint: signedCheckpoint(appending: leaves))
+            // An engine that can lock the log first (PostgreSQL) does, so a
+            // writer builds on the true head once instead of racing and retrying.
+            switch try store.appendingExclusively({ try attemptCommit(progress: progress, build) }) {
+            case .nothingToWrite:
+                return
+            case .written(let trial, let leaves):
+                // Only now is it committed (an engine's lock-first transaction ends after the closure).
                 state = trial
                 for leaf in leaves { tree.append(leafHash: leaf) }
                 try rememberHead()
                 return
-            } catch is VaultStoreConflict {
-                // Someone else appended first; back off a little and rebuild on their entries.
-                usleep(UInt32(1000 * min(attempt + 1, 20)))
-                continue
+            case .conflict:
+                break
             }
+            // Someone else appended first; back off a little and rebuild on their entries.
+            usleep(UInt32(1000 * min(attempt + 1, 20)))
         }
         throw KithVaultError.busy("other writers kept appending while this change was retried 200 times")
+    }
+
+    /// How one try at `commit` ended.
+    private enum Attempt {
+        case nothingToWrite
+        /// Appended: the state and leaves to adopt once the store has committed.
+        case written(VaultState, [[UInt8]])
+        /// Another writer appended first.
+        case conflict
+    }
+
+    /// One try at `commit`. It changes nothing in this object: the caller
+    /// adopts the new state only after the store's transaction has ended.
+    private func attemptCommit(progress: ((Int) -> Void)?, _ build: (VaultState) throws -> [PendingEntry]) throws -> Attempt {
+        try refresh()
+        var pending = try build(state)
+        guard !pending.isEmpty else { return .nothingToWrite }
+        // Once an audit key exists, a writer's first write also seals its detail key to it.
+        if let sealing = try detailKeyEntryIfNeeded(state) { pending.insert(sealing, at: 0) }
+        var trial = state
+        var rows: [EntryRow] = []
+        var recordRows: [RecordRow] = []
+        for (index, item) in pending.enumerated() {
+            if let progress, index % 64 == 0 { progress(index) }
+            let details = try sealDetails(item.details, seq: trial.count, type: item.body.type)
+            let entry = try LogEntry.make(
+                seq: trial.count, previousHash: trial.headHash, timeMillis: clock(),
+                actor: holder, body: item.body, details: details, vaultID: state.vaultID)
+            do {
+                try trial.apply(entry)
+            } catch KithVaultError.invalidEntry(_, let reason) {
+                // Our own entry would be refused by every client: say why, write nothing.
+                throw KithVaultError.accessDenied(reason)
+            }
+            rows.append(EntryRow(seq: entry.seq, bytes: entry.encoded, hash: entry.hash))
+            if let record = item.record {
+                recordRows.append(RecordRow(recordID: record.id, version: record.version, groupID: record.group, entrySeq: entry.seq, body: record.encoded))
+            }
+        }
+        do {
+            let leaves = rows.map { MerkleHash.leaf($0.bytes) }
+            try store.append(expectedCount: state.count, entries: rows, records: recordRows, checkpoint: signedCheckpoint(appending: leaves))
+            return .written(trial, leaves)
+        } catch is VaultStoreConflict {
+            return .conflict
+        }
     }
 
     // MARK: Keys

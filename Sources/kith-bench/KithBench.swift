@@ -17,7 +17,8 @@ struct KithBench: ParsableCommand {
             Examples:
               kith-bench --quick
               kith-bench --only revoke --json
-            """)
+            """,
+        subcommands: [ConcurrentWriter.self])
 
     @Flag(help: "Smaller sizes, so the whole run takes under two minutes on 2 cores.")
     var quick = false

@@ -18,12 +18,14 @@ final class CLIHarness: @unchecked Sendable {
 
     let directory: URL
     let binary: URL
-    var vault: String { directory.appendingPathComponent("vault.kith").path }
+    /// KITH_VAULT for every run: a file in the scratch folder, or a postgres:// address.
+    let vault: String
 
-    init() throws {
+    init(vault: String? = nil) throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("kith-cli-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         binary = try Self.findBinary()
+        self.vault = vault ?? directory.appendingPathComponent("vault.kith").path
     }
 
     deinit { try? FileManager.default.removeItem(at: directory) }

@@ -167,6 +167,12 @@ struct CommandTourTests {
         try tour.step(["export", "--group", "Trans Support", "--format", "csv", "--out", cli.path("out.csv")], as: "robin", says: "Exported")
         try tour.step(["export", "--group", "Trans Support", "--format", "csv", "--out", cli.path("out.csv")], as: "robin", code: 64, says: "exists")
 
+        // Moving the vault to another engine (here into a new SQLite file; the PostgreSQL suite does the rest).
+        try tour.step(
+            ["vault", "migrate", "--from", cli.vault, "--to", cli.path("copy.kith"), "--json"],
+            keys: ["from", "to", "engine", "entries", "copied_entries", "copied_records", "copied_attachments", "copied_checkpoints", "root"])
+        try tour.step(["vault", "migrate", "--from", cli.vault, "--to", cli.vault], code: 64, says: "same vault")
+
         // Unlock, status, lock.
         try tour.step(["unlock", "--for", "3d"], as: "alex", code: 64, says: "12 hours")
         try tour.step(["unlock", "--for", "2m", "--json"], as: "alex", keys: ["handle", "unlocked", "already", "idle_seconds_left"])

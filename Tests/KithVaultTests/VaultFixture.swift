@@ -6,21 +6,25 @@ import KithCrypto
 /// are generated per test; nothing here is a real key.
 final class VaultFixture {
     let directory: URL
+    /// The SQLite file (unused on PostgreSQL).
     let path: String
+    /// Where the vault's store lives, on the engine under test.
+    let place: TestStorePlace
     let founder: UnlockedIdentity
     let admin: Vault
     private(set) var identities: [String: UnlockedIdentity] = [:]
 
-    init() throws {
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("kith-test-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    init(engine: TestEngine = .sqlite) throws {
+        place = try TestStorePlace(engine)
+        directory = place.directory
         path = directory.appendingPathComponent("vault.kith").path
         founder = try UnlockedIdentity.generate()
-        admin = try Vault.found(store: SQLiteVaultStore(path: path, create: true), founder: founder, handle: Handle("founder"))
+        admin = try Vault.found(store: place.open(create: true), founder: founder, handle: Handle("founder"))
         identities["founder"] = founder
     }
 
-    deinit { try? FileManager.default.removeItem(at: directory) }
+    /// A new connection to (or handle on) the vault's store.
+    func store() throws -> VaultStore { try place.open() }
 
     /// Enrols a new user through a real request and returns their open vault.
     @discardableResult
@@ -35,7 +39,7 @@ final class VaultFixture {
     /// Opens the vault again as `handle` (a fresh client: replays the log).
     func open(_ handle: String) throws -> Vault {
         guard let identity = identities[handle] else { throw KithVaultError.notFound(handle) }
-        return try Vault(store: SQLiteVaultStore(path: path), holder: identity)
+        return try Vault(store: place.open(), holder: identity)
     }
 
     /// A group with a lead, a case worker and a viewer.

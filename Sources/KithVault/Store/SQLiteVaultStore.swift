@@ -106,6 +106,9 @@ public final class SQLiteVaultStore: VaultStore, @unchecked Sendable {
             return .integrity("\(path) is not a Kith vault or is damaged")
         case .SQLITE_CANTOPEN, .SQLITE_PERM, .SQLITE_READONLY:
             return .storage("cannot open \(path) for writing; check the path and its permissions")
+        case .SQLITE_CONSTRAINT:
+            // The schema's own guards (append-only log, no gaps, checks), as on PostgreSQL.
+            return .integrity("the store refused a write that would break the log (\(error.message ?? "a constraint failed"))")
         case .SQLITE_FULL:
             return .storage("the disk is full; free space and try again (nothing was written)")
         default:

@@ -103,6 +103,12 @@ public protocol VaultStore: AnyObject, Sendable {
     func records(writtenBy seqs: Range<UInt64>) throws -> [RecordRow]
     /// The log sizes that have a stored checkpoint note, smallest first.
     func checkpointSizes() throws -> [UInt64]
+    /// Runs `body` (read the log's new entries, build, sign, `append`)
+    /// holding the log's append lock when the engine has one worth taking
+    /// before building: writers then queue instead of racing, and `append`
+    /// inside `body` never meets a conflict. An engine without one runs
+    /// `body` as it is (SQLite: its write lock is taken by `append`).
+    func appendingExclusively<T>(_ body: () throws -> T) throws -> T
     /// Where this engine keeps attachments' sealed bytes.
     var attachments: AttachmentStore { get }
 }
@@ -112,6 +118,11 @@ extension VaultStore {
     public func append(expectedCount: UInt64, entries: [EntryRow], records: [RecordRow]) throws {
         try append(expectedCount: expectedCount, entries: entries, records: records, checkpoint: nil)
     }
+}
+
+extension VaultStore {
+    /// No lock before building: `append` alone decides.
+    public func appendingExclusively<T>(_ body: () throws -> T) throws -> T { try body() }
 }
 
 extension VaultStore {

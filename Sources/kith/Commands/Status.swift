@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import KithLog
+import KithPostgres
 import KithVault
 
 /// `kith status`: what is in use, and whether it is unlocked.

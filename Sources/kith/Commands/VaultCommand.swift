@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import KithPostgres
 import KithVault
 
 /// `kith vault`: looking after the vault's storage itself.

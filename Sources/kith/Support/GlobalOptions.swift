@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import KithPostgres
 import KithVault
 
 /// Options every vault command takes.

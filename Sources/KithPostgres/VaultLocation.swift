@@ -1,15 +1,20 @@
 import Foundation
-import KithPostgres
 import KithVault
 
 /// Where a vault lives, from `--vault` or `KITH_VAULT`: a
 /// `postgres://user@host:port/database` address selects the shared
 /// PostgreSQL engine; anything else is the path of a SQLite vault file.
-enum VaultLocation: CustomStringConvertible {
+/// It lives here, beside the engine that needs the network, because this
+/// is the one module that knows both engines (the CLI and the benchmark
+/// both pick engines through it).
+public enum VaultLocation: CustomStringConvertible, Sendable {
+    /// A SQLite vault file.
     case sqlite(path: String)
+    /// A vault in a PostgreSQL database.
     case postgres(PostgresAddress)
 
-    init(_ text: String) throws {
+    /// Reads a `--vault` value.
+    public init(_ text: String) throws {
         if PostgresAddress.looksLikeAddress(text) {
             self = .postgres(try PostgresAddress(text))
         } else {
@@ -18,7 +23,7 @@ enum VaultLocation: CustomStringConvertible {
     }
 
     /// The engine's name, for messages.
-    var engine: String {
+    public var engine: String {
         switch self {
         case .sqlite: return "SQLite"
         case .postgres: return "PostgreSQL"
@@ -26,7 +31,7 @@ enum VaultLocation: CustomStringConvertible {
     }
 
     /// The path or the address (never with a password).
-    var description: String {
+    public var description: String {
         switch self {
         case .sqlite(let path): return path
         case .postgres(let address): return address.description
@@ -35,7 +40,7 @@ enum VaultLocation: CustomStringConvertible {
 
     /// Opens the store; with `create`, a new one (a new file, or the schema
     /// in an empty database).
-    func open(create: Bool = false) throws -> VaultStore {
+    public func open(create: Bool = false) throws -> VaultStore {
         switch self {
         case .sqlite(let path): return try SQLiteVaultStore(path: path, create: create)
         case .postgres(let address): return try PostgresVaultStore(address: address, create: create)

@@ -1,0 +1,102 @@
+import Foundation
+import GRDB
+import Testing
+
+@testable import KithPostgres
+@testable import KithVault
+
+/// The engines the store tests run on: SQLite always, PostgreSQL when
+/// `make test` started a throwaway server (KITH_TEST_POSTGRES).
+enum TestEngine: String, CaseIterable, Sendable, CustomTestStringConvertible {
+    case sqlite
+    case postgres
+
+    /// The throwaway server's address, set by scripts/with-test-postgres.sh.
+    static let postgresURL = ProcessInfo.processInfo.environment["KITH_TEST_POSTGRES"].flatMap { $0.isEmpty ? nil : $0 }
+
+    /// SQLite, plus PostgreSQL when a test server is there.
+    static var available: [TestEngine] { postgresURL == nil ? [.sqlite] : allCases }
+
+    var testDescription: String { self == .sqlite ? "SQLite" : "PostgreSQL" }
+}
+
+/// Where one test's vault lives: a temporary folder, and on PostgreSQL a
+/// database of its own (dropped afterwards). Also lets a test act as the
+/// store's operator, with raw SQL the vault never runs.
+final class TestStorePlace: @unchecked Sendable {
+    let engine: TestEngine
+    let directory: URL
+    let location: VaultLocation
+    private let databaseName: String?
+
+    init(_ engine: TestEngine) throws {
+        self.engine = engine
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("kith-test-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        switch engine {
+        case .sqlite:
+            databaseName = nil
+            location = .sqlite(path: directory.appendingPathComponent("vault.kith").path)
+        case .postgres:
+            let name = "kith_t_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
+            try Self.admin { try $0.execute("CREATE DATABASE \(name)") }
+            databaseName = name
+            location = .postgres(try Self.address(database: name))
+        }
+    }
+
+    deinit {
+        try? FileManager.default.removeItem(at: directory)
+        if let databaseName { try? Self.admin { try $0.execute("DROP DATABASE IF EXISTS \(databaseName) WITH (FORCE)") } }
+    }
+
+    /// The test server's address with another database.
+    static func address(database: String) throws -> PostgresAddress {
+        guard let url = TestEngine.postgresURL, var components = URLComponents(string: url) else {
+            throw KithVaultError.notFound("KITH_TEST_POSTGRES (run the tests with make test)")
+        }
+        components.path = "/" + database
+        return try PostgresAddress(components.string ?? "")
+    }
+
+    /// Runs `body` on a connection to the test server's own database.
+    static func admin(_ body: (BlockingConnection) throws -> Void) throws {
+        guard let url = TestEngine.postgresURL else { throw KithVaultError.notFound("KITH_TEST_POSTGRES") }
+        try body(BlockingConnection(address: PostgresAddress(url), environment: ProcessInfo.processInfo.environment))
+    }
+
+    /// A new store on this place; `create` makes it.
+    func open(create: Bool = false) throws -> VaultStore { try location.open(create: create) }
+
+    /// Runs statements as the database's owner or the file's holder would:
+    /// what an operator or a thief with the files can do behind Kith's back.
+    func operatorSQL(_ statements: [String]) throws {
+        switch location {
+        case .sqlite(let path):
+            let queue = try DatabaseQueue(path: path)
+            try queue.writeWithoutTransaction { db in for statement in statements { try db.execute(sql: statement) } }
+        case .postgres(let address):
+            let connection = try BlockingConnection(address: address, environment: ProcessInfo.processInfo.environment)
+            for statement in statements { try connection.execute(statement) }
+        }
+    }
+
+    /// Cuts the log back to its first `size` entries, as an operator
+    /// restoring an old backup would: the schema's guards are switched off
+    /// first, which the owner of the files or tables can always do.
+    func rollBack(toSize size: UInt64) throws {
+        switch engine {
+        case .sqlite:
+            try operatorSQL([
+                "DROP TRIGGER log_entries_no_delete",
+                "DELETE FROM records WHERE entry_seq >= \(size)", "DELETE FROM checkpoints WHERE size > \(size)", "DELETE FROM log_entries WHERE seq >= \(size)",
+            ])
+        case .postgres:
+            try operatorSQL([
+                "ALTER TABLE log_entries DISABLE TRIGGER USER",
+                "DELETE FROM records WHERE entry_seq >= \(size)", "DELETE FROM checkpoints WHERE size > \(size)", "DELETE FROM log_entries WHERE seq >= \(size)",
+                "UPDATE log_head SET entry_count = \(size)", "ALTER TABLE log_entries ENABLE TRIGGER USER",
+            ])
+        }
+    }
+}
