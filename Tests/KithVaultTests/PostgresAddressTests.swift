@@ -22,11 +22,13 @@ struct PostgresAddressTests {
         #expect(PostgresAddress.redacted("postgres://kith:secret@db/kith") == "postgres://kith:***@db/kith")
     }
 
-    @Test("bad addresses are refused with what to write instead", arguments: [
-        ("postgres://kith:secret@db/kith", "PGPASSWORD"), ("postgres://kith@db", "names no database"), ("postgres://kith@db/kith?sslmode=maybe", "not known"),
-        ("postgres://kith@db/kith?user=x", "not supported"), ("postgres://kith@/kith?host=relative", "absolute path"),
-        ("postgres://kith@/kith?host=/run/postgresql&sslmode=verify-full", "Unix socket"), ("postgres://kith@db:99999/kith", "out of range"),
-    ])
+    @Test(
+        "bad addresses are refused with what to write instead",
+        arguments: [
+            ("postgres://kith:secret@db/kith", "PGPASSWORD"), ("postgres://kith@db", "names no database"), ("postgres://kith@db/kith?sslmode=maybe", "not known"),
+            ("postgres://kith@db/kith?user=x", "not supported"), ("postgres://kith@/kith?host=relative", "absolute path"),
+            ("postgres://kith@/kith?host=/run/postgresql&sslmode=verify-full", "Unix socket"), ("postgres://kith@db:99999/kith", "out of range"),
+        ])
     func refused(address: String, says: String) {
         #expect {
             _ = try PostgresAddress(address, environment: ["USER": "x"])
