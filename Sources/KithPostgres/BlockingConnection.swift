@@ -70,24 +70,21 @@ final class BlockingConnection: @unchecked Sendable {
     /// Runs one statement and returns its rows.
     @discardableResult
     func query(_ sql: String, _ binds: PostgresBindings = PostgresBindings()) throws -> [PostgresRow] {
-        lock.lock()
-        defer { lock.unlock() }
-        do {
-            let result = try connection.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger).wait()
-            return Array(result)
-        } catch {
-            throw PostgresFailure.translate(error, address: address, connecting: false)
-        }
+        Array(try run(sql, binds))
     }
 
     /// Runs one statement and returns how many rows it changed.
     @discardableResult
     func execute(_ sql: String, _ binds: PostgresBindings = PostgresBindings()) throws -> Int {
+        try run(sql, binds).metadata.rows ?? 0
+    }
+
+    /// The one place a statement reaches the server: serialised, errors translated.
+    private func run(_ sql: String, _ binds: PostgresBindings) throws -> PostgresQueryResult {
         lock.lock()
         defer { lock.unlock() }
         do {
-            let result = try connection.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger).wait()
-            return result.metadata.rows ?? 0
+            return try connection.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger).wait()
         } catch {
             throw PostgresFailure.translate(error, address: address, connecting: false)
         }

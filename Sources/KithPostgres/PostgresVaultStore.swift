@@ -241,9 +241,8 @@ public final class PostgresVaultStore: VaultStore, @unchecked Sendable {
             guard try count() <= 1 else {
                 throw KithVaultError.invalidInput("the database at \(address) holds a vault in use; it was left untouched")
             }
-            try connection.script(
-                "DROP TABLE attachment_chunks, attachments, checkpoints, records, log_head, log_entries, kith_migrations; DROP FUNCTION kith_log_append_only(), kith_log_contiguous();"
-            )
+            try connection.execute("DROP TABLE attachment_chunks, attachments, checkpoints, records, log_head, log_entries, kith_migrations")
+            try connection.execute("DROP FUNCTION kith_log_append_only(), kith_log_contiguous()")
         }
     }
 }

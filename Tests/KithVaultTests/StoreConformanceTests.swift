@@ -298,6 +298,48 @@ struct StoreConformanceTests {
     }
 }
 
+/// What only the PostgreSQL engine has: its migrations table, its TLS
+/// set-up and the undoing of a just-founded vault.
+@Suite("PostgreSQL engine specifics", .enabled(if: TestEngine.postgresURL != nil))
+struct PostgresEngineTests {
+    @Test("a database a newer Kith migrated is refused, not half-understood")
+    func newerSchemaRefused() throws {
+        let fixture = try VaultFixture(engine: .postgres)
+        try fixture.place.operatorSQL(["INSERT INTO kith_migrations (name) VALUES ('v9: from the future')"])
+        #expect {
+            _ = try fixture.store()
+        } throws: { error in
+            guard case KithVaultError.invalidInput(let detail) = error else { return false }
+            return detail.contains("newer Kith") && detail.contains("v9: from the future")
+        }
+    }
+
+    @Test("a missing root certificate file is named before anything connects")
+    func missingRootCertificate() throws {
+        guard case .postgres(let address) = try TestStorePlace(.postgres).location else { return }
+        let text = "postgres://\(address.user)@\(address.host ?? ""):\(address.port)/\(address.database)?sslmode=verify-full&sslrootcert=/nonexistent/ca.pem"
+        #expect {
+            _ = try PostgresVaultStore(text)
+        } throws: { error in
+            guard case KithVaultError.notFound(let detail) = error else { return false }
+            return detail.contains("/nonexistent/ca.pem")
+        }
+    }
+
+    @Test("a just-founded vault can be dropped again (init whose keyfile failed); a vault in use cannot")
+    func dropNewVault() throws {
+        let fixture = try VaultFixture(engine: .postgres)
+        let store = try #require(try fixture.store() as? PostgresVaultStore)
+        try store.dropNewVault()
+        #expect(throws: KithVaultError.self) { _ = try fixture.store() }  // no vault there any more
+        let used = try VaultFixture(engine: .postgres)
+        try used.admin.createGroup(name: "G")
+        let usedStore = try #require(try used.store() as? PostgresVaultStore)
+        #expect(throws: KithVaultError.self) { try usedStore.dropNewVault() }
+        #expect(try usedStore.entries(from: 0).count == 2)
+    }
+}
+
 /// Errors gathered from concurrent work.
 final class ErrorBox: @unchecked Sendable {
     private let lock = NSLock()

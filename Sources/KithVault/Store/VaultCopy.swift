@@ -38,10 +38,11 @@ public enum VaultCopy {
     /// Copies `source` into `destination`; `progress` hears (entries done, total).
     public static func copy(from source: VaultStore, to destination: VaultStore, progress: ((UInt64, UInt64) -> Void)? = nil) throws -> VaultCopyReport {
         let before = try AuditVerifier.verify(store: source, resume: false)
-        guard before.valid else {
+        // The verified log already holds the entries and their replay: neither is read or replayed again.
+        guard before.valid, let verified = before.log else {
             throw KithVaultError.integrity("the source vault's log does not verify (\(before.problems.first ?? "unknown problem")); nothing was copied")
         }
-        let entries = try source.entries(from: 0)
+        let entries = verified.entries
         let total = UInt64(entries.count)
         guard total > 0 else { throw KithVaultError.invalidInput("the source holds no vault; nothing was copied") }
         let existing = try destination.entries(from: 0)
@@ -49,7 +50,7 @@ public enum VaultCopy {
             throw KithVaultError.invalidInput(
                 "the destination already holds a different vault (or a longer log); copy into an empty database, or into one an interrupted copy of this vault left")
         }
-        let state = try VaultState.replay(entries)
+        let state = verified.state
 
         // Attachments first: a log entry naming one is only copied once its bytes are there.
         var attachments = 0
@@ -75,20 +76,25 @@ public enum VaultCopy {
         }
 
         // Then the log, in batches that end where the source stored a checkpoint.
-        let checkpointSizes = Set(try source.checkpointSizes())
+        let checkpointSizes = try source.checkpointSizes()  // smallest first
+        var nextCheckpoint = checkpointSizes.firstIndex { $0 > UInt64(existing.count) } ?? checkpointSizes.count
         var done = UInt64(existing.count)
         var copiedRecords = 0
         var copiedCheckpoints = 0
         progress?(done, total)
         while done < total {
             var end = min(done + maxBatch, total)
-            if let next = checkpointSizes.filter({ $0 > done && $0 <= end }).min() { end = next }
+            var note: String? = nil
+            if nextCheckpoint < checkpointSizes.count && checkpointSizes[nextCheckpoint] <= end {
+                end = checkpointSizes[nextCheckpoint]
+                note = try source.checkpoint(size: end)
+                nextCheckpoint += 1
+            }
             let rows = (done..<end).map { seq in
                 let bytes = entries[Int(seq)]
                 return EntryRow(seq: seq, bytes: bytes, hash: SHA256.hash(bytes))
             }
             let records = try source.records(writtenBy: done..<end)
-            let note = checkpointSizes.contains(end) ? try source.checkpoint(size: end) : nil
             try destination.append(expectedCount: done, entries: rows, records: records, checkpoint: note)
             guard try destination.records(writtenBy: done..<end) == records else {
                 throw KithVaultError.integrity("the records copied for log entries \(done)..<\(end) read back differently from the destination")
