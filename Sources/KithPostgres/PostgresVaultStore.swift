@@ -54,8 +54,8 @@ public final class PostgresVaultStore: VaultStore, @unchecked Sendable {
         try connection.query("SELECT entry_count FROM log_head").first?.decode(Int64.self) ?? 0
     }
 
-    public func entries(from seq: UInt64) throws -> [[UInt8]] {
-        let rows = try connection.query("SELECT seq, entry FROM log_entries WHERE seq >= $1 ORDER BY seq", try binds(Int64(seq)))
+    public func entries(from seq: UInt64, limit: Int) throws -> [[UInt8]] {
+        let rows = try connection.query("SELECT seq, entry FROM log_entries WHERE seq >= $1 ORDER BY seq LIMIT $2", try binds(Int64(seq), Int64(limit)))
         var out: [[UInt8]] = []
         out.reserveCapacity(rows.count)
         var expected = Int64(seq)

@@ -23,8 +23,25 @@ public struct CheckpointMemory: Sendable {
         return String(decoding: try AtomicFile.read(url.path, what: "remembered checkpoint"), as: UTF8.self)
     }
 
-    func save(_ note: String, fingerprint: [UInt8], user: UserID) throws {
-        try save(note, to: file(fingerprint: fingerprint, user: user))
+    /// Remembers `checkpoint` unless the file already holds one at least as
+    /// large. Under a lock shared by every process of this user, so two
+    /// commands finishing at once never move the remembered head backwards.
+    func save(_ checkpoint: Checkpoint, fingerprint: [UInt8], user: UserID) throws {
+        let url = file(fingerprint: fingerprint, user: user)
+        try makeFolder(for: url)
+        try FileLock.holding(url.path + ".lock") {
+            if let current = try? load(fingerprint: fingerprint, user: user), let seen = try? Checkpoint.read(noteOrText: current).checkpoint,
+                seen.origin == checkpoint.origin, seen.size >= checkpoint.size
+            {
+                return
+            }
+            try AtomicFile.write(Array(checkpoint.text.utf8), to: url.path, mode: 0o600, replace: true)
+        }
+    }
+
+    /// The resume cache of `user` in the vault with this fingerprint.
+    func cacheFile(fingerprint: [UInt8], user: UserID) -> URL {
+        directory.appendingPathComponent(Hex.encode(fingerprint)).appendingPathComponent("\(user).cache")
     }
 
     func verifiedFile(fingerprint: [UInt8]) -> URL {
@@ -49,12 +66,16 @@ public struct CheckpointMemory: Sendable {
     }
 
     func save(_ note: String, to url: URL) throws {
+        try makeFolder(for: url)
+        try AtomicFile.write(Array(note.utf8), to: url.path, mode: 0o600, replace: true)
+    }
+
+    func makeFolder(for url: URL) throws {
         do {
             try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         } catch {
             throw KithVaultError.storage("cannot create \(url.deletingLastPathComponent().path) to remember the vault's checkpoint; check permissions")
         }
-        try AtomicFile.write(Array(note.utf8), to: url.path, mode: 0o600, replace: true)
     }
 }
 
@@ -88,35 +109,45 @@ extension Vault {
         try Checkpoint(origin: origin, size: tree.size, root: tree.root())
     }
 
-    /// Compares the remembered checkpoint with the store: the store must
-    /// hold at least as many entries, and the remembered tree must be a
-    /// prefix of it (checked with an RFC 9162 consistency proof).
-    func checkAgainstMemory() throws {
-        guard let memory, let remembered = try memory.load(fingerprint: state.fingerprint, user: me) else { return }
-        let seen: Checkpoint
-        do { seen = try Checkpoint.read(noteOrText: remembered).checkpoint } catch {
-            throw KithVaultError.integrity("the checkpoint remembered in \(memory.file(fingerprint: state.fingerprint, user: me).path) is damaged; move it aside only if you trust this vault")
+    /// The tree with every node, for proofs that reach before where this
+    /// vault resumed (a witness's consistency proof): rebuilt from the
+    /// store's entries and checked against the verified root.
+    func completeTree() throws -> MerkleTree {
+        guard resumedFrom != nil else { return tree }
+        let full = MerkleTree(leafHashes: try store.entries(from: 0, limit: Int(clamping: tree.size)).map(MerkleHash.leaf))
+        guard full.size == tree.size, try full.root() == tree.root() else {
+            throw KithVaultError.integrity("the store's log no longer matches what this client verified (a fork or a rewritten log); tell an auditor")
         }
-        rememberedSize = seen.size
-        guard seen.origin == origin else { throw KithVaultError.integrity("the remembered checkpoint names another vault") }
-        guard seen.size <= tree.size else {
-            throw KithVaultError.integrity(
-                "this vault was rolled back: it holds \(tree.size) log entries, but you already saw \(seen.size). Nothing was written to it. Ask an admin to restore the newest copy, and do not use this one")
-        }
-        do {
-            let proof = try tree.consistencyProof(from: seen.size, to: tree.size)
-            try MerkleProof.verifyConsistency(oldSize: seen.size, newSize: tree.size, oldRoot: seen.root, newRoot: tree.root(), proof: proof)
-        } catch {
-            throw KithVaultError.integrity(
-                "this vault's history differs from what you saw at entry \(seen.size) (a fork or a rewritten log). Nothing was written to it. Tell an auditor and do not use this copy")
-        }
+        return full
     }
 
-    /// Remembers the current head (after open and after each commit).
+    /// Remembers the current head (after open and after each commit):
+    /// first the checkpoint, then the resume cache, so that a process that
+    /// reads the cache and then the checkpoint never finds the checkpoint
+    /// behind the cache.
     func rememberHead() throws {
+        guard let memory else { return }
         // Only a head newer than the one on disk is written: opening to read rewrites nothing.
-        guard let memory, rememberedSize != tree.size else { return }
-        try memory.save(try headCheckpoint().text, fingerprint: state.fingerprint, user: me)
-        rememberedSize = tree.size
+        if rememberedSize != tree.size {
+            try memory.save(try headCheckpoint(), fingerprint: state.fingerprint, user: me)
+            rememberedSize = tree.size
+        }
+        saveResumeCache()
+    }
+
+    /// Saves the state to this client's resume cache when it moved on. A
+    /// cache that cannot be written costs the next command a full replay,
+    /// not this one its work, so failures are only noted (`cacheNote`).
+    func saveResumeCache() {
+        guard let memory, cacheSavedSize != state.count else { return }
+        do {
+            try ResumeCache.save(
+                state: state, frontier: tree.frontier, changesSince: cacheSavedSize ?? state.records.base?.baseSize ?? 0,
+                path: memory.cacheFile(fingerprint: state.fingerprint, user: me).path, key: cacheKey(), user: me)
+            state.records.markSaved()
+            cacheSavedSize = state.count
+        } catch {
+            cacheNote = "the resume cache could not be saved (\(error)); the next command replays the log"
+        }
     }
 }

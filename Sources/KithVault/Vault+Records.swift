@@ -75,7 +75,7 @@ extension Vault {
     /// The log's view of a record; reads entries appended since this vault
     /// was opened before saying it does not exist.
     func recordState(_ id: RecordID, orElse missing: String) throws -> RecordState {
-        try lookUp(.notFound(missing)) { state.records[id] }
+        try lookUp(.notFound(missing)) { try state.records.record(id) }
     }
 
     func role(in group: GroupID) throws -> GroupRole {
@@ -117,7 +117,7 @@ extension Vault {
         }
         var written: UInt32 = 0
         try write(group: record.group) {
-            guard let last = self.state.records[id]?.versions.last else { throw KithVaultError.notFound("record \(id)") }
+            guard let last = try self.state.records.record(id)?.versions.last else { throw KithVaultError.notFound("record \(id)") }
             let current = try self.readWithoutLogging(id, version: last.version)
             // Fields the writer cannot see cannot be carried forward; refuse rather than drop them.
             if !current.withheld.isEmpty {
@@ -320,8 +320,8 @@ extension Vault {
     public func listRecords(groupName: String, kind: RecordKind? = nil) throws -> [RecordSummary] {
         let group = try self.group(named: groupName)
         _ = try role(in: group.id)
-        return state.records.values
-            .filter { $0.group == group.id && (kind == nil || $0.kind == kind) }
+        return try state.records.records(in: group.id)
+            .filter { kind == nil || $0.kind == kind }
             .compactMap { record -> RecordSummary? in
                 guard let last = record.versions.last else { return nil }
                 return RecordSummary(
@@ -345,12 +345,12 @@ extension Vault {
         let record = try recordState(caseID, orElse: "case \(caseID) (see 'kith record list --group GROUP --kind case')")
         guard record.kind == .case else { throw KithVaultError.invalidInput("\(caseID) is a \(record.kind) record, not a case") }
         _ = try role(in: record.group)
-        return try readRecords(children(of: caseID, kind: .note))
+        return try readRecords(try children(of: caseID, kind: .note))
     }
 
     /// The ids of a case's notes or attachments, oldest first.
-    func children(of caseID: RecordID, kind: RecordKind) -> [RecordID] {
-        state.records.values.filter { $0.parent == caseID && $0.kind == kind }
+    func children(of caseID: RecordID, kind: RecordKind) throws -> [RecordID] {
+        try state.records.children(of: caseID).filter { $0.kind == kind }
             .sorted { ($0.versions.first?.seq ?? 0) < ($1.versions.first?.seq ?? 0) }.map(\.id)
     }
 }

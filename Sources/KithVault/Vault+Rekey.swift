@@ -142,7 +142,7 @@ extension Vault {
     func runRekey(group: GroupID, pending: PendingRekey, resumed: Bool, progress: RekeyProgressHandler?) throws -> RekeySummary {
         let name = groupName(group)
         let targets = Dictionary(uniqueKeysWithValues: pending.targets.map { ($0.compartment, $0.epoch) })
-        let total = state.records.values.filter { $0.group == group }.reduce(0) { $0 + $1.versions.count }
+        let total = try state.records.records(in: group).reduce(0) { $0 + $1.versions.count }
         var scanned = 0, changed = 0, batches = 0
         var damaged: [String] = []
         var cursor: (id: RecordID, version: UInt32)?
@@ -192,7 +192,7 @@ extension Vault {
         var record = try StoredRecord.decode(row.body)
         let label = "record \(row.recordID) version \(row.version)"
         guard record.id == row.recordID, record.version == row.version,
-            let logged = state.records[row.recordID]?.versions.first(where: { $0.version == row.version }),
+            let logged = try state.records.record(row.recordID)?.versions.first(where: { $0.version == row.version }),
             logged.contentHash == record.contentHash
         else {
             throw KithVaultError.integrity("it is not what the log says was written")

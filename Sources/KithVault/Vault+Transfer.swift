@@ -66,8 +66,9 @@ extension Vault {
             chosen = chosen.filter { wanted.contains($0) }
         }
         // In the order they were written (an import's rows keep their order).
-        let position = { (id: RecordID) in self.state.records[id]?.versions.first?.seq ?? 0 }
-        chosen.sort { position($0) < position($1) }
+        var positions: [RecordID: UInt64] = [:]
+        for id in chosen { positions[id] = try state.records.record(id)?.versions.first?.seq ?? 0 }
+        chosen.sort { (positions[$0] ?? 0) < (positions[$1] ?? 0) }
         return try readRecords(chosen, version: nil, verb: "exported as \(format)")
     }
 }

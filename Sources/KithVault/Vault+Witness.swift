@@ -48,6 +48,8 @@ extension Vault {
         guard let memory else { throw KithVaultError.invalidInput("witnessing needs a state directory to remember what was cosigned") }
         try refresh()
         for _ in 0..<20 {
+            // Proofs reach back to the previous cosigned size, before where this vault may have resumed.
+            let tree = try completeTree()
             guard let raw = try store.latestCheckpoint() else {
                 throw KithVaultError.notFound("a checkpoint to witness (the vault gets one with its next write)")
             }

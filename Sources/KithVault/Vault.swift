@@ -26,13 +26,22 @@ public final class Vault {
     /// The identity acting.
     public let holder: PrivateKeyHolder
     /// The replayed log.
-    public private(set) var state: VaultState
+    public internal(set) var state: VaultState
     /// The log as an RFC 9162 Merkle tree (one leaf per entry).
-    public private(set) var tree = MerkleTree()
+    public internal(set) var tree = MerkleTree()
     /// Where this client remembers the newest checkpoint it has seen (nil: nowhere, e.g. in tests).
     public let memory: CheckpointMemory?
     /// The size of the checkpoint last read from or written to `memory`.
     var rememberedSize: UInt64?
+    /// The log size this vault's state was resumed from (nil: replayed from genesis).
+    public private(set) var resumedFrom: UInt64?
+    /// Why the resume cache was not used, when it was not.
+    let cacheProblem: ResumeCacheProblem?
+    /// The log size last saved to (or resumed from) the resume cache.
+    var cacheSavedSize: UInt64?
+    /// Why the resume cache could not be saved, if it could not (for --verbose).
+    public internal(set) var cacheNote: String?
+    private var cacheKeyBox: KeyBox?
     /// The writer's clock in ms since 1970 (tests may fix it).
     public var clock: @Sendable () -> UInt64 = { UInt64(Date().timeIntervalSince1970 * 1000) }
 
@@ -63,9 +72,24 @@ public final class Vault {
         self.store = store
         self.holder = holder
         self.memory = memory
-        let entries = try store.entries(from: 0)
-        self.state = try VaultState.replay(entries)
-        self.tree = MerkleTree(leafHashes: entries.map(MerkleHash.leaf))
+        var (log, remembered) = try VerifiedLog.open(store: store, user: holder.identity.userID, memory: memory) {
+            KeyBox(try holder.deriveKey(purpose: ResumeCache.keyPurpose, id: 1))
+        }
+        if let remembered {
+            do {
+                try log.check(against: remembered, memoryPath: "")
+            } catch where log.resumedFrom != nil {
+                // Check the resumed answer against a full replay before raising an alarm.
+                log = try VerifiedLog.replay(store: store, cacheProblem: .notThisStore)
+                try log.check(against: remembered, memoryPath: "")
+            }
+            rememberedSize = remembered.size
+        }
+        self.state = log.state
+        self.tree = log.tree
+        self.resumedFrom = log.resumedFrom
+        self.cacheProblem = log.cacheProblem
+        if log.resumedFrom != nil { cacheSavedSize = log.resumedFrom }
         guard state.count > 0 else { throw KithVaultError.integrity("the vault has no genesis entry") }
         if let expectedFingerprint, expectedFingerprint.count < 20 || !state.fingerprint.starts(with: expectedFingerprint) {
             throw KithVaultError.integrity("this is not the vault your identity belongs to (expected \(Fingerprint.readable(expectedFingerprint)), found \(Fingerprint.readable(state.fingerprint))); check --vault")
@@ -76,7 +100,6 @@ public final class Vault {
         guard user.identity == holder.identity else {
             throw KithVaultError.accessDenied("this keyfile's keys are not the ones enrolled for its user id")
         }
-        try checkAgainstMemory()
         try rememberHead()
     }
 
@@ -86,7 +109,7 @@ public final class Vault {
         store: VaultStore, founder: UnlockedIdentity, handle: Handle, memory: CheckpointMemory? = nil,
         clock: @escaping @Sendable () -> UInt64 = { UInt64(Date().timeIntervalSince1970 * 1000) }
     ) throws -> Vault {
-        guard try store.entries(from: 0).isEmpty else {
+        guard try store.entry(at: 0) == nil else {
             throw KithVaultError.invalidInput("the store already holds a vault")
         }
         let vaultID = try Random.bytes(Identifier.length)
@@ -208,6 +231,14 @@ public final class Vault {
     }
 
     // MARK: Keys
+
+    /// The key of this identity's resume-cache tags.
+    func cacheKey() throws -> KeyBox {
+        if let cacheKeyBox { return cacheKeyBox }
+        let box = KeyBox(try holder.deriveKey(purpose: ResumeCache.keyPurpose, id: 1))
+        cacheKeyBox = box
+        return box
+    }
 
     func directoryKey() throws -> KeyBox {
         if let cached = directoryKeyCache { return cached }

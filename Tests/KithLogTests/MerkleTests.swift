@@ -141,3 +141,48 @@ struct NextRootTests {
         }
     }
 }
+
+@Suite("A tree resumed from its frontier")
+struct ResumedTreeTests {
+    static let leaves = (0..<70).map { MerkleHash.leaf([UInt8($0), 0x6b]) }
+
+    @Test("Appending to a resumed tree gives the same roots and proofs as the full tree", arguments: [0, 1, 2, 3, 7, 8, 13, 16, 31, 33, 64])
+    func resumedMatchesFull(resumeAt: Int) throws {
+        let full = MerkleTree(leafHashes: Self.leaves)
+        let prefix = MerkleTree(leafHashes: Array(Self.leaves.prefix(resumeAt)))
+        var resumed = try MerkleTree(size: UInt64(resumeAt), frontier: prefix.frontier)
+        #expect(resumed.size == UInt64(resumeAt))
+        #expect(try resumed.root() == prefix.root())
+        for leaf in Self.leaves[resumeAt...] { resumed.append(leafHash: leaf) }
+        #expect(resumed.size == full.size)
+        #expect(resumed.frontier == full.frontier)
+        for size in UInt64(resumeAt)...full.size {
+            #expect(try resumed.root(size: size) == full.root(size: size))
+            // Consistency from any size the resumed tree has seen to any later one.
+            for old in UInt64(max(resumeAt, 1))..<size + 1 where old <= size {
+                #expect(try resumed.consistencyProof(from: old, to: size) == full.consistencyProof(from: old, to: size))
+            }
+        }
+        for index in UInt64(resumeAt)..<full.size {
+            #expect(try resumed.inclusionProof(index: index, size: full.size) == full.inclusionProof(index: index, size: full.size))
+        }
+    }
+
+    @Test("What a resumed tree never held is an error, not a wrong hash")
+    func missingNodesThrow() throws {
+        let prefix = MerkleTree(leafHashes: Array(Self.leaves.prefix(13)))
+        var resumed = try MerkleTree(size: 13, frontier: prefix.frontier)
+        for leaf in Self.leaves[13..<20] { resumed.append(leafHash: leaf) }
+        #expect(throws: KithLogError.self) { _ = try resumed.root(size: 5) }
+        #expect(throws: KithLogError.self) { _ = try resumed.leafHash(3) }
+        #expect(throws: KithLogError.self) { _ = try resumed.inclusionProof(index: 2, size: 20) }
+        #expect(throws: KithLogError.self) { _ = try resumed.consistencyProof(from: 4, to: 20) }
+    }
+
+    @Test("A frontier of the wrong shape is refused", arguments: [(5, 1), (5, 3), (8, 0), (0, 1)])
+    func badFrontier(size: Int, hashes: Int) {
+        let frontier = Array(Self.leaves.prefix(hashes))
+        #expect(throws: KithLogError.self) { _ = try MerkleTree(size: UInt64(size), frontier: frontier) }
+        #expect(throws: KithLogError.self) { _ = try MerkleTree(size: 3, frontier: [[1, 2, 3], [4]]) }
+    }
+}

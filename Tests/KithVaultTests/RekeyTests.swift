@@ -75,7 +75,7 @@ struct RekeyTests {
         for handle in ["lead-tra", "cw2", "viewer-tra"] {
             let vault = try fixture.open(handle)
             for id in ids {
-                let record = try #require(vault.state.records[id])
+                let record = try #require(try vault.state.records.record(id))
                 for version in record.versions {
                     let view = try vault.readWithoutLogging(id, version: version.version)
                     // Every compartment the role may read opens; the viewer sees cases and notes as withheld.

@@ -37,7 +37,7 @@ struct ReviewRegressionTests {
         let id = try lead.addRecord(groupName: "Trans Support", kind: .member, fields: fields([("name", "Ari"), ("sensitive:status", "x")]))
         try caseworker.refresh()
         var state = caseworker.state
-        let group = try #require(state.records[id]).group
+        let group = try #require(try state.records.record(id)).group
         let forged = try LogEntry.make(
             seq: state.count, previousHash: state.headHash, timeMillis: 1, actor: #require(fixture.identities["cw-tra"]),
             body: .recordWritten(record: id, version: 2, group: group, kind: .member, parent: nil, parts: [KeyRef(compartment: .profile, epoch: 1)], contentHash: [UInt8](repeating: 0, count: 32)),

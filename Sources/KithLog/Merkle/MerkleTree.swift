@@ -1,10 +1,20 @@
-/// An append-only RFC 9162 Merkle tree that keeps every complete subtree's
-/// hash, level by level: `levels[k][i]` is the root of leaves
-/// `i * 2^k ..< (i + 1) * 2^k`. Any root, inclusion proof or consistency
-/// proof then needs O(log n) stored hashes and no rehashing of the log.
-/// It holds 2n hashes in all (64 MB for a million entries).
+/// An append-only RFC 9162 Merkle tree that keeps complete subtrees' hashes
+/// level by level: `levels[k][i - offsets[k]]` is the root of leaves
+/// `i * 2^k ..< (i + 1) * 2^k`.
+///
+/// A tree built from every leaf keeps every complete subtree (2n hashes,
+/// 64 MB for a million entries), so any root or proof needs O(log n) stored
+/// hashes. A tree resumed from a frontier (`init(size:frontier:)`) keeps
+/// only what lies on or after the right edge of the tree it resumed: it can
+/// append, give its root at any size from the resumed size on, and give
+/// proofs over what it appended; asking it for a node it never held is an
+/// `outOfRange` error, never a wrong hash.
 public struct MerkleTree: Sendable {
     private var levels: [[[UInt8]]] = [[]]
+    /// The index of the first node held at each level (zero for a full tree).
+    private var offsets: [UInt64] = [0]
+    /// The number of leaves.
+    public private(set) var size: UInt64 = 0
 
     /// An empty tree.
     public init() {}
@@ -15,50 +25,95 @@ public struct MerkleTree: Sendable {
         for hash in leafHashes { append(leafHash: hash) }
     }
 
-    /// The number of leaves.
-    public var size: UInt64 { UInt64(levels[0].count) }
+    /// A tree of `size` leaves known only by its frontier: the roots of the
+    /// complete subtrees on its right edge, largest (leftmost) first, one per
+    /// set bit of `size` (what `frontier` returns).
+    public init(size: UInt64, frontier: [[UInt8]]) throws {
+        guard frontier.count == size.nonzeroBitCount, frontier.allSatisfy({ $0.count == MerkleHash.length }) else {
+            throw KithLogError.malformed("a tree frontier of \(size) leaves has \(size.nonzeroBitCount) hashes of \(MerkleHash.length) bytes")
+        }
+        let height = size == 0 ? 1 : 64 - size.leadingZeroBitCount
+        levels = Array(repeating: [], count: height)
+        offsets = (0..<height).map { size >> UInt64($0) }
+        var next = frontier.makeIterator()
+        for level in stride(from: height - 1, through: 0, by: -1) where size & (1 << UInt64(level)) != 0 {
+            guard let hash = next.next() else { break }
+            offsets[level] -= 1
+            levels[level] = [hash]
+        }
+        self.size = size
+    }
+
+    /// The roots of the complete subtrees on the right edge, largest first:
+    /// with `size`, all a client needs to append and compute new roots.
+    public var frontier: [[UInt8]] {
+        var hashes: [[UInt8]] = []
+        var start: UInt64 = 0
+        for bit in stride(from: 63, through: 0, by: -1) where size & (1 << UInt64(bit)) != 0 {
+            let width = UInt64(1) << UInt64(bit)
+            if let hash = node(level: bit, index: start >> UInt64(bit)) { hashes.append(hash) }
+            start += width
+        }
+        return hashes
+    }
 
     /// Appends a leaf by its hash (`MerkleHash.leaf(entry)`).
     public mutating func append(leafHash: [UInt8]) {
         levels[0].append(leafHash)
+        size += 1
         var level = 0
-        // Each time a level gets an even count, its last two make a node one level up.
-        while levels[level].count % 2 == 0 {
+        // Each time a level's node count becomes even, its last two make a node one level up.
+        while (offsets[level] + UInt64(levels[level].count)) % 2 == 0, levels[level].count >= 2 {
             let count = levels[level].count
             let parent = MerkleHash.node(levels[level][count - 2], levels[level][count - 1])
-            if levels.count == level + 1 { levels.append([]) }
+            if levels.count == level + 1 {
+                levels.append([])
+                offsets.append(0)
+            }
+            if levels[level + 1].isEmpty { offsets[level + 1] = (offsets[level] + UInt64(count)) / 2 - 1 }
             levels[level + 1].append(parent)
             level += 1
         }
     }
 
+    /// The stored root of the complete subtree `index` at `level`, if held.
+    private func node(level: Int, index: UInt64) -> [UInt8]? {
+        guard level < levels.count, index >= offsets[level] else { return nil }
+        let position = index - offsets[level]
+        guard position < UInt64(levels[level].count) else { return nil }
+        return levels[level][Int(position)]
+    }
+
     /// The leaf hash at `index`.
     public func leafHash(_ index: UInt64) throws -> [UInt8] {
         guard index < size else { throw KithLogError.outOfRange("entry \(index) of a log of \(size)") }
-        return levels[0][Int(index)]
+        guard let hash = node(level: 0, index: index) else { throw notHeld(index, index + 1) }
+        return hash
     }
 
     /// The root of the first `size` leaves (the whole tree by default).
     public func root(size requested: UInt64? = nil) throws -> [UInt8] {
         let n = requested ?? size
         guard n <= size else { throw KithLogError.outOfRange("a tree of \(n) entries; the log holds \(size)") }
-        return n == 0 ? MerkleHash.empty : subtree(0, n)
+        return n == 0 ? MerkleHash.empty : try subtree(0, n)
+    }
+
+    private func notHeld(_ start: UInt64, _ end: UInt64) -> KithLogError {
+        .outOfRange("the hashes of entries \(start) to \(end - 1), which this copy of the tree resumed past")
     }
 
     /// MTH of leaves `start ..< end` (non-empty, within the tree): stored when
     /// it is a complete aligned subtree, otherwise split per RFC 9162.
-    func subtree(_ start: UInt64, _ end: UInt64) -> [UInt8] {
+    func subtree(_ start: UInt64, _ end: UInt64) throws -> [UInt8] {
         let n = end - start
-        if n & (n - 1) == 0 {
-            let level = n.trailingZeroBitCount
-            if start % n == 0, level < levels.count {
-                let index = Int(start / n)
-                if index < levels[level].count { return levels[level][index] }
-            }
+        // Complete aligned subtrees are kept as they form; one that is not
+        // kept lies before where this tree resumed and cannot be rebuilt.
+        if n & (n - 1) == 0, start % n == 0 {
+            guard let hash = node(level: n.trailingZeroBitCount, index: start / n) else { throw notHeld(start, end) }
+            return hash
         }
-        if n == 1 { return levels[0][Int(start)] }
         let k = MerkleHash.split(n)
-        return MerkleHash.node(subtree(start, start + k), subtree(start + k, end))
+        return MerkleHash.node(try subtree(start, start + k), try subtree(start + k, end))
     }
 
     /// The inclusion proof of leaf `index` in the tree of the first `size`
@@ -66,15 +121,15 @@ public struct MerkleTree: Sendable {
     public func inclusionProof(index: UInt64, size treeSize: UInt64) throws -> [[UInt8]] {
         guard treeSize <= size else { throw KithLogError.outOfRange("a tree of \(treeSize) entries; the log holds \(size)") }
         guard index < treeSize else { throw KithLogError.outOfRange("entry \(index) is not in a tree of \(treeSize)") }
-        return path(index, 0, treeSize)
+        return try path(index, 0, treeSize)
     }
 
-    private func path(_ m: UInt64, _ start: UInt64, _ end: UInt64) -> [[UInt8]] {
+    private func path(_ m: UInt64, _ start: UInt64, _ end: UInt64) throws -> [[UInt8]] {
         let n = end - start
         guard n > 1 else { return [] }
         let k = MerkleHash.split(n)
-        if m < k { return path(m, start, start + k) + [subtree(start + k, end)] }
-        return path(m - k, start + k, end) + [subtree(start, start + k)]
+        if m < k { return try path(m, start, start + k) + [subtree(start + k, end)] }
+        return try path(m - k, start + k, end) + [subtree(start, start + k)]
     }
 
     /// The consistency proof from the tree of `oldSize` leaves to the tree of
@@ -83,15 +138,15 @@ public struct MerkleTree: Sendable {
         guard newSize <= size else { throw KithLogError.outOfRange("a tree of \(newSize) entries; the log holds \(size)") }
         guard oldSize <= newSize else { throw KithLogError.outOfRange("size \(oldSize) is larger than \(newSize)") }
         guard oldSize > 0, oldSize < newSize else { return [] }
-        return subproof(oldSize, 0, newSize, true)
+        return try subproof(oldSize, 0, newSize, true)
     }
 
-    private func subproof(_ m: UInt64, _ start: UInt64, _ end: UInt64, _ fromOldRoot: Bool) -> [[UInt8]] {
+    private func subproof(_ m: UInt64, _ start: UInt64, _ end: UInt64, _ fromOldRoot: Bool) throws -> [[UInt8]] {
         let n = end - start
-        if m == n { return fromOldRoot ? [] : [subtree(start, end)] }
+        if m == n { return fromOldRoot ? [] : [try subtree(start, end)] }
         let k = MerkleHash.split(n)
-        if m <= k { return subproof(m, start, start + k, fromOldRoot) + [subtree(start + k, end)] }
-        return subproof(m - k, start + k, end, false) + [subtree(start, start + k)]
+        if m <= k { return try subproof(m, start, start + k, fromOldRoot) + [subtree(start + k, end)] }
+        return try subproof(m - k, start + k, end, false) + [subtree(start, start + k)]
     }
 }
 
@@ -103,11 +158,10 @@ extension MerkleTree {
     public func root(appending leafHashes: [[UInt8]]) -> [UInt8] {
         // The right edge: one complete subtree per set bit of the size, largest first.
         var stack: [(height: Int, hash: [UInt8])] = []
-        var start: UInt64 = 0
-        for bit in stride(from: 63, through: 0, by: -1) where size & (1 << UInt64(bit)) != 0 {
-            let width = UInt64(1) << UInt64(bit)
-            stack.append((bit, subtree(start, start + width)))
-            start += width
+        var bits = (0..<64).reversed().filter { size & (1 << UInt64($0)) != 0 }.makeIterator()
+        for hash in frontier {
+            guard let height = bits.next() else { break }
+            stack.append((height, hash))
         }
         for leaf in leafHashes {
             var item = (height: 0, hash: leaf)

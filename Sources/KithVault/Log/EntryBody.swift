@@ -227,14 +227,14 @@ public enum EntryBody: Equatable, Sendable {
         return w.bytes
     }
 
-    private static func write(_ identity: PublicIdentity, to w: inout ByteWriter) {
+    static func write(_ identity: PublicIdentity, to w: inout ByteWriter) {
         w.fixed(identity.userID.bytes)
         w.fixed(identity.signingKey.bytes)
         w.fixed(identity.boxKey.bytes)
     }
 
     /// A list of (compartment, epoch) pairs: u8 count, then u8 + u32 each.
-    private static func write(_ refs: [KeyRef], to w: inout ByteWriter) {
+    static func write(_ refs: [KeyRef], to w: inout ByteWriter) {
         w.u8(UInt8(refs.count))
         for ref in refs {
             w.u8(ref.compartment.rawValue)
@@ -242,7 +242,7 @@ public enum EntryBody: Equatable, Sendable {
         }
     }
 
-    private static func readRefs(_ r: inout ByteReader) throws -> [KeyRef] {
+    static func readRefs(_ r: inout ByteReader) throws -> [KeyRef] {
         var refs: [KeyRef] = []
         for _ in 0..<Int(try r.u8()) {
             guard let compartment = Compartment(rawValue: try r.u8()) else { throw KithVaultError.integrity("log entry names an unknown compartment") }
@@ -251,12 +251,12 @@ public enum EntryBody: Equatable, Sendable {
         return refs
     }
 
-    private static func readMode(_ r: inout ByteReader) throws -> RekeyMode {
+    static func readMode(_ r: inout ByteReader) throws -> RekeyMode {
         guard let mode = RekeyMode(rawValue: try r.u8()) else { throw KithVaultError.integrity("rekey entry has an unknown mode") }
         return mode
     }
 
-    private static func readIdentity(_ r: inout ByteReader) throws -> PublicIdentity {
+    static func readIdentity(_ r: inout ByteReader) throws -> PublicIdentity {
         let user = try Identifier(bytes: r.fixed(Identifier.length))
         let signing = try SigningPublicKey(bytes: r.fixed(Ed25519.publicKeyLength))
         let box = try BoxPublicKey(bytes: r.fixed(X25519.publicKeyLength))

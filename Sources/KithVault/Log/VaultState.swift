@@ -106,25 +106,25 @@ public struct RecordState: Sendable {
 /// log invalid.
 public struct VaultState: Sendable {
     /// The vault's random id (from genesis), bound into every signature.
-    public private(set) var vaultID: [UInt8] = []
+    public internal(set) var vaultID: [UInt8] = []
     /// SHA-256 of the genesis entry: the vault's fingerprint.
-    public private(set) var fingerprint: [UInt8] = []
+    public internal(set) var fingerprint: [UInt8] = []
     /// Number of entries applied.
-    public private(set) var count: UInt64 = 0
+    public internal(set) var count: UInt64 = 0
     /// Hash of the last entry applied (zeros before genesis).
-    public private(set) var headHash: [UInt8] = [UInt8](repeating: 0, count: 32)
+    public internal(set) var headHash: [UInt8] = [UInt8](repeating: 0, count: 32)
     /// Enrolled users.
-    public private(set) var users: [UserID: UserState] = [:]
+    public internal(set) var users: [UserID: UserState] = [:]
     /// Groups.
-    public private(set) var groups: [GroupID: GroupState] = [:]
-    /// Records.
-    public private(set) var records: [RecordID: RecordState] = [:]
+    public internal(set) var groups: [GroupID: GroupState] = [:]
+    /// Records: those touched since a resume in memory, the rest read lazily.
+    public internal(set) var records = RecordIndex()
     /// The vault's audit key, once the first auditor made it.
-    public private(set) var auditKey: BoxPublicKey?
+    public internal(set) var auditKey: BoxPublicKey?
     /// The audit key's secret, sealed to each auditor who holds it.
-    public private(set) var auditKeyEnvelopes: [UserID: [UInt8]] = [:]
+    public internal(set) var auditKeyEnvelopes: [UserID: [UInt8]] = [:]
     /// Each user's detail key, sealed to the audit key.
-    public private(set) var detailKeys: [UserID: [UInt8]] = [:]
+    public internal(set) var detailKeys: [UserID: [UInt8]] = [:]
 
     /// An empty state, before genesis.
     public init() {}
@@ -276,7 +276,7 @@ public struct VaultState: Sendable {
                 parts: parts, contentHash: contentHash)
             // An attachment's file key derives from its one part's record key.
             if kind == .attachment && compartments.count != 1 { throw invalid(entry, "an attachment must be sealed in exactly one compartment") }
-            if var existing = records[recordID] {
+            if var existing = try records.record(recordID) {
                 guard kind != .attachment else { throw invalid(entry, "an attachment never gets a second version; add a new attachment") }
                 guard existing.group == groupID, existing.kind == kind, existing.parent == parent else {
                     throw invalid(entry, "a new version changes the record's group, kind or parent")
@@ -287,21 +287,21 @@ public struct VaultState: Sendable {
                 }
                 guard version == (existing.versions.last?.version ?? 0) + 1 else { throw invalid(entry, "version numbers must follow each other") }
                 existing.versions.append(versionState)
-                records[recordID] = existing
+                records.set(existing, isNew: false)
             } else {
                 guard version == 1 else { throw invalid(entry, "a new record must start at version 1") }
                 if kind == .note || kind == .attachment {
-                    guard let parent, let parentRecord = records[parent], parentRecord.kind == .case, parentRecord.group == groupID else {
+                    guard let parent, let parentRecord = try records.record(parent), parentRecord.kind == .case, parentRecord.group == groupID else {
                         throw invalid(entry, "a \(kind) must belong to a case in the same group")
                     }
                 } else if parent != nil {
                     throw invalid(entry, "only notes and attachments have a parent record")
                 }
-                records[recordID] = RecordState(id: recordID, group: groupID, kind: kind, parent: parent, versions: [versionState])
+                records.set(RecordState(id: recordID, group: groupID, kind: kind, parent: parent, versions: [versionState]), isNew: true)
             }
 
         case .recordRead(let recordID, let version):
-            guard let record = records[recordID], record.versions.contains(where: { $0.version == version }) else {
+            guard let record = try records.record(recordID), record.versions.contains(where: { $0.version == version }) else {
                 throw invalid(entry, "it reads a record version that does not exist")
             }
             guard role(of: entry.actor, in: record.group) != nil else { throw invalid(entry, "its reader has no role in the record's group") }

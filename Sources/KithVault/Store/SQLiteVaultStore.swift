@@ -120,10 +120,11 @@ public final class SQLiteVaultStore: VaultStore, @unchecked Sendable {
         do { return try body() } catch let error as DatabaseError { throw Self.translate(error, path: path) }
     }
 
-    public func entries(from seq: UInt64) throws -> [[UInt8]] {
+    public func entries(from seq: UInt64, limit: Int) throws -> [[UInt8]] {
         try run {
             try queue.read { db in
-                let rows = try Row.fetchCursor(db, sql: "SELECT seq, entry FROM log_entries WHERE seq >= ? ORDER BY seq", arguments: [Int64(seq)])
+                let rows = try Row.fetchCursor(
+                    db, sql: "SELECT seq, entry FROM log_entries WHERE seq >= ? ORDER BY seq LIMIT ?", arguments: [Int64(seq), Int64(limit)])
                 var out: [[UInt8]] = []
                 var expected = Int64(seq)
                 while let row = try rows.next() {

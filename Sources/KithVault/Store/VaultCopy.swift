@@ -54,7 +54,7 @@ public enum VaultCopy {
 
         // Attachments first: a log entry naming one is only copied once its bytes are there.
         var attachments = 0
-        for record in state.records.values.sorted(by: { $0.id < $1.id }) where record.kind == .attachment {
+        for record in try state.records.all().sorted(by: { $0.id < $1.id }) where record.kind == .attachment {
             if try destination.attachments.openAttachment(record.id) != nil { continue }
             guard let input = try source.attachments.openAttachment(record.id) else {
                 throw KithVaultError.notFound("the bytes of attachment \(record.id) in the source (restore the source's attachments first); nothing more was copied")

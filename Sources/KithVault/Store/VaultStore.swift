@@ -68,8 +68,8 @@ public struct VaultStoreConflict: Error, Sendable {
 /// SQLite (embedded, one file; `SQLiteVaultStore`) and PostgreSQL (shared;
 /// `PostgresVaultStore` in the KithPostgres module).
 public protocol VaultStore: AnyObject, Sendable {
-    /// Log entries from position `seq` on, in order.
-    func entries(from seq: UInt64) throws -> [[UInt8]]
+    /// At most `limit` log entries from position `seq` on, in order (a page of the log).
+    func entries(from seq: UInt64, limit: Int) throws -> [[UInt8]]
     /// Appends entries, record versions and the writer's signed checkpoint
     /// of the new head in one transaction, or nothing.
     /// Throws `VaultStoreConflict` unless the log holds exactly
@@ -118,6 +118,14 @@ extension VaultStore {
     public func append(expectedCount: UInt64, entries: [EntryRow], records: [RecordRow]) throws {
         try append(expectedCount: expectedCount, entries: entries, records: records, checkpoint: nil)
     }
+}
+
+extension VaultStore {
+    /// Every log entry from position `seq` on, in order (a full replay or an audit reads them all).
+    public func entries(from seq: UInt64) throws -> [[UInt8]] { try entries(from: seq, limit: Int(Int64.max)) }
+
+    /// The entry at `seq`, or nil past the end of the log.
+    public func entry(at seq: UInt64) throws -> [UInt8]? { try entries(from: seq, limit: 1).first }
 }
 
 extension VaultStore {

@@ -41,7 +41,7 @@ struct ConcurrentWriter: ParsableCommand {
         for number in 1...records {
             try client.addRecord(groupName: group, kind: .member, fields: [RecordField.parse("name=\(prefix)\(number)", kind: .member)])
             // Someone else's newest record, as a case worker would open it.
-            let others = client.state.records.values.filter { record in
+            let others = try client.state.records.all().filter { record in
                 record.kind == .member && record.versions.first?.author != client.me
             }
             if let newest = others.max(by: { ($0.versions.last?.seq ?? 0) < ($1.versions.last?.seq ?? 0) }) {

@@ -151,7 +151,7 @@ struct RecordCommand: ParsableCommand {
         func execute() throws {
             let vault = try global.openVault()
             let recordID = try Identifier(parsing: id)
-            guard let kind = vault.state.records[recordID]?.kind else { throw KithVaultError.notFound("record \(id) (see 'kith record list --group GROUP')") }
+            guard let kind = try vault.state.records.record(recordID)?.kind else { throw KithVaultError.notFound("record \(id) (see 'kith record list --group GROUP')") }
             let changes = try input.collect(kind: kind)
             guard !changes.isEmpty else { throw KithVaultError.invalidInput("nothing to update: give at least one --field name=value") }
             let version = try vault.updateRecord(recordID, fields: changes)

@@ -1,0 +1,188 @@
+import KithCrypto
+
+// The replayed state as the resume cache keeps it: one explicit encoder and
+// a strict decoder, as for every stored object (version byte first; unknown
+// versions, bad lengths and trailing bytes are errors). The snapshot holds
+// what the log holds in the open (ids, public keys, roles, epochs, sealed
+// envelopes and names) and nothing decrypted.
+
+extension VaultState {
+    /// Version of the snapshot encoding.
+    static let snapshotVersion: UInt8 = 1
+
+    /// Everything but the records (which the cache keeps one row each), with
+    /// the number of records in each group.
+    func encodeSnapshot() -> [UInt8] {
+        var w = ByteWriter(capacity: 4096)
+        w.u8(Self.snapshotVersion)
+        w.fixed(vaultID)
+        w.fixed(fingerprint)
+        w.u64(count)
+        w.fixed(headHash)
+        w.u32(UInt32(users.count))
+        for user in users.values.sorted(by: { $0.enrolledAt < $1.enrolledAt }) {
+            EntryBody.write(user.identity, to: &w)
+            w.u8(user.role.rawValue)
+            w.data(user.sealedHandle)
+            w.data(user.directoryEnvelope)
+            w.u64(user.enrolledAt)
+        }
+        w.u32(UInt32(groups.count))
+        for group in groups.values.sorted(by: { $0.id < $1.id }) {
+            w.fixed(group.id.bytes)
+            w.data(group.sealedName)
+            w.u32(UInt32(group.members.count))
+            for (user, role) in group.members.sorted(by: { $0.key < $1.key }) {
+                w.fixed(user.bytes)
+                w.u8(role.rawValue)
+            }
+            group.policy.encode(into: &w)
+            let epochs = group.currentEpoch.sorted { $0.key < $1.key }.map { KeyRef(compartment: $0.key, epoch: $0.value) }
+            EntryBody.write(epochs, to: &w)
+            w.u32(UInt32(group.commitments.count))
+            for (ref, commitment) in group.commitments.sorted(by: { $0.key < $1.key }) {
+                EntryBody.write([ref], to: &w)
+                w.data(commitment)
+            }
+            w.u32(UInt32(group.envelopes.count))
+            for (ref, sealed) in group.envelopes.sorted(by: { $0.key < $1.key }) {
+                EntryBody.write([ref], to: &w)
+                w.u32(UInt32(sealed.count))
+                for (user, envelope) in sealed.sorted(by: { $0.key < $1.key }) {
+                    w.fixed(user.bytes)
+                    w.data(envelope)
+                }
+            }
+            if let pending = group.pendingRekey {
+                w.u8(1)
+                w.u8(pending.mode.rawValue)
+                EntryBody.write(pending.targets, to: &w)
+                w.u64(pending.startedAt)
+            } else {
+                w.u8(0)
+            }
+            w.u64(UInt64(records.count(in: group.id)))
+        }
+        if let auditKey {
+            w.u8(1)
+            w.fixed(auditKey.bytes)
+        } else {
+            w.u8(0)
+        }
+        Self.write(auditKeyEnvelopes, to: &w)
+        Self.write(detailKeys, to: &w)
+        return w.bytes
+    }
+
+    /// The state a snapshot describes, with its records read lazily from `records`.
+    static func decodeSnapshot(_ bytes: [UInt8], records source: RecordSource?) throws -> VaultState {
+        var r = ByteReader(bytes, what: "resume cache state")
+        guard try r.u8() == snapshotVersion else { throw KithVaultError.integrity("the resume cache was written by another version of Kith") }
+        var state = VaultState()
+        func id() throws -> Identifier { try Identifier(bytes: r.fixed(Identifier.length)) }
+        state.vaultID = try r.fixed(Identifier.length)
+        state.fingerprint = try r.fixed(32)
+        state.count = try r.u64()
+        state.headHash = try r.fixed(32)
+        for _ in 0..<(try r.u32()) {
+            let identity = try EntryBody.readIdentity(&r)
+            guard let role = OrgRole(rawValue: try r.u8()) else { throw KithVaultError.integrity("resume cache names an unknown role") }
+            state.users[identity.userID] = UserState(
+                identity: identity, role: role, sealedHandle: try r.data(limit: 512), directoryEnvelope: try r.data(limit: 256),
+                enrolledAt: try r.u64())
+        }
+        var counts: [GroupID: Int] = [:]
+        for _ in 0..<(try r.u32()) {
+            var group = GroupState(id: try id(), sealedName: try r.data(limit: 4096))
+            for _ in 0..<(try r.u32()) {
+                let user = try id()
+                guard let role = GroupRole(rawValue: try r.u8()) else { throw KithVaultError.integrity("resume cache names an unknown group role") }
+                group.members[user] = role
+            }
+            group.policy = try GroupPolicy.decode(&r)
+            for ref in try EntryBody.readRefs(&r) { group.currentEpoch[ref.compartment] = ref.epoch }
+            for _ in 0..<(try r.u32()) {
+                guard let ref = try EntryBody.readRefs(&r).first else { throw KithVaultError.integrity("resume cache has an empty key name") }
+                group.commitments[ref] = try r.data(limit: 64)
+            }
+            for _ in 0..<(try r.u32()) {
+                guard let ref = try EntryBody.readRefs(&r).first else { throw KithVaultError.integrity("resume cache has an empty key name") }
+                var sealed: [UserID: [UInt8]] = [:]
+                for _ in 0..<(try r.u32()) { sealed[try id()] = try r.data(limit: 256) }
+                group.envelopes[ref] = sealed
+            }
+            if try r.u8() == 1 {
+                group.pendingRekey = PendingRekey(mode: try EntryBody.readMode(&r), targets: try EntryBody.readRefs(&r), startedAt: try r.u64())
+            }
+            counts[group.id] = Int(clamping: try r.u64())
+            state.groups[group.id] = group
+        }
+        if try r.u8() == 1 { state.auditKey = try BoxPublicKey(bytes: r.fixed(X25519.publicKeyLength)) }
+        state.auditKeyEnvelopes = try readSealed(&r)
+        state.detailKeys = try readSealed(&r)
+        try r.finish()
+        state.records = RecordIndex(base: source, countByGroup: counts)
+        return state
+    }
+
+    private static func write(_ sealed: [UserID: [UInt8]], to w: inout ByteWriter) {
+        w.u32(UInt32(sealed.count))
+        for (user, bytes) in sealed.sorted(by: { $0.key < $1.key }) {
+            w.fixed(user.bytes)
+            w.data(bytes)
+        }
+    }
+
+    private static func readSealed(_ r: inout ByteReader) throws -> [UserID: [UInt8]] {
+        var sealed: [UserID: [UInt8]] = [:]
+        for _ in 0..<(try r.u32()) { sealed[try Identifier(bytes: r.fixed(Identifier.length))] = try r.data(limit: 256) }
+        return sealed
+    }
+}
+
+extension RecordState {
+    /// Version of the record row encoding in the resume cache.
+    static let rowVersion: UInt8 = 1
+
+    /// The record as one resume-cache row.
+    func encodeRow() -> [UInt8] {
+        var w = ByteWriter(capacity: 64 + versions.count * 96)
+        w.u8(Self.rowVersion)
+        w.fixed(id.bytes)
+        w.fixed(group.bytes)
+        w.u8(kind.rawValue)
+        w.optionalID(parent)
+        w.u32(UInt32(versions.count))
+        for version in versions {
+            w.u32(version.version)
+            w.u64(version.seq)
+            w.fixed(version.author.bytes)
+            w.u64(version.timeMillis)
+            EntryBody.write(version.parts, to: &w)
+            w.fixed(version.contentHash)
+        }
+        return w.bytes
+    }
+
+    /// A record from its resume-cache row.
+    static func decodeRow(_ bytes: [UInt8]) throws -> RecordState {
+        var r = ByteReader(bytes, what: "resume cache record")
+        guard try r.u8() == rowVersion else { throw KithVaultError.integrity("the resume cache was written by another version of Kith") }
+        func id() throws -> Identifier { try Identifier(bytes: r.fixed(Identifier.length)) }
+        let recordID = try id()
+        let group = try id()
+        guard let kind = RecordKind(rawValue: try r.u8()) else { throw KithVaultError.integrity("resume cache names an unknown record kind") }
+        let parent = try r.optionalID()
+        let count = try r.u32()
+        guard count >= 1, Int(count) <= r.remaining / 60 else { throw KithVaultError.integrity("resume cache record is truncated") }
+        var versions: [VersionState] = []
+        for _ in 0..<count {
+            versions.append(
+                VersionState(
+                    version: try r.u32(), seq: try r.u64(), author: try id(), timeMillis: try r.u64(),
+                    parts: try EntryBody.readRefs(&r), contentHash: try r.fixed(32)))
+        }
+        try r.finish()
+        return RecordState(id: recordID, group: group, kind: kind, parent: parent, versions: versions)
+    }
+}

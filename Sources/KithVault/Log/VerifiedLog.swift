@@ -1,0 +1,141 @@
+import KithCrypto
+import KithLog
+
+/// The log as this client has verified it: the replayed state and the
+/// Merkle tree of the same entries. Opened from this client's resume
+/// cache when it has one that fits the store, so only the entries
+/// appended since are read, decoded and signature-checked; otherwise
+/// replayed from genesis, a page at a time.
+///
+/// Why skipping is safe: the cache is authenticated with a key only this
+/// identity derives, and holds what this client itself verified at `size`
+/// entries. The store's entry at `size - 1` must hash to the cache's head
+/// hash, and every entry chains to the one before by hash, so the store's
+/// first `size` entries are the ones verified before; the remembered
+/// checkpoint must then be a prefix of the new tree (its root at that size
+/// computed from the resumed frontier). A rolled-back store (shorter than
+/// what was seen) or a forked one (a different entry at any seen position)
+/// is refused as before.
+struct VerifiedLog {
+    /// The replayed state.
+    var state: VaultState
+    /// The Merkle tree (sparse when resumed: it holds the frontier and what came after).
+    var tree: MerkleTree
+    /// The cache size it resumed from (nil: replayed from genesis).
+    let resumedFrom: UInt64?
+    /// Why the cache was not used, when it was not.
+    let cacheProblem: ResumeCacheProblem?
+
+    /// Entries read per page when replaying from genesis.
+    static let pageSize = 4096
+
+    /// Opens the log of `store`. Reads, in this order: the genesis entry
+    /// (for the vault's fingerprint), the resume cache's head, the
+    /// remembered checkpoint, then the store's entries. Each of the three is
+    /// only ever written after the one before it moved (the store commits,
+    /// then the checkpoint is remembered, then the cache saved), so another
+    /// process of the same user moving them meanwhile can never make the
+    /// remembered checkpoint look ahead of the store: no false alarm.
+    static func open(store: VaultStore, user: UserID, memory: CheckpointMemory?, cacheKey: () throws -> KeyBox) throws -> (log: VerifiedLog, remembered: Checkpoint?) {
+        guard let genesis = try store.entry(at: 0) else { throw KithVaultError.integrity("the vault has no genesis entry") }
+        let fingerprint = SHA256.hash(genesis)
+
+        var resumed: (cache: ResumeCache, head: ResumeHead)?
+        var problem: ResumeCacheProblem?
+        if let memory {
+            switch ResumeCache.open(path: memory.cacheFile(fingerprint: fingerprint, user: user).path, key: try cacheKey(), fingerprint: fingerprint, user: user) {
+            case .success(let found): resumed = found
+            case .failure(let why): problem = why
+            }
+        }
+        let remembered = try memory.flatMap { try rememberedCheckpoint($0, fingerprint: fingerprint, user: user) }
+
+        if let (cache, head) = resumed {
+            if let remembered, remembered.size < head.size {
+                // The checkpoint is older than the cache (removed, or from an
+                // older Kith): only a full replay can check it against the log.
+                problem = .notThisStore
+            } else if let log = try resume(store: store, cache: cache, head: head) {
+                return (log, remembered)
+            } else {
+                problem = .notThisStore
+            }
+        }
+        return (try replay(store: store, cacheProblem: problem), remembered)
+    }
+
+    /// The remembered checkpoint, read strictly: damage is an error, since
+    /// skipping it would switch rollback detection off.
+    private static func rememberedCheckpoint(_ memory: CheckpointMemory, fingerprint: [UInt8], user: UserID) throws -> Checkpoint? {
+        guard let text = try memory.load(fingerprint: fingerprint, user: user) else { return nil }
+        do { return try Checkpoint.read(noteOrText: text).checkpoint } catch {
+            throw KithVaultError.integrity(
+                "the checkpoint remembered in \(memory.file(fingerprint: fingerprint, user: user).path) is damaged; move it aside only if you trust this vault")
+        }
+    }
+
+    /// Resumes from the cache, or nil when the store does not continue it.
+    private static func resume(store: VaultStore, cache: ResumeCache, head: ResumeHead) throws -> VerifiedLog? {
+        var state = try VaultState.decodeSnapshot(head.snapshot, records: cache)
+        guard head.size > 0 else { return nil }
+        // The last entry the cache covers, then everything after it.
+        let tail = try store.entries(from: head.size - 1)
+        guard let last = tail.first, SHA256.hash(last) == state.headHash else { return nil }
+        let expectedHead = state.headHash
+        let size = head.size
+        // A row that fails its check is answered from a full replay of the entries the cache covers.
+        cache.rebuild = {
+            let replayed = try replay(store: store, cacheProblem: .damaged, upTo: size)
+            guard replayed.state.headHash == expectedHead else {
+                throw KithVaultError.integrity("the log's first \(size) entries changed since this client verified them (a fork or a rewritten log)")
+            }
+            return replayed.state.records.changed
+        }
+        var tree = try MerkleTree(size: head.size, frontier: head.frontier)
+        for bytes in tail.dropFirst() {
+            try state.apply(LogEntry.decode(bytes))
+            tree.append(leafHash: MerkleHash.leaf(bytes))
+        }
+        return VerifiedLog(state: state, tree: tree, resumedFrom: head.size, cacheProblem: nil)
+    }
+
+    /// Replays the log from genesis (up to `limit` entries), page by page.
+    static func replay(store: VaultStore, cacheProblem: ResumeCacheProblem?, upTo limit: UInt64 = .max) throws -> VerifiedLog {
+        var state = VaultState()
+        var tree = MerkleTree()
+        while state.count < limit {
+            let page = try store.entries(from: state.count, limit: Int(min(UInt64(pageSize), limit - state.count)))
+            for bytes in page {
+                try state.apply(LogEntry.decode(bytes))
+                tree.append(leafHash: MerkleHash.leaf(bytes))
+            }
+            if page.count < pageSize { break }
+        }
+        return VerifiedLog(state: state, tree: tree, resumedFrom: nil, cacheProblem: cacheProblem)
+    }
+
+    /// Applies entries appended after this log's head.
+    mutating func apply(_ entries: [[UInt8]]) throws {
+        for bytes in entries {
+            try state.apply(LogEntry.decode(bytes))
+            tree.append(leafHash: MerkleHash.leaf(bytes))
+        }
+    }
+
+    /// Checks the remembered checkpoint against this log: the store must
+    /// hold at least as many entries, and the remembered tree must be a
+    /// prefix of this one.
+    func check(against seen: Checkpoint, memoryPath: String) throws {
+        guard seen.origin == state.origin else { throw KithVaultError.integrity("the remembered checkpoint names another vault") }
+        guard seen.size <= tree.size else {
+            throw KithVaultError.integrity(
+                "this vault was rolled back: it holds \(tree.size) log entries, but you already saw \(seen.size). Nothing was written to it. Ask an admin to restore the newest copy, and do not use this one")
+        }
+        let root: [UInt8]
+        do { root = try tree.root(size: seen.size) } catch { root = [] }
+        guard root == seen.root else {
+            throw KithVaultError.integrity(
+                "this vault's history differs from what you saw at entry \(seen.size) (a fork or a rewritten log). Nothing was written to it. Tell an auditor and do not use this copy")
+        }
+    }
+}
