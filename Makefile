@@ -29,6 +29,7 @@ demo: build
 bench: deps
 	@sh scripts/ensure-bench-deps.sh
 	$(SWIFT) build -c release --product kith-bench
+	$(SWIFT) build -c release --product kith
 	"$$($(SWIFT) build -c release --show-bin-path)/kith-bench" --quick
 
 # The man page, generated from the command definitions by swift-argument-parser's

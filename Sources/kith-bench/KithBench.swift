@@ -47,8 +47,12 @@ struct KithBench: ParsableCommand {
         if selected("attach") {
             results += try AttachBench.run(megabytes: quick ? 128 : 1024, log: log)
         }
-        if selected("command") {
+        if selected("command (agent)") {
             results += try CommandBench.run(commands: 10, log: log)
+        }
+        // Last: it grows a vault to a million entries in the full run.
+        if selected("command-at-scale") {
+            results += try ScaleBench.run(sizes: quick ? [10_000, 100_000] : [10_000, 100_000, 1_000_000], runs: quick ? 5 : 9, log: log)
         }
         if json {
             for result in results {
