@@ -80,7 +80,7 @@ public final class Vault {
                 try log.check(against: remembered, memoryPath: "")
             } catch where log.resumedFrom != nil {
                 // Check the resumed answer against a full replay before raising an alarm.
-                log = try VerifiedLog.replay(store: store, cacheProblem: .notThisStore)
+                log = try VerifiedLog.replayForVault(store: store, cacheProblem: .notThisStore)
                 try log.check(against: remembered, memoryPath: "")
             }
             rememberedSize = remembered.size

@@ -24,15 +24,24 @@ public struct AuditReport: Sendable {
     public var valid: Bool { problems.isEmpty }
 }
 
-/// A log that verified: its replayed state, its Merkle tree, its entries.
-/// Proofs are built from the tree's kept interior hashes (O(log n) reads).
+/// A log that verified: its replayed state, its Merkle tree, and the store
+/// its entries are read from. Proofs are built from the tree's kept
+/// interior hashes (O(log n) reads).
 public struct AuditedLog: Sendable {
     /// The replayed state.
     public let state: VaultState
     /// The RFC 9162 tree of the entries.
     public let tree: MerkleTree
-    /// Every entry's bytes, in order.
-    public let entries: [[UInt8]]
+    /// Where the entries are.
+    let store: VaultStore
+
+    /// The bytes of entry `seq`, checked against the verified tree.
+    public func entry(_ seq: UInt64) throws -> [UInt8] {
+        guard let bytes = try store.entry(at: seq), seq < tree.size, try MerkleHash.leaf(bytes) == tree.leafHash(seq) else {
+            throw KithVaultError.integrity("entry \(seq) changed in the store since the log was verified")
+        }
+        return bytes
+    }
 
     /// The checkpoint of the whole log (unsigned: what this run verified).
     public func head() throws -> Checkpoint {

@@ -7,11 +7,12 @@ import KithLog
 /// against the newest checkpoint, its signature by an enrolled user and
 /// its witnesses' cosignatures.
 ///
-/// Incremental: entries covered by a checkpoint verified before (given, or
-/// remembered in `memory`) must hash to that checkpoint's root; then their
+/// It replays with the same code as opening a vault (`VerifiedLog`), a
+/// page at a time, signatures checked on other cores while the replay goes
+/// on. Incremental: entries covered by a checkpoint verified before (given,
+/// or remembered in `memory`) must hash to that checkpoint's root; then their
 /// signatures hold as they did, and only the replay of rights (cheap) is
-/// redone for them. Everything after is checked in full, signatures in
-/// parallel across cores.
+/// redone for them.
 public enum AuditVerifier {
     /// Checks everything; names the first bad entry. `from`: a checkpoint
     /// the caller verified before (its entries' signatures are not checked
@@ -22,52 +23,40 @@ public enum AuditVerifier {
         store: VaultStore, from given: Checkpoint? = nil, memory: CheckpointMemory? = nil, resume: Bool = true,
         threads: Int = ProcessInfo.processInfo.activeProcessorCount
     ) throws -> AuditReport {
-        let entries = try store.entries(from: 0)
-        let leaves = ParallelSignatures.leafHashes(entries, threads: threads, hash: MerkleHash.leaf)
-        let tree = MerkleTree(leafHashes: leaves)
         var problems: [String] = []
-
-        // Which prefix was verified before, and does the log still hash to it?
-        let fingerprint = entries.first.map(SHA256.hash) ?? []
+        let fingerprint = try store.entry(at: 0).map(SHA256.hash) ?? []
         let earlier = try given ?? (resume ? memory?.loadVerified(fingerprint: fingerprint) : nil)
         var trusted: UInt64 = 0
-        var prefixProblem: String?
         if let earlier {
             if earlier.origin != Vault.origin(fingerprint: fingerprint) {
-                prefixProblem = "the checkpoint to resume from is for another vault (\(earlier.origin))"
-            } else if earlier.size > tree.size {
-                prefixProblem = "the log holds \(tree.size) entries but \(earlier.size) were verified before: it was rolled back"
-            } else if try tree.root(size: earlier.size) != earlier.root {
-                prefixProblem = "the first \(earlier.size) entries differ from the ones verified before: the log was rewritten (a fork)"
+                problems.append("the checkpoint to resume from is for another vault (\(earlier.origin))")
             } else {
                 trusted = earlier.size
             }
         }
 
-        // Replay in order (rights, chain, structure) on this thread while other
-        // cores check the signatures of entries already replayed.
-        var state = VaultState()
-        let pipeline = SignaturePipeline(entries: entries, threads: threads)
-        var replayFailure: (index: Int, message: String)?
-        for (index, bytes) in entries.enumerated() {
-            do {
-                let entry = try LogEntry.decode(bytes)
-                let key: SigningPublicKey? =
-                    if case .genesis(_, let founder, _, _, _) = entry.body { founder.signingKey } else { state.users[entry.actor]?.identity.signingKey }
-                try state.apply(entry, checkSignature: false)
-                if UInt64(index) >= trusted, let key { pipeline.add(.init(index: index, key: key), vaultID: state.vaultID) }
-            } catch let error as KithVaultError {
-                replayFailure = (index, error.description)
-                break
+        var replayed = try replay(store: store, trusted: trusted, threads: threads)
+        // The prefix whose signatures were skipped must be the one verified before.
+        if let earlier, trusted > 0 {
+            let size = replayed.log.tree.size
+            let prefixProblem: String? =
+                if let failure = replayed.failure, failure.seq < earlier.size {
+                    "the first \(earlier.size) entries differ from the ones verified before: the log was rewritten (a fork)"
+                } else if earlier.size > size, replayed.failure == nil {
+                    "the log holds \(size) entries but \(earlier.size) were verified before: it was rolled back"
+                } else if earlier.size <= size, try replayed.log.tree.root(size: earlier.size) != earlier.root {
+                    "the first \(earlier.size) entries differ from the ones verified before: the log was rewritten (a fork)"
+                } else { nil }
+            if let prefixProblem {
+                // Check every signature after all, to name the first bad entry.
+                trusted = 0
+                replayed = try replay(store: store, trusted: 0, threads: threads)
+                problems.append(prefixProblem)
             }
         }
-        let badSignature = pipeline.finish(vaultID: state.vaultID)
-        if let badSignature, badSignature <= replayFailure?.index ?? Int.max {
-            problems.append("entry \(badSignature): \(KithVaultError.integrity("the signature of log entry \(badSignature) does not verify").description)")
-        } else if let replayFailure {
-            problems.append("entry \(replayFailure.index): \(replayFailure.message)")
-        }
-        if let prefixProblem { problems.append(prefixProblem) }
+        if let failure = replayed.failure { problems.insert("entry \(failure.seq): \(failure.error.description)", at: 0) }
+        let state = replayed.log.state
+        let tree = replayed.log.tree
 
         // The newest checkpoint and the newest witnessed one must be signed and match the log.
         var newest: CheckedCheckpoint?
@@ -81,11 +70,32 @@ public enum AuditVerifier {
             }
         }
         let valid = problems.isEmpty
-        let log = valid ? AuditedLog(state: state, tree: tree, entries: entries) : nil
+        let log = valid ? AuditedLog(state: state, tree: tree, store: store) : nil
         if let log, let memory, state.count > 0 { try memory.saveVerified(try log.head(), fingerprint: state.fingerprint) }
         return AuditReport(
-            entries: UInt64(entries.count), root: Base64.encode(try tree.root()), problems: problems,
+            entries: replayed.failure == nil ? tree.size : try countEntries(store), root: Base64.encode(try tree.root()), problems: problems,
             newest: newest, newestWitnessed: newestWitnessed, resumedFrom: trusted, threads: threads, log: log)
+    }
+
+    /// The replay up to the first bad entry, and that entry's failure.
+    private static func replay(store: VaultStore, trusted: UInt64, threads: Int) throws -> (log: VerifiedLog, failure: ReplayFailure?) {
+        do {
+            return (try VerifiedLog.replay(store: store, cacheProblem: nil, trusted: trusted, threads: threads), nil)
+        } catch let failure as ReplayFailure {
+            // What verified before the bad entry, for the report's counts and root.
+            let before = try VerifiedLog.replay(store: store, cacheProblem: nil, upTo: failure.seq, trusted: trusted, threads: threads)
+            return (before, failure)
+        }
+    }
+
+    /// How many entries the store holds, counted a page at a time (a log that failed to verify).
+    private static func countEntries(_ store: VaultStore) throws -> UInt64 {
+        var count: UInt64 = 0
+        while true {
+            let page = try store.entries(from: count, limit: VerifiedLog.pageSize)
+            count += UInt64(page.count)
+            if page.count < VerifiedLog.pageSize { return count }
+        }
     }
 
     /// Checks a stored checkpoint note against the log; nil (and a problem) when it fails.

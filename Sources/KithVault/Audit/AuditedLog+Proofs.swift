@@ -23,7 +23,7 @@ extension AuditedLog {
         guard seq < size else {
             throw KithVaultError.invalidInput("entry \(seq) is not in the checkpoint of \(size) entries (entries are numbered from 0); choose an entry below \(size) or a newer checkpoint")
         }
-        let proof = TlogProof(extra: entries[Int(seq)], index: seq, hashes: try tree.inclusionProof(index: seq, size: size), note: checked.note)
+        let proof = TlogProof(extra: try entry(seq), index: seq, hashes: try tree.inclusionProof(index: seq, size: size), note: checked.note)
         try proof.inclusionProof(leafHash: tree.leafHash(seq)).verify()
         return proof
     }

@@ -1,5 +1,14 @@
+import Foundation
 import KithCrypto
 import KithLog
+
+/// The first entry of a log that does not verify, and why.
+struct ReplayFailure: Error {
+    /// Its position.
+    let seq: UInt64
+    /// What is wrong with it.
+    let error: KithVaultError
+}
 
 /// The log as this client has verified it: the replayed state and the
 /// Merkle tree of the same entries. Opened from this client's resume
@@ -61,7 +70,7 @@ struct VerifiedLog {
                 problem = .notThisStore
             }
         }
-        return (try replay(store: store, cacheProblem: problem), remembered)
+        return (try replayForVault(store: store, cacheProblem: problem), remembered)
     }
 
     /// The remembered checkpoint, read strictly: damage is an error, since
@@ -85,7 +94,7 @@ struct VerifiedLog {
         let size = head.size
         // A row that fails its check is answered from a full replay of the entries the cache covers.
         cache.rebuild = {
-            let replayed = try replay(store: store, cacheProblem: .damaged, upTo: size)
+            let replayed = try replayForVault(store: store, cacheProblem: .damaged, upTo: size)
             guard replayed.state.headHash == expectedHead else {
                 throw KithVaultError.integrity("the log's first \(size) entries changed since this client verified them (a fork or a rewritten log)")
             }
@@ -100,18 +109,50 @@ struct VerifiedLog {
     }
 
     /// Replays the log from genesis (up to `limit` entries), page by page.
-    static func replay(store: VaultStore, cacheProblem: ResumeCacheProblem?, upTo limit: UInt64 = .max) throws -> VerifiedLog {
+    /// Rights, the hash chain and structure are checked in order on this
+    /// thread while other cores check the signatures of the page; entries
+    /// before `trusted` (a prefix the caller verified before and checks
+    /// against its root afterwards) are not signature-checked again.
+    /// Throws `ReplayFailure` naming the first bad entry.
+    static func replay(
+        store: VaultStore, cacheProblem: ResumeCacheProblem?, upTo limit: UInt64 = .max, trusted: UInt64 = 0,
+        threads: Int = ProcessInfo.processInfo.activeProcessorCount
+    ) throws -> VerifiedLog {
         var state = VaultState()
         var tree = MerkleTree()
         while state.count < limit {
-            let page = try store.entries(from: state.count, limit: Int(min(UInt64(pageSize), limit - state.count)))
-            for bytes in page {
-                try state.apply(LogEntry.decode(bytes))
-                tree.append(leafHash: MerkleHash.leaf(bytes))
+            let start = state.count
+            let page = try store.entries(from: start, limit: Int(min(UInt64(pageSize), limit - start)))
+            let pipeline = SignaturePipeline(entries: page, threads: threads)
+            var failure: ReplayFailure?
+            for (offset, bytes) in page.enumerated() {
+                let seq = start + UInt64(offset)
+                do {
+                    let entry = try LogEntry.decode(bytes)
+                    let key: SigningPublicKey? =
+                        if case .genesis(_, let founder, _, _, _) = entry.body { founder.signingKey } else { state.users[entry.actor]?.identity.signingKey }
+                    try state.apply(entry, checkSignature: false)
+                    if seq >= trusted, let key { pipeline.add(.init(index: offset, key: key), vaultID: state.vaultID) }
+                } catch let error as KithVaultError {
+                    failure = ReplayFailure(seq: seq, error: error)
+                    break
+                }
             }
+            // A bad signature before the first bad replay is the first problem.
+            if let bad = pipeline.finish(vaultID: state.vaultID), UInt64(bad) + start <= failure?.seq ?? .max {
+                let seq = start + UInt64(bad)
+                throw ReplayFailure(seq: seq, error: .integrity("the signature of log entry \(seq) does not verify"))
+            }
+            if let failure { throw failure }
+            for leaf in ParallelSignatures.leafHashes(page, threads: threads, hash: MerkleHash.leaf) { tree.append(leafHash: leaf) }
             if page.count < pageSize { break }
         }
         return VerifiedLog(state: state, tree: tree, resumedFrom: nil, cacheProblem: cacheProblem)
+    }
+
+    /// `replay` for opening a vault: a bad entry is the vault's error itself.
+    static func replayForVault(store: VaultStore, cacheProblem: ResumeCacheProblem?, upTo limit: UInt64 = .max) throws -> VerifiedLog {
+        do { return try replay(store: store, cacheProblem: cacheProblem, upTo: limit) } catch let failure as ReplayFailure { throw failure.error }
     }
 
     /// Applies entries appended after this log's head.

@@ -38,15 +38,16 @@ public enum VaultCopy {
     /// Copies `source` into `destination`; `progress` hears (entries done, total).
     public static func copy(from source: VaultStore, to destination: VaultStore, progress: ((UInt64, UInt64) -> Void)? = nil) throws -> VaultCopyReport {
         let before = try AuditVerifier.verify(store: source, resume: false)
-        // The verified log already holds the entries and their replay: neither is read or replayed again.
+        // The verified log's replay is not redone; entries are read a batch at a time and checked against its tree.
         guard before.valid, let verified = before.log else {
             throw KithVaultError.integrity("the source vault's log does not verify (\(before.problems.first ?? "unknown problem")); nothing was copied")
         }
-        let entries = verified.entries
-        let total = UInt64(entries.count)
+        let total = verified.tree.size
         guard total > 0 else { throw KithVaultError.invalidInput("the source holds no vault; nothing was copied") }
         let existing = try destination.entries(from: 0)
-        guard existing.count <= entries.count, zip(existing, entries).allSatisfy({ $0 == $1 }) else {
+        let sameStart = try existing.count <= Int(clamping: total)
+            && existing.enumerated().allSatisfy { try MerkleHash.leaf($0.element) == verified.tree.leafHash(UInt64($0.offset)) }
+        guard sameStart else {
             throw KithVaultError.invalidInput(
                 "the destination already holds a different vault (or a longer log); copy into an empty database, or into one an interrupted copy of this vault left")
         }
@@ -90,10 +91,14 @@ public enum VaultCopy {
                 note = try source.checkpoint(size: end)
                 nextCheckpoint += 1
             }
-            let rows = (done..<end).map { seq in
-                let bytes = entries[Int(seq)]
+            let rows = try source.entries(from: done, limit: Int(end - done)).enumerated().map { offset, bytes in
+                let seq = done + UInt64(offset)
+                guard try MerkleHash.leaf(bytes) == verified.tree.leafHash(seq) else {
+                    throw KithVaultError.integrity("log entry \(seq) of the source changed while it was being copied; nothing more was copied")
+                }
                 return EntryRow(seq: seq, bytes: bytes, hash: SHA256.hash(bytes))
             }
+            guard rows.count == Int(end - done) else { throw KithVaultError.integrity("the source's log shrank while it was being copied") }
             let records = try source.records(writtenBy: done..<end)
             try destination.append(expectedCount: done, entries: rows, records: records, checkpoint: note)
             guard try destination.records(writtenBy: done..<end) == records else {

@@ -36,7 +36,7 @@ extension Audit {
             }
             let proof = try log.inclusionProof(entry: entry, in: checked)
             if output.json {
-                print(try proof.inclusionProof(leafHash: MerkleHash.leaf(log.entries[Int(entry)])).json, terminator: "")
+                print(try proof.inclusionProof(leafHash: MerkleHash.leaf(log.entry(entry))).json, terminator: "")
             } else {
                 print(proof.text, terminator: "")
             }
