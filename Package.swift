@@ -3,7 +3,7 @@ import PackageDescription
 
 let package = Package(
     name: "Kith",
-    platforms: [.macOS(.v13)],
+    // Linux only: built and tested on Debian with Swift 6; no other platform is claimed.
     products: [
         .library(name: "KithVault", targets: ["KithVault"]),
         .executable(name: "kith", targets: ["kith"]),
@@ -27,6 +27,10 @@ let package = Package(
         ),
         // The only module that imports CSodium: safe wrappers, no C type in its API.
         .target(name: "KithCrypto", dependencies: ["CSodium"]),
+        // Raw libsodium loops that kith-bench measures Kith against. Apart from
+        // KithCrypto so the production crypto module holds only what Kith runs;
+        // the one other module allowed to import CSodium, and only the bench links it.
+        .target(name: "KithBaselines", dependencies: ["CSodium", "KithCrypto"]),
         .target(name: "KithLog", dependencies: ["KithCrypto"]),
         .target(
             name: "KithVault",
@@ -36,6 +40,16 @@ let package = Package(
                 .product(name: "SwiftCSV", package: "SwiftCSV"),
             ]
         ),
+        // The embedded engine: a vault in one SQLite file (GRDB), its attachments in a folder beside it.
+        .target(
+            name: "KithSQLite",
+            dependencies: ["KithVault", "KithCrypto", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
+        // Picks the engine from --vault (a postgres:// address or a file path): the one
+        // module that knows every engine, so the CLI and the bench never name one.
+        .target(name: "KithEngines", dependencies: ["KithVault", "KithSQLite", "KithPostgres"]),
+        // An in-memory engine and helpers for tests (as Hummingbird ships HummingbirdTesting).
+        .target(name: "KithVaultTesting", dependencies: ["KithVault", "KithCrypto"]),
         // The PostgreSQL engine, apart from KithVault so the domain module
         // carries no network stack; only the CLI, the bench and tests link it.
         .target(
@@ -49,17 +63,17 @@ let package = Package(
         .executableTarget(
             name: "kith",
             dependencies: [
-                "KithVault", "KithCrypto", "KithLog", "KithPostgres",
+                "KithVault", "KithCrypto", "KithLog", "KithEngines",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                // The ingest and read baselines are raw SQLite through GRDB on the same file sizes.
-                .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
         .executableTarget(
             name: "kith-bench",
             dependencies: [
-                "KithVault", "KithCrypto", "KithLog", "KithPostgres",
+                "KithVault", "KithCrypto", "KithLog", "KithSQLite", "KithEngines", "KithBaselines",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                // The ingest and read baselines are raw SQLite through GRDB on the same file sizes.
+                .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
         .testTarget(
@@ -70,13 +84,19 @@ let package = Package(
         // Drives the built `kith` binary as a user would.
         .testTarget(
             name: "KithCLITests",
-            dependencies: ["KithVault", "KithCrypto", "KithPostgres", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: [
+                "KithVault", "KithCrypto", "KithLog", "KithSQLite", "KithPostgres", "KithEngines",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]
         ),
         .testTarget(name: "KithLogTests", dependencies: ["KithLog", "KithCrypto"]),
         .testTarget(
             name: "KithVaultTests",
-            // KithPostgres: the store conformance suite runs against both engines.
-            dependencies: ["KithVault", "KithCrypto", "KithLog", "KithPostgres", .product(name: "GRDB", package: "GRDB.swift")]
+            // The store conformance suite runs against every engine.
+            dependencies: [
+                "KithVault", "KithCrypto", "KithLog", "KithSQLite", "KithPostgres", "KithEngines", "KithVaultTesting",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -6,19 +6,19 @@ nonisolated(unsafe) private let emptyScratch = UnsafeMutablePointer<UInt8>.alloc
 
 extension UnsafeRawBufferPointer {
     /// The base address as bytes, never nil.
-    var bytePointer: UnsafePointer<UInt8> {
+    package var bytePointer: UnsafePointer<UInt8> {
         baseAddress?.assumingMemoryBound(to: UInt8.self) ?? UnsafePointer(emptyScratch)
     }
 
     /// The base address as C characters (for passphrases and contexts), never nil.
-    var charPointer: UnsafePointer<CChar> {
+    package var charPointer: UnsafePointer<CChar> {
         UnsafeRawPointer(bytePointer).assumingMemoryBound(to: CChar.self)
     }
 }
 
 extension UnsafeMutableRawBufferPointer {
     /// The base address as bytes, never nil.
-    var bytePointer: UnsafeMutablePointer<UInt8> {
+    package var bytePointer: UnsafeMutablePointer<UInt8> {
         baseAddress?.assumingMemoryBound(to: UInt8.self) ?? emptyScratch
     }
 }

@@ -5,10 +5,10 @@ internal import CSodium
 private let sodiumInitStatus: Int32 = sodium_init()
 
 /// Entry point checks shared by every wrapper.
-enum Sodium {
+package enum Sodium {
     /// Makes sure libsodium is initialised; throws if it could not be.
     @inline(__always)
-    static func ensureReady() throws {
+    package static func ensureReady() throws {
         // sodium_init returns 0 on first success, 1 when already done, -1 on failure.
         guard sodiumInitStatus >= 0 else { throw KithCryptoError.libraryUnavailable }
     }

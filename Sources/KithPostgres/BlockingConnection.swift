@@ -8,9 +8,12 @@ import PostgresNIO
 /// NIO's own event loop threads, never on Swift's cooperative pool, so a
 /// blocked caller cannot starve the work it waits for.
 final class BlockingConnection: @unchecked Sendable {
-    // @unchecked: `lock` serialises every use of `connection`.
+    // @unchecked: `lock` serialises every use of `connection` and guards
+    // `inTransaction`; a transaction holds it from BEGIN to COMMIT, so
+    // another thread's statement can never land inside someone's transaction.
     private let connection: PostgresConnection
-    private let lock = NSLock()
+    private let lock = NSRecursiveLock()
+    private var inTransaction = false
     private let logger = Logger(label: "kith.postgres", factory: { _ in SwiftLogNoOpLogHandler() })
     let address: PostgresAddress
 
@@ -118,9 +121,17 @@ final class BlockingConnection: @unchecked Sendable {
     }
 
     /// Runs `body` in one transaction: committed when it returns, rolled
-    /// back when it throws (the error is rethrown as it was).
+    /// back when it throws (the error is rethrown as it was). Called again
+    /// inside `body`, it joins the transaction already open. Other threads
+    /// wait until it ends.
     func transaction<T>(_ begin: String = "BEGIN", _ body: () throws -> T) throws -> T {
+        lock.lock()
+        defer { lock.unlock() }
+        // Only this thread can be here while a transaction is open: it holds the lock.
+        if inTransaction { return try body() }
         try execute(begin)
+        inTransaction = true
+        defer { inTransaction = false }
         let value: T
         do {
             value = try body()

@@ -14,7 +14,8 @@ import PostgresNIO
 /// `KithVaultError.busy` (exit 75). The schema refuses updates, deletes
 /// and gaps in the log whoever writes.
 public final class PostgresVaultStore: VaultStore, @unchecked Sendable {
-    // @unchecked: the connection serialises its own use; the rest is immutable.
+    // @unchecked: immutable; the connection serialises its own use, and a
+    // transaction holds it throughout (see BlockingConnection.transaction).
     let connection: BlockingConnection
     /// Where the vault lives (never holds a password).
     public let address: PostgresAddress
@@ -70,45 +71,37 @@ public final class PostgresVaultStore: VaultStore, @unchecked Sendable {
         return out
     }
 
-    /// True while `appendingExclusively` holds the log head in an open transaction.
-    private var holdingHead = false
-
     /// Locks the log head, then runs `body` in the same transaction: the
     /// writer reads the newest entries, signs on them and appends, while
     /// the others wait their turn (up to the 30 s lock timeout, then busy).
     public func appendingExclusively<T>(_ body: () throws -> T) throws -> T {
-        guard !holdingHead else { return try body() }
-        return try connection.transaction {
+        try connection.transaction {
             try connection.execute("SELECT entry_count FROM log_head FOR UPDATE")
-            holdingHead = true
-            defer { holdingHead = false }
             return try body()
         }
     }
 
-    public func append(expectedCount: UInt64, entries: [EntryRow], records: [RecordRow], checkpoint: String?) throws {
-        if holdingHead {
-            try appendRows(expectedCount: expectedCount, entries: entries, records: records, checkpoint: checkpoint)
-        } else {
-            try connection.transaction { try appendRows(expectedCount: expectedCount, entries: entries, records: records, checkpoint: checkpoint) }
-        }
+    /// Inside `appendingExclusively`, joins its transaction; otherwise opens one.
+    public func append(_ batch: StoreBatch) throws {
+        try connection.transaction { try appendRows(batch) }
     }
 
-    private func appendRows(expectedCount: UInt64, entries: [EntryRow], records: [RecordRow], checkpoint: String?) throws {
+    private func appendRows(_ batch: StoreBatch) throws {
+        let entries = batch.entries, records = batch.records
         do {
             // The lock that keeps the log linear: a second appender waits here
             // until the first commits, then sees the new length and steps back.
             let head = try connection.query("SELECT entry_count FROM log_head FOR UPDATE").first?.decode(Int64.self)
             guard let head else { throw KithVaultError.integrity("the log head row in \(address) is missing") }
-            guard head == Int64(expectedCount) else { throw VaultStoreConflict() }
-            for batch in stride(from: 0, to: entries.count, by: Self.insertBatch) {
-                let slice = entries[batch..<min(batch + Self.insertBatch, entries.count)]
+            guard head == Int64(batch.expectedCount) else { throw VaultStoreConflict() }
+            for start in stride(from: 0, to: entries.count, by: Self.insertBatch) {
+                let slice = entries[start..<min(start + Self.insertBatch, entries.count)]
                 try connection.execute(
                     "INSERT INTO log_entries (seq, entry, hash) SELECT * FROM unnest($1::int8[], $2::bytea[], $3::bytea[])",
                     try binds(slice.map { Int64($0.seq) }, slice.map { ByteBuffer(bytes: $0.bytes) }, slice.map { ByteBuffer(bytes: $0.hash) }))
             }
-            for batch in stride(from: 0, to: records.count, by: Self.insertBatch) {
-                let slice = records[batch..<min(batch + Self.insertBatch, records.count)]
+            for start in stride(from: 0, to: records.count, by: Self.insertBatch) {
+                let slice = records[start..<min(start + Self.insertBatch, records.count)]
                 try connection.execute(
                     """
                     INSERT INTO records (record_id, version, group_id, entry_seq, body)
@@ -119,9 +112,9 @@ public final class PostgresVaultStore: VaultStore, @unchecked Sendable {
                         slice.map { Int64($0.entrySeq) }, slice.map { ByteBuffer(bytes: $0.body) },
                     ))
             }
-            let newCount = Int64(expectedCount) + Int64(entries.count)
+            let newCount = Int64(batch.newCount)
             try connection.execute("UPDATE log_head SET entry_count = $1", try binds(newCount))
-            if let checkpoint {
+            if let checkpoint = batch.checkpoint {
                 try connection.execute(
                     "INSERT INTO checkpoints (size, note) VALUES ($1, $2) ON CONFLICT (size) DO UPDATE SET note = EXCLUDED.note",
                     try binds(newCount, checkpoint))

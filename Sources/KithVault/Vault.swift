@@ -223,7 +223,7 @@ public final class Vault {
         }
         do {
             let leaves = rows.map { MerkleHash.leaf($0.bytes) }
-            try store.append(expectedCount: state.count, entries: rows, records: recordRows, checkpoint: signedCheckpoint(appending: leaves))
+            try store.append(StoreBatch(expectedCount: state.count, entries: rows, records: recordRows, checkpoint: signedCheckpoint(appending: leaves)))
             return .written(trial, leaves)
         } catch is VaultStoreConflict {
             return .conflict

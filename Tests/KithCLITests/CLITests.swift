@@ -76,7 +76,7 @@ struct CLITests {
         #expect(badID.code == 64)
         let badRole = try cli.run(["share", "Trans Support", "--with", "kai", "--role", "boss"], as: "robin")
         #expect(badRole.code == 64)
-        #expect(badRole.err.contains("use lead, caseworker or viewer"))
+        #expect(badRole.err.contains("The value 'boss' is invalid for '--role <role>'. Please provide one of 'lead', 'caseworker' or 'viewer'."))
         let unknownOption = try cli.run(["record", "list", "--colour"], as: "alex")
         #expect(unknownOption.code == 64)
         for result in [auditor, admin, grant, missing, noVault, noRequest, badID, badRole, unknownOption] {

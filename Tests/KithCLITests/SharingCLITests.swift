@@ -1,4 +1,5 @@
 import Foundation
+@testable import KithSQLite
 import GRDB
 import KithCrypto
 import Testing

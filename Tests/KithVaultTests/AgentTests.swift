@@ -1,4 +1,5 @@
 import Foundation
+@testable import KithSQLite
 import KithCrypto
 import Testing
 @testable import KithVault

@@ -1,4 +1,5 @@
 import Foundation
+@testable import KithSQLite
 import KithCrypto
 import KithLog
 import Testing

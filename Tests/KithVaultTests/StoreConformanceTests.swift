@@ -76,7 +76,7 @@ struct StoreConformanceTests {
         #expect(try store.entries(from: 0).count == Int(count))
     }
 
-    @Test("the schema itself refuses a gap, a rewrite and a deletion in the log", arguments: TestEngine.available)
+    @Test("the schema itself refuses a gap, a rewrite and a deletion in the log", arguments: TestEngine.withSchema)
     func schemaGuards(engine: TestEngine) throws {
         let fixture = try VaultFixture(engine: engine)
         let store = try fixture.store()

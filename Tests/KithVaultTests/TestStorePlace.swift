@@ -1,23 +1,36 @@
 import Foundation
+@testable import KithEngines
 import GRDB
 import Testing
 
 @testable import KithPostgres
 @testable import KithVault
+import KithVaultTesting
 
-/// The engines the store tests run on: SQLite always, PostgreSQL when
-/// `make test` started a throwaway server (KITH_TEST_POSTGRES).
+/// The engines the store tests run on: SQLite and the in-memory engine
+/// always, PostgreSQL when `make test` started a throwaway server
+/// (KITH_TEST_POSTGRES).
 enum TestEngine: String, CaseIterable, Sendable, CustomTestStringConvertible {
     case sqlite
     case postgres
+    case memory
 
     /// The throwaway server's address, set by scripts/with-test-postgres.sh.
     static let postgresURL = ProcessInfo.processInfo.environment["KITH_TEST_POSTGRES"].flatMap { $0.isEmpty ? nil : $0 }
 
-    /// SQLite, plus PostgreSQL when a test server is there.
-    static var available: [TestEngine] { postgresURL == nil ? [.sqlite] : allCases }
+    /// SQLite and memory, plus PostgreSQL when a test server is there.
+    static var available: [TestEngine] { postgresURL == nil ? [.sqlite, .memory] : allCases }
 
-    var testDescription: String { self == .sqlite ? "SQLite" : "PostgreSQL" }
+    /// The engines with a database schema an operator can reach with SQL.
+    static var withSchema: [TestEngine] { available.filter { $0 != .memory } }
+
+    var testDescription: String {
+        switch self {
+        case .sqlite: return "SQLite"
+        case .postgres: return "PostgreSQL"
+        case .memory: return "memory"
+        }
+    }
 }
 
 /// Where one test's vault lives: a temporary folder, and on PostgreSQL a
@@ -26,7 +39,10 @@ enum TestEngine: String, CaseIterable, Sendable, CustomTestStringConvertible {
 final class TestStorePlace: @unchecked Sendable {
     let engine: TestEngine
     let directory: URL
-    let location: VaultLocation
+    /// Where the store is (nil for the in-memory engine).
+    let location: VaultLocation?
+    /// The in-memory engine's one store, shared by every "connection".
+    let memory: MemoryVaultStore?
     private let databaseName: String?
 
     init(_ engine: TestEngine) throws {
@@ -36,12 +52,18 @@ final class TestStorePlace: @unchecked Sendable {
         switch engine {
         case .sqlite:
             databaseName = nil
+            memory = nil
             location = .sqlite(path: directory.appendingPathComponent("vault.kith").path)
         case .postgres:
             let name = "kith_t_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
             try Self.admin { try $0.execute("CREATE DATABASE \(name)") }
             databaseName = name
+            memory = nil
             location = .postgres(try Self.address(database: name))
+        case .memory:
+            databaseName = nil
+            memory = MemoryVaultStore()
+            location = nil
         }
     }
 
@@ -66,12 +88,18 @@ final class TestStorePlace: @unchecked Sendable {
     }
 
     /// A new store on this place; `create` makes it.
-    func open(create: Bool = false) throws -> VaultStore { try location.open(create: create) }
+    func open(create: Bool = false) throws -> VaultStore {
+        if let memory { return memory }
+        guard let location else { throw KithVaultError.notFound("a store for this test") }
+        return try location.open(create: create)
+    }
 
     /// Runs statements as the database's owner or the file's holder would:
     /// what an operator or a thief with the files can do behind Kith's back.
     func operatorSQL(_ statements: [String]) throws {
         switch location {
+        case nil:
+            throw KithVaultError.invalidInput("the in-memory engine has no SQL")
         case .sqlite(let path):
             let queue = try DatabaseQueue(path: path)
             try queue.writeWithoutTransaction { db in for statement in statements { try db.execute(sql: statement) } }
@@ -86,6 +114,8 @@ final class TestStorePlace: @unchecked Sendable {
     /// first, which the owner of the files or tables can always do.
     func rollBack(toSize size: UInt64) throws {
         switch engine {
+        case .memory:
+            memory?.rewind(toSize: size)
         case .sqlite:
             try operatorSQL([
                 "DROP TRIGGER log_entries_no_delete",

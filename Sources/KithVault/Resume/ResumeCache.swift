@@ -27,8 +27,8 @@ struct ResumeHead {
 /// full replay of the log (never an error, never a wrong answer): a bad head
 /// is ignored, and a bad row makes the cache answer from a fresh replay.
 final class ResumeCache: RecordSource, @unchecked Sendable {
-    // @unchecked: `lock` guards `fallback`; the rest is immutable, and
-    // GRDB's queue serialises access to the file.
+    // @unchecked: `lock` guards `fallback` and `rebuilder`; the rest is
+    // immutable, and GRDB's queue serialises access to the file.
 
     /// The cache file's format version (in the head row).
     static let format = 1
@@ -44,8 +44,12 @@ final class ResumeCache: RecordSource, @unchecked Sendable {
     private let lock = NSLock()
     /// After a bad row: every record as of `baseSize`, from a full replay.
     private var fallback: [RecordID: RecordState]?
+    private var rebuilder: (@Sendable () throws -> [RecordID: RecordState])?
     /// Replays the log to `baseSize` and returns its records (set by the vault).
-    var rebuild: (@Sendable () throws -> [RecordID: RecordState])?
+    var rebuild: (@Sendable () throws -> [RecordID: RecordState])? {
+        get { lock.withLock { rebuilder } }
+        set { lock.withLock { rebuilder = newValue } }
+    }
 
     private init(path: String, queue: DatabaseQueue, key: KeyBox, binding: [UInt8], baseSize: UInt64, counts: [GroupID: Int]) {
         self.path = path

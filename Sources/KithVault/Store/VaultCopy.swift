@@ -100,7 +100,7 @@ public enum VaultCopy {
             }
             guard rows.count == Int(end - done) else { throw KithVaultError.integrity("the source's log shrank while it was being copied") }
             let records = try source.records(writtenBy: done..<end)
-            try destination.append(expectedCount: done, entries: rows, records: records, checkpoint: note)
+            try destination.append(StoreBatch(expectedCount: done, entries: rows, records: records, checkpoint: note))
             guard try destination.records(writtenBy: done..<end) == records else {
                 throw KithVaultError.integrity("the records copied for log entries \(done)..<\(end) read back differently from the destination")
             }

@@ -55,6 +55,32 @@ public struct StoredRecordRow: Sendable {
     }
 }
 
+/// Everything one commit writes, appended in one transaction or not at
+/// all: log entries, the record versions they write, and the writer's
+/// signed checkpoint of the new head. New kinds of rows join this value,
+/// so callers and the engines' signatures do not change with them.
+public struct StoreBatch: Sendable {
+    /// The log's length the batch was built on.
+    public let expectedCount: UInt64
+    /// The new entries, in order from `expectedCount`.
+    public let entries: [EntryRow]
+    /// The record versions the entries write.
+    public let records: [RecordRow]
+    /// The writer's signed checkpoint note of the log after the batch.
+    public let checkpoint: String?
+
+    /// Names a batch.
+    public init(expectedCount: UInt64, entries: [EntryRow], records: [RecordRow] = [], checkpoint: String? = nil) {
+        self.expectedCount = expectedCount
+        self.entries = entries
+        self.records = records
+        self.checkpoint = checkpoint
+    }
+
+    /// The log's length after the batch.
+    public var newCount: UInt64 { expectedCount + UInt64(entries.count) }
+}
+
 /// Thrown by `VaultStore.append` when the log grew since the caller read
 /// it: the caller replays the new entries, re-checks its rights, and tries
 /// again with the new head. This is how many writers keep one linear log.
@@ -70,11 +96,10 @@ public struct VaultStoreConflict: Error, Sendable {
 public protocol VaultStore: AnyObject, Sendable {
     /// At most `limit` log entries from position `seq` on, in order (a page of the log).
     func entries(from seq: UInt64, limit: Int) throws -> [[UInt8]]
-    /// Appends entries, record versions and the writer's signed checkpoint
-    /// of the new head in one transaction, or nothing.
+    /// Writes `batch` in one transaction, or nothing.
     /// Throws `VaultStoreConflict` unless the log holds exactly
-    /// `expectedCount` entries when the transaction starts.
-    func append(expectedCount: UInt64, entries: [EntryRow], records: [RecordRow], checkpoint: String?) throws
+    /// `batch.expectedCount` entries when the transaction starts.
+    func append(_ batch: StoreBatch) throws
     /// A stored record version's bytes, or nil.
     func record(_ id: RecordID, version: UInt32) throws -> [UInt8]?
     /// Up to `limit` stored versions of `group`'s records, ordered by record
@@ -114,9 +139,9 @@ public protocol VaultStore: AnyObject, Sendable {
 }
 
 extension VaultStore {
-    /// Appends with no checkpoint (tests that forge raw entries).
-    public func append(expectedCount: UInt64, entries: [EntryRow], records: [RecordRow]) throws {
-        try append(expectedCount: expectedCount, entries: entries, records: records, checkpoint: nil)
+    /// Appends entries and records (and a checkpoint) as one batch.
+    public func append(expectedCount: UInt64, entries: [EntryRow], records: [RecordRow], checkpoint: String? = nil) throws {
+        try append(StoreBatch(expectedCount: expectedCount, entries: entries, records: records, checkpoint: checkpoint))
     }
 }
 

@@ -22,10 +22,10 @@ enum FileLock {
 /// System calls with one rule: retried while interrupted by a signal
 /// (EINTR), and any other failure turned into a storage error naming
 /// what was being done and the system's reason.
-enum POSIX {
+package enum POSIX {
     /// Calls `call` until it is not interrupted; a negative result is an error.
     @discardableResult
-    static func retrying<T: SignedInteger>(_ what: @autoclosure () -> String, _ call: () -> T) throws -> T {
+    package static func retrying<T: SignedInteger>(_ what: @autoclosure () -> String, _ call: () -> T) throws -> T {
         while true {
             let result = call()
             if result >= 0 { return result }

@@ -1,4 +1,5 @@
 import Foundation
+import KithBaselines
 import KithCrypto
 import KithVault
 

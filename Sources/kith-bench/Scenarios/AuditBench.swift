@@ -1,6 +1,8 @@
 import Foundation
+import KithBaselines
 import KithCrypto
 import KithLog
+import KithSQLite
 import KithVault
 
 /// `kith audit verify` and proof generation on logs of each size in

@@ -1,5 +1,6 @@
 import Foundation
 import KithCrypto
+import KithSQLite
 import KithVault
 
 /// `command`: the cost of one `kith note add` as a command pays it: load

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import KithCrypto
 import KithPostgres
+import KithEngines
 import KithVault
 
 /// `kith-bench writer`: one client of the concurrency scenario and of the

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import KithBaselines
 import KithCrypto
 import KithVault
 

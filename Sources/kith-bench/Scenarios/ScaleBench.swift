@@ -1,5 +1,6 @@
 import Foundation
 import KithCrypto
+import KithSQLite
 import KithVault
 
 /// `command-at-scale`: everyday commands as a case worker runs them, each a

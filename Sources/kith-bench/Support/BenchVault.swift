@@ -1,5 +1,6 @@
 import Foundation
 import KithCrypto
+import KithSQLite
 import KithVault
 
 /// A throwaway vault for benchmarks: in-memory identities (no keyfiles, no

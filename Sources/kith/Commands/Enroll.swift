@@ -80,15 +80,12 @@ struct Enroll: ParsableCommand {
         @Argument(help: ArgumentHelp("The request file.", valueName: "request"))
         var request: String
         @Option(help: "Vault-wide role: admin, auditor or user (leads and case workers are users with a group role).")
-        var role: String
+        var role: OrgRole
         @Flag(help: "Approve without asking (you compared the fingerprint another way).")
         var yes = false
         @OptionGroup var output: OutputOptions
 
         func execute() throws {
-            guard let role = OrgRole(name: role) else {
-                throw KithVaultError.invalidInput("'\(role)' is not a role: use admin, auditor or user")
-            }
             let parsed = try EnrollmentRequest.load(path: request)
             let vault = try global.openVault()
             guard vault.state.users[vault.me]?.role == .admin else {

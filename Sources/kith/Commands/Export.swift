@@ -39,18 +39,14 @@ struct Export: KithCommand {
     @Option(name: .customLong("record"), help: ArgumentHelp("Export only this record; repeat for more.", valueName: "id"))
     var records: [String] = []
     @Option(help: "Only this kind: member, case, note or attachment.")
-    var kind: String?
+    var kind: RecordKind?
     @Option(help: ArgumentHelp("Write to this new file (mode 0600) instead of standard output.", valueName: "file"))
     var out: String?
     @Flag(help: "CSV only: put an apostrophe before cells starting with = + - @, so a spreadsheet shows them instead of running them.")
     var safeForSpreadsheets = false
 
     func execute() throws {
-        var kindFilter: RecordKind?
-        if let kind {
-            guard let parsed = RecordKind(name: kind) else { throw KithVaultError.invalidInput("'\(kind)' is not a record kind: use member, case, note or attachment") }
-            kindFilter = parsed
-        }
+        let kindFilter = kind
         guard records.isEmpty || kindFilter == nil else {
             throw KithVaultError.invalidInput("give --record or --kind, not both")
         }

@@ -33,7 +33,7 @@ struct Import: KithCommand {
     @Option(help: "The group the records go into.")
     var group: String
     @Option(help: "member or case.")
-    var kind: String
+    var kind: RecordKind
     @Option(help: ArgumentHelp("Fill the field FIELD from the column COLUMN; repeat for more.", valueName: "column=field"))
     var map: [String] = []
     @Option(help: ArgumentHelp("Leave this column out; repeat for more.", valueName: "column"))
@@ -45,7 +45,7 @@ struct Import: KithCommand {
     @OptionGroup var output: OutputOptions
 
     func execute() throws {
-        guard let kind = RecordKind(name: kind), kind == .member || kind == .case else {
+        guard kind == .member || kind == .case else {
             throw KithVaultError.invalidInput("'\(kind)' is not a kind you can import: use member or case")
         }
         var data = try readInput()

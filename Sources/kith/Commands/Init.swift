@@ -10,14 +10,9 @@ struct KDFOption: ParsableArguments {
         help: ArgumentHelp(
             "How hard the passphrase is to guess by brute force: interactive (64 MiB, fastest), moderate (256 MiB, default), sensitive (1 GiB).",
             valueName: "profile"))
-    var kdf: String = Argon2idProfile.moderate.rawValue
+    var kdf: Argon2idProfile = .moderate
 
-    func profile() throws -> Argon2idProfile {
-        guard let profile = Argon2idProfile(rawValue: kdf) else {
-            throw KithVaultError.invalidInput("'\(kdf)' is not a key-derivation profile: use interactive, moderate or sensitive")
-        }
-        return profile
-    }
+    func profile() throws -> Argon2idProfile { kdf }
 }
 
 /// `kith init`: founds a vault and its first admin.

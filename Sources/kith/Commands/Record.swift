@@ -59,12 +59,12 @@ struct RecordCommand: ParsableCommand {
         @Option(help: "The group the record belongs to.")
         var group: String
         @Option(help: "member (a person the network supports) or case.")
-        var kind: String
+        var kind: RecordKind
         @OptionGroup var input: FieldOptions
         @OptionGroup var output: OutputOptions
 
         func execute() throws {
-            guard let kind = RecordKind(name: kind), kind == .member || kind == .case else {
+            guard kind == .member || kind == .case else {
                 throw KithVaultError.invalidInput("'\(kind)' is not a record kind here: use member or case (notes are added with 'kith note add', files with 'kith attach add')")
             }
             let fields = try input.collect(kind: kind)
@@ -108,17 +108,12 @@ struct RecordCommand: ParsableCommand {
         @OptionGroup var global: GlobalOptions
         @Option(help: "The group.")
         var group: String
-        @Option(help: "Only this kind: member, case or note.")
-        var kind: String?
+        @Option(help: "Only this kind: member, case, note or attachment.")
+        var kind: RecordKind?
         @OptionGroup var output: OutputOptions
 
         func execute() throws {
-            var filter: RecordKind?
-            if let kind {
-                guard let parsed = RecordKind(name: kind) else { throw KithVaultError.invalidInput("'\(kind)' is not a record kind: use member, case or note") }
-                filter = parsed
-            }
-            let records = try global.openVault().listRecords(groupName: group, kind: filter)
+            let records = try global.openVault().listRecords(groupName: group, kind: kind)
             if output.json {
                 try Output.json(
                     records.map { record -> [String: Any] in

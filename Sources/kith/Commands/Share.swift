@@ -19,13 +19,10 @@ struct Share: KithCommand {
     @Option(help: ArgumentHelp("The person's handle.", valueName: "handle"))
     var with: String
     @Option(help: "lead, caseworker or viewer.")
-    var role: String
+    var role: GroupRole
     @OptionGroup var output: OutputOptions
 
     func execute() throws {
-        guard let role = GroupRole(name: role) else {
-            throw KithVaultError.invalidInput("'\(role)' is not a group role: use lead, caseworker or viewer")
-        }
         try global.openVault().share(groupName: group, with: with, role: role)
         if output.json {
             try Output.json(["group": group, "handle": with, "role": role.description])

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import KithPostgres
+import KithEngines
 import KithVault
 
 /// `kith vault`: looking after the vault's storage itself.

@@ -16,23 +16,23 @@ extension KithCommand {
         do {
             try execute()
         } catch let error as KithVaultError {
-            fail(error, error.description, code: error.exitCode)
+            try fail(error, error.description, code: error.exitCode)
         } catch let error as KithCryptoError {
-            fail(error, error.description, code: error == .authenticationFailed || error == .invalidSignature ? 65 : 1)
+            try fail(error, error.description, code: error == .authenticationFailed || error == .invalidSignature ? 65 : 1)
         } catch let error as KithLogError {
             // A bad proof, checkpoint or signature is a data error; a wrong index a usage error.
-            if case .outOfRange = error { fail(error, error.description, code: 64) }
-            fail(error, error.description, code: 65)
+            if case .outOfRange = error { try fail(error, error.description, code: 64) }
+            try fail(error, error.description, code: 65)
         } catch let error as ExitCode {
             throw error
         } catch {
-            fail(error, "\(error)", code: 1)
+            try fail(error, "\(error)", code: 1)
         }
     }
 
     /// Line one says what is wrong (and usually what to do); line two,
     /// for a usage error or an unexpected failure, where to look next.
-    private func fail(_ error: Error, _ message: String, code: Int32) -> Never {
+    private func fail(_ error: Error, _ message: String, code: Int32) throws -> Never {
         let name = Terminal.styled("kith:", .red, onError: true)
         var lines = ["\(name) \(message)"]
         switch code {
@@ -42,7 +42,7 @@ extension KithCommand {
         }
         if Diagnostics.verbose { lines += Diagnostics.report(error, command: Self.commandPath, code: code) }
         FileHandle.standardError.write(Data((lines.joined(separator: "\n") + "\n").utf8))
-        Foundation.exit(code)
+        throw ExitCode(code)
     }
 
     /// "kith record add": the command's full name.

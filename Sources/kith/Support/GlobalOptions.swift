@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import KithPostgres
+import KithEngines
 import KithVault
 
 /// Options every vault command takes.

@@ -1,4 +1,5 @@
 internal import CSodium
+import KithCrypto
 
 /// Raw libsodium loops for `kith-bench` baselines: the most the library can
 /// do on the same counts and sizes, with no guarded allocation, no

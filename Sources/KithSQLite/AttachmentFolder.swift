@@ -1,4 +1,5 @@
 import Foundation
+import KithVault
 
 #if canImport(Glibc)
     import Glibc

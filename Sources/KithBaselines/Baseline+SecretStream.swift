@@ -1,4 +1,5 @@
 internal import CSodium
+import KithCrypto
 
 #if canImport(Glibc)
     import Glibc

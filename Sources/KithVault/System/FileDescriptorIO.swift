@@ -6,9 +6,9 @@
 
 /// Whole reads and writes on a file descriptor, retried across signals and
 /// short transfers, for the streaming attachment code.
-enum FileDescriptorIO {
+package enum FileDescriptorIO {
     /// Writes all of `bytes`; `what` names the file in the error.
-    static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, what: String) throws {
+    package static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, what: String) throws {
         guard let base = bytes.baseAddress else { return }
         var offset = 0
         while offset < bytes.count {
@@ -23,7 +23,7 @@ enum FileDescriptorIO {
 
     /// Fills `buffer` and returns how many bytes it read: fewer only at the
     /// end of the file, 0 at its end.
-    static func readFull(_ fd: Int32, _ buffer: UnsafeMutableRawBufferPointer, what: String) throws -> Int {
+    package static func readFull(_ fd: Int32, _ buffer: UnsafeMutableRawBufferPointer, what: String) throws -> Int {
         guard let base = buffer.baseAddress else { return 0 }
         var total = 0
         while total < buffer.count {

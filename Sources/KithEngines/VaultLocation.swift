@@ -1,12 +1,14 @@
 import Foundation
+import KithPostgres
+import KithSQLite
 import KithVault
 
 /// Where a vault lives, from `--vault` or `KITH_VAULT`: a
 /// `postgres://user@host:port/database` address selects the shared
 /// PostgreSQL engine; anything else is the path of a SQLite vault file.
-/// It lives here, beside the engine that needs the network, because this
-/// is the one module that knows both engines (the CLI and the benchmark
-/// both pick engines through it).
+/// This module is the registry: the one place that knows every engine, so
+/// the CLI, the benchmark and (later) the web interface open stores by
+/// address and never name an engine. A new engine is one more case here.
 public enum VaultLocation: CustomStringConvertible, Sendable {
     /// A SQLite vault file.
     case sqlite(path: String)

@@ -1,4 +1,5 @@
 import Foundation
+import KithVault
 import GRDB
 
 /// The embedded engine: one SQLite file in WAL mode (plus SQLite's own
@@ -146,26 +147,25 @@ public final class SQLiteVaultStore: VaultStore, @unchecked Sendable {
         }
     }
 
-    public func append(expectedCount: UInt64, entries: [EntryRow], records: [RecordRow], checkpoint: String?) throws {
+    public func append(_ batch: StoreBatch) throws {
         try run {
             try queue.writeWithoutTransaction { db in
                 // IMMEDIATE takes the write lock up front, so two writers queue
                 // behind each other instead of failing on upgrade.
                 try db.inTransaction(.immediate) {
                     let count = try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(seq) + 1, 0) FROM log_entries") ?? 0
-                    guard count == Int64(expectedCount) else { throw VaultStoreConflict() }
+                    guard count == Int64(batch.expectedCount) else { throw VaultStoreConflict() }
                     let insertEntry = try db.cachedStatement(sql: "INSERT INTO log_entries (seq, entry, hash) VALUES (?, ?, ?)")
-                    for entry in entries {
+                    for entry in batch.entries {
                         try insertEntry.execute(arguments: [Int64(entry.seq), Data(entry.bytes), Data(entry.hash)])
                     }
                     let insertRecord = try db.cachedStatement(sql: "INSERT INTO records (record_id, version, group_id, entry_seq, body) VALUES (?, ?, ?, ?, ?)")
-                    for record in records {
+                    for record in batch.records {
                         try insertRecord.execute(arguments: [Data(record.recordID.bytes), Int64(record.version), Data(record.groupID.bytes), Int64(record.entrySeq), Data(record.body)])
                     }
-                    if let checkpoint {
+                    if let checkpoint = batch.checkpoint {
                         try db.execute(
-                            sql: "INSERT OR REPLACE INTO checkpoints (size, note) VALUES (?, ?)",
-                            arguments: [Int64(expectedCount) + Int64(entries.count), checkpoint])
+                            sql: "INSERT OR REPLACE INTO checkpoints (size, note) VALUES (?, ?)", arguments: [Int64(batch.newCount), checkpoint])
                     }
                     return .commit
                 }
