@@ -87,7 +87,7 @@ enum PostgresMigrations {
             let known = Set(all.map(\.name))
             if let unknown = applied.subtracting(known).sorted().first {
                 throw KithVaultError.invalidInput(
-                    "this database was set up by a newer Kith (it has the migration '\(unknown)'); upgrade kith before using it")
+                    "this database was set up by a newer Kith (it has the migration '\(unknown)')", remedy: .upgradeKith)
             }
             for migration in all where !applied.contains(migration.name) {
                 try connection.script(migration.sql)

@@ -35,7 +35,7 @@ public final class PostgresVaultStore: VaultStore, @unchecked Sendable {
         attachments = PostgresAttachmentStore(address: address, environment: environment)
         switch try PostgresMigrations.isCurrent(connection) {
         case .none where !create:
-            throw KithVaultError.notFound("no vault in the database at \(address) (check --vault or KITH_VAULT, or create one with 'kith init')")
+            throw KithVaultError.notFound("no vault in the database at \(address)", remedy: .createVault)
         case .some(true):
             break
         default:
@@ -183,7 +183,7 @@ public final class PostgresVaultStore: VaultStore, @unchecked Sendable {
     public func purgeReplacedBytes() throws {
         do {
             try connection.execute("VACUUM records")
-        } catch KithVaultError.accessDenied {
+        } catch let error as KithVaultError where error.code == .accessDenied {
             // Not the owner: autovacuum will do it; nothing to report to a case worker.
         }
     }

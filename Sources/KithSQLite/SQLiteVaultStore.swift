@@ -18,10 +18,10 @@ public final class SQLiteVaultStore: VaultStore, @unchecked Sendable {
     public init(path: String, create: Bool = false) throws {
         let exists = FileManager.default.fileExists(atPath: path)
         if create && exists {
-            throw KithVaultError.invalidInput("\(path) already exists; a new vault needs a new file (choose another --vault path)")
+            throw KithVaultError.invalidInput("\(path) already exists; a new vault needs a new file", remedy: .chooseNewFile)
         }
         if !create && !exists {
-            throw KithVaultError.notFound("vault \(path) (check --vault or KITH_VAULT, or create a vault with 'kith init')")
+            throw KithVaultError.notFound("vault \(path)", remedy: .createVault)
         }
         if create {
             let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)

@@ -26,7 +26,7 @@ public struct Identifier: Hashable, Sendable, Comparable, CustomStringConvertibl
     /// Parses the 32-hex-digit form users see and type.
     public init(parsing text: String) throws {
         guard let bytes = try? Hex.decode(text.lowercased()), bytes.count == Identifier.length else {
-            throw KithVaultError.invalidInput("'\(text)' is not a Kith id (32 hexadecimal digits, as shown by 'kith record list')")
+            throw KithVaultError.invalidInput("'\(text)' is not a Kith id (32 hexadecimal digits, as record listings show them)", remedy: .listRecords)
         }
         self.bytes = bytes
     }

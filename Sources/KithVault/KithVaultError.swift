@@ -1,63 +1,140 @@
-/// Every failure the vault reports. Each case maps to one documented exit
-/// code of the `kith` tool (`exitCode`). Messages say what is wrong and what
-/// to do; none carries a secret, a record's content or a passphrase.
-public enum KithVaultError: Error, Equatable, Sendable {
-    /// Stored or received bytes failed an integrity check (bad signature,
-    /// failed decryption under the right key, malformed encoding, broken
-    /// hash chain). `detail` names the object.
-    case integrity(String)
-    /// A log entry's actor did not hold the right to do what it records.
-    case invalidEntry(seq: Int, reason: String)
-    /// Something named does not exist (vault, record, group, user, file).
-    case notFound(String)
-    /// The identity has no right to do this.
-    case accessDenied(String)
-    /// The store is locked by another writer for longer than the wait.
-    case busy(String)
-    /// The request itself is wrong (bad value, conflicting options).
-    case invalidInput(String)
-    /// The passphrase did not open the identity keyfile.
-    case wrongPassphrase
-    /// A file or database operation failed for a reason outside Kith.
-    case storage(String)
-    /// A cryptographic operation failed outside an integrity check.
-    case crypto(String)
+/// Every failure the vault reports, as a value an interface can act on:
+/// a stable `code`, the `reason` in plain words (what is wrong and about
+/// what; never a secret, a record's content or a passphrase, and never a
+/// command or flag name), and, when the library knows what would fix it, a
+/// typed `remedy`. The words a person reads for the code and the remedy,
+/// the hints that name `kith` commands and the exit codes belong to the
+/// interfaces (the CLI's `Diagnostics`, later the web interface).
+public struct KithVaultError: Error, Equatable, Sendable, Encodable, CustomStringConvertible {
+    /// What kind of failure, stable across versions (in JSON as written here).
+    public enum Code: String, Sendable, Encodable, CaseIterable {
+        /// Stored or received bytes failed an integrity check (bad signature,
+        /// failed decryption under the right key, malformed encoding, broken
+        /// hash chain, a rolled-back or forked store).
+        case integrity
+        /// A log entry's actor did not hold the right to do what it records.
+        case invalidEntry = "invalid-entry"
+        /// Something named does not exist (vault, record, group, user, file).
+        case notFound = "not-found"
+        /// The identity has no right to do this.
+        case accessDenied = "access-denied"
+        /// The store stayed locked by other writers for longer than the wait.
+        case busy
+        /// The request itself is wrong (bad value, conflicting choices).
+        case invalidInput = "invalid-input"
+        /// The passphrase did not open the identity keyfile.
+        case wrongPassphrase = "wrong-passphrase"
+        /// A file or database operation failed for a reason outside Kith.
+        case storage
+        /// A cryptographic operation failed outside an integrity check.
+        case crypto
+    }
 
-    /// The process exit code for this error (see docs/cli.md).
-    public var exitCode: Int32 {
-        switch self {
-        case .integrity, .invalidEntry: return 65
-        case .notFound: return 66
-        case .accessDenied, .wrongPassphrase: return 77
-        case .busy: return 75
-        case .invalidInput: return 64
-        case .storage, .crypto: return 1
+    /// What kind of failure.
+    public let code: Code
+    /// What is wrong, in plain words.
+    public let reason: String
+    /// The log entry at fault (`invalidEntry`), if any.
+    public let entry: Int?
+    /// What would fix it, when known.
+    public let remedy: Remedy?
+
+    /// Names a failure.
+    public init(_ code: Code, _ reason: String, entry: Int? = nil, remedy: Remedy? = nil) {
+        self.code = code
+        self.reason = reason
+        self.entry = entry
+        self.remedy = remedy
+    }
+
+    /// Stored or received bytes failed an integrity check.
+    public static func integrity(_ reason: String, remedy: Remedy? = nil) -> KithVaultError { .init(.integrity, reason, remedy: remedy) }
+    /// A log entry's actor did not hold the right to do what it records.
+    public static func invalidEntry(seq: Int, reason: String) -> KithVaultError { .init(.invalidEntry, reason, entry: seq) }
+    /// Something named does not exist; `what` names it.
+    public static func notFound(_ what: String, remedy: Remedy? = nil) -> KithVaultError { .init(.notFound, what, remedy: remedy) }
+    /// The identity has no right to do this.
+    public static func accessDenied(_ reason: String, remedy: Remedy? = nil) -> KithVaultError { .init(.accessDenied, reason, remedy: remedy) }
+    /// The store stayed locked by other writers.
+    public static func busy(_ reason: String) -> KithVaultError { .init(.busy, reason) }
+    /// The request itself is wrong.
+    public static func invalidInput(_ reason: String, remedy: Remedy? = nil) -> KithVaultError { .init(.invalidInput, reason, remedy: remedy) }
+    /// The passphrase did not open the identity keyfile.
+    public static let wrongPassphrase = KithVaultError(.wrongPassphrase, "the identity keyfile did not open with that passphrase; the keyfile was not changed")
+    /// A file or database operation failed for a reason outside Kith.
+    public static func storage(_ reason: String, remedy: Remedy? = nil) -> KithVaultError { .init(.storage, reason, remedy: remedy) }
+    /// A cryptographic operation failed outside an integrity check.
+    public static func crypto(_ reason: String) -> KithVaultError { .init(.crypto, reason) }
+
+    /// The code's plain label and the reason, with no advice: "not found: record 3f…".
+    public var description: String {
+        switch code {
+        case .integrity: return "integrity check failed: \(reason)"
+        case .invalidEntry: return "log entry \(entry ?? -1) is invalid: \(reason)"
+        case .notFound: return "not found: \(reason)"
+        case .accessDenied: return "access denied: \(reason)"
+        case .busy: return "the vault is busy: \(reason)"
+        case .invalidInput, .wrongPassphrase: return reason
+        case .storage: return "storage error: \(reason)"
+        case .crypto: return "cryptographic operation failed: \(reason)"
         }
     }
 }
 
-extension KithVaultError: CustomStringConvertible {
-    /// What went wrong, then what to do.
-    public var description: String {
-        switch self {
-        case .integrity(let detail):
-            return "integrity check failed: \(detail). It was altered or damaged: do not trust it, tell an admin, and restore it from a good copy."
-        case .invalidEntry(let seq, let reason):
-            return "log entry \(seq) is invalid: \(reason). Someone wrote an entry they had no right to; the vault must not be used until an auditor has looked at it."
-        case .notFound(let what):
-            return "not found: \(what)."
-        case .accessDenied(let reason):
-            return "access denied: \(reason)."
-        case .busy(let detail):
-            return "the vault is busy: \(detail). Another kith is writing; try again in a moment."
-        case .invalidInput(let detail):
-            return "\(detail)."
-        case .wrongPassphrase:
-            return "wrong passphrase: the identity keyfile did not open. Try again; the keyfile was not changed."
-        case .storage(let detail):
-            return "storage error: \(detail)."
-        case .crypto(let detail):
-            return "cryptographic operation failed: \(detail)."
-        }
-    }
+/// What would fix a failure, as the library knows it. Each interface says
+/// it in its own words: the CLI names the `kith` command, a web page would
+/// offer the link. New cases are added as new failures need them.
+public enum Remedy: Equatable, Sendable, Encodable {
+    /// Look the record up among the group's records (its id was not found).
+    case listRecords
+    /// Look the case up among the group's cases.
+    case listCases
+    /// Look the attachment up among the case's attachments.
+    case listAttachments
+    /// See the groups this identity can name.
+    case listGroups
+    /// See the enrolled users.
+    case listUsers
+    /// Check which vault is being opened (the address or path given).
+    case checkVault
+    /// Found a vault there first.
+    case createVault
+    /// Choose an output file that does not exist yet, or move the old one away.
+    case chooseNewFile
+    /// Start from the group's current policy, as the tool shows it.
+    case startFromPolicy
+    /// Leave out the columns this role may not write, or ask the group's lead.
+    case skipColumns
+    /// Check the whole file first without writing, which lists every refused row.
+    case dryRun
+    /// Rename the column, or map it to another field name.
+    case renameColumn
+    /// Give a field (name=value).
+    case giveField
+    /// Give the note's text.
+    case giveNoteText
+    /// Read the record as a record, not as an attachment.
+    case showRecord
+    /// Add the new file as a new attachment.
+    case addAttachment
+    /// Ask an auditor who holds the audit key to read the audit log once (which shares it).
+    case askAuditorToShareKey
+    /// Rekey the group's records now, in this mode.
+    case rekeyGroup(group: String, mode: RekeyMode)
+    /// Run the command again (the passphrase will be asked), or unlock again.
+    case unlockAgain
+    /// Check whether the unlock agent is still unlocked.
+    case checkAgent
+    /// Lock the running agent before starting another.
+    case lockAgent
+    /// Ask for a new proof.
+    case newProof
+    /// Give a signed checkpoint to check the proof against.
+    case giveCheckpoint
+    /// Give the vault's note keys, from a source you trust, to check signatures.
+    case giveNoteKeys
+    /// Swap the two checkpoints (the older goes first).
+    case swapCheckpoints
+    /// Upgrade Kith before using this store.
+    case upgradeKith
 }

@@ -61,7 +61,7 @@ extension Vault {
     /// `compartment` decides who may open it (default: notes).
     @discardableResult
     public func addAttachment(caseID: RecordID, file path: String, name: String? = nil, compartment: Compartment = .notes) throws -> RecordID {
-        let record = try recordState(caseID, orElse: "case \(caseID) (see 'kith record list --group GROUP --kind case')")
+        let record = try recordState(caseID, orElse: "case \(caseID)", remedy: .listCases)
         guard record.kind == .case else { throw KithVaultError.invalidInput("\(caseID) is a \(record.kind) record, not a case; files attach to cases") }
         let role = try role(in: record.group)
         guard state.groups[record.group]?.policy.canWrite(role, compartment) == true else {
@@ -103,7 +103,7 @@ extension Vault {
             throw KithVaultError.integrity("the file of attachment \(id) is missing from the vault's attachment store; restore it from a backup")
         }
         guard access(path, F_OK) != 0 else {
-            throw KithVaultError.invalidInput("\(path) already exists and was left untouched; choose another --out file or move the old one away")
+            throw KithVaultError.invalidInput("\(path) already exists and was left untouched", remedy: .chooseNewFile)
         }
         let group = groupName(try recordState(id, orElse: "attachment \(id)").group)
         let output = try OutputFile(path: path)
@@ -123,7 +123,7 @@ extension Vault {
     /// The attachments of a case, oldest first (their names are read from
     /// their records, and each read is logged like a note's).
     public func attachments(caseID: RecordID) throws -> [AttachmentInfo] {
-        let record = try recordState(caseID, orElse: "case \(caseID) (see 'kith record list --group GROUP --kind case')")
+        let record = try recordState(caseID, orElse: "case \(caseID)", remedy: .listCases)
         guard record.kind == .case else { throw KithVaultError.invalidInput("\(caseID) is a \(record.kind) record, not a case") }
         _ = try role(in: record.group)
         return try readRecords(children(of: caseID, kind: .attachment)).map { try Self.info(of: $0, caseID: caseID).info }
@@ -132,9 +132,9 @@ extension Vault {
     /// The checked record of attachment `id`, its record key and the stored
     /// file's expected hash.
     func attachment(_ id: RecordID) throws -> (AttachmentInfo, KeyBox, [UInt8]) {
-        let record = try recordState(id, orElse: "attachment \(id) (see 'kith attach list CASE_ID')")
+        let record = try recordState(id, orElse: "attachment \(id)", remedy: .listAttachments)
         guard record.kind == .attachment, let caseID = record.parent else {
-            throw KithVaultError.invalidInput("\(id) is a \(record.kind) record, not an attachment; read it with 'kith record show'")
+            throw KithVaultError.invalidInput("\(id) is a \(record.kind) record, not an attachment", remedy: .showRecord)
         }
         let view = try readWithoutLogging(id, version: 1)
         if let withheld = view.withheld.first {
@@ -416,7 +416,7 @@ final class OutputFile: @unchecked Sendable {
         close(fd)
         fd = -1
         guard link(temporary, path) == 0 else {
-            if errno == EEXIST { throw KithVaultError.invalidInput("\(path) appeared while the attachment was being written and was left untouched; choose another --out file") }
+            if errno == EEXIST { throw KithVaultError.invalidInput("\(path) appeared while the attachment was being written and was left untouched", remedy: .chooseNewFile) }
             throw KithVaultError.storage("cannot create \(path): \(String(cString: strerror(errno)))")
         }
         published = true

@@ -84,7 +84,7 @@ extension Vault {
     func auditKeyPair(state: VaultState, publicKey: BoxPublicKey) throws -> AuditKeyBox {
         if let cached = auditKeyCache { return cached }
         guard let envelope = state.auditKeyEnvelopes[me] else {
-            throw KithVaultError.accessDenied("the audit key has not been sealed to you yet; ask an auditor who holds it to run 'kith audit log' once")
+            throw KithVaultError.accessDenied("the audit key has not been sealed to you yet", remedy: .askAuditorToShareKey)
         }
         let secret: SecureBytes
         do { secret = try holder.openSealed(envelope) } catch {

@@ -26,7 +26,7 @@ extension Vault {
     /// The group with this name (case-insensitive).
     public func group(named name: String) throws -> GroupInfo {
         let key = name.lowercased()
-        return try lookUp(.notFound("group '\(name)' (see 'kith group list')")) { try groups().first { $0.name.lowercased() == key } }
+        return try lookUp(.notFound("group '\(name)'", remedy: .listGroups)) { try groups().first { $0.name.lowercased() == key } }
     }
 
     func groupName(_ id: GroupID) -> String {

@@ -74,8 +74,8 @@ extension Vault {
 
     /// The log's view of a record; reads entries appended since this vault
     /// was opened before saying it does not exist.
-    func recordState(_ id: RecordID, orElse missing: String) throws -> RecordState {
-        try lookUp(.notFound(missing)) { try state.records.record(id) }
+    func recordState(_ id: RecordID, orElse missing: String, remedy: Remedy = .listRecords) throws -> RecordState {
+        try lookUp(.notFound(missing, remedy: remedy)) { try state.records.record(id) }
     }
 
     func role(in group: GroupID) throws -> GroupRole {
@@ -110,10 +110,10 @@ extension Vault {
     /// someone else is merged with, not lost or refused.
     @discardableResult
     public func updateRecord(_ id: RecordID, fields changes: [RecordField]) throws -> UInt32 {
-        let record = try recordState(id, orElse: "record \(id) (see 'kith record list --group GROUP')")
+        let record = try recordState(id, orElse: "record \(id)")
         _ = try role(in: record.group)
         guard record.kind != .attachment else {
-            throw KithVaultError.invalidInput("\(id) is an attachment, and attachments never change; add the new file with 'kith attach add'")
+            throw KithVaultError.invalidInput("\(id) is an attachment, and attachments never change", remedy: .addAttachment)
         }
         var written: UInt32 = 0
         try write(group: record.group) {
@@ -140,9 +140,9 @@ extension Vault {
     /// Adds a note to a case.
     @discardableResult
     public func addNote(caseID: RecordID, text: String) throws -> RecordID {
-        let record = try recordState(caseID, orElse: "case \(caseID) (see 'kith record list --group GROUP --kind case')")
+        let record = try recordState(caseID, orElse: "case \(caseID)", remedy: .listCases)
         guard record.kind == .case else { throw KithVaultError.invalidInput("\(caseID) is a \(record.kind) record, not a case; notes belong to cases") }
-        guard !text.isEmpty else { throw KithVaultError.invalidInput("the note is empty; give its text with --text or --from-file") }
+        guard !text.isEmpty else { throw KithVaultError.invalidInput("the note is empty", remedy: .giveNoteText) }
         let draft = RecordDraft(
             id: try RecordID.random(), version: 1, kind: .note, parent: caseID,
             fields: [try RecordField(compartment: .notes, name: "text", value: text)], action: "added note")
@@ -193,7 +193,7 @@ extension Vault {
     private func seal(_ draft: RecordDraft, group: GroupState, role: GroupRole, name: String, time: UInt64, freshKeys: [KeyRef: KeyBox]) throws -> PendingEntry {
         let fields = draft.fields
         if draft.kind == .note && draft.parent == nil { throw KithVaultError.invalidInput("a note needs its case") }
-        guard !fields.isEmpty else { throw KithVaultError.invalidInput("a record needs at least one field (--field name=value)") }
+        guard !fields.isEmpty else { throw KithVaultError.invalidInput("a record needs at least one field", remedy: .giveField) }
         guard fields.count <= 1000 else { throw KithVaultError.invalidInput("a record may have at most 1,000 fields; split it or attach a file") }
         let names = fields.map(\.name)
         guard Set(names).count == names.count else { throw KithVaultError.invalidInput("a field name appears twice") }
@@ -258,7 +258,7 @@ extension Vault {
     }
 
     func readWithoutLogging(_ id: RecordID, version requested: UInt32?) throws -> RecordView {
-        let record = try recordState(id, orElse: "record \(id) (see 'kith record list --group GROUP')")
+        let record = try recordState(id, orElse: "record \(id)")
         let myRole = try role(in: record.group)
         let versionState: VersionState
         if let requested {
@@ -267,7 +267,7 @@ extension Vault {
             }
             versionState = found
         } else {
-            guard let last = record.versions.last else { throw KithVaultError.notFound("record \(id) (see 'kith record list --group GROUP')") }
+            guard let last = record.versions.last else { throw KithVaultError.notFound("record \(id)", remedy: .listRecords) }
             versionState = last
         }
         guard let bytes = try store.record(id, version: versionState.version) else {
@@ -275,8 +275,8 @@ extension Vault {
         }
         let label = "record \(id) version \(versionState.version)"
         let stored: StoredRecord
-        do { stored = try StoredRecord.decode(bytes) } catch KithVaultError.integrity(let detail) {
-            throw KithVaultError.integrity("\(label): \(detail)")
+        do { stored = try StoredRecord.decode(bytes) } catch let error as KithVaultError where error.code == .integrity {
+            throw KithVaultError.integrity("\(label): \(error.reason)")
         }
         guard stored.id == id, stored.version == versionState.version, stored.group == record.group, stored.kind == record.kind,
             stored.parent == record.parent, stored.author == versionState.author,
@@ -333,7 +333,7 @@ extension Vault {
 
     /// Every version of a record, oldest first (no content is decrypted).
     public func history(_ id: RecordID) throws -> [VersionInfo] {
-        let record = try recordState(id, orElse: "record \(id) (see 'kith record list --group GROUP')")
+        let record = try recordState(id, orElse: "record \(id)")
         _ = try role(in: record.group)
         return record.versions.map {
             VersionInfo(version: $0.version, author: handle(of: $0.author), timeMillis: $0.timeMillis, compartments: $0.compartments, seq: $0.seq)
@@ -342,7 +342,7 @@ extension Vault {
 
     /// The notes of a case, oldest first; every note read is logged.
     public func notes(caseID: RecordID) throws -> [RecordView] {
-        let record = try recordState(caseID, orElse: "case \(caseID) (see 'kith record list --group GROUP --kind case')")
+        let record = try recordState(caseID, orElse: "case \(caseID)", remedy: .listCases)
         guard record.kind == .case else { throw KithVaultError.invalidInput("\(caseID) is a \(record.kind) record, not a case") }
         _ = try role(in: record.group)
         return try readRecords(try children(of: caseID, kind: .note))

@@ -40,7 +40,7 @@ extension Vault {
         let target = try user(handle: handle)
         if state.groups[group.id]?.members[target.id] == nil, let mode {
             guard let pending = state.groups[group.id]?.pendingRekey else {
-                throw KithVaultError.invalidInput("\(target.handle) has no role in \(group.name); to \(mode) its records now, run 'kith group rekey \(group.name) --\(mode)'")
+                throw KithVaultError.invalidInput("\(target.handle) has no role in \(group.name)", remedy: .rekeyGroup(group: group.name, mode: mode))
             }
             // An interrupted revoke being run again: finish what it started.
             return RevokeResult(removedRole: nil, rekey: try runRekey(group: group.id, pending: pending, resumed: true, progress: progress))
@@ -156,9 +156,9 @@ extension Vault {
                 scanned += 1
                 do {
                     if let moved = try moved(row, targets: targets, mode: pending.mode) { replacements.append(moved) }
-                } catch KithVaultError.integrity(let detail) {
+                } catch let error as KithVaultError where error.code == .integrity {
                     // Keep going: one damaged record must not leave the rest on the old keys.
-                    damaged.append("record \(row.recordID) version \(row.version): \(detail)")
+                    damaged.append("record \(row.recordID) version \(row.version): \(error.reason)")
                 }
             }
             try store.replaceRecordBodies(replacements)

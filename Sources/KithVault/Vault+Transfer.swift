@@ -19,7 +19,7 @@ extension Vault {
         for compartment in plan.compartments where !policy.canWrite(myRole, compartment) {
             let columns = plan.columns.filter { $0.compartment == compartment }.map(\.column)
             throw KithVaultError.accessDenied(
-                "as \(myRole) of \(group.name) you may not write \(compartment) fields (columns: \(columns.joined(separator: ", "))); --skip them or ask the group's lead")
+                "as \(myRole) of \(group.name) you may not write \(compartment) fields (columns: \(columns.joined(separator: ", ")))", remedy: .skipColumns)
         }
     }
 
@@ -29,8 +29,8 @@ extension Vault {
     /// are sealed and their log entries signed.
     public func importRecords(_ plan: ImportPlan, groupName: String, progress: ((Int, Int) -> Void)? = nil) throws -> [ImportedRecord] {
         if let first = plan.rejected.first {
-            let more = plan.rejected.count > 1 ? " (and \(plan.rejected.count - 1) more rows; --dry-run lists them all)" : ""
-            throw KithVaultError.invalidInput("row \(first.row) cannot be imported: \(first.reason)\(more). Nothing was imported")
+            let more = plan.rejected.count > 1 ? " (and \(plan.rejected.count - 1) more rows)" : ""
+            throw KithVaultError.invalidInput("row \(first.row) cannot be imported: \(first.reason)\(more). Nothing was imported", remedy: .dryRun)
         }
         try checkImport(plan, groupName: groupName)
         let group = try self.group(named: groupName)
@@ -57,7 +57,7 @@ extension Vault {
         var chosen = try listRecords(groupName: groupName, kind: kind).map(\.id)
         if !ids.isEmpty {
             for id in ids {
-                let record = try recordState(id, orElse: "record \(id) (see 'kith record list --group GROUP')")
+                let record = try recordState(id, orElse: "record \(id)")
                 guard record.group == group.id else {
                     throw KithVaultError.invalidInput("record \(id) is not in group \(group.name); export it with its own group's name")
                 }

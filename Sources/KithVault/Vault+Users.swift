@@ -25,7 +25,7 @@ extension Vault {
     /// The user with this handle (case-insensitive).
     public func user(handle: String) throws -> UserInfo {
         let key = handle.lowercased()
-        return try lookUp(.notFound("user '\(handle)' (see 'kith enroll list')")) { try users().first { $0.handle.lowercased() == key } }
+        return try lookUp(.notFound("user '\(handle)'", remedy: .listUsers)) { try users().first { $0.handle.lowercased() == key } }
     }
 
     /// The acting user's own entry.

@@ -92,7 +92,7 @@ public final class Vault {
         if log.resumedFrom != nil { cacheSavedSize = log.resumedFrom }
         guard state.count > 0 else { throw KithVaultError.integrity("the vault has no genesis entry") }
         if let expectedFingerprint, expectedFingerprint.count < 20 || !state.fingerprint.starts(with: expectedFingerprint) {
-            throw KithVaultError.integrity("this is not the vault your identity belongs to (expected \(Fingerprint.readable(expectedFingerprint)), found \(Fingerprint.readable(state.fingerprint))); check --vault")
+            throw KithVaultError.integrity("this is not the vault your identity belongs to (expected \(Fingerprint.readable(expectedFingerprint)), found \(Fingerprint.readable(state.fingerprint)))", remedy: .checkVault)
         }
         guard let user = state.users[holder.identity.userID] else {
             throw KithVaultError.accessDenied("this identity is not enrolled in this vault; ask an admin to approve your enrolment request")
@@ -212,9 +212,9 @@ public final class Vault {
                 actor: holder, body: item.body, details: details, vaultID: state.vaultID)
             do {
                 try trial.apply(entry)
-            } catch KithVaultError.invalidEntry(_, let reason) {
+            } catch let error as KithVaultError where error.code == .invalidEntry {
                 // Our own entry would be refused by every client: say why, write nothing.
-                throw KithVaultError.accessDenied(reason)
+                throw KithVaultError.accessDenied(error.reason)
             }
             rows.append(EntryRow(seq: entry.seq, bytes: entry.encoded, hash: entry.hash))
             if let record = item.record {

@@ -98,7 +98,8 @@ struct AuditTests {
         #expect {
             try Self.withoutOpenMemory(memory) { try Vault(store: SQLiteVaultStore(path: copy), holder: identity, memory: memory).witness() }
         } throws: { error in
-            guard case KithVaultError.integrity(let detail) = error else { return false }
+            guard let error = error as? KithVaultError, error.code == .integrity else { return false }
+            let detail = error.reason
             return detail.contains("rolled back")
         }
         // The copy grows differently to the same size: a fork. Witness refuses it too.
@@ -109,7 +110,8 @@ struct AuditTests {
         #expect {
             try Self.withoutOpenMemory(memory) { try Vault(store: SQLiteVaultStore(path: copy), holder: identity, memory: memory).witness() }
         } throws: { error in
-            guard case KithVaultError.integrity(let detail) = error else { return false }
+            guard let error = error as? KithVaultError, error.code == .integrity else { return false }
+            let detail = error.reason
             return detail.contains("not consistent with the one you cosigned")
         }
         let forkNote = try SignedNote(parsing: #require(try SQLiteVaultStore(path: copy).latestCheckpoint()))
@@ -128,7 +130,8 @@ struct AuditTests {
         #expect {
             try auditor.witness()
         } throws: { error in
-            guard case KithVaultError.integrity(let detail) = error else { return false }
+            guard let error = error as? KithVaultError, error.code == .integrity else { return false }
+            let detail = error.reason
             return detail.contains("is damaged")
         }
     }

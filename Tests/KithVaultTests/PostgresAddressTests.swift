@@ -33,7 +33,8 @@ struct PostgresAddressTests {
         #expect {
             _ = try PostgresAddress(address, environment: ["USER": "x"])
         } throws: { error in
-            guard case KithVaultError.invalidInput(let detail) = error else { return false }
+            guard let error = error as? KithVaultError, error.code == .invalidInput else { return false }
+            let detail = error.reason
             return detail.contains(says) && !detail.contains("secret")
         }
     }

@@ -178,7 +178,8 @@ struct RekeyTests {
         #expect {
             _ = try lead.rekey(groupName: Self.group, mode: .reencrypt)
         } throws: { error in
-            guard case KithVaultError.integrity(let detail) = error else { return false }
+            guard let error = error as? KithVaultError, error.code == .integrity else { return false }
+            let detail = error.reason
             return detail.contains("\(ids[2])") && detail.contains("not complete")
         }
         #expect(lead.state.groups[try lead.group(named: Self.group).id]?.pendingRekey?.mode == .reencrypt)

@@ -224,7 +224,8 @@ struct ResumeCacheTests {
         #expect {
             _ = try setting.open()
         } throws: { error in
-            guard case KithVaultError.integrity(let detail) = error else { return false }
+            guard let error = error as? KithVaultError, error.code == .integrity else { return false }
+            let detail = error.reason
             return detail.contains("rolled back")
         }
         // Someone who knowingly restored a backup moves the remembered checkpoint aside: the stale cache is not trusted either.
@@ -253,7 +254,8 @@ struct ResumeCacheTests {
         #expect {
             _ = try setting.open()
         } throws: { error in
-            guard case KithVaultError.integrity(let detail) = error else { return false }
+            guard let error = error as? KithVaultError, error.code == .integrity else { return false }
+            let detail = error.reason
             return detail.contains("fork")
         }
     }

@@ -55,7 +55,7 @@ struct ReviewRegressionTests {
         #expect {
             _ = try Vault(store: store, holder: fixture.founder, expectedFingerprint: other.admin.state.fingerprint)
         } throws: { error in
-            (error as? KithVaultError)?.exitCode == 65
+            (error as? KithVaultError)?.isDataError == true
         }
     }
 

@@ -53,8 +53,9 @@ struct RollbackTests {
         #expect {
             _ = try Vault(store: SQLiteVaultStore(path: fixture.path), holder: #require(fixture.identities["lead-tra"]), memory: memory)
         } throws: { error in
-            guard case KithVaultError.integrity(let detail) = error else { return false }
-            return detail.contains("rolled back") && (error as? KithVaultError)?.exitCode == 65
+            guard let error = error as? KithVaultError, error.code == .integrity else { return false }
+            let detail = error.reason
+            return detail.contains("rolled back") && (error as? KithVaultError)?.isDataError == true
         }
         // The log is unchanged (SQLite may touch its own -shm file on open; the content is what matters).
         let after = try SQLiteVaultStore(path: fixture.path).entries(from: 0)
@@ -82,7 +83,8 @@ struct RollbackTests {
         #expect {
             _ = try Vault(store: SQLiteVaultStore(path: fixture.path), holder: #require(fixture.identities["lead-tra"]), memory: memory)
         } throws: { error in
-            guard case KithVaultError.integrity(let detail) = error else { return false }
+            guard let error = error as? KithVaultError, error.code == .integrity else { return false }
+            let detail = error.reason
             return detail.contains("fork")
         }
     }
@@ -110,7 +112,8 @@ struct RollbackTests {
         #expect {
             _ = try Vault(store: SQLiteVaultStore(path: fixture.path), holder: identity, memory: memory)
         } throws: { error in
-            guard case KithVaultError.integrity(let detail) = error else { return false }
+            guard let error = error as? KithVaultError, error.code == .integrity else { return false }
+            let detail = error.reason
             return detail.contains("damaged") && detail.contains(file.lastPathComponent)
         }
     }

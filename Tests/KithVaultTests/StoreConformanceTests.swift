@@ -86,7 +86,7 @@ struct StoreConformanceTests {
         #expect {
             try store.append(expectedCount: count, entries: [EntryRow(seq: count + 1, bytes: bytes, hash: SHA256.hash(bytes))], records: [])
         } throws: { error in
-            guard case KithVaultError.integrity = error else { return false }
+            guard (error as? KithVaultError)?.code == .integrity else { return false }
             return true
         }
         #expect(try store.entries(from: 0).count == Int(count))
@@ -109,7 +109,7 @@ struct StoreConformanceTests {
                 StoredRecordRow(recordID: ids[0], version: 1, body: [1]), StoredRecordRow(recordID: missing, version: 1, body: [2]),
             ])
         } throws: { error in
-            guard case KithVaultError.integrity = error else { return false }
+            guard (error as? KithVaultError)?.code == .integrity else { return false }
             return true
         }
         #expect(try ids.map { try store.record($0, version: 1) } == before)
@@ -208,7 +208,8 @@ struct StoreConformanceTests {
         #expect {
             _ = try Vault(store: fixture.store(), holder: #require(fixture.identities["lead-tra"]), memory: memory)
         } throws: { error in
-            guard case KithVaultError.integrity(let detail) = error else { return false }
+            guard let error = error as? KithVaultError, error.code == .integrity else { return false }
+            let detail = error.reason
             return detail.contains("rolled back")
         }
         // Someone who never saw the newer log still opens it: only those who saw more can tell.
@@ -230,7 +231,8 @@ struct StoreConformanceTests {
         #expect {
             _ = try Vault(store: fixture.store(), holder: #require(fixture.identities["lead-tra"]), memory: memory)
         } throws: { error in
-            guard case KithVaultError.integrity(let detail) = error else { return false }
+            guard let error = error as? KithVaultError, error.code == .integrity else { return false }
+            let detail = error.reason
             return detail.contains("fork")
         }
     }
@@ -247,7 +249,7 @@ struct StoreConformanceTests {
         #expect {
             _ = try fixture.open("cw-tra").readRecord(id)
         } throws: { error in
-            guard case KithVaultError.integrity = error else { return false }
+            guard (error as? KithVaultError)?.code == .integrity else { return false }
             return true
         }
     }
@@ -309,7 +311,8 @@ struct PostgresEngineTests {
         #expect {
             _ = try fixture.store()
         } throws: { error in
-            guard case KithVaultError.invalidInput(let detail) = error else { return false }
+            guard let error = error as? KithVaultError, error.code == .invalidInput else { return false }
+            let detail = error.reason
             return detail.contains("newer Kith") && detail.contains("v9: from the future")
         }
     }
@@ -321,7 +324,8 @@ struct PostgresEngineTests {
         #expect {
             _ = try PostgresVaultStore(text)
         } throws: { error in
-            guard case KithVaultError.notFound(let detail) = error else { return false }
+            guard let error = error as? KithVaultError, error.code == .notFound else { return false }
+            let detail = error.reason
             return detail.contains("/nonexistent/ca.pem")
         }
     }

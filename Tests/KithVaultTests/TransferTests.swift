@@ -32,7 +32,7 @@ private let badFiles: [(String, String, ImportMapping)] = [
     ("name,\"pronouns\nSam,secret-status\n", "row 1 is not valid CSV: a quoted cell", ImportMapping()),
     ("name,\"pro\nnouns\"\nSam,they\n", "has a line break in its name", ImportMapping()),
     // A header's own compartment is not quietly moved somewhere weaker.
-    ("name,sensitive:hiv\nSam,x\n", "puts 'hiv' in sensitive, and --compartment says profile", ImportMapping(compartments: ["hiv": .profile])),
+    ("name,sensitive:hiv\nSam,x\n", "puts 'hiv' in sensitive, but it was also given the compartment profile", ImportMapping(compartments: ["hiv": .profile])),
 ]
 
 @Suite("Import and export")
@@ -59,7 +59,7 @@ struct TransferTests {
         let mapping = ImportMapping(renames: ["Full name": "name", "HIV": "hiv_status"], skipped: ["Notes"], compartments: ["hiv_status": .sensitive])
         let result = try plan(text, mapping: mapping)
         #expect(result.columns.map(\.field) == [nil, "name", "Phone", "hiv_status", nil])
-        #expect(result.columns.map(\.skipReason) == ["written by kith export", nil, nil, nil, "--skip"])
+        #expect(result.columns.map(\.skipReason) == ["written by an export, not a field", nil, nil, nil, "left out as asked"])
         #expect(result.blankRows == [3])
         #expect(result.rows.map(\.row) == [2, 4])
         #expect(values(result.rows[0]) == ["name": "Sam", "Phone": "0123", "hiv_status": "positive"])
@@ -109,7 +109,7 @@ struct TransferTests {
             _ = try ImportPlan.make(csv: Data(text.utf8) + (text.contains("\u{FF}") ? Data([0xFF]) : Data()), kind: .member, mapping: mapping)
             Issue.record("accepted: \(text)")
         } catch let error as KithVaultError {
-            #expect(error.exitCode == 64)
+            #expect(error.code == .invalidInput)
             #expect(error.description.contains(expected), "\(error.description)")
         } catch {
             Issue.record("unexpected \(error)")

@@ -83,3 +83,8 @@ extension Array where Element == UInt8 {
         return false
     }
 }
+
+extension KithVaultError {
+    /// A failure of the data itself (a bad byte, signature or entry): what the CLI reports with exit 65.
+    var isDataError: Bool { code == .integrity || code == .invalidEntry }
+}

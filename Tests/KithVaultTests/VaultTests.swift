@@ -84,8 +84,9 @@ struct VaultTests {
             #expect {
                 _ = try outsider.readRecord(id)
             } throws: { error in
-                guard let error = error as? KithVaultError, case .accessDenied(let reason) = error else { return false }
-                return error.exitCode == 77 && reason.contains("no role in group Alpha")
+                guard let error = error as? KithVaultError, error.code == .accessDenied else { return false }
+                let reason = error.reason
+                return error.code == .accessDenied && reason.contains("no role in group Alpha")
             }
             #expect(throws: KithVaultError.self) { _ = try outsider.listRecords(groupName: "Alpha") }
         }
@@ -118,7 +119,7 @@ struct VaultTests {
                 _ = try reader.readRecord(id)
                 Issue.record("flipping byte \(index) went unnoticed")
             } catch let error as KithVaultError {
-                #expect(error.exitCode == 65, "byte \(index): \(error)")
+                #expect(error.isDataError, "byte \(index): \(error)")
                 failures += 1
             }
         }
@@ -141,8 +142,8 @@ struct VaultTests {
         #expect {
             _ = try fixture.open("founder")
         } throws: { error in
-            guard let error = error as? KithVaultError, case .invalidEntry(let seq, _) = error else { return false }
-            return seq == Int(state.count) && error.exitCode == 65
+            guard let error = error as? KithVaultError, error.code == .invalidEntry, let seq = error.entry else { return false }
+            return seq == Int(state.count) && error.isDataError
         }
     }
 
@@ -238,7 +239,7 @@ struct ReplayRobustnessTests {
                     _ = try VaultState.replay(altered)
                     Issue.record("flipping byte \(byteIndex) of entry \(entryIndex) went unnoticed")
                 } catch let error as KithVaultError {
-                    #expect(error.exitCode == 65)
+                    #expect(error.isDataError)
                     refused += 1
                 }
             }

@@ -68,12 +68,12 @@ public final class AgentClient: PrivateKeyHolder, @unchecked Sendable {
     /// another, and no connection sits idle); throws the agent's refusal.
     private func exchange(_ operation: AgentWire.Operation, _ argument: [UInt8]) throws -> [UInt8] {
         guard let fd = Self.open(socketPath) else {
-            throw KithVaultError.storage("the unlock agent stopped (it may have locked itself); run the command again to be asked for your passphrase, or 'kith unlock'")
+            throw KithVaultError.storage("the unlock agent stopped (it may have locked itself)", remedy: .unlockAgain)
         }
         defer { close(fd) }
         try AgentWire.write(fd, [operation.rawValue] + argument)
         guard let reply = try AgentWire.read(fd), let status = reply.first else {
-            throw KithVaultError.storage("the unlock agent closed the connection; run 'kith status' to see whether it is still unlocked")
+            throw KithVaultError.storage("the unlock agent closed the connection", remedy: .checkAgent)
         }
         guard status == 0 else {
             throw KithVaultError.accessDenied("the unlock agent refused: \(String(decoding: reply.dropFirst(), as: UTF8.self))")

@@ -50,7 +50,7 @@ public final class AgentServer {
         self.idleLimit = idleLimit
         keyfileStamp = Self.stamp(keyfilePath)
         if AgentClient.connect(socketPath: socketPath, identity: holder.identity) != nil {
-            throw KithVaultError.invalidInput("an agent for this identity is already running; run 'kith lock' first to start a new one")
+            throw KithVaultError.invalidInput("an agent for this identity is already running", remedy: .lockAgent)
         }
         unlink(socketPath)
         let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)

@@ -55,7 +55,7 @@ enum AgentWire {
         var header = [UInt8](repeating: 0, count: 4)
         guard try readAll(fd, &header, allowEnd: true) else { return nil }
         let length = header.reduce(0) { $0 << 8 | Int($1) }
-        guard length <= maximumLength else { throw KithVaultError.invalidInput("the unlock agent got a message of \(length) bytes; that is not a kith client") }
+        guard length <= maximumLength else { throw KithVaultError.invalidInput("the unlock agent got a message of \(length) bytes; that is not a Kith client") }
         var body = [UInt8](repeating: 0, count: length)
         // A reply cut short may hold part of a key: wiped before it is dropped.
         do {

@@ -5,7 +5,7 @@ extension AuditedLog {
     /// vault, no more entries than the log holds, the same root.
     public func mustMatch(_ checkpoint: Checkpoint) throws {
         guard checkpoint.origin == state.origin else {
-            throw KithVaultError.invalidInput("the checkpoint is for \(checkpoint.origin), not this vault (\(state.origin)); check --vault")
+            throw KithVaultError.invalidInput("the checkpoint is for \(checkpoint.origin), not this vault (\(state.origin))", remedy: .checkVault)
         }
         guard checkpoint.size <= tree.size else {
             throw KithVaultError.integrity("the checkpoint covers \(checkpoint.size) entries but this copy of the log holds \(tree.size): this copy was rolled back")
@@ -33,7 +33,7 @@ extension AuditedLog {
         try mustMatch(old)
         try mustMatch(new)
         guard old.size <= new.size else {
-            throw KithVaultError.invalidInput("--from covers \(old.size) entries, more than --to (\(new.size)); swap them")
+            throw KithVaultError.invalidInput("the first checkpoint covers \(old.size) entries, more than the second (\(new.size))", remedy: .swapCheckpoints)
         }
         let proof = ConsistencyProof(
             size1: old.size, size2: new.size, root1: old.root, root2: new.root,

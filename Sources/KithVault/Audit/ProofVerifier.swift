@@ -27,7 +27,7 @@ public enum ProofVerifier {
         if text.hasPrefix(TlogProof.header) {
             let proof = try TlogProof(parsing: text)
             guard let entryBytes = proof.extra else {
-                throw KithLogError.malformed("the proof carries no log entry in its extra line (Kith proofs always do); ask for a new proof with 'kith audit prove'")
+                throw KithLogError.malformed("the proof carries no log entry in its extra line (Kith proofs always do); ask for a new proof")
             }
             let entry: LogEntry
             do { entry = try LogEntry.decode(entryBytes) } catch {
@@ -46,10 +46,10 @@ public enum ProofVerifier {
             return ProofVerdict(proven: proven, unchecked: unchecked)
         }
         guard text.hasPrefix("{") else {
-            throw KithLogError.malformed("this is neither a C2SP tlog-proof nor a JSON proof; pass the file 'kith audit prove' or 'kith audit consistency' wrote")
+            throw KithLogError.malformed("this is neither a C2SP tlog-proof nor a JSON proof; pass a proof file Kith wrote")
         }
         guard !given.isEmpty else {
-            throw KithVaultError.invalidInput("a JSON proof only means something against a signed checkpoint: pass --checkpoint FILE (from 'kith audit checkpoint')")
+            throw KithVaultError.invalidInput("a JSON proof only means something against a signed checkpoint", remedy: .giveCheckpoint)
         }
         for checkpoint in given {
             try signatures(of: checkpoint, keys: keys, proven: &proven, unchecked: &unchecked)
@@ -88,7 +88,7 @@ public enum ProofVerifier {
     private static func signatures(of given: (SignedNote?, Checkpoint), keys: [NoteVerifierKey], proven: inout [String], unchecked: inout [String]) throws {
         let (note, checkpoint) = given
         guard !keys.isEmpty else {
-            unchecked.append("The signatures on the checkpoint of \(checkpoint.size) entries were NOT checked: pass --keys FILE (the output of 'kith audit keys', from a source you trust).")
+            unchecked.append("The signatures on the checkpoint of \(checkpoint.size) entries were NOT checked: no note keys were given.")
             return
         }
         guard let note else { throw KithLogError.badSignature("the checkpoint of \(checkpoint.size) entries carries no signatures") }

@@ -81,7 +81,7 @@ public struct KeyGrant: Equatable, Sendable {
 }
 
 /// How a group's existing records are brought onto the newest epochs.
-public enum RekeyMode: UInt8, Sendable, CaseIterable, NamedCase, CustomStringConvertible {
+public enum RekeyMode: UInt8, Sendable, CaseIterable, NamedCase, CustomStringConvertible, Encodable {
     /// Record keys rewrapped under the newest group keys; content untouched.
     case rewrap = 1
     /// Fresh record keys and fresh ciphertext for every record version.
@@ -333,5 +333,13 @@ public enum EntryBody: Equatable, Sendable {
         }
         try r.finish()
         return body
+    }
+}
+
+extension RekeyMode {
+    /// In JSON by name ("rewrap", "reencrypt"), as on the command line.
+    public func encode(to encoder: Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(description)
     }
 }

@@ -29,10 +29,10 @@ extension GroupPolicy {
     public init(json data: Data) throws {
         let parsed: Any
         do { parsed = try JSONSerialization.jsonObject(with: data) } catch {
-            throw KithVaultError.invalidInput("the policy file is not valid JSON; start from 'kith policy show GROUP --json'")
+            throw KithVaultError.invalidInput("the policy file is not valid JSON", remedy: .startFromPolicy)
         }
         guard let top = parsed as? [String: Any], let roles = top["roles"] as? [String: Any] else {
-            throw KithVaultError.invalidInput("the policy file needs a \"roles\" object; start from 'kith policy show GROUP --json'")
+            throw KithVaultError.invalidInput("the policy file needs a \"roles\" object", remedy: .startFromPolicy)
         }
         if let unknown = top.keys.first(where: { $0 != "roles" && $0 != "group" }) {
             throw KithVaultError.invalidInput("the policy file has an unknown key \"\(unknown)\" (expected \"roles\")")

@@ -254,11 +254,13 @@ final class ResumeCache: RecordSource, @unchecked Sendable {
     /// user saving at the same time is serialised by SQLite; the newer state
     /// wins, and a state resumed from an older head than the file now holds
     /// saves only if its changes (the unsaved records, which cover every
-    /// change since `changesSince` entries) still cover the gap.
-    static func save(state: VaultState, frontier: [[UInt8]], changesSince: UInt64, path: String, key: KeyBox, user: UserID) throws {
+    /// change since `changesSince` entries) still cover the gap. `changesSince`
+    /// nil: this state has never been saved and was not resumed, so every
+    /// record is written (once; later saves of the same vault are incremental).
+    static func save(state: VaultState, frontier: [[UInt8]], changesSince: UInt64?, path: String, key: KeyBox, user: UserID) throws {
         let binding = binding(fingerprint: state.fingerprint, user: user)
-        let resumedFrom = state.records.base as? ResumeCache
-        let full = resumedFrom == nil || resumedFrom?.isDamaged == true
+        let damaged = (state.records.base as? ResumeCache)?.isDamaged == true
+        let full = changesSince == nil || damaged
         let records = full ? try state.records.all() : state.records.unsavedRecords
         let snapshot = state.encodeSnapshot()
         let frontierBytes = frontier.flatMap { $0 }
@@ -276,7 +278,7 @@ final class ResumeCache: RecordSource, @unchecked Sendable {
                 try db.execute(sql: "DELETE FROM records")
             } else {
                 // Only onto a head from which the unsaved changes cover everything up to this state.
-                guard let current, current.size >= changesSince else { return .rollback }
+                guard let current, current.size >= changesSince ?? 0 else { return .rollback }
             }
             let statement = try db.cachedStatement(sql: "INSERT OR REPLACE INTO records (id, grp, parent, body, tag) VALUES (?, ?, ?, ?, ?)")
             for record in records {

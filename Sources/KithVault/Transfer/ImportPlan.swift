@@ -185,11 +185,11 @@ public struct ImportPlan: Sendable {
                 continue
             }
             if mapping.skipped.contains(name) {
-                columns.append(ImportColumn(column: name, field: nil, compartment: nil, skipReason: "--skip"))
+                columns.append(ImportColumn(column: name, field: nil, compartment: nil, skipReason: "left out as asked"))
                 continue
             }
             if name.hasPrefix(metadataPrefix) && mapping.renames[name] == nil {
-                columns.append(ImportColumn(column: name, field: nil, compartment: nil, skipReason: "written by kith export"))
+                columns.append(ImportColumn(column: name, field: nil, compartment: nil, skipReason: "written by an export, not a field"))
                 continue
             }
             // A header may name the compartment as --field does: sensitive:hiv_status.
@@ -200,7 +200,7 @@ public struct ImportPlan: Sendable {
                 guard !target.contains("=") else { throw KithVaultError.invalidInput("a field name has no '='") }
                 parsed = try RecordField.parse("\(target)=", kind: kind)
             } catch {
-                throw KithVaultError.invalidInput("column '\(shown(name))' cannot be a field (\(detail(of: error))); rename it with --map 'COLUMN=NEW_NAME'")
+                throw KithVaultError.invalidInput("column '\(shown(name))' cannot be a field (\(detail(of: error)))", remedy: .renameColumn)
             }
             var compartment = parsed.compartment
             if let chosen = mapping.compartments[parsed.name] {
@@ -208,24 +208,24 @@ public struct ImportPlan: Sendable {
                 // (say, from sensitive to where viewers read it).
                 if target.contains(":") && chosen != parsed.compartment {
                     throw KithVaultError.invalidInput(
-                        "column '\(shown(name))' puts '\(parsed.name)' in \(parsed.compartment), and --compartment says \(chosen); change the header or drop the option")
+                        "column '\(shown(name))' puts '\(parsed.name)' in \(parsed.compartment), but it was also given the compartment \(chosen); change the header or give no compartment for it")
                 }
                 compartment = chosen
             }
             let key = "\(compartment):\(parsed.name)"
             if let other = fieldColumn[key] {
                 throw KithVaultError.invalidInput(
-                    "columns '\(shown(other))' and '\(shown(name))' would both fill the field '\(parsed.name)'; --map one to another name or --skip it")
+                    "columns '\(shown(other))' and '\(shown(name))' would both fill the field '\(parsed.name)'; map one to another name or leave it out", remedy: .renameColumn)
             }
             fieldColumn[key] = name
             fieldNames.insert(parsed.name)
             columns.append(ImportColumn(column: name, field: parsed.name, compartment: compartment, skipReason: nil))
         }
         for field in mapping.compartments.keys.sorted() where !fieldNames.contains(field) {
-            throw KithVaultError.invalidInput("--compartment names the field '\(field)', which no column fills; fields: \(fieldNames.sorted().joined(separator: ", "))")
+            throw KithVaultError.invalidInput("a compartment is given for the field '\(field)', which no column fills; fields: \(fieldNames.sorted().joined(separator: ", "))")
         }
         guard columns.contains(where: { $0.field != nil }) else {
-            throw KithVaultError.invalidInput("no column is left to import; check --skip and the header row")
+            throw KithVaultError.invalidInput("no column is left to import; check the columns left out and the header row")
         }
         return columns
     }
@@ -273,7 +273,7 @@ public struct ImportPlan: Sendable {
 
     /// A bad-input error's own words, to put inside a longer sentence.
     private static func detail(of error: Error) -> String {
-        if case KithVaultError.invalidInput(let detail) = error { return detail }
+        if let error = error as? KithVaultError, error.code == .invalidInput { return error.reason }
         return "\(error)"
     }
 }

@@ -30,6 +30,10 @@ enum ScaleBench {
         log("command-at-scale: baseline vault (about 10 entries)")
         let small = try ScaleVault(kith: kith)
         let baseline = try small.timeCommands(runs: runs)
+        // What starting any process costs here, for reading the figures: `kith --version` opens nothing.
+        let starts = try (0..<runs).map { _ in try small.timeCommand(["--version"], identity: false) }.sorted()
+        let start = starts[starts.count / 2]
+        log(String(format: "command-at-scale: starting kith (--version) takes %.1f ms", start * 1000))
         var results: [BenchResult] = []
         let grown = try ScaleVault(kith: kith)
         var first: [String: Double] = [:]
@@ -57,6 +61,10 @@ enum ScaleBench {
                     baseline: "group list, 10-entry vault", baselineSeconds: baseline["group list"],
                     note: String(format: "group list after another user appended 1,000 entries: %.0f ms (median of 3)", afterOthers * 1000)))
         }
+        results.append(
+            BenchResult(
+                name: "command-at-scale process start", n: 1, seconds: start, unit: "starts/s", baseline: "-", baselineSeconds: nil,
+                note: String(format: "kith --version from this process: %.1f ms (in every figure above)", start * 1000)))
         if sizes.count > 1 {
             let ratios = commandNames.map { name in
                 "\(name) \(String(format: "%.2f", (last[name] ?? 0) / max(first[name] ?? 1, 1e-9)))"
@@ -155,38 +163,23 @@ final class ScaleVault {
     }
 
     /// Runs one kith command as the lead through the agent; returns its wall time.
-    func timeCommand(_ arguments: [String], stdin: String? = nil) throws -> Double {
-        let process = Process()
-        process.executableURL = kith
-        process.arguments = arguments + ["--identity", keyfilePath]
+    func timeCommand(_ arguments: [String], stdin: String? = nil, identity: Bool = true) throws -> Double {
         var environment = ProcessInfo.processInfo.environment
         environment["KITH_VAULT"] = path
         environment["KITH_STATE_DIR"] = stateDirectory
         environment["KITH_AGENT_DIR"] = agentDirectory
         environment["NO_COLOR"] = "1"
-        process.environment = environment
-        let input = Pipe()
-        process.standardInput = input
-        process.standardOutput = FileHandle(forWritingAtPath: "/dev/null")
-        let errors = Pipe()
-        process.standardError = errors
         let clock = ContinuousClock()
         let started = clock.now
-        try process.run()
-        if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
-        try input.fileHandleForWriting.close()
-        let err = errors.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
+        let (status, errors) = try Spawn.run(kith.path, arguments + (identity ? ["--identity", keyfilePath] : []), environment: environment, stdin: stdin)
         let elapsed = clock.now - started
-        guard process.terminationStatus == 0 else {
-            throw BenchFailure("kith \(arguments.joined(separator: " ")) failed: \(String(decoding: err, as: UTF8.self))")
-        }
+        guard status == 0 else { throw BenchFailure("kith \(arguments.joined(separator: " ")) failed: \(errors)") }
         return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
     }
 
     func arguments(_ name: String) -> (arguments: [String], stdin: String?) {
         switch name {
-        case "note add": return (["note", "add", caseID.description, "--file", "-"], "A note from the evening shift")
+        case "note add": return (["note", "add", caseID.description, "--from-file", "-"], "A note from the evening shift")
         case "record show": return (["record", "show", memberID.description], nil)
         case "record list": return (["record", "list", "--group", ScaleBench.evening], nil)
         default: return (["group", "list"], nil)

@@ -126,7 +126,7 @@ struct AgentCommand: ParsableCommand {
             let unlocked = try keyfile.unlock(passphrase: passphrase)
             server = try AgentServer(
                 holder: unlocked, socketPath: AgentSocket.path(for: keyfile.identity.userID), keyfilePath: identity, idleLimit: idleSeconds)
-        } catch KithVaultError.wrongPassphrase {
+        } catch let error as KithVaultError where error.code == .wrongPassphrase {
             reply("wrong-passphrase")
             throw ExitCode(77)
         } catch {

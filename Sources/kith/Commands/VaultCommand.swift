@@ -76,7 +76,7 @@ struct VaultCommand: ParsableCommand {
             case .sqlite(let path):
                 return try location.open(create: !FileManager.default.fileExists(atPath: path))
             case .postgres:
-                do { return try location.open() } catch KithVaultError.notFound {
+                do { return try location.open() } catch let error as KithVaultError where error.code == .notFound {
                     return try location.open(create: true)
                 }
             }

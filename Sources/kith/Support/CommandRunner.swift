@@ -16,7 +16,7 @@ extension KithCommand {
         do {
             try execute()
         } catch let error as KithVaultError {
-            try fail(error, error.description, code: error.exitCode)
+            try fail(error, error.message, code: error.exitCode)
         } catch let error as KithCryptoError {
             try fail(error, error.description, code: error == .authenticationFailed || error == .invalidSignature ? 65 : 1)
         } catch let error as KithLogError {

@@ -43,10 +43,11 @@ enum Diagnostics {
 
     /// The error's case without its associated text (which is already on line one).
     private static func caseName(_ error: Error) -> String {
+        if let error = error as? KithVaultError { return "\(error.code)" + (error.remedy.map { " (remedy \($0))" } ?? "") }
         // A case with a payload has it as a labelled child. A case without
         // one prints as its description (line one already), so the type is
         // all there is to add.
-        Mirror(reflecting: error).children.first?.label ?? "(its message is line one)"
+        return Mirror(reflecting: error).children.first?.label ?? "(its message is line one)"
     }
 
     private static func platform() -> String {

@@ -1,0 +1,78 @@
+import KithVault
+
+// The words a person reads for a library failure: the library says what is
+// wrong (its code and reason) and, when it knows, what would fix it (a typed
+// remedy); here that becomes one line naming the kith command to run, with
+// the documented exit code (docs/cli.md).
+
+extension KithVaultError {
+    /// The process exit code for this failure.
+    var exitCode: Int32 {
+        switch code {
+        case .integrity, .invalidEntry: return 65
+        case .notFound: return 66
+        case .accessDenied, .wrongPassphrase: return 77
+        case .busy: return 75
+        case .invalidInput: return 64
+        case .storage, .crypto: return 1
+        }
+    }
+
+    /// What went wrong, what to do about it, and the advice every failure of its kind gets.
+    var message: String {
+        var text = description
+        if let remedy { text += "; " + remedy.hint }
+        switch code {
+        case .integrity:
+            text += ". It was altered or damaged: do not trust it, tell an admin, and restore it from a good copy."
+        case .invalidEntry:
+            text += ". Someone wrote an entry they had no right to; the vault must not be used until an auditor has looked at it."
+        case .busy:
+            text += ". Another kith is writing; try again in a moment."
+        case .wrongPassphrase:
+            text = "wrong passphrase: " + reason + ". Try again."
+        default:
+            text += "."
+        }
+        return text
+    }
+}
+
+extension Remedy {
+    /// The remedy as this tool says it: usually the command to run.
+    var hint: String {
+        switch self {
+        case .listRecords: return "see 'kith record list --group GROUP'"
+        case .listCases: return "see 'kith record list --group GROUP --kind case'"
+        case .listAttachments: return "see 'kith attach list CASE_ID'"
+        case .listGroups: return "see 'kith group list'"
+        case .listUsers: return "see 'kith enroll list'"
+        case .checkVault: return "check --vault or KITH_VAULT"
+        case .createVault: return "check --vault or KITH_VAULT, or create a vault with 'kith init'"
+        case .chooseNewFile: return "choose another file (--out, --vault) or move the old one away"
+        case .startFromPolicy: return "start from 'kith policy show GROUP --json'"
+        case .skipColumns: return "--skip those columns or ask the group's lead"
+        case .dryRun: return "--dry-run lists every refused row"
+        case .renameColumn: return "rename it with --map 'COLUMN=NEW_NAME', or --skip it"
+        case .giveField: return "give one with --field name=value"
+        case .giveNoteText: return "give its text with --text or --from-file"
+        case .showRecord: return "read it with 'kith record show'"
+        case .addAttachment: return "add the new file with 'kith attach add'"
+        case .askAuditorToShareKey: return "ask an auditor who holds it to run 'kith audit log' once"
+        case .rekeyGroup(let group, let mode): return "to \(mode) its records now, run 'kith group rekey \(Self.quoted(group)) --\(mode)'"
+        case .unlockAgain: return "run the command again to be asked for your passphrase, or 'kith unlock'"
+        case .checkAgent: return "run 'kith status' to see whether it is still unlocked"
+        case .lockAgent: return "run 'kith lock' first to start a new one"
+        case .newProof: return "ask for a new proof with 'kith audit prove'"
+        case .giveCheckpoint: return "pass --checkpoint FILE (from 'kith audit checkpoint')"
+        case .giveNoteKeys: return "pass --keys FILE (the output of 'kith audit keys', from a source you trust)"
+        case .swapCheckpoints: return "swap --from and --to"
+        case .upgradeKith: return "upgrade kith before using it"
+        }
+    }
+
+    /// A group name as typed on a command line (quoted when it has spaces).
+    private static func quoted(_ name: String) -> String {
+        name.contains(" ") ? "\"\(name)\"" : name
+    }
+}
