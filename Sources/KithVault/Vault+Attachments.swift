@@ -63,9 +63,9 @@ extension Vault {
     public func addAttachment(caseID: RecordID, file path: String, name: String? = nil, compartment: Compartment = .notes) throws -> RecordID {
         let record = try recordState(caseID, orElse: "case \(caseID)", remedy: .listCases)
         guard record.kind == .case else { throw KithVaultError.invalidInput("\(caseID) is a \(record.kind) record, not a case; files attach to cases") }
-        let role = try role(in: record.group)
-        guard state.groups[record.group]?.policy.canWrite(role, compartment) == true else {
-            throw KithVaultError.accessDenied("as \(role) of \(groupName(record.group)) you may not write \(compartment) content")
+        _ = try role(in: record.group)
+        if let refusal = Rights.write(state, group: record.group, actor: me, compartment: compartment) {
+            throw KithVaultError.accessDenied(refusal.reason(group: groupName(record.group)))
         }
         let fileName = name ?? URL(fileURLWithPath: path).lastPathComponent
         let input = try InputFile(path: path)

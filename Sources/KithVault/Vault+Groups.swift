@@ -44,7 +44,7 @@ extension Vault {
         }
         let id = try GroupID.random()
         try commit { state in
-            guard state.users[me]?.role == .admin else { throw KithVaultError.accessDenied("only an admin may create groups") }
+            if let refusal = Rights.createGroup(state, actor: me) { throw KithVaultError.accessDenied(refusal.reason()) }
             if try groups().contains(where: { $0.name.lowercased() == trimmed.lowercased() }) {
                 throw KithVaultError.invalidInput("a group named '\(trimmed)' already exists")
             }
@@ -75,20 +75,15 @@ extension Vault {
             if let existing = current.members[target.id] {
                 throw KithVaultError.invalidInput("\(target.handle) is already \(existing) of \(group.name); revoke first to change the role")
             }
-            let myRole = current.members[me]
-            let isAdmin = state.users[me]?.role == .admin
-            guard myRole == .lead || (isAdmin && role == .lead && !current.hasLead) else {
-                if isAdmin && current.hasLead {
-                    throw KithVaultError.accessDenied("\(group.name) has a lead; ask them to share (an admin appoints only the first lead)")
-                }
-                throw KithVaultError.accessDenied("only a lead of \(group.name) may share it")
+            if let refusal = Rights.grant(state, group: group.id, actor: me, user: target.id, role: role) {
+                throw KithVaultError.accessDenied(refusal.reason(group: group.name))
             }
             var entries = [
                 PendingEntry(
                     body: .roleGranted(group: group.id, user: target.id, role: role),
                     details: [("action", "granted \(role) in \(group.name) to \(target.handle)"), ("group", group.name), ("handle", target.handle)])
             ]
-            if myRole == .lead {
+            if current.members[me] == .lead {
                 var members = current.members
                 members[target.id] = role
                 let grants = try keyGrants(for: current, members: members, newMember: target.id, freshKeys: &freshKeys)

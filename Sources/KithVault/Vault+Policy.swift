@@ -24,7 +24,7 @@ extension Vault {
             freshKeys = [:]
             rotated = []
             guard let current = state.groups[group.id] else { throw KithVaultError.notFound("group '\(groupName)'") }
-            guard current.members[me] == .lead else { throw KithVaultError.accessDenied("only a lead of \(group.name) may set its policy") }
+            if let refusal = Rights.setPolicy(state, group: group.id, actor: me) { throw KithVaultError.accessDenied(refusal.reason(group: group.name)) }
             guard current.policy != policy else { return [] }
             var after = current
             after.policy = policy

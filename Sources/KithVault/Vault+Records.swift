@@ -199,8 +199,8 @@ extension Vault {
         guard Set(names).count == names.count else { throw KithVaultError.invalidInput("a field name appears twice") }
         let byCompartment = Dictionary(grouping: fields, by: \.compartment)
         let compartments = byCompartment.keys.sorted()
-        for compartment in compartments where !group.policy.canWrite(role, compartment) {
-            throw KithVaultError.accessDenied("as \(role) of \(name) you may not write \(compartment) fields")
+        for compartment in compartments {
+            if let refusal = Rights.write(state, group: group.id, actor: me, compartment: compartment) { throw KithVaultError.accessDenied(refusal.reason(group: name)) }
         }
         let shell = Vault.shell(id: draft.id, version: draft.version, group: group.id, kind: draft.kind, parent: draft.parent, author: me, time: time)
         var parts: [RecordPart] = []

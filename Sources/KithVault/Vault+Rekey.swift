@@ -58,13 +58,13 @@ extension Vault {
         let group = try self.group(named: groupName)
         try refresh()
         guard let current = state.groups[group.id] else { throw KithVaultError.notFound("group '\(groupName)'") }
-        guard current.members[me] == .lead else { throw KithVaultError.accessDenied("only a lead of \(group.name) may rekey its records") }
+        if let refusal = Rights.rekey(state, group: group.id, actor: me) { throw KithVaultError.accessDenied(refusal.reason(group: group.name)) }
         if let pending = current.pendingRekey, pending.targets == Self.currentTargets(current), pending.mode == mode || pending.mode == .reencrypt {
             return try runRekey(group: group.id, pending: pending, resumed: true, progress: progress)
         }
         try commit { state in
             guard let current = state.groups[group.id] else { throw KithVaultError.notFound("group '\(groupName)'") }
-            guard current.members[me] == .lead else { throw KithVaultError.accessDenied("only a lead of \(group.name) may rekey its records") }
+            if let refusal = Rights.rekey(state, group: group.id, actor: me) { throw KithVaultError.accessDenied(refusal.reason(group: group.name)) }
             let targets = Self.currentTargets(current)
             guard !targets.isEmpty else { throw KithVaultError.invalidInput("\(group.name) has no keys yet, so there is nothing to rekey") }
             return [Self.rekeyStart(group: group, mode: mode, targets: targets, reason: "asked for")]
@@ -94,7 +94,7 @@ extension Vault {
         try commit { state in
             freshKeys = [:]
             guard let current = state.groups[group.id] else { throw KithVaultError.notFound("group '\(group.name)'") }
-            guard current.members[me] == .lead else { throw KithVaultError.accessDenied("only a lead of \(group.name) may revoke roles") }
+            if let refusal = Rights.revoke(state, group: group.id, actor: me) { throw KithVaultError.accessDenied(refusal.reason(group: group.name)) }
             guard let removedRole = current.members[target.id] else {
                 throw KithVaultError.invalidInput("\(target.handle) has no role in \(group.name)")
             }

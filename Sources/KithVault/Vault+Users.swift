@@ -43,7 +43,7 @@ extension Vault {
             throw KithVaultError.invalidInput("the request was made for another vault (its fingerprint is \(Fingerprint.readable(expected)), this vault is \(readableFingerprint))")
         }
         try commit { state in
-            guard state.users[me]?.role == .admin else { throw KithVaultError.accessDenied("only an admin may enrol users") }
+            if let refusal = Rights.enrol(state, actor: me) { throw KithVaultError.accessDenied(refusal.reason()) }
             if state.users[request.identity.userID] != nil {
                 throw KithVaultError.invalidInput("this request's user is already enrolled")
             }

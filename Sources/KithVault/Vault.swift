@@ -35,8 +35,8 @@ public final class Vault {
     var rememberedSize: UInt64?
     /// The log size this vault's state was resumed from (nil: replayed from genesis).
     public private(set) var resumedFrom: UInt64?
-    /// Why the resume cache was not used, when it was not.
-    let cacheProblem: ResumeCacheProblem?
+    /// Why the resume cache was not used, when it was not (nil: it was, or there is no state folder).
+    public let cacheProblem: ResumeCacheProblem?
     /// The log size last saved to (or resumed from) the resume cache.
     var cacheSavedSize: UInt64?
     /// Why the resume cache could not be saved, if it could not (for --verbose).

@@ -5,9 +5,10 @@ import KithCrypto
 /// replay has said whose key each needs, and Ed25519 verification is most
 /// of the cost of an audit.
 enum ParallelSignatures {
-    /// One signature to check: entry `index` must be signed by `key`.
+    /// One signature to check: entry `index`, whose bytes are `bytes`, must be signed by `key`.
     struct Job: Sendable {
         let index: Int
+        let bytes: [UInt8]
         let key: SigningPublicKey
     }
 
@@ -29,8 +30,9 @@ enum ParallelSignatures {
 /// log: the replay is sequential, the signature checks are not, and
 /// overlapping them keeps every core busy.
 final class SignaturePipeline: @unchecked Sendable {
-    // @unchecked: `entries` is immutable; `lowest` locks; the rest is GCD.
-    private let entries: [[UInt8]]
+    // @unchecked: `lowest` locks; `pending` is used by the adding thread
+    // only; the rest is GCD. Jobs carry their entry's bytes, so one pipeline
+    // runs across every page of a replay without holding the whole log.
     private let group = DispatchGroup()
     private let queue = DispatchQueue(label: "kith.audit.signatures", attributes: .concurrent)
     private let lowest = LowestIndex()
@@ -42,8 +44,7 @@ final class SignaturePipeline: @unchecked Sendable {
     private let inline: Bool
 
     /// With `threads` 1, every check runs on the caller's thread, in order.
-    init(entries: [[UInt8]], threads: Int) {
-        self.entries = entries
+    init(threads: Int) {
         self.inline = threads <= 1
     }
 
@@ -58,11 +59,11 @@ final class SignaturePipeline: @unchecked Sendable {
         guard !pending.isEmpty else { return }
         let jobs = pending
         pending = []
-        let entries = entries, lowest = lowest
+        let lowest = lowest
         let work: @Sendable () -> Void = {
             for job in jobs {
                 if let known = lowest.value, known < job.index { return }
-                if !LogEntry.hasValidSignature(entries[job.index], by: job.key, vaultID: vaultID) {
+                if !LogEntry.hasValidSignature(job.bytes, by: job.key, vaultID: vaultID) {
                     lowest.offer(job.index)
                     return
                 }

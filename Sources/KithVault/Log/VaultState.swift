@@ -191,7 +191,7 @@ public struct VaultState: Sendable {
             throw invalid(entry, "a second genesis entry")
 
         case .userEnrolled(let user, let role, let possession, let envelope, let sealedHandle):
-            guard actor.role == .admin else { throw invalid(entry, "only an admin may enrol users") }
+            if let refusal = Rights.enrol(self, actor: entry.actor) { throw invalid(entry, refusal.reason()) }
             guard users[user.userID] == nil else { throw invalid(entry, "the user id is already enrolled") }
             guard !users.values.contains(where: { $0.identity.signingKey == user.signingKey }) else {
                 throw invalid(entry, "the signing key is already enrolled")
@@ -202,7 +202,7 @@ public struct VaultState: Sendable {
             users[user.userID] = UserState(identity: user, role: role, sealedHandle: sealedHandle, directoryEnvelope: envelope, enrolledAt: entry.seq)
 
         case .groupCreated(let group, let sealedName, let policy):
-            guard actor.role == .admin else { throw invalid(entry, "only an admin may create groups") }
+            if let refusal = Rights.createGroup(self, actor: entry.actor) { throw invalid(entry, refusal.reason()) }
             guard groups[group] == nil else { throw invalid(entry, "the group id already exists") }
             if let problem = policy.problem { throw invalid(entry, "its policy is unusable: \(problem)") }
             groups[group] = GroupState(id: group, sealedName: sealedName, policy: policy)
@@ -212,25 +212,20 @@ public struct VaultState: Sendable {
             guard let target = users[user] else { throw invalid(entry, "the user is not enrolled") }
             guard target.role != .auditor else { throw invalid(entry, "auditors never hold group roles (they must not read records)") }
             guard group.members[user] == nil else { throw invalid(entry, "the user already has a role in the group") }
-            let actorRole = group.members[entry.actor]
-            // An admin appoints someone else: an admin never holds a group's keys by its own hand.
-            let adminAppointsFirstLead = actor.role == .admin && role == .lead && !group.hasLead && user != entry.actor
-            guard actorRole == .lead || adminAppointsFirstLead else {
-                throw invalid(entry, "only a lead of the group may grant roles (an admin may appoint a lead only while the group has none)")
-            }
+            if let refusal = Rights.grant(self, group: groupID, actor: entry.actor, user: user, role: role) { throw invalid(entry, refusal.reason()) }
             group.members[user] = role
             groups[groupID] = group
 
         case .roleRevoked(let groupID, let user):
             guard var group = groups[groupID] else { throw invalid(entry, "the group does not exist") }
-            guard group.members[entry.actor] == .lead else { throw invalid(entry, "only a lead of the group may revoke roles") }
+            if let refusal = Rights.revoke(self, group: groupID, actor: entry.actor) { throw invalid(entry, refusal.reason()) }
             guard group.members[user] != nil else { throw invalid(entry, "the user has no role in the group") }
             group.members[user] = nil
             groups[groupID] = group
 
         case .keysDistributed(let groupID, let grants):
             guard var group = groups[groupID] else { throw invalid(entry, "the group does not exist") }
-            guard group.members[entry.actor] == .lead else { throw invalid(entry, "only a lead of the group may distribute its keys") }
+            if let refusal = Rights.distributeKeys(self, group: groupID, actor: entry.actor) { throw invalid(entry, refusal.reason()) }
             guard !grants.isEmpty else { throw invalid(entry, "no keys in a key distribution") }
             for grant in grants {
                 let ref = KeyRef(compartment: grant.compartment, epoch: grant.epoch)
@@ -262,8 +257,8 @@ public struct VaultState: Sendable {
             guard !compartments.isEmpty, compartments == compartments.sorted(), Set(compartments).count == compartments.count else {
                 throw invalid(entry, "malformed compartment list")
             }
-            for compartment in compartments where !group.policy.canWrite(role, compartment) {
-                throw invalid(entry, "its author (\(role)) may not write the \(compartment) compartment")
+            for compartment in compartments {
+                if let refusal = Rights.write(self, group: groupID, actor: entry.actor, compartment: compartment) { throw invalid(entry, refusal.reason()) }
             }
             // New writes use the newest epoch at once: a write under an older
             // key would be readable by whoever a revocation removed.
@@ -308,14 +303,14 @@ public struct VaultState: Sendable {
 
         case .policySet(let groupID, let policy):
             guard var group = groups[groupID] else { throw invalid(entry, "the group does not exist") }
-            guard group.members[entry.actor] == .lead else { throw invalid(entry, "only a lead of the group may set its policy") }
+            if let refusal = Rights.setPolicy(self, group: groupID, actor: entry.actor) { throw invalid(entry, refusal.reason()) }
             if let problem = policy.problem { throw invalid(entry, "the policy is unusable: \(problem)") }
             group.policy = policy
             groups[groupID] = group
 
         case .rekeyStarted(let groupID, let mode, let targets):
             guard var group = groups[groupID] else { throw invalid(entry, "the group does not exist") }
-            guard group.members[entry.actor] == .lead else { throw invalid(entry, "only a lead of the group may rekey its records") }
+            if let refusal = Rights.rekey(self, group: groupID, actor: entry.actor) { throw invalid(entry, refusal.reason()) }
             let compartments = targets.map(\.compartment)
             guard !targets.isEmpty, compartments == compartments.sorted(), Set(compartments).count == compartments.count else {
                 throw invalid(entry, "malformed rekey targets")
@@ -329,7 +324,7 @@ public struct VaultState: Sendable {
 
         case .rekeyCompleted(let groupID, let mode, let targets, _):
             guard var group = groups[groupID] else { throw invalid(entry, "the group does not exist") }
-            guard group.members[entry.actor] == .lead else { throw invalid(entry, "only a lead of the group may rekey its records") }
+            if let refusal = Rights.rekey(self, group: groupID, actor: entry.actor) { throw invalid(entry, refusal.reason()) }
             guard let pending = group.pendingRekey, pending.mode == mode, pending.targets == targets else {
                 throw invalid(entry, "it completes a rekey that was not started")
             }
@@ -337,7 +332,7 @@ public struct VaultState: Sendable {
             groups[groupID] = group
 
         case .auditKeyShared(let publicKey, let envelopes):
-            guard actor.role == .auditor else { throw invalid(entry, "only an auditor may share the audit key") }
+            if let refusal = Rights.shareAuditKey(self, actor: entry.actor) { throw invalid(entry, refusal.reason()) }
             if let auditKey {
                 guard publicKey == auditKey else { throw invalid(entry, "it names a second audit key") }
                 guard auditKeyEnvelopes[entry.actor] != nil else { throw invalid(entry, "its author does not hold the audit key") }

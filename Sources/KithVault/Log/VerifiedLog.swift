@@ -120,11 +120,12 @@ struct VerifiedLog {
     ) throws -> VerifiedLog {
         var state = VaultState()
         var tree = MerkleTree()
-        while state.count < limit {
+        // One pipeline for the whole replay: the replay never waits for signature checks until the end.
+        let pipeline = SignaturePipeline(threads: threads)
+        var failure: ReplayFailure?
+        pages: while state.count < limit {
             let start = state.count
             let page = try store.entries(from: start, limit: Int(min(UInt64(pageSize), limit - start)))
-            let pipeline = SignaturePipeline(entries: page, threads: threads)
-            var failure: ReplayFailure?
             for (offset, bytes) in page.enumerated() {
                 let seq = start + UInt64(offset)
                 do {
@@ -132,21 +133,20 @@ struct VerifiedLog {
                     let key: SigningPublicKey? =
                         if case .genesis(_, let founder, _, _, _) = entry.body { founder.signingKey } else { state.users[entry.actor]?.identity.signingKey }
                     try state.apply(entry, checkSignature: false)
-                    if seq >= trusted, let key { pipeline.add(.init(index: offset, key: key), vaultID: state.vaultID) }
+                    if seq >= trusted, let key { pipeline.add(.init(index: Int(seq), bytes: bytes, key: key), vaultID: state.vaultID) }
                 } catch let error as KithVaultError {
                     failure = ReplayFailure(seq: seq, error: error)
-                    break
+                    break pages
                 }
             }
-            // A bad signature before the first bad replay is the first problem.
-            if let bad = pipeline.finish(vaultID: state.vaultID), UInt64(bad) + start <= failure?.seq ?? .max {
-                let seq = start + UInt64(bad)
-                throw ReplayFailure(seq: seq, error: .integrity("the signature of log entry \(seq) does not verify"))
-            }
-            if let failure { throw failure }
             for leaf in ParallelSignatures.leafHashes(page, threads: threads, hash: MerkleHash.leaf) { tree.append(leafHash: leaf) }
             if page.count < pageSize { break }
         }
+        // A bad signature before the first bad replay is the first problem.
+        if let bad = pipeline.finish(vaultID: state.vaultID), UInt64(bad) <= failure?.seq ?? .max {
+            throw ReplayFailure(seq: UInt64(bad), error: .integrity("the signature of log entry \(bad) does not verify"))
+        }
+        if let failure { throw failure }
         return VerifiedLog(state: state, tree: tree, resumedFrom: nil, cacheProblem: cacheProblem)
     }
 

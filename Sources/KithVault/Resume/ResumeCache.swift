@@ -299,7 +299,7 @@ final class ResumeCache: RecordSource, @unchecked Sendable {
 }
 
 /// Why a resume cache was not used (the vault then replays the whole log).
-enum ResumeCacheProblem: Error, Equatable {
+public enum ResumeCacheProblem: Error, Equatable, Sendable {
     /// There is none yet.
     case missing
     /// It failed a check: damaged, another identity's or vault's, or another format.

@@ -63,7 +63,7 @@ struct GlobalOptions: ParsableArguments {
         if let agent = Self.agent(for: keyfile) {
             let started = Date()
             let vault = try Vault(store: store, holder: agent, expectedFingerprint: keyfile.vaultFingerprint, memory: Self.checkpointMemory())
-            Diagnostics.note("vault \(location) (\(location.engine)): \(vault.state.count) log entries replayed in \(Self.millis(since: started)); signing through the unlock agent")
+            Diagnostics.note("vault \(location) (\(location.engine)): \(vault.state.count) log entries replayed in \(Self.millis(since: started)) \(Self.howOpened(vault)); signing through the unlock agent")
             return vault
         }
         Diagnostics.note("no unlock agent for \(keyfile.handle.value) (or KITH_NO_AGENT=1, or the keyfile is not pinned yet): asking for the passphrase")
@@ -73,7 +73,7 @@ struct GlobalOptions: ParsableArguments {
         Diagnostics.note("keyfile opened in \(Self.millis(since: started)) (Argon2id)")
         started = Date()
         let vault = try Vault(store: store, holder: unlocked, expectedFingerprint: keyfile.vaultFingerprint, memory: Self.checkpointMemory())
-        Diagnostics.note("vault \(location) (\(location.engine)): \(vault.state.count) log entries replayed in \(Self.millis(since: started))")
+        Diagnostics.note("vault \(location) (\(location.engine)): \(vault.state.count) log entries replayed in \(Self.millis(since: started)) \(Self.howOpened(vault))")
         if keyfile.vaultFingerprint == nil {
             // First use: pin the keyfile to this vault, so a look-alike vault is refused from now on.
             try keyfile.pinned(to: vault.state.fingerprint, unlocked: unlocked, passphrase: passphrase).replace(at: identityPath)
@@ -84,6 +84,19 @@ struct GlobalOptions: ParsableArguments {
 }
 
 extension GlobalOptions {
+    /// Whether the open resumed from this client's cache, for --verbose.
+    static func howOpened(_ vault: Vault) -> String {
+        if let from = vault.resumedFrom {
+            return "(resumed from this client's cache at entry \(from): \(vault.state.count - from) new entries read and verified)"
+        }
+        switch vault.cacheProblem {
+        case .missing?: return "(in full: no resume cache yet)"
+        case .damaged?: return "(in full: the resume cache was damaged or not this identity's, and is rewritten)"
+        case .notThisStore?: return "(in full: the resume cache did not fit this store)"
+        case nil: return "(in full)"
+        }
+    }
+
     static func millis(since start: Date) -> String {
         String(format: "%.0f ms", Date().timeIntervalSince(start) * 1000)
     }

@@ -1,0 +1,69 @@
+/// Who may do what, decided once. Each rule is a pure function of the
+/// replayed state and is used twice: by the replay, where an entry that
+/// breaks it makes the whole log invalid, and by the vault before it builds
+/// an entry, so the user is told at once and nothing is written. A rule
+/// returns nil when the right is held, or the refusal.
+enum Rights {
+    /// Why a right is not held, worded for the log ("the group") or, with the
+    /// group's name, for the person asking.
+    struct Refusal: Equatable {
+        /// "only a lead of the group may rekey its records" with `group` for the group's name.
+        let template: String
+
+        /// The refusal naming the group (`nil`: "the group", as the replay says it).
+        func reason(group: String? = nil) -> String {
+            template.replacingOccurrences(of: "{group}", with: group ?? "the group")
+        }
+    }
+
+    private static func leadOnly(_ state: VaultState, _ group: GroupID, _ actor: UserID, _ action: String) -> Refusal? {
+        state.groups[group]?.members[actor] == .lead ? nil : Refusal(template: "only a lead of {group} may \(action)")
+    }
+
+    /// Enrolling users: admins.
+    static func enrol(_ state: VaultState, actor: UserID) -> Refusal? {
+        state.users[actor]?.role == .admin ? nil : Refusal(template: "only an admin may enrol users")
+    }
+
+    /// Creating groups: admins.
+    static func createGroup(_ state: VaultState, actor: UserID) -> Refusal? {
+        state.users[actor]?.role == .admin ? nil : Refusal(template: "only an admin may create groups")
+    }
+
+    /// Granting `role` in `group` to `user`: a lead of the group, or an admin
+    /// appointing someone else as the first lead of a group that has none
+    /// (an admin never holds a group's keys by its own hand).
+    static func grant(_ state: VaultState, group: GroupID, actor: UserID, user: UserID, role: GroupRole) -> Refusal? {
+        guard let current = state.groups[group] else { return Refusal(template: "{group} does not exist") }
+        if current.members[actor] == .lead { return nil }
+        let isAdmin = state.users[actor]?.role == .admin
+        if isAdmin && role == .lead && !current.hasLead && user != actor { return nil }
+        if isAdmin && current.hasLead { return Refusal(template: "{group} has a lead; only a lead may share it (an admin appoints only the first lead)") }
+        return Refusal(template: "only a lead of {group} may grant roles (an admin may appoint a lead only while the group has none)")
+    }
+
+    /// Revoking roles in `group`: its leads.
+    static func revoke(_ state: VaultState, group: GroupID, actor: UserID) -> Refusal? { leadOnly(state, group, actor, "revoke roles") }
+
+    /// Handing out `group`'s keys: its leads.
+    static func distributeKeys(_ state: VaultState, group: GroupID, actor: UserID) -> Refusal? {
+        leadOnly(state, group, actor, "distribute its keys")
+    }
+
+    /// Setting `group`'s policy: its leads.
+    static func setPolicy(_ state: VaultState, group: GroupID, actor: UserID) -> Refusal? { leadOnly(state, group, actor, "set its policy") }
+
+    /// Starting or completing a rekey of `group`'s records: its leads.
+    static func rekey(_ state: VaultState, group: GroupID, actor: UserID) -> Refusal? { leadOnly(state, group, actor, "rekey its records") }
+
+    /// Writing `compartment` in `group`: a role whose policy lets it.
+    static func write(_ state: VaultState, group: GroupID, actor: UserID, compartment: Compartment) -> Refusal? {
+        guard let current = state.groups[group], let role = current.members[actor] else { return Refusal(template: "its author has no role in {group}") }
+        return current.policy.canWrite(role, compartment) ? nil : Refusal(template: "as \(role) of {group} you may not write \(compartment) fields")
+    }
+
+    /// Sharing the audit key: auditors.
+    static func shareAuditKey(_ state: VaultState, actor: UserID) -> Refusal? {
+        state.users[actor]?.role == .auditor ? nil : Refusal(template: "only an auditor may share the audit key")
+    }
+}
