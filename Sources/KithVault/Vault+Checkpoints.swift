@@ -142,7 +142,7 @@ extension Vault {
         guard let memory, cacheSavedSize != state.count else { return }
         do {
             try ResumeCache.save(
-                state: state, frontier: tree.frontier, changesSince: cacheSavedSize ?? state.records.base?.baseSize,
+                state: state, tree: tree, changesSince: cacheSavedSize ?? state.records.base?.baseSize,
                 path: memory.cacheFile(fingerprint: state.fingerprint, user: me).path, key: cacheKey(), user: me)
             state.records.markSaved()
             cacheSavedSize = state.count

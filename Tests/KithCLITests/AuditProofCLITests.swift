@@ -66,6 +66,32 @@ struct AuditProofCLITests {
         #expect(try cli.run(["audit", "verify-proof", write("hello\n", "junk", cli)]).code == 65)
     }
 
+    @Test("an auditor with an unlocked identity gets the same proofs from the resumed log, with no full replay")
+    func resumedProofs() throws {
+        let cli = try vault()
+        for number in 1...30 {
+            #expect(try cli.run(["record", "add", "--group", "Trans Support", "--kind", "member", "--field", "name=M\(number)"], as: "robin").code == 0)
+        }
+        let plain = try cli.run(["audit", "prove", "--entry", "3"], as: "kai")
+        #expect(plain.code == 0, "\(plain.err)")
+        let identity = ["--identity", cli.path("kai.kithid")]
+        // The auditor's first identity command pins the keyfile; then the agent can serve it.
+        #expect(try cli.run(["audit", "log"], as: "kai").code == 0)
+        #expect(try cli.run(["unlock", "--for", "10m"], as: "kai").code == 0)
+        defer { _ = try? cli.run(["lock"] + identity) }
+        // Opened once (resume cache written), then robin writes more, then the proof.
+        #expect(try cli.run(["audit", "keys"] + identity).code == 0)
+        #expect(try cli.run(["record", "add", "--group", "Trans Support", "--kind", "member", "--field", "name=Later"], as: "robin").code == 0)
+        let resumed = try cli.run(["audit", "prove", "--entry", "3", "--verbose"] + identity)
+        #expect(resumed.code == 0, "\(resumed.err)")
+        #expect(resumed.err.contains("resumed from this client's cache"), "\(resumed.err)")
+        let again = try cli.run(["audit", "prove", "--entry", "3"], as: "kai")
+        #expect(resumed.out == again.out)
+        #expect(resumed.out != plain.out)  // the newest checkpoint moved with robin's write
+        let consistency = try cli.run(["audit", "consistency", "--from", try write(try cli.run(["audit", "checkpoint"] + identity).out, "now.checkpoint", cli)] + identity)
+        #expect(consistency.code == 0, "\(consistency.err)")
+    }
+
     @Test("consistency proves an old checkpoint is the start of the newest; a fork's checkpoint is refused")
     func consistency() throws {
         let cli = try vault()

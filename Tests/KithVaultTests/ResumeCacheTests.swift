@@ -291,3 +291,56 @@ struct ResumeCacheTests {
         #expect(mode == 0o600)
     }
 }
+
+/// Proofs from a resumed client: the same bytes a full replay gives, with
+/// no full replay, whatever happened to the kept tree nodes.
+@Suite("Proofs without a full replay")
+struct ResumedProofTests {
+    static let group = "Trans Support"
+
+    enum NodeDamage: String, CaseIterable, CustomTestStringConvertible {
+        case none, flippedHash, flippedTag, deleted
+        var testDescription: String { rawValue }
+    }
+
+    @Test("inclusion and consistency proofs from a resumed vault equal a full replay's", arguments: NodeDamage.allCases)
+    func resumedProofs(damage: NodeDamage) throws {
+        let fixture = try VaultFixture()
+        let (lead, caseworker, _) = try fixture.standardGroup(Self.group)
+        try lead.addRecords(groupName: Self.group, kind: .member, (1...700).map { try fields([("name", "M\($0)")]) })
+        let memory = CheckpointMemory(directory: fixture.directory.appendingPathComponent("state-lead"))
+        let identity = try #require(fixture.identities["lead-tra"])
+        // The first open replays in full and keeps the tree's nodes; then another user writes.
+        _ = try Vault(store: fixture.store(), holder: identity, memory: memory)
+        try caseworker.refresh()
+        try caseworker.addRecords(groupName: Self.group, kind: .member, (1...40).map { try fields([("name", "N\($0)")]) })
+        let file = memory.cacheFile(fingerprint: lead.state.fingerprint, user: lead.me).path
+        let queue = try DatabaseQueue(path: file)
+        #expect(try queue.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM nodes") } ?? 0 >= 3)
+        switch damage {
+        case .none: break
+        case .flippedHash: try queue.write { db in try db.execute(sql: "UPDATE nodes SET hash = zeroblob(32) WHERE level = 8 AND idx = 1") }
+        case .flippedTag: try queue.write { db in try db.execute(sql: "UPDATE nodes SET tag = zeroblob(32) WHERE level = 9") }
+        case .deleted: try queue.write { db in try db.execute(sql: "DELETE FROM nodes") }
+        }
+        try queue.close()
+
+        let resumed = try Vault(store: fixture.store(), holder: identity, memory: memory)
+        #expect(resumed.resumedFrom != nil)
+        let (log, newest) = try resumed.auditedLog()
+        let checked = try #require(newest)
+        let full = try #require(try AuditVerifier.verify(store: fixture.store(), resume: false).log)
+        let size = checked.checkpoint.size
+        for seq: UInt64 in [0, 1, 5, 255, 256, 300, 511, 700, size - 1] {
+            let proof = try log.inclusionProof(entry: seq, in: checked)
+            #expect(proof.text == (try full.inclusionProof(entry: seq, in: checked)).text, "entry \(seq)")
+        }
+        for old: UInt64 in [1, 7, 100, 256, 512, 700, size] {
+            let from = try Checkpoint(origin: lead.origin, size: old, root: full.tree.root(size: old))
+            #expect(try log.consistencyProof(from: from, to: checked.checkpoint).json == full.consistencyProof(from: from, to: checked.checkpoint).json, "from \(old)")
+        }
+        // A checkpoint the resumed log does not match is refused, as the full one refuses it.
+        let wrong = try Checkpoint(origin: lead.origin, size: 300, root: full.tree.root(size: 299))
+        #expect(throws: KithVaultError.self) { _ = try log.consistencyProof(from: wrong, to: checked.checkpoint) }
+    }
+}

@@ -15,6 +15,11 @@ public struct MerkleTree: Sendable {
     private var offsets: [UInt64] = [0]
     /// The number of leaves.
     public private(set) var size: UInt64 = 0
+    /// Where a resumed tree finds complete subtrees it does not hold (the
+    /// root of subtree `index` at `level`), or nil when nothing can. Proofs
+    /// built with it are checked against a signed root before anyone sees
+    /// them, so a wrong answer here is refused, never passed on.
+    public var nodeSource: (@Sendable (_ level: Int, _ index: UInt64) throws -> [UInt8]?)?
 
     /// An empty tree.
     public init() {}
@@ -76,6 +81,14 @@ public struct MerkleTree: Sendable {
         }
     }
 
+    /// The complete subtrees held at `level` from `offset` on: (index of the
+    /// first, their roots). A full tree holds them all; a resumed one those
+    /// on or after its resumed frontier.
+    public func heldNodes(level: Int) -> (first: UInt64, hashes: [[UInt8]]) {
+        guard level < levels.count else { return (0, []) }
+        return (offsets[level], levels[level])
+    }
+
     /// The stored root of the complete subtree `index` at `level`, if held.
     private func node(level: Int, index: UInt64) -> [UInt8]? {
         guard level < levels.count, index >= offsets[level] else { return nil }
@@ -87,8 +100,7 @@ public struct MerkleTree: Sendable {
     /// The leaf hash at `index`.
     public func leafHash(_ index: UInt64) throws -> [UInt8] {
         guard index < size else { throw KithLogError.outOfRange("entry \(index) of a log of \(size)") }
-        guard let hash = node(level: 0, index: index) else { throw notHeld(index, index + 1) }
-        return hash
+        return try subtree(index, index + 1)
     }
 
     /// The root of the first `size` leaves (the whole tree by default).
@@ -109,7 +121,9 @@ public struct MerkleTree: Sendable {
         // Complete aligned subtrees are kept as they form; one that is not
         // kept lies before where this tree resumed and cannot be rebuilt.
         if n & (n - 1) == 0, start % n == 0 {
-            guard let hash = node(level: n.trailingZeroBitCount, index: start / n) else { throw notHeld(start, end) }
+            let (level, index) = (n.trailingZeroBitCount, start / n)
+            if let hash = node(level: level, index: index) { return hash }
+            guard end <= size, let nodeSource, let hash = try nodeSource(level, index), hash.count == MerkleHash.length else { throw notHeld(start, end) }
             return hash
         }
         let k = MerkleHash.split(n)

@@ -55,14 +55,15 @@ public final class AgentServer {
         unlink(socketPath)
         let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw KithVaultError.storage("cannot make a socket: \(String(cString: strerror(errno)))") }
-        // Created 0600 from the start: no moment where another user could connect.
-        let oldMask = umask(0o177)
-        defer { umask(oldMask) }
+        // No umask games: umask is per process, and changing it raced with
+        // other threads creating files (a test saw a 0700 folder made 0600).
+        // The folder is 0700 and this user's alone (AgentSocket.prepare), so
+        // nobody else can reach the socket in the moment before its chmod.
         var address = try Self.address(socketPath)
         let bound = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
         }
-        guard bound == 0, listen(fd, 16) == 0 else {
+        guard bound == 0, chmod(socketPath, 0o600) == 0, listen(fd, 16) == 0 else {
             close(fd)
             throw KithVaultError.storage("cannot listen on \(socketPath): \(String(cString: strerror(errno)))")
         }

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import KithCrypto
+import KithLog
 
 /// The head of a resume cache: the replayed state (without its records) and
 /// the Merkle tree's frontier at `size` entries, authenticated as a whole.
@@ -128,8 +129,25 @@ final class ResumeCache: RecordSource, @unchecked Sendable {
                     CREATE INDEX records_by_parent ON records (parent);
                     """)
         }
+        migrator.registerMigration("v2: tree nodes") { db in
+            // Roots of complete subtrees of 256 leaves and up: with the store's
+            // entries for the levels below, every proof without a full replay.
+            try db.execute(
+                sql: """
+                    CREATE TABLE nodes (
+                        level INTEGER NOT NULL,
+                        idx INTEGER NOT NULL,
+                        hash BLOB NOT NULL,
+                        tag BLOB NOT NULL,
+                        PRIMARY KEY (level, idx)
+                    ) WITHOUT ROWID;
+                    """)
+        }
         return migrator
     }
+
+    /// The lowest level of the tree whose nodes the cache keeps (subtrees of 2^8 = 256 leaves).
+    static let nodeLevel = 8
 
     // MARK: Tags
 
@@ -144,6 +162,13 @@ final class ResumeCache: RecordSource, @unchecked Sendable {
         w.u64(UInt64(format))
         w.u64(size)
         return try tag([Array("head".utf8), binding, w.bytes, frontier, snapshot], key: key)
+    }
+
+    private static func nodeTag(level: Int, index: UInt64, hash: [UInt8], key: KeyBox, binding: [UInt8]) throws -> [UInt8] {
+        var w = ByteWriter()
+        w.u64(UInt64(level))
+        w.u64(index)
+        return try tag([Array("node".utf8), binding, w.bytes, hash], key: key)
     }
 
     private static func rowTag(id: [UInt8], group: [UInt8], parent: [UInt8], body: [UInt8], key: KeyBox, binding: [UInt8]) throws -> [UInt8] {
@@ -245,6 +270,20 @@ final class ResumeCache: RecordSource, @unchecked Sendable {
         }, replayed: { Array($0.values) })
     }
 
+    /// The kept root of subtree `index` at `level` (at or above `nodeLevel`),
+    /// or nil when it is not kept or fails its tag.
+    func node(level: Int, index: UInt64) -> [UInt8]? {
+        guard level >= Self.nodeLevel, let index64 = Int64(exactly: index) else { return nil }
+        let row = try? queue.read { db in
+            try Row.fetchOne(db, sql: "SELECT hash, tag FROM nodes WHERE level = ? AND idx = ?", arguments: [level, index64])
+        }
+        guard let row, let hash = try? row.decode(Data.self, atIndex: 0), let tag = try? row.decode(Data.self, atIndex: 1),
+            let expected = try? Self.nodeTag(level: level, index: index, hash: [UInt8](hash), key: key, binding: binding),
+            Self.same(expected, [UInt8](tag))
+        else { return nil }
+        return [UInt8](hash)
+    }
+
     // MARK: Saving
 
     /// Saves `state` and the tree's `frontier` to the cache at `path`, if
@@ -257,7 +296,8 @@ final class ResumeCache: RecordSource, @unchecked Sendable {
     /// change since `changesSince` entries) still cover the gap. `changesSince`
     /// nil: this state has never been saved and was not resumed, so every
     /// record is written (once; later saves of the same vault are incremental).
-    static func save(state: VaultState, frontier: [[UInt8]], changesSince: UInt64?, path: String, key: KeyBox, user: UserID) throws {
+    static func save(state: VaultState, tree: MerkleTree, changesSince: UInt64?, path: String, key: KeyBox, user: UserID) throws {
+        let frontier = tree.frontier
         let binding = binding(fingerprint: state.fingerprint, user: user)
         let damaged = (state.records.base as? ResumeCache)?.isDamaged == true
         let full = changesSince == nil || damaged
@@ -276,6 +316,7 @@ final class ResumeCache: RecordSource, @unchecked Sendable {
             if let current, current.size >= state.count { return .rollback }
             if full {
                 try db.execute(sql: "DELETE FROM records")
+                try db.execute(sql: "DELETE FROM nodes")
             } else {
                 // Only onto a head from which the unsaved changes cover everything up to this state.
                 guard let current, current.size >= changesSince ?? 0 else { return .rollback }
@@ -288,6 +329,20 @@ final class ResumeCache: RecordSource, @unchecked Sendable {
                 try statement.execute(arguments: [
                     Data(record.id.bytes), Data(record.group.bytes), record.parent.map { Data($0.bytes) }, Data(body), Data(tag),
                 ])
+            }
+            // Tree nodes completed since the changes began (all of them on a full save).
+            let insertNode = try db.cachedStatement(sql: "INSERT OR REPLACE INTO nodes (level, idx, hash, tag) VALUES (?, ?, ?, ?)")
+            let from = full ? 0 : changesSince ?? 0
+            for level in nodeLevel..<64 {
+                let (first, hashes) = tree.heldNodes(level: level)
+                if hashes.isEmpty { continue }
+                for (offset, hash) in hashes.enumerated() {
+                    let index = first + UInt64(offset)
+                    // Completed after `from`: its last leaf is at or after it.
+                    guard (index + 1) << UInt64(level) > from else { continue }
+                    let tag = try nodeTag(level: level, index: index, hash: hash, key: key, binding: binding)
+                    try insertNode.execute(arguments: [level, Int64(index), Data(hash), Data(tag)])
+                }
             }
             try db.execute(
                 sql: "INSERT OR REPLACE INTO head (one, format, size, frontier, state, tag) VALUES (1, ?, ?, ?, ?, ?)",

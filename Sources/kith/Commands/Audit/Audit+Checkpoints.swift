@@ -25,8 +25,8 @@ extension Audit {
         @OptionGroup var output: OutputOptions
 
         func execute() throws {
-            let (_, report, _) = try AuditSupport.verifiedLog(global)
-            guard let newest = report.newest else { throw KithVaultError.notFound("a checkpoint in this vault (it gets one with its next write)") }
+            let (newest, _) = try AuditSupport.verifiedLog(global)
+            guard let newest else { throw KithVaultError.notFound("a checkpoint in this vault (it gets one with its next write)") }
             let summary = "the checkpoint of \(newest.checkpoint.size) entries, \(AuditSupport.witnesses(newest.witnesses.count))"
             if let out { try TextFile.writeNew(newest.note.encoded, to: out) }
             if output.json {
@@ -63,7 +63,7 @@ extension Audit {
         @OptionGroup var output: OutputOptions
 
         func execute() throws {
-            let (_, _, log) = try AuditSupport.verifiedLog(global)
+            let (_, log) = try AuditSupport.verifiedLog(global)
             let keys = try log.state.noteKeys()
             if output.json {
                 try Output.json(keys.map { ["name": $0.name, "vkey": $0.vkey] })

@@ -26,12 +26,12 @@ extension Audit {
         var checkpoint: String?
 
         func execute() throws {
-            let (_, report, log) = try AuditSupport.verifiedLog(global)
+            let (newest, log) = try AuditSupport.verifiedLog(global)
             let checked: CheckedCheckpoint
             if let checkpoint {
                 checked = try log.state.checkCheckpoint(TextFile.read(checkpoint, what: "checkpoint"))
             } else {
-                guard let newest = report.newest else { throw KithVaultError.notFound("a checkpoint in this vault (it gets one with its next write)") }
+                guard let newest else { throw KithVaultError.notFound("a checkpoint in this vault (it gets one with its next write)") }
                 checked = newest
             }
             let proof = try log.inclusionProof(entry: entry, in: checked)
@@ -63,13 +63,13 @@ extension Audit {
         var to: String?
 
         func execute() throws {
-            let (_, report, log) = try AuditSupport.verifiedLog(global)
+            let (newest, log) = try AuditSupport.verifiedLog(global)
             let old = try AuditSupport.checkpoint(file: from, log: log)
             let new: Checkpoint
             if let to {
                 new = try AuditSupport.checkpoint(file: to, log: log)
             } else {
-                guard let newest = report.newest else { throw KithVaultError.notFound("a checkpoint in this vault (it gets one with its next write)") }
+                guard let newest else { throw KithVaultError.notFound("a checkpoint in this vault (it gets one with its next write)") }
                 new = newest.checkpoint
             }
             print(try log.consistencyProof(from: old, to: new).json, terminator: "")
@@ -113,7 +113,7 @@ extension Audit {
             }
             print("The proof holds.")
             for line in verdict.proven { print("  \(line)") }
-            for line in verdict.unchecked { print("  Note: \(line)") }
+            for line in verdict.unchecked { print("  Note: \(line) To check them, \(Remedy.giveNoteKeys.hint).") }
         }
     }
 }

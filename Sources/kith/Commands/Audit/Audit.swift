@@ -16,15 +16,25 @@ struct Audit: ParsableCommand {
 
 /// Shared steps of the audit commands.
 enum AuditSupport {
-    /// Verifies the vault's log (incrementally, from what this machine
-    /// verified before) and returns it; throws when anything fails.
-    static func verifiedLog(_ global: GlobalOptions) throws -> (store: VaultStore, report: AuditReport, log: AuditedLog) {
+    /// The vault's log, verified, and its newest checkpoint checked against
+    /// it; throws when anything fails. With an identity (--identity or
+    /// KITH_IDENTITY) whose unlock agent is running, the log as that client
+    /// verified it, resumed from its cache: proofs then read a few hundred
+    /// entries, not the whole log, and nothing asks for a passphrase.
+    /// Otherwise the whole log is verified (incrementally, from what this
+    /// machine verified before), as anyone holding the store can.
+    static func verifiedLog(_ global: GlobalOptions) throws -> (newest: CheckedCheckpoint?, log: AuditedLog) {
+        if let path = try? global.identityPath(), let keyfile = try? IdentityKeyfile.load(path: path), GlobalOptions.agent(for: keyfile) != nil {
+            let vault = try global.openVault()
+            let (log, newest) = try vault.auditedLog()
+            return (newest, log)
+        }
         let store = try global.openStore()
         let report = try AuditVerifier.verify(store: store, memory: GlobalOptions.checkpointMemory())
         guard let log = report.log else {
             throw KithVaultError.integrity((report.problems.first ?? "the log does not verify") + "; run 'kith audit verify' for details")
         }
-        return (store, report, log)
+        return (report.newest, log)
     }
 
     /// A checkpoint read from a file: a signed note checked against the
