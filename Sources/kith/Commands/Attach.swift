@@ -38,7 +38,7 @@ struct Attach: ParsableCommand {
                 throw KithVaultError.invalidInput("'\(compartment)' is not a compartment: use notes, sensitive or profile")
             }
             let id = try global.openVault().addAttachment(caseID: Identifier(parsing: caseID), file: file, name: name, compartment: compartment)
-            if output.json { try Output.json(["id": id.description]) } else { print(id) }
+            if output.json { try Output.json(Created(id)) } else { print(id) }
         }
     }
 
@@ -84,13 +84,7 @@ struct Attach: ParsableCommand {
         func execute() throws {
             let files = try global.openVault().attachments(caseID: Identifier(parsing: caseID))
             if output.json {
-                try Output.json(
-                    files.map {
-                        [
-                            "id": $0.id.description, "name": $0.name, "size": $0.size, "author": $0.author,
-                            "time": Output.time($0.timeMillis), "compartment": $0.compartment.description,
-                        ] as [String: Any]
-                    })
+                try Output.json(files)
             } else if files.isEmpty {
                 print("No attachments yet. Add one with 'kith attach add \(caseID) FILE'.")
             } else {

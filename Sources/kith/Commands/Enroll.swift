@@ -106,7 +106,7 @@ struct Enroll: ParsableCommand {
             }
             let user = try vault.approve(parsed, role: role)
             if output.json {
-                try Output.json(["id": user.id.description, "handle": user.handle, "role": user.role.description])
+                try Output.json(user)
             } else {
                 print("Enrolled \(user.handle) as \(user.role).")
             }
@@ -128,7 +128,7 @@ struct Enroll: ParsableCommand {
         func execute() throws {
             let users = try global.openVault().users()
             if output.json {
-                try Output.json(users.map { ["id": $0.id.description, "handle": $0.handle, "role": $0.role.description, "fingerprint": $0.fingerprint] })
+                try Output.json(users)
             } else {
                 Output.table(["HANDLE", "ROLE", "ID", "KEY FINGERPRINT"], users.map { [$0.handle, $0.role.description, $0.id.description, $0.fingerprint] })
             }

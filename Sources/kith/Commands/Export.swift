@@ -71,11 +71,10 @@ struct Export: KithCommand {
         case .csv:
             bytes = Array(RecordTable(views).csv(guardFormulas: safeForSpreadsheets).utf8)
         case .json:
-            let object: [String: Any] = [
-                "group": group, "exported_at": Output.time(vault.clock()), "exported_by": try vault.whoami().handle,
-                "records": views.map(Output.record),
-            ]
-            bytes = Array(try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes])) + [0x0A]
+            let export = RecordExport(group: group, exportedAtMillis: vault.clock(), exportedBy: try vault.whoami().handle, records: views)
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
+            bytes = Array(try encoder.encode(export)) + [0x0A]
         }
         if let out {
             try PlaintextFile.create(&bytes, at: out)

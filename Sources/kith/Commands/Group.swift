@@ -21,7 +21,7 @@ struct Group: ParsableCommand {
         func execute() throws {
             let group = try global.openVault().createGroup(name: name)
             if output.json {
-                try Output.json(["id": group.id.description, "name": group.name])
+                try Output.json(group)
             } else {
                 print("Created group \(group.name). Appoint its lead with: kith share \"\(group.name)\" --with HANDLE --role lead")
             }
@@ -37,7 +37,7 @@ struct Group: ParsableCommand {
         func execute() throws {
             let groups = try global.openVault().groups()
             if output.json {
-                try Output.json(groups.map { ["id": $0.id.description, "name": $0.name, "role": $0.myRole?.description ?? NSNull(), "members": $0.memberCount] as [String: Any] })
+                try Output.json(groups)
             } else {
                 Output.table(["GROUP", "YOUR ROLE", "MEMBERS"], groups.map { [$0.name, $0.myRole?.description ?? "-", "\($0.memberCount)"] })
             }

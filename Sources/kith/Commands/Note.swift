@@ -36,7 +36,7 @@ struct Note: ParsableCommand {
                 throw KithVaultError.invalidInput("give the note with exactly one of --text or --from-file")
             }
             let id = try global.openVault().addNote(caseID: Identifier(parsing: caseID), text: body)
-            if output.json { try Output.json(["id": id.description]) } else { print(id) }
+            if output.json { try Output.json(Created(id)) } else { print(id) }
         }
     }
 
@@ -55,12 +55,7 @@ struct Note: ParsableCommand {
             let text = { (view: RecordView) in view.fields.first(where: { $0.name == "text" })?.value ?? "" }
             let withheld = { (view: RecordView) in view.withheld.contains(.notes) }
             if output.json {
-                try Output.json(
-                    notes.map { note -> [String: Any] in
-                        var object: [String: Any] = ["id": note.id.description, "author": note.author, "time": Output.time(note.timeMillis)]
-                        if withheld(note) { object["withheld"] = true } else { object["text"] = text(note) }
-                        return object
-                    })
+                try Output.json(notes.map(\.note))
             } else if notes.isEmpty {
                 print("No notes yet.")
             } else {

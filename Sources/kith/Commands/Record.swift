@@ -69,7 +69,7 @@ struct RecordCommand: ParsableCommand {
             }
             let fields = try input.collect(kind: kind)
             let id = try global.openVault().addRecord(groupName: group, kind: kind, fields: fields)
-            if output.json { try Output.json(["id": id.description]) } else { print(id) }
+            if output.json { try Output.json(Created(id)) } else { print(id) }
         }
     }
 
@@ -88,7 +88,7 @@ struct RecordCommand: ParsableCommand {
         func execute() throws {
             let view = try global.openVault().readRecord(Identifier(parsing: id), version: version)
             if output.json {
-                try Output.json(Output.record(view))
+                try Output.json(view)
             } else {
                 print("\(view.kind) \(view.id), version \(view.version), group \(view.group)")
                 print("written by \(view.author) \(RelativeTime.ago(view.timeMillis)) (\(Output.time(view.timeMillis)))")
@@ -115,15 +115,7 @@ struct RecordCommand: ParsableCommand {
         func execute() throws {
             let records = try global.openVault().listRecords(groupName: group, kind: kind)
             if output.json {
-                try Output.json(
-                    records.map { record -> [String: Any] in
-                        var object: [String: Any] = [
-                            "id": record.id.description, "kind": record.kind.description, "version": Int(record.version),
-                            "author": record.author, "time": Output.time(record.timeMillis),
-                        ]
-                        if let parent = record.parent { object["case"] = parent.description }
-                        return object
-                    })
+                try Output.json(records)
             } else {
                 Output.table(
                     ["ID", "KIND", "VERSION", "AUTHOR", "UPDATED"],
@@ -146,11 +138,11 @@ struct RecordCommand: ParsableCommand {
         func execute() throws {
             let vault = try global.openVault()
             let recordID = try Identifier(parsing: id)
-            guard let kind = try vault.state.records.record(recordID)?.kind else { throw KithVaultError.notFound("record \(id) (see 'kith record list --group GROUP')") }
+            guard let kind = try vault.state.records.record(recordID)?.kind else { throw KithVaultError.notFound("record \(id)", remedy: .listRecords) }
             let changes = try input.collect(kind: kind)
             guard !changes.isEmpty else { throw KithVaultError.invalidInput("nothing to update: give at least one --field name=value") }
             let version = try vault.updateRecord(recordID, fields: changes)
-            if output.json { try Output.json(["id": recordID.description, "version": Int(version)]) } else { print("\(recordID) is now at version \(version).") }
+            if output.json { try Output.json(Created(recordID, version: version)) } else { print("\(recordID) is now at version \(version).") }
         }
     }
 
@@ -167,13 +159,7 @@ struct RecordCommand: ParsableCommand {
         func execute() throws {
             let versions = try global.openVault().history(Identifier(parsing: id))
             if output.json {
-                try Output.json(
-                    versions.map {
-                        [
-                            "version": Int($0.version), "author": $0.author, "time": Output.time($0.timeMillis),
-                            "compartments": $0.compartments.map(\.description), "log_entry": Int($0.seq),
-                        ] as [String: Any]
-                    })
+                try Output.json(versions)
             } else {
                 Output.table(
                     ["VERSION", "AUTHOR", "WRITTEN", "COMPARTMENTS"],

@@ -53,22 +53,17 @@ extension KithCommand {
 
 /// Printing helpers.
 enum Output {
+    /// A library result as its documented JSON (the same `Encodable` shape a web interface prints).
+    static func json<T: Encodable>(_ value: T) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
+        print(String(decoding: try encoder.encode(value), as: UTF8.self))
+    }
+
+    /// A hand-built object, for the commands whose output has no library type yet.
     static func json(_ value: Any) throws {
         let data = try JSONSerialization.data(withJSONObject: value, options: [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes])
         print(String(decoding: data, as: UTF8.self))
-    }
-
-    /// A record as `record show --json` and `export --format json` print it.
-    static func record(_ view: RecordView) -> [String: Any] {
-        var object: [String: Any] = [
-            "id": view.id.description, "group": view.group, "kind": view.kind.description, "version": Int(view.version),
-            "author": view.author, "time": time(view.timeMillis),
-            "fields": Dictionary(uniqueKeysWithValues: view.fields.map { ($0.name, $0.value) }),
-            "compartments": Dictionary(uniqueKeysWithValues: view.fields.map { ($0.name, $0.compartment.description) }),
-            "withheld": view.withheld.map(\.description),
-        ]
-        if let parent = view.parent { object["case"] = parent.description }
-        return object
     }
 
     /// "1 row", "2 rows".

@@ -1,0 +1,181 @@
+import Foundation
+
+// The JSON every interface prints for the library's results (`kith ...
+// --json`, an export, later the web interface): one `Encodable` shape per
+// result, with the keys docs/cli.md documents. Ids are their 32 hex digits,
+// times ISO 8601 in UTC, roles, kinds and compartments their names. Keys
+// are added, never renamed or removed, within a major version.
+
+/// A result's JSON keys, spelled as documented.
+struct JSONKey: CodingKey {
+    let stringValue: String
+    var intValue: Int? { nil }
+    init(_ name: String) { stringValue = name }
+    init?(stringValue: String) { self.stringValue = stringValue }
+    init?(intValue: Int) { nil }
+}
+
+extension KeyedEncodingContainer where K == JSONKey {
+    mutating func put<T: Encodable>(_ value: T, _ key: String) throws { try encode(value, forKey: JSONKey(key)) }
+    mutating func putIfPresent<T: Encodable>(_ value: T?, _ key: String) throws { try encodeIfPresent(value, forKey: JSONKey(key)) }
+    mutating func time(_ millis: UInt64, _ key: String = "time") throws { try put(Timestamp.iso8601(millis: millis), key) }
+}
+
+extension RecordView: Encodable {
+    /// `record show --json`, and each record of `export --format json`:
+    /// id, group, kind, version, author, time, fields (name: value),
+    /// compartments (name: compartment), withheld, and case for a note.
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: JSONKey.self)
+        try c.put(id.description, "id")
+        try c.put(group, "group")
+        try c.put(kind.description, "kind")
+        try c.put(version, "version")
+        try c.put(author, "author")
+        try c.time(timeMillis)
+        try c.put(Dictionary(fields.map { ($0.name, $0.value) }, uniquingKeysWith: { first, _ in first }), "fields")
+        try c.put(Dictionary(fields.map { ($0.name, $0.compartment.description) }, uniquingKeysWith: { first, _ in first }), "compartments")
+        try c.put(withheld.map(\.description), "withheld")
+        try c.putIfPresent(parent?.description, "case")
+    }
+
+    /// The note this view holds, as `note list --json` prints it.
+    public var note: NoteEntry {
+        NoteEntry(
+            id: id, author: author, timeMillis: timeMillis,
+            text: withheld.contains(.notes) ? nil : fields.first { $0.name == "text" }?.value ?? "")
+    }
+}
+
+/// A case note in a listing: its text, or none when the reader's role may not read notes.
+public struct NoteEntry: Sendable, Encodable {
+    /// The note's id.
+    public let id: RecordID
+    /// Its author's handle.
+    public let author: String
+    /// When it was written (ms since 1970).
+    public let timeMillis: UInt64
+    /// Its text; nil when withheld.
+    public let text: String?
+
+    /// id, author, time, then text, or withheld: true.
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: JSONKey.self)
+        try c.put(id.description, "id")
+        try c.put(author, "author")
+        try c.time(timeMillis)
+        if let text { try c.put(text, "text") } else { try c.put(true, "withheld") }
+    }
+}
+
+extension RecordSummary: Encodable {
+    /// `record list --json`: id, kind, version, author, time, and case for a note.
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: JSONKey.self)
+        try c.put(id.description, "id")
+        try c.put(kind.description, "kind")
+        try c.put(version, "version")
+        try c.put(author, "author")
+        try c.time(timeMillis)
+        try c.putIfPresent(parent?.description, "case")
+    }
+}
+
+extension VersionInfo: Encodable {
+    /// `record history --json`: version, author, time, compartments, log_entry.
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: JSONKey.self)
+        try c.put(version, "version")
+        try c.put(author, "author")
+        try c.time(timeMillis)
+        try c.put(compartments.map(\.description), "compartments")
+        try c.put(seq, "log_entry")
+    }
+}
+
+extension GroupInfo: Encodable {
+    /// `group list --json`: id, name, role (null without one), members.
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: JSONKey.self)
+        try c.put(id.description, "id")
+        try c.put(name, "name")
+        try c.put(myRole?.description, "role")
+        try c.put(memberCount, "members")
+    }
+}
+
+extension UserInfo: Encodable {
+    /// `enroll list --json`: id, handle, role, fingerprint.
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: JSONKey.self)
+        try c.put(id.description, "id")
+        try c.put(handle, "handle")
+        try c.put(role.description, "role")
+        try c.put(fingerprint, "fingerprint")
+    }
+}
+
+extension AttachmentInfo: Encodable {
+    /// `attach list --json`: id, name, size, author, time, compartment.
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: JSONKey.self)
+        try c.put(id.description, "id")
+        try c.put(name, "name")
+        try c.put(size, "size")
+        try c.put(author, "author")
+        try c.time(timeMillis)
+        try c.put(compartment.description, "compartment")
+    }
+}
+
+/// What a command that makes something prints: its id (and, for a new
+/// version, the version number).
+public struct Created: Sendable, Encodable {
+    /// The new record's (or attachment's, or note's) id.
+    public let id: RecordID
+    /// The version written, for an update.
+    public let version: UInt32?
+
+    /// Names what was made.
+    public init(_ id: RecordID, version: UInt32? = nil) {
+        self.id = id
+        self.version = version
+    }
+
+    /// id, and version when there is one.
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: JSONKey.self)
+        try c.put(id.description, "id")
+        try c.putIfPresent(version, "version")
+    }
+}
+
+/// An export of records as JSON (`kith export --format json`): plaintext,
+/// for a subject access request or a move to another tool.
+public struct RecordExport: Sendable, Encodable {
+    /// The group's name.
+    public let group: String
+    /// When it was exported (ms since 1970).
+    public let exportedAtMillis: UInt64
+    /// Who exported it.
+    public let exportedBy: String
+    /// The records, as `record show --json` shows each.
+    public let records: [RecordView]
+
+    /// Names an export.
+    public init(group: String, exportedAtMillis: UInt64, exportedBy: String, records: [RecordView]) {
+        self.group = group
+        self.exportedAtMillis = exportedAtMillis
+        self.exportedBy = exportedBy
+        self.records = records
+    }
+
+    /// group, exported_at, exported_by, records.
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: JSONKey.self)
+        try c.put(group, "group")
+        try c.time(exportedAtMillis, "exported_at")
+        try c.put(exportedBy, "exported_by")
+        try c.put(records, "records")
+    }
+}
