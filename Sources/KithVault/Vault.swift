@@ -78,7 +78,7 @@ public final class Vault {
         if let remembered {
             do {
                 try log.check(against: remembered, memoryPath: "")
-            } catch where log.resumedFrom != nil {
+            } catch  where log.resumedFrom != nil {
                 // Check the resumed answer against a full replay before raising an alarm.
                 log = try VerifiedLog.replayForVault(store: store, cacheProblem: .notThisStore)
                 try log.check(against: remembered, memoryPath: "")

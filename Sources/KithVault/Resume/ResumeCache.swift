@@ -234,40 +234,44 @@ final class ResumeCache: RecordSource, @unchecked Sendable {
     }
 
     func record(_ id: RecordID) throws -> RecordState? {
-        try answer({ db in
-            guard let row = try Row.fetchOne(db, sql: "SELECT \(Self.columns) FROM records WHERE id = ?", arguments: [Data(id.bytes)]) else { return nil }
-            return try checkedRow(row)
-        }, replayed: { $0[id] })
+        try answer(
+            { db in
+                guard let row = try Row.fetchOne(db, sql: "SELECT \(Self.columns) FROM records WHERE id = ?", arguments: [Data(id.bytes)]) else { return nil }
+                return try checkedRow(row)
+            }, replayed: { $0[id] })
     }
 
     func records(in group: GroupID) throws -> [RecordState] {
-        try answer({ db in
-            let rows = try Row.fetchCursor(db, sql: "SELECT \(Self.columns) FROM records WHERE grp = ?", arguments: [Data(group.bytes)])
-            var found: [RecordState] = []
-            while let row = try rows.next() { if let record = try checkedRow(row) { found.append(record) } }
-            // A row gone missing (or moved to another group) must not shorten a listing.
-            guard found.count == counts[group] ?? 0 else { throw ResumeCacheProblem.damaged }
-            return found
-        }, replayed: { $0.values.filter { $0.group == group } })
+        try answer(
+            { db in
+                let rows = try Row.fetchCursor(db, sql: "SELECT \(Self.columns) FROM records WHERE grp = ?", arguments: [Data(group.bytes)])
+                var found: [RecordState] = []
+                while let row = try rows.next() { if let record = try checkedRow(row) { found.append(record) } }
+                // A row gone missing (or moved to another group) must not shorten a listing.
+                guard found.count == counts[group] ?? 0 else { throw ResumeCacheProblem.damaged }
+                return found
+            }, replayed: { $0.values.filter { $0.group == group } })
     }
 
     func children(of parent: RecordID) throws -> [RecordState] {
-        try answer({ db in
-            let rows = try Row.fetchCursor(db, sql: "SELECT \(Self.columns) FROM records WHERE parent = ?", arguments: [Data(parent.bytes)])
-            var found: [RecordState] = []
-            while let row = try rows.next() { if let record = try checkedRow(row) { found.append(record) } }
-            return found
-        }, replayed: { $0.values.filter { $0.parent == parent } })
+        try answer(
+            { db in
+                let rows = try Row.fetchCursor(db, sql: "SELECT \(Self.columns) FROM records WHERE parent = ?", arguments: [Data(parent.bytes)])
+                var found: [RecordState] = []
+                while let row = try rows.next() { if let record = try checkedRow(row) { found.append(record) } }
+                return found
+            }, replayed: { $0.values.filter { $0.parent == parent } })
     }
 
     func all() throws -> [RecordState] {
-        try answer({ db in
-            let rows = try Row.fetchCursor(db, sql: "SELECT \(Self.columns) FROM records")
-            var found: [RecordState] = []
-            while let row = try rows.next() { if let record = try checkedRow(row) { found.append(record) } }
-            guard found.count == counts.values.reduce(0, +) else { throw ResumeCacheProblem.damaged }
-            return found
-        }, replayed: { Array($0.values) })
+        try answer(
+            { db in
+                let rows = try Row.fetchCursor(db, sql: "SELECT \(Self.columns) FROM records")
+                var found: [RecordState] = []
+                while let row = try rows.next() { if let record = try checkedRow(row) { found.append(record) } }
+                guard found.count == counts.values.reduce(0, +) else { throw ResumeCacheProblem.damaged }
+                return found
+            }, replayed: { Array($0.values) })
     }
 
     /// The kept root of subtree `index` at `level` (at or above `nodeLevel`),

@@ -45,7 +45,8 @@ public enum VaultCopy {
         let total = verified.tree.size
         guard total > 0 else { throw KithVaultError.invalidInput("the source holds no vault; nothing was copied") }
         let existing = try destination.entries(from: 0)
-        let sameStart = try existing.count <= Int(clamping: total)
+        let sameStart =
+            try existing.count <= Int(clamping: total)
             && existing.enumerated().allSatisfy { try MerkleHash.leaf($0.element) == verified.tree.leafHash(UInt64($0.offset)) }
         guard sameStart else {
             throw KithVaultError.invalidInput(

@@ -211,4 +211,3 @@ final class ScaleVault {
         return times.sorted()[times.count / 2]
     }
 }
-
