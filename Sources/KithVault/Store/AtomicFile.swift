@@ -16,23 +16,20 @@ enum AtomicFile {
         let url = URL(fileURLWithPath: path)
         let directory = url.deletingLastPathComponent().path
         let temporary = directory + "/.\(url.lastPathComponent).\(getpid()).\(UInt32.random(in: 0...UInt32.max)).tmp"
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
-        guard fd >= 0 else {
-            throw KithVaultError.storage("cannot create a file in \(directory): \(String(cString: strerror(errno))); check that the folder exists and is writable")
+        let fd = try POSIX.retrying("create a file in \(directory) (check that the folder exists and is writable)") {
+            open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
         }
         defer { unlink(temporary) }
-        var ok = bytes.withUnsafeBytes { buffer -> Bool in
-            var offset = 0
-            while offset < buffer.count {
-                let written = Glibc.write(fd, buffer.baseAddress.map { $0 + offset }, buffer.count - offset)
-                if written <= 0 { return false }
-                offset += written
-            }
-            return true
+        do {
+            // Whole writes, retried across signals and short writes.
+            try bytes.withUnsafeBytes { try FileDescriptorIO.writeAll(fd, $0, what: path) }
+            try POSIX.retrying("set the mode of \(path)") { fchmod(fd, mode) }
+            try POSIX.retrying("flush \(path) to disk") { fsync(fd) }
+        } catch {
+            close(fd)
+            throw error
         }
-        ok = ok && fchmod(fd, mode) == 0 && fsync(fd) == 0
         close(fd)
-        guard ok else { throw KithVaultError.storage("could not write \(path): \(String(cString: strerror(errno)))") }
         if replace {
             guard rename(temporary, path) == 0 else {
                 throw KithVaultError.storage("could not replace \(path): \(String(cString: strerror(errno)))")
