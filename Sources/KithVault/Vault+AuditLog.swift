@@ -47,17 +47,39 @@ extension Vault {
     public func auditLog(_ filter: AuditLogFilter = AuditLogFilter()) throws -> [AuditLogLine] {
         try refresh()
         var lines: [AuditLogLine] = []
-        for bytes in try store.entries(from: 0) {
-            let entry = try LogEntry.decode(bytes)
-            guard filter.actor.map({ $0 == entry.actor }) ?? true, filter.type.map({ $0 == entry.body.type }) ?? true,
-                filter.sinceMillis.map({ entry.timeMillis >= $0 }) ?? true, filter.record.map({ concerns(entry.body, $0) }) ?? true
-            else { continue }
-            lines.append(
-                AuditLogLine(
-                    seq: entry.seq, timeMillis: entry.timeMillis, actor: entry.actor, actorHandle: handle(of: entry.actor),
-                    type: entry.body.type, summary: summary(of: entry.body), details: try openDetails(entry)))
+        // Read a page at a time. This client may have resumed past most of
+        // these entries, so each must chain to the one before, and the last
+        // to the head it verified: then they are the verified ones.
+        var previous = [UInt8](repeating: 0, count: 32)
+        var seq: UInt64 = 0
+        while seq < state.count {
+            let page = try store.entries(from: seq, limit: Int(clamping: min(UInt64(VerifiedLog.pageSize), state.count - seq)))
+            guard !page.isEmpty else { break }
+            seq += UInt64(page.count)
+            for bytes in page {
+                let entry = try LogEntry.decode(bytes)
+                guard entry.previousHash == previous else { throw Self.changedSinceVerified }
+                previous = entry.hash
+                try line(for: entry, filter, into: &lines)
+            }
         }
+        guard seq == state.count, previous == state.headHash else { throw Self.changedSinceVerified }
         return lines
+    }
+
+    private static var changedSinceVerified: KithVaultError {
+        .integrity("the store's log no longer matches what this client verified (an entry was changed or removed); tell an auditor")
+    }
+
+    /// Adds `entry` to `lines` in plain words when it passes `filter`.
+    private func line(for entry: LogEntry, _ filter: AuditLogFilter, into lines: inout [AuditLogLine]) throws {
+        guard filter.actor.map({ $0 == entry.actor }) ?? true, filter.type.map({ $0 == entry.body.type }) ?? true,
+            filter.sinceMillis.map({ entry.timeMillis >= $0 }) ?? true, filter.record.map({ concerns(entry.body, $0) }) ?? true
+        else { return }
+        lines.append(
+            AuditLogLine(
+                seq: entry.seq, timeMillis: entry.timeMillis, actor: entry.actor, actorHandle: handle(of: entry.actor),
+                type: entry.body.type, summary: summary(of: entry.body), details: try openDetails(entry)))
     }
 
     private func concerns(_ body: EntryBody, _ record: RecordID) -> Bool {

@@ -34,7 +34,7 @@ public final class Vault {
     /// The size of the checkpoint last read from or written to `memory`.
     var rememberedSize: UInt64?
     /// The log size this vault's state was resumed from (nil: replayed from genesis).
-    public private(set) var resumedFrom: UInt64?
+    public let resumedFrom: UInt64?
     /// Why the resume cache was not used, when it was not (nil: it was, or there is no state folder).
     public let cacheProblem: ResumeCacheProblem?
     /// The log size last saved to (or resumed from) the resume cache.
@@ -72,16 +72,17 @@ public final class Vault {
         self.store = store
         self.holder = holder
         self.memory = memory
-        var (log, remembered) = try VerifiedLog.open(store: store, user: holder.identity.userID, memory: memory) {
-            KeyBox(try holder.deriveKey(purpose: ResumeCache.keyPurpose, id: 1))
-        }
+        // The cache's key is derived once (through the agent, one request) and kept for saving.
+        let cacheKey = memory == nil ? nil : KeyBox(try holder.deriveKey(purpose: ResumeCache.keyPurpose, id: 1))
+        cacheKeyBox = cacheKey
+        var (log, remembered) = try VerifiedLog.open(store: store, user: holder.identity.userID, memory: memory, cacheKey: cacheKey)
         if let remembered {
             do {
-                try log.check(against: remembered, memoryPath: "")
+                try log.check(against: remembered)
             } catch  where log.resumedFrom != nil {
                 // Check the resumed answer against a full replay before raising an alarm.
                 log = try VerifiedLog.replayForVault(store: store, cacheProblem: .notThisStore)
-                try log.check(against: remembered, memoryPath: "")
+                try log.check(against: remembered)
             }
             rememberedSize = remembered.size
         }

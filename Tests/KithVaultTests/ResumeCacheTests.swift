@@ -277,6 +277,33 @@ struct ResumeCacheTests {
         #expect(try older.state.records.records(in: record.group).allSatisfy { $0.versions.allSatisfy { $0.seq < size } })
     }
 
+    @Test("an entry changed in the store before where the client resumed is refused by the audit log, not shown")
+    func auditLogAfterResume() throws {
+        let setting = try Self.setting()
+        _ = try setting.open()
+        // Someone holding the file rewrites an early entry (the schema's guard dropped first).
+        let queue = try DatabaseQueue(path: setting.fixture.path)
+        try queue.writeWithoutTransaction { db in
+            let original = try #require(try Data.fetchOne(db, sql: "SELECT entry FROM log_entries WHERE seq = 3"))
+            var changed = original
+            changed[changed.count - 1] ^= 0x01
+            try db.execute(sql: "DROP TRIGGER log_entries_no_update")
+            try db.execute(sql: "UPDATE log_entries SET entry = ? WHERE seq = 3", arguments: [changed])
+        }
+        try queue.close()
+        // The resumed open reads only what came after its cache, so it opens...
+        let resumed = try setting.open()
+        #expect(resumed.resumedFrom != nil)
+        // ...but the audit log reads every entry, and the changed one breaks the chain to the verified head.
+        #expect {
+            _ = try resumed.auditLog()
+        } throws: { error in
+            (error as? KithVaultError)?.code == .integrity
+        }
+        // A client that replays from genesis refuses the store outright.
+        #expect(throws: KithVaultError.self) { _ = try setting.open("cw-tra", memory: CheckpointMemory(directory: setting.fixture.directory.appendingPathComponent("fresh"))) }
+    }
+
     @Test("the cache holds no name, handle or field value")
     func noPlaintext() throws {
         let setting = try Self.setting()

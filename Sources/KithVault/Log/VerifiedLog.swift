@@ -45,14 +45,14 @@ struct VerifiedLog {
     /// then the checkpoint is remembered, then the cache saved), so another
     /// process of the same user moving them meanwhile can never make the
     /// remembered checkpoint look ahead of the store: no false alarm.
-    static func open(store: VaultStore, user: UserID, memory: CheckpointMemory?, cacheKey: () throws -> KeyBox) throws -> (log: VerifiedLog, remembered: Checkpoint?) {
+    static func open(store: VaultStore, user: UserID, memory: CheckpointMemory?, cacheKey: KeyBox?) throws -> (log: VerifiedLog, remembered: Checkpoint?) {
         guard let genesis = try store.entry(at: 0) else { throw KithVaultError.integrity("the vault has no genesis entry") }
         let fingerprint = SHA256.hash(genesis)
 
         var resumed: (cache: ResumeCache, head: ResumeHead)?
         var problem: ResumeCacheProblem?
-        if let memory {
-            switch ResumeCache.open(path: memory.cacheFile(fingerprint: fingerprint, user: user).path, key: try cacheKey(), fingerprint: fingerprint, user: user) {
+        if let memory, let cacheKey {
+            switch ResumeCache.open(path: memory.cacheFile(fingerprint: fingerprint, user: user).path, key: cacheKey, fingerprint: fingerprint, user: user) {
             case .success(let found): resumed = found
             case .failure(let why): problem = why
             }
@@ -166,7 +166,7 @@ struct VerifiedLog {
     /// Checks the remembered checkpoint against this log: the store must
     /// hold at least as many entries, and the remembered tree must be a
     /// prefix of this one.
-    func check(against seen: Checkpoint, memoryPath: String) throws {
+    func check(against seen: Checkpoint) throws {
         guard seen.origin == state.origin else { throw KithVaultError.integrity("the remembered checkpoint names another vault") }
         guard seen.size <= tree.size else {
             throw KithVaultError.integrity(

@@ -44,10 +44,20 @@ public enum VaultCopy {
         }
         let total = verified.tree.size
         guard total > 0 else { throw KithVaultError.invalidInput("the source holds no vault; nothing was copied") }
-        let existing = try destination.entries(from: 0)
-        let sameStart =
-            try existing.count <= Int(clamping: total)
-            && existing.enumerated().allSatisfy { try MerkleHash.leaf($0.element) == verified.tree.leafHash(UInt64($0.offset)) }
+        // What an interrupted copy left must be the start of this log (read a page at a time).
+        var existingCount: UInt64 = 0
+        var sameStart = true
+        while sameStart {
+            let page = try destination.entries(from: existingCount, limit: VerifiedLog.pageSize)
+            for bytes in page {
+                guard existingCount < total, try MerkleHash.leaf(bytes) == verified.tree.leafHash(existingCount) else {
+                    sameStart = false
+                    break
+                }
+                existingCount += 1
+            }
+            if page.count < VerifiedLog.pageSize { break }
+        }
         guard sameStart else {
             throw KithVaultError.invalidInput(
                 "the destination already holds a different vault (or a longer log); copy into an empty database, or into one an interrupted copy of this vault left")
@@ -79,8 +89,8 @@ public enum VaultCopy {
 
         // Then the log, in batches that end where the source stored a checkpoint.
         let checkpointSizes = try source.checkpointSizes()  // smallest first
-        var nextCheckpoint = checkpointSizes.firstIndex { $0 > UInt64(existing.count) } ?? checkpointSizes.count
-        var done = UInt64(existing.count)
+        var nextCheckpoint = checkpointSizes.firstIndex { $0 > UInt64(existingCount) } ?? checkpointSizes.count
+        var done = UInt64(existingCount)
         var copiedRecords = 0
         var copiedCheckpoints = 0
         progress?(done, total)
@@ -117,7 +127,7 @@ public enum VaultCopy {
                 "the copy does not verify (\(after.problems.first ?? "its log differs from the source's")); do not use the destination")
         }
         return VaultCopyReport(
-            entries: total, copiedEntries: total - UInt64(existing.count), copiedRecords: copiedRecords, copiedAttachments: attachments,
+            entries: total, copiedEntries: total - UInt64(existingCount), copiedRecords: copiedRecords, copiedAttachments: attachments,
             copiedCheckpoints: copiedCheckpoints, root: after.root)
     }
 }

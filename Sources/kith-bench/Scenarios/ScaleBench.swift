@@ -41,12 +41,16 @@ enum ScaleBench {
         for size in sizes.sorted() {
             log("command-at-scale: growing the vault to \(size) entries (not timed)")
             try grown.grow(to: size)
+            grown.peakKiB = 0
             let times = try grown.timeCommands(runs: runs)
+            let peak = grown.peakKiB
             let afterOthers = try grown.timeAfterOthersAppend(entries: 1000, runs: 3)
             if first.isEmpty { first = times }
             last = times
             let figures = commandNames.map { "\($0) \(String(format: "%.1f", (times[$0] ?? 0) * 1000)) ms" }.joined(separator: ", ")
-            log("command-at-scale \(size): \(figures); after another user appended 1,000: \(String(format: "%.0f", afterOthers * 1000)) ms")
+            log(
+                "command-at-scale \(size): \(figures); after another user appended 1,000: \(String(format: "%.0f", afterOthers * 1000)) ms; largest kith process \(peak / 1024) MiB"
+            )
             for name in commandNames {
                 guard let seconds = times[name], let base = baseline[name] else { continue }
                 results.append(
@@ -59,7 +63,9 @@ enum ScaleBench {
                 BenchResult(
                     name: "command-at-scale first after 1,000 others \(AuditBench.sizeLabel(size))", n: 1, seconds: afterOthers, unit: "commands/s",
                     baseline: "group list, 10-entry vault", baselineSeconds: baseline["group list"],
-                    note: String(format: "group list after another user appended 1,000 entries: %.0f ms (median of 3)", afterOthers * 1000)))
+                    note: String(
+                        format: "group list after another user appended 1,000 entries: %.0f ms (median of 3); the largest timed kith process peaked at %d MiB",
+                        afterOthers * 1000, peak / 1024)))
         }
         results.append(
             BenchResult(
@@ -97,6 +103,8 @@ final class ScaleVault {
     private var bulkIDs: [RecordID] = []
     private var bulkCase: RecordID?
     private let server: ServerBox
+    /// The largest peak resident memory of any timed kith process so far, in KiB.
+    var peakKiB = 0
 
     init(kith: URL) throws {
         self.kith = kith
@@ -171,8 +179,9 @@ final class ScaleVault {
         environment["NO_COLOR"] = "1"
         let clock = ContinuousClock()
         let started = clock.now
-        let (status, errors) = try Spawn.run(kith.path, arguments + (identity ? ["--identity", keyfilePath] : []), environment: environment, stdin: stdin)
+        let (status, errors, peak) = try Spawn.run(kith.path, arguments + (identity ? ["--identity", keyfilePath] : []), environment: environment, stdin: stdin)
         let elapsed = clock.now - started
+        peakKiB = max(peakKiB, peak)
         guard status == 0 else { throw BenchFailure("kith \(arguments.joined(separator: " ")) failed: \(errors)") }
         return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
     }

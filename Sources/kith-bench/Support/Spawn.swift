@@ -9,9 +9,11 @@ import Foundation
 /// would add up to 50 ms to every timed command; this adds none.
 enum Spawn {
     /// Runs `path` with `arguments` and `environment`, writing `stdin` to its
-    /// standard input; standard output is discarded. Returns the exit status
-    /// and what it wrote to standard error.
-    static func run(_ path: String, _ arguments: [String], environment: [String: String], stdin: String?) throws -> (status: Int32, errors: String) {
+    /// standard input; standard output is discarded. Returns the exit status,
+    /// what it wrote to standard error, and its peak resident memory in KiB.
+    static func run(_ path: String, _ arguments: [String], environment: [String: String], stdin: String?) throws -> (
+        status: Int32, errors: String, peakKiB: Int
+    ) {
         var input: [Int32] = [0, 0]
         guard pipe(&input) == 0 else { throw BenchFailure("pipe failed") }
         let errorFile = FileManager.default.temporaryDirectory.appendingPathComponent("kith-bench-\(UUID().uuidString).err").path
@@ -42,10 +44,11 @@ enum Spawn {
         }
         close(input[1])
         var status: Int32 = 0
-        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        var usage = rusage()
+        while wait4(pid, &status, 0, &usage) < 0 && errno == EINTR {}
         let errors = (try? String(contentsOfFile: errorFile, encoding: .utf8)) ?? ""
         // WIFEXITED / WEXITSTATUS by hand: the macros do not come through to Swift.
         let exited = status & 0x7f == 0
-        return (exited ? (status >> 8) & 0xff : 128 + (status & 0x7f), errors)
+        return (exited ? (status >> 8) & 0xff : 128 + (status & 0x7f), errors, usage.ru_maxrss)
     }
 }

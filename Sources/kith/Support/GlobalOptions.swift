@@ -86,6 +86,7 @@ struct GlobalOptions: ParsableArguments {
 extension GlobalOptions {
     /// Whether the open resumed from this client's cache, for --verbose.
     static func howOpened(_ vault: Vault) -> String {
+        if let note = vault.cacheNote { return "(\(note))" }
         if let from = vault.resumedFrom {
             return "(resumed from this client's cache at entry \(from): \(vault.state.count - from) new entries read and verified)"
         }
