@@ -82,7 +82,7 @@ extension Vault {
     /// The audit key pair, opened from the envelope sealed to this auditor
     /// and checked against the public key in the log.
     func auditKeyPair(state: VaultState, publicKey: BoxPublicKey) throws -> AuditKeyBox {
-        if let cached = auditKeyCache { return cached }
+        if let cached = keys.audit { return cached }
         guard let envelope = state.auditKeyEnvelopes[me] else {
             throw KithVaultError.accessDenied("the audit key has not been sealed to you yet", remedy: .askAuditorToShareKey)
         }
@@ -95,7 +95,7 @@ extension Vault {
             throw KithVaultError.integrity("the audit key sealed to you is not the vault's audit key; ask another auditor to seal it to you again")
         }
         let box = AuditKeyBox(pair)
-        auditKeyCache = box
+        keys.audit = box
         return box
     }
 
@@ -103,7 +103,7 @@ extension Vault {
     /// the one the writer sealed to the audit key. Nil when not available.
     func detailKey(of writer: UserID) throws -> KeyBox? {
         if writer == me { return try detailKey() }
-        if let cached = writerDetailKeys[writer] { return cached }
+        if let cached = keys.writerDetail[writer] { return cached }
         guard state.users[me]?.role == .auditor, let auditKey = state.auditKey, state.auditKeyEnvelopes[me] != nil,
             let sealed = state.detailKeys[writer]
         else { return nil }
@@ -113,7 +113,7 @@ extension Vault {
             throw KithVaultError.integrity("the detail key of user \(writer) does not open with the audit key")
         }
         let box = KeyBox(key)
-        writerDetailKeys[writer] = box
+        keys.writerDetail[writer] = box
         return box
     }
 

@@ -153,13 +153,13 @@ extension Vault {
     }
 
     func rememberKeys(_ keys: [KeyRef: KeyBox], group: GroupID) {
-        for (ref, key) in keys { groupKeyCache[group, default: [:]][ref] = key }
+        for (ref, key) in keys { self.keys.group[group, default: [:]][ref] = key }
     }
 
     /// The group key for `ref`, opened from the envelope sealed to this
     /// identity and checked against the commitment every member sees.
     func groupKey(_ group: GroupID, _ ref: KeyRef) throws -> KeyBox {
-        if let cached = groupKeyCache[group]?[ref] { return cached }
+        if let cached = keys.group[group]?[ref] { return cached }
         guard let groupState = state.groups[group] else { throw KithVaultError.notFound("group \(group)") }
         guard let sealed = groupState.envelopes[ref]?[me] else {
             throw KithVaultError.accessDenied("you hold no \(ref.compartment) key of epoch \(ref.epoch) in group \(groupName(group))")
@@ -171,7 +171,7 @@ extension Vault {
         guard try keyCommitment(key, group: group, ref: ref) == groupState.commitments[ref] else {
             throw KithVaultError.integrity("the \(ref.compartment) key sealed to you for \(groupName(group)) is not the key the log commits to")
         }
-        groupKeyCache[group, default: [:]][ref] = key
+        keys.group[group, default: [:]][ref] = key
         return key
     }
 }

@@ -41,7 +41,6 @@ public final class Vault {
     var cacheSavedSize: UInt64?
     /// Why the resume cache could not be saved, if it could not (for --verbose).
     public internal(set) var cacheNote: String?
-    private var cacheKeyBox: KeyBox?
     /// The writer's clock in ms since 1970 (tests may fix it).
     public var clock: @Sendable () -> UInt64 = { UInt64(Date().timeIntervalSince1970 * 1000) }
 
@@ -50,13 +49,8 @@ public final class Vault {
     /// Test hook: a rekey stops (as if killed) after this many batches.
     var rekeyStopAfterBatches: Int?
 
-    private var directoryKeyCache: KeyBox?
-    private var detailKeyCache: KeyBox?
-    var auditKeyCache: AuditKeyBox?
-    var writerDetailKeys: [UserID: KeyBox] = [:]
-    // Opened handles and group names by id: listings would otherwise decrypt one per row.
-    private var nameCache: [Identifier: (sealed: [UInt8], name: String)] = [:]
-    var groupKeyCache: [GroupID: [KeyRef: KeyBox]] = [:]
+    /// The keys and opened names this vault keeps while open.
+    let keys = KeyRing()
 
     /// The acting user's id.
     public var me: UserID { holder.identity.userID }
@@ -74,7 +68,7 @@ public final class Vault {
         self.memory = memory
         // The cache's key is derived once (through the agent, one request) and kept for saving.
         let cacheKey = memory == nil ? nil : KeyBox(try holder.deriveKey(purpose: ResumeCache.keyPurpose, id: 1))
-        cacheKeyBox = cacheKey
+        keys.cache = cacheKey
         var (log, remembered) = try VerifiedLog.open(store: store, user: holder.identity.userID, memory: memory, cacheKey: cacheKey)
         if let remembered {
             do {
@@ -235,30 +229,30 @@ public final class Vault {
 
     /// The key of this identity's resume-cache tags.
     func cacheKey() throws -> KeyBox {
-        if let cacheKeyBox { return cacheKeyBox }
+        if let cached = keys.cache { return cached }
         let box = KeyBox(try holder.deriveKey(purpose: ResumeCache.keyPurpose, id: 1))
-        cacheKeyBox = box
+        keys.cache = box
         return box
     }
 
     func directoryKey() throws -> KeyBox {
-        if let cached = directoryKeyCache { return cached }
+        if let cached = keys.directory { return cached }
         guard let user = state.users[me] else { throw KithVaultError.accessDenied("this identity is not enrolled") }
         let key: SecureBytes
         do { key = try holder.openSealed(user.directoryEnvelope) } catch {
             throw KithVaultError.integrity("the directory key sealed to you does not open")
         }
         let box = KeyBox(key)
-        directoryKeyCache = box
+        keys.directory = box
         return box
     }
 
     /// The writer's own key for details sealed to auditors (derived from the
     /// identity, so no public-key operation is needed per entry).
     func detailKey() throws -> KeyBox {
-        if let cached = detailKeyCache { return cached }
+        if let cached = keys.detail { return cached }
         let box = KeyBox(try holder.deriveKey(purpose: "kithaudt", id: 1))
-        detailKeyCache = box
+        keys.detail = box
         return box
     }
 
@@ -293,9 +287,9 @@ public final class Vault {
     }
 
     func openName(_ sealed: [UInt8], id: Identifier) throws -> String {
-        if let cached = nameCache[id], cached.sealed == sealed { return cached.name }
+        if let cached = keys.names[id], cached.sealed == sealed { return cached.name }
         let name = try openNameUncached(sealed, id: id)
-        nameCache[id] = (sealed, name)
+        keys.names[id] = (sealed, name)
         return name
     }
 
