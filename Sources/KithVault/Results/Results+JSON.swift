@@ -179,3 +179,18 @@ public struct RecordExport: Sendable, Encodable {
         try c.put(records, "records")
     }
 }
+
+extension AuditLogLine: Encodable {
+    /// `audit log --json`: seq, time, actor (handle), actor_id, type,
+    /// summary, and details (an object; null when this identity cannot open them).
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: JSONKey.self)
+        try c.put(seq, "seq")
+        try c.time(timeMillis)
+        try c.put(actorHandle, "actor")
+        try c.put(actor.description, "actor_id")
+        try c.put(type.name, "type")
+        try c.put(summary, "summary")
+        try c.put(details.map { Dictionary($0.map { ($0.key, $0.value) }, uniquingKeysWith: { first, _ in first }) }, "details")
+    }
+}

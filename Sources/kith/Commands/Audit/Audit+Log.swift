@@ -47,19 +47,7 @@ extension Audit {
             if try vault.whoami().role == .auditor { try Self.reportShare(try vault.shareAuditKey()) }
             let lines = try vault.auditLog(filter)
             if output.json {
-                try Output.json(
-                    lines.map { line -> [String: Any] in
-                        var object: [String: Any] = [
-                            "seq": line.seq, "time": Output.time(line.timeMillis), "actor": line.actorHandle, "actor_id": line.actor.description,
-                            "type": line.type.name, "summary": line.summary,
-                        ]
-                        if let details = line.details {
-                            object["details"] = Dictionary(details.map { ($0.key, $0.value) }, uniquingKeysWith: { first, _ in first })
-                        } else {
-                            object["details"] = NSNull()
-                        }
-                        return object
-                    })
+                try Output.json(lines)
                 return
             }
             guard !lines.isEmpty else {
