@@ -41,9 +41,8 @@ enum ScaleBench {
         for size in sizes.sorted() {
             log("command-at-scale: growing the vault to \(size) entries (not timed)")
             try grown.grow(to: size)
-            grown.peakKiB = 0
             let times = try grown.timeCommands(runs: runs)
-            let peak = grown.peakKiB
+            let peak = try grown.peakKiB()
             let afterOthers = try grown.timeAfterOthersAppend(entries: 1000, runs: 3)
             if first.isEmpty { first = times }
             last = times
@@ -103,8 +102,20 @@ final class ScaleVault {
     private var bulkIDs: [RecordID] = []
     private var bulkCase: RecordID?
     private let server: ServerBox
-    /// The largest peak resident memory of any timed kith process so far, in KiB.
-    var peakKiB = 0
+    /// The largest peak resident memory of the everyday commands, run once
+    /// each outside the timing, in KiB (0: /usr/bin/time is not installed).
+    func peakKiB() throws -> Int {
+        var environment = ProcessInfo.processInfo.environment
+        environment["KITH_VAULT"] = path
+        environment["KITH_STATE_DIR"] = stateDirectory
+        environment["KITH_AGENT_DIR"] = agentDirectory
+        var peak = 0
+        for name in ScaleBench.commandNames {
+            let (arguments, stdin) = arguments(name)
+            peak = max(peak, try Spawn.peakKiB(kith.path, arguments + ["--identity", keyfilePath], environment: environment, stdin: stdin) ?? 0)
+        }
+        return peak
+    }
 
     init(kith: URL) throws {
         self.kith = kith
@@ -146,7 +157,12 @@ final class ScaleVault {
 
     deinit {
         if let client = AgentClient.connect(socketPath: agentDirectory + "/\(lead.identity.userID).sock", identity: lead.identity) { try? client.lockAgent() }
-        try? FileManager.default.removeItem(at: directory)
+        // KITH_BENCH_KEEP=1 keeps the vault for a closer look (its folder is printed).
+        if ProcessInfo.processInfo.environment["KITH_BENCH_KEEP"] == "1" {
+            FileHandle.standardError.write(Data("command-at-scale: kept \(directory.path)\n".utf8))
+        } else {
+            try? FileManager.default.removeItem(at: directory)
+        }
     }
 
     /// Adds member records, case notes and reads in the bulk group until the log holds `size` entries.
@@ -179,9 +195,8 @@ final class ScaleVault {
         environment["NO_COLOR"] = "1"
         let clock = ContinuousClock()
         let started = clock.now
-        let (status, errors, peak) = try Spawn.run(kith.path, arguments + (identity ? ["--identity", keyfilePath] : []), environment: environment, stdin: stdin)
+        let (status, errors) = try Spawn.run(kith.path, arguments + (identity ? ["--identity", keyfilePath] : []), environment: environment, stdin: stdin)
         let elapsed = clock.now - started
-        peakKiB = max(peakKiB, peak)
         guard status == 0 else { throw BenchFailure("kith \(arguments.joined(separator: " ")) failed: \(errors)") }
         return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
     }

@@ -9,11 +9,9 @@ import Foundation
 /// would add up to 50 ms to every timed command; this adds none.
 enum Spawn {
     /// Runs `path` with `arguments` and `environment`, writing `stdin` to its
-    /// standard input; standard output is discarded. Returns the exit status,
-    /// what it wrote to standard error, and its peak resident memory in KiB.
-    static func run(_ path: String, _ arguments: [String], environment: [String: String], stdin: String?) throws -> (
-        status: Int32, errors: String, peakKiB: Int
-    ) {
+    /// standard input; standard output is discarded. Returns the exit status
+    /// and what it wrote to standard error.
+    static func run(_ path: String, _ arguments: [String], environment: [String: String], stdin: String?) throws -> (status: Int32, errors: String) {
         var input: [Int32] = [0, 0]
         guard pipe(&input) == 0 else { throw BenchFailure("pipe failed") }
         let errorFile = FileManager.default.temporaryDirectory.appendingPathComponent("kith-bench-\(UUID().uuidString).err").path
@@ -44,11 +42,24 @@ enum Spawn {
         }
         close(input[1])
         var status: Int32 = 0
-        var usage = rusage()
-        while wait4(pid, &status, 0, &usage) < 0 && errno == EINTR {}
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
         let errors = (try? String(contentsOfFile: errorFile, encoding: .utf8)) ?? ""
         // WIFEXITED / WEXITSTATUS by hand: the macros do not come through to Swift.
         let exited = status & 0x7f == 0
-        return (exited ? (status >> 8) & 0xff : 128 + (status & 0x7f), errors, usage.ru_maxrss)
+        return (exited ? (status >> 8) & 0xff : 128 + (status & 0x7f), errors)
+    }
+
+    /// The peak resident memory of one run, in KiB, through `/usr/bin/time`
+    /// (the child of a posix_spawn shares this process's memory until it
+    /// execs, so its own rusage would count the benchmark's heap too); nil
+    /// when /usr/bin/time is not installed.
+    static func peakKiB(_ path: String, _ arguments: [String], environment: [String: String], stdin: String?) throws -> Int? {
+        let time = "/usr/bin/time"
+        guard FileManager.default.isExecutableFile(atPath: time) else { return nil }
+        let report = FileManager.default.temporaryDirectory.appendingPathComponent("kith-bench-\(UUID().uuidString).rss").path
+        defer { unlink(report) }
+        let (status, _) = try run(time, ["-f", "%M", "-o", report, path] + arguments, environment: environment, stdin: stdin)
+        guard status == 0, let text = try? String(contentsOfFile: report, encoding: .utf8) else { return nil }
+        return Int(text.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: "\n").last ?? "")
     }
 }
