@@ -241,37 +241,29 @@ final class ResumeCache: RecordSource, @unchecked Sendable {
             }, replayed: { $0[id] })
     }
 
+    /// Every checked row that `condition` (SQL after WHERE, or nil) selects,
+    /// as of this cache's size; `expected`, when given, is how many there must be.
+    private func checkedRows(_ db: Database, where condition: String?, _ arguments: StatementArguments = [], expected: Int? = nil) throws -> [RecordState] {
+        let rows = try Row.fetchCursor(db, sql: "SELECT \(Self.columns) FROM records" + (condition.map { " WHERE " + $0 } ?? ""), arguments: arguments)
+        var found: [RecordState] = []
+        while let row = try rows.next() { if let record = try checkedRow(row) { found.append(record) } }
+        // A row gone missing (or moved to another group) must not shorten a listing.
+        if let expected, found.count != expected { throw ResumeCacheProblem.damaged }
+        return found
+    }
+
     func records(in group: GroupID) throws -> [RecordState] {
         try answer(
-            { db in
-                let rows = try Row.fetchCursor(db, sql: "SELECT \(Self.columns) FROM records WHERE grp = ?", arguments: [Data(group.bytes)])
-                var found: [RecordState] = []
-                while let row = try rows.next() { if let record = try checkedRow(row) { found.append(record) } }
-                // A row gone missing (or moved to another group) must not shorten a listing.
-                guard found.count == counts[group] ?? 0 else { throw ResumeCacheProblem.damaged }
-                return found
-            }, replayed: { $0.values.filter { $0.group == group } })
+            { db in try checkedRows(db, where: "grp = ?", [Data(group.bytes)], expected: counts[group] ?? 0) },
+            replayed: { $0.values.filter { $0.group == group } })
     }
 
     func children(of parent: RecordID) throws -> [RecordState] {
-        try answer(
-            { db in
-                let rows = try Row.fetchCursor(db, sql: "SELECT \(Self.columns) FROM records WHERE parent = ?", arguments: [Data(parent.bytes)])
-                var found: [RecordState] = []
-                while let row = try rows.next() { if let record = try checkedRow(row) { found.append(record) } }
-                return found
-            }, replayed: { $0.values.filter { $0.parent == parent } })
+        try answer({ db in try checkedRows(db, where: "parent = ?", [Data(parent.bytes)]) }, replayed: { $0.values.filter { $0.parent == parent } })
     }
 
     func all() throws -> [RecordState] {
-        try answer(
-            { db in
-                let rows = try Row.fetchCursor(db, sql: "SELECT \(Self.columns) FROM records")
-                var found: [RecordState] = []
-                while let row = try rows.next() { if let record = try checkedRow(row) { found.append(record) } }
-                guard found.count == counts.values.reduce(0, +) else { throw ResumeCacheProblem.damaged }
-                return found
-            }, replayed: { Array($0.values) })
+        try answer({ db in try checkedRows(db, where: nil, expected: counts.values.reduce(0, +)) }, replayed: { Array($0.values) })
     }
 
     /// The kept root of subtree `index` at `level` (at or above `nodeLevel`),

@@ -105,10 +105,7 @@ final class ScaleVault {
     /// The largest peak resident memory of the everyday commands, run once
     /// each outside the timing, in KiB (0: /usr/bin/time is not installed).
     func peakKiB() throws -> Int {
-        var environment = ProcessInfo.processInfo.environment
-        environment["KITH_VAULT"] = path
-        environment["KITH_STATE_DIR"] = stateDirectory
-        environment["KITH_AGENT_DIR"] = agentDirectory
+        let environment = commandEnvironment
         var peak = 0
         for name in ScaleBench.commandNames {
             let (arguments, stdin) = arguments(name)
@@ -187,12 +184,18 @@ final class ScaleVault {
     }
 
     /// Runs one kith command as the lead through the agent; returns its wall time.
-    func timeCommand(_ arguments: [String], stdin: String? = nil, identity: Bool = true) throws -> Double {
+    /// What each kith process here sees: this vault, its state and agent folders, no colour.
+    var commandEnvironment: [String: String] {
         var environment = ProcessInfo.processInfo.environment
         environment["KITH_VAULT"] = path
         environment["KITH_STATE_DIR"] = stateDirectory
         environment["KITH_AGENT_DIR"] = agentDirectory
         environment["NO_COLOR"] = "1"
+        return environment
+    }
+
+    func timeCommand(_ arguments: [String], stdin: String? = nil, identity: Bool = true) throws -> Double {
+        let environment = commandEnvironment
         let clock = ContinuousClock()
         let started = clock.now
         let (status, errors) = try Spawn.run(kith.path, arguments + (identity ? ["--identity", keyfilePath] : []), environment: environment, stdin: stdin)
