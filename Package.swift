@@ -60,10 +60,13 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // Two fixed-signature wrappers of prctl(2), which is variadic and so not
+        // callable from Swift: the CLI and the agent start with no core dumps.
+        .target(name: "CHardening"),
         .executableTarget(
             name: "kith",
             dependencies: [
-                "KithVault", "KithCrypto", "KithLog", "KithEngines",
+                "KithVault", "KithCrypto", "KithLog", "KithEngines", "CHardening",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -48,6 +48,8 @@ public final class Vault {
     public var rekeyBatchSize = 500
     /// Test hook: a rekey stops (as if killed) after this many batches.
     var rekeyStopAfterBatches: Int?
+    /// Test hook: writes as a modified client would, with a field name twice (in two compartments).
+    var writesDuplicateFieldNamesForTesting = false
 
     /// The keys and opened names this vault keeps while open.
     let keys = KeyRing()

@@ -34,6 +34,8 @@ struct Kith: ParsableCommand {
 
     /// `--verbose` is taken out before parsing, so every command accepts it.
     static func main() {
+        // Before anything is opened: a crash must never write content or keys to a core file.
+        ProcessHardening.apply()
         // First: later code copies the environment into strings no one wipes.
         Passphrase.takeFromEnvironment()
         main(Diagnostics.argumentsWithoutVerbose())

@@ -212,7 +212,10 @@ struct CommandTourTests {
         try tour.step(["audit", "consistency", "--from", cli.path("missing.checkpoint")], as: "kai", code: 66)
 
         // Commands that need no vault.
-        try tour.step(["selftest", "--json"], keys: ["passed", "checks"])
+        let selftest = try tour.step(["selftest", "--json"], keys: ["passed", "checks"])
+        // kith starts with core dumps off (and not dumpable), before it opens anything.
+        let checks = try #require((try selftest.json() as? [String: Any])?["checks"] as? [[String: Any]])
+        #expect(checks.contains { ($0["name"] as? String)?.hasPrefix("no core dumps") == true && $0["passed"] as? Bool == true })
         try tour.step(["selftest", "--fast"], code: 64, says: "Unknown option")
         try tour.step(["completions", "zsh"])
         try tour.step(["completions", "tcsh"], code: 64, says: "bash, zsh or fish")

@@ -77,4 +77,22 @@ struct ReviewRegressionTests {
         #expect(final.version == 11)
         #expect(final.fields.count == 11)
     }
+
+    @Test("a record with one field name in two compartments (a modified client's) is refused on read, not shown half or crashed on")
+    func duplicateFieldNames() throws {
+        let fixture = try VaultFixture()
+        let (lead, _, _) = try fixture.standardGroup("Trans Support")
+        #expect(throws: KithVaultError.self) {
+            _ = try lead.addRecord(groupName: "Trans Support", kind: .member, fields: fields([("name", "Sam"), ("sensitive:name", "Samira")]))
+        }
+        lead.writesDuplicateFieldNamesForTesting = true
+        let id = try lead.addRecord(groupName: "Trans Support", kind: .member, fields: fields([("name", "Sam"), ("sensitive:name", "Samira")]))
+        lead.writesDuplicateFieldNamesForTesting = false
+        #expect {
+            _ = try fixture.open("lead-tra").readRecord(id)
+        } throws: { error in
+            guard let error = error as? KithVaultError, error.code == .integrity else { return false }
+            return error.reason.contains("more than once")
+        }
+    }
 }

@@ -66,7 +66,7 @@ struct Attach: ParsableCommand {
             if output.json {
                 try Output.json(["id": info.id.description, "name": info.name, "size": info.size, "out": out])
             } else {
-                print("Saved \(info.name) (\(Attach.size(info.size))) to \(out).")
+                Output.say("Saved \(info.name) (\(Attach.size(info.size))) to \(out).")
             }
         }
     }

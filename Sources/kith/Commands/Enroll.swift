@@ -91,14 +91,14 @@ struct Enroll: ParsableCommand {
             guard vault.state.users[vault.me]?.role == .admin else {
                 throw KithVaultError.accessDenied("only an admin may enrol users")
             }
-            Output.error("Request from \(parsed.handle)")
+            Output.error("Request from \(Terminal.safe(parsed.handle.value))")
             Output.error("  key fingerprint: \(parsed.identity.fingerprint)")
-            Output.error("Compare this with what \(parsed.handle) reads to you.")
+            Output.error("Compare this with what \(Terminal.safe(parsed.handle.value)) reads to you.")
             if !yes {
                 guard Terminal.inputIsTerminal else {
                     throw KithVaultError.invalidInput("not on a terminal: compare the fingerprint, then run again with --yes")
                 }
-                Output.error("Approve \(parsed.handle) as \(role)? [y/N] ", terminator: "")
+                Output.error("Approve \(Terminal.safe(parsed.handle.value)) as \(role)? [y/N] ", terminator: "")
                 guard let answer = readLine(), ["y", "yes"].contains(answer.lowercased()) else {
                     Output.error("Not approved; nothing was written.")
                     throw ExitCode(1)
@@ -108,7 +108,7 @@ struct Enroll: ParsableCommand {
             if output.json {
                 try Output.json(user)
             } else {
-                print("Enrolled \(user.handle) as \(user.role).")
+                Output.say("Enrolled \(user.handle) as \(user.role).")
             }
             if role == .auditor && vault.state.auditKey == nil {
                 Output.error(

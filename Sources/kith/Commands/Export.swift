@@ -74,7 +74,8 @@ struct Export: KithCommand {
             let export = RecordExport(group: group, exportedAtMillis: vault.clock(), exportedBy: try vault.whoami().handle, records: views)
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
-            bytes = Array(try encoder.encode(export)) + [0x0A]
+            // Escaped as --json output is: the file may well be printed to a terminal.
+            bytes = Array(Output.jsonSafe(String(decoding: try encoder.encode(export), as: UTF8.self)).utf8) + [0x0A]
         }
         if let out {
             try PlaintextFile.create(&bytes, at: out)

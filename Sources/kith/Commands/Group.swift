@@ -23,7 +23,7 @@ struct Group: ParsableCommand {
             if output.json {
                 try Output.json(group)
             } else {
-                print("Created group \(group.name). Appoint its lead with: kith share \"\(group.name)\" --with HANDLE --role lead")
+                Output.say("Created group \(group.name). Appoint its lead with: kith share \"\(group.name)\" --with HANDLE --role lead")
             }
         }
     }

@@ -151,7 +151,7 @@ struct Import: KithCommand {
             print("No row would be refused. Run again without --dry-run to import.")
         } else {
             print(Terminal.styled("\(Output.count(plan.rejected.count, "row")) would be refused, so nothing would be imported:", .red))
-            for rejection in plan.rejected { print("  row \(rejection.row): \(rejection.reason)") }
+            for rejection in plan.rejected { Output.say("  row \(rejection.row): \(rejection.reason)") }
         }
     }
 }

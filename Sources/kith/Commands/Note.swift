@@ -60,11 +60,12 @@ struct Note: ParsableCommand {
                 print("No notes yet.")
             } else {
                 for note in notes {
-                    print(Terminal.styled("[\(RelativeTime.both(note.timeMillis))] \(note.author)", .bold) + " (\(note.id)):")
+                    print(Terminal.styled("[\(RelativeTime.both(note.timeMillis))] \(Terminal.safe(note.author))", .bold) + " (\(note.id)):")
                     if withheld(note) {
                         print("  (withheld: your role may not read notes)")
                     } else {
-                        print("  " + text(note).replacingOccurrences(of: "\n", with: "\n  "))
+                        // Every line of the note indented: a line of text cannot pass for a note's header.
+                        print("  " + Terminal.safe(text(note), keepNewlines: true).replacingOccurrences(of: "\n", with: "\n  "))
                     }
                 }
             }

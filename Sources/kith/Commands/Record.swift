@@ -90,8 +90,8 @@ struct RecordCommand: ParsableCommand {
             if output.json {
                 try Output.json(view)
             } else {
-                print("\(view.kind) \(view.id), version \(view.version), group \(view.group)")
-                print("written by \(view.author) \(RelativeTime.ago(view.timeMillis)) (\(Output.time(view.timeMillis)))")
+                Output.say("\(view.kind) \(view.id), version \(view.version), group \(view.group)")
+                Output.say("written by \(view.author) \(RelativeTime.ago(view.timeMillis)) (\(Output.time(view.timeMillis)))")
                 Output.table(["FIELD", "VALUE", "COMPARTMENT"], view.fields.map { [$0.name, $0.value, $0.compartment.description] })
                 if !view.withheld.isEmpty {
                     print("withheld (your role may not read them): \(view.withheld.map(\.description).joined(separator: ", "))")

@@ -77,7 +77,7 @@ struct Revoke: KithCommand {
             return
         }
         if let role = result.removedRole {
-            print("\(from) is no longer \(role) of \(group); new keys were sealed to the remaining members.")
+            Output.say("\(from) is no longer \(role) of \(group); new keys were sealed to the remaining members.")
         }
         reportRekey(result.rekey, group: group)
     }

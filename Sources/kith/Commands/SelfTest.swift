@@ -11,7 +11,11 @@ struct SelfTest: ParsableCommand {
     @OptionGroup var output: OutputOptions
 
     func run() throws {
-        let results = CryptoSelfTest.run()
+        // The machine's cryptography, then this process's own protection.
+        let results =
+            CryptoSelfTest.run().map { (name: $0.name, passed: $0.passed) } + [
+                (name: "no core dumps (a crash writes no content or key to disk)", passed: !ProcessHardening.dumpable && ProcessHardening.coreLimit == 0)
+            ]
         let failed = results.filter { !$0.passed }.count
         if output.json {
             try Output.json(["passed": failed == 0, "checks": results.map { ["name": $0.name, "passed": $0.passed] as [String: Any] }])

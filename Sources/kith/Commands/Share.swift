@@ -27,7 +27,7 @@ struct Share: KithCommand {
         if output.json {
             try Output.json(["group": group, "handle": with, "role": role.description])
         } else {
-            print("\(with) is now \(role) of \(group).")
+            Output.say("\(with) is now \(role) of \(group).")
         }
     }
 }

@@ -57,6 +57,6 @@ struct Status: KithCommand {
         } else {
             lines.append("Checkpoint: none stored yet")
         }
-        if output.json { try Output.json(object) } else { lines.forEach { print($0) } }
+        if output.json { try Output.json(object) } else { lines.forEach(Output.say) }
     }
 }

@@ -34,7 +34,8 @@ extension KithCommand {
     /// for a usage error or an unexpected failure, where to look next.
     private func fail(_ error: Error, _ message: String, code: Int32) throws -> Never {
         let name = Terminal.styled("kith:", .red, onError: true)
-        var lines = ["\(name) \(message)"]
+        // Messages can carry names from the vault (a group's, a handle): neutralised like all content.
+        var lines = ["\(name) \(Terminal.safe(message))"]
         switch code {
         case 64: lines.append("      Run '\(Self.commandPath) --help' for its options and examples.")
         case 1: lines.append("      If this keeps happening, run the command again with --verbose and report what it prints.")
@@ -57,13 +58,29 @@ enum Output {
     static func json<T: Encodable>(_ value: T) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
-        print(String(decoding: try encoder.encode(value), as: UTF8.self))
+        print(jsonSafe(String(decoding: try encoder.encode(value), as: UTF8.self)))
+    }
+
+    /// JSON with every scalar a terminal could act on written as a \uXXXX
+    /// escape: JSON escapes C0 controls itself, but leaves C1 controls and
+    /// bidi overrides raw. They only occur inside strings, and a parser
+    /// reads the escape back as the same character.
+    static func jsonSafe(_ json: String) -> String {
+        var out = String.UnicodeScalarView()
+        for scalar in json.unicodeScalars {
+            if Terminal.isNeutralised(scalar) && scalar.value >= 0x7F {
+                out.append(contentsOf: String(format: "\\u%04x", scalar.value).unicodeScalars)
+            } else {
+                out.append(scalar)
+            }
+        }
+        return String(out)
     }
 
     /// A hand-built object, for the commands whose output has no library type yet.
     static func json(_ value: Any) throws {
         let data = try JSONSerialization.data(withJSONObject: value, options: [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes])
-        print(String(decoding: data, as: UTF8.self))
+        print(jsonSafe(String(decoding: data, as: UTF8.self)))
     }
 
     /// "1 row", "2 rows".
@@ -77,7 +94,8 @@ enum Output {
 
     /// Columns padded to line up.
     static func table(_ header: [String], _ rows: [[String]]) {
-        let all = [header] + rows
+        // Every cell may come from the vault: neutralised before it is measured and padded.
+        let all = [header] + rows.map { $0.map { Terminal.safe($0) } }
         let widths = header.indices.map { column in all.map { $0[column].count }.max() ?? 0 }
         for (number, row) in all.enumerated() {
             let cells = row.enumerated().map { index, cell in
@@ -92,6 +110,11 @@ enum Output {
     /// A warning on standard error, in yellow on a colour terminal.
     static func warning(_ message: String) {
         error(Terminal.styled("kith: warning:", .yellow, onError: true) + " " + message)
+    }
+
+    /// A line for a person on standard output, with anything from the vault in it neutralised.
+    static func say(_ text: String) {
+        print(Terminal.safe(text))
     }
 
     static func error(_ message: String) {

@@ -61,3 +61,37 @@ enum RelativeTime {
         return "\(exact) (\(ago(millis)))"
     }
 }
+
+extension Terminal {
+    /// `text` from the vault (or from a file someone else wrote) made safe
+    /// to print for a person: every control character (C0 and C1, DEL,
+    /// hence every escape sequence that could set the title, write the
+    /// clipboard, move the cursor or erase a line), every bidi override,
+    /// embedding and isolate, and the line and paragraph separators, shown
+    /// visibly as <U+XXXX> instead of acting. With `keepNewlines`, line
+    /// feeds stay (a note's lines); callers indent what follows them so a
+    /// line of content cannot pass for a line of Kith's own.
+    static func safe(_ text: String, keepNewlines: Bool = false) -> String {
+        var out = String.UnicodeScalarView()
+        for scalar in text.unicodeScalars {
+            if keepNewlines && scalar == "\n" {
+                out.append(scalar)
+            } else if isNeutralised(scalar) {
+                out.append(contentsOf: String(format: "<U+%04X>", scalar.value).unicodeScalars)
+            } else {
+                out.append(scalar)
+            }
+        }
+        return String(out)
+    }
+
+    /// Whether `scalar` acts on a terminal or reorders text instead of being shown.
+    static func isNeutralised(_ scalar: Unicode.Scalar) -> Bool {
+        switch scalar.value {
+        case 0x00...0x1F, 0x7F...0x9F: return true  // C0, DEL, C1 (ESC, BEL, CR, CSI 0x9B, OSC 0x9D ...)
+        case 0x202A...0x202E, 0x2066...0x2069, 0x200E, 0x200F, 0x061C: return true  // bidi embeddings, overrides, isolates, marks
+        case 0x2028, 0x2029: return true  // line and paragraph separators
+        default: return false
+        }
+    }
+}

@@ -56,11 +56,11 @@ extension Audit {
             }
             var sealed = 0
             for line in lines {
-                print("#\(line.seq)  \(Output.time(line.timeMillis))  \(line.actorHandle)  \(line.summary)")
+                Output.say("#\(line.seq)  \(Output.time(line.timeMillis))  \(line.actorHandle)  \(line.summary)")
                 switch line.details {
                 case .none: sealed += 1
                 case .some(let details):
-                    for (key, value) in details where key != "group" { print("      \(key): \(value)") }
+                    for (key, value) in details where key != "group" { Output.say("      \(key): \(value)") }
                 }
             }
             if sealed > 0 {

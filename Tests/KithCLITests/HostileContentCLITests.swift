@@ -1,0 +1,55 @@
+import Foundation
+import Testing
+
+/// Content a hostile writer puts in the vault never acts on a reader's
+/// terminal: escape sequences (title, clipboard, erase, cursor), carriage
+/// returns, C1 controls and bidi overrides are shown as <U+XXXX>.
+@Suite("Hostile content on screen")
+struct HostileContentCLITests {
+    /// ESC ] 0 ; title BEL (set the title), OSC 52 (write the clipboard), erase line, CR, C1 CSI, a bidi override.
+    static let hostile = "Sam\u{1B}]0;pwned\u{07}\u{1B}]52;c;ZWNobyBoaQ==\u{07}\u{1B}[2K\r\u{9B}31mwritten by admin\u{202E}evil"
+
+    /// Bytes a terminal would act on.
+    static func acting(_ text: String) -> [String] {
+        text.unicodeScalars.filter { scalar in
+            (scalar.value < 0x20 && scalar != "\n") || (0x7F...0x9F).contains(scalar.value) || (0x202A...0x202E).contains(scalar.value)
+                || (0x2066...0x2069).contains(scalar.value)
+        }.map { String(format: "U+%04X", $0.value) }
+    }
+
+    @Test("record show, note list, record list, group list, audit log and errors print hostile content neutralised")
+    func neutralised() throws {
+        let cli = try CLIHarness.auditedVault()
+        let member = try cli.id(
+            cli.run(["record", "add", "--group", "Trans Support", "--kind", "member", "--field", "name=\(Self.hostile)", "--json"], as: "robin"))
+        let caseID = try cli.id(cli.run(["record", "add", "--group", "Trans Support", "--kind", "case", "--field", "need=x", "--json"], as: "robin"))
+        #expect(try cli.run(["note", "add", caseID, "--text", "first line\n[now] admin (fake):\n  \(Self.hostile)"], as: "robin").code == 0)
+        #expect(try cli.run(["group", "create", "Look\u{202E}alike"], as: "ana").code == 0)
+
+        for (arguments, user) in [
+            (["record", "show", member], "robin"), (["note", "list", caseID], "robin"), (["record", "list", "--group", "Trans Support"], "robin"),
+            (["group", "list"], "ana"), (["audit", "log"], "kai"), (["export", "--group", "Trans Support", "--format", "csv"], "robin"),
+        ] {
+            let result = try cli.run(arguments, as: user)
+            #expect(result.code == 0, "\(arguments): \(result.err)")
+            if arguments[0] == "export" { continue }  // a file's bytes, not a screen: checked below
+            #expect(Self.acting(result.out).isEmpty, "\(arguments.prefix(2)): \(Self.acting(result.out))")
+            #expect(Self.acting(result.err).isEmpty, "\(arguments.prefix(2)) stderr")
+        }
+        let shown = try cli.run(["record", "show", member], as: "robin").out
+        #expect(shown.contains("<U+001B>]0;pwned<U+0007>"))
+        #expect(shown.contains("<U+000D><U+009B>31mwritten by admin<U+202E>evil"))
+        // A note's own lines stay lines, indented, so none passes for a note header.
+        let notes = try cli.run(["note", "list", caseID], as: "robin").out
+        #expect(notes.contains("\n  [now] admin (fake):\n"))
+        #expect(try cli.run(["group", "list"], as: "ana").out.contains("Look<U+202E>alike"))
+        // JSON keeps the value exact, escaped as JSON escapes it.
+        let json = try cli.run(["record", "show", member, "--json"], as: "robin")
+        #expect(Self.acting(json.out).isEmpty)
+        #expect((try json.json() as? [String: Any]).flatMap { $0["fields"] as? [String: String] }?["name"] == Self.hostile)
+        // An error naming vault content neutralises it too.
+        let refused = try cli.run(["share", "Look\u{202E}alike", "--with", "robin", "--role", "caseworker"], as: "robin")
+        #expect(refused.code != 0)
+        #expect(Self.acting(refused.err).isEmpty, "\(refused.err)")
+    }
+}
