@@ -53,3 +53,37 @@ struct HostileContentCLITests {
         #expect(Self.acting(refused.err).isEmpty, "\(refused.err)")
     }
 }
+
+/// Content that never goes through the command line: `--field NAME=-` and a
+/// note read from standard input; a sensitive value or a note given in argv
+/// gets a warning naming the way that keeps it out of the process list.
+@Suite("Sensitive values off the command line")
+struct OffTheCommandLineCLITests {
+    @Test("NAME=- takes the value from standard input, a note with no --text too, and argv values are warned about")
+    func standardInput() throws {
+        let cli = try CLIHarness.auditedVault()
+        let added = try cli.run(
+            ["record", "add", "--group", "Trans Support", "--kind", "member", "--field", "name=Jo", "--field", "sensitive:status=-", "--field", "phone=-", "--json"],
+            as: "robin", stdin: "positive\n+44 7700 900123\n")
+        #expect(added.code == 0, "\(added.err)")
+        #expect(!added.err.contains("warning"), "\(added.err)")
+        let shown = try #require(try cli.run(["record", "show", try cli.id(added), "--json"], as: "robin").json() as? [String: Any])
+        #expect((shown["fields"] as? [String: String]) == ["name": "Jo", "status": "positive", "phone": "+44 7700 900123"])
+        // Not enough lines for every NAME=-: refused, nothing written.
+        let short = try cli.run(["record", "add", "--group", "Trans Support", "--kind", "member", "--field", "a=-", "--field", "b=-"], as: "robin", stdin: "one")
+        #expect(short.code == 64 && short.err.contains("no line left for the value of b"), "\(short.err)")
+
+        let onArgv = try cli.run(["record", "add", "--group", "Trans Support", "--kind", "member", "--field", "sensitive:status=x"], as: "robin")
+        #expect(onArgv.code == 0)
+        #expect(onArgv.err.contains("warning") && onArgv.err.contains("--field 'sensitive:status=-'"), "\(onArgv.err)")
+
+        let caseID = try cli.id(cli.run(["record", "add", "--group", "Trans Support", "--kind", "case", "--field", "need=x", "--json"], as: "robin"))
+        let piped = try cli.run(["note", "add", caseID], as: "robin", stdin: "Called back.\nBed from Monday.\n")
+        #expect(piped.code == 0, "\(piped.err)")
+        #expect(!piped.err.contains("warning"))
+        let notes = try #require(try cli.run(["note", "list", caseID, "--json"], as: "robin").json() as? [[String: Any]])
+        #expect(notes.first?["text"] as? String == "Called back.\nBed from Monday.")
+        let argvNote = try cli.run(["note", "add", caseID, "--text", "typed in argv"], as: "robin")
+        #expect(argvNote.code == 0 && argvNote.err.contains("warning"))
+    }
+}

@@ -11,7 +11,16 @@ struct Note: ParsableCommand {
     struct Add: KithCommand {
         static let configuration = CommandConfiguration(
             abstract: "Add a note to a case.",
-            discussion: "Examples:\n  kith note add 3f9c0a... --text \"Called the shelter; bed from Monday.\"\n  kith note add 3f9c0a... --from-file - < call-notes.txt")
+            discussion: """
+                With neither --text nor --from-file the note is read from standard input: typed (end
+                with Ctrl-D) or piped. That keeps it out of the process list and your shell history,
+                which --text does not.
+
+                Examples:
+                  kith note add 3f9c0a...
+                  kith note add 3f9c0a... --from-file - < call-notes.txt
+                  kith note add 3f9c0a... --text "Called the shelter; bed from Monday."
+                """)
 
         @OptionGroup var global: GlobalOptions
         @Argument(help: "The case's id.")
@@ -32,8 +41,17 @@ struct Note: ParsableCommand {
                 guard let decoded = String(data: data, encoding: .utf8) else { throw KithVaultError.invalidInput("\(file) is not UTF-8 text") }
                 // A file's final newline ends the file, not the note.
                 body = String(decoded.reversed().drop(while: { $0 == "\n" || $0 == "\r" }).reversed())
+            case (nil, nil):
+                // No argv at all: the note comes from standard input (typed, or piped), never the process list.
+                if Terminal.inputIsTerminal { Output.error("Type the note; end it with Ctrl-D on a line of its own.") }
+                let data = try TextFile.input("-", what: "standard input")
+                guard let decoded = String(data: data, encoding: .utf8) else { throw KithVaultError.invalidInput("standard input is not UTF-8 text") }
+                body = String(decoded.reversed().drop(while: { $0 == "\n" || $0 == "\r" }).reversed())
             default:
-                throw KithVaultError.invalidInput("give the note with exactly one of --text or --from-file")
+                throw KithVaultError.invalidInput("give the note with one of --text or --from-file, or neither to type it (or pipe it) in")
+            }
+            if text != nil {
+                Output.warning("the note was given on the command line (--text), where other accounts on this machine and your shell history can see it; next time leave --text out and type it, or pipe it in")
             }
             let id = try global.openVault().addNote(caseID: Identifier(parsing: caseID), text: body)
             if output.json { try Output.json(Created(id)) } else { print(id) }

@@ -6,7 +6,33 @@ import KithVault
 enum FieldInput {
     /// `--field` values and an optional `--from-json` file (or `-` for stdin).
     static func collect(fields: [String], fromJSON: String?, kind: RecordKind) throws -> [RecordField] {
-        var out = try fields.map { try RecordField.parse($0, kind: kind) }
+        var out: [RecordField] = []
+        var standardInput: [String]?
+        for field in fields {
+            guard let equals = field.firstIndex(of: "="), field[field.index(after: equals)...] == "-" else {
+                let parsed = try RecordField.parse(field, kind: kind)
+                if parsed.compartment == .sensitive { warnOnce(parsed.name) }
+                out.append(parsed)
+                continue
+            }
+            // NAME=-: the value is typed unseen at the terminal, or is the next line of standard input.
+            let name = String(field[..<equals])
+            let value: String
+            if Terminal.inputIsTerminal {
+                value = try Passphrase.hiddenValue("value of \(name) (not shown): ")
+            } else {
+                if standardInput == nil {
+                    let data = try TextFile.input("-", what: "standard input")
+                    standardInput = String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).map {
+                        $0.hasSuffix("\r") ? String($0.dropLast()) : String($0)
+                    }
+                }
+                guard let next = standardInput?.first else { throw KithVaultError.invalidInput("standard input has no line left for the value of \(name)") }
+                standardInput?.removeFirst()
+                value = next
+            }
+            out.append(try RecordField.parse("\(name)=\(value)", kind: kind))
+        }
         if let fromJSON {
             let data = try TextFile.input(fromJSON, what: "JSON file")
             guard let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
@@ -23,9 +49,26 @@ enum FieldInput {
     }
 }
 
+extension FieldInput {
+    /// Says once per command that a sensitive value came on the command line.
+    static func warnOnce(_ name: String) {
+        guard !warned else { return }
+        warned = true
+        Output.warning(
+            "the sensitive value of \(name) was given on the command line, where other accounts on this machine and your shell history can see it; next time type it unseen with --field 'sensitive:\(name)=-'"
+        )
+    }
+
+    nonisolated(unsafe) private static var warned = false
+}
+
 /// `--field` and `--from-json`, shared by `record add` and `record update`.
 struct FieldOptions: ParsableArguments {
-    @Option(name: .customLong("field"), help: ArgumentHelp("A field, [compartment:]name=value; repeat for more.", valueName: "field"))
+    @Option(
+        name: .customLong("field"),
+        help: ArgumentHelp(
+            "A field, [compartment:]name=value; repeat for more. name=- asks for the value unseen (or reads the next line of standard input), so it never shows in the process list or your shell history: use it for anything sensitive.",
+            valueName: "field"))
     var fields: [String] = []
     @Option(help: ArgumentHelp("Read fields from a JSON object in this file, or - for standard input.", valueName: "file"))
     var fromJSON: String?

@@ -74,6 +74,16 @@ enum Passphrase {
         return out  // the caller wipes it
     }
 
+    /// One field value typed at the terminal, unseen (`--field NAME=-`), so
+    /// it never appears in the process list or the shell's history.
+    static func hiddenValue(_ label: String) throws -> String {
+        let value = try prompt(label)
+        return try value.withUnsafeBytes { bytes in
+            guard let text = String(validating: bytes, as: UTF8.self) else { throw KithVaultError.invalidInput("the value typed is not UTF-8 text") }
+            return text
+        }
+    }
+
     /// Reads one line from the terminal with echo off.
     private static func prompt(_ text: String) throws -> SecureBytes {
         let fd = open("/dev/tty", O_RDWR | O_CLOEXEC)
