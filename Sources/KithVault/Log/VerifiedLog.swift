@@ -87,9 +87,8 @@ struct VerifiedLog {
     private static func resume(store: VaultStore, cache: ResumeCache, head: ResumeHead) throws -> VerifiedLog? {
         var state = try VaultState.decodeSnapshot(head.snapshot, records: cache)
         guard head.size > 0 else { return nil }
-        // The last entry the cache covers, then everything after it.
-        let tail = try store.entries(from: head.size - 1)
-        guard let last = tail.first, SHA256.hash(last) == state.headHash else { return nil }
+        // The last entry the cache covers must be the one it verified.
+        guard let last = try store.entry(at: head.size - 1), SHA256.hash(last) == state.headHash else { return nil }
         let expectedHead = state.headHash
         let size = head.size
         // A row that fails its check is answered from a full replay of the entries the cache covers.
@@ -101,9 +100,14 @@ struct VerifiedLog {
             return replayed.state.records.changed
         }
         var tree = try MerkleTree(size: head.size, frontier: head.frontier)
-        for bytes in tail.dropFirst() {
-            try state.apply(LogEntry.decode(bytes))
-            tree.append(leafHash: MerkleHash.leaf(bytes))
+        // Then what came after, a page at a time (a client away for months may have much to read).
+        while true {
+            let page = try store.entries(from: state.count, limit: pageSize)
+            for bytes in page {
+                try state.apply(LogEntry.decode(bytes))
+                tree.append(leafHash: MerkleHash.leaf(bytes))
+            }
+            if page.count < pageSize { break }
         }
         return VerifiedLog(state: state, tree: tree, resumedFrom: head.size, cacheProblem: nil)
     }
@@ -153,14 +157,6 @@ struct VerifiedLog {
     /// `replay` for opening a vault: a bad entry is the vault's error itself.
     static func replayForVault(store: VaultStore, cacheProblem: ResumeCacheProblem?, upTo limit: UInt64 = .max) throws -> VerifiedLog {
         do { return try replay(store: store, cacheProblem: cacheProblem, upTo: limit) } catch let failure as ReplayFailure { throw failure.error }
-    }
-
-    /// Applies entries appended after this log's head.
-    mutating func apply(_ entries: [[UInt8]]) throws {
-        for bytes in entries {
-            try state.apply(LogEntry.decode(bytes))
-            tree.append(leafHash: MerkleHash.leaf(bytes))
-        }
     }
 
     /// Checks the remembered checkpoint against this log: the store must

@@ -38,7 +38,7 @@ final class ResumeCache: RecordSource, @unchecked Sendable {
 
     let path: String
     let baseSize: UInt64
-    private let queue: DatabaseQueue
+    fileprivate let queue: DatabaseQueue
     private let key: KeyBox
     private let binding: [UInt8]
     private let counts: [GroupID: Int]
@@ -176,10 +176,7 @@ final class ResumeCache: RecordSource, @unchecked Sendable {
     }
 
     /// Constant-time comparison of two tags.
-    private static func same(_ a: [UInt8], _ b: [UInt8]) -> Bool {
-        guard a.count == b.count else { return false }
-        return zip(a, b).reduce(UInt8(0)) { $0 | ($1.0 ^ $1.1) } == 0
-    }
+    private static func same(_ a: [UInt8], _ b: [UInt8]) -> Bool { ConstantTime.equal(a, b) }
 
     private static func readHead(_ db: Database, key: KeyBox, binding: [UInt8]) throws -> ResumeHead? {
         guard let row = try Row.fetchOne(db, sql: "SELECT format, size, frontier, state, tag FROM head WHERE one = 1"),
@@ -302,10 +299,15 @@ final class ResumeCache: RecordSource, @unchecked Sendable {
         let frontierBytes = frontier.flatMap { $0 }
         let headTag = try headTag(size: state.count, frontier: frontierBytes, snapshot: snapshot, key: key, binding: binding)
         let queue: DatabaseQueue
-        do { queue = try openQueue(path) } catch {
-            // A file SQLite cannot read is replaced.
-            try? FileManager.default.removeItem(atPath: path)
-            queue = try openQueue(path)
+        if let resumedFrom = state.records.base as? ResumeCache, resumedFrom.path == path {
+            // The file this state was resumed from is open already: no second connection per command.
+            queue = resumedFrom.queue
+        } else {
+            do { queue = try openQueue(path) } catch {
+                // A file SQLite cannot read is replaced.
+                try? FileManager.default.removeItem(atPath: path)
+                queue = try openQueue(path)
+            }
         }
         try queue.inTransaction(.immediate) { db in
             let current = try readHead(db, key: key, binding: binding)
