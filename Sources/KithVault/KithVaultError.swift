@@ -137,4 +137,6 @@ public enum Remedy: Equatable, Sendable, Encodable {
     case swapCheckpoints
     /// Upgrade Kith before using this store.
     case upgradeKith
+    /// Tell an auditor, who can check the whole log and the store.
+    case tellAuditor
 }

@@ -55,6 +55,12 @@ extension Vault {
         let commitment = try Self.commitment(fields: plainFields, key: commitmentKey)
         let plain = try SecureBytes.concatenate(commitmentKey, plainFields)
         let padded = try Padding.pad(plain, blockSize: FieldCodec.bucket(for: plain.count))
+        let sealedLength = padded.count + AEAD.xChaCha20Poly1305.nonceLength + AEAD.xChaCha20Poly1305.tagLength
+        guard sealedLength <= StoredRecord.maxCiphertextLength else {
+            throw KithVaultError.invalidInput(
+                "the \(ref.compartment) fields of this record come to \(sealedLength >> 20) MiB once sealed, and one compartment of a record holds at most \(StoredRecord.maxCiphertextLength >> 20) MiB; store large content as an attachment",
+                remedy: .addAttachment)
+        }
         var part = RecordPart(
             compartment: ref.compartment, writtenEpoch: ref.epoch, contentCommitment: commitment,
             contentEpoch: ref.epoch, ciphertext: [], wrapEpoch: ref.epoch, wrappedKey: [])

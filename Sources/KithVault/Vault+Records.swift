@@ -236,14 +236,15 @@ extension Vault {
 
     /// Reads several records and logs all the reads in one entry batch.
     public func readRecords(_ ids: [RecordID], version: UInt32? = nil) throws -> [RecordView] {
-        try readRecords(ids, version: version, verb: "read")
+        let views = try ids.map { try readWithoutLogging($0, version: version) }
+        try logReads(views, verb: "read")
+        return views
     }
 
-    /// Reads and logs; `verb` says why in each entry's sealed details
-    /// ("read", or "exported as csv" for an export).
-    func readRecords(_ ids: [RecordID], version: UInt32?, verb: String) throws -> [RecordView] {
-        let views = try ids.map { try readWithoutLogging($0, version: version) }
-        guard !views.isEmpty else { return [] }
+    /// Logs the reads of `views` in one commit; `verb` says why in each
+    /// entry's sealed details ("read", or "exported as csv" for an export).
+    func logReads(_ views: [RecordView], verb: String) throws {
+        guard !views.isEmpty else { return }
         try commit { _ in
             views.map { view in
                 PendingEntry(
@@ -254,7 +255,6 @@ extension Vault {
                     ])
             }
         }
-        return views
     }
 
     func readWithoutLogging(_ id: RecordID, version requested: UInt32?) throws -> RecordView {

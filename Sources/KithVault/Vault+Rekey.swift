@@ -133,45 +133,53 @@ extension Vault {
         return removed
     }
 
-    /// Walks every stored version of the group's records and moves each part
-    /// that is behind its target epoch, one batch per transaction. Every
-    /// record stays readable by the remaining members at every instant (each
-    /// batch replaces whole rows; old and new epochs are both theirs). When
-    /// every version is on target, the completion is logged and replaced
-    /// bytes are purged from the store's files.
+    /// Moves every version of the group's records that the verified log
+    /// names onto its target epochs, one batch per transaction. The list
+    /// comes from the log, not from the store's (unauthenticated) group
+    /// column: an operator who edits that column cannot make a version skip
+    /// the rekey, and a version missing from the store is named, not passed
+    /// over. Every record stays readable by the remaining members at every
+    /// instant (each batch replaces whole rows; old and new epochs are both
+    /// theirs). Only when every version was checked and moved is the
+    /// completion logged and are replaced bytes purged from the store's files.
     func runRekey(group: GroupID, pending: PendingRekey, resumed: Bool, progress: RekeyProgressHandler?) throws -> RekeySummary {
         let name = groupName(group)
         let targets = Dictionary(uniqueKeysWithValues: pending.targets.map { ($0.compartment, $0.epoch) })
-        let total = try state.records.records(in: group).reduce(0) { $0 + $1.versions.count }
+        let versions = try state.records.records(in: group)
+            .flatMap { record in record.versions.map { (id: record.id, version: $0.version, seq: $0.seq) } }
+            .sorted { $0.seq < $1.seq }
+        let total = versions.count
         var scanned = 0, changed = 0, batches = 0
         var damaged: [String] = []
-        var cursor: (id: RecordID, version: UInt32)?
         progress?(0, total)
-        while true {
-            let page = try store.recordPage(group: group, after: cursor, limit: max(1, rekeyBatchSize))
-            guard let last = page.last else { break }
-            cursor = (last.recordID, last.version)
+        for start in stride(from: 0, to: versions.count, by: max(1, rekeyBatchSize)) {
             var replacements: [StoredRecordRow] = []
-            for row in page {
+            for wanted in versions[start..<min(start + max(1, rekeyBatchSize), versions.count)] {
                 scanned += 1
+                let label = "record \(wanted.id) version \(wanted.version)"
                 do {
+                    guard let body = try store.record(wanted.id, version: wanted.version) else {
+                        throw KithVaultError.integrity("it is missing from the store")
+                    }
+                    let row = StoredRecordRow(recordID: wanted.id, version: wanted.version, body: body)
                     if let moved = try moved(row, targets: targets, mode: pending.mode) { replacements.append(moved) }
                 } catch let error as KithVaultError where error.code == .integrity {
                     // Keep going: one damaged record must not leave the rest on the old keys.
-                    damaged.append("record \(row.recordID) version \(row.version): \(error.reason)")
+                    damaged.append("\(label): \(error.reason)")
                 }
             }
             try store.replaceRecordBodies(replacements)
             changed += replacements.count
             batches += 1
-            progress?(min(scanned, max(total, scanned)), max(total, scanned))
+            progress?(scanned, total)
             if let stop = rekeyStopAfterBatches, batches >= stop {
                 throw KithVaultError.storage("stopped after \(batches) batches (test hook)")
             }
         }
         guard damaged.isEmpty else {
             throw KithVaultError.integrity(
-                "\(damaged.count) record version(s) of \(name) could not be moved, so the \(pending.mode) is not complete (run the command again once they are restored); first: \(damaged[0])")
+                "\(damaged.count) of \(total) record version(s) of \(name) could not be moved, so the \(pending.mode) is not complete and its completion was not logged (the rest were moved; run the command again once they are restored); first: \(damaged[0])",
+                remedy: .tellAuditor)
         }
         try commit { state in
             // Someone else may have completed it, or started a newer one, meanwhile.

@@ -48,9 +48,12 @@ extension Vault {
 
     /// Reads, for an export, the newest version of every record of
     /// `groupName` this user may see (only `ids` when given; only `kind`
-    /// when given), in the order they were first written. Every read is logged, its sealed details
-    /// saying it was an export and in which `format`.
-    public func exportRecords(groupName: String, ids: [RecordID] = [], kind: RecordKind? = nil, format: String) throws -> [RecordView] {
+    /// when given), in the order they were first written. Every read is
+    /// logged, its sealed details saying it was an export and in which
+    /// `format`. A record that fails its checks does not stop the rest: it
+    /// is left out and named in `skipped` (a caller reports it and fails),
+    /// so one damaged record never blocks a group's export.
+    public func exportRecords(groupName: String, ids: [RecordID] = [], kind: RecordKind? = nil, format: String) throws -> ExportedRecords {
         // A long-lived vault must export what others wrote since it opened.
         try refresh()
         let group = try self.group(named: groupName)
@@ -69,6 +72,32 @@ extension Vault {
         var positions: [RecordID: UInt64] = [:]
         for id in chosen { positions[id] = try state.records.record(id)?.versions.first?.seq ?? 0 }
         chosen.sort { (positions[$0] ?? 0) < (positions[$1] ?? 0) }
-        return try readRecords(chosen, version: nil, verb: "exported as \(format)")
+        var views: [RecordView] = []
+        var skipped: [SkippedRecord] = []
+        for id in chosen {
+            do {
+                views.append(try readWithoutLogging(id, version: nil))
+            } catch let error as KithVaultError where error.code == .integrity {
+                skipped.append(SkippedRecord(id: id, error: error))
+            }
+        }
+        try logReads(views, verb: "exported as \(format)")
+        return ExportedRecords(records: views, skipped: skipped)
     }
+}
+
+/// What an export read: the records, and those it had to leave out.
+public struct ExportedRecords: Sendable {
+    /// The records read, in the order they were first written.
+    public let records: [RecordView]
+    /// Records that failed their checks and are not in `records`.
+    public let skipped: [SkippedRecord]
+}
+
+/// A record an export or rekey left out, and why.
+public struct SkippedRecord: Sendable {
+    /// The record.
+    public let id: RecordID
+    /// What was wrong with it.
+    public let error: KithVaultError
 }

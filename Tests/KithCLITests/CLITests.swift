@@ -141,6 +141,13 @@ struct CLITests {
         #expect(shown.code == 65)
         #expect(shown.err.contains("integrity check failed: record \(member)"))
         #expect(shown.out.isEmpty)
+        // An export writes the rest, names the damaged one, and fails.
+        let exported = try cli.run(["export", "--group", "Trans Support", "--format", "json", "--out", cli.path("rest.json")], as: "alex")
+        #expect(exported.code == 65)
+        #expect(exported.err.contains("record \(member) was left out of the export"))
+        #expect(exported.err.contains("1 record could not be read"))
+        let written = try String(contentsOfFile: cli.path("rest.json"), encoding: .utf8)
+        #expect(!written.contains(member) && written.contains("\"records\""))
     }
 
     @Test("revoke: the removed case worker is refused; the lead still reads")

@@ -54,6 +54,24 @@ struct HostileContentCLITests {
     }
 }
 
+/// A CSV export says when a cell could run as a formula in a spreadsheet
+/// and the protection is off.
+@Suite("Formulas in CSV exports")
+struct FormulaCLITests {
+    @Test("a formula-like cell in a CSV export is flagged without --safe-for-spreadsheets and guarded with it")
+    func formulaWarning() throws {
+        let cli = try CLIHarness.auditedVault()
+        #expect(try cli.run(["record", "add", "--group", "Trans Support", "--kind", "member", "--field", "name==HYPERLINK(\"http://x\")"], as: "robin").code == 0)
+        let open = try cli.run(["export", "--group", "Trans Support", "--format", "csv", "--out", cli.path("open.csv")], as: "robin")
+        #expect(open.code == 0, "\(open.err)")
+        #expect(open.err.contains("formula protection is off: 1 cell starts with"))
+        let guarded = try cli.run(["export", "--group", "Trans Support", "--format", "csv", "--safe-for-spreadsheets", "--out", cli.path("safe.csv")], as: "robin")
+        #expect(guarded.code == 0)
+        #expect(!guarded.err.contains("formula"))
+        #expect(try String(contentsOfFile: cli.path("safe.csv"), encoding: .utf8).contains("'=HYPERLINK"))
+    }
+}
+
 /// Content that never goes through the command line: `--field NAME=-` and a
 /// note read from standard input; a sensitive value or a note given in argv
 /// gets a warning naming the way that keeps it out of the process list.

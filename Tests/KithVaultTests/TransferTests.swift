@@ -183,7 +183,7 @@ struct TransferTests {
                     groupName: "Trans Support", kind: .member,
                     fields: fields([("name", value), ("sensitive:status", "s\(index)")])))
         }
-        let views = try lead.exportRecords(groupName: "Trans Support", format: "csv")
+        let views = try lead.exportRecords(groupName: "Trans Support", format: "csv").records
         #expect(views.count == nasty.count)
         let table = RecordTable(views)
         #expect(Array(table.header.prefix(7)) == ["kith:id", "kith:kind", "kith:case", "kith:version", "kith:author", "kith:written", "kith:withheld"])
@@ -206,11 +206,11 @@ struct TransferTests {
         #expect(actions == Array(repeating: "exported as csv member", count: nasty.count))
 
         // A viewer's export withholds the sensitive compartment.
-        let seen = try viewer.exportRecords(groupName: "Trans Support", format: "json")
+        let seen = try viewer.exportRecords(groupName: "Trans Support", format: "json").records
         #expect(seen.count == nasty.count)
         #expect(seen.allSatisfy { $0.withheld == [.sensitive] && $0.fields.map(\.name) == ["name"] })
         // --record picks records, and a record of another group is refused.
-        #expect(try lead.exportRecords(groupName: "Trans Support", ids: [ids[2]], format: "json").map(\.id) == [ids[2]])
+        #expect(try lead.exportRecords(groupName: "Trans Support", ids: [ids[2]], format: "json").records.map(\.id) == [ids[2]])
         #expect(throws: KithVaultError.self) { try viewer.exportRecords(groupName: "Nowhere", format: "csv") }
         let (otherLead, _, _) = try fixture.standardGroup("Beta")
         let elsewhere = try otherLead.addRecord(groupName: "Beta", kind: .member, fields: fields([("name", "Kim")]))

@@ -51,6 +51,10 @@ struct StoredRecord: Sendable {
     static let formatVersion: UInt8 = 1
     static let wrappedKeyLength = 24 + 32 + 16
     static let commitmentLength = 32
+    /// The longest sealed compartment a reader accepts (32 MiB). Writers
+    /// are held to the same limit, so nothing is written that can never be
+    /// read (or rekeyed, or exported) again.
+    static let maxCiphertextLength = 1 << 25
 
     let id: RecordID
     let version: UInt32
@@ -139,7 +143,7 @@ struct StoredRecord: Sendable {
             parts[index].contentEpoch = try r.u32()
             parts[index].wrapEpoch = try r.u32()
             parts[index].wrappedKey = try r.fixed(wrappedKeyLength)
-            parts[index].ciphertext = try r.data(limit: 1 << 25)
+            parts[index].ciphertext = try r.data(limit: maxCiphertextLength)
         }
         try r.finish()
         return StoredRecord(

@@ -39,6 +39,12 @@ public struct RecordTable: Sendable {
         }
     }
 
+    /// How many cells a spreadsheet might run as a formula (what
+    /// `csv(guardFormulas: true)` protects).
+    public var formulaLikeCells: Int {
+        rows.reduce(0) { $0 + $1.filter(CSVCell.looksLikeFormula).count }
+    }
+
     /// The table as RFC 4180 CSV text (CRLF line ends, cells quoted when
     /// they need it). With `guardFormulas`, a cell a spreadsheet would run
     /// as a formula (starting with =, +, -, @, tab or CR) gets a leading
@@ -55,9 +61,15 @@ public struct RecordTable: Sendable {
 
 /// One CSV cell's text.
 enum CSVCell {
+    /// Whether a spreadsheet would take `value` for a formula.
+    static func looksLikeFormula(_ value: String) -> Bool {
+        guard let first = value.unicodeScalars.first else { return false }
+        return "=+-@\t\r".unicodeScalars.contains(first)
+    }
+
     static func encode(_ value: String, guardFormulas: Bool) -> String {
         var value = value
-        if guardFormulas, let first = value.unicodeScalars.first, "=+-@\t\r".unicodeScalars.contains(first) {
+        if guardFormulas, looksLikeFormula(value) {
             value = "'" + value
         }
         // Quote what a parser would otherwise split or trim: separators,

@@ -65,11 +65,19 @@ struct Export: KithCommand {
         }
         let ids = try records.map { try Identifier(parsing: $0) }
         let vault = try global.openVault()
-        let views = try vault.exportRecords(groupName: group, ids: ids, kind: kindFilter, format: format.rawValue)
+        let exported = try vault.exportRecords(groupName: group, ids: ids, kind: kindFilter, format: format.rawValue)
+        let views = exported.records
         var bytes: [UInt8]
         switch format {
         case .csv:
-            bytes = Array(RecordTable(views).csv(guardFormulas: safeForSpreadsheets).utf8)
+            let table = RecordTable(views)
+            bytes = Array(table.csv(guardFormulas: safeForSpreadsheets).utf8)
+            let risky = safeForSpreadsheets ? 0 : table.formulaLikeCells
+            if risky > 0 {
+                Output.warning(
+                    "formula protection is off: \(Output.count(risky, "cell")) \(risky == 1 ? "starts" : "start") with = + - or @, which a spreadsheet may run as a formula when the file is opened. Export again with --safe-for-spreadsheets for a file to open in a spreadsheet (kith import reads either)."
+                )
+            }
         case .json:
             let export = RecordExport(group: group, exportedAtMillis: vault.clock(), exportedBy: try vault.whoami().handle, records: views)
             let encoder = JSONEncoder()
@@ -79,7 +87,7 @@ struct Export: KithCommand {
         }
         if let out {
             try PlaintextFile.create(&bytes, at: out)
-            print("Exported \(Output.count(views.count, "record")) from \(group) to \(out).")
+            print("Exported \(Output.count(views.count, "record")) from \(Terminal.safe(group)) to \(out).")
             if Terminal.errorIsTerminal {
                 Output.warning("\(out) is plaintext: anyone who can read it reads these records. Hand it over safely and delete it when done.")
             }
@@ -90,5 +98,18 @@ struct Export: KithCommand {
             FileHandle.standardOutput.write(Data(bytes))
             SecureBytes.wipe(&bytes)
         }
+        try Self.reportSkipped(exported.skipped)
+    }
+
+    /// Names each record the export had to leave out and fails, so a script
+    /// never mistakes a partial export for a whole one.
+    static func reportSkipped(_ skipped: [SkippedRecord]) throws {
+        guard let first = skipped.first else { return }
+        for record in skipped {
+            Output.error("kith: record \(record.id) was left out of the export: \(Terminal.safe(record.error.message))")
+        }
+        throw KithVaultError.integrity(
+            "\(Output.count(skipped.count, "record")) could not be read and \(skipped.count == 1 ? "is" : "are") not in the export (first: \(first.id)); everything else was exported",
+            remedy: .tellAuditor)
     }
 }

@@ -68,6 +68,7 @@ extension Remedy {
         case .giveNoteKeys: return "pass --keys FILE (the output of 'kith audit keys', from a source you trust)"
         case .swapCheckpoints: return "swap --from and --to"
         case .upgradeKith: return "upgrade kith before using it"
+        case .tellAuditor: return "tell an auditor: 'kith audit verify' checks the whole log"
         }
     }
 
