@@ -139,4 +139,9 @@ public enum Remedy: Equatable, Sendable, Encodable {
     case upgradeKith
     /// Tell an auditor, who can check the whole log and the store.
     case tellAuditor
+    /// Name the group by its id, as the group listing shows it.
+    case nameGroupByID
+    /// Ask for a proof against a checkpoint an auditor witnessed, or accept
+    /// an unwitnessed one knowingly.
+    case askForWitnessedProof
 }

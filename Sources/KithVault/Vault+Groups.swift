@@ -11,22 +11,82 @@ public struct GroupInfo: Sendable {
     public let myRole: GroupRole?
     /// How many people hold a role.
     public let memberCount: Int
+    /// Whether another group's name looks like this one's (see `LookAlike`):
+    /// such a group is named by its id, never by its name.
+    public internal(set) var looksLikeAnother = false
 }
 
 extension Vault {
     /// Every group, with names opened from the encrypted directory.
     public func groups() throws -> [GroupInfo] {
-        try state.groups.values.map { group in
+        var all = try state.groups.values.map { group in
             GroupInfo(
                 id: group.id, name: try openName(group.sealedName, id: group.id),
                 myRole: group.members[me], memberCount: group.members.count)
-        }.sorted { $0.name.lowercased() < $1.name.lowercased() }
+        }.sorted { ($0.name.lowercased(), $0.id) < ($1.name.lowercased(), $1.id) }
+        let keys = all.map { LookAlike.key($0.name) }
+        let counts = Dictionary(keys.map { ($0, 1) }, uniquingKeysWith: +)
+        for index in all.indices where (counts[keys[index]] ?? 0) > 1 { all[index].looksLikeAnother = true }
+        return all
     }
 
-    /// The group with this name (case-insensitive).
+    /// The group `name` names: its id (32 hex digits, or the first 8 or
+    /// more of them), or its name. A name matches regardless of case,
+    /// accents, invisible characters and letters drawn alike (`LookAlike`);
+    /// when it matches more than one group, nothing is picked: the error
+    /// lists each candidate with its id, so a look-alike group made by a
+    /// modified client can never catch records meant for the real one.
     public func group(named name: String) throws -> GroupInfo {
-        let key = name.lowercased()
-        return try lookUp(.notFound("group '\(name)'", remedy: .listGroups)) { try groups().first { $0.name.lowercased() == key } }
+        try lookUp(.notFound("group '\(name)'", remedy: .listGroups)) { try resolveGroup(name) }
+    }
+
+    private func resolveGroup(_ name: String) throws -> GroupInfo? {
+        let all = try groups()
+        let key = LookAlike.key(name)
+        let candidates = all.filter { LookAlike.key($0.name) == key }
+        if candidates.count > 1 {
+            let listed = candidates.map { "'\($0.name)' (id \($0.id))" }.joined(separator: ", ")
+            throw KithVaultError.invalidInput(
+                "'\(name)' could be any of \(candidates.count) groups whose names look alike: \(listed); name the one you mean by its id",
+                remedy: .nameGroupByID)
+        }
+        if let found = candidates.first { return found }
+        // An id, whole or as a prefix of at least 8 hex digits (what listings show).
+        let hex = name.lowercased()
+        guard hex.count >= 8, hex.count <= 2 * Identifier.length, hex.allSatisfy(\.isHexDigit) else { return nil }
+        let matches = all.filter { $0.id.description.hasPrefix(hex) }
+        if matches.count > 1 {
+            throw KithVaultError.invalidInput("'\(name)' begins the ids of \(matches.count) groups; give more of the id", remedy: .nameGroupByID)
+        }
+        return matches.first
+    }
+
+    /// Checks the groups created and the users enrolled at or after log
+    /// position `since` against every other group's name and user's handle:
+    /// two with one name (regardless of case) make the later one's entry
+    /// invalid, for every client that holds the directory key. The stock
+    /// client never writes such an entry; a modified one would, to catch
+    /// records written to a group by name, or to pass for another person.
+    func checkDirectoryNames(since: UInt64) throws {
+        try checkUnique(
+            state.groups.values.map { ($0.id, $0.sealedName, $0.createdAt) }, since: since,
+            reason: { "it creates a second group with the name of group \($0) (a look-alike, which only a modified client writes)" })
+        try checkUnique(
+            state.users.values.map { ($0.identity.userID, $0.sealedHandle, $0.enrolledAt) }, since: since,
+            reason: { "it enrols a second user with the handle of user \($0) (a look-alike, which only a modified client writes)" })
+    }
+
+    private func checkUnique(_ named: [(id: Identifier, sealed: [UInt8], at: UInt64)], since: UInt64, reason: (Identifier) -> String) throws {
+        guard named.contains(where: { $0.at >= since }) else { return }
+        var first: [String: Identifier] = [:]
+        for item in named.sorted(by: { $0.at < $1.at }) {
+            let key = try openName(item.sealed, id: item.id).lowercased()
+            if let earlier = first[key] {
+                if item.at >= since { throw KithVaultError.invalidEntry(seq: Int(clamping: item.at), reason: reason(earlier)) }
+            } else {
+                first[key] = item.id
+            }
+        }
     }
 
     func groupName(_ id: GroupID) -> String {
@@ -45,8 +105,14 @@ extension Vault {
         let id = try GroupID.random()
         try commit { state in
             if let refusal = Rights.createGroup(state, actor: me) { throw KithVaultError.accessDenied(refusal.reason()) }
-            if try groups().contains(where: { $0.name.lowercased() == trimmed.lowercased() }) {
-                throw KithVaultError.invalidInput("a group named '\(trimmed)' already exists")
+            let key = LookAlike.key(trimmed)
+            guard !key.isEmpty else { throw KithVaultError.invalidInput("a group name needs at least one visible letter or digit") }
+            if let existing = try groups().first(where: { LookAlike.key($0.name) == key }) {
+                let same = existing.name.lowercased() == trimmed.lowercased()
+                throw KithVaultError.invalidInput(
+                    same
+                        ? "a group named '\(existing.name)' already exists"
+                        : "'\(trimmed)' looks like the existing group '\(existing.name)' (id \(existing.id)); choose a name nobody could take for it")
             }
             return [
                 PendingEntry(

@@ -22,10 +22,22 @@ extension Vault {
         }
     }
 
-    /// The user with this handle (case-insensitive).
+    /// The user with this handle, matched as group names are (regardless of
+    /// case, accents, invisible characters and letters drawn alike); a
+    /// handle that matches several users is an error naming each by
+    /// fingerprint, never a silent pick.
     public func user(handle: String) throws -> UserInfo {
-        let key = handle.lowercased()
-        return try lookUp(.notFound("user '\(handle)'", remedy: .listUsers)) { try users().first { $0.handle.lowercased() == key } }
+        let key = LookAlike.key(handle)
+        return try lookUp(.notFound("user '\(handle)'", remedy: .listUsers)) {
+            let candidates = try users().filter { LookAlike.key($0.handle) == key }
+            guard candidates.count < 2 else {
+                let listed = candidates.map { "'\($0.handle)' (key \($0.fingerprint))" }.joined(separator: ", ")
+                throw KithVaultError.invalidInput(
+                    "'\(handle)' could be any of \(candidates.count) users whose handles look alike: \(listed); ask an admin to remove the one that should not be there",
+                    remedy: .listUsers)
+            }
+            return candidates.first
+        }
     }
 
     /// The acting user's own entry.
@@ -47,8 +59,12 @@ extension Vault {
             if state.users[request.identity.userID] != nil {
                 throw KithVaultError.invalidInput("this request's user is already enrolled")
             }
-            if try users().contains(where: { $0.handle.lowercased() == request.handle.comparisonKey }) {
-                throw KithVaultError.invalidInput("the handle '\(request.handle)' is taken; ask the person to make a new request with another handle")
+            if let existing = try users().first(where: { LookAlike.key($0.handle) == LookAlike.key(request.handle.value) }) {
+                let same = existing.handle.lowercased() == request.handle.comparisonKey
+                throw KithVaultError.invalidInput(
+                    same
+                        ? "the handle '\(request.handle)' is taken; ask the person to make a new request with another handle"
+                        : "the handle '\(request.handle)' looks like '\(existing.handle)', who is already enrolled; ask the person to make a new request with a handle nobody could take for another")
             }
             let directory = try directoryKey()
             return [

@@ -97,6 +97,8 @@ public final class Vault {
         guard user.identity == holder.identity else {
             throw KithVaultError.accessDenied("this keyfile's keys are not the ones enrolled for its user id")
         }
+        // What the cache holds was checked when it was saved.
+        try checkDirectoryNames(since: resumedFrom ?? 0)
         try rememberHead()
     }
 
@@ -136,9 +138,16 @@ public final class Vault {
 
     /// Applies entries other writers appended since this vault was opened.
     public func refresh() throws {
+        let (since, before, treeBefore) = (state.count, state, tree)
         for bytes in try store.entries(from: state.count) {
             try state.apply(LogEntry.decode(bytes))
             tree.append(leafHash: MerkleHash.leaf(bytes))
+        }
+        guard state.count > since else { return }
+        do { try checkDirectoryNames(since: since) } catch {
+            // Nothing of a log that fails a check is kept.
+            (state, tree) = (before, treeBefore)
+            throw error
         }
     }
 

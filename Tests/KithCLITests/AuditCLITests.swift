@@ -20,7 +20,7 @@ struct AuditCLITests {
         #expect((report["problems"] as? [String])?.isEmpty == true)
         let checkpoint = try cli.run(["audit", "checkpoint"], as: "kai")
         #expect(checkpoint.code == 0)
-        let keys = try cli.run(["audit", "keys"], as: "kai").out.split(separator: "\n").map { try NoteVerifierKey(vkey: String($0)) }
+        let keys = try VerifierKeys.parse(try cli.run(["audit", "keys"], as: "kai").out).noteKeys
         #expect(keys.count == 4)  // three checkpoint keys, and kai's witness key
         let note = try SignedNote(parsing: checkpoint.out)
         #expect(try note.verify(trusted: keys).count == 1)

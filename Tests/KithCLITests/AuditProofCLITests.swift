@@ -24,12 +24,28 @@ struct AuditProofCLITests {
         let proofFile = try write(proof.out, "entry-2.tlog-proof", cli)
         let keysFile = try write(try cli.run(["audit", "keys"], as: "kai").out, "vault.vkeys", cli)
 
-        // Offline: no vault, no identity.
-        let checked = try cli.run(["audit", "verify-proof", proofFile, "--keys", keysFile], environment: ["KITH_VAULT": ""])
+        // Offline: no vault, no identity. Nobody witnessed this checkpoint yet: refused, unless accepted knowingly.
+        let unwitnessed = try cli.run(["audit", "verify-proof", proofFile, "--keys", keysFile], environment: ["KITH_VAULT": ""])
+        #expect(unwitnessed.code == 65)
+        #expect(unwitnessed.err.contains("cosigned by no witness"), "\(unwitnessed.err)")
+        #expect(unwitnessed.err.contains("--allow-unwitnessed"))
+        let accepted = try cli.run(["audit", "verify-proof", proofFile, "--keys", keysFile, "--allow-unwitnessed"], environment: ["KITH_VAULT": ""])
+        #expect(accepted.code == 0, "\(accepted.err)")
+        #expect(accepted.out.contains("NO WITNESS vouches"))
+        #expect(accepted.out.contains("NOT WITNESSED"))
+        // Once an auditor witnessed the log, the same kind of proof holds and names who signed.
+        #expect(try cli.run(["audit", "witness"], as: "kai").code == 0)
+        let witnessedFile = try write(try cli.run(["audit", "prove", "--entry", "2"], as: "kai").out, "witnessed.tlog-proof", cli)
+        let witnessedKeys = try write(try cli.run(["audit", "keys"], as: "kai").out, "vault2.vkeys", cli)
+        let checked = try cli.run(["audit", "verify-proof", witnessedFile, "--keys", witnessedKeys], environment: ["KITH_VAULT": ""])
         #expect(checked.code == 0, "\(checked.err)")
+        #expect(checked.out.hasPrefix("The proof holds."))
         #expect(checked.out.contains("Entry 2 (user enrolled"))
-        #expect(checked.out.contains("signed by the vault's key"))
-        let unsigned = try cli.run(["audit", "verify-proof", proofFile], environment: ["KITH_VAULT": ""])
+        #expect(checked.out.contains("cosigned by 1 witness"))
+        #expect(checked.out.contains("The entry is signed by its author, user"))
+        let noKeys = try cli.run(["audit", "verify-proof", proofFile], environment: ["KITH_VAULT": ""])
+        #expect(noKeys.code == 64)
+        let unsigned = try cli.run(["audit", "verify-proof", proofFile, "--hashes-only"], environment: ["KITH_VAULT": ""])
         #expect(unsigned.code == 0)
         #expect(unsigned.out.contains("NOT checked"))
 
@@ -39,31 +55,31 @@ struct AuditProofCLITests {
         var hash = try #require(Data(base64Encoded: lines[hashLine]))
         hash[0] ^= 1
         lines[hashLine] = hash.base64EncodedString()
-        let badHash = try cli.run(["audit", "verify-proof", write(lines.joined(separator: "\n"), "bad-hash", cli)])
+        let badHash = try cli.run(["audit", "verify-proof", write(lines.joined(separator: "\n"), "bad-hash", cli), "--hashes-only"])
         #expect(badHash.code == 65)
         #expect(badHash.err.contains("does not verify"))
         let otherEntry = try cli.run(["audit", "prove", "--entry", "3"], as: "kai").out
         let swapped = proof.out.replacingOccurrences(of: String(proof.out.split(separator: "\n")[1]), with: String(otherEntry.split(separator: "\n")[1]))
-        #expect(try cli.run(["audit", "verify-proof", write(swapped, "swapped", cli)]).code == 65)
+        #expect(try cli.run(["audit", "verify-proof", write(swapped, "swapped", cli), "--hashes-only"]).code == 65)
         let stranger = try CLIHarness()
         try stranger.setUp(users: [])
         let strangerKeys = try write(try stranger.run(["audit", "keys"], as: "ana").out, "stranger.vkeys", cli)
-        let wrongKeys = try cli.run(["audit", "verify-proof", proofFile, "--keys", strangerKeys])
+        let wrongKeys = try cli.run(["audit", "verify-proof", witnessedFile, "--keys", strangerKeys])
         #expect(wrongKeys.code == 65)
-        #expect(wrongKeys.err.contains("not signed by any of the given keys"))
+        #expect(wrongKeys.err.contains("the keys given are for the vault"))
 
         // JSON needs the checkpoint it is about; an index past the checkpoint is a usage error.
         let json = try cli.run(["audit", "prove", "--entry", "2", "--json"], as: "kai")
         let object = try #require(try json.json() as? [String: Any])
         #expect(Set(object.keys) == ["leaf_index", "tree_size", "leaf_hash", "root", "proof"])
         let jsonFile = try write(json.out, "entry-2.json", cli)
-        #expect(try cli.run(["audit", "verify-proof", jsonFile]).code == 64)
+        #expect(try cli.run(["audit", "verify-proof", jsonFile, "--hashes-only"]).code == 64)
         let checkpointFile = try write(try cli.run(["audit", "checkpoint"]).out, "now.checkpoint", cli)
         #expect(try cli.run(["audit", "verify-proof", jsonFile, "--checkpoint", checkpointFile, "--keys", keysFile]).code == 0)
         let beyond = try cli.run(["audit", "prove", "--entry", "999"], as: "kai")
         #expect(beyond.code == 64)
         #expect(beyond.err.contains("choose an entry below"))
-        #expect(try cli.run(["audit", "verify-proof", write("hello\n", "junk", cli)]).code == 65)
+        #expect(try cli.run(["audit", "verify-proof", write("hello\n", "junk", cli), "--hashes-only"]).code == 65)
     }
 
     @Test("an auditor with an unlocked identity gets the same proofs from the resumed log, with no full replay")
@@ -104,7 +120,7 @@ struct AuditProofCLITests {
         #expect(Set(object.keys) == ["size1", "size2", "root1", "root2", "proof"])
         let proofFile = try write(proof.out, "consistency.json", cli)
         let new = try write(try cli.run(["audit", "checkpoint"]).out, "new.checkpoint", cli)
-        let checked = try cli.run(["audit", "verify-proof", proofFile, "--checkpoint", old, "--checkpoint", new])
+        let checked = try cli.run(["audit", "verify-proof", proofFile, "--checkpoint", old, "--checkpoint", new, "--hashes-only"])
         #expect(checked.code == 0, "\(checked.err)")
         #expect(checked.out.contains("nothing in it was changed or removed"))
 
@@ -122,7 +138,7 @@ struct AuditProofCLITests {
         let refused = try cli.run(["audit", "consistency", "--from", old, "--to", forkCheckpoint])
         #expect(refused.code == 65)
         #expect(refused.err.contains("fork"))
-        let mixed = try cli.run(["audit", "verify-proof", proofFile, "--checkpoint", forkCheckpoint])
+        let mixed = try cli.run(["audit", "verify-proof", proofFile, "--checkpoint", forkCheckpoint, "--hashes-only"])
         #expect(mixed.code == 65)
         #expect(mixed.err.contains("fork"))
     }
@@ -163,7 +179,7 @@ struct AuditProofCLITests {
         #expect(witnessed["witnesses"] as? Int == 1)
         let checkpoint = try cli.run(["audit", "checkpoint"])
         #expect(checkpoint.err.contains("1 witness"))
-        let keys = try cli.run(["audit", "keys"], as: "kai").out.split(separator: "\n").map { try NoteVerifierKey(vkey: String($0)) }
+        let keys = try VerifierKeys.parse(try cli.run(["audit", "keys"], as: "kai").out).noteKeys
         #expect(try SignedNote(parsing: checkpoint.out).verify(trusted: keys).count == 2)
 
         #expect(try cli.run(["record", "add", "--group", "Trans Support", "--kind", "member", "--field", "name=Bo"], as: "robin").code == 0)

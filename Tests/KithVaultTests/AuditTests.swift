@@ -144,12 +144,12 @@ struct AuditTests {
         let newest = try #require(report.newest)
         let old = try Checkpoint(origin: lead.origin, size: 4, root: log.tree.root(size: 4))
         let proof = Array(try log.consistencyProof(from: old, to: newest.checkpoint).json.utf8)
-        let both = try ProofVerifier.verify(proof: proof, checkpoints: [old.text, newest.note.encoded], keys: [])
+        let both = try ProofVerifier.verify(proof: proof, checkpoints: [old.text, newest.note.encoded], keys: nil)
         #expect(!both.unchecked.contains { $0.contains("Only one of the two roots") })
-        let one = try ProofVerifier.verify(proof: proof, checkpoints: [newest.note.encoded], keys: [])
+        let one = try ProofVerifier.verify(proof: proof, checkpoints: [newest.note.encoded], keys: nil)
         #expect(one.unchecked.contains { $0.contains("Only one of the two roots") })
         let unrelated = try Checkpoint(origin: lead.origin, size: 5, root: log.tree.root(size: 5))
-        #expect(throws: KithVaultError.self) { try ProofVerifier.verify(proof: proof, checkpoints: [unrelated.text], keys: []) }
+        #expect(throws: KithVaultError.self) { try ProofVerifier.verify(proof: proof, checkpoints: [unrelated.text], keys: nil) }
     }
 
     /// Removes the open-time `.checkpoint` files (as on a new machine), keeping what was witnessed.

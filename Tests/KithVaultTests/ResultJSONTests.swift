@@ -49,7 +49,7 @@ struct ResultJSONTests {
         #expect(viewerNotes.first?["withheld"] as? Bool == true && viewerNotes.first?["text"] == nil)
 
         let groups = try #require(try object(fixture.admin.groups()) as? [[String: Any]])
-        #expect(Set(groups.first?.keys ?? [:].keys) == ["id", "name", "role", "members"])
+        #expect(Set(groups.first?.keys ?? [:].keys) == ["id", "name", "role", "members", "look_alike"])
         #expect(groups.first?["role"] is NSNull)
         let users = try #require(try object(lead.users()) as? [[String: Any]])
         #expect(users.allSatisfy { Set($0.keys) == ["id", "handle", "role", "fingerprint"] })

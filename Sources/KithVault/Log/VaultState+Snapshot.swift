@@ -8,7 +8,8 @@ import KithCrypto
 
 extension VaultState {
     /// Version of the snapshot encoding.
-    static let snapshotVersion: UInt8 = 1
+    /// 2: a group's creation position (older caches are rebuilt by a replay).
+    static let snapshotVersion: UInt8 = 2
 
     /// Everything but the records (which the cache keeps one row each), with
     /// the number of records in each group.
@@ -31,6 +32,7 @@ extension VaultState {
         for group in groups.values.sorted(by: { $0.id < $1.id }) {
             w.fixed(group.id.bytes)
             w.data(group.sealedName)
+            w.u64(group.createdAt)
             w.u32(UInt32(group.members.count))
             for (user, role) in group.members.sorted(by: { $0.key < $1.key }) {
                 w.fixed(user.bytes)
@@ -93,7 +95,7 @@ extension VaultState {
         }
         var counts: [GroupID: Int] = [:]
         for _ in 0..<(try r.u32()) {
-            var group = GroupState(id: try id(), sealedName: try r.data(limit: 4096))
+            var group = GroupState(id: try id(), sealedName: try r.data(limit: 4096), createdAt: try r.u64())
             for _ in 0..<(try r.u32()) {
                 let user = try id()
                 guard let role = GroupRole(rawValue: try r.u8()) else { throw KithVaultError.integrity("resume cache names an unknown group role") }

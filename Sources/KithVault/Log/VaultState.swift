@@ -50,6 +50,8 @@ public struct GroupState: Sendable {
     public let id: GroupID
     /// Its name, sealed under the directory key.
     public let sealedName: [UInt8]
+    /// The log position of its creation.
+    public internal(set) var createdAt: UInt64 = 0
     /// Who holds which role now.
     public internal(set) var members: [UserID: GroupRole] = [:]
     /// What each role may read and write.
@@ -205,7 +207,7 @@ public struct VaultState: Sendable {
             if let refusal = Rights.createGroup(self, actor: entry.actor) { throw invalid(entry, refusal.reason()) }
             guard groups[group] == nil else { throw invalid(entry, "the group id already exists") }
             if let problem = policy.problem { throw invalid(entry, "its policy is unusable: \(problem)") }
-            groups[group] = GroupState(id: group, sealedName: sealedName, policy: policy)
+            groups[group] = GroupState(id: group, sealedName: sealedName, createdAt: entry.seq, policy: policy)
 
         case .roleGranted(let groupID, let user, let role):
             guard var group = groups[groupID] else { throw invalid(entry, "the group does not exist") }

@@ -1,4 +1,5 @@
 import Foundation
+import KithCrypto
 
 // The JSON every interface prints for the library's results (`kith ...
 // --json`, an export, later the web interface): one `Encodable` shape per
@@ -94,13 +95,15 @@ extension VersionInfo: Encodable {
 }
 
 extension GroupInfo: Encodable {
-    /// `group list --json`: id, name, role (null without one), members.
+    /// `group list --json`: id, name, role (null without one), members,
+    /// look_alike (true when another group's name looks like this one's).
     public func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: JSONKey.self)
         try c.put(id.description, "id")
         try c.put(name, "name")
         try c.put(myRole?.description, "role")
         try c.put(memberCount, "members")
+        try c.put(looksLikeAnother, "look_alike")
     }
 }
 
@@ -192,5 +195,16 @@ extension AuditLogLine: Encodable {
         try c.put(type.name, "type")
         try c.put(summary, "summary")
         try c.put(details.map { Dictionary($0.map { ($0.key, $0.value) }, uniquingKeysWith: { first, _ in first }) }, "details")
+    }
+}
+
+extension VerifierKeys: Encodable {
+    /// `audit keys --json`: origin, vault_id, signers [{user, role, vkey}], witnesses [{user, vkey}].
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: JSONKey.self)
+        try c.put(origin, "origin")
+        try c.put(vaultID.map(Hex.encode), "vault_id")
+        try c.put(signers.map { ["user": $0.user?.description, "role": $0.role?.description, "vkey": $0.key.vkey] }, "signers")
+        try c.put(witnesses.map { ["user": $0.user?.description, "vkey": $0.key.vkey] }, "witnesses")
     }
 }

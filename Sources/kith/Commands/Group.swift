@@ -29,9 +29,23 @@ struct Group: ParsableCommand {
     }
 
     struct List: KithCommand {
-        static let configuration = CommandConfiguration(abstract: "List groups and your role in each.", discussion: "Example:\n  kith group list")
+        static let configuration = CommandConfiguration(
+            abstract: "List groups, their ids and your role in each.",
+            discussion: """
+                Wherever a command takes a group, its id (or its first 8 digits, as listed \
+                here) works as well as its name. When two groups' names look alike (one \
+                letter swapped for another drawn the same, an invisible character), both \
+                are marked and neither can be named by its name: use the id of the one \
+                you mean, and ask an admin why there are two.
+
+                Examples:
+                  kith group list
+                  kith group list --ids
+                """)
 
         @OptionGroup var global: GlobalOptions
+        @Flag(help: "Show each group's whole id, not its first 8 digits.")
+        var ids = false
         @OptionGroup var output: OutputOptions
 
         func execute() throws {
@@ -39,7 +53,14 @@ struct Group: ParsableCommand {
             if output.json {
                 try Output.json(groups)
             } else {
-                Output.table(["GROUP", "YOUR ROLE", "MEMBERS"], groups.map { [$0.name, $0.myRole?.description ?? "-", "\($0.memberCount)"] })
+                Output.table(
+                    ["GROUP", "ID", "YOUR ROLE", "MEMBERS", ""],
+                    groups.map {
+                        [
+                            $0.name, ids ? $0.id.description : String($0.id.description.prefix(8)), $0.myRole?.description ?? "-",
+                            "\($0.memberCount)", $0.looksLikeAnother ? "looks like another group: use its id" : "",
+                        ]
+                    })
             }
         }
     }

@@ -102,7 +102,8 @@ enum Output {
                 index == row.count - 1 ? cell : cell.padding(toLength: widths[index], withPad: " ", startingAt: 0)
             }
             // Styled after padding: escape codes have no width on screen.
-            let line = cells.joined(separator: "  ")
+            var line = cells.joined(separator: "  ")
+            while line.hasSuffix(" ") { line.removeLast() }
             print(number == 0 ? Terminal.styled(line, .bold) : line)
         }
     }

@@ -69,6 +69,9 @@ extension Remedy {
         case .swapCheckpoints: return "swap --from and --to"
         case .upgradeKith: return "upgrade kith before using it"
         case .tellAuditor: return "tell an auditor: 'kith audit verify' checks the whole log"
+        case .askForWitnessedProof:
+            return "ask for a proof against a witnessed checkpoint (an auditor runs 'kith audit witness', then 'kith audit prove'), or pass --allow-unwitnessed to accept it knowing that"
+        case .nameGroupByID: return "'kith group list --ids' shows each group's id; give it where the group's name goes"
         }
     }
 

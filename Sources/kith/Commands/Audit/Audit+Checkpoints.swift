@@ -47,13 +47,15 @@ extension Audit {
 
     struct Keys: KithCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Print the verifier key of everyone who signs or cosigns checkpoints (signed-note vkeys).",
+            abstract: "Print the keys outsiders check this vault's proofs with.",
             discussion: """
-                One per line, name+keyid+base64: first every enrolled user's checkpoint key
-                (named after the vault), then every auditor's witness key (named
-                <vault>/witness/<user id>). Anyone can check a checkpoint or a proof with them,
-                with 'kith audit verify-proof --keys FILE' or any signed-note tool. Hand them
-                over in person or over a channel the vault's host does not control.
+                A small text file: the vault's origin and id, then every enrolled user's \
+                checkpoint key with their user id and role, then every auditor's witness key \
+                (named <vault>/witness/<user id>). The keys are signed-note vkeys, so any \
+                signed-note tool reads them too. Anyone can check a checkpoint or a proof with \
+                'kith audit verify-proof --keys FILE'. Hand the file over in person or over a \
+                channel the vault's host does not control, and make it again after someone is \
+                enrolled or removed.
 
                 Example:
                   kith audit keys > vault.vkeys
@@ -64,11 +66,11 @@ extension Audit {
 
         func execute() throws {
             let (_, log) = try AuditSupport.verifiedLog(global)
-            let keys = try log.state.noteKeys()
+            let keys = try log.state.verifierKeys()
             if output.json {
-                try Output.json(keys.map { ["name": $0.name, "vkey": $0.vkey] })
+                try Output.json(keys)
             } else {
-                for key in keys { print(key.vkey) }
+                print(keys.text, terminator: "")
             }
         }
     }

@@ -81,40 +81,58 @@ extension Audit {
             commandName: "verify-proof",
             abstract: "Check a proof offline: needs no vault and no identity.",
             discussion: """
-                What an outside party runs on a proof an auditor gave them. A tlog-proof carries its
-                entry and checkpoint; a JSON proof needs the checkpoint(s) it is about
-                (--checkpoint, repeatable). With --keys (the output of 'kith audit keys', received
-                from someone you trust) every checkpoint's signature is checked and its witnesses
-                counted; without it, only the hashes are, and the output says so.
+                What an outside party runs on a proof an auditor gave them. A tlog-proof carries its \
+                entry and checkpoint; a JSON proof needs the checkpoint(s) it is about \
+                (--checkpoint, repeatable).
+
+                Give --keys: the output of 'kith audit keys', received from someone you trust. \
+                Then every checkpoint must be signed by the vault and cosigned by at least one \
+                of its witnesses (auditors), and the entry in a tlog-proof must be signed by its \
+                author; the output names who signed. A checkpoint nobody witnessed is refused: \
+                any enrolled user, even a viewer or a removed member, can sign a checkpoint of a \
+                log they made up. --allow-unwitnessed accepts one anyway and says so plainly; \
+                --hashes-only checks only the hashes, without keys, and proves nothing about \
+                who wrote the log.
                 Exit 0 when the proof holds; 65 when it does not.
 
                 Examples:
                   kith audit verify-proof entry-42.tlog-proof --keys vault.vkeys
-                  kith audit verify-proof since-november.json --checkpoint 2026-11-01.checkpoint --checkpoint today.checkpoint
+                  kith audit verify-proof since-november.json --keys vault.vkeys --checkpoint 2026-11-01.checkpoint --checkpoint today.checkpoint
                 """)
 
         @Argument(help: ArgumentHelp("The proof file.", valueName: "file"))
         var proof: String
         @Option(name: .customLong("checkpoint"), help: ArgumentHelp("A checkpoint the proof must match (repeatable).", valueName: "file"))
         var checkpoints: [String] = []
-        @Option(help: ArgumentHelp("Trusted verifier keys, one vkey per line.", valueName: "file"))
+        @Option(help: ArgumentHelp("The vault's verifier keys ('kith audit keys'), from someone you trust.", valueName: "file"))
         var keys: String?
+        @Flag(help: "Accept a checkpoint no witness cosigned (the output says it is not witnessed).")
+        var allowUnwitnessed = false
+        @Flag(help: "Check only the hashes, with no keys: proves the arithmetic, not who wrote the log.")
+        var hashesOnly = false
         @OptionGroup var output: OutputOptions
 
         func execute() throws {
+            guard keys != nil || hashesOnly else {
+                throw KithVaultError.invalidInput(
+                    "a proof rests on the vault's keys: pass --keys FILE (the output of 'kith audit keys', from someone you trust), or --hashes-only to check only its hashes")
+            }
+            guard !(keys != nil && hashesOnly) else { throw KithVaultError.invalidInput("give --keys or --hashes-only, not both") }
             let proofText = try TextFile.read(proof, what: "proof")
             let checkpointTexts = try checkpoints.map { try TextFile.read($0, what: "checkpoint") }
-            let trusted = try keys.map { try ProofVerifier.readKeys(TextFile.read($0, what: "verifier keys")) } ?? []
-            if keys != nil && trusted.isEmpty { throw KithVaultError.invalidInput("\(keys ?? "") holds no verifier keys") }
-            let verdict = try ProofVerifier.verify(proof: Array(proofText.utf8), checkpoints: checkpointTexts, keys: trusted)
+            let trusted = try keys.map { try ProofVerifier.readKeys(TextFile.read($0, what: "verifier keys")) }
+            if let keys, let trusted, trusted.signers.isEmpty { throw KithVaultError.invalidInput("\(keys) holds no verifier keys") }
+            let verdict = try ProofVerifier.verify(proof: Array(proofText.utf8), checkpoints: checkpointTexts, keys: trusted, allowUnwitnessed: allowUnwitnessed)
             if output.json {
-                try Output.json(["holds": true, "proven": verdict.proven, "unchecked": verdict.unchecked])
+                try Output.json(["holds": true, "witnessed": verdict.witnessed, "proven": verdict.proven, "unchecked": verdict.unchecked] as [String: Any])
                 return
             }
-            print("The proof holds.")
+            print(verdict.witnessed ? "The proof holds." : "The proof's hashes hold, but NO WITNESS vouches for its checkpoint.")
             // A proof file comes from someone else: what it says is neutralised.
             for line in verdict.proven { Output.say("  \(line)") }
-            for line in verdict.unchecked { print("  Note: \(line) To check them, \(Remedy.giveNoteKeys.hint).") }
+            for line in verdict.unchecked {
+                print("  Note: \(line)" + (trusted == nil ? " To check them, \(Remedy.giveNoteKeys.hint)." : ""))
+            }
         }
     }
 }
