@@ -141,6 +141,8 @@ public enum Remedy: Equatable, Sendable, Encodable {
     case tellAuditor
     /// Name the group by its id, as the group listing shows it.
     case nameGroupByID
+    /// Ask a lead of the group to make its new keys (any write or rekey by a lead does).
+    case askLeadForNewKeys(group: String)
     /// Ask for a proof against a checkpoint an auditor witnessed, or accept
     /// an unwitnessed one knowingly.
     case askForWitnessedProof

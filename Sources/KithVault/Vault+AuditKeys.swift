@@ -29,17 +29,25 @@ public enum AuditKeyShare: Equatable, Sendable {
 /// opens the audit key, then every writer's detail key, then the details:
 /// the past included. An auditor enrolled later receives the audit key
 /// from any auditor who holds it (`shareAuditKey`, logged).
+///
+/// Removing an auditor from the vault ends the audit epoch: the next key is
+/// made by a remaining auditor (`shareAuditKey`), writers seal a new detail
+/// key (derived per epoch) to it, and the removed auditor, who holds only
+/// the old keys, opens nothing written after. An auditor who holds both
+/// keys chains the old secret to the new key, so auditors enrolled later
+/// read the past too.
 extension Vault {
     /// The entry sealing this writer's detail key to the audit key, when
-    /// the audit key exists and this writer has not done it yet.
+    /// the audit key exists and this writer has not done it in this epoch.
     func detailKeyEntryIfNeeded(_ state: VaultState) throws -> PendingEntry? {
         guard let auditKey = state.auditKey, state.detailKeys[me] == nil else { return nil }
-        let sealed = try SealedBox.seal(detailKey().key, to: auditKey)
+        let sealed = try SealedBox.seal(detailKey(epoch: state.auditEpoch).key, to: auditKey)
         return PendingEntry(body: .detailKeySealed(sealed: sealed), details: [])
     }
 
-    /// As an auditor: makes the vault's audit key if there is none, or seals
-    /// it to every auditor who lacks it. Logged either way.
+    /// As an auditor: makes the vault's audit key if there is none (in this
+    /// epoch), or seals it to every auditor who lacks it, and chains the
+    /// previous epoch's key to it when nobody has yet. Logged either way.
     @discardableResult
     public func shareAuditKey() throws -> AuditKeyShare {
         guard state.users[me]?.role == .auditor else {
@@ -47,73 +55,105 @@ extension Vault {
         }
         var outcome = AuditKeyShare.upToDate
         try commit { state in
-            let auditors = state.usersInOrder.filter { $0.role == .auditor }.map(\.identity)
+            let auditors = state.usersInOrder.filter { $0.role == .auditor && $0.isActive }.map(\.identity)
             guard let auditKey = state.auditKey else {
-                // The first auditor makes the key and seals it to every auditor there is.
+                // The first auditor of the epoch makes the key and seals it to every auditor there is.
                 let pair = try BoxKeyPair()
                 let secret = try pair.secretKeyCopy()
                 let envelopes = try auditors.map { KeyEnvelope(user: $0.userID, sealed: try SealedBox.seal(secret, to: $0.boxKey)) }
                 outcome = .made
-                return [PendingEntry(body: .auditKeyShared(publicKey: pair.publicKey, envelopes: envelopes), details: [("action", "made the audit key")])]
+                var entries = [PendingEntry(body: .auditKeyShared(publicKey: pair.publicKey, envelopes: envelopes), details: [("action", "made the audit key")])]
+                if let chain = try chainEntry(state, to: pair.publicKey) { entries.append(chain) }
+                return entries
             }
             guard state.auditKeyEnvelopes[me] != nil else {
                 outcome = .waitingForAnotherAuditor
                 return []
             }
+            var entries: [PendingEntry] = []
             let lacking = auditors.filter { state.auditKeyEnvelopes[$0.userID] == nil }
-            guard !lacking.isEmpty else {
+            if !lacking.isEmpty {
+                let box = try auditKeyPair(state: state, epoch: state.auditEpoch)
+                let secret = try box.pair.secretKeyCopy()
+                let envelopes = try lacking.map { KeyEnvelope(user: $0.userID, sealed: try SealedBox.seal(secret, to: $0.boxKey)) }
+                let handles = lacking.map { handle(of: $0.userID) }
+                outcome = .sealed(to: handles)
+                entries.append(
+                    PendingEntry(
+                        body: .auditKeyShared(publicKey: auditKey, envelopes: envelopes),
+                        details: [("action", "sealed the audit key to \(handles.joined(separator: ", "))")]))
+            } else {
                 outcome = .upToDate
-                return []
             }
-            let box = try auditKeyPair(state: state, publicKey: auditKey)
-            let secret = try box.pair.secretKeyCopy()
-            let envelopes = try lacking.map { KeyEnvelope(user: $0.userID, sealed: try SealedBox.seal(secret, to: $0.boxKey)) }
-            let handles = lacking.map { handle(of: $0.userID) }
-            outcome = .sealed(to: handles)
-            return [
-                PendingEntry(
-                    body: .auditKeyShared(publicKey: auditKey, envelopes: envelopes),
-                    details: [("action", "sealed the audit key to \(handles.joined(separator: ", "))")])
-            ]
+            if let chain = try chainEntry(state, to: auditKey) { entries.append(chain) }
+            return entries
         }
         return outcome
     }
 
-    /// The audit key pair, opened from the envelope sealed to this auditor
-    /// and checked against the public key in the log.
-    func auditKeyPair(state: VaultState, publicKey: BoxPublicKey) throws -> AuditKeyBox {
-        if let cached = keys.audit { return cached }
-        guard let envelope = state.auditKeyEnvelopes[me] else {
-            throw KithVaultError.accessDenied("the audit key has not been sealed to you yet", remedy: .askAuditorToShareKey)
-        }
+    /// The entry sealing the previous epoch's audit secret to `publicKey`,
+    /// when there is a previous key, nobody chained it yet, and this auditor
+    /// can open it.
+    private func chainEntry(_ state: VaultState, to publicKey: BoxPublicKey) throws -> PendingEntry? {
+        guard state.auditChain[state.auditEpoch] == nil, let earlier = state.previousKeyedAuditEpoch(before: state.auditEpoch),
+            let previous = try? auditKeyPair(state: state, epoch: earlier)
+        else { return nil }
+        let sealed = try SealedBox.seal(try previous.pair.secretKeyCopy(), to: publicKey)
+        return PendingEntry(body: .auditKeyChained(sealedPrevious: sealed), details: [("action", "chained the previous audit key to the new one")])
+    }
+
+    /// The audit key pair of `epoch`, opened from the envelope sealed to
+    /// this auditor, or down the chain from the epoch after it, and checked
+    /// against the public key in the log.
+    func auditKeyPair(state: VaultState, epoch: UInt32) throws -> AuditKeyBox {
+        if let cached = keys.audit[epoch] { return cached }
+        let current = epoch == state.auditEpoch
+        let publicKey = current ? state.auditKey : state.retiredAudit[epoch]?.publicKey
+        let envelope = current ? state.auditKeyEnvelopes[me] : state.retiredAudit[epoch]?.envelopes[me]
+        guard let publicKey else { throw KithVaultError.notFound("an audit key of audit epoch \(epoch)") }
         let secret: SecureBytes
-        do { secret = try holder.openSealed(envelope) } catch {
-            throw KithVaultError.integrity("the audit key sealed to you does not open")
+        if let envelope {
+            do { secret = try holder.openSealed(envelope) } catch {
+                throw KithVaultError.integrity("the audit key sealed to you does not open")
+            }
+        } else if let later = state.auditChain.keys.sorted().first(where: { $0 > epoch && state.previousKeyedAuditEpoch(before: $0) == epoch }),
+            let chained = state.auditChain[later]
+        {
+            // The chain entry of the next epoch that had a key seals this one's secret.
+            let newer = try auditKeyPair(state: state, epoch: later)
+            do { secret = try SealedBox.open(chained, with: newer.pair) } catch {
+                throw KithVaultError.integrity("the audit key of epoch \(epoch) does not open from the one after it")
+            }
+        } else {
+            throw KithVaultError.accessDenied("the audit key has not been sealed to you yet", remedy: .askAuditorToShareKey)
         }
         let pair = try BoxKeyPair(secretKey: secret)
         guard pair.publicKey == publicKey else {
             throw KithVaultError.integrity("the audit key sealed to you is not the vault's audit key; ask another auditor to seal it to you again")
         }
         let box = AuditKeyBox(pair)
-        keys.audit = box
+        keys.audit[epoch] = box
         return box
     }
 
-    /// `writer`'s detail key: this identity's own, or, for an auditor,
-    /// the one the writer sealed to the audit key. Nil when not available.
-    func detailKey(of writer: UserID) throws -> KeyBox? {
-        if writer == me { return try detailKey() }
-        if let cached = keys.writerDetail[writer] { return cached }
-        guard state.users[me]?.role == .auditor, let auditKey = state.auditKey, state.auditKeyEnvelopes[me] != nil,
-            let sealed = state.detailKeys[writer]
-        else { return nil }
-        let pair = try auditKeyPair(state: state, publicKey: auditKey)
+    /// `writer`'s detail key of audit `epoch`: this identity's own, or, for
+    /// an auditor, the one the writer sealed to that epoch's audit key. Nil
+    /// when not available.
+    func detailKey(of writer: UserID, epoch: UInt32) throws -> KeyBox? {
+        if writer == me { return try detailKey(epoch: epoch) }
+        if let cached = keys.writerDetail[epoch]?[writer] { return cached }
+        let sealed = epoch == state.auditEpoch ? state.detailKeys[writer] : state.retiredAudit[epoch]?.detailKeys[writer]
+        guard state.users[me]?.role == .auditor, let sealed else { return nil }
+        let pair: AuditKeyBox
+        do { pair = try auditKeyPair(state: state, epoch: epoch) } catch let error as KithVaultError where error.code != .integrity {
+            return nil
+        }
         let key: SecureBytes
         do { key = try SealedBox.open(sealed, with: pair.pair) } catch {
             throw KithVaultError.integrity("the detail key of user \(writer) does not open with the audit key")
         }
         let box = KeyBox(key)
-        keys.writerDetail[writer] = box
+        keys.writerDetail[epoch, default: [:]][writer] = box
         return box
     }
 
@@ -122,7 +162,7 @@ extension Vault {
     /// key to the audit key yet). Empty when the entry has none.
     public func openDetails(_ entry: LogEntry) throws -> [(key: String, value: String)]? {
         guard !entry.details.isEmpty else { return [] }
-        guard let key = try detailKey(of: entry.actor) else { return nil }
+        guard let key = try detailKey(of: entry.actor, epoch: state.auditEpoch(at: entry.seq)) else { return nil }
         let plain: SecureBytes
         do {
             plain = try AEAD.xChaCha20Poly1305.open(

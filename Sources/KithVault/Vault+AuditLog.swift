@@ -38,6 +38,10 @@ public struct AuditLogLine: Sendable {
     /// entries); nil when this identity cannot open them; empty when the
     /// entry has none.
     public let details: [(key: String, value: String)]?
+    /// The latest time of the entries before, when this entry's writer
+    /// claims an earlier one (their clock was behind; up to a day is
+    /// accepted): both are shown, since neither is proven.
+    public var previousTimeMillis: UInt64? = nil
 }
 
 extension Vault {
@@ -51,6 +55,7 @@ extension Vault {
         // these entries, so each must chain to the one before, and the last
         // to the head it verified: then they are the verified ones.
         var previous = [UInt8](repeating: 0, count: 32)
+        var previousTime: UInt64 = 0
         var seq: UInt64 = 0
         while seq < state.count {
             let page = try store.entries(from: seq, limit: Int(clamping: min(UInt64(VerifiedLog.pageSize), state.count - seq)))
@@ -60,7 +65,8 @@ extension Vault {
                 let entry = try LogEntry.decode(bytes)
                 guard entry.previousHash == previous else { throw Self.changedSinceVerified }
                 previous = entry.hash
-                try line(for: entry, filter, into: &lines)
+                try line(for: entry, filter, previousTime: previousTime, into: &lines)
+                previousTime = max(previousTime, entry.timeMillis)
             }
         }
         guard seq == state.count, previous == state.headHash else { throw Self.changedSinceVerified }
@@ -72,14 +78,15 @@ extension Vault {
     }
 
     /// Adds `entry` to `lines` in plain words when it passes `filter`.
-    private func line(for entry: LogEntry, _ filter: AuditLogFilter, into lines: inout [AuditLogLine]) throws {
+    private func line(for entry: LogEntry, _ filter: AuditLogFilter, previousTime: UInt64, into lines: inout [AuditLogLine]) throws {
         guard filter.actor.map({ $0 == entry.actor }) ?? true, filter.type.map({ $0 == entry.body.type }) ?? true,
             filter.sinceMillis.map({ entry.timeMillis >= $0 }) ?? true, filter.record.map({ concerns(entry.body, $0) }) ?? true
         else { return }
         lines.append(
             AuditLogLine(
                 seq: entry.seq, timeMillis: entry.timeMillis, actor: entry.actor, actorHandle: handle(of: entry.actor),
-                type: entry.body.type, summary: summary(of: entry.body), details: try openDetails(entry)))
+                type: entry.body.type, summary: summary(of: entry.body), details: try openDetails(entry),
+                previousTimeMillis: entry.timeMillis < previousTime ? previousTime : nil))
     }
 
     private func concerns(_ body: EntryBody, _ record: RecordID) -> Bool {
@@ -112,6 +119,8 @@ extension Vault {
         case .auditKeyShared(_, let envelopes):
             return "sealed the audit key to \(envelopes.map { handle(of: $0.user) }.joined(separator: ", "))"
         case .detailKeySealed: return "sealed their detail key to the audit key"
+        case .userRemoved(let user, _, _): return "removed \(handle(of: user)) from the vault"
+        case .auditKeyChained: return "sealed the previous audit key to the new one"
         }
     }
 }

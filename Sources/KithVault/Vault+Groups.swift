@@ -21,7 +21,7 @@ extension Vault {
     public func groups() throws -> [GroupInfo] {
         var all = try state.groups.values.map { group in
             GroupInfo(
-                id: group.id, name: try openName(group.sealedName, id: group.id),
+                id: group.id, name: try openName(of: group),
                 myRole: group.members[me], memberCount: group.members.count)
         }.sorted { ($0.name.lowercased(), $0.id) < ($1.name.lowercased(), $1.id) }
         let keys = all.map { LookAlike.key($0.name) }
@@ -69,28 +69,30 @@ extension Vault {
     /// records written to a group by name, or to pass for another person.
     func checkDirectoryNames(since: UInt64) throws {
         try checkUnique(
-            state.groups.values.map { ($0.id, $0.sealedName, $0.createdAt) }, since: since,
+            state.groups.values.map { group in (id: group.id, name: { [self] in try openName(of: group) }, at: group.createdAt, until: nil) }, since: since,
             reason: { "it creates a second group with the name of group \($0) (a look-alike, which only a modified client writes)" })
+        // A handle is free again once its user was removed from the vault.
         try checkUnique(
-            state.users.values.map { ($0.identity.userID, $0.sealedHandle, $0.enrolledAt) }, since: since,
-            reason: { "it enrols a second user with the handle of user \($0) (a look-alike, which only a modified client writes)" })
+            state.users.values.map { user in (id: user.identity.userID, name: { [self] in try openHandle(of: user) }, at: user.enrolledAt, until: user.removedAt) },
+            since: since, reason: { "it enrols a second user with the handle of user \($0) (a look-alike, which only a modified client writes)" })
     }
 
-    private func checkUnique(_ named: [(id: Identifier, sealed: [UInt8], at: UInt64)], since: UInt64, reason: (Identifier) -> String) throws {
+    private func checkUnique(
+        _ named: [(id: Identifier, name: () throws -> String, at: UInt64, until: UInt64?)], since: UInt64, reason: (Identifier) -> String
+    ) throws {
         guard named.contains(where: { $0.at >= since }) else { return }
-        var first: [String: Identifier] = [:]
+        var holders: [String: (id: Identifier, until: UInt64?)] = [:]
         for item in named.sorted(by: { $0.at < $1.at }) {
-            let key = try openName(item.sealed, id: item.id).lowercased()
-            if let earlier = first[key] {
-                if item.at >= since { throw KithVaultError.invalidEntry(seq: Int(clamping: item.at), reason: reason(earlier)) }
-            } else {
-                first[key] = item.id
+            let key = try item.name().lowercased()
+            if let earlier = holders[key], earlier.until.map({ $0 > item.at }) ?? true, item.at >= since {
+                throw KithVaultError.invalidEntry(seq: Int(clamping: item.at), reason: reason(earlier.id))
             }
+            holders[key] = (item.id, item.until)
         }
     }
 
     func groupName(_ id: GroupID) -> String {
-        guard let group = state.groups[id], let name = try? openName(group.sealedName, id: id) else { return id.description }
+        guard let group = state.groups[id], let name = try? openName(of: group) else { return id.description }
         return name
     }
 
@@ -239,5 +241,18 @@ extension Vault {
         }
         keys.group[group, default: [:]][ref] = key
         return key
+    }
+
+    /// New epochs of every stale compartment of `group` (one a user removed
+    /// from the vault could read), sealed to its members: what a lead's
+    /// client writes before anything else goes into the group.
+    func staleKeysEntry(_ group: GroupState, name: String, reason: String, freshKeys: inout [KeyRef: KeyBox]) throws -> PendingEntry {
+        let grants = try group.staleCompartments.sorted().compactMap { compartment -> KeyGrant? in
+            guard let epoch = group.currentEpoch[compartment] else { return nil }
+            return try newEpochGrant(group, KeyRef(compartment: compartment, epoch: epoch + 1), members: group.members, freshKeys: &freshKeys)
+        }
+        return PendingEntry(
+            body: .keysDistributed(group: group.id, grants: grants),
+            details: [("action", "new epoch of \(grants.map(\.compartment.description).joined(separator: ", ")) in \(name) \(reason)"), ("group", name)])
     }
 }

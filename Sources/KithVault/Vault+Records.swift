@@ -67,9 +67,11 @@ struct RecordDraft {
 }
 
 extension Vault {
+    /// A user's handle for listings; someone removed from the vault is
+    /// marked, since their handle may since belong to someone else.
     func handle(of user: UserID) -> String {
-        guard let state = state.users[user], let name = try? openName(state.sealedHandle, id: user) else { return user.description }
-        return name
+        guard let state = state.users[user], let name = try? openHandle(of: state) else { return user.description }
+        return state.isActive ? name : "\(name) (removed)"
     }
 
     /// The log's view of a record; reads entries appended since this vault
@@ -170,6 +172,16 @@ extension Vault {
             guard let groupState = state.groups[group] else { throw KithVaultError.notFound("group \(name)") }
             guard let role = groupState.members[me] else { throw KithVaultError.accessDenied("you have no role in group \(name)") }
             var entries: [PendingEntry] = []
+            if !groupState.staleCompartments.isEmpty {
+                // Someone removed from the vault held the current keys: a lead makes new ones first; nobody else may write.
+                if role == .lead {
+                    entries.append(try staleKeysEntry(groupState, name: name, reason: "(someone removed from the vault held the old ones)", freshKeys: &freshKeys))
+                } else if !Set(drafts.flatMap { $0.fields.map(\.compartment) }).isDisjoint(with: groupState.staleCompartments) {
+                    throw KithVaultError.accessDenied(
+                        "someone removed from the vault held \(name)'s current keys, so nothing is written in it until a lead makes new ones",
+                        remedy: .askLeadForNewKeys(group: name))
+                }
+            }
             // A lead writing before sharing: make the group's first keys now, in the same transaction.
             if groupState.currentEpoch.isEmpty && role == .lead {
                 let grants = try keyGrants(for: groupState, members: groupState.members, newMember: me, freshKeys: &freshKeys)
@@ -205,7 +217,9 @@ extension Vault {
         let shell = Vault.shell(id: draft.id, version: draft.version, group: group.id, kind: draft.kind, parent: draft.parent, author: me, time: time)
         var parts: [RecordPart] = []
         for compartment in compartments {
-            guard let epoch = group.currentEpoch[compartment] ?? (freshKeys.isEmpty ? nil : 1) else {
+            // A key made in this very commit (first keys, or new ones after a removal) is the newest.
+            let made = freshKeys.keys.filter { $0.compartment == compartment }.map(\.epoch).max()
+            guard let epoch = made ?? group.currentEpoch[compartment] else {
                 throw KithVaultError.accessDenied("group \(name) has no keys yet: its lead makes them by writing a record or sharing the group")
             }
             let ref = KeyRef(compartment: compartment, epoch: epoch)

@@ -42,7 +42,11 @@ extension Vault {
             guard let pending = state.groups[group.id]?.pendingRekey else {
                 throw KithVaultError.invalidInput("\(target.handle) has no role in \(group.name)", remedy: .rekeyGroup(group: group.name, mode: mode))
             }
-            // An interrupted revoke being run again: finish what it started.
+            // An interrupted revoke being run again: finish what it started
+            // (after new keys, if a removal from the vault made the current ones stale).
+            if state.groups[group.id]?.staleCompartments.isEmpty == false {
+                return RevokeResult(removedRole: nil, rekey: try rekey(groupName: groupName, mode: mode, progress: progress))
+            }
             return RevokeResult(removedRole: nil, rekey: try runRekey(group: group.id, pending: pending, resumed: true, progress: progress))
         }
         let removed = try revokeRole(group: group, target: target, mode: mode)
@@ -59,6 +63,17 @@ extension Vault {
         try refresh()
         guard let current = state.groups[group.id] else { throw KithVaultError.notFound("group '\(groupName)'") }
         if let refusal = Rights.rekey(state, group: group.id, actor: me) { throw KithVaultError.accessDenied(refusal.reason(group: group.name)) }
+        if !current.staleCompartments.isEmpty {
+            // Keys a user removed from the vault held are replaced before anything is moved onto them.
+            var freshKeys: [KeyRef: KeyBox] = [:]
+            try commit { state in
+                freshKeys = [:]
+                guard let current = state.groups[group.id], !current.staleCompartments.isEmpty else { return [] }
+                return [try staleKeysEntry(current, name: group.name, reason: "(someone removed from the vault held the old ones)", freshKeys: &freshKeys)]
+            }
+            rememberKeys(freshKeys, group: group.id)
+        }
+        guard let current = state.groups[group.id] else { throw KithVaultError.notFound("group '\(groupName)'") }
         if let pending = current.pendingRekey, pending.targets == Self.currentTargets(current), pending.mode == mode || pending.mode == .reencrypt {
             return try runRekey(group: group.id, pending: pending, resumed: true, progress: progress)
         }
@@ -103,7 +118,8 @@ extension Vault {
             remaining[target.id] = nil
             var grants: [KeyGrant] = []
             var after = current
-            for compartment in Compartment.allCases where current.policy.canRead(removedRole, compartment) {
+            // What they could read, and whatever a removal from the vault left stale.
+            for compartment in Compartment.allCases where current.policy.canRead(removedRole, compartment) || current.staleCompartments.contains(compartment) {
                 guard let epoch = current.currentEpoch[compartment] else { continue }
                 let ref = KeyRef(compartment: compartment, epoch: epoch + 1)
                 grants.append(try newEpochGrant(current, ref, members: remaining, freshKeys: &freshKeys))

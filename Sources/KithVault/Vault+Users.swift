@@ -10,15 +10,33 @@ public struct UserInfo: Sendable {
     public let role: OrgRole
     /// Their key fingerprint.
     public let fingerprint: String
+    /// Whether an admin removed them from the vault.
+    public let removed: Bool
+}
+
+/// What removing a user from the vault did.
+public struct UserRemoval: Sendable {
+    /// Who was removed.
+    public let user: UserInfo
+    /// The groups they held a role in, whose keys they could read: nothing
+    /// is written in them until a lead makes new keys (this admin did it
+    /// for the groups it leads).
+    public let groupsAwaitingNewKeys: [String]
+    /// The groups whose new keys this admin made, as their lead.
+    public let groupsRekeyed: [String]
+    /// Whether they were an auditor, so the audit key was retired (the next
+    /// auditor to run `audit log` or `audit witness` makes the new one).
+    public let auditKeyRetired: Bool
 }
 
 extension Vault {
-    /// Every enrolled user, with handles opened from the encrypted directory.
+    /// Every user ever enrolled (those removed marked so), with handles
+    /// opened from the encrypted directory.
     public func users() throws -> [UserInfo] {
         try state.users.values.sorted { $0.enrolledAt < $1.enrolledAt }.map { user in
             UserInfo(
-                id: user.identity.userID, handle: try openName(user.sealedHandle, id: user.identity.userID),
-                role: user.role, fingerprint: user.identity.fingerprint)
+                id: user.identity.userID, handle: try openHandle(of: user),
+                role: user.role, fingerprint: user.identity.fingerprint, removed: !user.isActive)
         }
     }
 
@@ -29,7 +47,7 @@ extension Vault {
     public func user(handle: String) throws -> UserInfo {
         let key = LookAlike.key(handle)
         return try lookUp(.notFound("user '\(handle)'", remedy: .listUsers)) {
-            let candidates = try users().filter { LookAlike.key($0.handle) == key }
+            let candidates = try users().filter { !$0.removed && LookAlike.key($0.handle) == key }
             guard candidates.count < 2 else {
                 let listed = candidates.map { "'\($0.handle)' (key \($0.fingerprint))" }.joined(separator: ", ")
                 throw KithVaultError.invalidInput(
@@ -59,7 +77,7 @@ extension Vault {
             if state.users[request.identity.userID] != nil {
                 throw KithVaultError.invalidInput("this request's user is already enrolled")
             }
-            if let existing = try users().first(where: { LookAlike.key($0.handle) == LookAlike.key(request.handle.value) }) {
+            if let existing = try users().first(where: { !$0.removed && LookAlike.key($0.handle) == LookAlike.key(request.handle.value) }) {
                 let same = existing.handle.lowercased() == request.handle.comparisonKey
                 throw KithVaultError.invalidInput(
                     same
@@ -77,5 +95,60 @@ extension Vault {
             ]
         }
         return try user(handle: request.handle.value)
+    }
+
+    /// Removes `handle` from the vault (admins): every role they hold goes,
+    /// a new directory key is sealed to everyone who remains, and, for an
+    /// auditor, the audit key is retired. Nothing written afterwards
+    /// reaches them, whatever client they use: later handles and group
+    /// names are sealed under the new directory key, later details under
+    /// detail keys sealed to a new audit key, and nothing is written in a
+    /// group they could read until a lead makes new keys (made here for the
+    /// groups this admin leads). Logged.
+    @discardableResult
+    public func removeUser(handle: String) throws -> UserRemoval {
+        let target = try user(handle: handle)
+        var freshKeys: [GroupID: [KeyRef: KeyBox]] = [:]
+        var awaiting: [String] = [], rekeyed: [String] = []
+        var retired = false
+        try commit { state in
+            freshKeys = [:]
+            (awaiting, rekeyed) = ([], [])
+            if let refusal = Rights.removeUser(state, actor: me, user: target.id) { throw KithVaultError.accessDenied(refusal.reason()) }
+            guard let removed = state.users[target.id] else { throw KithVaultError.notFound("user '\(handle)'", remedy: .listUsers) }
+            retired = removed.role == .auditor
+            let next = KeyBox(try SecureBytes(randomCount: 32))
+            let remaining = state.usersInOrder.filter { $0.isActive && $0.identity.userID != target.id }
+            let envelopes = try remaining.map { KeyEnvelope(user: $0.identity.userID, sealed: try SealedBox.seal(next.key, to: $0.identity.boxKey)) }
+            var entries = [
+                PendingEntry(
+                    body: .userRemoved(
+                        user: target.id, directoryEnvelopes: envelopes,
+                        previousDirectoryKey: try chainedDirectoryKey(under: next, nextEpoch: state.directoryEpoch + 1)),
+                    details: [("action", "removed \(target.handle) (\(target.role)) from the vault"), ("handle", target.handle)])
+            ]
+            for group in state.groups.values.sorted(by: { $0.createdAt < $1.createdAt }) {
+                // As the replay decides it: every current key sealed to them goes stale.
+                let held = VaultState.currentKeysHeld(by: target.id, in: group)
+                guard !held.isEmpty else { continue }
+                let name = try openName(of: group)
+                var after = group
+                after.members[target.id] = nil
+                after.staleCompartments.formUnion(held)
+                guard group.members[me] == .lead else {
+                    awaiting.append(name)
+                    continue
+                }
+                var keys: [KeyRef: KeyBox] = [:]
+                entries.append(try staleKeysEntry(after, name: name, reason: "after removing \(target.handle) from the vault", freshKeys: &keys))
+                freshKeys[group.id] = keys
+                rekeyed.append(name)
+            }
+            return entries
+        }
+        for (group, keys) in freshKeys { rememberKeys(keys, group: group) }
+        return UserRemoval(
+            user: UserInfo(id: target.id, handle: target.handle, role: target.role, fingerprint: target.fingerprint, removed: true),
+            groupsAwaitingNewKeys: awaiting, groupsRekeyed: rekeyed, auditKeyRetired: retired)
     }
 }

@@ -97,6 +97,9 @@ public final class Vault {
         guard user.identity == holder.identity else {
             throw KithVaultError.accessDenied("this keyfile's keys are not the ones enrolled for its user id")
         }
+        if let removedAt = user.removedAt {
+            throw KithVaultError.accessDenied("an admin removed this identity from the vault (log entry \(removedAt)); ask an admin if that was a mistake")
+        }
         // What the cache holds was checked when it was saved.
         try checkDirectoryNames(since: resumedFrom ?? 0)
         try rememberHead()
@@ -212,10 +215,19 @@ public final class Vault {
         var recordRows: [RecordRow] = []
         for (index, item) in pending.enumerated() {
             if let progress, index % 64 == 0 { progress(index) }
-            let details = try sealDetails(item.details, seq: trial.count, type: item.body.type)
+            // A clock more than the allowed skew behind the log's newest entry
+            // (a reset laptop, or an entry someone dated in the future) would
+            // be refused by every client: the entry is dated at the earliest
+            // time allowed instead, and its sealed details keep what this
+            // clock said, so an auditor sees both.
+            let now = clock()
+            let earliest = trial.headTimeMillis > VaultState.maxClockSkewMillis ? trial.headTimeMillis - VaultState.maxClockSkewMillis : 0
+            var details = item.details
+            if now < earliest { details.append(("writer's clock", Timestamp.iso8601(millis: now))) }
+            let sealedDetails = try sealDetails(details, seq: trial.count, type: item.body.type, epoch: trial.auditEpoch)
             let entry = try LogEntry.make(
-                seq: trial.count, previousHash: trial.headHash, timeMillis: clock(),
-                actor: holder, body: item.body, details: details, vaultID: state.vaultID)
+                seq: trial.count, previousHash: trial.headHash, timeMillis: max(now, earliest),
+                actor: holder, body: item.body, details: sealedDetails, vaultID: state.vaultID)
             do {
                 try trial.apply(entry)
             } catch let error as KithVaultError where error.code == .invalidEntry {
@@ -246,28 +258,17 @@ public final class Vault {
         return box
     }
 
-    func directoryKey() throws -> KeyBox {
-        if let cached = keys.directory { return cached }
-        guard let user = state.users[me] else { throw KithVaultError.accessDenied("this identity is not enrolled") }
-        let key: SecureBytes
-        do { key = try holder.openSealed(user.directoryEnvelope) } catch {
-            throw KithVaultError.integrity("the directory key sealed to you does not open")
-        }
-        let box = KeyBox(key)
-        keys.directory = box
-        return box
-    }
-
     /// The writer's own key for details sealed to auditors (derived from the
     /// identity, so no public-key operation is needed per entry).
-    func detailKey() throws -> KeyBox {
-        if let cached = keys.detail { return cached }
-        let box = KeyBox(try holder.deriveKey(purpose: "kithaudt", id: 1))
-        keys.detail = box
+    /// Each audit epoch has its own (a removed auditor holds only the old ones).
+    func detailKey(epoch: UInt32) throws -> KeyBox {
+        if let cached = keys.detail[epoch] { return cached }
+        let box = KeyBox(try holder.deriveKey(purpose: "kithaudt", id: UInt64(epoch)))
+        keys.detail[epoch] = box
         return box
     }
 
-    private func sealDetails(_ details: [(String, String)], seq: UInt64, type: EntryType) throws -> [UInt8] {
+    private func sealDetails(_ details: [(String, String)], seq: UInt64, type: EntryType, epoch: UInt32) throws -> [UInt8] {
         guard !details.isEmpty else { return [] }
         // Built in a closure so `plain` is the only owner of the bytes: the
         // wipe then zeroes them, not a copy-on-write duplicate.
@@ -282,41 +283,7 @@ public final class Vault {
             return w.bytes
         }()
         defer { SecureBytes.wipe(&plain) }
-        return try AEAD.xChaCha20Poly1305.seal(plain, key: detailKey().key, aad: Self.detailsAAD(vaultID: state.vaultID, seq: seq, actor: me, type: type))
-    }
-
-    static func sealName(_ name: String, key: borrowing SecureBytes, vaultID: [UInt8], id: Identifier) throws -> [UInt8] {
-        try AEAD.xChaCha20Poly1305.seal(Array(name.utf8), key: key, aad: nameAAD(vaultID: vaultID, id: id))
-    }
-
-    private static func nameAAD(vaultID: [UInt8], id: Identifier) -> [UInt8] {
-        var w = ByteWriter()
-        w.string(AEADContext.directory)
-        w.fixed(vaultID)
-        w.fixed(id.bytes)
-        return w.bytes
-    }
-
-    func openName(_ sealed: [UInt8], id: Identifier) throws -> String {
-        if let cached = keys.names[id], cached.sealed == sealed { return cached.name }
-        let name = try openNameUncached(sealed, id: id)
-        keys.names[id] = (sealed, name)
-        return name
-    }
-
-    private func openNameUncached(_ sealed: [UInt8], id: Identifier) throws -> String {
-        let plain: SecureBytes
-        do {
-            plain = try AEAD.xChaCha20Poly1305.open(sealed, key: directoryKey().key, aad: Self.nameAAD(vaultID: state.vaultID, id: id))
-        } catch {
-            throw KithVaultError.integrity("a sealed name in the directory does not open")
-        }
-        // The name becomes a String to be shown; the array it passes through is wiped.
-        var bytes = plain.withUnsafeBytes { Array($0) }
-        defer { SecureBytes.wipe(&bytes) }
-        guard let text = String(validating: bytes, as: UTF8.self) else {
-            throw KithVaultError.integrity("a sealed name is not UTF-8")
-        }
-        return text
+        return try AEAD.xChaCha20Poly1305.seal(
+            plain, key: detailKey(epoch: epoch).key, aad: Self.detailsAAD(vaultID: state.vaultID, seq: seq, actor: me, type: type))
     }
 }

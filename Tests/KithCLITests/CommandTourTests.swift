@@ -187,6 +187,12 @@ struct CommandTourTests {
         try tour.step(["revoke", "Trans Support", "--from", "alex", "--json"], as: "robin", keys: ["group", "handle", "removed_role", "rekey"])
         try tour.step(["group", "rekey", "Trans Support", "--rewrap", "--json"], as: "robin", keys: ["group", "rekey"])
 
+        // Removing someone from the vault.
+        try tour.step(["user", "list", "--json"], as: "ana", keys: ["id", "handle", "role", "fingerprint", "removed"])
+        try tour.step(["user", "list", "--identity", cli.path("nobody.kithid")], code: 66, says: "not found")
+        try tour.step(["user", "remove", "alex", "--yes"], as: "robin", code: 77, says: "only an admin")
+        try tour.step(["user", "remove", "alex", "--yes", "--json"], as: "ana", keys: ["user", "groups_rekeyed", "groups_awaiting_new_keys", "audit_key_retired"])
+
         // The auditor's commands.
         try tour.step(["audit", "verify", "--json"], as: "kai", keys: ["entries", "valid", "root", "problems"])
         try tour.step(["audit", "verify", "--from-checkpoint", cli.path("missing.checkpoint")], as: "kai", code: 66, says: "not found")

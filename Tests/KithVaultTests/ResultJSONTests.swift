@@ -52,7 +52,7 @@ struct ResultJSONTests {
         #expect(Set(groups.first?.keys ?? [:].keys) == ["id", "name", "role", "members", "look_alike"])
         #expect(groups.first?["role"] is NSNull)
         let users = try #require(try object(lead.users()) as? [[String: Any]])
-        #expect(users.allSatisfy { Set($0.keys) == ["id", "handle", "role", "fingerprint"] })
+        #expect(users.allSatisfy { Set($0.keys) == ["id", "handle", "role", "fingerprint", "removed"] })
 
         let created = try #require(try object(Created(member, version: 2)) as? [String: Any])
         #expect(created["id"] as? String == member.description && created["version"] as? Int == 2)

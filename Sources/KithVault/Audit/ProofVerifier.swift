@@ -117,7 +117,7 @@ public enum ProofVerifier {
             throw KithLogError.badSignature("the checkpoint of \(checkpoint.size) entries is not signed by any of the given keys for \(checkpoint.origin)")
         }
         let witnesses = keys.witnesses.filter { witness in verified.contains(witness.key) }
-        let signedBy = "signed by \(describe(signer.user, role: signer.role))"
+        let signedBy = "signed by \(describe(signer.user, role: signer.role))\(signer.removed ? " (since removed from the vault)" : "")"
         guard !witnesses.isEmpty else {
             guard allowUnwitnessed else {
                 throw KithVaultError.integrity(
@@ -147,7 +147,8 @@ public enum ProofVerifier {
         guard entry.hasValidSignature(by: signer.key.key, vaultID: vaultID) else {
             throw KithLogError.badSignature("the entry is not signed by its author, user \(entry.actor): it was made up or changed")
         }
-        verdict.proven.append("The entry is signed by its author, \(describe(entry.actor, role: signer.role)).")
+        verdict.proven.append(
+            "The entry is signed by its author, \(describe(entry.actor, role: signer.role))\(signer.removed ? ", who has since been removed from the vault" : "").")
     }
 
     private static func describe(_ user: UserID?, role: OrgRole?) -> String {

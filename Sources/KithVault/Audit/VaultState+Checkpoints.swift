@@ -28,7 +28,7 @@ extension VaultState {
 
     /// The cosignature key (type 0x04, C2SP tlog-cosignature) of an auditor.
     public func witnessKey(of user: UserID) throws -> NoteVerifierKey {
-        guard let found = users[user], found.role == .auditor else { throw KithVaultError.notFound("an auditor with id \(user)") }
+        guard let found = users[user], found.role == .auditor, found.isActive else { throw KithVaultError.notFound("an auditor with id \(user)") }
         return try NoteVerifierKey(name: witnessName(of: user), type: NoteVerifierKey.cosignature, key: found.identity.signingKey)
     }
 
@@ -39,7 +39,7 @@ extension VaultState {
     /// key: what `kith audit keys` prints.
     public func noteKeys() throws -> [NoteVerifierKey] {
         let writers = try usersInOrder.map { try checkpointKey(of: $0.identity.userID) }
-        let witnesses = try usersInOrder.filter { $0.role == .auditor }.map { try witnessKey(of: $0.identity.userID) }
+        let witnesses = try usersInOrder.filter { $0.role == .auditor && $0.isActive }.map { try witnessKey(of: $0.identity.userID) }
         return writers + witnesses
     }
 
@@ -56,7 +56,8 @@ extension VaultState {
         var owners: [NoteVerifierKey: UserID] = [:]
         for user in usersInOrder {
             owners[try checkpointKey(of: user.identity.userID)] = user.identity.userID
-            if user.role == .auditor { owners[try witnessKey(of: user.identity.userID)] = user.identity.userID }
+            // A removed auditor's cosignature no longer counts.
+            if user.role == .auditor && user.isActive { owners[try witnessKey(of: user.identity.userID)] = user.identity.userID }
         }
         let verified = try note.verify(trusted: Array(owners.keys), requireOne: false)
         let signers = verified.filter { $0.type == NoteVerifierKey.ed25519 }.compactMap { owners[$0] }

@@ -10,6 +10,9 @@ public struct KeySigner: Sendable, Equatable {
     public let role: OrgRole?
     /// Their checkpoint key (Ed25519, named after the vault).
     public let key: NoteVerifierKey
+    /// Whether an admin had removed them when the file was made: their
+    /// entries from before still verify, but they vouch for nothing new.
+    public var removed = false
 }
 
 /// The keys an outsider trusts a vault's proofs with (`kith audit keys`):
@@ -19,7 +22,7 @@ public struct KeySigner: Sendable, Equatable {
 /// ```
 /// kith-verifier-keys 1
 /// vault <origin> <vault id, 32 hex digits>
-/// signer <user id> <role> <vkey>
+/// signer <user id> <role> <vkey> [removed]
 /// witness <user id> <vkey>
 /// ```
 /// Blank lines and `#` comments are skipped. A file of bare vkey lines (from
@@ -59,7 +62,10 @@ public struct VerifierKeys: Sendable {
             Self.header,
         ]
         if let origin, let vaultID { lines.append("vault \(origin) \(Hex.encode(vaultID))") }
-        for signer in signers { lines.append("signer \(signer.user?.description ?? "unknown") \(signer.role?.description ?? "unknown") \(signer.key.vkey)") }
+        for signer in signers {
+            lines.append(
+                "signer \(signer.user?.description ?? "unknown") \(signer.role?.description ?? "unknown") \(signer.key.vkey)\(signer.removed ? " removed" : "")")
+        }
         for witness in witnesses { lines.append("witness \(witness.user?.description ?? "unknown") \(witness.key.vkey)") }
         return lines.joined(separator: "\n") + "\n"
     }
@@ -87,11 +93,11 @@ public struct VerifierKeys: Sendable {
                 guard words.count == 3, origin == nil, let id = try? Hex.decode(words[2]), id.count == Identifier.length else { throw bad }
                 (origin, vaultID) = (words[1], id)
             case "signer":
-                guard words.count == 4, let user = try? Identifier(parsing: words[1]) else { throw bad }
+                guard words.count == 4 || (words.count == 5 && words[4] == "removed"), let user = try? Identifier(parsing: words[1]) else { throw bad }
                 let role = OrgRole(name: words[2])
                 let key = try NoteVerifierKey(vkey: words[3])
                 guard key.type == NoteVerifierKey.ed25519 else { throw bad }
-                signers.append(KeySigner(user: user, role: role, key: key))
+                signers.append(KeySigner(user: user, role: role, key: key, removed: words.count == 5))
             case "witness":
                 guard words.count == 3, let user = try? Identifier(parsing: words[1]) else { throw bad }
                 let key = try NoteVerifierKey(vkey: words[2])
@@ -112,7 +118,10 @@ extension VaultState {
     public func verifierKeys() throws -> VerifierKeys {
         VerifierKeys(
             origin: origin, vaultID: vaultID,
-            signers: try usersInOrder.map { KeySigner(user: $0.identity.userID, role: $0.role, key: try checkpointKey(of: $0.identity.userID)) },
-            witnesses: try usersInOrder.filter { $0.role == .auditor }.map { ($0.identity.userID, try witnessKey(of: $0.identity.userID)) })
+            signers: try usersInOrder.map {
+                KeySigner(user: $0.identity.userID, role: $0.role, key: try checkpointKey(of: $0.identity.userID), removed: !$0.isActive)
+            },
+            // A removed auditor vouches for nothing any more.
+            witnesses: try usersInOrder.filter { $0.role == .auditor && $0.isActive }.map { ($0.identity.userID, try witnessKey(of: $0.identity.userID)) })
     }
 }

@@ -7,16 +7,16 @@ import KithCrypto
 /// memory (`KeyBox`), wiped when the ring lets go of them; `forget()` lets
 /// go of all of them at once (a lock, and later a panic wipe).
 final class KeyRing {
-    /// The vault's directory key, opened from its envelope.
-    var directory: KeyBox?
-    /// This writer's key for details sealed to auditors.
-    var detail: KeyBox?
+    /// The vault's directory keys by epoch, opened from the envelope and the chain.
+    var directory: [UInt32: KeyBox] = [:]
+    /// This writer's keys for details sealed to auditors, by audit epoch.
+    var detail: [UInt32: KeyBox] = [:]
     /// The key of this identity's resume-cache tags.
     var cache: KeyBox?
-    /// The audit key (auditors only).
-    var audit: AuditKeyBox?
-    /// Other writers' detail keys, opened with the audit key.
-    var writerDetail: [UserID: KeyBox] = [:]
+    /// The audit key pairs by audit epoch (auditors only).
+    var audit: [UInt32: AuditKeyBox] = [:]
+    /// Other writers' detail keys by audit epoch, opened with the audit key.
+    var writerDetail: [UInt32: [UserID: KeyBox]] = [:]
     /// Group keys by group and epoch.
     var group: [GroupID: [KeyRef: KeyBox]] = [:]
     /// Names opened from the directory, with the sealed bytes they came from:
@@ -25,10 +25,10 @@ final class KeyRing {
 
     /// Lets go of every key and name (each key's guarded memory is wiped as it goes).
     func forget() {
-        directory = nil
-        detail = nil
+        directory = [:]
+        detail = [:]
         cache = nil
-        audit = nil
+        audit = [:]
         writerDetail = [:]
         group = [:]
         names = [:]

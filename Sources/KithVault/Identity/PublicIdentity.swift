@@ -66,4 +66,5 @@ enum AEADContext {
     static let recordContent = "kith/v1/record-content"
     static let details = "kith/v1/entry-details"
     static let attachmentChunk = "kith/v1/attachment-chunk"
+    static let directoryChain = "kith/v1/directory-chain"
 }

@@ -29,6 +29,10 @@ public enum EntryType: UInt8, Sendable, CaseIterable, CustomStringConvertible {
     case auditKeyShared = 12
     /// A user sealed their detail key to the audit key.
     case detailKeySealed = 13
+    /// An admin removed a user from the vault.
+    case userRemoved = 14
+    /// An auditor sealed the previous audit key to the current one.
+    case auditKeyChained = 15
 
     /// Plain words for listings.
     public var description: String {
@@ -46,6 +50,8 @@ public enum EntryType: UInt8, Sendable, CaseIterable, CustomStringConvertible {
         case .rekeyCompleted: return "rekey completed"
         case .auditKeyShared: return "audit key shared"
         case .detailKeySealed: return "detail key sealed"
+        case .userRemoved: return "user removed"
+        case .auditKeyChained: return "audit key chained"
         }
     }
 
@@ -132,6 +138,14 @@ public enum EntryBody: Equatable, Sendable {
     /// under), sealed to the audit key, so every auditor, present and
     /// future, can read the details of the actor's past and future entries.
     case detailKeySealed(sealed: [UInt8])
+    /// A user leaves the vault: every role they held goes, a new directory
+    /// key is sealed to everyone who remains (with the previous key sealed
+    /// under it, so the newest opens every older one), and, for an auditor,
+    /// the audit key is retired. Nothing sealed from then on reaches them.
+    case userRemoved(user: UserID, directoryEnvelopes: [KeyEnvelope], previousDirectoryKey: [UInt8])
+    /// The previous audit epoch's secret, sealed to the current audit key,
+    /// so auditors who hold only the current key read the details of before.
+    case auditKeyChained(sealedPrevious: [UInt8])
 
     /// This body's entry type.
     public var type: EntryType {
@@ -149,6 +163,8 @@ public enum EntryBody: Equatable, Sendable {
         case .rekeyCompleted: return .rekeyCompleted
         case .auditKeyShared: return .auditKeyShared
         case .detailKeySealed: return .detailKeySealed
+        case .userRemoved: return .userRemoved
+        case .auditKeyChained: return .auditKeyChained
         }
     }
 
@@ -222,6 +238,16 @@ public enum EntryBody: Equatable, Sendable {
                 w.fixed(envelope.sealed)
             }
         case .detailKeySealed(let sealed):
+            w.fixed(sealed)
+        case .userRemoved(let user, let envelopes, let previous):
+            w.fixed(user.bytes)
+            w.u32(UInt32(envelopes.count))
+            for envelope in envelopes {
+                w.fixed(envelope.user.bytes)
+                w.fixed(envelope.sealed)
+            }
+            w.fixed(previous)
+        case .auditKeyChained(let sealed):
             w.fixed(sealed)
         }
         return w.bytes
@@ -330,6 +356,16 @@ public enum EntryBody: Equatable, Sendable {
             body = .auditKeyShared(publicKey: publicKey, envelopes: envelopes)
         case .detailKeySealed:
             body = .detailKeySealed(sealed: try r.fixed(32 + SealedBox.overhead))
+        case .userRemoved:
+            let user = try id()
+            let sealedLength = 32 + SealedBox.overhead
+            let count = Int(try r.u32())
+            guard count <= r.remaining / (Identifier.length + sealedLength) else { throw KithVaultError.integrity("removal entry is truncated") }
+            var envelopes: [KeyEnvelope] = []
+            for _ in 0..<count { envelopes.append(KeyEnvelope(user: try id(), sealed: try r.fixed(sealedLength))) }
+            body = .userRemoved(user: user, directoryEnvelopes: envelopes, previousDirectoryKey: try r.fixed(Vault.chainedKeyLength))
+        case .auditKeyChained:
+            body = .auditKeyChained(sealedPrevious: try r.fixed(X25519.secretKeyLength + SealedBox.overhead))
         }
         try r.finish()
         return body

@@ -8,8 +8,10 @@ import KithCrypto
 
 extension VaultState {
     /// Version of the snapshot encoding.
-    /// 2: a group's creation position (older caches are rebuilt by a replay).
-    static let snapshotVersion: UInt8 = 2
+    /// 2: a group's creation position, directory and audit epochs, removed
+    /// users (older caches are rebuilt by a replay).
+    /// 3: the head's time (a cache of an earlier layout is rebuilt likewise).
+    static let snapshotVersion: UInt8 = 3
 
     /// Everything but the records (which the cache keeps one row each), with
     /// the number of records in each group.
@@ -20,6 +22,7 @@ extension VaultState {
         w.fixed(fingerprint)
         w.u64(count)
         w.fixed(headHash)
+        w.u64(headTimeMillis)
         w.u32(UInt32(users.count))
         for user in users.values.sorted(by: { $0.enrolledAt < $1.enrolledAt }) {
             EntryBody.write(user.identity, to: &w)
@@ -27,12 +30,19 @@ extension VaultState {
             w.data(user.sealedHandle)
             w.data(user.directoryEnvelope)
             w.u64(user.enrolledAt)
+            w.u32(user.directoryEpoch)
+            w.u32(user.handleEpoch)
+            Self.write(optional: user.removedAt, to: &w)
         }
         w.u32(UInt32(groups.count))
         for group in groups.values.sorted(by: { $0.id < $1.id }) {
             w.fixed(group.id.bytes)
             w.data(group.sealedName)
             w.u64(group.createdAt)
+            w.u32(group.nameEpoch)
+            let stale = group.staleCompartments.sorted()
+            w.u8(UInt8(stale.count))
+            for compartment in stale { w.u8(compartment.rawValue) }
             w.u32(UInt32(group.members.count))
             for (user, role) in group.members.sorted(by: { $0.key < $1.key }) {
                 w.fixed(user.bytes)
@@ -73,6 +83,27 @@ extension VaultState {
         }
         Self.write(auditKeyEnvelopes, to: &w)
         Self.write(detailKeys, to: &w)
+        w.u32(directoryEpoch)
+        Self.write(directoryChain, to: &w)
+        w.u32(auditEpoch)
+        w.u32(UInt32(auditEpochStarts.count))
+        for (epoch, start) in auditEpochStarts.sorted(by: { $0.key < $1.key }) {
+            w.u32(epoch)
+            w.u64(start)
+        }
+        w.u32(UInt32(retiredAudit.count))
+        for (epoch, retired) in retiredAudit.sorted(by: { $0.key < $1.key }) {
+            w.u32(epoch)
+            if let key = retired.publicKey {
+                w.u8(1)
+                w.fixed(key.bytes)
+            } else {
+                w.u8(0)
+            }
+            Self.write(retired.envelopes, to: &w)
+            Self.write(retired.detailKeys, to: &w)
+        }
+        Self.write(auditChain, to: &w)
         return w.bytes
     }
 
@@ -86,16 +117,21 @@ extension VaultState {
         state.fingerprint = try r.fixed(32)
         state.count = try r.u64()
         state.headHash = try r.fixed(32)
+        state.headTimeMillis = try r.u64()
         for _ in 0..<(try r.u32()) {
             let identity = try EntryBody.readIdentity(&r)
             guard let role = OrgRole(rawValue: try r.u8()) else { throw KithVaultError.integrity("resume cache names an unknown role") }
             state.users[identity.userID] = UserState(
                 identity: identity, role: role, sealedHandle: try r.data(limit: 512), directoryEnvelope: try r.data(limit: 256),
-                enrolledAt: try r.u64())
+                enrolledAt: try r.u64(), directoryEpoch: try r.u32(), handleEpoch: try r.u32(), removedAt: try readOptional(&r))
         }
         var counts: [GroupID: Int] = [:]
         for _ in 0..<(try r.u32()) {
-            var group = GroupState(id: try id(), sealedName: try r.data(limit: 4096), createdAt: try r.u64())
+            var group = GroupState(id: try id(), sealedName: try r.data(limit: 4096), createdAt: try r.u64(), nameEpoch: try r.u32())
+            for _ in 0..<(try r.u8()) {
+                guard let compartment = Compartment(rawValue: try r.u8()) else { throw KithVaultError.integrity("resume cache names an unknown compartment") }
+                group.staleCompartments.insert(compartment)
+            }
             for _ in 0..<(try r.u32()) {
                 let user = try id()
                 guard let role = GroupRole(rawValue: try r.u8()) else { throw KithVaultError.integrity("resume cache names an unknown group role") }
@@ -122,6 +158,16 @@ extension VaultState {
         if try r.u8() == 1 { state.auditKey = try BoxPublicKey(bytes: r.fixed(X25519.publicKeyLength)) }
         state.auditKeyEnvelopes = try readSealed(&r)
         state.detailKeys = try readSealed(&r)
+        state.directoryEpoch = try r.u32()
+        state.directoryChain = try readEpochData(&r)
+        state.auditEpoch = try r.u32()
+        for _ in 0..<(try r.u32()) { state.auditEpochStarts[try r.u32()] = try r.u64() }
+        for _ in 0..<(try r.u32()) {
+            let epoch = try r.u32()
+            let key = try r.u8() == 1 ? try BoxPublicKey(bytes: r.fixed(X25519.publicKeyLength)) : nil
+            state.retiredAudit[epoch] = RetiredAuditKey(publicKey: key, envelopes: try readSealed(&r), detailKeys: try readSealed(&r))
+        }
+        state.auditChain = try readEpochData(&r)
         try r.finish()
         state.records = RecordIndex(base: source, countByGroup: counts)
         return state
@@ -133,6 +179,33 @@ extension VaultState {
             w.fixed(user.bytes)
             w.data(bytes)
         }
+    }
+
+    private static func write(optional value: UInt64?, to w: inout ByteWriter) {
+        if let value {
+            w.u8(1)
+            w.u64(value)
+        } else {
+            w.u8(0)
+        }
+    }
+
+    private static func readOptional(_ r: inout ByteReader) throws -> UInt64? {
+        try r.u8() == 1 ? try r.u64() : nil
+    }
+
+    private static func write(_ byEpoch: [UInt32: [UInt8]], to w: inout ByteWriter) {
+        w.u32(UInt32(byEpoch.count))
+        for (epoch, bytes) in byEpoch.sorted(by: { $0.key < $1.key }) {
+            w.u32(epoch)
+            w.data(bytes)
+        }
+    }
+
+    private static func readEpochData(_ r: inout ByteReader) throws -> [UInt32: [UInt8]] {
+        var out: [UInt32: [UInt8]] = [:]
+        for _ in 0..<(try r.u32()) { out[try r.u32()] = try r.data(limit: 256) }
+        return out
     }
 
     private static func readSealed(_ r: inout ByteReader) throws -> [UserID: [UInt8]] {

@@ -38,10 +38,30 @@ public struct UserState: Sendable {
     public let role: OrgRole
     /// Their handle, sealed under the directory key.
     public let sealedHandle: [UInt8]
-    /// The directory key sealed to them.
-    public let directoryEnvelope: [UInt8]
+    /// The newest directory key sealed to them.
+    public internal(set) var directoryEnvelope: [UInt8]
     /// The log position of their enrolment.
     public let enrolledAt: UInt64
+    /// The directory epoch of `directoryEnvelope`.
+    public internal(set) var directoryEpoch: UInt32 = 1
+    /// The directory epoch their handle is sealed under.
+    public internal(set) var handleEpoch: UInt32 = 1
+    /// The log position of their removal from the vault (nil: still enrolled).
+    public internal(set) var removedAt: UInt64?
+
+    /// Whether they are still enrolled (not removed).
+    public var isActive: Bool { removedAt == nil }
+}
+
+/// An audit epoch that ended when an auditor was removed: its key and what
+/// was sealed to it, kept so auditors can still read the details of then.
+public struct RetiredAuditKey: Sendable {
+    /// The audit key of the epoch (nil: none was made in it).
+    public let publicKey: BoxPublicKey?
+    /// Its secret, sealed to each auditor who held it.
+    public let envelopes: [UserID: [UInt8]]
+    /// Each writer's detail key of the epoch, sealed to it.
+    public let detailKeys: [UserID: [UInt8]]
 }
 
 /// A group as the log describes it.
@@ -52,6 +72,8 @@ public struct GroupState: Sendable {
     public let sealedName: [UInt8]
     /// The log position of its creation.
     public internal(set) var createdAt: UInt64 = 0
+    /// The directory epoch its name is sealed under.
+    public internal(set) var nameEpoch: UInt32 = 1
     /// Who holds which role now.
     public internal(set) var members: [UserID: GroupRole] = [:]
     /// What each role may read and write.
@@ -64,6 +86,9 @@ public struct GroupState: Sendable {
     public internal(set) var envelopes: [KeyRef: [UserID: [UInt8]]] = [:]
     /// A rekey begun and not yet completed (a re-run of it finishes it).
     public internal(set) var pendingRekey: PendingRekey?
+    /// Compartments whose current epoch a user removed from the vault
+    /// held: nothing is written under them until a lead makes a new epoch.
+    public internal(set) var staleCompartments: Set<Compartment> = []
 
     /// Whether anyone leads the group.
     public var hasLead: Bool { members.values.contains(.lead) }
@@ -115,6 +140,15 @@ public struct VaultState: Sendable {
     public internal(set) var count: UInt64 = 0
     /// Hash of the last entry applied (zeros before genesis).
     public internal(set) var headHash: [UInt8] = [UInt8](repeating: 0, count: 32)
+    /// The latest writer's time of any entry applied (ms since 1970): the
+    /// log's high-water mark, which an entry may not fall far behind.
+    public internal(set) var headTimeMillis: UInt64 = 0
+
+    /// How far an entry's time may lie before the latest time the log has
+    /// reached (24 hours): writers' clocks differ, but a time further back
+    /// is refused, so nobody can slip an entry into the log's past, not even
+    /// a step at a time.
+    public static let maxClockSkewMillis: UInt64 = 24 * 3600 * 1000
     /// Enrolled users.
     public internal(set) var users: [UserID: UserState] = [:]
     /// Groups.
@@ -127,6 +161,48 @@ public struct VaultState: Sendable {
     public internal(set) var auditKeyEnvelopes: [UserID: [UInt8]] = [:]
     /// Each user's detail key, sealed to the audit key.
     public internal(set) var detailKeys: [UserID: [UInt8]] = [:]
+    /// The directory key's epoch (a removal from the vault starts the next).
+    public internal(set) var directoryEpoch: UInt32 = 1
+    /// For each directory epoch after the first, the key of the one before,
+    /// sealed under it: the newest key opens every older one.
+    public internal(set) var directoryChain: [UInt32: [UInt8]] = [:]
+    /// The audit epoch (the removal of an auditor starts the next; the
+    /// fields above are the current epoch's).
+    public internal(set) var auditEpoch: UInt32 = 1
+    /// The log position at which each audit epoch after the first began.
+    public internal(set) var auditEpochStarts: [UInt32: UInt64] = [:]
+    /// The epochs before the current one.
+    public internal(set) var retiredAudit: [UInt32: RetiredAuditKey] = [:]
+    /// For each audit epoch after the first, the secret of the one before,
+    /// sealed to its audit key, once an auditor who held both sealed it.
+    public internal(set) var auditChain: [UInt32: [UInt8]] = [:]
+
+    /// The compartments of `group` whose current epoch's key was sealed to `user`.
+    static func currentKeysHeld(by user: UserID, in group: GroupState) -> Set<Compartment> {
+        Set(
+            group.currentEpoch.compactMap { compartment, epoch in
+                group.envelopes[KeyRef(compartment: compartment, epoch: epoch)]?[user] != nil ? compartment : nil
+            })
+    }
+
+    /// The newest audit epoch before `epoch` that had an audit key: what
+    /// the chain entry of `epoch` seals (an epoch ended by a second removal
+    /// before anyone made its key is skipped).
+    public func previousKeyedAuditEpoch(before epoch: UInt32) -> UInt32? {
+        var candidate = epoch
+        while candidate > 1 {
+            candidate -= 1
+            if retiredAudit[candidate]?.publicKey != nil { return candidate }
+        }
+        return nil
+    }
+
+    /// The audit epoch the entry at `seq` was written in.
+    public func auditEpoch(at seq: UInt64) -> UInt32 {
+        var epoch: UInt32 = 1
+        while let start = auditEpochStarts[epoch + 1], start <= seq { epoch += 1 }
+        return epoch
+    }
 
     /// An empty state, before genesis.
     public init() {}
@@ -153,6 +229,12 @@ public struct VaultState: Sendable {
         guard entry.previousHash == headHash else {
             throw KithVaultError.integrity("log entry \(entry.seq) does not chain to the entry before it (the log was altered or reordered)")
         }
+        // Written so it cannot overflow: a hostile time near UInt64.max must be an error, not a trap.
+        guard headTimeMillis <= Self.maxClockSkewMillis || entry.timeMillis >= headTimeMillis - Self.maxClockSkewMillis else {
+            throw invalid(
+                entry,
+                "its time (\(Timestamp.iso8601(millis: entry.timeMillis))) is more than 24 hours before the latest time the log had reached (\(Timestamp.iso8601(millis: headTimeMillis)))")
+        }
         if case .genesis(let vaultID, let founder, let possession, let envelope, let sealedHandle) = entry.body {
             guard entry.seq == 0 else { throw invalid(entry, "a second genesis entry") }
             guard entry.actor == founder.userID else { throw invalid(entry, "genesis is not signed by its founder") }
@@ -171,6 +253,7 @@ public struct VaultState: Sendable {
         }
         guard count > 0 else { throw invalid(entry, "the log does not start with a genesis entry") }
         guard let actor = users[entry.actor] else { throw invalid(entry, "its actor is not an enrolled user") }
+        guard actor.isActive else { throw invalid(entry, "its actor was removed from the vault") }
         guard !checkSignature || entry.hasValidSignature(by: actor.identity.signingKey, vaultID: vaultID) else {
             throw KithVaultError.integrity("the signature of log entry \(entry.seq) does not verify")
         }
@@ -181,6 +264,7 @@ public struct VaultState: Sendable {
     private mutating func advance(_ entry: LogEntry) {
         count += 1
         headHash = entry.hash
+        headTimeMillis = max(headTimeMillis, entry.timeMillis)
     }
 
     private func role(of user: UserID, in group: GroupID) -> GroupRole? {
@@ -201,17 +285,20 @@ public struct VaultState: Sendable {
             guard user.signingKey.isValidSignature(possession, for: user.possessionMessage()) else {
                 throw invalid(entry, "the new user's proof of key possession does not verify")
             }
-            users[user.userID] = UserState(identity: user, role: role, sealedHandle: sealedHandle, directoryEnvelope: envelope, enrolledAt: entry.seq)
+            users[user.userID] = UserState(
+                identity: user, role: role, sealedHandle: sealedHandle, directoryEnvelope: envelope, enrolledAt: entry.seq,
+                directoryEpoch: directoryEpoch, handleEpoch: directoryEpoch)
 
         case .groupCreated(let group, let sealedName, let policy):
             if let refusal = Rights.createGroup(self, actor: entry.actor) { throw invalid(entry, refusal.reason()) }
             guard groups[group] == nil else { throw invalid(entry, "the group id already exists") }
             if let problem = policy.problem { throw invalid(entry, "its policy is unusable: \(problem)") }
-            groups[group] = GroupState(id: group, sealedName: sealedName, createdAt: entry.seq, policy: policy)
+            groups[group] = GroupState(id: group, sealedName: sealedName, createdAt: entry.seq, nameEpoch: directoryEpoch, policy: policy)
 
         case .roleGranted(let groupID, let user, let role):
             guard var group = groups[groupID] else { throw invalid(entry, "the group does not exist") }
             guard let target = users[user] else { throw invalid(entry, "the user is not enrolled") }
+            guard target.isActive else { throw invalid(entry, "the user was removed from the vault") }
             guard target.role != .auditor else { throw invalid(entry, "auditors never hold group roles (they must not read records)") }
             guard group.members[user] == nil else { throw invalid(entry, "the user already has a role in the group") }
             if let refusal = Rights.grant(self, group: groupID, actor: entry.actor, user: user, role: role) { throw invalid(entry, refusal.reason()) }
@@ -238,6 +325,7 @@ public struct VaultState: Sendable {
                     guard grant.epoch == current + 1 else { throw invalid(entry, "it skips or reuses an epoch") }
                     group.currentEpoch[grant.compartment] = grant.epoch
                     group.commitments[ref] = grant.commitment
+                    group.staleCompartments.remove(grant.compartment)
                 }
                 var sealed = group.envelopes[ref] ?? [:]
                 for envelope in grant.envelopes {
@@ -266,6 +354,9 @@ public struct VaultState: Sendable {
             // key would be readable by whoever a revocation removed.
             for part in parts where group.currentEpoch[part.compartment] != part.epoch {
                 throw invalid(entry, "it writes \(part.compartment) under epoch \(part.epoch), not the group's current epoch")
+            }
+            for part in parts where group.staleCompartments.contains(part.compartment) {
+                throw invalid(entry, "it writes \(part.compartment) under an epoch that a user removed from the vault holds; a lead must make new keys first")
             }
             guard contentHash.count == 32 else { throw invalid(entry, "malformed content hash") }
             let versionState = VersionState(
@@ -320,6 +411,9 @@ public struct VaultState: Sendable {
             for target in targets where group.currentEpoch[target.compartment] != target.epoch {
                 throw invalid(entry, "it rekeys \(target.compartment) onto epoch \(target.epoch), not the current one")
             }
+            for target in targets where group.staleCompartments.contains(target.compartment) {
+                throw invalid(entry, "it rekeys \(target.compartment) onto an epoch that a user removed from the vault holds")
+            }
             // A newer start supersedes an unfinished one: its targets are at least as new.
             group.pendingRekey = PendingRekey(mode: mode, targets: targets, startedAt: entry.seq)
             groups[groupID] = group
@@ -330,6 +424,9 @@ public struct VaultState: Sendable {
             guard let pending = group.pendingRekey, pending.mode == mode, pending.targets == targets else {
                 throw invalid(entry, "it completes a rekey that was not started")
             }
+            for target in targets where group.staleCompartments.contains(target.compartment) {
+                throw invalid(entry, "it completes a rekey onto an epoch of \(target.compartment) that a user removed from the vault holds")
+            }
             group.pendingRekey = nil
             groups[groupID] = group
 
@@ -339,13 +436,18 @@ public struct VaultState: Sendable {
                 guard publicKey == auditKey else { throw invalid(entry, "it names a second audit key") }
                 guard auditKeyEnvelopes[entry.actor] != nil else { throw invalid(entry, "its author does not hold the audit key") }
             } else {
+                guard !retiredAudit.values.contains(where: { $0.publicKey == publicKey }) else {
+                    throw invalid(entry, "it brings back a retired audit key, which a removed auditor holds")
+                }
                 // The maker must keep a copy, or nobody could ever share it on.
                 guard envelopes.contains(where: { $0.user == entry.actor }) else { throw invalid(entry, "the new audit key is not sealed to its maker") }
             }
             guard !envelopes.isEmpty else { throw invalid(entry, "it shares the audit key with nobody") }
             var sealed = auditKeyEnvelopes
             for envelope in envelopes {
-                guard users[envelope.user]?.role == .auditor else { throw invalid(entry, "it seals the audit key to someone who is not an auditor") }
+                guard let auditor = users[envelope.user], auditor.role == .auditor, auditor.isActive else {
+                    throw invalid(entry, "it seals the audit key to someone who is not an auditor")
+                }
                 guard sealed[envelope.user] == nil else { throw invalid(entry, "it seals the audit key to someone who already holds it") }
                 sealed[envelope.user] = envelope.sealed
             }
@@ -356,6 +458,47 @@ public struct VaultState: Sendable {
             guard auditKey != nil else { throw invalid(entry, "there is no audit key to seal a detail key to") }
             guard detailKeys[entry.actor] == nil else { throw invalid(entry, "its author's detail key is already sealed") }
             detailKeys[entry.actor] = sealed
+
+        case .userRemoved(let userID, let envelopes, let previous):
+            if let refusal = Rights.removeUser(self, actor: entry.actor, user: userID) { throw invalid(entry, refusal.reason()) }
+            guard var target = users[userID] else { throw invalid(entry, "the user is not enrolled") }
+            let remaining = Set(users.values.filter { $0.isActive && $0.identity.userID != userID }.map(\.identity.userID))
+            guard envelopes.count == remaining.count, Set(envelopes.map(\.user)) == remaining else {
+                throw invalid(entry, "the new directory key is not sealed to exactly everyone who remains")
+            }
+            guard previous.count == Vault.chainedKeyLength else { throw invalid(entry, "malformed directory key chain") }
+            target.removedAt = entry.seq
+            users[userID] = target
+            // Every role goes; no current key they hold may be written under again.
+            for (groupID, var group) in groups {
+                let held = Self.currentKeysHeld(by: userID, in: group)
+                guard group.members[userID] != nil || !held.isEmpty else { continue }
+                group.staleCompartments.formUnion(held)
+                group.members[userID] = nil
+                groups[groupID] = group
+            }
+            directoryEpoch += 1
+            directoryChain[directoryEpoch] = previous
+            for envelope in envelopes {
+                users[envelope.user]?.directoryEnvelope = envelope.sealed
+                users[envelope.user]?.directoryEpoch = directoryEpoch
+            }
+            if target.role == .auditor {
+                // Details written from here on are sealed under keys the removed auditor never sees.
+                retiredAudit[auditEpoch] = RetiredAuditKey(publicKey: auditKey, envelopes: auditKeyEnvelopes, detailKeys: detailKeys)
+                auditEpoch += 1
+                auditEpochStarts[auditEpoch] = entry.seq + 1
+                auditKey = nil
+                auditKeyEnvelopes = [:]
+                detailKeys = [:]
+            }
+
+        case .auditKeyChained(let sealed):
+            if let refusal = Rights.shareAuditKey(self, actor: entry.actor) { throw invalid(entry, refusal.reason()) }
+            guard previousKeyedAuditEpoch(before: auditEpoch) != nil else { throw invalid(entry, "there is no earlier audit key to chain") }
+            guard auditKey != nil, auditKeyEnvelopes[entry.actor] != nil else { throw invalid(entry, "its author does not hold the audit key") }
+            guard auditChain[auditEpoch] == nil else { throw invalid(entry, "the earlier audit key is already chained") }
+            auditChain[auditEpoch] = sealed
         }
     }
 }

@@ -62,6 +62,19 @@ enum Rights {
         return current.policy.canWrite(role, compartment) ? nil : Refusal(template: "as \(role) of {group} you may not write \(compartment) fields")
     }
 
+    /// Removing `user` from the vault: admins, never themselves, and never
+    /// the last admin.
+    static func removeUser(_ state: VaultState, actor: UserID, user: UserID) -> Refusal? {
+        guard state.users[actor]?.role == .admin else { return Refusal(template: "only an admin may remove users from the vault") }
+        guard actor != user else { return Refusal(template: "an admin cannot remove themselves; another admin must") }
+        guard let target = state.users[user] else { return Refusal(template: "the user is not enrolled") }
+        guard target.isActive else { return Refusal(template: "the user was already removed from the vault") }
+        if target.role == .admin, !state.users.values.contains(where: { $0.role == .admin && $0.isActive && $0.identity.userID != user }) {
+            return Refusal(template: "the vault would have no admin left")
+        }
+        return nil
+    }
+
     /// Sharing the audit key: auditors.
     static func shareAuditKey(_ state: VaultState, actor: UserID) -> Refusal? {
         state.users[actor]?.role == .auditor ? nil : Refusal(template: "only an auditor may share the audit key")

@@ -108,13 +108,25 @@ extension GroupInfo: Encodable {
 }
 
 extension UserInfo: Encodable {
-    /// `enroll list --json`: id, handle, role, fingerprint.
+    /// `enroll list --json`: id, handle, role, fingerprint, removed.
     public func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: JSONKey.self)
         try c.put(id.description, "id")
         try c.put(handle, "handle")
         try c.put(role.description, "role")
         try c.put(fingerprint, "fingerprint")
+        try c.put(removed, "removed")
+    }
+}
+
+extension UserRemoval: Encodable {
+    /// `user remove --json`: user (as in enroll list), groups_rekeyed, groups_awaiting_new_keys, audit_key_retired.
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: JSONKey.self)
+        try c.put(user, "user")
+        try c.put(groupsRekeyed, "groups_rekeyed")
+        try c.put(groupsAwaitingNewKeys, "groups_awaiting_new_keys")
+        try c.put(auditKeyRetired, "audit_key_retired")
     }
 }
 
@@ -185,7 +197,9 @@ public struct RecordExport: Sendable, Encodable {
 
 extension AuditLogLine: Encodable {
     /// `audit log --json`: seq, time, actor (handle), actor_id, type,
-    /// summary, and details (an object; null when this identity cannot open them).
+    /// summary, details (an object; null when this identity cannot open
+    /// them), and previous_time when the writer claims a time before the
+    /// entry before it.
     public func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: JSONKey.self)
         try c.put(seq, "seq")
@@ -195,16 +209,25 @@ extension AuditLogLine: Encodable {
         try c.put(type.name, "type")
         try c.put(summary, "summary")
         try c.put(details.map { Dictionary($0.map { ($0.key, $0.value) }, uniquingKeysWith: { first, _ in first }) }, "details")
+        if let previousTimeMillis { try c.time(previousTimeMillis, "previous_time") }
     }
 }
 
 extension VerifierKeys: Encodable {
-    /// `audit keys --json`: origin, vault_id, signers [{user, role, vkey}], witnesses [{user, vkey}].
+    /// `audit keys --json`: origin, vault_id, signers [{user, role, vkey, removed}], witnesses [{user, vkey}].
     public func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: JSONKey.self)
         try c.put(origin, "origin")
         try c.put(vaultID.map(Hex.encode), "vault_id")
-        try c.put(signers.map { ["user": $0.user?.description, "role": $0.role?.description, "vkey": $0.key.vkey] }, "signers")
+        try c.put(signers.map { SignerJSON(user: $0.user?.description, role: $0.role?.description, vkey: $0.key.vkey, removed: $0.removed) }, "signers")
         try c.put(witnesses.map { ["user": $0.user?.description, "vkey": $0.key.vkey] }, "witnesses")
     }
+}
+
+/// One signer of `audit keys --json`.
+private struct SignerJSON: Encodable {
+    let user: String?
+    let role: String?
+    let vkey: String
+    let removed: Bool
 }

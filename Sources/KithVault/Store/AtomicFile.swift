@@ -50,14 +50,9 @@ enum AtomicFile {
         }
     }
 
-    /// Reads a whole file, with a clear error when it is missing.
-    static func read(_ path: String, what: String) throws -> [UInt8] {
-        guard FileManager.default.fileExists(atPath: path) else {
-            throw KithVaultError.notFound("\(what) \(path)")
-        }
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw KithVaultError.storage("cannot read \(what) \(path); check its permissions")
-        }
-        return [UInt8](data)
+    /// Reads a whole small file (a keyfile, a request, a checkpoint), with a
+    /// clear error when it is missing, not a regular file, or too large.
+    static func read(_ path: String, what: String, limit: Int = 1 << 20) throws -> [UInt8] {
+        try SmallFile.read(path, what: what, limit: limit)
     }
 }

@@ -125,12 +125,16 @@ struct Enroll: ParsableCommand {
         @OptionGroup var global: GlobalOptions
         @OptionGroup var output: OutputOptions
 
-        func execute() throws {
-            let users = try global.openVault().users()
-            if output.json {
+        func execute() throws { try Self.show(try global.openVault().users(), json: output.json) }
+
+        /// The listing `enroll list` and `user list` print.
+        static func show(_ users: [UserInfo], json: Bool) throws {
+            if json {
                 try Output.json(users)
             } else {
-                Output.table(["HANDLE", "ROLE", "ID", "KEY FINGERPRINT"], users.map { [$0.handle, $0.role.description, $0.id.description, $0.fingerprint] })
+                Output.table(
+                    ["HANDLE", "ROLE", "ID", "KEY FINGERPRINT"],
+                    users.map { [$0.handle, $0.removed ? "\($0.role) (removed)" : $0.role.description, $0.id.description, $0.fingerprint] })
             }
         }
     }

@@ -37,14 +37,14 @@ struct Note: ParsableCommand {
             case (let text?, nil):
                 body = text
             case (nil, let file?):
-                let data = try TextFile.input(file, what: "file")
+                let data = try TextFile.input(file, what: "file", limit: (1 << 20) + 2, tooLarge: "a note holds at most 1 MiB; attach the file to the case instead")
                 guard let decoded = String(data: data, encoding: .utf8) else { throw KithVaultError.invalidInput("\(file) is not UTF-8 text") }
                 // A file's final newline ends the file, not the note.
                 body = String(decoded.reversed().drop(while: { $0 == "\n" || $0 == "\r" }).reversed())
             case (nil, nil):
                 // No argv at all: the note comes from standard input (typed, or piped), never the process list.
                 if Terminal.inputIsTerminal { Output.error("Type the note; end it with Ctrl-D on a line of its own.") }
-                let data = try TextFile.input("-", what: "standard input")
+                let data = try TextFile.input("-", what: "the note", limit: (1 << 20) + 2)
                 guard let decoded = String(data: data, encoding: .utf8) else { throw KithVaultError.invalidInput("standard input is not UTF-8 text") }
                 body = String(decoded.reversed().drop(while: { $0 == "\n" || $0 == "\r" }).reversed())
             default:

@@ -61,10 +61,7 @@ struct Policy: ParsableCommand {
         @OptionGroup var output: OutputOptions
 
         func execute() throws {
-            guard let data = FileManager.default.contents(atPath: file) else {
-                throw KithVaultError.notFound("policy file \(file)")
-            }
-            let policy = try GroupPolicy(json: data)
+            let policy = try GroupPolicy(json: Data(SmallFile.read(file, what: "policy file", limit: 1 << 20)))
             let rotated = try global.openVault().setPolicy(groupName: group, policy)
             if output.json {
                 try Output.json(["group": group, "roles": policy.jsonRoles, "new_keys": rotated.map(\.description)])

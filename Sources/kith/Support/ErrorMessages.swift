@@ -71,6 +71,8 @@ extension Remedy {
         case .tellAuditor: return "tell an auditor: 'kith audit verify' checks the whole log"
         case .askForWitnessedProof:
             return "ask for a proof against a witnessed checkpoint (an auditor runs 'kith audit witness', then 'kith audit prove'), or pass --allow-unwitnessed to accept it knowing that"
+        case .askLeadForNewKeys(let group):
+            return "ask a lead of \(Terminal.safe(group)) to run 'kith group rekey \(Self.quoted(group)) --rewrap', which makes them"
         case .nameGroupByID: return "'kith group list --ids' shows each group's id; give it where the group's name goes"
         }
     }

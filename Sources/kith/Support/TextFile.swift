@@ -5,18 +5,17 @@ import KithVault
 enum TextFile {
     /// Reads a UTF-8 text file of at most `limit` bytes; `what` names it in errors.
     static func read(_ path: String, what: String, limit: Int = 4 << 20) throws -> String {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw KithVaultError.notFound("\(what) file \(path)")
+        let bytes = try SmallFile.read(path, what: "\(what) file", limit: limit)
+        guard let text = String(validating: bytes, as: UTF8.self) else {
+            throw KithVaultError.invalidInput("\(path) is not UTF-8 text; pass the \(what) file itself")
         }
-        guard data.count <= limit else { throw KithVaultError.invalidInput("\(path) is too large to be a \(what) (\(data.count) bytes)") }
-        guard let text = String(data: data, encoding: .utf8) else { throw KithVaultError.invalidInput("\(path) is not UTF-8 text; pass the \(what) file itself") }
         return text
     }
 
     /// The bytes of `path`, or of standard input for `-`; `what` names it in
     /// errors. A file over `limit` bytes is refused before it is read.
     static func input(_ path: String, what: String, limit: Int? = nil, tooLarge: String = "") throws -> Data {
-        if path == "-" { return FileHandle.standardInput.readDataToEndOfFile() }
+        if path == "-" { return Data(try SmallFile.readStandardInput(what: what, limit: limit ?? 64 << 20)) }
         guard let attributes = try? FileManager.default.attributesOfItem(atPath: path) else {
             throw KithVaultError.notFound("\(what) \(path)")
         }

@@ -57,6 +57,9 @@ extension Audit {
             var sealed = 0
             for line in lines {
                 Output.say("#\(line.seq)  \(Output.time(line.timeMillis))  \(line.actorHandle)  \(line.summary)")
+                if let previous = line.previousTimeMillis {
+                    print("      time: the writer's clock says \(Output.time(line.timeMillis)), before the latest time of the entries above (\(Output.time(previous))); neither is proven")
+                }
                 switch line.details {
                 case .none: sealed += 1
                 case .some(let details):

@@ -1,0 +1,36 @@
+import Foundation
+import Testing
+
+/// `kith user remove` as an admin runs it, and what the removed person sees.
+@Suite("kith user remove")
+struct UserRemovalCLITests {
+    @Test("an admin removes a case worker: they are refused, listed as removed, and a lead's next write makes new keys")
+    func remove() throws {
+        let cli = try CLIHarness.auditedVault()
+        try cli.setUpMore(users: [("alex", "user")])
+        #expect(try cli.run(["share", "Trans Support", "--with", "alex", "--role", "caseworker"], as: "robin").code == 0)
+        #expect(try cli.run(["record", "list", "--group", "Trans Support"], as: "alex").code == 0)
+
+        let unconfirmed = try cli.run(["user", "remove", "alex"], as: "ana")
+        #expect(unconfirmed.code == 64)
+        #expect(unconfirmed.err.contains("--yes"))
+        #expect(try cli.run(["user", "remove", "alex", "--yes"], as: "robin").code == 77)
+        let removed = try cli.run(["user", "remove", "alex", "--yes"], as: "ana")
+        #expect(removed.code == 0, "\(removed.err)")
+        #expect(removed.out.contains("Removed alex (user) from the vault."))
+        #expect(removed.out.contains("Trans Support: nothing is written in it until a lead runs 'kith group rekey \"Trans Support\" --rewrap'"))
+
+        let refused = try cli.run(["record", "list", "--group", "Trans Support"], as: "alex")
+        #expect(refused.code == 77)
+        #expect(refused.err.contains("removed this identity from the vault"))
+        #expect(try cli.run(["user", "list"], as: "ana").out.contains("user (removed)"))
+        // The lead's write makes the new keys; then it is business as usual.
+        let written = try cli.run(["record", "add", "--group", "Trans Support", "--kind", "member", "--field", "name=After"], as: "robin")
+        #expect(written.code == 0, "\(written.err)")
+        #expect(try cli.run(["user", "remove", "alex", "--yes"], as: "ana").code == 66)
+        let json = try cli.run(["user", "remove", "kai", "--yes", "--json"], as: "ana")
+        let object = try #require(try json.json() as? [String: Any])
+        #expect(object["audit_key_retired"] as? Bool == true)
+        #expect(Set(object.keys) == ["user", "groups_rekeyed", "groups_awaiting_new_keys", "audit_key_retired"])
+    }
+}
