@@ -106,7 +106,7 @@ extension Vault {
             throw KithVaultError.invalidInput("\(path) already exists and was left untouched", remedy: .chooseNewFile)
         }
         let group = groupName(try recordState(id, orElse: "attachment \(id)").group)
-        let output = try OutputFile(path: path)
+        let output = try OutputFile(path: path, partials: memory.map { PartialFiles(stateDirectory: $0.directory) })
         defer { output.abandon() }
         try commit { _ in
             [
@@ -372,25 +372,42 @@ final class InputFile {
     }
 }
 
-/// A file being written from an attachment: a hidden temporary (0600) in
-/// the same folder, published under its name only when everything checked,
-/// removed otherwise.
+/// A file being written from an attachment: a temporary (0600) in a
+/// private folder (0700) beside its destination, published under its name
+/// only when everything checked, removed otherwise, and noted in the state
+/// folder meanwhile so that a killed write is cleaned up by the next command.
 final class OutputFile: @unchecked Sendable {
     // @unchecked: written by one thread at a time (handed over by the pipeline).
-    private var fd: Int32
+    private var fd: Int32 = -1
     private let path: String
+    private let folder: String
     private let temporary: String
+    private var note: URL?
     private var published = false
 
-    init(path: String) throws {
+    init(path: String, partials: PartialFiles?) throws {
         let url = URL(fileURLWithPath: path)
         let directory = url.deletingLastPathComponent().path
-        temporary = directory + "/.\(url.lastPathComponent).\(getpid()).partial"
-        fd = Glibc.open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
-        guard fd >= 0 else {
+        // A private folder on the same file system, so the finished file can be linked into place.
+        var template = Array("\(directory)/.kith-partial-XXXXXX".utf8CString)
+        let made = template.withUnsafeMutableBufferPointer { buffer in buffer.baseAddress.flatMap { mkdtemp($0) }.map { String(cString: $0) } }
+        guard let made else {
             throw KithVaultError.storage("cannot create a file in \(directory): \(String(cString: strerror(errno))); check that the folder exists and is writable")
         }
+        folder = made
+        temporary = folder + "/" + url.lastPathComponent
         self.path = path
+        do {
+            note = try partials?.note(temporary, folder: folder)
+        } catch {
+            rmdir(folder)
+            throw error
+        }
+        fd = Glibc.open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        guard fd >= 0 else {
+            abandon()
+            throw KithVaultError.storage("cannot create a file in \(directory): \(String(cString: strerror(errno))); check that the folder exists and is writable")
+        }
     }
 
     deinit { abandon() }
@@ -404,6 +421,11 @@ final class OutputFile: @unchecked Sendable {
             fd = -1
         }
         if !published { unlink(temporary) }
+        rmdir(folder)
+        if let note {
+            unlink(note.path)
+            self.note = nil
+        }
     }
 
     func write(_ bytes: UnsafeRawBufferPointer) throws {
@@ -421,5 +443,6 @@ final class OutputFile: @unchecked Sendable {
         }
         published = true
         unlink(temporary)
+        abandon()
     }
 }

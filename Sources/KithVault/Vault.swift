@@ -100,8 +100,11 @@ public final class Vault {
         if let removedAt = user.removedAt {
             throw KithVaultError.accessDenied("an admin removed this identity from the vault (log entry \(removedAt)); ask an admin if that was a mistake")
         }
+        // A file an earlier command was killed while writing is removed first.
+        if let memory { PartialFiles(stateDirectory: memory.directory).cleanUp() }
         // What the cache holds was checked when it was saved.
         try checkDirectoryNames(since: resumedFrom ?? 0)
+        try checkCosignaturesKept()
         try rememberHead()
     }
 

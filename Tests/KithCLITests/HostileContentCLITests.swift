@@ -104,4 +104,35 @@ struct OffTheCommandLineCLITests {
         let argvNote = try cli.run(["note", "add", caseID, "--text", "typed in argv"], as: "robin")
         #expect(argvNote.code == 0 && argvNote.err.contains("warning"))
     }
+
+    @Test("note add on a terminal with $EDITOR opens it on a private file that is gone afterwards")
+    func editor() throws {
+        let cli = try CLIHarness.auditedVault()
+        let caseID = try cli.id(cli.run(["record", "add", "--group", "Trans Support", "--kind", "case", "--field", "need=x", "--json"], as: "robin"))
+        // A stand-in editor: records the file it was given and its mode, then writes the note above the guide.
+        let seen = cli.path("editor-saw")
+        let script = cli.path("fake-editor.sh")
+        try Data(
+            """
+            #!/bin/sh
+            echo "$1" > '\(seen)'
+            stat -c %a "$(dirname "$1")" >> '\(seen)'
+            { printf 'Met at the clinic.\\nBed from Monday.\\n'; cat "$1"; } > "$1.new" && mv "$1.new" "$1"
+            """.utf8
+        ).write(to: URL(fileURLWithPath: script))
+        try FileManager.default.setAttributes([.posixPermissions: 0o700], ofItemAtPath: script)
+        let added = try cli.runInTerminal(["note", "add", caseID], as: "robin", environment: ["EDITOR": script, "VISUAL": ""])
+        #expect(added.code == 0, "\(added.out) \(added.err)")
+        let lines = try String(contentsOfFile: seen, encoding: .utf8).split(separator: "\n").map(String.init)
+        let file = try #require(lines.first)
+        #expect(lines.dropFirst().first == "700")
+        #expect(!FileManager.default.fileExists(atPath: file))
+        #expect(!FileManager.default.fileExists(atPath: URL(fileURLWithPath: file).deletingLastPathComponent().path))
+        let notes = try #require(try cli.run(["note", "list", caseID, "--json"], as: "robin").json() as? [[String: Any]])
+        #expect(notes.last?["text"] as? String == "Met at the clinic.\nBed from Monday.")
+        // An editor that fails adds nothing.
+        let failing = try cli.runInTerminal(["note", "add", caseID], as: "robin", environment: ["EDITOR": "false", "VISUAL": ""])
+        #expect(failing.code == 64)
+        #expect(try (cli.run(["note", "list", caseID, "--json"], as: "robin").json() as? [[String: Any]])?.count == notes.count)
+    }
 }

@@ -12,12 +12,15 @@ struct Note: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Add a note to a case.",
             discussion: """
-                With neither --text nor --from-file the note is read from standard input: typed (end
-                with Ctrl-D) or piped. That keeps it out of the process list and your shell history,
-                which --text does not.
+                With neither --text nor --from-file, on a terminal, your editor ($VISUAL or \
+                $EDITOR) opens on a private temporary file, which is wiped and removed when you \
+                close it; without an editor set you type the note (end with Ctrl-D); piped in, it \
+                is read from standard input. All of these keep the note out of the process list \
+                and your shell history, which --text does not.
 
                 Examples:
                   kith note add 3f9c0a...
+                  EDITOR=nano kith note add 3f9c0a...
                   kith note add 3f9c0a... --from-file - < call-notes.txt
                   kith note add 3f9c0a... --text "Called the shelter; bed from Monday."
                 """)
@@ -41,9 +44,12 @@ struct Note: ParsableCommand {
                 guard let decoded = String(data: data, encoding: .utf8) else { throw KithVaultError.invalidInput("\(file) is not UTF-8 text") }
                 // A file's final newline ends the file, not the note.
                 body = String(decoded.reversed().drop(while: { $0 == "\n" || $0 == "\r" }).reversed())
+            case (nil, nil) where Terminal.inputIsTerminal && NoteEditor.chosen != nil:
+                body = try NoteEditor.write(with: NoteEditor.chosen ?? "", state: GlobalOptions.checkpointMemory().directory)
+                guard !body.isEmpty else { throw KithVaultError.invalidInput("the note is empty; nothing was added") }
             case (nil, nil):
                 // No argv at all: the note comes from standard input (typed, or piped), never the process list.
-                if Terminal.inputIsTerminal { Output.error("Type the note; end it with Ctrl-D on a line of its own.") }
+                if Terminal.inputIsTerminal { Output.error("Type the note; end it with Ctrl-D on a line of its own (or set $EDITOR to write it in your editor).") }
                 let data = try TextFile.input("-", what: "the note", limit: (1 << 20) + 2)
                 guard let decoded = String(data: data, encoding: .utf8) else { throw KithVaultError.invalidInput("standard input is not UTF-8 text") }
                 body = String(decoded.reversed().drop(while: { $0 == "\n" || $0 == "\r" }).reversed())

@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 @testable import KithSQLite
 import KithCrypto
+import KithLog
 import Testing
 @testable import KithVault
 
@@ -119,5 +120,39 @@ struct OperatorTests {
             return error.code == .invalidInput && error.reason.contains("at most 32 MiB") && error.remedy == .addAttachment
         }
         #expect(try fixture.open("lead-tra").state.count == before)
+    }
+
+    @Test("an operator who strips a witness's cosignature from a checkpoint a client saw cosigned is caught by that client")
+    func strippedCosignature() throws {
+        let fixture = try VaultFixture()
+        let (lead, _, _) = try fixture.standardGroup()
+        try fixture.enroll("kai", role: .auditor)
+        let kaiMemory = CheckpointMemory(directory: fixture.directory.appendingPathComponent("kai"))
+        let kai = try Vault(store: fixture.store(), holder: #require(fixture.identities["kai"]), memory: kaiMemory)
+        try kai.shareAuditKey()
+        _ = try lead.addRecord(groupName: "Trans Support", kind: .member, fields: fields([("name", "Ari")]))
+        try kai.refresh()
+        let witnessed = try kai.witness().checkpoint.size
+        let leadMemory = CheckpointMemory(directory: fixture.directory.appendingPathComponent("lead"))
+        let open = { try Vault(store: fixture.store(), holder: #require(fixture.identities["lead-tra"]), memory: leadMemory) }
+        _ = try open()  // sees the cosignature
+
+        // The operator rewrites the stored note without the cosignature line.
+        let note = try SignedNote(parsing: #require(try fixture.store().checkpoint(size: witnessed)))
+        let witnessKey = try kai.state.witnessKey(of: kai.me)
+        let stripped = note.encoded.split(separator: "\n", omittingEmptySubsequences: false)
+            .filter { !$0.hasPrefix("\u{2014} \(witnessKey.name) ") }.joined(separator: "\n")
+        #expect(stripped != note.encoded)
+        try DatabaseQueue(path: fixture.path).write { db in
+            try db.execute(sql: "UPDATE checkpoints SET note = ? WHERE size = ?", arguments: [stripped, Int64(witnessed)])
+        }
+        #expect {
+            _ = try open()
+        } throws: { error in
+            guard let error = error as? KithVaultError else { return false }
+            return error.code == .integrity && error.reason.contains("lost the cosignature of kai")
+        }
+        // A client that never saw it cosigned cannot tell (an auditor's checkpoint file can).
+        #expect(throws: Never.self) { _ = try fixture.open("cw-tra") }
     }
 }

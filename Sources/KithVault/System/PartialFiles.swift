@@ -1,0 +1,60 @@
+import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Where plaintext being written out (an attachment saved with `attach
+/// get`) is noted until it is finished, so that one killed halfway (power
+/// cut, `kill -9`) leaves nothing behind for long: the next command that
+/// opens a vault with the same state folder removes it.
+///
+/// Each note is a file `<state>/partials/<pid>-<random>` holding the
+/// partial file's path. A note whose process is gone is stale: its partial
+/// file is emptied, removed with its private folder, and the note dropped.
+public struct PartialFiles: Sendable {
+    /// `<state>/partials`.
+    public let directory: URL
+
+    /// The notes kept under `stateDirectory`.
+    public init(stateDirectory: URL) { directory = stateDirectory.appendingPathComponent("partials") }
+
+    /// Notes that `path` (inside the private folder `folder`) is being
+    /// written by this process; returns the note, to `forget` when done.
+    public func note(_ path: String, folder: String) throws -> URL {
+        do {
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        } catch {
+            throw KithVaultError.storage("cannot create \(directory.path) to note a file being written; check permissions")
+        }
+        let name = "\(getpid())-\(UUID().uuidString)"
+        let url = directory.appendingPathComponent(name)
+        try AtomicFile.write(Array("\(path)\n\(folder)\n".utf8), to: url.path, mode: 0o600, replace: false)
+        return url
+    }
+
+    /// Drops a note once its file is finished or removed.
+    public func forget(_ note: URL) { unlink(note.path) }
+
+    /// Removes every partial file whose writer is no longer running. Best
+    /// effort: nothing here may stop the command that calls it.
+    public func cleanUp() {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory.path) else { return }
+        for name in names {
+            guard let pid = name.split(separator: "-").first.flatMap({ Int32($0) }), pid > 0 else { continue }
+            // Still being written by a live process (ESRCH: no such process).
+            if kill(pid, 0) == 0 || errno != ESRCH { continue }
+            let note = directory.appendingPathComponent(name)
+            if let bytes = try? SmallFile.read(note.path, what: "partial-file note", limit: 1 << 16) {
+                let lines = String(decoding: bytes, as: UTF8.self).split(separator: "\n").map(String.init)
+                if let path = lines.first {
+                    // Emptied first, so the plaintext's blocks are released even if unlink fails.
+                    truncate(path, 0)
+                    unlink(path)
+                }
+                if lines.count > 1 { rmdir(lines[1]) }
+            }
+            unlink(note.path)
+        }
+    }
+}
