@@ -17,6 +17,17 @@ public enum AuditKeyShare: Equatable, Sendable {
     case sealed(to: [String])
     /// The audit key exists but nobody has sealed it to this auditor yet.
     case waitingForAnotherAuditor
+    /// Auditors who lack the key were not confirmed, so nothing was sealed to them (their handles).
+    case awaitingConfirmation([String])
+}
+
+/// An auditor who does not hold the audit key yet, as shown to the auditor
+/// who would seal it to them: to be compared with what they read out.
+public struct AuditorAwaitingKey: Sendable {
+    /// Who they are (handle, key fingerprint).
+    public let user: UserInfo
+    /// The handle of the admin who enrolled them.
+    public let enrolledBy: String
 }
 
 /// How entry details reach auditors.
@@ -45,19 +56,42 @@ extension Vault {
         return PendingEntry(body: .detailKeySealed(sealed: sealed), details: [])
     }
 
+    /// The other auditors who lack the audit key of this epoch.
+    public func auditorsAwaitingKey() throws -> [AuditorAwaitingKey] {
+        try state.usersInOrder.filter { $0.role == .auditor && $0.isActive && $0.identity.userID != me && state.auditKeyEnvelopes[$0.identity.userID] == nil }
+            .map { user in
+                let enrolment = try store.entry(at: user.enrolledAt).map { try LogEntry.decode($0).actor }
+                return AuditorAwaitingKey(
+                    user: UserInfo(id: user.identity.userID, handle: try openHandle(of: user), role: user.role, fingerprint: user.identity.fingerprint, removed: false),
+                    enrolledBy: enrolment.map { handle(of: $0) } ?? "an admin")
+            }
+    }
+
     /// As an auditor: makes the vault's audit key if there is none (in this
-    /// epoch), or seals it to every auditor who lacks it, and chains the
+    /// epoch), or seals it to the auditors who lack it, and chains the
     /// previous epoch's key to it when nobody has yet. Logged either way.
+    ///
+    /// The key reaches another auditor only when `confirm` says yes to them
+    /// (the person compared the fingerprint with what that auditor reads
+    /// out): an admin could enrol a second identity of their own as auditor,
+    /// and must not receive every audit detail silently. Unconfirmed, they
+    /// wait (`.awaitingConfirmation`) for this or another auditor.
     @discardableResult
-    public func shareAuditKey() throws -> AuditKeyShare {
+    public func shareAuditKey(confirm: (AuditorAwaitingKey) -> Bool = { _ in false }) throws -> AuditKeyShare {
         guard state.users[me]?.role == .auditor else {
             throw KithVaultError.accessDenied("only auditors hold the audit key; ask an auditor")
         }
+        try refresh()
+        // Asked once, before the commit (which may be retried).
+        let candidates = try auditorsAwaitingKey()
+        let confirmed = Set(candidates.filter(confirm).map(\.user.id))
+        let unconfirmed = candidates.filter { !confirmed.contains($0.user.id) }.map(\.user.handle)
         var outcome = AuditKeyShare.upToDate
         try commit { state in
-            let auditors = state.usersInOrder.filter { $0.role == .auditor && $0.isActive }.map(\.identity)
+            let auditors = state.usersInOrder.filter { $0.role == .auditor && $0.isActive && ($0.identity.userID == me || confirmed.contains($0.identity.userID)) }
+                .map(\.identity)
             guard let auditKey = state.auditKey else {
-                // The first auditor of the epoch makes the key and seals it to every auditor there is.
+                // The first auditor of the epoch makes the key and seals it to itself and every auditor confirmed.
                 let pair = try BoxKeyPair()
                 let secret = try pair.secretKeyCopy()
                 let envelopes = try auditors.map { KeyEnvelope(user: $0.userID, sealed: try SealedBox.seal(secret, to: $0.boxKey)) }
@@ -70,6 +104,7 @@ extension Vault {
                 outcome = .waitingForAnotherAuditor
                 return []
             }
+            if !unconfirmed.isEmpty { outcome = .awaitingConfirmation(unconfirmed) }
             var entries: [PendingEntry] = []
             let lacking = auditors.filter { state.auditKeyEnvelopes[$0.userID] == nil }
             if !lacking.isEmpty {
@@ -82,7 +117,7 @@ extension Vault {
                     PendingEntry(
                         body: .auditKeyShared(publicKey: auditKey, envelopes: envelopes),
                         details: [("action", "sealed the audit key to \(handles.joined(separator: ", "))")]))
-            } else {
+            } else if unconfirmed.isEmpty {
                 outcome = .upToDate
             }
             if let chain = try chainEntry(state, to: auditKey) { entries.append(chain) }
@@ -173,8 +208,22 @@ extension Vault {
         // Details are shown to the auditor as text; the copy they pass through is wiped.
         var bytes = plain.withUnsafeBytes { Array($0) }
         defer { SecureBytes.wipe(&bytes) }
-        var r = ByteReader(bytes, what: "details of log entry \(entry.seq)")
-        guard try r.u8() == 1 else { throw KithVaultError.integrity("the details of log entry \(entry.seq) have an unknown format") }
+        var body: [UInt8]
+        switch bytes.first {
+        case 1:
+            body = Array(bytes.dropFirst())  // written before details were padded
+        case 2:
+            var rest = Array(bytes.dropFirst())
+            let unpadded: SecureBytes
+            do { unpadded = try SealedLength.unpad(SecureBytes(wiping: &rest)) } catch {
+                throw KithVaultError.integrity("the details of log entry \(entry.seq) are not padded to their bucket")
+            }
+            body = unpadded.withUnsafeBytes { Array($0) }
+        default:
+            throw KithVaultError.integrity("the details of log entry \(entry.seq) have an unknown format")
+        }
+        defer { SecureBytes.wipe(&body) }
+        var r = ByteReader(body, what: "details of log entry \(entry.seq)")
         var out: [(key: String, value: String)] = []
         for _ in 0..<Int(try r.u16()) {
             let key = try r.string()

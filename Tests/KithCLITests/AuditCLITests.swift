@@ -33,6 +33,26 @@ struct AuditCLITests {
         #expect(again.err.contains("exists"))
     }
 
+    @Test("a second auditor gets the audit key only once an auditor confirms their fingerprint")
+    func confirmAuditor() throws {
+        let cli = try vault()
+        #expect(try cli.run(["audit", "log"], as: "kai").code == 0)  // makes the key
+        try cli.setUpMore(users: [("noor", "auditor")])
+        let fingerprint = try #require(
+            (try cli.run(["user", "list", "--json"], as: "ana").json() as? [[String: Any]])?.first { $0["handle"] as? String == "noor" }?["fingerprint"] as? String)
+        let unconfirmed = try cli.run(["audit", "log"], as: "kai")
+        #expect(unconfirmed.code == 0)
+        #expect(unconfirmed.err.contains("noor waits for the audit key until an auditor confirms their key fingerprint"))
+        #expect(unconfirmed.err.contains("--confirm-auditor"))
+        #expect(try cli.run(["audit", "log"], as: "noor").err.contains("has not been sealed to you yet"))
+        let wrong = try cli.run(["audit", "log", "--confirm-auditor", "AAAA-BBBB"], as: "kai")
+        #expect(wrong.err.contains("noor waits"))
+        let confirmed = try cli.run(["audit", "witness", "--confirm-auditor", fingerprint.lowercased()], as: "kai")
+        #expect(confirmed.code == 0, "\(confirmed.err)")
+        #expect(confirmed.err.contains("sealed the audit key to noor"))
+        #expect(!(try cli.run(["audit", "log"], as: "noor").err.contains("has not been sealed")))
+    }
+
     @Test("any single byte of any stored log entry flipped makes verify fail naming that entry")
     func everyByte() throws {
         let cli = try vault()

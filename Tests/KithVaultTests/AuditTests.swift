@@ -180,7 +180,16 @@ struct AuditTests {
         let second = try fixture.enroll("second-auditor", role: .auditor)
         #expect(try second.shareAuditKey() == .waitingForAnotherAuditor)
         #expect(try second.auditLog(AuditLogFilter(actor: caseworker.me, type: .recordWritten)).first?.details == nil)
-        #expect(try first.shareAuditKey() == .sealed(to: ["second-auditor"]))
+        // Not without the first auditor's say-so: an admin's second identity must not get every detail silently.
+        var shown: [AuditorAwaitingKey] = []
+        #expect(
+            try first.shareAuditKey(confirm: {
+                shown.append($0); return false
+            }) == .awaitingConfirmation(["second-auditor"]))
+        #expect(shown.map(\.user.fingerprint) == [try second.whoami().fingerprint])
+        #expect(shown.map(\.enrolledBy) == ["founder"])
+        #expect(try second.shareAuditKey() == .waitingForAnotherAuditor)
+        #expect(try first.shareAuditKey(confirm: { $0.user.id == second.me }) == .sealed(to: ["second-auditor"]))
         try second.refresh()
         #expect(try second.auditLog(AuditLogFilter(actor: caseworker.me, type: .recordWritten)).first?.details?.isEmpty == false)
         // A non-auditor sees the public part only.

@@ -106,7 +106,7 @@ struct RemovedUserTests {
         try fixture.enroll("kai", role: .auditor)
         try fixture.enroll("noor", role: .auditor)
         let kai = try Vault(store: fixture.store(), holder: #require(fixture.identities["kai"]), memory: memory("kai"))
-        try kai.shareAuditKey()
+        try kai.shareAuditKey(confirm: { _ in true })
         let noor = try Vault(store: fixture.store(), holder: #require(fixture.identities["noor"]), memory: memory("noor"))
         let early = try lead.addRecord(groupName: Self.group, kind: .member, fields: fields([("name", "Early")]))
         _ = early
@@ -147,7 +147,7 @@ struct RemovedUserTests {
         // An auditor enrolled later reads the details of before the removal too, through the chain.
         try fixture.enroll("sam", role: .auditor)
         try noor.refresh()
-        #expect(try noor.shareAuditKey() == .sealed(to: ["sam"]))
+        #expect(try noor.shareAuditKey(confirm: { _ in true }) == .sealed(to: ["sam"]))
         let sam = try Vault(store: fixture.store(), holder: #require(fixture.identities["sam"]), memory: memory("sam"))
         let past = try sam.auditLog(AuditLogFilter(record: early))
         #expect(past.first?.details?.isEmpty == false)
@@ -200,7 +200,7 @@ struct RemovedUserTests {
         let (lead, _, _) = try fixture.standardGroup(Self.group)
         let memory = { (name: String) in CheckpointMemory(directory: fixture.directory.appendingPathComponent(name)) }
         for name in ["a1", "a2", "a3"] { try fixture.enroll(name, role: .auditor) }
-        try Vault(store: fixture.store(), holder: #require(fixture.identities["a1"]), memory: memory("a1")).shareAuditKey()
+        try Vault(store: fixture.store(), holder: #require(fixture.identities["a1"]), memory: memory("a1")).shareAuditKey(confirm: { _ in true })
         let early = try lead.addRecord(groupName: Self.group, kind: .member, fields: fields([("name", "Early")]))
         try fixture.admin.refresh()
         try fixture.admin.removeUser(handle: "a1")
@@ -211,7 +211,7 @@ struct RemovedUserTests {
         #expect(a3.state.auditChain[3] != nil)
         try fixture.enroll("a4", role: .auditor)
         try a3.refresh()
-        #expect(try a3.shareAuditKey() == .sealed(to: ["a4"]))
+        #expect(try a3.shareAuditKey(confirm: { _ in true }) == .sealed(to: ["a4"]))
         let a4 = try Vault(store: fixture.store(), holder: #require(fixture.identities["a4"]), memory: memory("a4"))
         #expect(try a4.auditLog(AuditLogFilter(record: early)).first?.details?.isEmpty == false)
         // The removed auditors show as removed in the listing.

@@ -86,7 +86,8 @@ extension Audit {
                 $XDG_STATE_HOME/kith, else ~/.local/state/kith); back it up.
 
                 The first time an auditor runs this (or 'kith audit log'), the vault's audit key is
-                made; later, auditors enrolled since receive it from you.
+                made; later, auditors enrolled since receive it from you once you confirm their
+                key fingerprint (asked on a terminal, or --confirm-auditor).
 
                 Example:
                   kith audit witness
@@ -94,10 +95,11 @@ extension Audit {
 
         @OptionGroup var global: GlobalOptions
         @OptionGroup var output: OutputOptions
+        @OptionGroup var confirming: AuditorConfirmation
 
         func execute() throws {
             let vault = try global.openVault()
-            try AuditLogCommand.reportShare(try vault.shareAuditKey())
+            try confirming.share(vault)
             let result = try vault.witness()
             let size = result.checkpoint.size
             if output.json {

@@ -14,6 +14,11 @@ extension Audit {
                 and each writer's details become readable once that writer has written anything
                 after it (their client then shares its detail key with the auditors, logged).
 
+                Another auditor gets the audit key from you only once you confirm their key
+                fingerprint: on a terminal you are shown it (and who enrolled them) and asked;
+                in a script, pass --confirm-auditor with the fingerprint they read to you. So an
+                admin cannot enrol a second identity as auditor and read every detail silently.
+
                 Examples:
                   kith audit log
                   kith audit log --actor sam --since 7d
@@ -31,6 +36,7 @@ extension Audit {
         var since: String?
         @Option(help: ArgumentHelp("Only entries about this record (its versions, reads and notes).", valueName: "id"))
         var record: String?
+        @OptionGroup var confirming: AuditorConfirmation
 
         func execute() throws {
             var filter = AuditLogFilter()
@@ -44,7 +50,7 @@ extension Audit {
             if let record { filter.record = try RecordID(parsing: record) }
             let vault = try global.openVault()
             if let actor { filter.actor = try vault.user(handle: actor).id }
-            if try vault.whoami().role == .auditor { try Self.reportShare(try vault.shareAuditKey()) }
+            if try vault.whoami().role == .auditor { try confirming.share(vault) }
             let lines = try vault.auditLog(filter)
             if output.json {
                 try Output.json(lines)
@@ -93,7 +99,41 @@ extension Audit {
             case .sealed(let handles): Output.error("kith: sealed the audit key to \(handles.joined(separator: ", ")) (logged).")
             case .waitingForAnotherAuditor:
                 Output.error("kith: the audit key has not been sealed to you yet; details stay sealed until another auditor runs 'kith audit log'.")
+            case .awaitingConfirmation: break  // said by AuditorConfirmation.share
             }
         }
     }
+}
+
+/// `--confirm-auditor`: which auditors who lack the audit key it may be
+/// sealed to, besides those confirmed at a terminal prompt.
+struct AuditorConfirmation: ParsableArguments {
+    @Option(
+        name: .customLong("confirm-auditor"),
+        help: ArgumentHelp("Seal the audit key to the auditor with this key fingerprint (as they read it to you); repeatable.", valueName: "fingerprint"))
+    var fingerprints: [String] = []
+
+    /// Makes or shares the audit key, asking about each auditor who lacks it.
+    func share(_ vault: Vault) throws {
+        let wanted = Set(fingerprints.map(Self.normalised))
+        let share = try vault.shareAuditKey { pending in
+            if wanted.contains(Self.normalised(pending.user.fingerprint)) { return true }
+            guard Terminal.inputIsTerminal else { return false }
+            Output.error(
+                "\(Terminal.safe(pending.user.handle)) was enrolled as an auditor by \(Terminal.safe(pending.enrolledBy)); they would read every entry's details.")
+            Output.error("  key fingerprint: \(pending.user.fingerprint)")
+            Output.error("Compare it with what \(Terminal.safe(pending.user.handle)) reads to you. Seal the audit key to them? [y/N] ", terminator: "")
+            return readLine().map { ["y", "yes"].contains($0.lowercased()) } ?? false
+        }
+        try Audit.AuditLogCommand.reportShare(share)
+        let waiting = try vault.auditorsAwaitingKey()
+        if !waiting.isEmpty {
+            Output.error(
+                "kith: \(waiting.map { Terminal.safe($0.user.handle) }.joined(separator: ", ")) \(waiting.count == 1 ? "waits" : "wait") for the audit key until an auditor confirms their key fingerprint: run 'kith audit log' on a terminal, or pass --confirm-auditor FINGERPRINT."
+            )
+        }
+    }
+
+    /// A fingerprint as typed: upper case, without spaces or dashes.
+    static func normalised(_ text: String) -> String { text.uppercased().filter { $0.isLetter || $0.isNumber } }
 }
