@@ -51,13 +51,18 @@ extension Vault {
         return w.bytes
     }
 
+    /// A handle or group name sealed, padded to its bucket so its length stays hidden.
     static func sealName(_ name: String, key: borrowing SecureBytes, vaultID: [UInt8], id: Identifier) throws -> [UInt8] {
-        try AEAD.xChaCha20Poly1305.seal(Array(name.utf8), key: key, aad: nameAAD(vaultID: vaultID, id: id))
+        var bytes = Array(name.utf8)
+        let padded = try SealedLength.pad(SecureBytes(wiping: &bytes))
+        return try AEAD.xChaCha20Poly1305.seal(padded, key: key, aad: nameAAD(vaultID: vaultID, id: id, padded: true))
     }
 
-    private static func nameAAD(vaultID: [UInt8], id: Identifier) -> [UInt8] {
+    /// Associated data of a sealed name; the context says whether it is padded
+    /// (format 2) or not (format 1, written before names were padded).
+    private static func nameAAD(vaultID: [UInt8], id: Identifier, padded: Bool) -> [UInt8] {
         var w = ByteWriter()
-        w.string(AEADContext.directory)
+        w.string(padded ? AEADContext.paddedDirectory : AEADContext.directory)
         w.fixed(vaultID)
         w.fixed(id.bytes)
         return w.bytes
@@ -71,13 +76,17 @@ extension Vault {
 
     func openName(_ sealed: [UInt8], id: Identifier, epoch: UInt32) throws -> String {
         if let cached = keys.names[id], cached.sealed == sealed { return cached.name }
+        let key = try directoryKey(epoch: epoch)
         let plain: SecureBytes
-        do {
-            plain = try AEAD.xChaCha20Poly1305.open(sealed, key: directoryKey(epoch: epoch).key, aad: Self.nameAAD(vaultID: state.vaultID, id: id))
-        } catch let error as KithVaultError {
-            throw error
-        } catch {
-            throw KithVaultError.integrity("a sealed name in the directory does not open")
+        if let padded = try? AEAD.xChaCha20Poly1305.open(sealed, key: key.key, aad: Self.nameAAD(vaultID: state.vaultID, id: id, padded: true)) {
+            do { plain = try SealedLength.unpad(padded) } catch {
+                throw KithVaultError.integrity("a sealed name in the directory is not padded to its bucket")
+            }
+        } else {
+            // A name sealed before names were padded opens only under the first context.
+            do { plain = try AEAD.xChaCha20Poly1305.open(sealed, key: key.key, aad: Self.nameAAD(vaultID: state.vaultID, id: id, padded: false)) } catch {
+                throw KithVaultError.integrity("a sealed name in the directory does not open")
+            }
         }
         // The name becomes a String to be shown; the array it passes through is wiped.
         var bytes = plain.withUnsafeBytes { Array($0) }

@@ -274,10 +274,10 @@ public final class Vault {
     private func sealDetails(_ details: [(String, String)], seq: UInt64, type: EntryType, epoch: UInt32) throws -> [UInt8] {
         guard !details.isEmpty else { return [] }
         // Built in a closure so `plain` is the only owner of the bytes: the
-        // wipe then zeroes them, not a copy-on-write duplicate.
+        // wipe then zeroes them, not a copy-on-write duplicate. Format 2: the
+        // list after the version byte is padded to its bucket (`SealedLength`).
         var plain = {
             var w = ByteWriter()
-            w.u8(1)
             w.u16(UInt16(details.count))
             for (key, value) in details {
                 w.string(key)
@@ -285,8 +285,9 @@ public final class Vault {
             }
             return w.bytes
         }()
-        defer { SecureBytes.wipe(&plain) }
+        var version: [UInt8] = [2]
+        let padded = try SecureBytes.concatenate(try SecureBytes(wiping: &version), try SealedLength.pad(SecureBytes(wiping: &plain)))
         return try AEAD.xChaCha20Poly1305.seal(
-            plain, key: detailKey(epoch: epoch).key, aad: Self.detailsAAD(vaultID: state.vaultID, seq: seq, actor: me, type: type))
+            padded, key: detailKey(epoch: epoch).key, aad: Self.detailsAAD(vaultID: state.vaultID, seq: seq, actor: me, type: type))
     }
 }

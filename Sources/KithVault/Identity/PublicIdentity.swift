@@ -62,6 +62,8 @@ enum SignatureContext {
 enum AEADContext {
     static let keyfile = "kith/v1/keyfile-secret"
     static let directory = "kith/v1/directory"
+    /// Names sealed padded to a bucket (`SealedLength`); names of the first format open under `directory`.
+    static let paddedDirectory = "kith/v2/directory"
     static let recordKeyWrap = "kith/v1/record-key-wrap"
     static let recordContent = "kith/v1/record-content"
     static let details = "kith/v1/entry-details"

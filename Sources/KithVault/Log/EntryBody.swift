@@ -299,13 +299,13 @@ public enum EntryBody: Equatable, Sendable {
             let founder = try readIdentity(&r)
             body = .genesis(
                 vaultID: vaultID, founder: founder, possession: try r.fixed(Ed25519.signatureLength),
-                directoryEnvelope: try r.data(limit: 256), sealedHandle: try r.data(limit: 512))
+                directoryEnvelope: try r.data(limit: 256), sealedHandle: try r.data(limit: 1024))
         case .userEnrolled:
             let user = try readIdentity(&r)
             guard let role = OrgRole(rawValue: try r.u8()) else { throw KithVaultError.integrity("enrolment entry has an unknown role") }
             body = .userEnrolled(
                 user: user, role: role, possession: try r.fixed(Ed25519.signatureLength),
-                directoryEnvelope: try r.data(limit: 256), sealedHandle: try r.data(limit: 512))
+                directoryEnvelope: try r.data(limit: 256), sealedHandle: try r.data(limit: 1024))
         case .groupCreated:
             body = .groupCreated(group: try id(), sealedName: try r.data(limit: 4096), policy: try GroupPolicy.decode(&r))
         case .roleGranted:

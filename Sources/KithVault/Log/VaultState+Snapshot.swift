@@ -122,7 +122,7 @@ extension VaultState {
             let identity = try EntryBody.readIdentity(&r)
             guard let role = OrgRole(rawValue: try r.u8()) else { throw KithVaultError.integrity("resume cache names an unknown role") }
             state.users[identity.userID] = UserState(
-                identity: identity, role: role, sealedHandle: try r.data(limit: 512), directoryEnvelope: try r.data(limit: 256),
+                identity: identity, role: role, sealedHandle: try r.data(limit: 1024), directoryEnvelope: try r.data(limit: 256),
                 enrolledAt: try r.u64(), directoryEpoch: try r.u32(), handleEpoch: try r.u32(), removedAt: try readOptional(&r))
         }
         var counts: [GroupID: Int] = [:]
