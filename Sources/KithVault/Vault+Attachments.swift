@@ -29,7 +29,12 @@ public struct AttachmentInfo: Sendable {
 /// The stored form of an attachment: a fixed header, then the file as a
 /// libsodium secret stream of `chunkSize` pieces, the last one tagged final.
 ///
-///     "KITHATT1" (8) | chunk size, u32 big-endian | stream header (24) | chunks
+///     "KITHATT2" (8) | chunk size, u32 big-endian | stream header (24) | chunks
+///
+/// Format 2 pads the plaintext with zero bytes to `paddedSize` (the exact
+/// size is in the sealed record), so the stored file tells a thief only
+/// its bucket: a power of two from 4 KiB up to 1 MiB, then a whole number
+/// of MiB. Format 1 ("KITHATT1", unpadded) is still read.
 ///
 /// The record (signed by the attacher and committed to by the log) holds a
 /// hash of these stored bytes, so neither the server nor another key
@@ -41,7 +46,19 @@ public struct AttachmentInfo: Sendable {
 /// Chunks are hashed one by one so both cores can share the hashing:
 /// BLAKE2b runs at about half the speed of the encryption.
 enum AttachmentFormat {
-    static let magic = Array("KITHATT1".utf8)
+    static let magic = Array("KITHATT2".utf8)
+    /// Files sealed before attachments were padded.
+    static let unpaddedMagic = Array("KITHATT1".utf8)
+
+    /// The plaintext length a file of `size` bytes is padded to.
+    static func paddedSize(_ size: UInt64) -> UInt64 {
+        let mebibyte = UInt64(1 << 20)
+        if size > mebibyte { return (size + mebibyte - 1) / mebibyte * mebibyte }
+        var bucket: UInt64 = 4096
+        while bucket < size { bucket *= 2 }
+        return bucket
+    }
+
     /// Plaintext bytes per chunk: large enough that per-chunk costs vanish,
     /// small enough that memory stays flat whatever the file's size.
     static let chunkSize = 1 << 20
@@ -73,7 +90,7 @@ extension Vault {
         let recordKey = KeyBox(try SecureBytes(randomCount: 32))
         let sink = try store.attachments.newAttachment(id)
         do {
-            let sealed = try Self.seal(input, to: sink, key: recordKey, id: id)
+            let sealed = try Self.seal(PaddedInput(input, padded: !sealsUnpaddedAttachmentsForTesting), to: sink, key: recordKey, id: id)
             try sink.finish()
             let fields = [
                 try RecordField(compartment: compartment, name: AttachmentFormat.nameField, value: fileName),
@@ -181,12 +198,12 @@ extension Vault {
     /// Seals `input` into `sink`; returns the plaintext size and the hash
     /// of everything written. This thread reads and encrypts; a second one
     /// hashes and writes (see `ChunkPipeline`).
-    static func seal(_ input: InputFile, to sink: AttachmentSink, key recordKey: KeyBox, id: RecordID) throws -> (size: UInt64, hash: [UInt8]) {
+    static func seal(_ input: PaddedInput, to sink: AttachmentSink, key recordKey: KeyBox, id: RecordID) throws -> (size: UInt64, hash: [UInt8]) {
         let fileKey = try fileKey(recordKey)
         var pusher = try SecretStreamPusher(key: fileKey)
         let chunkSize = AttachmentFormat.chunkSize
         let header =
-            AttachmentFormat.magic + [
+            (input.padded ? AttachmentFormat.magic : AttachmentFormat.unpaddedMagic) + [
                 UInt8(truncatingIfNeeded: chunkSize >> 24), UInt8(truncatingIfNeeded: chunkSize >> 16),
                 UInt8(truncatingIfNeeded: chunkSize >> 8), UInt8(truncatingIfNeeded: chunkSize),
             ] + pusher.header
@@ -225,7 +242,10 @@ extension Vault {
             count = following
         }
         try pipeline.finish()
-        return (total, try hashes.fileHash(header: header, chunks: index))
+        guard total == (input.padded ? AttachmentFormat.paddedSize(input.realSize) : input.realSize) else {
+            throw KithVaultError.storage("the attachment's padding came out wrong")
+        }
+        return (input.realSize, try hashes.fileHash(header: header, chunks: index))
     }
 
     /// Opens the stored stream from `source` into `output`, checking every
@@ -239,12 +259,15 @@ extension Vault {
         }
         var header = [UInt8](repeating: 0, count: AttachmentFormat.headerLength)
         let got = try header.withUnsafeMutableBytes { try source.read(into: $0) }
-        guard got == header.count, Array(header[0..<8]) == AttachmentFormat.magic else { throw damaged("it does not start like a Kith attachment") }
+        let padded = got == header.count && Array(header[0..<8]) == AttachmentFormat.magic
+        guard got == header.count, padded || Array(header[0..<8]) == AttachmentFormat.unpaddedMagic else {
+            throw damaged("it does not start like a Kith attachment")
+        }
         let chunkSize = header[8..<12].reduce(0) { $0 << 8 | Int($1) }
         guard chunkSize == AttachmentFormat.chunkSize else { throw damaged("unexpected chunk size") }
         let fileKey = try fileKey(recordKey)
         let opener: OpeningWriter
-        do { opener = try OpeningWriter(key: fileKey, header: Array(header[12...]), aad: chunkAAD(id), chunkSize: chunkSize, output: output) } catch {
+        do { opener = try OpeningWriter(key: fileKey, header: Array(header[12...]), aad: chunkAAD(id), chunkSize: chunkSize, output: output, limit: expectedSize) } catch {
             throw damaged("bad stream header")
         }
         let badChunk = damaged("a chunk does not authenticate, or bytes follow the last one")
@@ -269,7 +292,9 @@ extension Vault {
         } while count > 0
         try pipeline.finish()
         guard opener.isFinished else { throw damaged("it ends before its last chunk") }
-        guard opener.total == expectedSize else { throw damaged("it holds \(opener.total) bytes, not the \(expectedSize) its record names") }
+        let storedSize = padded ? AttachmentFormat.paddedSize(expectedSize) : expectedSize
+        guard opener.total == storedSize else { throw damaged("it holds \(opener.total) bytes, not the \(storedSize) its record names") }
+        guard !opener.paddingWasNotZero else { throw damaged("its padding is not zeros") }
         guard try hashes.fileHash(header: header, chunks: index) == expectedHash else { throw damaged("its hash is not the one its record names") }
     }
 }
@@ -325,13 +350,17 @@ private final class OpeningWriter: @unchecked Sendable {
     private var plain: SecureBytes
     private let aad: [UInt8]
     private let output: OutputFile
+    /// The file's own size: bytes past it are padding, checked, never written.
+    private let limit: UInt64
     private(set) var total: UInt64 = 0
+    private(set) var paddingWasNotZero = false
 
-    init(key: borrowing SecureBytes, header: [UInt8], aad: [UInt8], chunkSize: Int, output: OutputFile) throws {
+    init(key: borrowing SecureBytes, header: [UInt8], aad: [UInt8], chunkSize: Int, output: OutputFile, limit: UInt64) throws {
         puller = try SecretStreamPuller(key: key, header: header)
         plain = try SecureBytes(count: chunkSize)
         self.aad = aad
         self.output = output
+        self.limit = limit
     }
 
     var isFinished: Bool { puller.isFinished }
@@ -339,8 +368,45 @@ private final class OpeningWriter: @unchecked Sendable {
     func open(_ chunk: UnsafeRawBufferPointer) throws {
         guard !chunk.isEmpty else { return }
         let length = try puller.pull(raw: chunk, into: &plain, aad: aad)
-        try plain.withUnsafeBytes { try output.write(UnsafeRawBufferPointer(rebasing: $0[0..<length])) }
+        let keep = Int(min(UInt64(length), limit > total ? limit - total : 0))
+        try plain.withUnsafeBytes { bytes in
+            try output.write(UnsafeRawBufferPointer(rebasing: bytes[0..<keep]))
+            if bytes[keep..<length].contains(where: { $0 != 0 }) { paddingWasNotZero = true }
+        }
         total += UInt64(length)
+    }
+}
+
+/// A file being attached, followed by zero bytes up to its padded size:
+/// the stream the sealer reads. The file's own size is known at its end.
+final class PaddedInput {
+    private let file: InputFile
+    /// False only to write format 1 (unpadded), for the test that it still reads.
+    let padded: Bool
+    /// Bytes read from the file so far (its size, once it ended).
+    private(set) var realSize: UInt64 = 0
+    private var target: UInt64?
+    private var produced: UInt64 = 0
+
+    init(_ file: InputFile, padded: Bool = true) {
+        self.file = file
+        self.padded = padded
+    }
+
+    /// Fills `buffer` (fewer bytes only at the end of the padded stream).
+    func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+        var filled = 0
+        if target == nil {
+            filled = try file.read(into: buffer)
+            realSize += UInt64(filled)
+            produced += UInt64(filled)
+            if filled == buffer.count { return filled }
+            target = padded ? AttachmentFormat.paddedSize(realSize) : realSize
+        }
+        let zeros = Int(min(UInt64(buffer.count - filled), (target ?? produced) - produced))
+        if zeros > 0, let base = buffer.baseAddress { (base + filled).initializeMemory(as: UInt8.self, repeating: 0, count: zeros) }
+        produced += UInt64(zeros)
+        return filled + zeros
     }
 }
 

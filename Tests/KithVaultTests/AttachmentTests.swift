@@ -78,6 +78,23 @@ struct AttachmentTests {
         #expect(try f.leftovers().isEmpty)
     }
 
+    @Test("a stored file shows only its size's bucket; a file of the unpadded format 1 still reads", arguments: [(1, 3000), (5000, 8000), ((1 << 20) + 1, 2 << 20)])
+    func paddedSizes(small: Int, large: Int) throws {
+        let f = try AttachmentFixture()
+        let ids = try [small, large].map { try f.caseworker.addAttachment(caseID: f.caseID, file: try f.makeFile("in-\($0).bin", size: $0)) }
+        let stored = try ids.map { try FileManager.default.attributesOfItem(atPath: f.storedPath($0))[.size] as? Int }
+        #expect(stored[0] == stored[1], "\(stored)")
+        for (id, size) in zip(ids, [small, large]) {
+            let out = f.file("out-\(size).bin")
+            #expect(try f.lead.saveAttachment(id, to: out).size == UInt64(size))
+            #expect(try f.digest(out) == (try f.digest(f.file("in-\(size).bin"))))
+        }
+        f.caseworker.sealsUnpaddedAttachmentsForTesting = true
+        let old = try f.caseworker.addAttachment(caseID: f.caseID, file: try f.makeFile("old.bin", size: 5000))
+        #expect(try FileManager.default.attributesOfItem(atPath: f.storedPath(old))[.size] as? Int == 5000 + 36 + SecretStream.chunkOverhead)
+        #expect(try f.lead.saveAttachment(old, to: f.file("old-out.bin")).size == 5000)
+    }
+
     @Test(
         "a damaged stored file is refused and leaves nothing at --out",
         arguments: ["first byte", "stream header", "middle chunk", "last byte", "cut short", "one chunk dropped", "bytes appended"])
@@ -123,7 +140,7 @@ struct AttachmentTests {
         let sink = try f.lead.store.attachments.newAttachment(id)
         let other = f.file("other.bin")
         try Data(repeating: 0x41, count: 5000).write(to: URL(fileURLWithPath: other))
-        _ = try Vault.seal(InputFile(path: other), to: sink, key: key, id: id)
+        _ = try Vault.seal(PaddedInput(InputFile(path: other)), to: sink, key: key, id: id)
         try sink.finish()
         let error = #expect(throws: KithVaultError.self) { try f.lead.saveAttachment(id, to: f.file("out.bin")) }
         #expect(error?.description.contains("hash") == true)
