@@ -50,10 +50,17 @@ enum AttachmentFormat {
     /// Files sealed before attachments were padded.
     static let unpaddedMagic = Array("KITHATT1".utf8)
 
+    /// The largest attachment a record may name (1 TiB): more is a modified client's.
+    static let maxSize: UInt64 = 1 << 40
+
     /// The plaintext length a file of `size` bytes is padded to.
     static func paddedSize(_ size: UInt64) -> UInt64 {
         let mebibyte = UInt64(1 << 20)
-        if size > mebibyte { return (size + mebibyte - 1) / mebibyte * mebibyte }
+        if size > mebibyte {
+            // No trap near UInt64.max (a record naming such a size is refused before it gets here anyway).
+            let (rounded, overflow) = (size / mebibyte + (size % mebibyte == 0 ? 0 : 1)).multipliedReportingOverflow(by: mebibyte)
+            return overflow ? .max : rounded
+        }
         var bucket: UInt64 = 4096
         while bucket < size { bucket *= 2 }
         return bucket
@@ -171,7 +178,7 @@ extension Vault {
     private static func info(of view: RecordView, caseID: RecordID) throws -> (info: AttachmentInfo, hash: [UInt8]) {
         let field = { (name: String) in view.fields.first(where: { $0.name == name }) }
         guard let name = field(AttachmentFormat.nameField), let sizeText = field(AttachmentFormat.sizeField)?.value,
-            let size = UInt64(sizeText), let hashText = field(AttachmentFormat.hashField)?.value,
+            let size = UInt64(sizeText), size <= AttachmentFormat.maxSize, let hashText = field(AttachmentFormat.hashField)?.value,
             let hash = try? Hex.decode(hashText), hash.count == 32,
             field(AttachmentFormat.chunkField)?.value == String(AttachmentFormat.chunkSize)
         else {
@@ -445,9 +452,13 @@ final class InputFile {
 final class OutputFile: @unchecked Sendable {
     // @unchecked: written by one thread at a time (handed over by the pipeline).
     private var fd: Int32 = -1
+    /// The private folder, held open: the file is made, linked and removed
+    /// relative to it, so a folder swapped for a symlink meanwhile (in a
+    /// folder others may write) can never point the removal elsewhere.
+    private var folderFD: Int32 = -1
     private let path: String
     private let folder: String
-    private let temporary: String
+    private let name: String
     private var note: URL?
     private var published = false
 
@@ -461,15 +472,17 @@ final class OutputFile: @unchecked Sendable {
             throw KithVaultError.storage("cannot create a file in \(directory): \(String(cString: strerror(errno))); check that the folder exists and is writable")
         }
         folder = made
-        temporary = folder + "/" + url.lastPathComponent
+        name = url.lastPathComponent
         self.path = path
+        folderFD = Glibc.open(folder, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
         do {
-            note = try partials?.note(temporary, folder: folder)
+            guard folderFD >= 0 else { throw KithVaultError.storage("cannot open the private folder \(folder)") }
+            note = try partials?.note(folder + "/" + name, folder: folder)
         } catch {
-            rmdir(folder)
+            abandon()
             throw error
         }
-        fd = Glibc.open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        fd = openat(folderFD, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
         guard fd >= 0 else {
             abandon()
             throw KithVaultError.storage("cannot create a file in \(directory): \(String(cString: strerror(errno))); check that the folder exists and is writable")
@@ -486,7 +499,11 @@ final class OutputFile: @unchecked Sendable {
             close(fd)
             fd = -1
         }
-        if !published { unlink(temporary) }
+        if folderFD >= 0 {
+            unlinkat(folderFD, name, 0)
+            close(folderFD)
+            folderFD = -1
+        }
         rmdir(folder)
         if let note {
             unlink(note.path)
@@ -495,20 +512,19 @@ final class OutputFile: @unchecked Sendable {
     }
 
     func write(_ bytes: UnsafeRawBufferPointer) throws {
-        try FileDescriptorIO.writeAll(fd, bytes, what: temporary)
+        try FileDescriptorIO.writeAll(fd, bytes, what: folder + "/" + name)
     }
 
     /// Flushes the file and gives it its name; never replaces a file.
     func publish() throws {
-        guard fsync(fd) == 0 else { throw KithVaultError.storage("cannot flush \(temporary): \(String(cString: strerror(errno)))") }
+        guard fsync(fd) == 0 else { throw KithVaultError.storage("cannot flush \(folder)/\(name): \(String(cString: strerror(errno)))") }
         close(fd)
         fd = -1
-        guard link(temporary, path) == 0 else {
+        guard linkat(folderFD, name, AT_FDCWD, path, 0) == 0 else {
             if errno == EEXIST { throw KithVaultError.invalidInput("\(path) appeared while the attachment was being written and was left untouched", remedy: .chooseNewFile) }
             throw KithVaultError.storage("cannot create \(path): \(String(cString: strerror(errno)))")
         }
         published = true
-        unlink(temporary)
         abandon()
     }
 }

@@ -82,6 +82,10 @@ extension Vault {
             throw KithVaultError.accessDenied("only auditors hold the audit key; ask an auditor")
         }
         try refresh()
+        // Nothing to ask about while this auditor cannot seal the key: waiting for it, or, in an epoch
+        // after a removal, not one of the auditors who held an earlier key (only they may make the next).
+        if state.auditKey != nil && state.auditKeyEnvelopes[me] == nil { return .waitingForAnotherAuditor }
+        if state.auditKey == nil && !state.mayMakeAuditKey(me) { return .waitingForAnotherAuditor }
         // Asked once, before the commit (which may be retried).
         let candidates = try auditorsAwaitingKey()
         let confirmed = Set(candidates.filter(confirm).map(\.user.id))

@@ -101,8 +101,8 @@ extension Vault {
     @discardableResult
     public func createGroup(name: String) throws -> GroupInfo {
         let trimmed = name.trimmingCharacters(in: .whitespaces)
-        guard (1...128).contains(trimmed.count), !trimmed.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
-            throw KithVaultError.invalidInput("a group name must be 1 to 128 printable characters")
+        guard (1...128).contains(trimmed.count), trimmed.utf8.count <= 512, !trimmed.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
+            throw KithVaultError.invalidInput("a group name must be 1 to 128 printable characters (and at most 512 bytes: fewer of some emoji)")
         }
         let id = try GroupID.random()
         try commit { state in

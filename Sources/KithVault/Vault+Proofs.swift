@@ -11,6 +11,20 @@ extension Vault {
     /// against this log; throws when it does not match.
     public func auditedLog() throws -> (log: AuditedLog, newest: CheckedCheckpoint?) {
         try refresh()
+        let proofTree = self.proofTree()
+        var problems: [String] = []
+        var newest: CheckedCheckpoint?
+        if let raw = try store.latestCheckpoint() {
+            newest = AuditVerifier.check(raw, what: "the newest checkpoint", state: state, tree: proofTree, problems: &problems)
+        }
+        if let problem = problems.first { throw KithVaultError.integrity(problem) }
+        return (AuditedLog(state: state, tree: proofTree, store: store), newest)
+    }
+
+    /// The verified tree, able to give roots and proofs of sizes before
+    /// where this vault resumed (from the cache's kept subtrees, or by
+    /// hashing the few store entries below them).
+    func proofTree() -> MerkleTree {
         var proofTree = tree
         if resumedFrom != nil {
             let store = self.store
@@ -24,12 +38,6 @@ extension Vault {
                 return try MerkleTree(leafHashes: entries.map(MerkleHash.leaf)).root()
             }
         }
-        var problems: [String] = []
-        var newest: CheckedCheckpoint?
-        if let raw = try store.latestCheckpoint() {
-            newest = AuditVerifier.check(raw, what: "the newest checkpoint", state: state, tree: proofTree, problems: &problems)
-        }
-        if let problem = problems.first { throw KithVaultError.integrity(problem) }
-        return (AuditedLog(state: state, tree: proofTree, store: store), newest)
+        return proofTree
     }
 }

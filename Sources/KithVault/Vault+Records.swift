@@ -142,14 +142,26 @@ extension Vault {
     /// Adds a note to a case.
     @discardableResult
     public func addNote(caseID: RecordID, text: String) throws -> RecordID {
-        let record = try recordState(caseID, orElse: "case \(caseID)", remedy: .listCases)
-        guard record.kind == .case else { throw KithVaultError.invalidInput("\(caseID) is a \(record.kind) record, not a case; notes belong to cases") }
+        let record = try checkNoteTarget(caseID)
         guard !text.isEmpty else { throw KithVaultError.invalidInput("the note is empty", remedy: .giveNoteText) }
         let draft = RecordDraft(
             id: try RecordID.random(), version: 1, kind: .note, parent: caseID,
             fields: [try RecordField(compartment: .notes, name: "text", value: text)], action: "added note")
         try write(group: record.group) { [draft] }
         return draft.id
+    }
+
+    /// Checks, before anyone writes a note, that `caseID` is a case this
+    /// user may add notes to (so text typed in an editor is not lost to a
+    /// wrong id or a missing right afterwards).
+    @discardableResult
+    public func checkNoteTarget(_ caseID: RecordID) throws -> RecordState {
+        let record = try recordState(caseID, orElse: "case \(caseID)", remedy: .listCases)
+        guard record.kind == .case else { throw KithVaultError.invalidInput("\(caseID) is a \(record.kind) record, not a case; notes belong to cases") }
+        if let refusal = Rights.write(state, group: record.group, actor: me, compartment: .notes) {
+            throw KithVaultError.accessDenied(refusal.reason(group: groupName(record.group)))
+        }
+        return record
     }
 
     /// Writes version 1 of a record with a chosen id (frozen test files only).

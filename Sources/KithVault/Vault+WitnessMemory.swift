@@ -41,10 +41,10 @@ extension Vault {
         let remembered = try memory.loadCosigned(fingerprint: state.fingerprint, user: me)
         if let remembered, remembered.size <= tree.size {
             let expected = remembered.witnesses.filter { state.users[$0].map { $0.role == .auditor && $0.isActive } ?? false }
-            // Only for the log that was cosigned: a fork is for the remembered checkpoint and the witness to refuse.
+            // Only for the checkpoint that was cosigned (same size and root): a
+            // fork is for the remembered checkpoint and the witness to refuse.
             let stored = try store.checkpoint(size: remembered.size).map { try state.checkCheckpoint($0) }
-            let sameLog = (try? tree.root(size: remembered.size)) == remembered.root && (stored.map { $0.checkpoint.root == remembered.root } ?? true)
-            if !expected.isEmpty, sameLog {
+            if !expected.isEmpty, stored.map({ $0.checkpoint.root == remembered.root }) ?? true {
                 let missing = expected.subtracting(stored?.witnesses ?? [])
                 guard missing.isEmpty else {
                     throw KithVaultError.integrity(
@@ -54,8 +54,7 @@ extension Vault {
             }
         }
         guard let raw = try store.latestCheckpoint(containing: origin + "/witness/"), let checked = try? state.checkCheckpoint(raw),
-            !checked.witnesses.isEmpty, checked.checkpoint.size <= tree.size, checked.checkpoint.size >= remembered?.size ?? 0,
-            (try? tree.root(size: checked.checkpoint.size)) == checked.checkpoint.root
+            !checked.witnesses.isEmpty, checked.checkpoint.size <= tree.size, checked.checkpoint.size >= remembered?.size ?? 0
         else { return }
         let witnesses = Set(checked.witnesses)
         if let remembered, remembered.size == checked.checkpoint.size, remembered.root == checked.checkpoint.root,
@@ -63,6 +62,9 @@ extension Vault {
         {
             return
         }
+        // Something new to remember: only if it is a checkpoint of this verified log (a
+        // resumed tree finds the nodes below where it resumed in the cache and the store).
+        guard (try? proofTree().root(size: checked.checkpoint.size)) == checked.checkpoint.root else { return }
         try memory.saveCosigned(checked.checkpoint, witnesses: witnesses, fingerprint: state.fingerprint, user: me)
     }
 }

@@ -233,6 +233,10 @@ public final class Vault {
             let entry = try LogEntry.make(
                 seq: trial.count, previousHash: trial.headHash, timeMillis: max(now, earliest),
                 actor: holder, body: item.body, details: sealedDetails, vaultID: state.vaultID)
+            // Every client decodes the bytes, not this object: an entry they could not read must never be written.
+            guard (try? LogEntry.decode(entry.encoded)) == entry else {
+                throw KithVaultError.invalidInput("this change would write a log entry other clients could not read (a name or value too large for its field); nothing was written")
+            }
             do {
                 try trial.apply(entry)
             } catch let error as KithVaultError where error.code == .invalidEntry {

@@ -117,6 +117,8 @@ struct OffTheCommandLineCLITests {
             #!/bin/sh
             echo "$1" > '\(seen)'
             stat -c %a "$(dirname "$1")" >> '\(seen)'
+            awk '{ print ($5 == $8) ? "foreground" : "background" }' /proc/$$/stat >> '\(seen)'
+            touch "$1~"
             { printf 'Met at the clinic.\\nBed from Monday.\\n'; cat "$1"; } > "$1.new" && mv "$1.new" "$1"
             """.utf8
         ).write(to: URL(fileURLWithPath: script))
@@ -126,6 +128,8 @@ struct OffTheCommandLineCLITests {
         let lines = try String(contentsOfFile: seen, encoding: .utf8).split(separator: "\n").map(String.init)
         let file = try #require(lines.first)
         #expect(lines.dropFirst().first == "700")
+        // A terminal editor must own the terminal (one in a background process group is stopped as it reads).
+        #expect(lines.dropFirst(2).first == "foreground")
         #expect(!FileManager.default.fileExists(atPath: file))
         #expect(!FileManager.default.fileExists(atPath: URL(fileURLWithPath: file).deletingLastPathComponent().path))
         let notes = try #require(try cli.run(["note", "list", caseID, "--json"], as: "robin").json() as? [[String: Any]])

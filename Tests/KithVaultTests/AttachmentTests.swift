@@ -78,6 +78,27 @@ struct AttachmentTests {
         #expect(try f.leftovers().isEmpty)
     }
 
+    @Test("a record naming an impossible size (only a modified client writes one) is refused, not a crash")
+    func impossibleSize() throws {
+        let f = try AttachmentFixture()
+        let id = try RecordID.random()
+        let fields = [
+            try RecordField(compartment: .notes, name: AttachmentFormat.nameField, value: "huge.bin"),
+            try RecordField(compartment: .notes, name: AttachmentFormat.sizeField, value: String(UInt64.max)),
+            try RecordField(compartment: .notes, name: AttachmentFormat.hashField, value: String(repeating: "0", count: 64)),
+            try RecordField(compartment: .notes, name: AttachmentFormat.chunkField, value: String(AttachmentFormat.chunkSize)),
+        ]
+        let draft = RecordDraft(
+            id: id, version: 1, kind: .attachment, parent: f.caseID, fields: fields, action: "attached a file", recordKey: KeyBox(try SecureBytes(randomCount: 32)))
+        try f.caseworker.write(group: f.caseworker.group(named: "Trans Support").id) { [draft] }
+        #expect {
+            try f.lead.saveAttachment(id, to: f.file("huge.bin"))
+        } throws: { error in
+            (error as? KithVaultError)?.code == .integrity
+        }
+        #expect(AttachmentFormat.paddedSize(.max) == .max)
+    }
+
     @Test("a stored file shows only its size's bucket; a file of the unpadded format 1 still reads", arguments: [(1, 3000), (5000, 8000), ((1 << 20) + 1, 2 << 20)])
     func paddedSizes(small: Int, large: Int) throws {
         let f = try AttachmentFixture()

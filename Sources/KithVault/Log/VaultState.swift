@@ -177,6 +177,16 @@ public struct VaultState: Sendable {
     /// sealed to its audit key, once an auditor who held both sealed it.
     public internal(set) var auditChain: [UInt32: [UInt8]] = [:]
 
+    /// Whether `auditor` may make this epoch's audit key: when an auditor
+    /// still enrolled held an earlier key (someone confirmed before), only
+    /// such an auditor, so an auditor nobody confirmed cannot make themselves
+    /// the holder of every later detail; otherwise (no earlier key, or all
+    /// its holders removed) any auditor, as for the vault's first key.
+    public func mayMakeAuditKey(_ auditor: UserID) -> Bool {
+        let holders = Set(retiredAudit.values.flatMap(\.envelopes.keys)).filter { users[$0].map { $0.isActive && $0.role == .auditor } ?? false }
+        return holders.isEmpty || holders.contains(auditor)
+    }
+
     /// The compartments of `group` whose current epoch's key was sealed to `user`.
     static func currentKeysHeld(by user: UserID, in group: GroupState) -> Set<Compartment> {
         Set(
@@ -438,6 +448,9 @@ public struct VaultState: Sendable {
             } else {
                 guard !retiredAudit.values.contains(where: { $0.publicKey == publicKey }) else {
                     throw invalid(entry, "it brings back a retired audit key, which a removed auditor holds")
+                }
+                guard mayMakeAuditKey(entry.actor) else {
+                    throw invalid(entry, "only an auditor who held an earlier audit key may make the next one")
                 }
                 // The maker must keep a copy, or nobody could ever share it on.
                 guard envelopes.contains(where: { $0.user == entry.actor }) else { throw invalid(entry, "the new audit key is not sealed to its maker") }

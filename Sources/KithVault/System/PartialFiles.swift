@@ -33,6 +33,28 @@ public struct PartialFiles: Sendable {
         return url
     }
 
+    /// Empties and removes `name` in the private `folder`, then the folder:
+    /// through the folder held open without following links, only if it is
+    /// this user's, and emptied only when no other name links the file (a
+    /// save killed just after giving the finished file its name).
+    private static func remove(_ name: String, in folder: String) {
+        let folderFD = open(folder, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+        guard folderFD >= 0 else { return }
+        defer {
+            close(folderFD)
+            rmdir(folder)
+        }
+        var info = stat()
+        guard fstat(folderFD, &info) == 0, info.st_uid == getuid() else { return }
+        let fd = openat(folderFD, name, O_WRONLY | O_NOFOLLOW | O_CLOEXEC)
+        if fd >= 0 {
+            var file = stat()
+            if fstat(fd, &file) == 0, (file.st_mode & S_IFMT) == S_IFREG, file.st_nlink == 1 { ftruncate(fd, 0) }
+            close(fd)
+        }
+        unlinkat(folderFD, name, 0)
+    }
+
     /// Drops a note once its file is finished or removed.
     public func forget(_ note: URL) { unlink(note.path) }
 
@@ -47,12 +69,7 @@ public struct PartialFiles: Sendable {
             let note = directory.appendingPathComponent(name)
             if let bytes = try? SmallFile.read(note.path, what: "partial-file note", limit: 1 << 16) {
                 let lines = String(decoding: bytes, as: UTF8.self).split(separator: "\n").map(String.init)
-                if let path = lines.first {
-                    // Emptied first, so the plaintext's blocks are released even if unlink fails.
-                    truncate(path, 0)
-                    unlink(path)
-                }
-                if lines.count > 1 { rmdir(lines[1]) }
+                if lines.count == 2 { Self.remove(URL(fileURLWithPath: lines[0]).lastPathComponent, in: lines[1]) }
             }
             unlink(note.path)
         }

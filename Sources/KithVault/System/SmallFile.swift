@@ -1,4 +1,9 @@
 import Foundation
+import KithCrypto
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// Files Kith reads whole (keyfiles, requests, checkpoints, proofs, keys
 /// files, policies): each is small, so a file larger than its limit, or
@@ -6,27 +11,40 @@ import Foundation
 /// is refused before it is read, and never more than the limit is read.
 public enum SmallFile {
     /// The bytes of `path`, at most `limit` of them; `what` names it in errors.
+    /// Opened once, without blocking, and checked through that descriptor,
+    /// so nothing swapped in between the check and the read is read.
     public static func read(_ path: String, what: String, limit: Int) throws -> [UInt8] {
-        guard let attributes = try? FileManager.default.attributesOfItem(atPath: path) else {
-            throw KithVaultError.notFound("\(what) \(path)")
+        let fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
+        guard fd >= 0 else {
+            if errno == ENOENT { throw KithVaultError.notFound("\(what) \(path)") }
+            throw KithVaultError.storage("cannot read \(what) \(path); check its permissions")
         }
-        guard attributes[.type] as? FileAttributeType == .typeRegular else {
+        defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else {
             throw KithVaultError.invalidInput("\(path) is not a regular file; pass the \(what) file itself")
         }
-        if let size = attributes[.size] as? Int, size > limit {
-            throw KithVaultError.invalidInput("\(path) is \(size) bytes, more than any \(what) (at most \(limit)); pass the \(what) file itself")
+        guard info.st_size <= limit else {
+            throw KithVaultError.invalidInput("\(path) is \(info.st_size) bytes, more than any \(what) (at most \(limit)); pass the \(what) file itself")
         }
-        guard let handle = FileHandle(forReadingAtPath: path) else {
-            throw KithVaultError.storage("cannot read \(what) \(path); check its permissions")
+        // One byte more than it measured: a file that grew while being read is noticed.
+        var out = [UInt8](repeating: 0, count: min(limit, Int(info.st_size)) + 1)
+        var filled = 0
+        while filled < out.count {
+            let got = out.withUnsafeMutableBytes { buffer in Glibc.read(fd, buffer.baseAddress.map { $0 + filled }, buffer.count - filled) }
+            if got < 0 && errno == EINTR { continue }
+            guard got >= 0 else { throw KithVaultError.storage("cannot read \(what) \(path); check its permissions") }
+            if got == 0 { break }
+            filled += got
         }
-        defer { try? handle.close() }
-        let data: Data
-        do { data = try handle.read(upToCount: limit + 1) ?? Data() } catch {
-            throw KithVaultError.storage("cannot read \(what) \(path); check its permissions")
+        guard filled < out.count else {
+            SecureBytes.wipe(&out)
+            throw KithVaultError.invalidInput("\(path) changed while it was being read; try again once nothing is writing it")
         }
-        // It may have grown since it was measured.
-        guard data.count <= limit else { throw KithVaultError.invalidInput("\(path) is larger than any \(what) (at most \(limit) bytes)") }
-        return [UInt8](data)
+        // Only the bytes read: the copy is the caller's; the buffer is wiped.
+        let bytes = Array(out[0..<filled])
+        SecureBytes.wipe(&out)
+        return bytes
     }
 
     /// Standard input, refused past `limit` bytes.

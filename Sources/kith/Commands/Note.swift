@@ -45,8 +45,15 @@ struct Note: ParsableCommand {
                 // A file's final newline ends the file, not the note.
                 body = String(decoded.reversed().drop(while: { $0 == "\n" || $0 == "\r" }).reversed())
             case (nil, nil) where Terminal.inputIsTerminal && NoteEditor.chosen != nil:
-                body = try NoteEditor.write(with: NoteEditor.chosen ?? "", state: GlobalOptions.checkpointMemory().directory)
-                guard !body.isEmpty else { throw KithVaultError.invalidInput("the note is empty; nothing was added") }
+                // The vault is opened and the case checked first, so what is written in the editor is never lost to a wrong id.
+                let vault = try global.openVault()
+                let id = try Identifier(parsing: caseID)
+                try vault.checkNoteTarget(id)
+                let text = try NoteEditor.write(with: NoteEditor.chosen ?? "", state: GlobalOptions.checkpointMemory().directory)
+                guard !text.isEmpty else { throw KithVaultError.invalidInput("the note is empty; nothing was added") }
+                let note = try vault.addNote(caseID: id, text: text)
+                if output.json { try Output.json(Created(note)) } else { print(note) }
+                return
             case (nil, nil):
                 // No argv at all: the note comes from standard input (typed, or piped), never the process list.
                 if Terminal.inputIsTerminal { Output.error("Type the note; end it with Ctrl-D on a line of its own (or set $EDITOR to write it in your editor).") }

@@ -44,7 +44,8 @@ enum NoteEditor {
         let partials = PartialFiles(stateDirectory: state)
         let note = try? partials.note(file, folder: folder)
         defer {
-            wipe(file)
+            // The note and whatever the editor left beside it (backup and swap files).
+            for name in (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? [] { wipe(folder + "/" + name) }
             rmdir(folder)
             if let note { partials.forget(note) }
         }
@@ -55,22 +56,31 @@ enum NoteEditor {
         close(fd)
 
         // Through the shell, so an editor given with its options ("nano -w", "code --wait") works;
-        // the file's path goes as an argument, never inside the command text.
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/sh")
-        process.arguments = ["-c", "\(editor) \"$1\"", "kith-editor", file]
-        do { try process.run() } catch {
-            throw KithVaultError.invalidInput("cannot start the editor '\(editor)'; check $VISUAL or $EDITOR")
-        }
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw KithVaultError.invalidInput("the editor '\(editor)' exited with status \(process.terminationStatus); nothing was added")
+        // the file's path goes as an argument, never inside the command text. Spawned in this
+        // process group (Foundation's Process would start a new one, and a terminal editor in a
+        // background group is stopped the moment it touches the terminal).
+        let status = try runInForeground(["/bin/sh", "-c", "\(editor) \"$1\"", "kith-editor", file], editor: editor)
+        guard status == 0 else {
+            throw KithVaultError.invalidInput("the editor '\(editor)' exited with status \(status); nothing was added")
         }
         var bytes = try SmallFile.read(file, what: "note", limit: (1 << 20) + 4096)
         defer { SecureBytes.wipe(&bytes) }
         guard let text = String(validating: bytes, as: UTF8.self) else { throw KithVaultError.invalidInput("the note is not UTF-8 text; nothing was added") }
         let kept = text.split(separator: "\n", omittingEmptySubsequences: false).filter { !guide.contains(String($0)) }
         return kept.joined(separator: "\n").trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// Runs `argv` with this process's terminal, environment and process group; its exit status.
+    private static func runInForeground(_ argv: [String], editor: String) throws -> Int32 {
+        let arguments = argv.map { strdup($0) } + [nil]
+        defer { for pointer in arguments { free(pointer) } }
+        var pid: pid_t = 0
+        let spawned = posix_spawn(&pid, argv[0], nil, nil, arguments, environ)
+        guard spawned == 0 else { throw KithVaultError.invalidInput("cannot start the editor '\(editor)'; check $VISUAL or $EDITOR") }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        // Exited normally: its code; killed by a signal: not zero.
+        return (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
     }
 
     /// Overwrites `path` with zeros, flushes it and removes it.

@@ -136,6 +136,10 @@ struct OperatorTests {
         let leadMemory = CheckpointMemory(directory: fixture.directory.appendingPathComponent("lead"))
         let open = { try Vault(store: fixture.store(), holder: #require(fixture.identities["lead-tra"]), memory: leadMemory) }
         _ = try open()  // sees the cosignature
+        // Then writes on, so its resume cache moves past the witnessed size.
+        let writer = try open()
+        _ = try writer.addRecord(groupName: "Trans Support", kind: .member, fields: fields([("name", "Later")]))
+        #expect(try open().resumedFrom ?? 0 > witnessed)
 
         // The operator rewrites the stored note without the cosignature line.
         let note = try SignedNote(parsing: #require(try fixture.store().checkpoint(size: witnessed)))

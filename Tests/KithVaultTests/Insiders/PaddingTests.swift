@@ -22,6 +22,19 @@ struct PaddingTests {
         #expect(try fixture.open("sam").groups().map(\.name).sorted() == [short, long].sorted())
     }
 
+    @Test("a group name of 128 characters but more than 512 bytes is refused before anything is written (its sealed form would not fit)")
+    func longName() throws {
+        let fixture = try VaultFixture()
+        let before = fixture.admin.state.count
+        #expect {
+            try fixture.admin.createGroup(name: String(repeating: "👨‍👩‍👧", count: 128))
+        } throws: { error in
+            (error as? KithVaultError)?.reason.contains("512 bytes") == true
+        }
+        #expect(fixture.admin.state.count == before)
+        #expect(throws: Never.self) { try fixture.admin.createGroup(name: String(repeating: "م", count: 128)) }
+    }
+
     @Test("the bucket rule: 64 bytes up to 4 KiB by powers of two, then multiples of 4 KiB, always at least one byte of padding")
     func buckets() {
         #expect(SealedLength.bucket(for: 0) == 64)

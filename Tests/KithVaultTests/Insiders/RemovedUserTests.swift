@@ -218,6 +218,32 @@ struct RemovedUserTests {
         #expect(try a4.auditLog(AuditLogFilter(type: .userRemoved)).map(\.summary) == ["removed a1 (removed) from the vault", "removed a2 (removed) from the vault"])
     }
 
+    @Test("after an auditor's removal, an auditor nobody confirmed cannot make the next audit key; one who held the old key can")
+    func unconfirmedAuditorCannotMakeNextKey() throws {
+        let fixture = try VaultFixture()
+        _ = try fixture.standardGroup(Self.group)
+        let memory = { (name: String) in CheckpointMemory(directory: fixture.directory.appendingPathComponent(name)) }
+        for name in ["kai", "noor", "mallory"] { try fixture.enroll(name, role: .auditor) }
+        let open = { (name: String) in try Vault(store: fixture.store(), holder: #require(fixture.identities[name]), memory: memory(name)) }
+        try open("kai").shareAuditKey(confirm: { $0.user.handle == "noor" })
+        try fixture.admin.refresh()
+        try fixture.admin.removeUser(handle: "kai")
+        let mallory = try open("mallory")
+        #expect(!mallory.state.mayMakeAuditKey(mallory.me))
+        #expect(try mallory.shareAuditKey(confirm: { _ in true }) == .waitingForAnotherAuditor)
+        // Its own client, making the key anyway: refused by every client.
+        let pair = try BoxKeyPair()
+        let forged = try Attacker(identity: #require(fixture.identities["mallory"]), store: fixture.store()).append(
+            .auditKeyShared(
+                publicKey: pair.publicKey,
+                envelopes: [KeyEnvelope(user: mallory.me, sealed: try SealedBox.seal(pair.secretKeyCopy(), to: #require(fixture.identities["mallory"]).identity.boxKey))]))
+        #expect {
+            _ = try open("noor")
+        } throws: { error in
+            (error as? KithVaultError)?.code == .invalidEntry && (error as? KithVaultError)?.entry == Int(forged.seq)
+        }
+    }
+
     @Test("a lead revokes with a rewrap in a group a removal left stale: new keys for every stale compartment, then the rewrap")
     func revokeInStaleGroup() throws {
         let (fixture, lead, ids) = try RekeyTests.populated()
