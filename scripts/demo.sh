@@ -110,6 +110,11 @@ as robin record show "$MEMBER" | sed 's/^/  /'
 as robin attach get "$LETTER" --out letter-robin.txt | sed 's/^/  /'
 rm letter-robin.txt
 
+say "Ana removes Alex from the vault too: no name, record or audit detail written from now on reaches that laptop"
+as ana user remove alex --yes | sed 's/^/  /'
+if as alex group list 2>err.txt; then echo "unexpected success"; exit 1; fi
+sed 's/^/  /' err.txt
+
 say "Kai audits: every signature, the hash chain, every right, the newest checkpoint"
 "$KITH" audit verify
 echo "  Who touched Sam's record, and why (the details each writer sealed for auditors, opened):"
@@ -138,6 +143,6 @@ cat <<TXT
   Alex wrote a member record and a case with notes; Robin added the sensitive field a case worker may not write.
   Robin imported a spreadsheet of three members in one transaction, and exported Sam's record for a subject access request.
   Every write and every read is a signed entry in the vault's log. Kai cannot read records: no group role, no keys.
-  When Alex left, Robin removed Alex's role and re-encrypted every record under new keys Alex never received.
+  When Alex left, Robin removed Alex's role and re-encrypted every record under new keys Alex never received; Ana then removed Alex from the vault, so no later name or record reaches them.
   Kai checked the whole log, read who did what and why, cosigned the newest checkpoint, and proved an entry to an outsider.
 TXT
