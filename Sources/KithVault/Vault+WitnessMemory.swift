@@ -7,7 +7,8 @@ import KithLog
 /// that an operator who strips cosignatures from the stored note, to pass a
 /// split view off as witnessed or to hide who vouched, is caught: the
 /// checkpoint of that size must keep every cosignature of an auditor still
-/// enrolled.
+/// enrolled. A client sees a cosignature when the witnessed checkpoint is
+/// the newest one as it opens (an auditor's own client always does).
 extension CheckpointMemory {
     func cosignedFile(fingerprint: [UInt8], user: UserID) -> URL {
         directory.appendingPathComponent(Hex.encode(fingerprint)).appendingPathComponent("\(user).cosigned")
@@ -53,7 +54,9 @@ extension Vault {
                 }
             }
         }
-        guard let raw = try store.latestCheckpoint(containing: origin + "/witness/"), let checked = try? state.checkCheckpoint(raw),
+        // Learnt from the newest checkpoint only, which costs one indexed read: searching every
+        // stored checkpoint for the newest witnessed one would grow with the log on every open.
+        guard let raw = try store.latestCheckpoint(), let checked = try? state.checkCheckpoint(raw),
             !checked.witnesses.isEmpty, checked.checkpoint.size <= tree.size, checked.checkpoint.size >= remembered?.size ?? 0
         else { return }
         let witnesses = Set(checked.witnesses)

@@ -71,5 +71,7 @@ struct ClockTests {
         #expect(last.timeMillis == time - VaultState.maxClockSkewMillis)
         #expect(reopened.state.headTimeMillis == time)
         #expect(try fixture.open("cw-tra").auditLog().count == Int(reopened.state.count))
+        // Shown as a time, whatever it is.
+        #expect(!Timestamp.iso8601(millis: time).isEmpty)
     }
 }
