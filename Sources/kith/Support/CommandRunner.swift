@@ -96,10 +96,13 @@ enum Output {
     static func table(_ header: [String], _ rows: [[String]]) {
         // Every cell may come from the vault: neutralised before it is measured and padded.
         let all = [header] + rows.map { $0.map { Terminal.safe($0) } }
-        let widths = header.indices.map { column in all.map { $0[column].count }.max() ?? 0 }
+        // Measured in terminal columns by grapheme (an Arabic name, an emoji, a CJK name all line up).
+        let widths = header.indices.map { column in all.map { DisplayWidth.of($0[column]) }.max() ?? 0 }
         for (number, row) in all.enumerated() {
             let cells = row.enumerated().map { index, cell in
-                index == row.count - 1 ? cell : cell.padding(toLength: widths[index], withPad: " ", startingAt: 0)
+                // Right-to-left text is isolated so it never reorders the columns around it.
+                let shown = Terminal.isolated(cell)
+                return index == row.count - 1 ? shown : shown + String(repeating: " ", count: max(0, widths[index] - DisplayWidth.of(cell)))
             }
             // Styled after padding: escape codes have no width on screen.
             var line = cells.joined(separator: "  ")
