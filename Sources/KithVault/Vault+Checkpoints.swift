@@ -141,6 +141,7 @@ extension Vault {
     func saveResumeCache() {
         guard let memory, cacheSavedSize != state.count else { return }
         do {
+            if failsCacheSavesForTesting { throw KithVaultError.storage("no space left on device (test hook)") }
             try ResumeCache.save(
                 state: state, tree: tree, changesSince: cacheSavedSize ?? state.records.base?.baseSize,
                 path: memory.cacheFile(fingerprint: state.fingerprint, user: me).path, key: cacheKey(), user: me)

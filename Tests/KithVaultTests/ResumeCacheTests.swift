@@ -81,6 +81,20 @@ struct ResumeCacheTests {
         #expect(try Self.digest(setting.open().state) == Self.truth(setting))
     }
 
+    @Test("a cache that cannot be saved costs the next command a full replay, never this one its work")
+    func saveFails() throws {
+        let setting = try Self.setting()
+        let vault = try setting.open()
+        vault.failsCacheSavesForTesting = true
+        let id = try vault.addRecord(groupName: Self.group, kind: .member, fields: fields([("name", "Written all the same")]))
+        #expect(vault.cacheNote?.contains("could not be saved") == true)
+        // The write landed; the next open resumes from the older cache and reads what came after.
+        let next = try setting.open()
+        #expect(next.resumedFrom != nil && (next.resumedFrom ?? 0) < next.state.count)
+        #expect(try next.readRecord(id).fields.first?.value == "Written all the same")
+        #expect(try Self.digest(next.state) == Self.truth(setting))
+    }
+
     enum Damage: String, CaseIterable, CustomTestStringConvertible {
         case deleted, emptied, truncated, garbage, otherIdentity, otherVault, olderFormat
         var testDescription: String { rawValue }

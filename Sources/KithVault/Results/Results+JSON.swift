@@ -231,3 +231,26 @@ private struct SignerJSON: Encodable {
     let vkey: String
     let removed: Bool
 }
+
+extension ProofVerdict: Encodable {
+    /// `audit verify-proof --json`: holds (always true: a proof that does
+    /// not hold is an error), witnessed, proven, unchecked.
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: JSONKey.self)
+        try c.put(true, "holds")
+        try c.put(witnessed, "witnessed")
+        try c.put(proven, "proven")
+        try c.put(unchecked, "unchecked")
+    }
+}
+
+extension WitnessResult: Encodable {
+    /// `audit witness --json`: size, witnesses, already_cosigned, previous_size (null the first time).
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: JSONKey.self)
+        try c.put(checkpoint.size, "size")
+        try c.put(witnesses, "witnesses")
+        try c.put(alreadyCosigned, "already_cosigned")
+        try c.put(previous?.size, "previous_size")
+    }
+}

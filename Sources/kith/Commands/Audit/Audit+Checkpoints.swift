@@ -103,10 +103,7 @@ extension Audit {
             let result = try vault.witness()
             let size = result.checkpoint.size
             if output.json {
-                try Output.json([
-                    "size": size, "witnesses": result.witnesses, "already_cosigned": result.alreadyCosigned,
-                    "previous_size": result.previous.map { $0.size as Any } ?? NSNull(),
-                ])
+                try Output.json(result)
             } else if result.alreadyCosigned {
                 print("You already witnessed the newest checkpoint (\(size) entries); it has \(AuditSupport.witnesses(result.witnesses)).")
             } else if let previous = result.previous {

@@ -124,7 +124,7 @@ extension Audit {
             if let keys, let trusted, trusted.signers.isEmpty { throw KithVaultError.invalidInput("\(keys) holds no verifier keys") }
             let verdict = try ProofVerifier.verify(proof: Array(proofText.utf8), checkpoints: checkpointTexts, keys: trusted, allowUnwitnessed: allowUnwitnessed)
             if output.json {
-                try Output.json(["holds": true, "witnessed": verdict.witnessed, "proven": verdict.proven, "unchecked": verdict.unchecked] as [String: Any])
+                try Output.json(verdict)
                 return
             }
             print(verdict.witnessed ? "The proof holds." : "The proof's hashes hold, but NO WITNESS vouches for its checkpoint.")
