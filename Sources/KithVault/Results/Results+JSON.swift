@@ -254,3 +254,35 @@ extension WitnessResult: Encodable {
         try c.put(previous?.size, "previous_size")
     }
 }
+
+extension AuditReport: Encodable {
+    /// `audit verify --json`: entries, valid, root, problems, resumed_from,
+    /// and checkpoint / witnessed_checkpoint ({size, witnesses}) when there are.
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: JSONKey.self)
+        try c.put(entries, "entries")
+        try c.put(valid, "valid")
+        try c.put(root, "root")
+        try c.put(problems, "problems")
+        try c.put(resumedFrom, "resumed_from")
+        try c.putIfPresent(newest.map { CheckpointSummary(size: $0.checkpoint.size, witnesses: $0.witnesses.count) }, "checkpoint")
+        try c.putIfPresent(newestWitnessed.map { CheckpointSummary(size: $0.checkpoint.size, witnesses: $0.witnesses.count) }, "witnessed_checkpoint")
+    }
+}
+
+/// A checkpoint in a report: its size and how many witnesses cosigned it.
+private struct CheckpointSummary: Encodable {
+    let size: UInt64
+    let witnesses: Int
+}
+
+extension RekeySummary: Encodable {
+    /// The `rekey` object of `group rekey --json` and `revoke --json`: mode, scanned, changed, resumed.
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: JSONKey.self)
+        try c.put(mode, "mode")
+        try c.put(scanned, "scanned")
+        try c.put(changed, "changed")
+        try c.put(resumed, "resumed")
+    }
+}

@@ -90,7 +90,7 @@ struct Group: ParsableCommand {
             let summary = try global.openVault().rekey(groupName: group, mode: mode.mode) { bar.update(done: $0, total: $1) }
             bar.finish()
             if output.json {
-                try Output.json(["group": group, "rekey": rekeyJSON(summary)])
+                try Output.json(RekeyOutput(group: group, rekey: summary))
             } else {
                 reportRekey(summary, group: group)
             }

@@ -17,12 +17,26 @@ enum RekeyFlag: String, EnumerableFlag {
 }
 
 /// A rekey's summary for `--json` (null when none ran).
-func rekeyJSON(_ summary: RekeySummary?) -> Any {
-    guard let summary else { return NSNull() }
-    return [
-        "mode": summary.mode == .rewrap ? "rewrap" : "reencrypt", "scanned": summary.scanned, "changed": summary.changed,
-        "resumed": summary.resumed,
-    ] as [String: Any]
+/// `group rekey --json` and `revoke --json`: the group (and for a revoke the
+/// handle and the role removed) with the rekey's summary, null without one.
+struct RekeyOutput: Encodable {
+    let group: String
+    var handle: String? = nil
+    var removedRole: String? = nil
+    let rekey: RekeySummary?
+    var isRevoke = false
+
+    private enum CodingKeys: String, CodingKey { case group, handle, removedRole = "removed_role", rekey }
+
+    func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(group, forKey: .group)
+        if isRevoke {
+            try c.encode(handle, forKey: .handle)
+            try c.encode(removedRole, forKey: .removedRole)
+        }
+        try c.encode(rekey, forKey: .rekey)
+    }
 }
 
 /// Prints what a rekey did.
@@ -71,9 +85,7 @@ struct Revoke: KithCommand {
         let result = try global.openVault().revoke(groupName: group, from: from, mode: rekey?.mode) { bar.update(done: $0, total: $1) }
         bar.finish()
         if output.json {
-            try Output.json([
-                "group": group, "handle": from, "removed_role": result.removedRole?.description ?? NSNull(), "rekey": rekeyJSON(result.rekey),
-            ])
+            try Output.json(RekeyOutput(group: group, handle: from, removedRole: result.removedRole?.description, rekey: result.rekey, isRevoke: true))
             return
         }
         if let role = result.removedRole {

@@ -48,13 +48,7 @@ extension Audit {
             // A full run is remembered too, so the next run can resume from it.
             let report = try AuditVerifier.verify(store: store, from: from, memory: memory, resume: !full)
             if output.json {
-                var object: [String: Any] = ["entries": report.entries, "valid": report.valid, "root": report.root, "problems": report.problems]
-                object["resumed_from"] = report.resumedFrom
-                if let newest = report.newest { object["checkpoint"] = ["size": newest.checkpoint.size, "witnesses": newest.witnesses.count] }
-                if let witnessed = report.newestWitnessed {
-                    object["witnessed_checkpoint"] = ["size": witnessed.checkpoint.size, "witnesses": witnessed.witnesses.count]
-                }
-                try Output.json(object)
+                try Output.json(report)
             } else if report.valid {
                 print("All \(report.entries) log entries verify: signatures, hash chain and rights.")
                 if report.resumedFrom > 0 {
