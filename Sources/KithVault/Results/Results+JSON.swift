@@ -286,3 +286,35 @@ extension RekeySummary: Encodable {
         try c.put(resumed, "resumed")
     }
 }
+
+extension ImportedRecord: Encodable {
+    /// One imported row in `import --json`: row, id.
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: JSONKey.self)
+        try c.put(row, "row")
+        try c.put(id.description, "id")
+    }
+}
+
+extension ImportColumn: Encodable {
+    /// One column of `import --dry-run --json`: column, then field and compartment, or skipped (why).
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: JSONKey.self)
+        try c.put(column, "column")
+        if let field, let compartment {
+            try c.put(field, "field")
+            try c.put(compartment.description, "compartment")
+        } else {
+            try c.put(skipReason ?? "skipped", "skipped")
+        }
+    }
+}
+
+extension ImportRejection: Encodable {
+    /// One refused row of `import --dry-run --json`: row, reason.
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: JSONKey.self)
+        try c.put(row, "row")
+        try c.put(reason, "reason")
+    }
+}

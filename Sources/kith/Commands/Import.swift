@@ -73,11 +73,7 @@ struct Import: KithCommand {
         let imported = try vault.importRecords(plan, groupName: group) { bar.update(done: $0 / 2, total: $1 / 2) }
         bar.finish()
         if output.json {
-            try Output.json([
-                "group": group, "kind": kind.description, "imported": imported.count,
-                "records": imported.map { ["row": $0.row, "id": $0.id.description] as [String: Any] },
-                "blank_rows": plan.blankRows,
-            ])
+            try Output.json(ImportOutput(group: group, kind: kind.description, imported: imported.count, records: imported, blankRows: plan.blankRows))
         } else {
             let first = imported.first?.row ?? 0, last = imported.last?.row ?? 0
             print("Imported \(Output.count(imported.count, "\(kind) record")) into \(group) (rows \(first)-\(last)).")
@@ -119,21 +115,10 @@ struct Import: KithCommand {
     /// The dry run's report: columns, counts, every refused row.
     private func report(_ plan: ImportPlan) throws {
         if output.json {
-            try Output.json([
-                "dry_run": true, "group": group, "kind": plan.kind.description, "would_import": plan.rows.count,
-                "columns": plan.columns.map { column -> [String: Any] in
-                    var object: [String: Any] = ["column": column.column]
-                    if let field = column.field, let compartment = column.compartment {
-                        object["field"] = field
-                        object["compartment"] = compartment.description
-                    } else {
-                        object["skipped"] = column.skipReason ?? "skipped"
-                    }
-                    return object
-                },
-                "rejected": plan.rejected.map { ["row": $0.row, "reason": $0.reason] as [String: Any] },
-                "blank_rows": plan.blankRows,
-            ])
+            try Output.json(
+                DryRunOutput(
+                    group: group, kind: plan.kind.description, wouldImport: plan.rows.count, columns: plan.columns, rejected: plan.rejected,
+                    blankRows: plan.blankRows))
             return
         }
         Output.table(
@@ -153,5 +138,31 @@ struct Import: KithCommand {
             print(Terminal.styled("\(Output.count(plan.rejected.count, "row")) would be refused, so nothing would be imported:", .red))
             for rejection in plan.rejected { Output.say("  row \(rejection.row): \(rejection.reason)") }
         }
+    }
+}
+
+/// `import --json`: group, kind, imported, records [{row, id}], blank_rows.
+private struct ImportOutput: Encodable {
+    let group: String
+    let kind: String
+    let imported: Int
+    let records: [ImportedRecord]
+    let blankRows: [Int]
+
+    private enum CodingKeys: String, CodingKey { case group, kind, imported, records, blankRows = "blank_rows" }
+}
+
+/// `import --dry-run --json`: dry_run, group, kind, would_import, columns, rejected, blank_rows.
+private struct DryRunOutput: Encodable {
+    let dryRun = true
+    let group: String
+    let kind: String
+    let wouldImport: Int
+    let columns: [ImportColumn]
+    let rejected: [ImportRejection]
+    let blankRows: [Int]
+
+    private enum CodingKeys: String, CodingKey {
+        case dryRun = "dry_run", group, kind, wouldImport = "would_import", columns, rejected, blankRows = "blank_rows"
     }
 }
