@@ -106,9 +106,11 @@ extension Vault {
         case .roleGranted(let group, let user, let role): return "granted \(role) in \(groupName(group)) to \(handle(of: user))"
         case .roleRevoked(let group, let user): return "removed \(handle(of: user)) from \(groupName(group))"
         case .keysDistributed(let group, let grants):
-            let recipients = Set(grants.flatMap { $0.envelopes.map(\.user) }).map { handle(of: $0) }.sorted()
-            let keys = grants.map { "\($0.compartment)@\($0.epoch)" }.joined(separator: ", ")
-            return "sealed \(groupName(group)) keys \(keys) to \(recipients.joined(separator: ", "))"
+            // Each key with its own recipients: not every member gets every compartment.
+            let keys = grants.map { grant in
+                "\(grant.compartment)@\(grant.epoch) to \(grant.envelopes.map { handle(of: $0.user) }.sorted().joined(separator: ", "))"
+            }
+            return "sealed \(groupName(group)) keys: \(keys.joined(separator: "; "))"
         case .recordWritten(let record, let version, let group, let kind, _, let parts, _):
             return "wrote \(kind) \(record) version \(version) in \(groupName(group)) (\(parts.map(\.description).joined(separator: ", ")))"
         case .recordRead(let record, let version): return "read record \(record) version \(version)"
@@ -119,7 +121,9 @@ extension Vault {
         case .auditKeyShared(_, let envelopes):
             return "sealed the audit key to \(envelopes.map { handle(of: $0.user) }.joined(separator: ", "))"
         case .detailKeySealed: return "sealed their detail key to the audit key"
-        case .userRemoved(let user, _, _): return "removed \(handle(of: user)) from the vault"
+        case .userRemoved(let user, _, _):
+            let name = state.users[user].flatMap { try? openHandle(of: $0) } ?? user.description
+            return "removed \(name) from the vault"
         case .auditKeyChained: return "sealed the previous audit key to the new one"
         }
     }

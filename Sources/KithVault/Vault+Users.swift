@@ -44,10 +44,12 @@ extension Vault {
     /// case, accents, invisible characters and letters drawn alike); a
     /// handle that matches several users is an error naming each by
     /// fingerprint, never a silent pick.
-    public func user(handle: String) throws -> UserInfo {
+    /// With `includingRemoved`, users removed from the vault are found too
+    /// (an auditor looking up what someone did before they left).
+    public func user(handle: String, includingRemoved: Bool = false) throws -> UserInfo {
         let key = LookAlike.key(handle)
         return try lookUp(.notFound("user '\(handle)'", remedy: .listUsers)) {
-            let candidates = try users().filter { !$0.removed && LookAlike.key($0.handle) == key }
+            let candidates = try users().filter { (includingRemoved || !$0.removed) && LookAlike.key($0.handle) == key }
             guard candidates.count < 2 else {
                 let listed = candidates.map { "'\($0.handle)' (key \($0.fingerprint))" }.joined(separator: ", ")
                 throw KithVaultError.invalidInput(

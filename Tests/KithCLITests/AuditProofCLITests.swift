@@ -47,7 +47,11 @@ struct AuditProofCLITests {
         #expect(noKeys.code == 64)
         let unsigned = try cli.run(["audit", "verify-proof", proofFile, "--hashes-only"], environment: ["KITH_VAULT": ""])
         #expect(unsigned.code == 0)
-        #expect(unsigned.out.contains("NOT checked"))
+        #expect(unsigned.out.hasPrefix("The proof's hashes hold. Its signatures and witnesses were NOT checked"))
+        // The proof given as the keys file: a mix-up (64) that says which file is wrong, not tampering (65).
+        let mixedUp = try cli.run(["audit", "verify-proof", witnessedFile, "--keys", witnessedFile], environment: ["KITH_VAULT": ""])
+        #expect(mixedUp.code == 64)
+        #expect(mixedUp.err.contains("the keys file is not one 'kith audit keys' wrote"))
 
         // A changed proof hash, a changed entry, and someone else's keys.
         var lines = proof.out.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)

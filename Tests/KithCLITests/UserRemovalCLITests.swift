@@ -24,6 +24,10 @@ struct UserRemovalCLITests {
         #expect(refused.code == 77)
         #expect(refused.err.contains("removed this identity from the vault"))
         #expect(try cli.run(["user", "list"], as: "ana").out.contains("user (removed)"))
+        // An auditor can still look up what they did.
+        let theirs = try cli.run(["audit", "log", "--actor", "alex", "--json"], as: "kai")
+        #expect(theirs.code == 0, "\(theirs.err)")
+        #expect((try theirs.json() as? [[String: Any]]) != nil)
         // The lead's write makes the new keys; then it is business as usual.
         let written = try cli.run(["record", "add", "--group", "Trans Support", "--kind", "member", "--field", "name=After"], as: "robin")
         #expect(written.code == 0, "\(written.err)")

@@ -96,7 +96,11 @@ public enum ProofVerifier {
     /// Reads a verifier keys file (`VerifierKeys`), refusing one too large to be one.
     public static func readKeys(_ text: String) throws -> VerifierKeys {
         guard text.utf8.count <= VerifierKeys.maxFileSize else { throw KithLogError.malformed("the keys file is larger than any keys file Kith writes") }
-        return try VerifierKeys.parse(text)
+        do { return try VerifierKeys.parse(text) } catch {
+            // A mix-up of files (the proof given as the keys), not tampering: a usage error that says so.
+            throw KithVaultError.invalidInput(
+                "the keys file is not one 'kith audit keys' wrote (its first line should be '\(VerifierKeys.header)'): check you passed the keys file, not the proof or a checkpoint, to --keys (\(error))")
+        }
     }
 
     /// Checks the checkpoint's signature and counts its witnesses, naming who signed.

@@ -61,7 +61,13 @@ public struct VerifierKeys: Sendable {
             "# 'kith audit verify-proof --keys FILE' checks proofs with it.",
             Self.header,
         ]
-        if let origin, let vaultID { lines.append("vault \(origin) \(Hex.encode(vaultID))") }
+        if let origin, let vaultID {
+            // The fingerprint as people read it aloud and write it down, to compare with this file.
+            if let hex = origin.split(separator: "/").last, let fingerprint = try? Hex.decode(String(hex)) {
+                lines.append("# vault fingerprint: \(Fingerprint.readable(fingerprint))")
+            }
+            lines.append("vault \(origin) \(Hex.encode(vaultID))")
+        }
         for signer in signers {
             lines.append(
                 "signer \(signer.user?.description ?? "unknown") \(signer.role?.description ?? "unknown") \(signer.key.vkey)\(signer.removed ? " removed" : "")")

@@ -1,8 +1,10 @@
 /// The form two names share when a tired reader could take one for the
-/// other: case, accents and Arabic tashkeel, compatibility forms (full
-/// width, ligatures), invisible characters (zero-width, bidi marks, the
-/// tatweel), runs of spaces, and the Cyrillic and Greek letters drawn like
-/// Latin ones are all folded away.
+/// other. It starts from search's normalisation (`SearchText`: case,
+/// accents and Arabic tashkeel, compatibility forms, invisible and bidi
+/// characters, the tatweel, Arabic letters written two ways (ى ي ی, ة ه,
+/// ک ك, hamza forms), digits of every script), then drops every space and
+/// zero-width joiner or non-joiner (easy to miss, or to type instead of a
+/// space), and maps the Cyrillic and Greek letters drawn like Latin ones.
 ///
 /// Used to refuse a new group or handle that looks like an existing one,
 /// and to resolve a typed name: two groups whose names share a key are
@@ -11,20 +13,8 @@ enum LookAlike {
     /// The folded key of `name`.
     static func key(_ name: String) -> String {
         var out = String.UnicodeScalarView()
-        var pendingSpace = false
-        // Compatibility decomposition splits accents and hamza from their letters, and ligatures into letters.
-        for scalar in name.decomposedStringWithCompatibilityMapping.lowercased().unicodeScalars {
-            let properties = scalar.properties
-            if properties.generalCategory == .nonspacingMark || properties.generalCategory == .enclosingMark { continue }
-            if properties.isDefaultIgnorableCodePoint || properties.generalCategory == .format || scalar == "\u{0640}" { continue }
-            if properties.isWhitespace || properties.generalCategory == .control {
-                pendingSpace = !out.isEmpty
-                continue
-            }
-            if pendingSpace {
-                out.append(" ")
-                pendingSpace = false
-            }
+        for scalar in SearchText.normalise(name).unicodeScalars {
+            if scalar.properties.isWhitespace || scalar.properties.generalCategory == .control { continue }
             out.append(homoglyphs[scalar] ?? scalar)
         }
         return String(out)

@@ -15,7 +15,8 @@ public struct Handle: Hashable, Sendable, CustomStringConvertible {
         guard (1...64).contains(scalars.count), scalars.allSatisfy(allowed),
             let first = scalars.first, first.properties.isAlphabetic || ("0"..."9").contains(first)
         else {
-            throw KithVaultError.invalidInput("'\(value)' is not a valid handle: use 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit")
+            throw KithVaultError.invalidInput(
+                "'\(value)' is not a valid handle: use 1 to 64 Latin letters (a to z), digits, '.', '_' or '-', starting with a letter or digit; a handle is a short login name, and names in any script go in records")
         }
         self.value = value
     }

@@ -23,20 +23,20 @@ struct User: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Remove someone from the vault: every role, and every key written from now on (admins).",
             discussion: """
-                For someone who left, lost a device, or should never have had access. In one \\
-                logged step: every role they hold in every group goes; the key that seals handles \\
-                and group names is replaced and sealed to everyone who remains; for an auditor, the \\
-                audit key is retired (the next auditor to run 'kith audit log' makes a new one). \\
-                Whatever software they use, they read nothing written after this: no new record, \\
+                For someone who left, lost a device, or should never have had access. In one \
+                logged step: every role they hold in every group goes; the key that seals handles \
+                and group names is replaced and sealed to everyone who remains; for an auditor, the \
+                audit key is retired (the next auditor to run 'kith audit log' makes a new one). \
+                Whatever software they use, they read nothing written after this: no new record, \
                 name, handle or audit detail.
 
-                What it cannot undo: they keep what they could read before, in any copy of the \\
-                vault they already have. In each group they could read, nothing new is written \\
-                until a lead makes new keys; you do it here for the groups you lead, and the \\
-                output names the others. To also put old records out of reach of a copy taken \\
+                What it cannot undo: they keep what they could read before, in any copy of the \
+                vault they already have. In each group they could read, nothing new is written \
+                until a lead makes new keys; you do it here for the groups you lead, and the \
+                output names the others. To also put old records out of reach of a copy taken \
                 later, a lead runs 'kith group rekey GROUP --reencrypt'.
 
-                The vault always keeps an admin, and an admin cannot remove themselves. On a \\
+                The vault always keeps an admin, and an admin cannot remove themselves. On a \
                 terminal you are asked to confirm; in a script pass --yes.
 
                 Examples:

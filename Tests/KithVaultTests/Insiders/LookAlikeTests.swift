@@ -73,6 +73,15 @@ struct LookAlikeTests {
             #expect(throws: KithVaultError.self, "\(name)") { try fixture.admin.createGroup(name: name) }
         }
         #expect(throws: Never.self) { try fixture.admin.createGroup(name: "دعم ٢") }
+        // What a volunteer's keyboard types for the same name: alef maksura or Persian yeh for yeh,
+        // heh for teh marbuta, a zero-width non-joiner for the space.
+        try fixture.admin.createGroup(name: "دعم نفسي")
+        try fixture.admin.createGroup(name: "مجموعة الشباب")
+        for name in ["دعم نفسى", "دعم نفسی", "دعم\u{200C}نفسي", "مجموعه الشباب"] {
+            #expect(throws: KithVaultError.self, "\(name)") { try fixture.admin.createGroup(name: name) }
+        }
+        // And typed that way, it finds the one group.
+        #expect(try fixture.admin.group(named: "دعم نفسى").name == "دعم نفسي")
         try fixture.enroll("sam")
         #expect(throws: KithVaultError.self) { try fixture.enroll("SAM") }
         #expect(throws: KithVaultError.self) { try fixture.enroll("sаm") }  // Cyrillic а

@@ -215,7 +215,7 @@ struct RemovedUserTests {
         let a4 = try Vault(store: fixture.store(), holder: #require(fixture.identities["a4"]), memory: memory("a4"))
         #expect(try a4.auditLog(AuditLogFilter(record: early)).first?.details?.isEmpty == false)
         // The removed auditors show as removed in the listing.
-        #expect(try a4.auditLog(AuditLogFilter(type: .userRemoved)).map(\.summary) == ["removed a1 (removed) from the vault", "removed a2 (removed) from the vault"])
+        #expect(try a4.auditLog(AuditLogFilter(type: .userRemoved)).map(\.summary) == ["removed a1 from the vault", "removed a2 from the vault"])
     }
 
     @Test("after an auditor's removal, an auditor nobody confirmed cannot make the next audit key; one who held the old key can")

@@ -49,7 +49,7 @@ extension Audit {
             if let since { filter.sinceMillis = try Self.parseSince(since) }
             if let record { filter.record = try RecordID(parsing: record) }
             let vault = try global.openVault()
-            if let actor { filter.actor = try vault.user(handle: actor).id }
+            if let actor { filter.actor = try vault.user(handle: actor, includingRemoved: true).id }
             if try vault.whoami().role == .auditor { try confirming.share(vault) }
             let lines = try vault.auditLog(filter)
             if output.json {

@@ -127,7 +127,11 @@ extension Audit {
                 try Output.json(verdict)
                 return
             }
-            print(verdict.witnessed ? "The proof holds." : "The proof's hashes hold, but NO WITNESS vouches for its checkpoint.")
+            if trusted == nil {
+                print("The proof's hashes hold. Its signatures and witnesses were NOT checked (--hashes-only).")
+            } else {
+                print(verdict.witnessed ? "The proof holds." : "The proof's hashes hold, but NO WITNESS vouches for its checkpoint.")
+            }
             // A proof file comes from someone else: what it says is neutralised.
             for line in verdict.proven { Output.say("  \(line)") }
             for line in verdict.unchecked {
