@@ -61,19 +61,33 @@ extension Audit {
                 return
             }
             var sealed = 0
+            var sealedByRemoved = 0
             for line in lines {
                 Output.say("#\(line.seq)  \(Output.time(line.timeMillis))  \(line.actorHandle)  \(line.summary)")
                 if let previous = line.previousTimeMillis {
                     print("      time: the writer's clock says \(Output.time(line.timeMillis)), before the latest time of the entries above (\(Output.time(previous))); neither is proven")
                 }
                 switch line.details {
-                case .none: sealed += 1
+                case .none:
+                    sealed += 1
+                    if vault.state.users[line.actor]?.isActive == false { sealedByRemoved += 1 }
                 case .some(let details):
                     for (key, value) in details where key != "group" { Output.say("      \(key): \(value)") }
                 }
             }
             if sealed > 0 {
-                Output.error("kith: the details of \(sealed) entr\(sealed == 1 ? "y are" : "ies are") sealed to auditors (or not yet shared with them by their writer).")
+                var message = "kith: the details of \(sealed) entr\(sealed == 1 ? "y" : "ies") above (those without indented lines) stay sealed: "
+                message +=
+                    vault.state.users[vault.me]?.role == .auditor
+                    ? "their writers have not written anything since this audit key was made (their next write shares them with auditors), or the key has yet to reach you."
+                    : "they are sealed to auditors, and you see only your own."
+                if sealedByRemoved > 0 {
+                    message +=
+                        sealedByRemoved == 1
+                        ? " 1 of them is by someone since removed from the vault, who will not write again: it stays sealed."
+                        : " \(sealedByRemoved) of them are by people since removed from the vault, who will not write again: those stay sealed."
+                }
+                Output.error(message)
             }
         }
 
