@@ -29,14 +29,7 @@ public enum SmallFile {
         }
         // One byte more than it measured: a file that grew while being read is noticed.
         var out = [UInt8](repeating: 0, count: min(limit, Int(info.st_size)) + 1)
-        var filled = 0
-        while filled < out.count {
-            let got = out.withUnsafeMutableBytes { buffer in Glibc.read(fd, buffer.baseAddress.map { $0 + filled }, buffer.count - filled) }
-            if got < 0 && errno == EINTR { continue }
-            guard got >= 0 else { throw KithVaultError.storage("cannot read \(what) \(path); check its permissions") }
-            if got == 0 { break }
-            filled += got
-        }
+        let filled = try out.withUnsafeMutableBytes { try FileDescriptorIO.readFull(fd, $0, what: "\(what) \(path)") }
         guard filled < out.count else {
             SecureBytes.wipe(&out)
             throw KithVaultError.invalidInput("\(path) changed while it was being read; try again once nothing is writing it")

@@ -98,8 +98,7 @@ struct Enroll: ParsableCommand {
                 guard Terminal.inputIsTerminal else {
                     throw KithVaultError.invalidInput("not on a terminal: compare the fingerprint, then run again with --yes")
                 }
-                Output.error("Approve \(Terminal.safe(parsed.handle.value)) as \(role)? [y/N] ", terminator: "")
-                guard let answer = readLine(), ["y", "yes"].contains(answer.lowercased()) else {
+                guard Terminal.confirm("Approve \(Terminal.safe(parsed.handle.value)) as \(role)?") else {
                     Output.error("Not approved; nothing was written.")
                     throw ExitCode(1)
                 }
@@ -137,11 +136,5 @@ struct Enroll: ParsableCommand {
                     users.map { [$0.handle, $0.removed ? "\($0.role) (removed)" : $0.role.description, $0.id.description, $0.fingerprint] })
             }
         }
-    }
-}
-
-extension Output {
-    static func error(_ message: String, terminator: String) {
-        FileHandle.standardError.write(Data((message + terminator).utf8))
     }
 }

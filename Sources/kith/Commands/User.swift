@@ -58,8 +58,7 @@ struct User: ParsableCommand {
                 guard Terminal.inputIsTerminal else {
                     throw KithVaultError.invalidInput("not on a terminal: check the handle, then run again with --yes")
                 }
-                Output.error("Remove \(Terminal.safe(target.handle)) (\(target.role), key \(target.fingerprint)) from the vault? [y/N] ", terminator: "")
-                guard let answer = readLine(), ["y", "yes"].contains(answer.lowercased()) else {
+                guard Terminal.confirm("Remove \(Terminal.safe(target.handle)) (\(target.role), key \(target.fingerprint)) from the vault?") else {
                     Output.error("Not removed; nothing was written.")
                     throw ExitCode(1)
                 }

@@ -59,12 +59,7 @@ enum Passphrase {
         guard fd >= 0 else { throw KithVaultError.notFound("passphrase file \(path)") }
         defer { close(fd) }
         var buffer = [UInt8](repeating: 0, count: 4096)
-        var length = 0
-        while length < buffer.count {
-            let got = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress.map { $0 + length }, $0.count - length) }
-            if got <= 0 { break }
-            length += got
-        }
+        let length = try buffer.withUnsafeMutableBytes { try FileDescriptorIO.readFull(fd, $0, what: "passphrase file \(path)") }
         guard length < buffer.count else {
             SecureBytes.wipe(&buffer)
             throw KithVaultError.invalidInput("\(path) is over 4 KiB; a passphrase file holds only the passphrase")

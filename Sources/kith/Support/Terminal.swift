@@ -16,6 +16,13 @@ enum Terminal {
         return environment["TERM"] != "dumb"
     }()
 
+    /// Asks `question` on standard error and reads the answer: true only
+    /// for "y" or "yes" (any case); anything else, or no answer, is no.
+    static func confirm(_ question: String) -> Bool {
+        FileHandle.standardError.write(Data("\(question) [y/N] ".utf8))
+        return readLine().map { ["y", "yes"].contains($0.trimmingCharacters(in: .whitespaces).lowercased()) } ?? false
+    }
+
     static let colourOnOutput = colourAllowed && outputIsTerminal
     static let colourOnError = colourAllowed && errorIsTerminal
 

@@ -136,8 +136,7 @@ struct AuditorConfirmation: ParsableArguments {
             Output.error(
                 "\(Terminal.safe(pending.user.handle)) was enrolled as an auditor by \(Terminal.safe(pending.enrolledBy)); they would read every entry's details.")
             Output.error("  key fingerprint: \(pending.user.fingerprint)")
-            Output.error("Compare it with what \(Terminal.safe(pending.user.handle)) reads to you. Seal the audit key to them? [y/N] ", terminator: "")
-            return readLine().map { ["y", "yes"].contains($0.lowercased()) } ?? false
+            return Terminal.confirm("Compare it with what \(Terminal.safe(pending.user.handle)) reads to you. Seal the audit key to them?")
         }
         try Audit.AuditLogCommand.reportShare(share)
         let waiting = try vault.auditorsAwaitingKey()
