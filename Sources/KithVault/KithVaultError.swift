@@ -113,6 +113,8 @@ public enum Remedy: Equatable, Sendable, Encodable {
     case giveField
     /// Give the note's text.
     case giveNoteText
+    /// Give what to search for: a name, a word, a number, or field=value.
+    case giveSearchText
     /// Read the record as a record, not as an attachment.
     case showRecord
     /// Add the new file as a new attachment.

@@ -125,6 +125,9 @@ extension Vault {
             let name = state.users[user].flatMap { try? openHandle(of: $0) } ?? user.description
             return "removed \(name) from the vault"
         case .auditKeyChained: return "sealed the previous audit key to the new one"
+        case .recordsIndexed(let group, let records):
+            return "indexed \(records) record\(records == 1 ? "" : "s") of \(groupName(group)) for search on their device"
+        case .searched(let groups): return "searched \(groups.map(groupName).joined(separator: ", "))"
         }
     }
 }

@@ -44,6 +44,10 @@ public struct CheckpointMemory: Sendable {
         directory.appendingPathComponent(Hex.encode(fingerprint)).appendingPathComponent("\(user).cache")
     }
 
+    func searchFile(fingerprint: [UInt8], user: UserID) -> URL {
+        directory.appendingPathComponent(Hex.encode(fingerprint)).appendingPathComponent("\(user).search")
+    }
+
     func verifiedFile(fingerprint: [UInt8]) -> URL {
         directory.appendingPathComponent(Hex.encode(fingerprint)).appendingPathComponent("audit-verified.checkpoint")
     }

@@ -178,9 +178,11 @@ extension Vault {
         let name = groupName(group)
         var freshKeys: [KeyRef: KeyBox] = [:]
         var sealed = 0
+        var written: (drafts: [RecordDraft], base: UInt64) = ([], 0)
         try commit(progress: progress.map { report in { report(sealed + $0) } }) { state in
             freshKeys = [:]
             let drafts = try drafts()
+            written = (drafts, state.count)
             guard let groupState = state.groups[group] else { throw KithVaultError.notFound("group \(name)") }
             guard let role = groupState.members[me] else { throw KithVaultError.accessDenied("you have no role in group \(name)") }
             var entries: [PendingEntry] = []
@@ -211,6 +213,7 @@ extension Vault {
             return entries
         }
         rememberKeys(freshKeys, group: group)
+        indexOwnWrite(group: group, drafts: written.drafts, builtOn: written.base)
     }
 
     /// One record version, checked, encrypted and signed, with its log entry.

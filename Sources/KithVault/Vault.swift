@@ -57,6 +57,10 @@ public final class Vault {
 
     /// The keys and opened names this vault keeps while open.
     let keys = KeyRing()
+    /// The search index, once a search or a write opened it.
+    var searchIndexHandle: SearchIndex?
+    /// Test hook: a search checks at most this many candidates.
+    var searchCandidateLimit = 1000
 
     /// The acting user's id.
     public var me: UserID { holder.identity.userID }
@@ -102,6 +106,8 @@ public final class Vault {
             throw KithVaultError.accessDenied("this keyfile's keys are not the ones enrolled for its user id")
         }
         if let removedAt = user.removedAt {
+            // Nothing this identity indexed stays on the device.
+            if let memory { SearchIndex.removeFiles(memory.searchFile(fingerprint: state.fingerprint, user: user.identity.userID).path) }
             throw KithVaultError.accessDenied("an admin removed this identity from the vault (log entry \(removedAt)); ask an admin if that was a mistake")
         }
         // A file an earlier command was killed while writing is removed first.
@@ -110,6 +116,7 @@ public final class Vault {
         try checkDirectoryNames(since: resumedFrom ?? 0)
         try checkCosignaturesKept()
         try rememberHead()
+        dropSearchIndexNoLongerReadable()
     }
 
     /// Founds a new vault in an empty store, with `founder` as its admin.

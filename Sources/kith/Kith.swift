@@ -25,7 +25,8 @@ struct Kith: ParsableCommand {
             """,
         version: "kith \(KithVersion.string) (libsodium \(CryptoLibrary.versionString))",
         subcommands: [
-            Init.self, Unlock.self, Lock.self, Status.self, Enroll.self, User.self, Group.self, Share.self, Revoke.self, Policy.self, RecordCommand.self, Note.self, Attach.self, Import.self, Export.self, Audit.self,
+            Init.self, Unlock.self, Lock.self, Status.self, Enroll.self, User.self, Group.self, Share.self, Revoke.self, Policy.self, RecordCommand.self, Find.self, Note.self, Attach.self, Import.self, Export.self,
+            Audit.self,
             VaultCommand.self, SelfTest.self,
             Completions.self,
             AgentCommand.self,

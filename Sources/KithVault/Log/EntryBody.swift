@@ -33,6 +33,10 @@ public enum EntryType: UInt8, Sendable, CaseIterable, CustomStringConvertible {
     case userRemoved = 14
     /// An auditor sealed the previous audit key to the current one.
     case auditKeyChained = 15
+    /// A user decrypted a batch of a group's records to build their search index.
+    case recordsIndexed = 16
+    /// A user searched groups (the query, sealed, is for auditors).
+    case searched = 17
 
     /// Plain words for listings.
     public var description: String {
@@ -52,6 +56,8 @@ public enum EntryType: UInt8, Sendable, CaseIterable, CustomStringConvertible {
         case .detailKeySealed: return "detail key sealed"
         case .userRemoved: return "user removed"
         case .auditKeyChained: return "audit key chained"
+        case .recordsIndexed: return "records indexed"
+        case .searched: return "searched"
         }
     }
 
@@ -146,6 +152,13 @@ public enum EntryBody: Equatable, Sendable {
     /// The previous audit epoch's secret, sealed to the current audit key,
     /// so auditors who hold only the current key read the details of before.
     case auditKeyChained(sealedPrevious: [UInt8])
+    /// The actor decrypted `records` record versions of `group` to add them
+    /// to the search index on their device: one entry per batch, like a
+    /// read of each (the index never leaves the device).
+    case recordsIndexed(group: GroupID, records: UInt32)
+    /// The actor searched `groups`; what they typed and how many records
+    /// matched are in the sealed details, for auditors.
+    case searched(groups: [GroupID])
 
     /// This body's entry type.
     public var type: EntryType {
@@ -165,6 +178,8 @@ public enum EntryBody: Equatable, Sendable {
         case .detailKeySealed: return .detailKeySealed
         case .userRemoved: return .userRemoved
         case .auditKeyChained: return .auditKeyChained
+        case .recordsIndexed: return .recordsIndexed
+        case .searched: return .searched
         }
     }
 
@@ -249,6 +264,12 @@ public enum EntryBody: Equatable, Sendable {
             w.fixed(previous)
         case .auditKeyChained(let sealed):
             w.fixed(sealed)
+        case .recordsIndexed(let group, let records):
+            w.fixed(group.bytes)
+            w.u32(records)
+        case .searched(let groups):
+            w.u16(UInt16(groups.count))
+            for group in groups { w.fixed(group.bytes) }
         }
         return w.bytes
     }
@@ -366,6 +387,12 @@ public enum EntryBody: Equatable, Sendable {
             body = .userRemoved(user: user, directoryEnvelopes: envelopes, previousDirectoryKey: try r.fixed(Vault.chainedKeyLength))
         case .auditKeyChained:
             body = .auditKeyChained(sealedPrevious: try r.fixed(X25519.secretKeyLength + SealedBox.overhead))
+        case .recordsIndexed:
+            body = .recordsIndexed(group: try id(), records: try r.u32())
+        case .searched:
+            let count = Int(try r.u16())
+            guard count <= r.remaining / Identifier.length else { throw KithVaultError.integrity("search entry is truncated") }
+            body = .searched(groups: try (0..<count).map { _ in try id() })
         }
         try r.finish()
         return body

@@ -512,6 +512,18 @@ public struct VaultState: Sendable {
             guard auditKey != nil, auditKeyEnvelopes[entry.actor] != nil else { throw invalid(entry, "its author does not hold the audit key") }
             guard auditChain[auditEpoch] == nil else { throw invalid(entry, "the earlier audit key is already chained") }
             auditChain[auditEpoch] = sealed
+
+        case .recordsIndexed(let groupID, let records):
+            guard groups[groupID] != nil else { throw invalid(entry, "the group does not exist") }
+            guard role(of: entry.actor, in: groupID) != nil else { throw invalid(entry, "its author has no role in the group") }
+            guard records > 0 else { throw invalid(entry, "it indexes no records") }
+
+        case .searched(let searched):
+            guard !searched.isEmpty, Set(searched).count == searched.count else { throw invalid(entry, "it names no group, or one twice") }
+            for groupID in searched {
+                guard groups[groupID] != nil else { throw invalid(entry, "a group it names does not exist") }
+                guard role(of: entry.actor, in: groupID) != nil else { throw invalid(entry, "its author has no role in a group it names") }
+            }
         }
     }
 }

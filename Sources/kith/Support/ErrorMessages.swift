@@ -56,6 +56,7 @@ extension Remedy {
         case .renameColumn: return "rename it with --map 'COLUMN=NEW_NAME', or --skip it"
         case .giveField: return "give one with --field name=value"
         case .giveNoteText: return "give its text with --text or --from-file"
+        case .giveSearchText: return "for example: kith find --group support sam, or kith find --group support phone=07700900123"
         case .showRecord: return "read it with 'kith record show'"
         case .addAttachment: return "add the new file with 'kith attach add'"
         case .askAuditorToShareKey: return "ask an auditor who holds it to run 'kith audit log' once"

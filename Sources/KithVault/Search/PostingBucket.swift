@@ -1,0 +1,142 @@
+import KithCrypto
+
+/// One bucket of the search index: keyed term hashes and, for each, the
+/// ordinals of the records indexed under it. Terms fall into buckets by
+/// their hash's top 12 bits, so a query opens a few small buckets and a
+/// write rewrites only those its terms fall in.
+///
+/// ```
+/// u8 format (1), u32 term count, then per term, by hash:
+///     u64 hash, varint ordinal count, varint byte length,
+///     varint ordinals (first as is, then the gap to the one before)
+/// ```
+struct PostingBucket {
+    static let format: UInt8 = 1
+
+    /// (hash, ordinal) pairs, sorted, without repeats.
+    private(set) var pairs: [(hash: UInt64, ordinal: UInt32)] = []
+
+    init() {}
+
+    /// Adds pairs (in any order, repeats allowed).
+    mutating func add(_ new: [(hash: UInt64, ordinal: UInt32)]) {
+        pairs += new
+        pairs.sort { ($0.hash, $0.ordinal) < ($1.hash, $1.ordinal) }
+        var unique: [(hash: UInt64, ordinal: UInt32)] = []
+        unique.reserveCapacity(pairs.count)
+        for pair in pairs where unique.last.map({ $0.hash != pair.hash || $0.ordinal != pair.ordinal }) ?? true { unique.append(pair) }
+        pairs = unique
+    }
+
+    var encoded: [UInt8] {
+        var w = ByteWriter(capacity: 16 + pairs.count * 4)
+        w.u8(Self.format)
+        var runs: [(UInt64, ArraySlice<(hash: UInt64, ordinal: UInt32)>)] = []
+        var start = 0
+        for index in pairs.indices where index == pairs.count - 1 || pairs[index + 1].hash != pairs[index].hash {
+            runs.append((pairs[index].hash, pairs[start...index]))
+            start = index + 1
+        }
+        w.u32(UInt32(runs.count))
+        for (hash, run) in runs {
+            var list: [UInt8] = []
+            var previous: UInt32 = 0
+            for (offset, pair) in run.enumerated() {
+                Self.varint(UInt64(offset == 0 ? pair.ordinal : pair.ordinal - previous), into: &list)
+                previous = pair.ordinal
+            }
+            w.u64(hash)
+            var header: [UInt8] = []
+            Self.varint(UInt64(run.count), into: &header)
+            Self.varint(UInt64(list.count), into: &header)
+            w.fixed(header)
+            w.fixed(list)
+        }
+        return w.bytes
+    }
+
+    /// A bucket from its decrypted bytes; every pair.
+    static func decode(_ bytes: borrowing SecureBytes) throws -> PostingBucket {
+        var bucket = PostingBucket()
+        try scan(bytes) { hash, ordinals in
+            for ordinal in ordinals { bucket.pairs.append((hash, ordinal)) }
+            return true
+        }
+        return bucket
+    }
+
+    /// The ordinals held for each of `hashes` (those absent are left out),
+    /// without decoding the other terms' lists.
+    static func lookup(_ bytes: borrowing SecureBytes, hashes: Set<UInt64>) throws -> [UInt64: [UInt32]] {
+        var found: [UInt64: [UInt32]] = [:]
+        try scan(bytes, wants: hashes) { hash, ordinals in
+            found[hash] = ordinals
+            return found.count < hashes.count
+        }
+        return found
+    }
+
+    /// Walks the terms, decoding the lists of those in `wants` (all when
+    /// nil) and handing them to `visit`, which returns whether to go on.
+    private static func scan(_ bytes: borrowing SecureBytes, wants: Set<UInt64>? = nil, _ visit: (UInt64, [UInt32]) -> Bool) throws {
+        try bytes.withUnsafeBytes { raw in
+            var at = 0
+            func byte() throws -> UInt8 {
+                guard at < raw.count else { throw SearchIndexDamaged() }
+                defer { at += 1 }
+                return raw[at]
+            }
+            func varint() throws -> UInt64 {
+                var value: UInt64 = 0
+                for shift in stride(from: 0, to: 64, by: 7) {
+                    let b = try byte()
+                    value |= UInt64(b & 0x7f) << UInt64(shift)
+                    if b & 0x80 == 0 { return value }
+                }
+                throw SearchIndexDamaged()
+            }
+            func fixed(_ count: Int) throws -> UInt64 {
+                var value: UInt64 = 0
+                for _ in 0..<count { value = value << 8 | UInt64(try byte()) }
+                return value
+            }
+            guard try byte() == format else { throw SearchIndexDamaged() }
+            let terms = try fixed(4)
+            for _ in 0..<terms {
+                let hash = try fixed(8)
+                let count = try varint(), length = try varint()
+                guard length <= UInt64(raw.count - at), count <= length else { throw SearchIndexDamaged() }
+                let end = at + Int(length)
+                if let wants, !wants.contains(hash) {
+                    at = end
+                    continue
+                }
+                var ordinals: [UInt32] = []
+                ordinals.reserveCapacity(Int(count))
+                var value: UInt64 = 0
+                for index in 0..<count {
+                    let step = try varint()
+                    value = index == 0 ? step : value + step
+                    guard let ordinal = UInt32(exactly: value) else { throw SearchIndexDamaged() }
+                    ordinals.append(ordinal)
+                }
+                guard at == end else { throw SearchIndexDamaged() }
+                if !visit(hash, ordinals) { return }
+            }
+            guard at == raw.count else { throw SearchIndexDamaged() }
+        }
+    }
+
+    static func varint(_ value: UInt64, into bytes: inout [UInt8]) {
+        var rest = value
+        while rest >= 0x80 {
+            bytes.append(UInt8(rest & 0x7f) | 0x80)
+            rest >>= 7
+        }
+        bytes.append(UInt8(rest))
+    }
+}
+
+/// A part of the search index failed its check (the index is then dropped
+/// and built again: never an error, never a wrong answer).
+struct SearchIndexDamaged: Error {}

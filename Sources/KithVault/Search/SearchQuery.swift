@@ -1,0 +1,67 @@
+/// What a case worker asks search for: free text ("sam jones"), field
+/// forms (`name="Sam Jones"`, `phone=07700900123`), or both; every part
+/// must match.
+public struct SearchQuery: Sendable, Equatable {
+    /// One part of a query.
+    public struct Condition: Sendable, Equatable {
+        /// The field it must match in (folded as `SearchRules` folds names), or nil: any searchable field.
+        public let field: String?
+        /// The text as typed (sealed to auditors in the search's log entry).
+        public let text: String
+        /// Its normalised words.
+        let words: [String]
+        /// Its phone key, when it holds 4 digits or more.
+        let phone: String?
+
+        /// A condition on `field` (nil: any searchable field).
+        public init(field: String?, text: String) throws {
+            let words = SearchText.words(text)
+            guard !words.isEmpty else {
+                let place = field.map { " for \($0)" } ?? ""
+                throw KithVaultError.invalidInput("there is nothing to search for\(place): give a name, a word or a number", remedy: .giveSearchText)
+            }
+            guard text.utf8.count <= 1024 else { throw KithVaultError.invalidInput("the search text is over 1 KiB; search for a name, a word or a number") }
+            self.field = field.map(SearchRules.folded)
+            self.text = text
+            self.words = words
+            self.phone = SearchText.phoneKey(text)
+        }
+    }
+
+    /// Every part; all must match.
+    public let conditions: [Condition]
+
+    /// A query of these parts.
+    public init(conditions: [Condition]) throws {
+        guard !conditions.isEmpty else { throw KithVaultError.invalidInput("there is nothing to search for", remedy: .giveSearchText) }
+        guard conditions.count <= 16 else { throw KithVaultError.invalidInput("a search may have at most 16 parts") }
+        self.conditions = conditions
+    }
+
+    /// Parses what was typed: each `field=value` is a field form; all the
+    /// rest is one free-text part.
+    public static func parse(_ parts: [String]) throws -> SearchQuery {
+        var conditions: [Condition] = []
+        var free: [String] = []
+        for part in parts {
+            if let equals = part.firstIndex(of: "="), equals != part.startIndex {
+                let name = String(part[..<equals])
+                guard SearchRules.mode(forName: name) != nil else {
+                    throw KithVaultError.invalidInput(
+                        "'\(name)' is not a field search looks at: it finds people by name-like and contact fields of the profile (name, phone, email, ...)",
+                        remedy: .giveSearchText)
+                }
+                conditions.append(try Condition(field: name, text: String(part[part.index(after: equals)...])))
+            } else {
+                free.append(part)
+            }
+        }
+        if !free.isEmpty { conditions.insert(try Condition(field: nil, text: free.joined(separator: " ")), at: 0) }
+        return try SearchQuery(conditions: conditions)
+    }
+
+    /// The query in words, for the log's sealed details.
+    public var description: String {
+        conditions.map { condition in condition.field.map { "\($0)=\(condition.text)" } ?? condition.text }.joined(separator: " ")
+    }
+}

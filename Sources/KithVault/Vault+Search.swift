@@ -1,0 +1,314 @@
+import Foundation
+import KithCrypto
+
+/// One record a search found, checked against its decrypted content.
+public struct SearchResult: Sendable, Encodable {
+    /// The record's id.
+    public let id: RecordID
+    /// Its group's name.
+    public let group: String
+    /// Its kind.
+    public let kind: RecordKind
+    /// How well it matched.
+    public let rank: SearchRank
+    /// The fields that matched, by name.
+    public let matched: [String]
+    /// The record's searchable fields (name-like and contact fields the
+    /// searcher may read), for telling two people of one name apart.
+    public let fields: [RecordField]
+
+    private enum CodingKeys: String, CodingKey { case id, group, kind, rank, matched, fields }
+
+    /// Fields as an object of name to value, in the record's order of keys sorted.
+    public func encode(to encoder: Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(id.description, forKey: .id)
+        try container.encode(group, forKey: .group)
+        try container.encode(kind.description, forKey: .kind)
+        try container.encode(rank, forKey: .rank)
+        try container.encode(matched, forKey: .matched)
+        try container.encode(Dictionary(fields.map { ($0.name, $0.value) }, uniquingKeysWith: { a, _ in a }), forKey: .fields)
+    }
+}
+
+/// Records of a group newly added to the searcher's index (each such batch is logged).
+public struct IndexedBatch: Sendable, Encodable {
+    /// The group's name.
+    public let group: String
+    /// Record versions decrypted and indexed.
+    public let records: Int
+}
+
+/// What a search returns.
+public struct SearchOutcome: Sendable, Encodable {
+    /// The best matches, best first, at most the limit asked for.
+    public let results: [SearchResult]
+    /// How many records matched in all.
+    public let total: Int
+    /// True when more candidates came up than a search checks: type more of the name.
+    public let tooMany: Bool
+    /// Batches indexed first (the index follows the log as it grows).
+    public let indexed: [IndexedBatch]
+
+    private enum CodingKeys: String, CodingKey {
+        case results, total
+        case tooMany = "too_many"
+        case indexed
+    }
+}
+
+extension Vault {
+    /// The compartments search indexes (see `SearchRules`).
+    static let searchableCompartments: Set<Compartment> = [.profile]
+
+    /// The mask of compartments this user may read and search indexes in
+    /// `group`; 0 when there is nothing to index (no role, or no such
+    /// compartment readable).
+    func searchMask(_ group: GroupID) -> UInt8 {
+        guard let groupState = state.groups[group], let role = groupState.members[me] else { return 0 }
+        return GroupPolicy.mask((groupState.policy.readable[role] ?? []).intersection(Self.searchableCompartments))
+    }
+
+    var searchIndexPath: String? { memory?.searchFile(fingerprint: state.fingerprint, user: me).path }
+
+    /// The index, opened once per vault (one key derivation through the agent).
+    func searchIndex() throws -> SearchIndex {
+        if let searchIndexHandle { return searchIndexHandle }
+        let master = try holder.deriveKey(purpose: SearchIndex.keyPurpose, id: 1)
+        let index = try SearchIndex.open(path: searchIndexPath, master: master, fingerprint: state.fingerprint, user: me)
+        searchIndexHandle = index
+        return index
+    }
+
+    /// Drops, at every open, the index of groups this user may no longer
+    /// read as it was built (a revoked role, a policy that took profile
+    /// away): a revoked user's index goes with their next command.
+    func dropSearchIndexNoLongerReadable() {
+        guard let path = searchIndexPath, let indexed = SearchIndex.indexedGroups(path: path) else { return }
+        let lost = indexed.filter { group, mask in searchMask(group) != mask }.map(\.0)
+        guard !lost.isEmpty else { return }
+        do { try SearchIndex.drop(groups: lost, path: path) } catch {
+            // An index that cannot be trimmed goes whole.
+            SearchIndex.removeFiles(path)
+        }
+    }
+
+    // MARK: Searching
+
+    /// Finds records of `groupName` (nil: every group this user can search)
+    /// matching `query`, best first, at most `limit` of them; only `kind`
+    /// when given. The index is brought up to date first (each batch of
+    /// records decrypted for it is logged), every candidate is checked
+    /// against its decrypted record, and the search itself is logged with
+    /// the query and the number of results sealed to auditors. Opening a
+    /// result is a read like any other.
+    public func search(_ query: SearchQuery, groupName: String? = nil, kind: RecordKind? = nil, limit: Int = 20) throws -> SearchOutcome {
+        try refresh()
+        let groups = try searchableGroups(groupName)
+        let index = try searchIndex()
+        var indexed = try bringUpToDate(groups, index: index)
+        var results: [SearchResult] = []
+        var tooMany = false
+        var checked = 0
+        for group in groups {
+            let candidates: Set<RecordID>
+            do { candidates = try self.candidates(query, group: group, index: index) } catch is SearchIndexDamaged {
+                // A part of the index failed its check: that group's index is built again, then asked again.
+                try index.drop(group: group)
+                indexed += try bringUpToDate([group], index: index)
+                candidates = try self.candidates(query, group: group, index: index)
+            }
+            for id in candidates.sorted(by: { $0.description < $1.description }) {
+                guard let record = try state.records.record(id), kind.map({ $0 == record.kind }) ?? true else { continue }
+                guard checked < searchCandidateLimit else {
+                    tooMany = true
+                    break
+                }
+                checked += 1
+                // A record that fails its checks is never a result (reading it says why).
+                guard let view = try? readWithoutLogging(id, version: nil), let match = SearchMatcher.match(query, fields: view.fields) else { continue }
+                results.append(
+                    SearchResult(
+                        id: id, group: view.group, kind: view.kind, rank: match.rank, matched: match.fields,
+                        fields: view.fields.filter { SearchRules.mode(for: $0) != nil }))
+            }
+        }
+        results.sort { a, b in
+            let keyA = a.fields.first.map { SearchText.normalise($0.value) } ?? "", keyB = b.fields.first.map { SearchText.normalise($0.value) } ?? ""
+            return (a.rank, keyA, a.id.description) < (b.rank, keyB, b.id.description)
+        }
+        let shown = Array(results.prefix(max(0, limit)))
+        try logSearch(query, groups: groups, total: results.count, shown: shown)
+        return SearchOutcome(results: shown, total: results.count, tooMany: tooMany, indexed: indexed)
+    }
+
+    /// The groups a search covers.
+    private func searchableGroups(_ groupName: String?) throws -> [GroupID] {
+        if let groupName {
+            let group = try self.group(named: groupName)
+            let role = try role(in: group.id)
+            guard searchMask(group.id) != 0 else {
+                throw KithVaultError.accessDenied("as \(role) of \(group.name) you may not read profile fields, so there is nothing you can search there")
+            }
+            return [group.id]
+        }
+        let groups = state.groups.keys.filter { searchMask($0) != 0 }.sorted { $0.description < $1.description }
+        guard !groups.isEmpty else { throw KithVaultError.accessDenied("you have no role in a group whose profiles you may read, so there is nothing to search") }
+        return groups
+    }
+
+    /// The records the index holds under the query's terms in `group`: for
+    /// each part, those matching it whole (or by phone number) or matching
+    /// every word; then those matching every part.
+    private func candidates(_ query: SearchQuery, group: GroupID, index: SearchIndex) throws -> Set<RecordID> {
+        guard let manifest = try index.manifest(group) else { return [] }
+        var hashes = Set<UInt64>()
+        var plans: [(whole: [UInt64], words: [[UInt64]])] = []
+        for condition in query.conditions {
+            var whole = [try index.hash(IndexTerm(kind: .whole, text: SearchTerms.whole(condition.words)))]
+            if let phone = condition.phone { whole.append(try index.hash(IndexTerm(kind: .phone, text: phone))) }
+            let words = try condition.words.map { word in try SearchTerms.lookups(word: word).map(index.hash) }
+            hashes.formUnion(whole)
+            for list in words { hashes.formUnion(list) }
+            plans.append((whole, words))
+        }
+        let found = try index.lookup(group: group, manifest: manifest, hashes: hashes)
+        func ordinals(_ list: [UInt64]) -> Set<UInt32> { Set(list.flatMap { found[$0] ?? [] }) }
+        var result: Set<UInt32>?
+        for plan in plans {
+            var matching = ordinals(plan.whole)
+            var everyWord: Set<UInt32>?
+            for list in plan.words {
+                let these = ordinals(list)
+                everyWord = everyWord.map { $0.intersection(these) } ?? these
+            }
+            matching.formUnion(everyWord ?? [])
+            result = result.map { $0.intersection(matching) } ?? matching
+        }
+        return Set(try index.ids(group: group, manifest: manifest, ordinals: result ?? []).values)
+    }
+
+    private func logSearch(_ query: SearchQuery, groups: [GroupID], total: Int, shown: [SearchResult]) throws {
+        try commit { _ in
+            [
+                PendingEntry(
+                    body: .searched(groups: groups),
+                    details: [
+                        ("action", "searched"), ("query", query.description), ("results", "\(total)"),
+                        ("shown", shown.map(\.id.description).joined(separator: ", ")),
+                    ])
+            ]
+        }
+    }
+
+    // MARK: Indexing
+
+    /// Brings the index of `groups` up to the log's head: a group never
+    /// indexed (or whose index failed a check, or was built for other
+    /// rights) is indexed whole; otherwise the record versions written
+    /// since. The batches are logged before anything is kept.
+    private func bringUpToDate(_ groups: [GroupID], index: SearchIndex) throws -> [IndexedBatch] {
+        let head = state.count
+        var work: [(group: GroupID, fresh: Bool, records: [(RecordID, Set<IndexTerm>)], decrypted: Int)] = []
+        for group in groups {
+            let mask = searchMask(group)
+            var manifest: IndexManifest?
+            do { manifest = try index.manifest(group) } catch { manifest = nil }
+            if let current = manifest, current.readable == mask, current.through >= head { continue }
+            let fresh = manifest?.readable != mask
+            let (records, decrypted) = try indexTerms(group: group, since: fresh ? nil : manifest?.through, head: head)
+            work.append((group, fresh, records, decrypted))
+        }
+        let logged = work.filter { $0.decrypted > 0 }
+        if !logged.isEmpty {
+            try commit { _ in
+                logged.map { item in
+                    PendingEntry(
+                        body: .recordsIndexed(group: item.group, records: UInt32(clamping: item.decrypted)),
+                        details: [("action", "indexed \(item.decrypted) records for search"), ("group", groupName(item.group))])
+                }
+            }
+        }
+        for item in work {
+            do {
+                try index.add(group: item.group, records: item.records, through: head, readable: searchMask(item.group), fresh: item.fresh)
+            } catch is SearchIndexDamaged {
+                // Only what was added since is in hand: the group starts again, whole, with its own logged batch.
+                try index.drop(group: item.group)
+                return try bringUpToDate(groups, index: index)
+            }
+        }
+        return logged.map { IndexedBatch(group: groupName($0.group), records: $0.decrypted) }
+    }
+
+    /// The terms of `group`'s record versions written by entries from
+    /// `since` to `head` (nil: every record's newest version), and how many
+    /// versions were decrypted. A version that does not open is left out:
+    /// search only ever shows what a full read checks.
+    private func indexTerms(group: GroupID, since: UInt64?, head: UInt64) throws -> ([(RecordID, Set<IndexTerm>)], Int) {
+        var found: [(RecordID, Set<IndexTerm>)] = []
+        var decrypted = 0
+        func take(_ body: [UInt8]) {
+            guard let stored = try? StoredRecord.decode(body), stored.group == group else { return }
+            let parts = stored.parts.filter { GroupPolicy.mask([$0.compartment]) & searchMask(group) != 0 }
+            guard !parts.isEmpty else { return }
+            decrypted += 1
+            var terms = Set<IndexTerm>()
+            for part in parts {
+                guard let fields = try? openPart(part, record: stored, label: "record \(stored.id)") else { return }
+                for field in fields {
+                    guard let mode = SearchRules.mode(for: field) else { continue }
+                    terms.formUnion(SearchTerms.terms(value: field.value, mode: mode))
+                }
+            }
+            if !terms.isEmpty { found.append((stored.id, terms)) }
+        }
+        if let since {
+            var from = since
+            while from < head {
+                let to = min(head, from + 5000)
+                for row in try store.records(writtenBy: from..<to) where row.groupID == group { take(row.body) }
+                from = to
+            }
+        } else {
+            // Page by record id; of each record only its newest version counts.
+            var after: (id: RecordID, version: UInt32)?
+            var pending: StoredRecordRow?
+            while true {
+                let page = try store.recordPage(group: group, after: after, limit: 1000)
+                for row in page {
+                    if let held = pending, held.recordID != row.recordID { take(held.body) }
+                    pending = row
+                }
+                guard let last = page.last else { break }
+                after = (last.recordID, last.version)
+            }
+            if let pending { take(pending.body) }
+        }
+        return (found, decrypted)
+    }
+
+    /// Adds what this user just wrote to their index (they hold the
+    /// plaintext already: nothing is decrypted, nothing more is logged),
+    /// when the group's index reached exactly the log size the write was
+    /// built on; otherwise the next search catches up from the log.
+    func indexOwnWrite(group: GroupID, drafts: [RecordDraft], builtOn base: UInt64) {
+        let mask = searchMask(group)
+        guard mask != 0, searchIndexHandle != nil || searchIndexPath.map({ FileManager.default.fileExists(atPath: $0) }) == true else { return }
+        do {
+            let index = try searchIndex()
+            guard let manifest = try index.manifest(group), manifest.readable == mask, manifest.through == base else { return }
+            let records = drafts.compactMap { draft -> (RecordID, Set<IndexTerm>)? in
+                var terms = Set<IndexTerm>()
+                for field in draft.fields where GroupPolicy.mask([field.compartment]) & mask != 0 {
+                    if let mode = SearchRules.mode(for: field) { terms.formUnion(SearchTerms.terms(value: field.value, mode: mode)) }
+                }
+                return terms.isEmpty ? nil : (draft.id, terms)
+            }
+            try index.add(group: group, records: records, through: state.count, readable: mask, fresh: false)
+        } catch {
+            // The index is a cache of the log: a damaged one is built again by the next search.
+            try? searchIndexHandle?.drop(group: group)
+        }
+    }
+}
