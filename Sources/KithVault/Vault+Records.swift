@@ -119,24 +119,33 @@ extension Vault {
         }
         var written: UInt32 = 0
         try write(group: record.group) {
-            guard let last = try self.state.records.record(id)?.versions.last else { throw KithVaultError.notFound("record \(id)") }
-            let current = try self.readWithoutLogging(id, version: last.version)
-            // Fields the writer cannot see cannot be carried forward; refuse rather than drop them.
-            if !current.withheld.isEmpty {
-                throw KithVaultError.accessDenied("this record has \(current.withheld.map(\.description).joined(separator: ", ")) fields you may not read, so you cannot write a new version of it")
-            }
-            var merged = current.fields
-            for change in changes {
-                if let index = merged.firstIndex(where: { $0.name == change.name }) {
-                    merged[index] = change
-                } else {
-                    merged.append(change)
-                }
-            }
-            written = last.version + 1
-            return [RecordDraft(id: id, version: written, kind: record.kind, parent: record.parent, fields: merged, action: "updated \(record.kind)")]
+            let draft = try self.mergedDraft(id, changes: changes, action: "updated \(record.kind)")
+            written = draft.version
+            return [draft]
         }
         return written
+    }
+
+    /// The next version of `id`: its newest version's fields with `changes`
+    /// replacing those of the same name (built inside a commit, from the
+    /// state current there).
+    func mergedDraft(_ id: RecordID, changes: [RecordField], action: String) throws -> RecordDraft {
+        guard let record = try state.records.record(id), let last = record.versions.last else { throw KithVaultError.notFound("record \(id)") }
+        let current = try readWithoutLogging(id, version: last.version)
+        // Fields the writer cannot see cannot be carried forward; refuse rather than drop them.
+        if !current.withheld.isEmpty {
+            throw KithVaultError.accessDenied(
+                "record \(id) has \(current.withheld.map(\.description).joined(separator: ", ")) fields you may not read, so you cannot write a new version of it")
+        }
+        var merged = current.fields
+        for change in changes {
+            if let index = merged.firstIndex(where: { $0.name == change.name }) {
+                merged[index] = change
+            } else {
+                merged.append(change)
+            }
+        }
+        return RecordDraft(id: id, version: last.version + 1, kind: record.kind, parent: record.parent, fields: merged, action: action)
     }
 
     /// Adds a note to a case.

@@ -105,33 +105,30 @@ extension Vault {
     public func search(_ query: SearchQuery, groupName: String? = nil, kind: RecordKind? = nil, limit: Int = 20) throws -> SearchOutcome {
         try refresh()
         let groups = try searchableGroups(groupName)
-        let index = try searchIndex()
+        do {
+            return try search(query, groups: groups, kind: kind, limit: limit, index: searchIndex())
+        } catch is SearchIndexUnreadable {
+            // A file SQLite cannot read is started again, once.
+            resetSearchIndex()
+            return try search(query, groups: groups, kind: kind, limit: limit, index: searchIndex())
+        }
+    }
+
+    /// Forgets the open index and removes its file (the next use builds it again).
+    func resetSearchIndex() {
+        searchIndexHandle = nil
+        if let path = searchIndexPath { SearchIndex.removeFiles(path) }
+    }
+
+    private func search(_ query: SearchQuery, groups: [GroupID], kind: RecordKind?, limit: Int, index: SearchIndex) throws -> SearchOutcome {
         var indexed = try bringUpToDate(groups, index: index)
         var results: [SearchResult] = []
         var tooMany = false
         var checked = 0
         for group in groups {
-            let candidates: Set<RecordID>
-            do { candidates = try self.candidates(query, group: group, index: index) } catch is SearchIndexDamaged {
-                // A part of the index failed its check: that group's index is built again, then asked again.
-                try index.drop(group: group)
-                indexed += try bringUpToDate([group], index: index)
-                candidates = try self.candidates(query, group: group, index: index)
-            }
-            for id in candidates.sorted(by: { $0.description < $1.description }) {
-                guard let record = try state.records.record(id), kind.map({ $0 == record.kind }) ?? true else { continue }
-                guard checked < searchCandidateLimit else {
-                    tooMany = true
-                    break
-                }
-                checked += 1
-                // A record that fails its checks is never a result (reading it says why).
-                guard let view = try? readWithoutLogging(id, version: nil), let match = SearchMatcher.match(query, fields: view.fields) else { continue }
-                results.append(
-                    SearchResult(
-                        id: id, group: view.group, kind: view.kind, rank: match.rank, matched: match.fields,
-                        fields: view.fields.filter { SearchRules.mode(for: $0) != nil }))
-            }
+            let found = try matches(query, group: group, kind: kind, index: index, checked: &checked, indexed: &indexed)
+            results += found.results
+            tooMany = tooMany || found.tooMany
         }
         results.sort { a, b in
             let keyA = a.fields.first.map { SearchText.normalise($0.value) } ?? "", keyB = b.fields.first.map { SearchText.normalise($0.value) } ?? ""
@@ -140,6 +137,34 @@ extension Vault {
         let shown = Array(results.prefix(max(0, limit)))
         try logSearch(query, groups: groups, total: results.count, shown: shown)
         return SearchOutcome(results: shown, total: results.count, tooMany: tooMany, indexed: indexed)
+    }
+
+    /// The checked matches of `query` in `group` (an index brought up to
+    /// date), unsorted; `checked` counts candidates decrypted across calls,
+    /// up to `searchCandidateLimit`. A part of the index that fails its
+    /// check has that group's index built again (`indexed` hears of it).
+    func matches(
+        _ query: SearchQuery, group: GroupID, kind: RecordKind?, index: SearchIndex, checked: inout Int, indexed: inout [IndexedBatch]
+    ) throws -> (results: [SearchResult], tooMany: Bool) {
+        let candidates: Set<RecordID>
+        do { candidates = try self.candidates(query, group: group, index: index) } catch is SearchIndexDamaged {
+            try index.drop(group: group)
+            indexed += try bringUpToDate([group], index: index)
+            candidates = try self.candidates(query, group: group, index: index)
+        }
+        var results: [SearchResult] = []
+        for id in candidates.sorted(by: { $0.description < $1.description }) {
+            guard let record = try state.records.record(id), kind.map({ $0 == record.kind }) ?? true else { continue }
+            guard checked < searchCandidateLimit else { return (results, true) }
+            checked += 1
+            // A record that fails its checks is never a result (reading it says why).
+            guard let view = try? readWithoutLogging(id, version: nil), let match = SearchMatcher.match(query, fields: view.fields) else { continue }
+            results.append(
+                SearchResult(
+                    id: id, group: view.group, kind: view.kind, rank: match.rank, matched: match.fields,
+                    fields: view.fields.filter { SearchRules.mode(for: $0) != nil }))
+        }
+        return (results, false)
     }
 
     /// The groups a search covers.
@@ -207,7 +232,7 @@ extension Vault {
     /// indexed (or whose index failed a check, or was built for other
     /// rights) is indexed whole; otherwise the record versions written
     /// since. The batches are logged before anything is kept.
-    private func bringUpToDate(_ groups: [GroupID], index: SearchIndex) throws -> [IndexedBatch] {
+    func bringUpToDate(_ groups: [GroupID], index: SearchIndex) throws -> [IndexedBatch] {
         let head = state.count
         var work: [(group: GroupID, fresh: Bool, records: [(RecordID, Set<IndexTerm>)], decrypted: Int)] = []
         for group in groups {
@@ -297,7 +322,12 @@ extension Vault {
         guard mask != 0, searchIndexHandle != nil || searchIndexPath.map({ FileManager.default.fileExists(atPath: $0) }) == true else { return }
         do {
             let index = try searchIndex()
-            guard let manifest = try index.manifest(group), manifest.readable == mask, manifest.through == base else { return }
+            guard let manifest = try index.manifest(group), manifest.readable == mask, manifest.through <= base else { return }
+            // Only onto an index that holds every record version written before this one
+            // (searches and reads since it was brought up to date write none).
+            if manifest.through < base {
+                guard base - manifest.through <= 1000, try !store.records(writtenBy: manifest.through..<base).contains(where: { $0.groupID == group }) else { return }
+            }
             let records = drafts.compactMap { draft -> (RecordID, Set<IndexTerm>)? in
                 var terms = Set<IndexTerm>()
                 for field in draft.fields where GroupPolicy.mask([field.compartment]) & mask != 0 {
@@ -306,6 +336,8 @@ extension Vault {
                 return terms.isEmpty ? nil : (draft.id, terms)
             }
             try index.add(group: group, records: records, through: state.count, readable: mask, fresh: false)
+        } catch is SearchIndexUnreadable {
+            resetSearchIndex()
         } catch {
             // The index is a cache of the log: a damaged one is built again by the next search.
             try? searchIndexHandle?.drop(group: group)

@@ -2,8 +2,20 @@
 public struct ImportedRecord: Sendable {
     /// Its row number in the file (the header is row 1).
     public let row: Int
-    /// The new record's id.
-    public let id: RecordID
+    /// The record it became or updated, or the record it duplicates (nil:
+    /// skipped as a repeat of an earlier row, see `earlierRow`).
+    public let id: RecordID?
+    /// What became of it.
+    public let action: ImportAction
+    /// For a row skipped as a repeat of an earlier row of the file, that row.
+    public let earlierRow: Int?
+
+    init(row: Int, id: RecordID?, action: ImportAction = .added, earlierRow: Int? = nil) {
+        self.row = row
+        self.id = id
+        self.action = action
+        self.earlierRow = earlierRow
+    }
 }
 
 extension Vault {
@@ -27,21 +39,45 @@ extension Vault {
     /// transaction: either every row becomes a record or none does. Refuses
     /// a plan with rejected rows. `progress` hears (done, total) as records
     /// are sealed and their log entries signed.
-    public func importRecords(_ plan: ImportPlan, groupName: String, progress: ((Int, Int) -> Void)? = nil) throws -> [ImportedRecord] {
+    /// With `duplicates` other than `.add`, each row is first matched
+    /// against the group as search matches (see `ImportDuplicates`); the
+    /// match is logged as one search, and updates are merged into the
+    /// record's newest version inside the same transaction as the rest.
+    public func importRecords(
+        _ plan: ImportPlan, groupName: String, duplicates: ImportDuplicates = .add, progress: ((Int, Int) -> Void)? = nil
+    ) throws -> [ImportedRecord] {
         if let first = plan.rejected.first {
             let more = plan.rejected.count > 1 ? " (and \(plan.rejected.count - 1) more rows)" : ""
             throw KithVaultError.invalidInput("row \(first.row) cannot be imported: \(first.reason)\(more). Nothing was imported", remedy: .dryRun)
         }
         try checkImport(plan, groupName: groupName)
-        let group = try self.group(named: groupName)
-        let drafts = try plan.rows.map {
-            RecordDraft(id: try RecordID.random(), version: 1, kind: plan.kind, parent: nil, fields: $0.fields, action: "imported \(plan.kind) from CSV")
+        if case .update(let field) = duplicates, SearchRules.mode(forName: field) == nil {
+            throw KithVaultError.invalidInput("--update-by \(field): records are matched only by a name-like or contact field of the profile (name, phone, email, ...)")
         }
+        try refresh()
+        let group = try self.group(named: groupName)
+        let matches = try matchImport(plan, group: group, duplicates: duplicates)
+        let newIDs = try plan.rows.map { _ in try RecordID.random() }
+        let written = zip(plan.rows, zip(matches, newIDs)).filter { $0.1.0.action != .skipped }
         // Each record is sealed, then its log entry signed: two steps a record.
-        let total = drafts.count * 2
-        try write(group: group.id, progress: progress.map { report in { report(min($0, total), total) } }) { drafts }
+        let total = written.count * 2
+        try write(group: group.id, progress: progress.map { report in { report(min($0, total), total) } }) {
+            try written.map { row, pair in
+                let (match, newID) = pair
+                guard match.action == .updated, let id = match.existing else {
+                    return RecordDraft(id: newID, version: 1, kind: plan.kind, parent: nil, fields: row.fields, action: "imported \(plan.kind) from CSV")
+                }
+                return try self.mergedDraft(id, changes: row.fields, action: "updated \(plan.kind) from CSV (row \(row.row))")
+            }
+        }
         progress?(total, total)
-        return zip(plan.rows, drafts).map { ImportedRecord(row: $0.row, id: $1.id) }
+        return zip(plan.rows, zip(matches, newIDs)).map { row, pair in
+            let (match, newID) = pair
+            switch match.action {
+            case .added: return ImportedRecord(row: row.row, id: newID)
+            case .updated, .skipped: return ImportedRecord(row: row.row, id: match.existing, action: match.action, earlierRow: match.earlierRow)
+            }
+        }
     }
 
     // MARK: Export

@@ -288,11 +288,14 @@ extension RekeySummary: Encodable {
 }
 
 extension ImportedRecord: Encodable {
-    /// One imported row in `import --json`: row, id.
+    /// One imported row in `import --json`: row, id, action (added,
+    /// updated, skipped), and for a repeat of an earlier row, duplicate_of_row.
     public func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: JSONKey.self)
         try c.put(row, "row")
-        try c.put(id.description, "id")
+        if let id { try c.put(id.description, "id") }
+        try c.put(action.rawValue, "action")
+        if let earlierRow { try c.put(earlierRow, "duplicate_of_row") }
     }
 }
 

@@ -140,3 +140,9 @@ struct PostingBucket {
 /// A part of the search index failed its check (the index is then dropped
 /// and built again: never an error, never a wrong answer).
 struct SearchIndexDamaged: Error {}
+
+/// SQLite could not read or write the index file (truncated, garbled, not a
+/// database): the file is started again.
+struct SearchIndexUnreadable: Error {
+    let reason: String
+}

@@ -184,6 +184,7 @@ final class SearchIndex {
     /// Drops the index of `groups` from the file at `path`, zeroing what
     /// it held, without any key.
     static func drop(groups: [GroupID], path: String) throws {
+        guard FileManager.default.fileExists(atPath: path) else { return }
         let queue = try DatabaseQueue(path: path, configuration: configuration())
         try queue.write { db in try drop(groups, db) }
         try queue.writeWithoutTransaction { db in _ = try db.checkpoint(.truncate) }
@@ -232,10 +233,19 @@ final class SearchIndex {
 
     // MARK: Reading
 
+    /// A read of the file; SQLite's refusal (a truncated or garbled file) is `SearchIndexUnreadable`.
+    private func reading<T>(_ body: (Database) throws -> T) throws -> T {
+        do { return try queue.read(body) } catch let error as DatabaseError { throw SearchIndexUnreadable(reason: "\(error.resultCode)") }
+    }
+
+    private func writing<T>(_ body: (Database) throws -> T) throws -> T {
+        do { return try queue.write(body) } catch let error as DatabaseError { throw SearchIndexUnreadable(reason: "\(error.resultCode)") }
+    }
+
     /// The group's manifest, or nil when the group is not indexed; throws
     /// `SearchIndexDamaged` when its row fails its check.
     func manifest(_ group: GroupID) throws -> IndexManifest? {
-        try queue.read { db in try manifest(group, db) }
+        try reading { db in try manifest(group, db) }
     }
 
     private func manifest(_ group: GroupID, _ db: Database) throws -> IndexManifest? {
@@ -249,7 +259,7 @@ final class SearchIndex {
     /// The ordinals indexed under each of `hashes` in `group`.
     func lookup(group: GroupID, manifest: IndexManifest, hashes: Set<UInt64>) throws -> [UInt64: [UInt32]] {
         let byBucket = Dictionary(grouping: hashes, by: Self.bucket(of:))
-        return try queue.read { db in
+        return try reading { db in
             var found: [UInt64: [UInt32]] = [:]
             for (bucket, wanted) in byBucket {
                 guard let counter = manifest.counters[bucket] else { continue }
@@ -266,7 +276,7 @@ final class SearchIndex {
     func ids(group: GroupID, manifest: IndexManifest, ordinals: Set<UInt32>) throws -> [UInt32: RecordID] {
         let byChunk = Dictionary(grouping: ordinals.filter { $0 < manifest.ordinals }, by: { Int($0) / Self.chunkSize })
         guard ordinals.allSatisfy({ $0 < manifest.ordinals }) else { throw SearchIndexDamaged() }
-        return try queue.read { db in
+        return try reading { db in
             var found: [UInt32: RecordID] = [:]
             for (chunk, wanted) in byChunk {
                 let ids = try chunkIDs(group: group, chunk: chunk, manifest: manifest, db)
@@ -306,7 +316,7 @@ final class SearchIndex {
         var hashed: [[UInt64]] = []
         hashed.reserveCapacity(records.count)
         for (_, terms) in records { hashed.append(try terms.map(hash)) }
-        try queue.write { db in
+        try writing { db in
             var manifest = (fresh ? nil : try manifest(group, db)) ?? IndexManifest(through: 0, readable: readable)
             if fresh { try Self.drop([group], db) }
             guard manifest.readable == readable else { throw SearchIndexDamaged() }
@@ -354,6 +364,6 @@ final class SearchIndex {
 
     /// Drops `group`'s index (it is built again on the next search).
     func drop(group: GroupID) throws {
-        try queue.write { db in try Self.drop([group], db) }
+        try writing { db in try Self.drop([group], db) }
     }
 }

@@ -80,7 +80,7 @@ enum SearchMatcher {
     static func rank(_ typed: String, against word: String) -> SearchRank? {
         if typed == word { return .allWords }
         if typed.count >= SearchTerms.prefixMinimum, word.hasPrefix(typed) { return .prefix }
-        if typed.count >= SearchTerms.typoMinimum, withinOneEdit(Array(typed), Array(word)) { return .typo }
+        if typed.count >= SearchTerms.typoMinimum, !typed.allSatisfy(\.isNumber), withinOneEdit(Array(typed), Array(word)) { return .typo }
         return nil
     }
 

@@ -53,7 +53,8 @@ enum SearchTerms {
                     terms.insert(IndexTerm(kind: .prefix, text: String(letters[0..<length])))
                 }
             }
-            if (typoMinimum...typoLimit).contains(letters.count) {
+            // Digits are not forgiven a typo: a number one digit off is another person's.
+            if (typoMinimum...typoLimit).contains(letters.count), !letters.allSatisfy(\.isNumber) {
                 for deleted in deletions(letters) { terms.insert(IndexTerm(kind: .deletion, text: deleted)) }
             }
         }
@@ -69,7 +70,7 @@ enum SearchTerms {
         if letters.count >= prefixMinimum {
             found.append(IndexTerm(kind: .prefix, text: String(letters.prefix(prefixLimit))))
         }
-        if letters.count >= typoMinimum {
+        if letters.count >= typoMinimum, !letters.allSatisfy(\.isNumber) {
             // Symmetric deletion: an indexed word and the typed one meet when
             // one of them, or both, with a letter left out are the same.
             found.append(IndexTerm(kind: .deletion, text: word))

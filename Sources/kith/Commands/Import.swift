@@ -19,12 +19,21 @@ struct Import: KithCommand {
             a spreadsheet). Otherwise all rows are written in one transaction: a crash or an \
             interruption leaves the vault as it was. Try --dry-run first.
 
+            Importing the same sheet again? --skip-duplicates leaves out every row whose name-like
+            and contact fields (name, phone, email, ...) all equal a record already in the group, as
+            'kith find' compares them (José = Jose, +44 7700 900123 = 07700 900123), and rows that
+            repeat an earlier row. --update-by phone makes each row whose phone matches exactly one
+            record a new version of that record (the other fields replaced, the rest kept), and adds
+            the others. Both use your search index, and the check is logged as one search.
+
             The CSV file itself stays on disk in plaintext: delete it once the import is checked.
 
             Examples:
               kith import members.csv --group "Trans Support" --kind member --dry-run
               kith import members.csv --group "Trans Support" --kind member \\
                   --map "Full name=name" --compartment hiv_status=sensitive --skip "Internal ref"
+              kith import members.csv --group "Trans Support" --kind member --skip-duplicates
+              kith import members.csv --group "Trans Support" --kind member --update-by phone
             """)
 
     @OptionGroup var global: GlobalOptions
@@ -42,11 +51,18 @@ struct Import: KithCommand {
     var compartment: [String] = []
     @Flag(help: "Check everything and report what would be imported and every row that would be refused; write nothing.")
     var dryRun = false
+    @Flag(help: "Leave out rows for people already in the group (same name-like and contact fields), and repeated rows.")
+    var skipDuplicates = false
+    @Option(help: ArgumentHelp("Update the record whose FIELD (name-like or contact, e.g. phone) matches the row's, instead of adding a second one.", valueName: "field"))
+    var updateBy: String?
     @OptionGroup var output: OutputOptions
 
     func execute() throws {
         guard kind == .member || kind == .case else {
             throw KithVaultError.invalidInput("'\(kind)' is not a kind you can import: use member or case")
+        }
+        if skipDuplicates && updateBy != nil {
+            throw KithVaultError.invalidInput("give --skip-duplicates or --update-by, not both: a row either is left out or updates its record")
         }
         var data = try readInput()
         // The raw bytes are zeroed once parsed. The parsed text and the field
@@ -70,13 +86,31 @@ struct Import: KithCommand {
         let bar = ProgressBar("importing")
         defer { bar.finish() }
         // Two steps a record (sealed, then its entry signed): the bar counts records.
-        let imported = try vault.importRecords(plan, groupName: group) { bar.update(done: $0 / 2, total: $1 / 2) }
+        let duplicates: ImportDuplicates = skipDuplicates ? .skip : updateBy.map { .update(by: $0) } ?? .add
+        let imported = try vault.importRecords(plan, groupName: group, duplicates: duplicates) { bar.update(done: $0 / 2, total: $1 / 2) }
         bar.finish()
+        let added = imported.filter { $0.action == .added }
+        let updated = imported.filter { $0.action == .updated }, skipped = imported.filter { $0.action == .skipped }
         if output.json {
-            try Output.json(ImportOutput(group: group, kind: kind.description, imported: imported.count, records: imported, blankRows: plan.blankRows))
+            try Output.json(
+                ImportOutput(
+                    group: group, kind: kind.description, imported: added.count, updated: updated.count, skipped: skipped.count, records: imported,
+                    blankRows: plan.blankRows))
         } else {
-            let first = imported.first?.row ?? 0, last = imported.last?.row ?? 0
-            print("Imported \(Output.count(imported.count, "\(kind) record")) into \(group) (rows \(first)-\(last)).")
+            let first = added.first?.row ?? 0, last = added.last?.row ?? 0
+            if added.isEmpty {
+                print("Imported no new record into \(group).")
+            } else if duplicates == .add {
+                print("Imported \(Output.count(added.count, "\(kind) record")) into \(group) (rows \(first)-\(last)).")
+            } else {
+                print("Imported \(Output.count(added.count, "new \(kind) record")) into \(group).")
+            }
+            if !updated.isEmpty {
+                print("Updated \(Output.count(updated.count, "record")) already there (\(rowList(updated))).")
+            }
+            if !skipped.isEmpty {
+                print("Skipped \(Output.count(skipped.count, "row")) for people already there or repeated in the file (\(rowList(skipped))).")
+            }
             if !plan.blankRows.isEmpty { print("Skipped \(Output.count(plan.blankRows.count, "blank row")).") }
             print("'kith record list --group \"\(group)\" --kind \(kind)' lists them.")
         }
@@ -84,6 +118,13 @@ struct Import: KithCommand {
             let quoted = "'" + file.replacingOccurrences(of: "'", with: "'\\''") + "'"
             Output.warning("\(file) is still on disk in plaintext; delete it once you have checked the import (for example: shred -u \(quoted)).")
         }
+    }
+
+    /// "rows 2, 5, 9", or the first ten and how many more ('--json' lists them all).
+    private func rowList(_ records: [ImportedRecord]) -> String {
+        let shown = records.prefix(10).map { String($0.row) }.joined(separator: ", ")
+        if records.count == 1 { return "row \(shown)" }
+        return records.count > 10 ? "rows \(shown) and \(records.count - 10) more; --json lists them all" : "rows \(shown)"
     }
 
     /// The file's bytes, refusing anything too big before reading it all.
@@ -141,15 +182,18 @@ struct Import: KithCommand {
     }
 }
 
-/// `import --json`: group, kind, imported, records [{row, id}], blank_rows.
+/// `import --json`: group, kind, imported (new records), updated, skipped,
+/// records [{row, id, action, duplicate_of_row}], blank_rows.
 private struct ImportOutput: Encodable {
     let group: String
     let kind: String
     let imported: Int
+    let updated: Int
+    let skipped: Int
     let records: [ImportedRecord]
     let blankRows: [Int]
 
-    private enum CodingKeys: String, CodingKey { case group, kind, imported, records, blankRows = "blank_rows" }
+    private enum CodingKeys: String, CodingKey { case group, kind, imported, updated, skipped, records, blankRows = "blank_rows" }
 }
 
 /// `import --dry-run --json`: dry_run, group, kind, would_import, columns, rejected, blank_rows.
