@@ -2,15 +2,15 @@
 public struct ImportedRecord: Sendable {
     /// Its row number in the file (the header is row 1).
     public let row: Int
-    /// The record it became or updated, or the record it duplicates (nil:
-    /// skipped as a repeat of an earlier row, see `earlierRow`).
-    public let id: RecordID?
+    /// The record it became, updated, or duplicates (for a repeat of an
+    /// earlier row, the record that row became or duplicates).
+    public let id: RecordID
     /// What became of it.
     public let action: ImportAction
     /// For a row skipped as a repeat of an earlier row of the file, that row.
     public let earlierRow: Int?
 
-    init(row: Int, id: RecordID?, action: ImportAction = .added, earlierRow: Int? = nil) {
+    init(row: Int, id: RecordID, action: ImportAction = .added, earlierRow: Int? = nil) {
         self.row = row
         self.id = id
         self.action = action
@@ -71,12 +71,13 @@ extension Vault {
             }
         }
         progress?(total, total)
+        var byRow: [Int: RecordID] = [:]
         return zip(plan.rows, zip(matches, newIDs)).map { row, pair in
             let (match, newID) = pair
-            switch match.action {
-            case .added: return ImportedRecord(row: row.row, id: newID)
-            case .updated, .skipped: return ImportedRecord(row: row.row, id: match.existing, action: match.action, earlierRow: match.earlierRow)
-            }
+            // A repeat names the record its earlier row became or matched (rows come in order, so that one is known).
+            let id = match.existing ?? match.earlierRow.flatMap { byRow[$0] } ?? newID
+            byRow[row.row] = id
+            return ImportedRecord(row: row.row, id: id, action: match.action, earlierRow: match.earlierRow)
         }
     }
 

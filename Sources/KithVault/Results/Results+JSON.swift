@@ -293,7 +293,7 @@ extension ImportedRecord: Encodable {
     public func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: JSONKey.self)
         try c.put(row, "row")
-        if let id { try c.put(id.description, "id") }
+        try c.put(id.description, "id")
         try c.put(action.rawValue, "action")
         if let earlierRow { try c.put(earlierRow, "duplicate_of_row") }
     }

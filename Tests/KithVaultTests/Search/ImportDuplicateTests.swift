@@ -1,0 +1,110 @@
+import Foundation
+import Testing
+@testable import KithVault
+
+/// Importing a sheet again (issue 18): a re-import used to double every
+/// member. `--skip-duplicates` and `--update-by` match rows as search does.
+@Suite("Import duplicates")
+struct ImportDuplicateTests {
+    static let group = "Trans Support"
+    static let sheet = """
+        name,phone,pronouns
+        Sam Rivera,+44 7700 900123,they
+        José Núñez,07700 900456,he
+        مُحَمَّد عَلِي,٠٧٧٠٠ ٩٠٠٧٨٩,he
+        Kim Lee,,she
+
+        """
+
+    static func plan(_ text: String) throws -> ImportPlan { try ImportPlan.make(csv: Data(text.utf8), kind: .member) }
+
+    static func members(_ vault: Vault) throws -> Int { try vault.listRecords(groupName: group, kind: .member).count }
+
+    @Test("a re-import with --skip-duplicates adds nothing, however the names and numbers are written the second time")
+    func skipsEveryDuplicate() throws {
+        let fixture = try VaultFixture()
+        let (lead, _, _) = try fixture.standardGroup(Self.group)
+        let first = try lead.importRecords(Self.plan(Self.sheet), groupName: Self.group, duplicates: .skip)
+        #expect(first.map(\.action) == [.added, .added, .added, .added])
+        // The same people, typed differently: case, accents, tashkeel, digits, the country code.
+        let again = """
+            name,phone,pronouns
+            SAM RIVERA,07700 900123,they/them
+            Jose Nunez,07700900456,he
+            محمد علي,07700 900789,he
+            Kim Lee,,she
+            Kim Lee,,she
+            Noor Saleh,07700 900000,she
+
+            """
+        let second = try lead.importRecords(Self.plan(again), groupName: Self.group, duplicates: .skip)
+        #expect(second.map(\.action) == [.skipped, .skipped, .skipped, .skipped, .skipped, .added])
+        #expect(second.prefix(4).map(\.id) == first.map(\.id))
+        #expect(second[4].earlierRow == 5 && second[4].id == first[3].id)
+        #expect(try Self.members(lead) == 5)
+        // Without the flag, every row is a new record, as before.
+        _ = try lead.importRecords(Self.plan(again), groupName: Self.group)
+        #expect(try Self.members(lead) == 11)
+    }
+
+    @Test("--update-by phone updates the one record with that number in place and adds the rest, in one transaction")
+    func updatesInPlace() throws {
+        let fixture = try VaultFixture()
+        let (lead, caseworker, _) = try fixture.standardGroup(Self.group)
+        let first = try lead.importRecords(Self.plan(Self.sheet), groupName: Self.group)
+        try caseworker.refresh()
+        let update = """
+            name,phone,pronouns
+            Sam Rivera-Okafor,07700 900123,she
+            New Person,07700 111222,they
+
+            """
+        let result = try caseworker.importRecords(Self.plan(update), groupName: Self.group, duplicates: .update(by: "phone"))
+        #expect(result.map(\.action) == [.updated, .added])
+        #expect(result[0].id == first[0].id)
+        let sam = try caseworker.readRecord(#require(first[0].id))
+        #expect(sam.version == 2)
+        #expect(sam.fields.first { $0.name == "name" }?.value == "Sam Rivera-Okafor")
+        #expect(sam.fields.first { $0.name == "pronouns" }?.value == "she")
+        #expect(sam.fields.first { $0.name == "phone" }?.value == "07700 900123")
+        #expect(try Self.members(caseworker) == 5)
+        // Found by the new name, not by the old.
+        #expect(try caseworker.search(SearchQuery.parse(["okafor"])).results.map(\.id) == [first[0].id])
+    }
+
+    @Test("a row matching two records, two rows updating one, or a field search does not compare refuse the whole import")
+    func ambiguous() throws {
+        let fixture = try VaultFixture()
+        let (lead, _, _) = try fixture.standardGroup(Self.group)
+        _ = try lead.importRecords(Self.plan(Self.sheet + "Sam Twin,+44 7700 900123,they\n"), groupName: Self.group)
+        let before = try Self.members(lead)
+        let cases: [(String, ImportDuplicates, String)] = [
+            ("name,phone\nSam,07700 900123\n", .update(by: "phone"), "matches 2 records"),
+            ("name,phone\nJosé,07700 900456\nJosé N,07700900456\n", .update(by: "phone"), "would both update record"),
+            ("name,pronouns\nKim,they\n", .update(by: "pronouns"), "matched only by a name-like or contact field"),
+        ]
+        for (sheet, duplicates, says) in cases {
+            #expect {
+                _ = try lead.importRecords(Self.plan(sheet), groupName: Self.group, duplicates: duplicates)
+            } throws: { error in
+                (error as? KithVaultError)?.code == .invalidInput && (error as? KithVaultError)?.reason.contains(says) == true
+            }
+        }
+        #expect(try Self.members(lead) == before)
+    }
+
+    @Test("an update never drops fields the importer may not read: a case worker's update of a record with sensitive fields is refused whole")
+    func neverDropsUnreadFields() throws {
+        let fixture = try VaultFixture()
+        let (lead, caseworker, _) = try fixture.standardGroup(Self.group)
+        let sam = try lead.addRecord(groupName: Self.group, kind: .member, fields: fields([("name", "Sam Rivera"), ("phone", "07700 900123"), ("sensitive:status", "x")]))
+        try caseworker.refresh()
+        #expect {
+            _ = try caseworker.importRecords(Self.plan("name,phone\nSam R,07700 900123\nOther,0123 4567\n"), groupName: Self.group, duplicates: .update(by: "phone"))
+        } throws: { error in
+            (error as? KithVaultError)?.code == .accessDenied && (error as? KithVaultError)?.reason.contains("sensitive") == true
+        }
+        #expect(try lead.readRecord(sam).version == 1)
+        #expect(try Self.members(lead) == 1)
+    }
+}
