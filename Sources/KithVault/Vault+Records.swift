@@ -295,7 +295,9 @@ extension Vault {
         }
     }
 
-    func readWithoutLogging(_ id: RecordID, version requested: UInt32?) throws -> RecordView {
+    /// `only`: open just these compartments (search's check); the others
+    /// are neither decrypted nor listed as withheld.
+    func readWithoutLogging(_ id: RecordID, version requested: UInt32?, only: Set<Compartment>? = nil) throws -> RecordView {
         let record = try recordState(id, orElse: "record \(id)")
         let myRole = try role(in: record.group)
         let versionState: VersionState
@@ -333,7 +335,7 @@ extension Vault {
         guard let groupState = state.groups[record.group] else { throw KithVaultError.integrity("\(label) names a missing group") }
         var fields: [RecordField] = []
         var withheld: [Compartment] = []
-        for part in stored.parts {
+        for part in stored.parts where only.map({ $0.contains(part.compartment) }) ?? true {
             guard groupState.policy.canRead(myRole, part.compartment) else {
                 withheld.append(part.compartment)
                 continue

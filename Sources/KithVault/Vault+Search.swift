@@ -130,10 +130,9 @@ extension Vault {
             results += found.results
             tooMany = tooMany || found.tooMany
         }
-        results.sort { a, b in
-            let keyA = a.fields.first.map { SearchText.normalise($0.value) } ?? "", keyB = b.fields.first.map { SearchText.normalise($0.value) } ?? ""
-            return (a.rank, keyA, a.id.description) < (b.rank, keyB, b.id.description)
-        }
+        // Best first; within a rank by the first searchable value as search folds it (keys made once, not per comparison).
+        let keyed = results.map { ($0, $0.fields.first.map { SearchText.normalise($0.value) } ?? "", $0.id.description) }
+        results = keyed.sorted { ($0.0.rank, $0.1, $0.2) < ($1.0.rank, $1.1, $1.2) }.map(\.0)
         let shown = Array(results.prefix(max(0, limit)))
         try logSearch(query, groups: groups, total: results.count, shown: shown)
         return SearchOutcome(results: shown, total: results.count, tooMany: tooMany, indexed: indexed)
@@ -158,11 +157,13 @@ extension Vault {
             guard checked < searchCandidateLimit else { return (results, true) }
             checked += 1
             // A record that fails its checks is never a result (reading it says why).
-            guard let view = try? readWithoutLogging(id, version: nil), let match = SearchMatcher.match(query, fields: view.fields) else { continue }
+            // Only the compartments search looks at are opened; the author's signature is checked as for any read.
+            guard let view = try? readWithoutLogging(id, version: nil, only: Self.searchableCompartments) else { continue }
+            let prepared = view.fields.compactMap(SearchMatcher.Prepared.init)
+            guard let match = SearchMatcher.match(query, prepared: prepared) else { continue }
+            let shown = Set(prepared.map(\.name))
             results.append(
-                SearchResult(
-                    id: id, group: view.group, kind: view.kind, rank: match.rank, matched: match.fields,
-                    fields: view.fields.filter { SearchRules.mode(for: $0) != nil }))
+                SearchResult(id: id, group: view.group, kind: view.kind, rank: match.rank, matched: match.fields, fields: view.fields.filter { shown.contains($0.name) }))
         }
         return (results, false)
     }
@@ -234,14 +235,14 @@ extension Vault {
     /// since. The batches are logged before anything is kept.
     func bringUpToDate(_ groups: [GroupID], index: SearchIndex) throws -> [IndexedBatch] {
         let head = state.count
-        var work: [(group: GroupID, fresh: Bool, records: [(RecordID, Set<IndexTerm>)], decrypted: Int)] = []
+        var work: [(group: GroupID, fresh: Bool, records: [(RecordID, [UInt64])], decrypted: Int)] = []
         for group in groups {
             let mask = searchMask(group)
             var manifest: IndexManifest?
             do { manifest = try index.manifest(group) } catch { manifest = nil }
             if let current = manifest, current.readable == mask, current.through >= head { continue }
             let fresh = manifest?.readable != mask
-            let (records, decrypted) = try indexTerms(group: group, since: fresh ? nil : manifest?.through, head: head)
+            let (records, decrypted) = try indexTerms(group: group, since: fresh ? nil : manifest?.through, head: head, index: index)
             work.append((group, fresh, records, decrypted))
         }
         let logged = work.filter { $0.decrypted > 0 }
@@ -270,23 +271,31 @@ extension Vault {
     /// `since` to `head` (nil: every record's newest version), and how many
     /// versions were decrypted. A version that does not open is left out:
     /// search only ever shows what a full read checks.
-    private func indexTerms(group: GroupID, since: UInt64?, head: UInt64) throws -> ([(RecordID, Set<IndexTerm>)], Int) {
-        var found: [(RecordID, Set<IndexTerm>)] = []
+    private func indexTerms(group: GroupID, since: UInt64?, head: UInt64, index: SearchIndex) throws -> ([(RecordID, [UInt64])], Int) {
+        var found: [(RecordID, [UInt64])] = []
         var decrypted = 0
+        // Field names repeat in every record: each is looked up once.
+        var modes: [String: FieldSearchMode?] = [:]
         func take(_ body: [UInt8]) {
             guard let stored = try? StoredRecord.decode(body), stored.group == group else { return }
             let parts = stored.parts.filter { GroupPolicy.mask([$0.compartment]) & searchMask(group) != 0 }
             guard !parts.isEmpty else { return }
             decrypted += 1
-            var terms = Set<IndexTerm>()
+            var searched: [(value: String, mode: FieldSearchMode)] = []
             for part in parts {
                 guard let fields = try? openPart(part, record: stored, label: "record \(stored.id)") else { return }
                 for field in fields {
-                    guard let mode = SearchRules.mode(for: field) else { continue }
-                    terms.formUnion(SearchTerms.terms(value: field.value, mode: mode))
+                    let mode: FieldSearchMode?
+                    if let known = modes[field.name] {
+                        mode = known
+                    } else {
+                        mode = SearchRules.mode(for: field)
+                        modes[field.name] = mode
+                    }
+                    if let mode { searched.append((field.value, mode)) }
                 }
             }
-            if !terms.isEmpty { found.append((stored.id, terms)) }
+            if !searched.isEmpty, let hashes = try? index.hashes(searched), !hashes.isEmpty { found.append((stored.id, hashes)) }
         }
         if let since {
             var from = since
@@ -328,12 +337,12 @@ extension Vault {
             if manifest.through < base {
                 guard base - manifest.through <= 1000, try !store.records(writtenBy: manifest.through..<base).contains(where: { $0.groupID == group }) else { return }
             }
-            let records = drafts.compactMap { draft -> (RecordID, Set<IndexTerm>)? in
-                var terms = Set<IndexTerm>()
-                for field in draft.fields where GroupPolicy.mask([field.compartment]) & mask != 0 {
-                    if let mode = SearchRules.mode(for: field) { terms.formUnion(SearchTerms.terms(value: field.value, mode: mode)) }
+            let records = try drafts.compactMap { draft -> (RecordID, [UInt64])? in
+                let searched = draft.fields.filter { GroupPolicy.mask([$0.compartment]) & mask != 0 }.compactMap { field in
+                    SearchRules.mode(for: field).map { (value: field.value, mode: $0) }
                 }
-                return terms.isEmpty ? nil : (draft.id, terms)
+                let hashes = try index.hashes(searched)
+                return hashes.isEmpty ? nil : (draft.id, hashes)
             }
             try index.add(group: group, records: records, through: state.count, readable: mask, fresh: false)
         } catch is SearchIndexUnreadable {

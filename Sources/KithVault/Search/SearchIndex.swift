@@ -4,12 +4,13 @@ import KithCrypto
 
 /// What the index holds for one group, sealed in its row: how far into the
 /// log it reaches, for which readable compartments, how many record ids it
-/// has numbered, and each bucket's write counter (bound into the bucket's
-/// sealing, so a bucket swapped for an older copy or deleted is noticed).
+/// has numbered, which deltas follow the buckets, and which version of the
+/// bucket counters goes with it.
 ///
 /// ```
 /// u8 format (1), u64 entries covered, u8 readable mask, u32 ordinals,
-/// u16 bucket count, then per bucket in use: u16 bucket, u32 counter
+/// u32 counters version, u32 next delta number,
+/// u16 deltas, then per delta, oldest first: u32 number, u32 records
 /// ```
 struct IndexManifest: Equatable {
     static let format: UInt8 = 1
@@ -19,15 +20,59 @@ struct IndexManifest: Equatable {
     var readable: UInt8
     /// Record ids numbered so far (ordinals 0..<ordinals).
     var ordinals: UInt32 = 0
-    /// Write counter per bucket in use.
-    var counters: [UInt16: UInt32] = [:]
+    /// The version of the bucket counters (bound into their sealing).
+    var countersVersion: UInt32 = 0
+    /// The number the next delta gets (never reused, and bound into its sealing).
+    var nextDelta: UInt32 = 0
+    /// The deltas written since the buckets were last rewritten, oldest
+    /// first, with how many records each holds.
+    var deltas: [(number: UInt32, records: UInt32)] = []
+
+    static func == (a: IndexManifest, b: IndexManifest) -> Bool { a.encoded == b.encoded }
 
     var encoded: [UInt8] {
-        var w = ByteWriter(capacity: 24 + counters.count * 6)
+        var w = ByteWriter(capacity: 32 + deltas.count * 8)
         w.u8(Self.format)
         w.u64(through)
         w.u8(readable)
         w.u32(ordinals)
+        w.u32(countersVersion)
+        w.u32(nextDelta)
+        w.u16(UInt16(deltas.count))
+        for delta in deltas {
+            w.u32(delta.number)
+            w.u32(delta.records)
+        }
+        return w.bytes
+    }
+
+    static func decode(_ bytes: [UInt8]) throws -> IndexManifest {
+        var r = ByteReader(bytes, what: "search index manifest")
+        guard try r.u8() == format else { throw SearchIndexDamaged() }
+        var manifest = IndexManifest(through: try r.u64(), readable: try r.u8(), ordinals: try r.u32(), countersVersion: try r.u32(), nextDelta: try r.u32())
+        for _ in 0..<Int(try r.u16()) {
+            let number = try r.u32()
+            guard number < manifest.nextDelta else { throw SearchIndexDamaged() }
+            manifest.deltas.append((number, try r.u32()))
+        }
+        try r.finish()
+        return manifest
+    }
+}
+
+/// Each bucket's write counter, bound into the bucket's sealing, so a
+/// bucket swapped for an older copy of itself, or deleted, is noticed.
+/// Sealed in the group's row beside the manifest, under the manifest's
+/// counters version; rewritten only when buckets are.
+///
+/// ```
+/// u16 buckets in use, then per bucket: u16 bucket, u32 counter
+/// ```
+struct BucketCounters: Equatable {
+    var counters: [UInt16: UInt32] = [:]
+
+    var encoded: [UInt8] {
+        var w = ByteWriter(capacity: 2 + counters.count * 6)
         w.u16(UInt16(counters.count))
         for (bucket, counter) in counters.sorted(by: { $0.key < $1.key }) {
             w.u16(bucket)
@@ -36,17 +81,16 @@ struct IndexManifest: Equatable {
         return w.bytes
     }
 
-    static func decode(_ bytes: [UInt8]) throws -> IndexManifest {
-        var r = ByteReader(bytes, what: "search index manifest")
-        guard try r.u8() == format else { throw SearchIndexDamaged() }
-        var manifest = IndexManifest(through: try r.u64(), readable: try r.u8(), ordinals: try r.u32())
+    static func decode(_ bytes: [UInt8]) throws -> BucketCounters {
+        var r = ByteReader(bytes, what: "search index counters")
+        var decoded = BucketCounters()
         for _ in 0..<Int(try r.u16()) {
             let bucket = try r.u16()
             guard Int(bucket) < SearchIndex.bucketCount else { throw SearchIndexDamaged() }
-            manifest.counters[bucket] = try r.u32()
+            decoded.counters[bucket] = try r.u32()
         }
         try r.finish()
-        return manifest
+        return decoded
     }
 }
 
@@ -116,6 +160,9 @@ final class SearchIndex {
         configuration.prepareDatabase { db in
             // Deleted rows (a dropped group's index) are zeroed, not left in free pages.
             try db.execute(sql: "PRAGMA secure_delete = ON")
+            // A cache of the log: no flush to disk per write. A crash keeps the file
+            // consistent and at worst behind, and the next search catches it up.
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
         }
         return configuration
     }
@@ -135,13 +182,20 @@ final class SearchIndex {
 
     private static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
-        migrator.registerMigration("v1: manifests, buckets, ids") { db in
+        migrator.registerMigration("v1: manifests, buckets, deltas, ids") { db in
             try db.execute(
                 sql: """
                     CREATE TABLE groups (
                         grp BLOB PRIMARY KEY,
                         readable INTEGER NOT NULL,
-                        manifest BLOB NOT NULL
+                        manifest BLOB NOT NULL,
+                        counters BLOB NOT NULL
+                    ) WITHOUT ROWID;
+                    CREATE TABLE deltas (
+                        grp BLOB NOT NULL,
+                        n INTEGER NOT NULL,
+                        body BLOB NOT NULL,
+                        PRIMARY KEY (grp, n)
                     ) WITHOUT ROWID;
                     CREATE TABLE buckets (
                         grp BLOB NOT NULL,
@@ -192,7 +246,7 @@ final class SearchIndex {
 
     private static func drop(_ groups: [GroupID], _ db: Database) throws {
         for group in groups {
-            for table in ["groups", "buckets", "ids"] {
+            for table in ["groups", "buckets", "deltas", "ids"] {
                 try db.execute(sql: "DELETE FROM \(table) WHERE grp = ?", arguments: [Data(group.bytes)])
             }
         }
@@ -201,10 +255,26 @@ final class SearchIndex {
     // MARK: Terms
 
     /// A term's keyed hash.
-    func hash(_ term: IndexTerm) throws -> UInt64 {
-        var bytes = [term.kind.rawValue]
-        bytes.append(contentsOf: term.text.utf8)
+    func hash(_ term: IndexTerm) throws -> UInt64 { try hash(term.kind, Array(term.text.utf8)) }
+
+    /// The keyed hash of a term given as its kind and UTF-8 bytes.
+    func hash(_ kind: TermKind, _ text: [UInt8]) throws -> UInt64 {
+        var bytes = [kind.rawValue]
+        bytes.append(contentsOf: text)
         return try ShortHash.hash(bytes, key: termKey.key)
+    }
+
+    /// The hashes of every term of `fields` (those `modes` says are searched).
+    func hashes(_ fields: [(value: String, mode: FieldSearchMode)]) throws -> [UInt64] {
+        var found = Set<UInt64>()
+        var failure: Error?
+        for field in fields {
+            SearchTerms.visit(value: field.value, mode: field.mode) { kind, bytes in
+                do { found.insert(try hash(kind, bytes)) } catch { failure = error }
+            }
+        }
+        if let failure { throw failure }
+        return Array(found)
     }
 
     static func bucket(of hash: UInt64) -> UInt16 { UInt16(hash >> 52) }
@@ -256,17 +326,36 @@ final class SearchIndex {
         return manifest
     }
 
-    /// The ordinals indexed under each of `hashes` in `group`.
+    private func counters(_ group: GroupID, manifest: IndexManifest, _ db: Database) throws -> BucketCounters {
+        guard let sealed = try Data.fetchOne(db, sql: "SELECT counters FROM groups WHERE grp = ?", arguments: [Data(group.bytes)]) else { throw SearchIndexDamaged() }
+        return try BucketCounters.decode(bytes(open([UInt8](sealed), aad: aad("counters", group: group, [UInt64(manifest.countersVersion)]))))
+    }
+
+    private func bucket(_ bucket: UInt16, group: GroupID, counter: UInt32, _ db: Database) throws -> SecureBytes {
+        guard let sealed = try Data.fetchOne(db, sql: "SELECT body FROM buckets WHERE grp = ? AND bucket = ?", arguments: [Data(group.bytes), Int64(bucket)])
+        else { throw SearchIndexDamaged() }
+        return try open([UInt8](sealed), aad: aad("bucket", group: group, [UInt64(bucket), UInt64(counter)]))
+    }
+
+    private func delta(_ n: UInt32, group: GroupID, _ db: Database) throws -> SecureBytes {
+        guard let sealed = try Data.fetchOne(db, sql: "SELECT body FROM deltas WHERE grp = ? AND n = ?", arguments: [Data(group.bytes), Int64(n)])
+        else { throw SearchIndexDamaged() }
+        return try open([UInt8](sealed), aad: aad("delta", group: group, [UInt64(n)]))
+    }
+
+    /// The ordinals indexed under each of `hashes` in `group`: from their
+    /// buckets and from every delta since.
     func lookup(group: GroupID, manifest: IndexManifest, hashes: Set<UInt64>) throws -> [UInt64: [UInt32]] {
         let byBucket = Dictionary(grouping: hashes, by: Self.bucket(of:))
         return try reading { db in
+            let counters = try counters(group, manifest: manifest, db)
             var found: [UInt64: [UInt32]] = [:]
             for (bucket, wanted) in byBucket {
-                guard let counter = manifest.counters[bucket] else { continue }
-                guard let sealed = try Data.fetchOne(db, sql: "SELECT body FROM buckets WHERE grp = ? AND bucket = ?", arguments: [Data(group.bytes), Int64(bucket)])
-                else { throw SearchIndexDamaged() }
-                let plain = try open([UInt8](sealed), aad: aad("bucket", group: group, [UInt64(bucket), UInt64(counter)]))
-                found.merge(try PostingBucket.lookup(plain, hashes: Set(wanted))) { a, _ in a }
+                guard let counter = counters.counters[bucket] else { continue }
+                found.merge(try PostingBucket.lookup(self.bucket(bucket, group: group, counter: counter, db), hashes: Set(wanted))) { a, _ in a }
+            }
+            for delta in manifest.deltas {
+                found.merge(try PostingBucket.lookup(self.delta(delta.number, group: group, db), hashes: hashes)) { $0 + $1 }
             }
             return found
         }
@@ -305,60 +394,114 @@ final class SearchIndex {
 
     // MARK: Writing
 
+    /// A batch of this many records or more goes straight into the buckets.
+    static let bulkRecords = 64
+
+    /// Whether the deltas have grown enough to fold into the buckets: past
+    /// 1,000 records and a fiftieth of the index (a fold rewrites most
+    /// buckets, so it comes rarely, and more rarely as the index grows).
+    static func shouldFold(_ manifest: IndexManifest) -> Bool {
+        let held = manifest.deltas.reduce(0) { $0 + Int($1.records) }
+        return held >= max(1000, Int(manifest.ordinals) / 50)
+    }
+
     /// Adds record versions to `group`'s index in one transaction: each
-    /// gets the next ordinal and its terms' hashes go into their buckets.
-    /// `fresh`: the group's index is started again (everything it held is
-    /// dropped first). The manifest then covers the log up to `through`
-    /// (only moved forward) and was built for the `readable` mask.
-    func add(group: GroupID, records: [(RecordID, Set<IndexTerm>)], through: UInt64?, readable: UInt8, fresh: Bool) throws {
-        // Hashed outside the transaction: this is the costly part of a build.
-        var pending: [UInt16: [(hash: UInt64, ordinal: UInt32)]] = [:]
-        var hashed: [[UInt64]] = []
-        hashed.reserveCapacity(records.count)
-        for (_, terms) in records { hashed.append(try terms.map(hash)) }
+    /// gets the next ordinal, and its terms' hashes go into a new delta (a
+    /// few records; deltas are then merged two by two while the newer holds
+    /// as many records as the older, so there are never more than about
+    /// log2 of them) or into their buckets (a bulk batch, or once the deltas
+    /// are due to fold: then they are folded in too). `fresh`:
+    /// the group's index is started again (everything it held is dropped
+    /// first). The manifest then covers the log up to `through` (only moved
+    /// forward) and was built for the `readable` mask.
+    func add(group: GroupID, records: [(RecordID, [UInt64])], through: UInt64?, readable: UInt8, fresh: Bool) throws {
         try writing { db in
-            var manifest = (fresh ? nil : try manifest(group, db)) ?? IndexManifest(through: 0, readable: readable)
-            if fresh { try Self.drop([group], db) }
+            let existing = fresh ? nil : try manifest(group, db)
+            var manifest = existing ?? IndexManifest(through: 0, readable: readable)
+            if existing == nil { try Self.drop([group], db) }
             guard manifest.readable == readable else { throw SearchIndexDamaged() }
-            let first = manifest.ordinals
-            for (offset, hashes) in hashed.enumerated() {
-                let ordinal = first + UInt32(offset)
-                for hash in hashes { pending[Self.bucket(of: hash), default: []].append((hash, ordinal)) }
+            if let through { manifest.through = max(manifest.through, through) }
+            if existing != nil && records.isEmpty {
+                try writeManifest(manifest, group: group, counters: nil, db)
+                return
             }
+            let first = manifest.ordinals
+            var pairs: [(hash: UInt64, ordinal: UInt32)] = []
+            pairs.reserveCapacity(records.reduce(0) { $0 + $1.1.count })
+            for (offset, record) in records.enumerated() {
+                for hash in record.1 { pairs.append((hash, first + UInt32(offset))) }
+            }
+            if existing != nil && records.count < Self.bulkRecords && !Self.shouldFold(manifest) {
+                var delta = PostingBucket()
+                delta.add(pairs)
+                var held = UInt32(records.count)
+                // Merged with the newest deltas while they are no bigger: a binary counter of deltas.
+                while let last = manifest.deltas.last, last.records <= held {
+                    delta.add(try PostingBucket.decode(self.delta(last.number, group: group, db)).pairs)
+                    try db.execute(sql: "DELETE FROM deltas WHERE grp = ? AND n = ?", arguments: [Data(group.bytes), Int64(last.number)])
+                    held += last.records
+                    manifest.deltas.removeLast()
+                }
+                let number = manifest.nextDelta
+                manifest.nextDelta += 1
+                manifest.deltas.append((number, held))
+                try db.execute(
+                    sql: "INSERT INTO deltas (grp, n, body) VALUES (?, ?, ?)",
+                    arguments: [Data(group.bytes), Int64(number), Data(try seal(delta.encoded, aad: aad("delta", group: group, [UInt64(number)])))])
+                try writeIDs(records.map(\.0), group: group, manifest: &manifest, db)
+                try writeManifest(manifest, group: group, counters: nil, db)
+                return
+            }
+            // Into the buckets, with every delta so far.
+            var counters = existing == nil ? BucketCounters() : try counters(group, manifest: manifest, db)
+            for delta in manifest.deltas { pairs += try PostingBucket.decode(self.delta(delta.number, group: group, db)).pairs }
+            try db.execute(sql: "DELETE FROM deltas WHERE grp = ?", arguments: [Data(group.bytes)])
+            manifest.deltas = []
+            var pending: [UInt16: [(hash: UInt64, ordinal: UInt32)]] = [:]
+            for pair in pairs { pending[Self.bucket(of: pair.hash), default: []].append(pair) }
             for (bucket, pairs) in pending {
                 var content = PostingBucket()
-                if let counter = manifest.counters[bucket] {
-                    guard let sealed = try Data.fetchOne(db, sql: "SELECT body FROM buckets WHERE grp = ? AND bucket = ?", arguments: [Data(group.bytes), Int64(bucket)])
-                    else { throw SearchIndexDamaged() }
-                    content = try PostingBucket.decode(open([UInt8](sealed), aad: aad("bucket", group: group, [UInt64(bucket), UInt64(counter)])))
-                }
+                if let counter = counters.counters[bucket] { content = try PostingBucket.decode(self.bucket(bucket, group: group, counter: counter, db)) }
                 content.add(pairs)
-                let counter = (manifest.counters[bucket] ?? 0) &+ 1
-                manifest.counters[bucket] = counter
+                let counter = (counters.counters[bucket] ?? 0) &+ 1
+                counters.counters[bucket] = counter
                 try db.execute(
                     sql: "INSERT OR REPLACE INTO buckets (grp, bucket, body) VALUES (?, ?, ?)",
                     arguments: [Data(group.bytes), Int64(bucket), Data(try seal(content.encoded, aad: aad("bucket", group: group, [UInt64(bucket), UInt64(counter)])))])
             }
-            // The ids: the last chunk grows, then new ones follow.
-            let ids = records.map(\.0)
-            var next = 0
-            var chunk = Int(first) / Self.chunkSize
-            while next < ids.count {
-                var held = try chunkIDs(group: group, chunk: chunk, manifest: manifest, db)
-                let room = Self.chunkSize - held.count
-                held += ids[next..<min(ids.count, next + room)]
-                next += room
-                manifest.ordinals = UInt32(chunk * Self.chunkSize + held.count)
-                let plain = held.flatMap(\.bytes)
-                try db.execute(
-                    sql: "INSERT OR REPLACE INTO ids (grp, chunk, body) VALUES (?, ?, ?)",
-                    arguments: [Data(group.bytes), Int64(chunk), Data(try seal(plain, aad: aad("ids", group: group, [UInt64(chunk), UInt64(held.count)])))])
-                chunk += 1
-            }
-            if let through { manifest.through = max(manifest.through, through) }
+            manifest.countersVersion &+= 1
+            try writeIDs(records.map(\.0), group: group, manifest: &manifest, db)
+            try writeManifest(manifest, group: group, counters: counters, db)
+        }
+    }
+
+    /// Numbers `ids` after those held: the last chunk grows, then new ones follow.
+    private func writeIDs(_ ids: [RecordID], group: GroupID, manifest: inout IndexManifest, _ db: Database) throws {
+        var next = 0
+        var chunk = Int(manifest.ordinals) / Self.chunkSize
+        while next < ids.count {
+            var held = try chunkIDs(group: group, chunk: chunk, manifest: manifest, db)
+            let room = Self.chunkSize - held.count
+            held += ids[next..<min(ids.count, next + room)]
+            next += room
+            manifest.ordinals = UInt32(chunk * Self.chunkSize + held.count)
             try db.execute(
-                sql: "INSERT OR REPLACE INTO groups (grp, readable, manifest) VALUES (?, ?, ?)",
-                arguments: [Data(group.bytes), Int64(readable), Data(try seal(manifest.encoded, aad: aad("manifest", group: group, [])))])
+                sql: "INSERT OR REPLACE INTO ids (grp, chunk, body) VALUES (?, ?, ?)",
+                arguments: [Data(group.bytes), Int64(chunk), Data(try seal(held.flatMap(\.bytes), aad: aad("ids", group: group, [UInt64(chunk), UInt64(held.count)])))])
+            chunk += 1
+        }
+    }
+
+    /// Writes the manifest, and the counters when they changed (nil: kept as they are).
+    private func writeManifest(_ manifest: IndexManifest, group: GroupID, counters: BucketCounters?, _ db: Database) throws {
+        let sealed = Data(try seal(manifest.encoded, aad: aad("manifest", group: group, [])))
+        if let counters {
+            let sealedCounters = Data(try seal(counters.encoded, aad: aad("counters", group: group, [UInt64(manifest.countersVersion)])))
+            try db.execute(
+                sql: "INSERT OR REPLACE INTO groups (grp, readable, manifest, counters) VALUES (?, ?, ?, ?)",
+                arguments: [Data(group.bytes), Int64(manifest.readable), sealed, sealedCounters])
+        } else {
+            try db.execute(sql: "UPDATE groups SET manifest = ? WHERE grp = ?", arguments: [sealed, Data(group.bytes)])
         }
     }
 

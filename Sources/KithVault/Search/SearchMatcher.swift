@@ -33,14 +33,39 @@ public enum SearchRank: Int, Sendable, Comparable, CaseIterable, NamedCase, Cust
 /// over-match (hash collisions, an old version's words, a prefix cut at 12
 /// letters), so the decrypted record itself decides, and ranks.
 enum SearchMatcher {
+    /// A searchable field, folded once for every part of a query.
+    struct Prepared {
+        let name: String
+        let folded: String
+        let mode: FieldSearchMode
+        let words: [String]
+        let whole: String
+        let phone: String?
+
+        init?(_ field: RecordField) {
+            guard let mode = SearchRules.mode(for: field) else { return nil }
+            name = field.name
+            folded = SearchRules.folded(field.name)
+            self.mode = mode
+            let normalised = SearchText.normalise(field.value)
+            words = normalised.split { !($0.isLetter || $0.isNumber) }.map(String.init)
+            whole = SearchTerms.whole(words)
+            phone = mode == .phone ? SearchText.phoneKey(normalised) : nil
+        }
+    }
+
     /// How `fields` (the decrypted, readable fields of one record) match
     /// `query`, with the names of the fields that matched; nil: no match.
     static func match(_ query: SearchQuery, fields: [RecordField]) -> (rank: SearchRank, fields: [String])? {
-        let searchable = fields.compactMap { field in SearchRules.mode(for: field).map { (field, $0) } }
+        match(query, prepared: fields.compactMap(Prepared.init))
+    }
+
+    /// As `match(_:fields:)`, for fields folded already.
+    static func match(_ query: SearchQuery, prepared: [Prepared]) -> (rank: SearchRank, fields: [String])? {
         var worst = SearchRank.whole
         var matched: [String] = []
         for condition in query.conditions {
-            let candidates = searchable.filter { condition.field == nil || SearchRules.folded($0.0.name) == condition.field }
+            let candidates = prepared.filter { condition.field == nil || $0.folded == condition.field }
             guard let (rank, names) = match(condition, candidates) else { return nil }
             worst = max(worst, rank)
             for name in names where !matched.contains(name) { matched.append(name) }
@@ -48,25 +73,22 @@ enum SearchMatcher {
         return (worst, matched)
     }
 
-    private static func match(_ condition: SearchQuery.Condition, _ fields: [(RecordField, FieldSearchMode)]) -> (SearchRank, [String])? {
+    private static func match(_ condition: SearchQuery.Condition, _ fields: [Prepared]) -> (SearchRank, [String])? {
         let typed = SearchTerms.whole(condition.words)
         // A whole value, or the same phone number however it is written.
-        let whole = fields.filter { field, mode in
-            let words = SearchText.words(field.value)
-            if SearchTerms.whole(words) == typed { return true }
-            return mode == .phone && condition.phone != nil && SearchText.phoneKey(field.value) == condition.phone
+        let whole = fields.filter { field in
+            field.whole == typed || (field.phone != nil && field.phone == condition.phone)
         }
-        if !whole.isEmpty { return (.whole, whole.map(\.0.name)) }
+        if !whole.isEmpty { return (.whole, whole.map(\.name)) }
         // Otherwise word by word, across the fields: each typed word's best match counts.
-        let words = fields.map { field, _ in (field.name, SearchText.words(field.value)) }
         var worst = SearchRank.allWords
         var names: [String] = []
         for typedWord in condition.words {
             var best: (SearchRank, String)?
-            for (name, recordWords) in words {
-                for word in recordWords {
+            for field in fields {
+                for word in field.words {
                     guard let rank = rank(typedWord, against: word) else { continue }
-                    if best == nil || rank < (best?.0 ?? .typo) { best = (rank, name) }
+                    if best == nil || rank < (best?.0 ?? .typo) { best = (rank, field.name) }
                 }
             }
             guard let best else { return nil }
@@ -79,14 +101,17 @@ enum SearchMatcher {
     /// How one typed word matches one word of a record.
     static func rank(_ typed: String, against word: String) -> SearchRank? {
         if typed == word { return .allWords }
-        if typed.count >= SearchTerms.prefixMinimum, word.hasPrefix(typed) { return .prefix }
-        if typed.count >= SearchTerms.typoMinimum, !typed.allSatisfy(\.isNumber), withinOneEdit(Array(typed), Array(word)) { return .typo }
+        if typed.unicodeScalars.count >= SearchTerms.prefixMinimum, word.unicodeScalars.starts(with: typed.unicodeScalars) { return .prefix }
+        let letters = Array(typed.unicodeScalars)
+        if letters.count >= SearchTerms.typoMinimum, !letters.allSatisfy({ ("0"..."9").contains($0) }), withinOneEdit(letters, Array(word.unicodeScalars)) {
+            return .typo
+        }
         return nil
     }
 
     /// Whether `a` becomes `b` with at most one letter left out, added,
     /// changed, or two neighbours swapped.
-    static func withinOneEdit(_ a: [Character], _ b: [Character]) -> Bool {
+    static func withinOneEdit(_ a: [Unicode.Scalar], _ b: [Unicode.Scalar]) -> Bool {
         if abs(a.count - b.count) > 1 { return false }
         var i = 0
         while i < a.count, i < b.count, a[i] == b[i] { i += 1 }

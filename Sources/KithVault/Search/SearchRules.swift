@@ -33,7 +33,18 @@ public enum SearchRules {
 
     /// A field name as the rules compare it.
     static func folded(_ name: String) -> String {
-        String(SearchText.normalise(name).filter { $0.isLetter || $0.isNumber })
+        if name.utf8.allSatisfy({ $0 < 0x80 }) {
+            // The common case, without Unicode tables: ASCII letters and digits, lower case.
+            return String(
+                decoding: name.utf8.compactMap { byte -> UInt8? in
+                    switch byte {
+                    case 0x41...0x5A: return byte + 0x20
+                    case 0x61...0x7A, 0x30...0x39: return byte
+                    default: return nil
+                    }
+                }, as: UTF8.self)
+        }
+        return String(SearchText.normalise(name).filter { $0.isLetter || $0.isNumber })
     }
 
     /// Names that are names in themselves.

@@ -39,38 +39,53 @@ enum SearchTerms {
     /// A value's words joined as the index keeps a whole value.
     static func whole(_ words: [String]) -> String { words.joined(separator: " ") }
 
-    /// Every term a field's value is indexed under.
+    /// Every term a field's value is indexed under (for tests and for
+    /// reading; the index itself uses `visit`, which makes no strings).
     static func terms(value: String, mode: FieldSearchMode) -> Set<IndexTerm> {
         var terms = Set<IndexTerm>()
+        visit(value: value, mode: mode) { kind, bytes in terms.insert(IndexTerm(kind: kind, text: String(decoding: bytes, as: UTF8.self))) }
+        return terms
+    }
+
+    /// Hands every term of a value to `body` as its kind and UTF-8 bytes
+    /// (possibly more than once). Letters are Unicode scalars of the
+    /// normalised text, so prefixes and deletions cut between them.
+    static func visit(value: String, mode: FieldSearchMode, _ body: (TermKind, [UInt8]) -> Void) {
         let words = SearchText.words(value)
         let joined = whole(words)
-        if !joined.isEmpty, joined.count <= wholeLimit { terms.insert(IndexTerm(kind: .whole, text: joined)) }
+        if !joined.isEmpty, joined.unicodeScalars.count <= wholeLimit { body(.whole, Array(joined.utf8)) }
         for word in words {
-            terms.insert(IndexTerm(kind: .word, text: word))
-            let letters = Array(word)
-            if letters.count > prefixMinimum {
-                for length in prefixMinimum...min(letters.count - 1, prefixLimit) {
-                    terms.insert(IndexTerm(kind: .prefix, text: String(letters[0..<length])))
-                }
+            let bytes = Array(word.utf8)
+            body(.word, bytes)
+            // Where each letter starts, and the end.
+            var starts: [Int] = []
+            var offset = 0
+            for scalar in word.unicodeScalars {
+                starts.append(offset)
+                offset += UTF8.width(scalar)
+            }
+            starts.append(offset)
+            let letters = starts.count - 1
+            if letters > prefixMinimum {
+                for length in prefixMinimum...min(letters - 1, prefixLimit) { body(.prefix, Array(bytes[0..<starts[length]])) }
             }
             // Digits are not forgiven a typo: a number one digit off is another person's.
-            if (typoMinimum...typoLimit).contains(letters.count), !letters.allSatisfy(\.isNumber) {
-                for deleted in deletions(letters) { terms.insert(IndexTerm(kind: .deletion, text: deleted)) }
+            if (typoMinimum...typoLimit).contains(letters), !word.unicodeScalars.allSatisfy({ ("0"..."9").contains($0) }) {
+                for index in 0..<letters { body(.deletion, Array(bytes[0..<starts[index]] + bytes[starts[index + 1]...])) }
             }
         }
-        if mode == .phone, let key = SearchText.phoneKey(value) { terms.insert(IndexTerm(kind: .phone, text: key)) }
-        return terms
+        if mode == .phone, let key = SearchText.phoneKey(value) { body(.phone, Array(key.utf8)) }
     }
 
     /// The terms that find records holding `word` as a word, a prefix, or
     /// within one typo.
     static func lookups(word: String) -> [IndexTerm] {
-        let letters = Array(word)
+        let letters = Array(word.unicodeScalars)
         var found = [IndexTerm(kind: .word, text: word)]
         if letters.count >= prefixMinimum {
-            found.append(IndexTerm(kind: .prefix, text: String(letters.prefix(prefixLimit))))
+            found.append(IndexTerm(kind: .prefix, text: text(letters.prefix(prefixLimit))))
         }
-        if letters.count >= typoMinimum, !letters.allSatisfy(\.isNumber) {
+        if letters.count >= typoMinimum, !letters.allSatisfy({ ("0"..."9").contains($0) }) {
             // Symmetric deletion: an indexed word and the typed one meet when
             // one of them, or both, with a letter left out are the same.
             found.append(IndexTerm(kind: .deletion, text: word))
@@ -83,7 +98,13 @@ enum SearchTerms {
     }
 
     /// `letters` with each one left out in turn.
-    static func deletions(_ letters: [Character]) -> Set<String> {
-        Set(letters.indices.map { index in String(letters[..<index] + letters[(index + 1)...]) })
+    static func deletions(_ letters: [Unicode.Scalar]) -> Set<String> {
+        Set(letters.indices.map { index in text(letters[..<index] + letters[(index + 1)...]) })
+    }
+
+    private static func text<S: Sequence<Unicode.Scalar>>(_ scalars: S) -> String {
+        var view = String.UnicodeScalarView()
+        view.append(contentsOf: scalars)
+        return String(view)
     }
 }

@@ -15,6 +15,8 @@
 public enum SearchText {
     /// `text` folded as the index and queries see it.
     public static func normalise(_ text: String) -> String {
+        // Plain ASCII (most Latin names, every phone and e-mail) folds by case alone: no marks, no variants, ASCII digits.
+        if text.utf8.allSatisfy({ $0 < 0x80 }) { return text.lowercased() }
         var out = String.UnicodeScalarView()
         for scalar in text.precomposedStringWithCompatibilityMapping.lowercased().decomposedStringWithCanonicalMapping.unicodeScalars {
             let properties = scalar.properties

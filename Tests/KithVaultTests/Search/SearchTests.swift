@@ -207,7 +207,7 @@ struct SearchTests {
     }
 
     enum Damage: String, CaseIterable, CustomTestStringConvertible {
-        case deleted, truncated, garbage, flippedBucket, deletedBucket, flippedIDs, olderBucket, otherIdentity
+        case deleted, truncated, garbage, flippedBucket, deletedBucket, flippedIDs, olderBucket, flippedDelta, deletedDelta, flippedCounters, otherIdentity
         var testDescription: String { rawValue }
     }
 
@@ -218,6 +218,9 @@ struct SearchTests {
         // A short word has one way into the index (no typo terms), so losing its bucket would lose the result.
         let query = try SearchQuery.parse(["org"])
         #expect(try Self.ids(caseworker.search(query)) == [setting.people["samira"]])
+        // A write of one's own goes into a delta, beside the buckets.
+        let own = try caseworker.addRecord(groupName: Self.group, kind: .member, fields: fields([("name", "Dana Own"), ("email", "dana@example.org")]))
+        #expect(try Set(Self.ids(caseworker.search(query))) == [setting.people["samira"], own])
         let file = setting.indexFile(caseworker)
         let samiraHash = try caseworker.searchIndex().hash(IndexTerm(kind: .word, text: "org"))
         let bucket = Int64(SearchIndex.bucket(of: samiraHash))
@@ -258,10 +261,25 @@ struct SearchTests {
             let queue = try DatabaseQueue(path: file)
             let old = try queue.read { db in try Data.fetchOne(db, sql: "SELECT body FROM buckets WHERE bucket = ?", arguments: [bucket]) }
             try queue.close()
-            _ = try caseworker.addRecord(groupName: Self.group, kind: .member, fields: fields([("name", "Samira Other"), ("email", "other@example.org")]))
+            // A batch of 64 rewrites the buckets.
+            _ = try caseworker.addRecords(
+                groupName: Self.group, kind: .member, [try fields([("name", "Samira Other"), ("email", "other@example.org")])] + (1..<64).map { try fields([("name", "Filler \($0)")]) })
             let again = try DatabaseQueue(path: file)
             try again.write { db in try db.execute(sql: "UPDATE buckets SET body = ? WHERE bucket = ?", arguments: [old, bucket]) }
             try again.close()
+        case .flippedDelta:
+            try flip("deltas", at: 33)
+        case .deletedDelta:
+            try sql("DELETE FROM deltas WHERE ? IS NOT NULL")
+        case .flippedCounters:
+            let queue = try DatabaseQueue(path: file)
+            try queue.write { db in
+                let counters = try #require(try Data.fetchOne(db, sql: "SELECT counters FROM groups"))
+                var bytes = [UInt8](counters)
+                bytes[30] ^= 1
+                try db.execute(sql: "UPDATE groups SET counters = ?", arguments: [Data(bytes)])
+            }
+            try queue.close()
         case .otherIdentity:
             let lead = try setting.open("lead-tra")
             _ = try lead.search(query)
@@ -269,10 +287,10 @@ struct SearchTests {
             try FileManager.default.copyItem(atPath: setting.indexFile(lead), toPath: file)
         }
         let reopened = try setting.open("cw-tra")
-        let expected = damage == .olderBucket ? 2 : 1
+        let expected = damage == .olderBucket ? 3 : 2
         let found = try reopened.search(query)
         #expect(found.results.count == expected)
-        #expect(found.results.contains { $0.id == setting.people["samira"] })
+        #expect(found.results.contains { $0.id == setting.people["samira"] } && found.results.contains { $0.id == own })
         // Built again: the next search needs no rebuild.
         #expect(try reopened.search(query).indexed.isEmpty)
     }
