@@ -152,7 +152,7 @@ extension Vault {
             candidates = try self.candidates(query, group: group, index: index)
         }
         var results: [SearchResult] = []
-        for id in candidates.sorted(by: { $0.description < $1.description }) {
+        for id in candidates.sorted() {
             guard let record = try state.records.record(id), kind.map({ $0 == record.kind }) ?? true else { continue }
             guard checked < searchCandidateLimit else { return (results, true) }
             checked += 1
