@@ -151,21 +151,38 @@ extension Vault {
             indexed += try bringUpToDate([group], index: index)
             candidates = try self.candidates(query, group: group, index: index)
         }
-        var results: [SearchResult] = []
+        var results: [(SearchResult, DeferredSignature?)] = []
+        var tooMany = false
         for id in candidates.sorted() {
             guard let record = try state.records.record(id), kind.map({ $0 == record.kind }) ?? true else { continue }
-            guard checked < searchCandidateLimit else { return (results, true) }
+            guard checked < searchCandidateLimit else {
+                tooMany = true
+                break
+            }
             checked += 1
-            // A record that fails its checks is never a result (reading it says why).
-            // Only the compartments search looks at are opened; the author's signature is checked as for any read.
-            guard let view = try? readWithoutLogging(id, version: nil, only: Self.searchableCompartments) else { continue }
+            // A record that fails its checks is never a result (reading it says why). Only the
+            // compartments search looks at are opened; the signatures of the matches are checked below.
+            guard let (view, signature) = try? openRecord(id, version: nil, only: Self.searchableCompartments, deferSignature: true) else { continue }
             let prepared = view.fields.compactMap(SearchMatcher.Prepared.init)
             guard let match = SearchMatcher.match(query, prepared: prepared) else { continue }
             let shown = Set(prepared.map(\.name))
             results.append(
-                SearchResult(id: id, group: view.group, kind: view.kind, rank: match.rank, matched: match.fields, fields: view.fields.filter { shown.contains($0.name) }))
+                (
+                    SearchResult(id: id, group: view.group, kind: view.kind, rank: match.rank, matched: match.fields, fields: view.fields.filter { shown.contains($0.name) }),
+                    signature
+                ))
         }
-        return (results, false)
+        // Every match's author signature, as a read checks it, on every core: a forged record is never shown.
+        let holds = Self.checkSignatures(results.map(\.1))
+        return (zip(results, holds).filter(\.1).map(\.0.0), tooMany)
+    }
+
+    /// Whether each signature holds (nil: none to check), checked across cores.
+    static func checkSignatures(_ signatures: [DeferredSignature?]) -> [Bool] {
+        guard signatures.count > 4 else { return signatures.map { $0?.holds ?? true } }
+        let results = CheckedSignatures(count: signatures.count)
+        DispatchQueue.concurrentPerform(iterations: signatures.count) { index in results.set(index, signatures[index]?.holds ?? true) }
+        return results.all
     }
 
     /// The groups a search covers.
@@ -352,4 +369,17 @@ extension Vault {
             try? searchIndexHandle?.drop(group: group)
         }
     }
+}
+
+/// The outcome of each signature check, written from several threads.
+private final class CheckedSignatures: @unchecked Sendable {
+    // @unchecked: every access holds `lock`.
+    private let lock = NSLock()
+    private var holds: [Bool]
+
+    init(count: Int) { holds = Array(repeating: false, count: count) }
+
+    func set(_ index: Int, _ value: Bool) { lock.withLock { holds[index] = value } }
+
+    var all: [Bool] { lock.withLock { holds } }
 }

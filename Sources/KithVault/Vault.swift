@@ -50,6 +50,8 @@ public final class Vault {
     var rekeyStopAfterBatches: Int?
     /// Test hook: writes as a modified client would, with a field name twice (in two compartments).
     var writesDuplicateFieldNamesForTesting = false
+    /// Test hook: signs records as a modified client could, over other bytes (the log entry itself is signed right).
+    var signsRecordsWronglyForTesting = false
     /// Test hook: every save of the resume cache fails (as on a full disk).
     var failsCacheSavesForTesting = false
     /// Test hook: seals attachments in format 1 (unpadded), as Kith did before, to test they still read.

@@ -7,20 +7,26 @@ import KithCrypto
 ///
 /// ```
 /// u8 format (1), u32 term count, then per term, by hash:
-///     u64 hash, varint ordinal count, varint byte length,
-///     varint ordinals (first as is, then the gap to the one before)
+///     40-bit hash (its low 40 bits; the bucket is chosen by the top 12),
+///     varint byte length, varint ordinals (first as is, then the gap to
+///     the one before)
 /// ```
+///
+/// 40 bits keep a bucket's terms apart with room to spare (a collision only
+/// over-matches, and every result is checked against its record).
 struct PostingBucket {
     static let format: UInt8 = 1
+    /// The bits of a term's hash a bucket keeps.
+    static let hashMask: UInt64 = (1 << 40) - 1
 
     /// (hash, ordinal) pairs, sorted, without repeats.
     private(set) var pairs: [(hash: UInt64, ordinal: UInt32)] = []
 
     init() {}
 
-    /// Adds pairs (in any order, repeats allowed).
+    /// Adds pairs (in any order, repeats allowed; hashes are cut to the bits kept).
     mutating func add(_ new: [(hash: UInt64, ordinal: UInt32)]) {
-        pairs += new
+        pairs += new.map { ($0.hash & Self.hashMask, $0.ordinal) }
         pairs.sort { ($0.hash, $0.ordinal) < ($1.hash, $1.ordinal) }
         var unique: [(hash: UInt64, ordinal: UInt32)] = []
         unique.reserveCapacity(pairs.count)
@@ -45,9 +51,8 @@ struct PostingBucket {
                 Self.varint(UInt64(offset == 0 ? pair.ordinal : pair.ordinal - previous), into: &list)
                 previous = pair.ordinal
             }
-            w.u64(hash)
+            for shift in stride(from: 32, through: 0, by: -8) { w.u8(UInt8((hash >> UInt64(shift)) & 0xff)) }
             var header: [UInt8] = []
-            Self.varint(UInt64(run.count), into: &header)
             Self.varint(UInt64(list.count), into: &header)
             w.fixed(header)
             w.fixed(list)
@@ -66,12 +71,13 @@ struct PostingBucket {
     }
 
     /// The ordinals held for each of `hashes` (those absent are left out),
-    /// without decoding the other terms' lists.
+    /// without decoding the other terms' lists. Keys are the kept bits.
     static func lookup(_ bytes: borrowing SecureBytes, hashes: Set<UInt64>) throws -> [UInt64: [UInt32]] {
+        let wanted = Set(hashes.map { $0 & hashMask })
         var found: [UInt64: [UInt32]] = [:]
-        try scan(bytes, wants: hashes) { hash, ordinals in
+        try scan(bytes, wants: wanted) { hash, ordinals in
             found[hash] = ordinals
-            return found.count < hashes.count
+            return found.count < wanted.count
         }
         return found
     }
@@ -103,20 +109,19 @@ struct PostingBucket {
             guard try byte() == format else { throw SearchIndexDamaged() }
             let terms = try fixed(4)
             for _ in 0..<terms {
-                let hash = try fixed(8)
-                let count = try varint(), length = try varint()
-                guard length <= UInt64(raw.count - at), count <= length else { throw SearchIndexDamaged() }
+                let hash = try fixed(5)
+                let length = try varint()
+                guard length <= UInt64(raw.count - at), length > 0 else { throw SearchIndexDamaged() }
                 let end = at + Int(length)
                 if let wants, !wants.contains(hash) {
                     at = end
                     continue
                 }
                 var ordinals: [UInt32] = []
-                ordinals.reserveCapacity(Int(count))
                 var value: UInt64 = 0
-                for index in 0..<count {
+                while at < end {
                     let step = try varint()
-                    value = index == 0 ? step : value + step
+                    value = ordinals.isEmpty ? step : value + step
                     guard let ordinal = UInt32(exactly: value) else { throw SearchIndexDamaged() }
                     ordinals.append(ordinal)
                 }

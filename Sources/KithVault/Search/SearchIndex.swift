@@ -349,14 +349,17 @@ final class SearchIndex {
         let byBucket = Dictionary(grouping: hashes, by: Self.bucket(of:))
         return try reading { db in
             let counters = try counters(group, manifest: manifest, db)
-            var found: [UInt64: [UInt32]] = [:]
+            // Buckets keep a hash's low bits: answers come back under those, and go out under the whole hash.
+            var kept: [UInt64: [UInt32]] = [:]
             for (bucket, wanted) in byBucket {
                 guard let counter = counters.counters[bucket] else { continue }
-                found.merge(try PostingBucket.lookup(self.bucket(bucket, group: group, counter: counter, db), hashes: Set(wanted))) { a, _ in a }
+                kept.merge(try PostingBucket.lookup(self.bucket(bucket, group: group, counter: counter, db), hashes: Set(wanted))) { $0 + $1 }
             }
             for delta in manifest.deltas {
-                found.merge(try PostingBucket.lookup(self.delta(delta.number, group: group, db), hashes: hashes)) { $0 + $1 }
+                kept.merge(try PostingBucket.lookup(self.delta(delta.number, group: group, db), hashes: hashes)) { $0 + $1 }
             }
+            var found: [UInt64: [UInt32]] = [:]
+            for hash in hashes { if let ordinals = kept[hash & PostingBucket.hashMask] { found[hash] = ordinals } }
             return found
         }
     }
@@ -415,6 +418,10 @@ final class SearchIndex {
     /// first). The manifest then covers the log up to `through` (only moved
     /// forward) and was built for the `readable` mask.
     func add(group: GroupID, records: [(RecordID, [UInt64])], through: UInt64?, readable: UInt8, fresh: Bool) throws {
+        defer {
+            // After a bulk batch the write-ahead log holds a copy of most of the file: folded in and emptied.
+            if records.count >= Self.bulkRecords { _ = try? queue.writeWithoutTransaction { db in try db.checkpoint(.truncate) } }
+        }
         try writing { db in
             let existing = fresh ? nil : try manifest(group, db)
             var manifest = existing ?? IndexManifest(through: 0, readable: readable)

@@ -87,7 +87,7 @@ enum SearchMatcher {
             var best: (SearchRank, String)?
             for field in fields {
                 for word in field.words {
-                    guard let rank = rank(typedWord, against: word) else { continue }
+                    guard let rank = rank(typedWord, against: word), rank != .typo || field.mode != .contact else { continue }
                     if best == nil || rank < (best?.0 ?? .typo) { best = (rank, field.name) }
                 }
             }

@@ -1,7 +1,10 @@
 /// How a searchable field is matched.
 public enum FieldSearchMode: String, Sendable, Encodable {
-    /// Its whole value, each word, word prefixes and one-typo words (names, e-mail).
+    /// Its whole value, each word, word prefixes and one-typo words (names).
     case words
+    /// Its whole value, each word and word prefixes, without typos (e-mail,
+    /// messenger handles: a letter off is usually someone else).
+    case contact
     /// As `words`, and also as a phone number: by its digits, with or
     /// without the country code.
     case phone
@@ -27,7 +30,7 @@ public enum SearchRules {
         let key = folded(name)
         if phoneNames.contains(key) || phoneParts.contains(where: { key.contains($0) }) { return .phone }
         if nameNames.contains(key) || nameParts.contains(where: { key.contains($0) }) { return .words }
-        if contactNames.contains(key) || contactParts.contains(where: { key.contains($0) }) { return .words }
+        if contactNames.contains(key) || contactParts.contains(where: { key.contains($0) }) { return .contact }
         return nil
     }
 

@@ -29,6 +29,8 @@ enum SearchTerms {
     /// ...and stop at 12: a longer typed prefix looks up its first 12
     /// letters, and the check against the record does the rest.
     static let prefixLimit = 12
+    /// A run of digits is indexed by its first 2 to 6 digits.
+    static let digitPrefixLimit = 6
     /// One typo is forgiven in words of 5 letters or more...
     static let typoMinimum = 5
     /// ...up to 24 (longer words are rarely names, and cost the index most).
@@ -66,11 +68,14 @@ enum SearchTerms {
             }
             starts.append(offset)
             let letters = starts.count - 1
-            if letters > prefixMinimum {
-                for length in prefixMinimum...min(letters - 1, prefixLimit) { body(.prefix, Array(bytes[0..<starts[length]])) }
+            let digits = word.unicodeScalars.allSatisfy { ("0"..."9").contains($0) }
+            // A number is looked up by its start only so far: its whole is the phone key's job.
+            let limit = digits ? digitPrefixLimit : prefixLimit
+            if letters > prefixMinimum, min(letters - 1, limit) >= prefixMinimum {
+                for length in prefixMinimum...min(letters - 1, limit) { body(.prefix, Array(bytes[0..<starts[length]])) }
             }
-            // Digits are not forgiven a typo: a number one digit off is another person's.
-            if (typoMinimum...typoLimit).contains(letters), !word.unicodeScalars.allSatisfy({ ("0"..."9").contains($0) }) {
+            // Digits are not forgiven a typo: a number one digit off is another person's. Nor are addresses.
+            if mode != .contact, (typoMinimum...typoLimit).contains(letters), !digits {
                 for index in 0..<letters { body(.deletion, Array(bytes[0..<starts[index]] + bytes[starts[index + 1]...])) }
             }
         }
@@ -82,10 +87,11 @@ enum SearchTerms {
     static func lookups(word: String) -> [IndexTerm] {
         let letters = Array(word.unicodeScalars)
         var found = [IndexTerm(kind: .word, text: word)]
+        let digits = letters.allSatisfy { ("0"..."9").contains($0) }
         if letters.count >= prefixMinimum {
-            found.append(IndexTerm(kind: .prefix, text: text(letters.prefix(prefixLimit))))
+            found.append(IndexTerm(kind: .prefix, text: text(letters.prefix(digits ? digitPrefixLimit : prefixLimit))))
         }
-        if letters.count >= typoMinimum, !letters.allSatisfy({ ("0"..."9").contains($0) }) {
+        if letters.count >= typoMinimum, !digits {
             // Symmetric deletion: an indexed word and the typed one meet when
             // one of them, or both, with a letter left out are the same.
             found.append(IndexTerm(kind: .deletion, text: word))

@@ -33,7 +33,7 @@ struct SearchMatcherTests {
         "name-like and contact fields of the profile are searched; nothing else",
         arguments: [
             ("name", "profile", FieldSearchMode.words), ("Full Name", "profile", .words), ("first_name", "profile", .words),
-            ("الاسم", "profile", .words), ("الإسم", "profile", .words), ("alias", "profile", .words), ("email", "profile", .words),
+            ("الاسم", "profile", .words), ("الإسم", "profile", .words), ("alias", "profile", .words), ("email", "profile", .contact), ("Telegram", "profile", .contact),
             ("phone", "profile", .phone), ("Mobile", "profile", .phone), ("رقم الهاتف", "profile", .phone), ("whatsapp", "profile", .phone),
             ("pronouns", "profile", nil), ("city", "profile", nil), ("name", "sensitive", nil), ("name", "notes", nil), ("phone", "sensitive", nil),
         ] as [(String, String, FieldSearchMode?)])
@@ -61,6 +61,12 @@ struct SearchMatcherTests {
         #expect(!phone.contains { $0.kind == .deletion })
         #expect(!SearchTerms.terms(value: "+44 7700 900123", mode: .words).contains { $0.kind == .phone })
         #expect(SearchTerms.terms(value: "🌈 !!", mode: .words).isEmpty)
+        // An address is looked up by word and prefix, never by a typo; a long number by its first 6 digits.
+        let email = SearchTerms.terms(value: "samira@example.org", mode: .contact)
+        #expect(email.contains(IndexTerm(kind: .word, text: "samira")) && email.contains(IndexTerm(kind: .prefix, text: "exam")))
+        #expect(!email.contains { $0.kind == .deletion })
+        let number = SearchTerms.terms(value: "07700900123", mode: .words)
+        #expect(number.contains(IndexTerm(kind: .prefix, text: "077009")) && !number.contains(IndexTerm(kind: .prefix, text: "0770090")))
     }
 
     @Test("a query is free text and field=value parts; nothing to search for, or a field search never looks at, is refused by name")
@@ -95,5 +101,9 @@ struct SearchMatcherTests {
         #expect(try rank(["name=sam"]) == .allWords)
         #expect(try rank(["phone=sam"]) == nil)  // only in the field named
         #expect(SearchMatcher.match(try SearchQuery.parse(["sam", "900123"]), fields: sam)?.fields == ["name", "phone"])
+        // No typo in an address: samria is not samira there.
+        let mail = try fields([("email", "samira@example.org")])
+        #expect(SearchMatcher.match(try SearchQuery.parse(["samria"]), fields: mail) == nil)
+        #expect(SearchMatcher.match(try SearchQuery.parse(["samira"]), fields: mail)?.rank == .allWords)
     }
 }

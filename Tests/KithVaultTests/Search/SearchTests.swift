@@ -324,6 +324,23 @@ struct SearchTests {
         }
     }
 
+    @Test("a record whose author's signature does not hold is never a result, however well it matches")
+    func forgedRecordNeverShown() throws {
+        let setting = try Self.setting()
+        let caseworker = try setting.open("cw-tra")
+        caseworker.signsRecordsWronglyForTesting = true
+        let forged = try caseworker.addRecord(groupName: Self.group, kind: .member, fields: fields([("name", "Samira Haddad")]))
+        caseworker.signsRecordsWronglyForTesting = false
+        let lead = try setting.open("lead-tra")
+        #expect(throws: KithVaultError.self) { _ = try lead.readRecord(forged) }
+        let found = try lead.search(SearchQuery.parse(["samira", "haddad"]))
+        #expect(Self.ids(found) == [setting.people["samira"]])
+        // Also among many results, where the signatures are checked across cores.
+        _ = try setting.lead.addRecords(groupName: Self.group, kind: .member, (1...8).map { try fields([("name", "Samira \($0)")]) })
+        let many = try lead.search(SearchQuery.parse(["samira"]))
+        #expect(many.results.count == 9 && !Self.ids(many).contains(forged))
+    }
+
     @Test("the same entries from a member of the group are accepted")
     func memberEntries() throws {
         let setting = try Self.setting()
