@@ -86,7 +86,16 @@ Lee Morgan,he/him,7700 900789,
 CSV
 as robin import members.csv --group "Trans Support" --kind member --map "Full name=name" --compartment hiv_status=sensitive --dry-run | sed 's/^/  /'
 as robin import members.csv --group "Trans Support" --kind member --map "Full name=name" --compartment hiv_status=sensitive | sed 's/^/  /'
+echo "  The same sheet again, by mistake: --skip-duplicates finds everyone already there"
+as robin import members.csv --group "Trans Support" --kind member --map "Full name=name" --compartment hiv_status=sensitive --skip-duplicates \
+    | sed 's/^/  /'
 rm members.csv
+
+say "An evening later, Alex looks for Sam and for Dee, as people type: a first name, a surname without its comma, a phone in another form"
+as alex find --group "Trans Support" sam 2>&1 | sed 's/^/  /'
+as alex find --group "Trans Support" okafor 2>&1 | sed 's/^/  /'
+as alex find --group "Trans Support" "07700 900123" 2>&1 | sed 's/^/  /'
+echo "  (the index lives in Alex's state folder only, sealed under Alex's identity; the searches are logged for auditors)"
 
 say "Sam asks what the network holds about them: Robin exports Sam's record (logged as an export)"
 as robin export --group "Trans Support" --record "$MEMBER" --format json --out sam.json

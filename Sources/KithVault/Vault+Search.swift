@@ -289,7 +289,7 @@ extension Vault {
     /// versions were decrypted. A version that does not open is left out:
     /// search only ever shows what a full read checks.
     private func indexTerms(group: GroupID, since: UInt64?, head: UInt64, index: SearchIndex) throws -> ([(RecordID, [UInt64])], Int) {
-        var found: [(RecordID, [UInt64])] = []
+        var found: [(RecordID, [(value: String, mode: FieldSearchMode)])] = []
         var decrypted = 0
         // Field names repeat in every record: each is looked up once.
         var modes: [String: FieldSearchMode?] = [:]
@@ -312,7 +312,7 @@ extension Vault {
                     if let mode { searched.append((field.value, mode)) }
                 }
             }
-            if !searched.isEmpty, let hashes = try? index.hashes(searched), !hashes.isEmpty { found.append((stored.id, hashes)) }
+            if !searched.isEmpty { found.append((stored.id, searched)) }
         }
         if let since {
             var from = since
@@ -336,7 +336,9 @@ extension Vault {
             }
             if let pending { take(pending.body) }
         }
-        return (found, decrypted)
+        // Hashed after decryption, on every core.
+        let hashed = try index.hashes(ofRecords: found.map(\.1))
+        return (zip(found.map(\.0), hashed).filter { !$0.1.isEmpty }.map { ($0.0, $0.1) }, decrypted)
     }
 
     /// Adds what this user just wrote to their index (they hold the

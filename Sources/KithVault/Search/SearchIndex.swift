@@ -266,15 +266,38 @@ final class SearchIndex {
 
     /// The hashes of every term of `fields` (those `modes` says are searched).
     func hashes(_ fields: [(value: String, mode: FieldSearchMode)]) throws -> [UInt64] {
+        try Self.hashes(fields, key: termKey)
+    }
+
+    private static func hashes(_ fields: [(value: String, mode: FieldSearchMode)], key: KeyBox) throws -> [UInt64] {
         var found = Set<UInt64>()
         var failure: Error?
+        var bytes: [UInt8] = []
         for field in fields {
-            SearchTerms.visit(value: field.value, mode: field.mode) { kind, bytes in
-                do { found.insert(try hash(kind, bytes)) } catch { failure = error }
+            SearchTerms.visit(value: field.value, mode: field.mode) { kind, text in
+                bytes.removeAll(keepingCapacity: true)
+                bytes.append(kind.rawValue)
+                bytes.append(contentsOf: text)
+                do { found.insert(try ShortHash.hash(bytes, key: key.key)) } catch { failure = error }
             }
         }
         if let failure { throw failure }
         return Array(found)
+    }
+
+    /// `hashes` for many records at once, across every core (a build's
+    /// costliest step after decryption); the order is kept.
+    func hashes(ofRecords records: [[(value: String, mode: FieldSearchMode)]]) throws -> [[UInt64]] {
+        let chunk = 512
+        let chunks = (records.count + chunk - 1) / chunk
+        guard chunks > 1 else { return try records.map { try Self.hashes($0, key: termKey) } }
+        let results = HashedChunks(count: chunks)
+        let key = termKey
+        DispatchQueue.concurrentPerform(iterations: chunks) { index in
+            let part = records[index * chunk..<min(records.count, (index + 1) * chunk)]
+            results.set(index, Result { try part.map { try Self.hashes($0, key: key) } })
+        }
+        return try results.joined()
     }
 
     static func bucket(of hash: UInt64) -> UInt16 { UInt16(hash >> 52) }
@@ -516,4 +539,17 @@ final class SearchIndex {
     func drop(group: GroupID) throws {
         try writing { db in try Self.drop([group], db) }
     }
+}
+
+/// Chunks of hashes computed on several threads.
+private final class HashedChunks: @unchecked Sendable {
+    // @unchecked: every access holds `lock`.
+    private let lock = NSLock()
+    private var parts: [Result<[[UInt64]], Error>]
+
+    init(count: Int) { parts = Array(repeating: .success([]), count: count) }
+
+    func set(_ index: Int, _ value: Result<[[UInt64]], Error>) { lock.withLock { parts[index] = value } }
+
+    func joined() throws -> [[UInt64]] { try lock.withLock { try parts.flatMap { try $0.get() } } }
 }
