@@ -45,8 +45,9 @@ extension Vault {
         var updated: [RecordID: Int] = [:]
         var matchedRecords = 0
         var checked = 0
+        let rules = searchRules(group.id)
         for row in plan.rows {
-            let searchable = row.fields.filter { SearchRules.mode(for: $0) != nil && !SearchText.words($0.value).isEmpty }
+            let searchable = row.fields.filter { rules.mode(for: $0) != nil && !SearchText.words($0.value).isEmpty }
             let conditions: [SearchQuery.Condition]
             switch duplicates {
             case .add, .skip:  // (.add returned above)

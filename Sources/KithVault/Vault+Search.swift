@@ -71,6 +71,12 @@ extension Vault {
 
     var searchIndexPath: String? { memory?.searchFile(fingerprint: state.fingerprint, user: me).path }
 
+    /// The search rules of `group`'s policy.
+    func searchRules(_ group: GroupID) -> SearchRules { SearchRules(state.groups[group]?.policy ?? .default) }
+
+    /// What an index of `group` records about its rules (a change rebuilds it).
+    func searchRulesDigest(_ group: GroupID) -> [UInt8] { SHA256.hash(searchRules(group).digest) }
+
     /// The index, opened once per vault (one key derivation through the agent).
     func searchIndex() throws -> SearchIndex {
         if let searchIndexHandle { return searchIndexHandle }
@@ -105,6 +111,7 @@ extension Vault {
     public func search(_ query: SearchQuery, groupName: String? = nil, kind: RecordKind? = nil, limit: Int = 20) throws -> SearchOutcome {
         try refresh()
         let groups = try searchableGroups(groupName)
+        try query.checkFields(groups.map(searchRules))
         do {
             return try search(query, groups: groups, kind: kind, limit: limit, index: searchIndex())
         } catch is SearchIndexUnreadable {
@@ -163,7 +170,8 @@ extension Vault {
             // A record that fails its checks is never a result (reading it says why). Only the
             // compartments search looks at are opened; the signatures of the matches are checked below.
             guard let (view, signature) = try? openRecord(id, version: nil, only: Self.searchableCompartments, deferSignature: true) else { continue }
-            let prepared = view.fields.compactMap(SearchMatcher.Prepared.init)
+            let rules = searchRules(group)
+            let prepared = view.fields.compactMap { SearchMatcher.Prepared($0, rules: rules) }
             guard let match = SearchMatcher.match(query, prepared: prepared) else { continue }
             let shown = Set(prepared.map(\.name))
             results.append(
@@ -257,8 +265,9 @@ extension Vault {
             let mask = searchMask(group)
             var manifest: IndexManifest?
             do { manifest = try index.manifest(group) } catch { manifest = nil }
-            if let current = manifest, current.readable == mask, current.through >= head { continue }
-            let fresh = manifest?.readable != mask
+            let rules = searchRulesDigest(group)
+            if let current = manifest, current.readable == mask, current.rules == rules, current.through >= head { continue }
+            let fresh = manifest?.readable != mask || manifest?.rules != rules
             let (records, decrypted) = try indexTerms(group: group, since: fresh ? nil : manifest?.through, head: head, index: index)
             work.append((group, fresh, records, decrypted))
         }
@@ -274,7 +283,8 @@ extension Vault {
         }
         for item in work {
             do {
-                try index.add(group: item.group, records: item.records, through: head, readable: searchMask(item.group), fresh: item.fresh)
+                try index.add(
+                    group: item.group, records: item.records, through: head, readable: searchMask(item.group), rules: searchRulesDigest(item.group), fresh: item.fresh)
             } catch is SearchIndexDamaged {
                 // Only what was added since is in hand: the group starts again, whole, with its own logged batch.
                 try index.drop(group: item.group)
@@ -293,6 +303,7 @@ extension Vault {
         var decrypted = 0
         // Field names repeat in every record: each is looked up once.
         var modes: [String: FieldSearchMode?] = [:]
+        let rules = searchRules(group)
         func take(_ body: [UInt8]) {
             guard let stored = try? StoredRecord.decode(body), stored.group == group else { return }
             let parts = stored.parts.filter { GroupPolicy.mask([$0.compartment]) & searchMask(group) != 0 }
@@ -306,7 +317,7 @@ extension Vault {
                     if let known = modes[field.name] {
                         mode = known
                     } else {
-                        mode = SearchRules.mode(for: field)
+                        mode = rules.mode(for: field)
                         modes[field.name] = mode
                     }
                     if let mode { searched.append((field.value, mode)) }
@@ -350,7 +361,10 @@ extension Vault {
         guard mask != 0, searchIndexHandle != nil || searchIndexPath.map({ FileManager.default.fileExists(atPath: $0) }) == true else { return }
         do {
             let index = try searchIndex()
-            guard let manifest = try index.manifest(group), manifest.readable == mask, manifest.through <= base else { return }
+            let rules = searchRules(group)
+            guard let manifest = try index.manifest(group), manifest.readable == mask, manifest.rules == searchRulesDigest(group), manifest.through <= base else {
+                return
+            }
             // Only onto an index that holds every record version written before this one
             // (searches and reads since it was brought up to date write none).
             if manifest.through < base {
@@ -358,12 +372,12 @@ extension Vault {
             }
             let records = try drafts.compactMap { draft -> (RecordID, [UInt64])? in
                 let searched = draft.fields.filter { GroupPolicy.mask([$0.compartment]) & mask != 0 }.compactMap { field in
-                    SearchRules.mode(for: field).map { (value: field.value, mode: $0) }
+                    rules.mode(for: field).map { (value: field.value, mode: $0) }
                 }
                 let hashes = try index.hashes(searched)
                 return hashes.isEmpty ? nil : (draft.id, hashes)
             }
-            try index.add(group: group, records: records, through: state.count, readable: mask, fresh: false)
+            try index.add(group: group, records: records, through: state.count, readable: mask, rules: manifest.rules, fresh: false)
         } catch is SearchIndexUnreadable {
             resetSearchIndex()
         } catch {

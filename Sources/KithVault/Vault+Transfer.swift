@@ -51,11 +51,11 @@ extension Vault {
             throw KithVaultError.invalidInput("row \(first.row) cannot be imported: \(first.reason)\(more). Nothing was imported", remedy: .dryRun)
         }
         try checkImport(plan, groupName: groupName)
-        if case .update(let field) = duplicates, SearchRules.mode(forName: field) == nil {
-            throw KithVaultError.invalidInput("--update-by \(field): records are matched only by a name-like or contact field of the profile (name, phone, email, ...)")
-        }
         try refresh()
         let group = try self.group(named: groupName)
+        if case .update(let field) = duplicates, searchRules(group.id).mode(forName: field) == nil {
+            throw KithVaultError.invalidInput("--update-by \(field): records are matched only by a field search looks at (by default a name-like or contact field of the profile: name, phone, email, ...)")
+        }
         let matches = try matchImport(plan, group: group, duplicates: duplicates)
         let newIDs = try plan.rows.map { _ in try RecordID.random() }
         let written = zip(plan.rows, zip(matches, newIDs)).filter { $0.1.0.action != .skipped }

@@ -1,10 +1,17 @@
 /// The policy's place in signed log entries: one line per role, each a
-/// bit mask of the compartments it may read and write.
+/// bit mask of the compartments it may read and write, then, only when the
+/// policy names its searchable fields, a search section (a policy without
+/// one encodes exactly as before there was search).
 ///
 /// ```
-/// u8 role count (3), then per role in code order:
+/// u8 role count (3), or 3 | 0x80 when a search section follows the roles
+/// per role in code order:
 ///     u8 role, u8 readable mask, u8 writable mask
+/// with the 0x80 flag: u16 rule count, then per rule by name:
+///     string field name, u8 mode (1 words, 2 prefixes, 3 phone, 4 whole, 5 digits)
 /// ```
+/// (The flag keeps the encoding self-delimiting, as the state snapshot
+/// needs, and a policy without rules byte for byte as it always was.)
 /// Bit `n - 1` of a mask stands for the compartment whose code is `n`.
 extension GroupPolicy {
     static func mask(_ compartments: Set<Compartment>) -> UInt8 {
@@ -18,16 +25,29 @@ extension GroupPolicy {
     }
 
     func encode(into w: inout ByteWriter) {
-        w.u8(UInt8(GroupRole.allCases.count))
+        w.u8(UInt8(GroupRole.allCases.count) | (search == nil ? 0 : Self.searchFlag))
         for role in GroupRole.allCases {
             w.u8(role.rawValue)
             w.u8(Self.mask(readable[role] ?? []))
             w.u8(Self.mask(writable[role] ?? []))
         }
+        if let search {
+            w.u16(UInt16(clamping: search.count))
+            for (name, mode) in search.sorted(by: { $0.key < $1.key }) {
+                w.string(name)
+                w.u8(mode.code)
+            }
+        }
     }
 
+    /// The flag on the role count saying a search section follows.
+    static let searchFlag: UInt8 = 0x80
+    /// The most fields a policy may name for search.
+    public static let maximumSearchFields = 64
+
     static func decode(_ r: inout ByteReader) throws -> GroupPolicy {
-        guard try r.u8() == UInt8(GroupRole.allCases.count) else { throw KithVaultError.integrity("policy does not name every role") }
+        let first = try r.u8()
+        guard first & ~searchFlag == UInt8(GroupRole.allCases.count) else { throw KithVaultError.integrity("policy does not name every role") }
         var policy = GroupPolicy(readable: [:], writable: [:])
         for role in GroupRole.allCases {
             guard try r.u8() == role.rawValue else { throw KithVaultError.integrity("policy roles are out of order") }
@@ -37,6 +57,17 @@ extension GroupPolicy {
             policy.readable[role] = read
             policy.writable[role] = write
         }
+        if first & searchFlag != 0 {
+            let count = Int(try r.u16())
+            guard count <= maximumSearchFields else { throw KithVaultError.integrity("policy names too many searchable fields") }
+            var search: [String: FieldSearchMode] = [:]
+            for _ in 0..<count {
+                let name = try r.string()
+                guard let mode = FieldSearchMode(code: try r.u8()), search[name] == nil else { throw KithVaultError.integrity("policy has a malformed search rule") }
+                search[name] = mode
+            }
+            policy.search = search
+        }
         return policy
     }
 
@@ -45,6 +76,14 @@ extension GroupPolicy {
     /// forward), and nobody may write what they cannot read (an update
     /// would silently drop the fields they cannot see).
     public var problem: String? {
+        if let search {
+            if search.count > Self.maximumSearchFields { return "a policy may name at most \(Self.maximumSearchFields) searchable fields" }
+            for name in search.keys where (try? RecordField(compartment: .profile, name: name, value: "")) == nil {
+                return "'\(name)' is not a field name a record can have"
+            }
+            let folded = search.keys.map(SearchRules.folded)
+            if Set(folded).count != folded.count { return "two searchable field names are the same to search (case, accents and spaces aside)" }
+        }
         let all = Set(Compartment.allCases)
         if readable[.lead] != all || writable[.lead] != all {
             return "a lead must read and write every compartment (they hold and hand out every key)"

@@ -8,9 +8,17 @@ import Foundation
 ///   "lead":       {"read": ["notes", "profile", "sensitive"], "write": ["notes", "profile", "sensitive"]},
 ///   "caseworker": {"read": ["notes", "profile"], "write": ["notes", "profile"]},
 ///   "viewer":     {"read": ["profile"], "write": []}
-/// }}
+/// },
+///  "search": {"name": "words", "phone": "phone", "member_no": "whole"}}
 /// ```
+///
+/// `search` is optional: without it, search looks at the name-like and
+/// contact fields of the profile; with it, at exactly the profile fields it
+/// names, each as `words`, `prefixes`, `phone`, `whole` or `digits`.
 extension GroupPolicy {
+    /// The search object: field name -> mode, or nil for the default rules.
+    public var jsonSearch: [String: String]? { search.map { $0.mapValues(\.rawValue) } }
+
     /// The roles object: role name -> {"read": [...], "write": [...]}, names sorted.
     public var jsonRoles: [String: [String: [String]]] {
         var roles: [String: [String: [String]]] = [:]
@@ -34,8 +42,8 @@ extension GroupPolicy {
         guard let top = parsed as? [String: Any], let roles = top["roles"] as? [String: Any] else {
             throw KithVaultError.invalidInput("the policy file needs a \"roles\" object", remedy: .startFromPolicy)
         }
-        if let unknown = top.keys.first(where: { $0 != "roles" && $0 != "group" }) {
-            throw KithVaultError.invalidInput("the policy file has an unknown key \"\(unknown)\" (expected \"roles\")")
+        if let unknown = top.keys.first(where: { $0 != "roles" && $0 != "group" && $0 != "search" }) {
+            throw KithVaultError.invalidInput("the policy file has an unknown key \"\(unknown)\" (expected \"roles\", and \"search\" if you name the searchable fields)")
         }
         var policy = GroupPolicy(readable: [:], writable: [:])
         for (name, value) in roles {
@@ -52,6 +60,20 @@ extension GroupPolicy {
         }
         if let missing = GroupRole.allCases.first(where: { policy.readable[$0] == nil }) {
             throw KithVaultError.invalidInput("the policy file does not say what \(missing) may do; give every role, even with empty lists")
+        }
+        if let search = top["search"] {
+            let modes = FieldSearchMode.allCases.map(\.rawValue).joined(separator: ", ")
+            guard let rules = search as? [String: Any] else {
+                throw KithVaultError.invalidInput("\"search\" must be an object of profile field names to how each is searched (\(modes)), like {\"name\": \"words\", \"phone\": \"phone\"}")
+            }
+            var named: [String: FieldSearchMode] = [:]
+            for (name, value) in rules {
+                guard let text = value as? String, let mode = FieldSearchMode(rawValue: text) else {
+                    throw KithVaultError.invalidInput("the search rule for \"\(name)\" must be one of \(modes)")
+                }
+                named[name] = mode
+            }
+            policy.search = named
         }
         self = policy
     }

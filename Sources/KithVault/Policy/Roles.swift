@@ -81,6 +81,16 @@ public struct GroupPolicy: Equatable, Sendable {
     public var readable: [GroupRole: Set<Compartment>]
     /// Compartments each role may write.
     public var writable: [GroupRole: Set<Compartment>]
+    /// Which profile fields search indexes, and how, by field name; nil:
+    /// the default (name-like and contact fields, see `SearchRules`).
+    public var search: [String: FieldSearchMode]? = nil
+
+    /// A policy of these rights (and the default search rules).
+    public init(readable: [GroupRole: Set<Compartment>], writable: [GroupRole: Set<Compartment>], search: [String: FieldSearchMode]? = nil) {
+        self.readable = readable
+        self.writable = writable
+        self.search = search
+    }
 
     /// The policy every group starts with.
     public static let `default` = GroupPolicy(

@@ -8,8 +8,8 @@ import KithCrypto
 /// bucket counters goes with it.
 ///
 /// ```
-/// u8 format (1), u64 entries covered, u8 readable mask, u32 ordinals,
-/// u32 counters version, u32 next delta number,
+/// u8 format (1), u64 entries covered, u8 readable mask, 32 rules digest,
+/// u32 ordinals, u32 counters version, u32 next delta number,
 /// u16 deltas, then per delta, oldest first: u32 number, u32 records
 /// ```
 struct IndexManifest: Equatable {
@@ -18,6 +18,8 @@ struct IndexManifest: Equatable {
     var through: UInt64
     /// The compartments readable when the group was indexed (`GroupPolicy.mask`).
     var readable: UInt8
+    /// SHA-256 of the search rules the group was indexed by (`SearchRules.digest`).
+    var rules: [UInt8]
     /// Record ids numbered so far (ordinals 0..<ordinals).
     var ordinals: UInt32 = 0
     /// The version of the bucket counters (bound into their sealing).
@@ -35,6 +37,7 @@ struct IndexManifest: Equatable {
         w.u8(Self.format)
         w.u64(through)
         w.u8(readable)
+        w.fixed(rules)
         w.u32(ordinals)
         w.u32(countersVersion)
         w.u32(nextDelta)
@@ -49,7 +52,8 @@ struct IndexManifest: Equatable {
     static func decode(_ bytes: [UInt8]) throws -> IndexManifest {
         var r = ByteReader(bytes, what: "search index manifest")
         guard try r.u8() == format else { throw SearchIndexDamaged() }
-        var manifest = IndexManifest(through: try r.u64(), readable: try r.u8(), ordinals: try r.u32(), countersVersion: try r.u32(), nextDelta: try r.u32())
+        var manifest = IndexManifest(
+            through: try r.u64(), readable: try r.u8(), rules: try r.fixed(32), ordinals: try r.u32(), countersVersion: try r.u32(), nextDelta: try r.u32())
         for _ in 0..<Int(try r.u16()) {
             let number = try r.u32()
             guard number < manifest.nextDelta else { throw SearchIndexDamaged() }
@@ -440,16 +444,16 @@ final class SearchIndex {
     /// the group's index is started again (everything it held is dropped
     /// first). The manifest then covers the log up to `through` (only moved
     /// forward) and was built for the `readable` mask.
-    func add(group: GroupID, records: [(RecordID, [UInt64])], through: UInt64?, readable: UInt8, fresh: Bool) throws {
+    func add(group: GroupID, records: [(RecordID, [UInt64])], through: UInt64?, readable: UInt8, rules: [UInt8], fresh: Bool) throws {
         defer {
             // After a bulk batch the write-ahead log holds a copy of most of the file: folded in and emptied.
             if records.count >= Self.bulkRecords { _ = try? queue.writeWithoutTransaction { db in try db.checkpoint(.truncate) } }
         }
         try writing { db in
             let existing = fresh ? nil : try manifest(group, db)
-            var manifest = existing ?? IndexManifest(through: 0, readable: readable)
+            var manifest = existing ?? IndexManifest(through: 0, readable: readable, rules: rules)
             if existing == nil { try Self.drop([group], db) }
-            guard manifest.readable == readable else { throw SearchIndexDamaged() }
+            guard manifest.readable == readable, manifest.rules == rules else { throw SearchIndexDamaged() }
             if let through { manifest.through = max(manifest.through, through) }
             if existing != nil && records.isEmpty {
                 try writeManifest(manifest, group: group, counters: nil, db)

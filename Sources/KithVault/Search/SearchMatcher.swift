@@ -42,22 +42,22 @@ enum SearchMatcher {
         let whole: String
         let phone: String?
 
-        init?(_ field: RecordField) {
-            guard let mode = SearchRules.mode(for: field) else { return nil }
+        init?(_ field: RecordField, rules: SearchRules) {
+            guard let mode = rules.mode(for: field) else { return nil }
             name = field.name
             folded = SearchRules.folded(field.name)
             self.mode = mode
             let normalised = SearchText.normalise(field.value)
             words = normalised.split { !($0.isLetter || $0.isNumber) }.map(String.init)
             whole = SearchTerms.whole(words)
-            phone = mode == .phone ? SearchText.phoneKey(normalised) : nil
+            phone = mode == .phone || mode == .digits ? SearchText.phoneKey(normalised) : nil
         }
     }
 
     /// How `fields` (the decrypted, readable fields of one record) match
     /// `query`, with the names of the fields that matched; nil: no match.
-    static func match(_ query: SearchQuery, fields: [RecordField]) -> (rank: SearchRank, fields: [String])? {
-        match(query, prepared: fields.compactMap(Prepared.init))
+    static func match(_ query: SearchQuery, fields: [RecordField], rules: SearchRules = .standard) -> (rank: SearchRank, fields: [String])? {
+        match(query, prepared: fields.compactMap { Prepared($0, rules: rules) })
     }
 
     /// As `match(_:fields:)`, for fields folded already.
@@ -77,7 +77,7 @@ enum SearchMatcher {
         let typed = SearchTerms.whole(condition.words)
         // A whole value, or the same phone number however it is written.
         let whole = fields.filter { field in
-            field.whole == typed || (field.phone != nil && field.phone == condition.phone)
+            (field.mode != .digits && field.whole == typed) || (field.phone != nil && field.phone == condition.phone)
         }
         if !whole.isEmpty { return (.whole, whole.map(\.name)) }
         // Otherwise word by word, across the fields: each typed word's best match counts.
@@ -85,9 +85,10 @@ enum SearchMatcher {
         var names: [String] = []
         for typedWord in condition.words {
             var best: (SearchRank, String)?
-            for field in fields {
+            // A field searched whole, or by its digits, matches only as a whole (above).
+            for field in fields where field.mode != .whole && field.mode != .digits {
                 for word in field.words {
-                    guard let rank = rank(typedWord, against: word), rank != .typo || field.mode != .contact else { continue }
+                    guard let rank = rank(typedWord, against: word), rank != .typo || field.mode == .words else { continue }
                     if best == nil || rank < (best?.0 ?? .typo) { best = (rank, field.name) }
                 }
             }

@@ -8,6 +8,8 @@ public struct SearchQuery: Sendable, Equatable {
         public let field: String?
         /// The text as typed (sealed to auditors in the search's log entry).
         public let text: String
+        /// The field's name as typed.
+        let fieldName: String?
         /// Its normalised words.
         let words: [String]
         /// Its phone key, when it holds 4 digits or more.
@@ -22,6 +24,7 @@ public struct SearchQuery: Sendable, Equatable {
             }
             guard text.utf8.count <= 1024 else { throw KithVaultError.invalidInput("the search text is over 1 KiB; search for a name, a word or a number") }
             self.field = field.map(SearchRules.folded)
+            self.fieldName = field
             self.text = text
             self.words = words
             self.phone = SearchText.phoneKey(text)
@@ -46,11 +49,6 @@ public struct SearchQuery: Sendable, Equatable {
         for part in parts {
             if let equals = part.firstIndex(of: "="), equals != part.startIndex {
                 let name = String(part[..<equals])
-                guard SearchRules.mode(forName: name) != nil else {
-                    throw KithVaultError.invalidInput(
-                        "'\(name)' is not a field search looks at: it finds people by name-like and contact fields of the profile (name, phone, email, ...)",
-                        remedy: .giveSearchText)
-                }
                 conditions.append(try Condition(field: name, text: String(part[part.index(after: equals)...])))
             } else {
                 free.append(part)
@@ -58,6 +56,19 @@ public struct SearchQuery: Sendable, Equatable {
         }
         if !free.isEmpty { conditions.insert(try Condition(field: nil, text: free.joined(separator: " ")), at: 0) }
         return try SearchQuery(conditions: conditions)
+    }
+
+    /// Refuses a field form for a field none of `rules` searches (a typo, or
+    /// a field such as pronouns): it would find nothing, silently.
+    public func checkFields(_ rules: [SearchRules]) throws {
+        for condition in conditions {
+            guard let field = condition.field, let name = condition.fieldName else { continue }
+            guard rules.contains(where: { $0.mode(forName: field) != nil }) else {
+                let known = rules.flatMap(\.written)
+                let looks = known.isEmpty ? "name-like and contact fields of the profile (name, phone, email, ...)" : "the fields the group's policy names (\(Set(known).sorted().joined(separator: ", ")))"
+                throw KithVaultError.invalidInput("'\(name)' is not a field search looks at: it finds people by \(looks)", remedy: .giveSearchText)
+            }
+        }
     }
 
     /// The query in words, for the log's sealed details.

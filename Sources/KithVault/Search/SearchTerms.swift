@@ -53,9 +53,14 @@ enum SearchTerms {
     /// (possibly more than once). Letters are Unicode scalars of the
     /// normalised text, so prefixes and deletions cut between them.
     static func visit(value: String, mode: FieldSearchMode, _ body: (TermKind, [UInt8]) -> Void) {
+        if mode == .digits {
+            if let key = SearchText.phoneKey(value) { body(.phone, Array(key.utf8)) }
+            return
+        }
         let words = SearchText.words(value)
         let joined = whole(words)
         if !joined.isEmpty, joined.unicodeScalars.count <= wholeLimit { body(.whole, Array(joined.utf8)) }
+        guard mode != .whole else { return }
         for word in words {
             let bytes = Array(word.utf8)
             body(.word, bytes)
@@ -74,8 +79,8 @@ enum SearchTerms {
             if letters > prefixMinimum, min(letters - 1, limit) >= prefixMinimum {
                 for length in prefixMinimum...min(letters - 1, limit) { body(.prefix, Array(bytes[0..<starts[length]])) }
             }
-            // Digits are not forgiven a typo: a number one digit off is another person's. Nor are addresses.
-            if mode != .contact, (typoMinimum...typoLimit).contains(letters), !digits {
+            // Only names are forgiven a typo: a number one digit off, or an address one letter off, is someone else's.
+            if mode == .words, (typoMinimum...typoLimit).contains(letters), !digits {
                 for index in 0..<letters { body(.deletion, Array(bytes[0..<starts[index]] + bytes[starts[index + 1]...])) }
             }
         }

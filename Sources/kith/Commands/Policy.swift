@@ -25,7 +25,7 @@ struct Policy: ParsableCommand {
         func execute() throws {
             let policy = try global.openVault().policy(groupName: group)
             if output.json {
-                try Output.json(["group": group, "roles": policy.jsonRoles])
+                try Output.json(PolicyOutput(group: group, policy: policy))
             } else {
                 let list = { (set: Swift.Set<Compartment>?) in (set ?? []).sorted().map(\.description).joined(separator: ", ") }
                 Output.table(
@@ -33,6 +33,7 @@ struct Policy: ParsableCommand {
                     GroupRole.allCases.map { role in
                         [role.description, list(policy.readable[role]).isEmpty ? "-" : list(policy.readable[role]), list(policy.writable[role]).isEmpty ? "-" : list(policy.writable[role])]
                     })
+                Output.say(Policy.searchLine(policy))
             }
         }
     }
@@ -42,7 +43,13 @@ struct Policy: ParsableCommand {
             abstract: "Replace a group's policy from a JSON file (leads).",
             discussion: """
                 The file has the shape 'kith policy show --json' prints. A lead always reads and
-                writes everything, and no role may write what it cannot read. Keys follow at once:
+                writes everything, and no role may write what it cannot read. An optional
+                "search" object names the profile fields 'kith find' looks at and how:
+                {"name": "words", "phone": "phone", "email": "prefixes", "member_no": "whole"}
+                (words: whole value, words, word starts and one typo; prefixes: the same without
+                typos; phone: as prefixes, and the number with or without its country code;
+                whole: the whole value only; digits: the number only). Without it, search looks
+                at the name-like and contact fields of the profile. Never notes or sensitive. Keys follow at once:
                 a role given a compartment receives its keys; a compartment taken from a role gets
                 new keys the role never sees (run 'kith group rekey GROUP --rewrap' to move older
                 records onto them too).
@@ -64,13 +71,41 @@ struct Policy: ParsableCommand {
             let policy = try GroupPolicy(json: Data(SmallFile.read(file, what: "policy file", limit: 1 << 20)))
             let rotated = try global.openVault().setPolicy(groupName: group, policy)
             if output.json {
-                try Output.json(["group": group, "roles": policy.jsonRoles, "new_keys": rotated.map(\.description)])
+                try Output.json(PolicyOutput(group: group, policy: policy, newKeys: rotated.map(\.description)))
                 return
             }
             print("The policy of \(group) is now:\n\(policy.summary)")
+            Output.say(Policy.searchLine(policy))
             if !rotated.isEmpty {
                 print("New keys for \(rotated.map(\.description).joined(separator: ", ")); older records stay under the old keys until 'kith group rekey \"\(group)\" --rewrap'.")
             }
         }
+    }
+}
+
+extension Policy {
+    /// What 'kith find' looks at under `policy`, in one line.
+    static func searchLine(_ policy: GroupPolicy) -> String {
+        guard let search = policy.search else { return "Search looks at the name-like and contact fields of the profile (the default)." }
+        guard !search.isEmpty else { return "Search looks at no field of this group." }
+        return "Search looks at: " + search.sorted { $0.key < $1.key }.map { "\($0.key) (\($0.value.rawValue))" }.joined(separator: ", ") + "."
+    }
+}
+
+/// `policy show --json` and `policy set --json`: group, roles, search (only
+/// when the policy names its searchable fields), and for set, new_keys.
+private struct PolicyOutput: Encodable {
+    let group: String
+    let policy: GroupPolicy
+    var newKeys: [String]? = nil
+
+    private enum CodingKeys: String, CodingKey { case group, roles, search, newKeys = "new_keys" }
+
+    func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(group, forKey: .group)
+        try c.encode(policy.jsonRoles, forKey: .roles)
+        try c.encodeIfPresent(policy.jsonSearch, forKey: .search)
+        try c.encodeIfPresent(newKeys, forKey: .newKeys)
     }
 }

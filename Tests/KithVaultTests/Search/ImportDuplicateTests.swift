@@ -81,7 +81,7 @@ struct ImportDuplicateTests {
         let cases: [(String, ImportDuplicates, String)] = [
             ("name,phone\nSam,07700 900123\n", .update(by: "phone"), "matches 2 records"),
             ("name,phone\nJosé,07700 900456\nJosé N,07700900456\n", .update(by: "phone"), "would both update record"),
-            ("name,pronouns\nKim,they\n", .update(by: "pronouns"), "matched only by a name-like or contact field"),
+            ("name,pronouns\nKim,they\n", .update(by: "pronouns"), "matched only by a field search looks at"),
         ]
         for (sheet, duplicates, says) in cases {
             #expect {
