@@ -312,8 +312,11 @@ extension Vault {
     /// signature, which is handed back instead. `only`: open just these
     /// compartments (search's check); the others are neither decrypted nor
     /// listed as withheld.
-    func openRecord(_ id: RecordID, version requested: UInt32?, only: Set<Compartment>?, deferSignature: Bool) throws -> (view: RecordView, signature: DeferredSignature?) {
-        let record = try recordState(id, orElse: "record \(id)")
+    /// `known`: the log's view of the record, when the caller has it already.
+    func openRecord(
+        _ id: RecordID, version requested: UInt32?, only: Set<Compartment>?, deferSignature: Bool, known: RecordState? = nil
+    ) throws -> (view: RecordView, signature: DeferredSignature?) {
+        let record = try known ?? recordState(id, orElse: "record \(id)")
         let myRole = try role(in: record.group)
         let versionState: VersionState
         if let requested {

@@ -169,7 +169,8 @@ extension Vault {
             checked += 1
             // A record that fails its checks is never a result (reading it says why). Only the
             // compartments search looks at are opened; the signatures of the matches are checked below.
-            guard let (view, signature) = try? openRecord(id, version: nil, only: Self.searchableCompartments, deferSignature: true) else { continue }
+            guard let (view, signature) = try? openRecord(id, version: nil, only: Self.searchableCompartments, deferSignature: true, known: record)
+            else { continue }
             let rules = searchRules(group)
             let prepared = view.fields.compactMap { SearchMatcher.Prepared($0, rules: rules) }
             guard let match = SearchMatcher.match(query, prepared: prepared) else { continue }
@@ -224,16 +225,15 @@ extension Vault {
             plans.append((whole, words))
         }
         let found = try index.lookup(group: group, manifest: manifest, hashes: hashes)
-        func ordinals(_ list: [UInt64]) -> Set<UInt32> { Set(list.flatMap { found[$0] ?? [] }) }
         var result: Set<UInt32>?
         for plan in plans {
-            var matching = ordinals(plan.whole)
-            var everyWord: Set<UInt32>?
-            for list in plan.words {
-                let these = ordinals(list)
-                everyWord = everyWord.map { $0.intersection(these) } ?? these
+            var matching = Set(plan.whole.flatMap { found[$0] ?? [] })
+            // Every word, the rarest first: the others are asked record by record (a word every record
+            // holds, such as "org" of an e-mail address, then costs a binary search, not a set of them all).
+            let words = plan.words.map { PostingUnion(lists: $0.compactMap { found[$0] }) }.sorted { $0.size < $1.size }
+            if let rarest = words.first {
+                matching.formUnion(rarest.all.filter { ordinal in words.dropFirst().allSatisfy { $0.contains(ordinal) } })
             }
-            matching.formUnion(everyWord ?? [])
             result = result.map { $0.intersection(matching) } ?? matching
         }
         return Set(try index.ids(group: group, manifest: manifest, ordinals: result ?? []).values)
@@ -398,4 +398,25 @@ private final class CheckedSignatures: @unchecked Sendable {
     func set(_ index: Int, _ value: Bool) { lock.withLock { holds[index] = value } }
 
     var all: [Bool] { lock.withLock { holds } }
+}
+
+/// The ordinals under several terms (one word's exact, prefix and typo
+/// terms), each list sorted, kept apart.
+struct PostingUnion {
+    let lists: [[UInt32]]
+
+    var size: Int { lists.reduce(0) { $0 + $1.count } }
+
+    var all: Set<UInt32> { Set(lists.joined()) }
+
+    func contains(_ ordinal: UInt32) -> Bool {
+        lists.contains { list in
+            var low = 0, high = list.count
+            while low < high {
+                let middle = (low + high) / 2
+                if list[middle] < ordinal { low = middle + 1 } else { high = middle }
+            }
+            return low < list.count && list[low] == ordinal
+        }
+    }
 }

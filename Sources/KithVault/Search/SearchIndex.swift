@@ -370,8 +370,8 @@ final class SearchIndex {
         return try open([UInt8](sealed), aad: aad("delta", group: group, [UInt64(n)]))
     }
 
-    /// The ordinals indexed under each of `hashes` in `group`: from their
-    /// buckets and from every delta since.
+    /// The ordinals indexed under each of `hashes` in `group`, sorted: from
+    /// their buckets and from every delta since.
     func lookup(group: GroupID, manifest: IndexManifest, hashes: Set<UInt64>) throws -> [UInt64: [UInt32]] {
         let byBucket = Dictionary(grouping: hashes, by: Self.bucket(of:))
         return try reading { db in
@@ -385,8 +385,9 @@ final class SearchIndex {
             for delta in manifest.deltas {
                 kept.merge(try PostingBucket.lookup(self.delta(delta.number, group: group, db), hashes: hashes)) { $0 + $1 }
             }
+            // Sorted (a bucket's lists are; those gathered from deltas too are not), as `PostingUnion` needs.
             var found: [UInt64: [UInt32]] = [:]
-            for hash in hashes { if let ordinals = kept[hash & PostingBucket.hashMask] { found[hash] = ordinals } }
+            for hash in hashes { if let ordinals = kept[hash & PostingBucket.hashMask] { found[hash] = manifest.deltas.isEmpty ? ordinals : ordinals.sorted() } }
             return found
         }
     }
