@@ -357,6 +357,8 @@ extension Vault {
     /// when the group's index reached exactly the log size the write was
     /// built on; otherwise the next search catches up from the log.
     func indexOwnWrite(group: GroupID, drafts: [RecordDraft], builtOn base: UInt64) {
+        let started = Date()
+        defer { ownWriteIndexingSeconds += Date().timeIntervalSince(started) }
         let mask = searchMask(group)
         guard mask != 0, searchIndexHandle != nil || searchIndexPath.map({ FileManager.default.fileExists(atPath: $0) }) == true else { return }
         do {

@@ -61,6 +61,9 @@ public final class Vault {
     let keys = KeyRing()
     /// The search index, once a search or a write opened it.
     var searchIndexHandle: SearchIndex?
+    /// Seconds this vault spent adding its own writes to the search index
+    /// (what indexing adds to writes; kith-bench reports it).
+    public internal(set) var ownWriteIndexingSeconds: Double = 0
     /// Test hook: a search checks at most this many candidates.
     var searchCandidateLimit = 1000
 

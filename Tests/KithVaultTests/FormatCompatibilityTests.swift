@@ -4,10 +4,10 @@ import KithCrypto
 import Testing
 @testable import KithVault
 
-/// Frozen known answers in Keys/known-answers/v1 and v2, made once by the code
-/// (regenerate only on purpose, with KITH_WRITE_KNOWN_ANSWERS=1 or 2). If a change
+/// Frozen known answers in Keys/known-answers/v1, v2 and v3, made once by the code
+/// (regenerate only on purpose, with KITH_WRITE_KNOWN_ANSWERS=1, 2 or 3). If a change
 /// would make existing vaults or keyfiles unreadable, these tests fail.
-@Suite("Format compatibility (frozen v1 and v2 files)")
+@Suite("Format compatibility (frozen v1, v2 and v3 files)")
 struct FormatCompatibilityTests {
     static let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("Keys/known-answers/v1")
@@ -205,5 +205,85 @@ struct FormatCompatibilityTests {
             "groups": ["After", "Known Answers"], "removed": ["former", "gone"], "late_id": late.description,
         ]
         try JSONSerialization.data(withJSONObject: expected, options: [.prettyPrinted, .sortedKeys]).write(to: Self.folder2.appendingPathComponent("expected.json"))
+    }
+
+    // MARK: v3: search (issue 18)
+
+    static let folder3 = folder.deletingLastPathComponent().appendingPathComponent("v3")
+
+    @Test("a v3 vault (search entries, a policy naming its searchable fields) still opens, searches and verifies")
+    func readsFrozenV3Vault() throws {
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("kith-kat3-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        let vaultCopy = scratch.appendingPathComponent("vault.kith")
+        try FileManager.default.copyItem(at: Self.folder3.appendingPathComponent("vault.kith"), to: vaultCopy)
+        let expected = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: Self.folder3.appendingPathComponent("expected.json"))) as? [String: Any])
+        let types = Set(try SQLiteVaultStore(path: vaultCopy.path).entries(from: 0).map { try LogEntry.decode($0).body.type })
+        #expect(types.isSuperset(of: [.recordsIndexed, .searched, .policySet]))
+
+        let worker = try IdentityKeyfile.load(path: Self.folder3.appendingPathComponent("worker.kithid").path).unlock(passphrase: Self.passphrase("worker"))
+        let vault = try Vault(store: SQLiteVaultStore(path: vaultCopy.path), holder: worker, memory: CheckpointMemory(directory: scratch.appendingPathComponent("state")))
+        #expect(Hex.encode(vault.state.fingerprint) == expected["fingerprint"] as? String)
+        #expect(try vault.policy(groupName: "Known Answers").jsonSearch == expected["search"] as? [String: String])
+        let found = try vault.search(SearchQuery.parse(["K-2041"]), groupName: "Known Answers")
+        #expect(found.results.map(\.id.description) == [try #require(expected["member_id"] as? String)])
+        #expect(try vault.search(SearchQuery.parse(["2041"]), groupName: "Known Answers").results.isEmpty)
+
+        let auditor = try Vault(
+            store: SQLiteVaultStore(path: vaultCopy.path),
+            holder: IdentityKeyfile.load(path: Self.folder3.appendingPathComponent("auditor.kithid").path).unlock(passphrase: Self.passphrase("auditor")))
+        let queries = try auditor.auditLog(AuditLogFilter(type: .searched)).compactMap { $0.details?.first { $0.key == "query" }?.value }
+        #expect(queries.contains(try #require(expected["query"] as? String)))
+        let report = try AuditVerifier.verify(store: SQLiteVaultStore(path: vaultCopy.path))
+        #expect(report.valid, "\(report.problems)")
+    }
+
+    @Test("writes the frozen v3 files (only when asked)", .enabled(if: ProcessInfo.processInfo.environment["KITH_WRITE_KNOWN_ANSWERS"] == "3"))
+    func writeFrozenV3Files() throws {
+        try FileManager.default.createDirectory(at: Self.folder3, withIntermediateDirectories: true)
+        let path = Self.folder3.appendingPathComponent("vault.kith").path
+        let cheap = try Argon2idParameters(opsLimit: 1, memLimit: 8192)
+        let tick: @Sendable () -> UInt64 = { 1_810_000_000_000 }
+        let admin = try Vault.found(store: SQLiteVaultStore(path: path, create: true), founder: UnlockedIdentity.generate(), handle: Handle("admin"), clock: tick)
+        var identities: [String: UnlockedIdentity] = [:]
+        for (handle, role) in [("lead", OrgRole.user), ("worker", .user), ("auditor", .auditor)] {
+            let identity = try UnlockedIdentity.generate()
+            identities[handle] = identity
+            try admin.approve(EnrollmentRequest.make(holder: identity, handle: Handle(handle), vaultFingerprint: nil), role: role)
+            if ["worker", "auditor"].contains(handle) {
+                try IdentityKeyfile.seal(
+                    identity, handle: Handle(handle), vaultFingerprint: admin.state.fingerprint, passphrase: Self.passphrase(handle),
+                    profileName: "test-only", parameters: cheap
+                ).write(to: Self.folder3.appendingPathComponent("\(handle).kithid").path)
+            }
+        }
+        func open(_ handle: String) throws -> Vault {
+            let vault = try Vault(
+                store: SQLiteVaultStore(path: path), holder: #require(identities[handle]),
+                memory: CheckpointMemory(directory: FileManager.default.temporaryDirectory.appendingPathComponent("kith-kat3-\(handle)-\(UUID().uuidString)")))
+            vault.clock = tick
+            return vault
+        }
+        try admin.createGroup(name: "Known Answers")
+        try admin.share(groupName: "Known Answers", with: "lead", role: .lead)
+        try open("auditor").shareAuditKey()
+        let lead = try open("lead")
+        try lead.share(groupName: "Known Answers", with: "worker", role: .caseworker)
+        var policy = GroupPolicy.default
+        policy.search = ["name": .words, "member_no": .whole, "phone": .digits]
+        try lead.setPolicy(groupName: "Known Answers", policy)
+        let member = try lead.addRecord(
+            groupName: "Known Answers", kind: .member,
+            fields: [RecordField.parse("name=مُحَمَّد عَلِي", kind: .member), RecordField.parse("member_no=K-2041", kind: .member)])
+        let worker = try open("worker")
+        _ = try worker.search(SearchQuery.parse(["محمد"]))
+        let plan = try ImportPlan.make(csv: Data("name,member_no\nمحمد علي,K-2041\n".utf8), kind: .member)
+        _ = try worker.importRecords(plan, groupName: "Known Answers", duplicates: .skip)
+        let expected: [String: Any] = [
+            "fingerprint": Hex.encode(lead.state.fingerprint), "member_id": member.description, "query": "محمد",
+            "search": ["member_no": "whole", "name": "words", "phone": "digits"],
+        ]
+        try JSONSerialization.data(withJSONObject: expected, options: [.prettyPrinted, .sortedKeys]).write(to: Self.folder3.appendingPathComponent("expected.json"))
     }
 }
