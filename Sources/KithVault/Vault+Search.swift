@@ -43,15 +43,19 @@ public struct IndexedBatch: Sendable, Encodable {
 public struct SearchOutcome: Sendable, Encodable {
     /// The best matches, best first, at most the limit asked for.
     public let results: [SearchResult]
-    /// How many records matched in all.
+    /// How many records were checked and matched. When `unchecked` is not
+    /// 0, more may match, all less closely than those shown.
     public let total: Int
+    /// Records the index offered that were not checked because enough closer
+    /// matches were found first (0: `total` is every match).
+    public let unchecked: Int
     /// True when more candidates came up than a search checks: type more of the name.
     public let tooMany: Bool
     /// Batches indexed first (the index follows the log as it grows).
     public let indexed: [IndexedBatch]
 
     private enum CodingKeys: String, CodingKey {
-        case results, total
+        case results, total, unchecked
         case tooMany = "too_many"
         case indexed
     }
@@ -132,17 +136,19 @@ extension Vault {
         var results: [SearchResult] = []
         var tooMany = false
         var checked = 0
+        var unchecked = 0
         for group in groups {
-            let found = try matches(query, group: group, kind: kind, index: index, checked: &checked, indexed: &indexed)
+            let found = try matches(query, group: group, kind: kind, index: index, enough: max(1, limit), checked: &checked, indexed: &indexed)
             results += found.results
             tooMany = tooMany || found.tooMany
+            unchecked += found.unchecked
         }
         // Best first; within a rank by the first searchable value as search folds it (keys made once, not per comparison).
         let keyed = results.map { ($0, $0.fields.first.map { SearchText.normalise($0.value) } ?? "", $0.id.description) }
         results = keyed.sorted { ($0.0.rank, $0.1, $0.2) < ($1.0.rank, $1.1, $1.2) }.map(\.0)
         let shown = Array(results.prefix(max(0, limit)))
         try logSearch(query, groups: groups, total: results.count, shown: shown)
-        return SearchOutcome(results: shown, total: results.count, tooMany: tooMany, indexed: indexed)
+        return SearchOutcome(results: shown, total: results.count, unchecked: unchecked, tooMany: tooMany, indexed: indexed)
     }
 
     /// The checked matches of `query` in `group` (an index brought up to
@@ -150,40 +156,48 @@ extension Vault {
     /// up to `searchCandidateLimit`. A part of the index that fails its
     /// check has that group's index built again (`indexed` hears of it).
     func matches(
-        _ query: SearchQuery, group: GroupID, kind: RecordKind?, index: SearchIndex, checked: inout Int, indexed: inout [IndexedBatch]
-    ) throws -> (results: [SearchResult], tooMany: Bool) {
-        let candidates: Set<RecordID>
-        do { candidates = try self.candidates(query, group: group, index: index) } catch is SearchIndexDamaged {
+        _ query: SearchQuery, group: GroupID, kind: RecordKind?, index: SearchIndex, enough: Int = .max, checked: inout Int, indexed: inout [IndexedBatch]
+    ) throws -> (results: [SearchResult], tooMany: Bool, unchecked: Int) {
+        var tiers: [[RecordID]]
+        do { tiers = try self.candidates(query, group: group, index: index) } catch is SearchIndexDamaged {
             try index.drop(group: group)
             indexed += try bringUpToDate([group], index: index)
-            candidates = try self.candidates(query, group: group, index: index)
+            tiers = try self.candidates(query, group: group, index: index)
         }
         var results: [(SearchResult, DeferredSignature?)] = []
         var tooMany = false
-        for id in candidates.sorted() {
-            guard let record = try state.records.record(id), kind.map({ $0 == record.kind }) ?? true else { continue }
-            guard checked < searchCandidateLimit else {
-                tooMany = true
+        var unchecked = 0
+        candidates: for (number, tier) in tiers.enumerated() {
+            // Once a tier leaves `enough` results, the later tiers can only rank below them.
+            if results.count >= enough {
+                unchecked = tiers[number...].reduce(0) { $0 + $1.count }
                 break
             }
-            checked += 1
-            // A record that fails its checks is never a result (reading it says why). Only the
-            // compartments search looks at are opened; the signatures of the matches are checked below.
-            guard let (view, signature) = try? openRecord(id, version: nil, only: Self.searchableCompartments, deferSignature: true, known: record)
-            else { continue }
-            let rules = searchRules(group)
-            let prepared = view.fields.compactMap { SearchMatcher.Prepared($0, rules: rules) }
-            guard let match = SearchMatcher.match(query, prepared: prepared) else { continue }
-            let shown = Set(prepared.map(\.name))
-            results.append(
-                (
-                    SearchResult(id: id, group: view.group, kind: view.kind, rank: match.rank, matched: match.fields, fields: view.fields.filter { shown.contains($0.name) }),
-                    signature
-                ))
+            for id in tier {
+                guard let record = try state.records.record(id), kind.map({ $0 == record.kind }) ?? true else { continue }
+                guard checked < searchCandidateLimit else {
+                    tooMany = true
+                    break candidates
+                }
+                checked += 1
+                // A record that fails its checks is never a result (reading it says why). Only the
+                // compartments search looks at are opened; the signatures of the matches are checked below.
+                guard let (view, signature) = try? openRecord(id, version: nil, only: Self.searchableCompartments, deferSignature: true, known: record)
+                else { continue }
+                let rules = searchRules(group)
+                let prepared = view.fields.compactMap { SearchMatcher.Prepared($0, rules: rules) }
+                guard let match = SearchMatcher.match(query, prepared: prepared) else { continue }
+                let shown = Set(prepared.map(\.name))
+                results.append(
+                    (
+                        SearchResult(id: id, group: view.group, kind: view.kind, rank: match.rank, matched: match.fields, fields: view.fields.filter { shown.contains($0.name) }),
+                        signature
+                    ))
+            }
         }
         // Every match's author signature, as a read checks it, on every core: a forged record is never shown.
         let holds = Self.checkSignatures(results.map(\.1))
-        return (zip(results, holds).filter(\.1).map(\.0.0), tooMany)
+        return (zip(results, holds).filter(\.1).map(\.0.0), tooMany, unchecked)
     }
 
     /// Whether each signature holds (nil: none to check), checked across cores.
@@ -209,34 +223,73 @@ extension Vault {
         return groups
     }
 
-    /// The records the index holds under the query's terms in `group`: for
-    /// each part, those matching it whole (or by phone number) or matching
-    /// every word; then those matching every part.
-    private func candidates(_ query: SearchQuery, group: GroupID, index: SearchIndex) throws -> Set<RecordID> {
+    /// The records the index holds under the query's terms in `group`, in
+    /// tiers to check in turn. For a query of one part: those matching it
+    /// whole (or by phone number), then those holding every word, then
+    /// every word or its start, then the rest (typos): a record's newest
+    /// version is in the tier of its rank or an earlier one, so once a tier
+    /// is checked, every record of that rank or better has been. A query of
+    /// several parts is one tier: those matching every part.
+    private func candidates(_ query: SearchQuery, group: GroupID, index: SearchIndex) throws -> [[RecordID]] {
         guard let manifest = try index.manifest(group) else { return [] }
         var hashes = Set<UInt64>()
-        var plans: [(whole: [UInt64], words: [[UInt64]])] = []
+        struct Plan {
+            var whole: [UInt64]
+            /// Per word: its exact, prefix and typo terms.
+            var words: [(exact: [UInt64], prefix: [UInt64], typo: [UInt64])]
+        }
+        var plans: [Plan] = []
         for condition in query.conditions {
             var whole = [try index.hash(IndexTerm(kind: .whole, text: SearchTerms.whole(condition.words)))]
             if let phone = condition.phone { whole.append(try index.hash(IndexTerm(kind: .phone, text: phone))) }
-            let words = try condition.words.map { word in try SearchTerms.lookups(word: word).map(index.hash) }
+            var words: [(exact: [UInt64], prefix: [UInt64], typo: [UInt64])] = []
+            for word in condition.words {
+                var terms: (exact: [UInt64], prefix: [UInt64], typo: [UInt64]) = ([], [], [])
+                for term in SearchTerms.lookups(word: word) {
+                    let hash = try index.hash(term)
+                    if term.kind == .word && term.text == word {
+                        terms.exact.append(hash)
+                    } else if term.kind == .prefix {
+                        terms.prefix.append(hash)
+                    } else {
+                        terms.typo.append(hash)
+                    }
+                }
+                words.append(terms)
+            }
             hashes.formUnion(whole)
-            for list in words { hashes.formUnion(list) }
-            plans.append((whole, words))
+            for terms in words { hashes.formUnion(terms.exact + terms.prefix + terms.typo) }
+            plans.append(Plan(whole: whole, words: words))
         }
         let found = try index.lookup(group: group, manifest: manifest, hashes: hashes)
-        var result: Set<UInt32>?
-        for plan in plans {
-            var matching = Set(plan.whole.flatMap { found[$0] ?? [] })
-            // Every word, the rarest first: the others are asked record by record (a word every record
-            // holds, such as "org" of an e-mail address, then costs a binary search, not a set of them all).
-            let words = plan.words.map { PostingUnion(lists: $0.compactMap { found[$0] }) }.sorted { $0.size < $1.size }
-            if let rarest = words.first {
-                matching.formUnion(rarest.all.filter { ordinal in words.dropFirst().allSatisfy { $0.contains(ordinal) } })
-            }
-            result = result.map { $0.intersection(matching) } ?? matching
+        /// The ordinals holding every word by `lists`, the rarest word first: the others are asked record by
+        /// record (a word every record holds, such as "org" of an e-mail address, then costs a binary search).
+        func everyWord(_ lists: [[UInt64]]) -> Set<UInt32> {
+            let words = lists.map { PostingUnion(lists: $0.compactMap { found[$0] }) }.sorted { $0.size < $1.size }
+            guard let rarest = words.first else { return [] }
+            return rarest.all.filter { ordinal in words.dropFirst().allSatisfy { $0.contains(ordinal) } }
         }
-        return Set(try index.ids(group: group, manifest: manifest, ordinals: result ?? []).values)
+        var tiers: [Set<UInt32>]
+        if plans.count == 1, let plan = plans.first {
+            let whole = Set(plan.whole.flatMap { found[$0] ?? [] })
+            let exact = everyWord(plan.words.map(\.exact)).subtracting(whole)
+            let prefix = everyWord(plan.words.map { $0.exact + $0.prefix }).subtracting(whole).subtracting(exact)
+            let typo = everyWord(plan.words.map { $0.exact + $0.prefix + $0.typo }).subtracting(whole).subtracting(exact).subtracting(prefix)
+            tiers = [whole, exact, prefix, typo]
+        } else {
+            var all: Set<UInt32>?
+            for plan in plans {
+                let matching = Set(plan.whole.flatMap { found[$0] ?? [] }).union(everyWord(plan.words.map { $0.exact + $0.prefix + $0.typo }))
+                all = all.map { $0.intersection(matching) } ?? matching
+            }
+            tiers = [all ?? []]
+        }
+        let ids = try index.ids(group: group, manifest: manifest, ordinals: tiers.reduce(into: Set<UInt32>()) { $0.formUnion($1) })
+        // An id numbered twice (a record indexed again after an update) is checked in its first tier only.
+        var seen = Set<RecordID>()
+        return tiers.map { tier in
+            tier.compactMap { ids[$0] }.filter { seen.insert($0).inserted }.sorted()
+        }
     }
 
     private func logSearch(_ query: SearchQuery, groups: [GroupID], total: Int, shown: [SearchResult]) throws {

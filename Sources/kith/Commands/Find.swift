@@ -64,7 +64,9 @@ struct Find: KithCommand {
             return [result.id.description] + (showGroup ? [result.group] : []) + [result.kind.description, result.rank.description, fields]
         }
         Output.table(["ID"] + (showGroup ? ["GROUP"] : []) + ["KIND", "MATCH", "FIELDS"], rows)
-        if outcome.total > outcome.results.count {
+        if outcome.unchecked > 0 {
+            Output.say("the \(outcome.results.count) closest shown; up to \(outcome.unchecked) more records may match less closely: type more of the name, or raise --limit")
+        } else if outcome.total > outcome.results.count {
             Output.say("\(outcome.results.count) of \(outcome.total) matches shown; type more of the name, or raise --limit")
         }
         if outcome.tooMany { Output.say("more records came up than one search checks: type more of the name to see the rest") }

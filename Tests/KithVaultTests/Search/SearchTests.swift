@@ -78,9 +78,12 @@ struct SearchTests {
         let prefixes = try lead.search(SearchQuery.parse(["sam"]), groupName: Self.group)
         #expect(Set(Self.ids(prefixes)) == [typo, prefix, word, whole])
         #expect(prefixes.results.allSatisfy { $0.rank == .prefix })
-        // --limit: the best first, and how many there were.
+        #expect(outcome.total == 3 && outcome.unchecked == 0)
+        // --limit: the best first; once a tier of the index gives enough, the rest (all ranked lower) is left unchecked, and counted.
         let limited = try lead.search(SearchQuery.parse(["samual"]), groupName: Self.group, limit: 1)
-        #expect(Self.ids(limited) == [whole] && limited.total == 3)
+        #expect(Self.ids(limited) == [whole] && limited.total == 1 && limited.unchecked == 2)
+        let two = try lead.search(SearchQuery.parse(["samual"]), groupName: Self.group, limit: 2)
+        #expect(Self.ids(two) == [whole, word] && two.total == 2 && two.unchecked == 1)
     }
 
     @Test("nobody finds a record by a field they may not read, or by notes or sensitive fields at all")
