@@ -168,12 +168,13 @@ extension Vault {
         var tooMany = false
         var unchecked = 0
         candidates: for (number, tier) in tiers.enumerated() {
-            // Once a tier leaves `enough` results, the later tiers can only rank below them.
-            if results.count >= enough {
-                unchecked = tiers[number...].reduce(0) { $0 + $1.count }
-                break
-            }
-            for id in tier {
+            for (position, id) in tier.enumerated() {
+                // Once there are `enough`, what is left of this tier can only rank with the last of them
+                // (the same rank), and the later tiers below them.
+                if results.count >= enough {
+                    unchecked = tier.count - position + tiers[(number + 1)...].reduce(0) { $0 + $1.count }
+                    break candidates
+                }
                 guard let record = try state.records.record(id), kind.map({ $0 == record.kind }) ?? true else { continue }
                 guard checked < searchCandidateLimit else {
                     tooMany = true
@@ -228,7 +229,8 @@ extension Vault {
     /// whole (or by phone number), then those holding every word, then
     /// every word or its start, then the rest (typos): a record's newest
     /// version is in the tier of its rank or an earlier one, so once a tier
-    /// is checked, every record of that rank or better has been. A query of
+    /// is checked, every record of that rank or better has been, and a tier
+    /// left part-checked holds nothing better than what was found in it. A query of
     /// several parts is one tier: those matching every part.
     private func candidates(_ query: SearchQuery, group: GroupID, index: SearchIndex) throws -> [[RecordID]] {
         guard let manifest = try index.manifest(group) else { return [] }

@@ -163,7 +163,7 @@ struct CommandTourTests {
             ["import", cli.path("people.csv"), "--group", "Trans Support", "--kind", "member", "--dry-run", "--json"], as: "alex", keys: ["dry_run", "group", "kind", "would_import", "columns", "rejected", "blank_rows"])
         try tour.step(["import", cli.path("people.csv"), "--group", "Trans Support", "--kind", "member", "--json"], as: "alex", keys: ["group", "kind", "imported", "records", "blank_rows"])
         try tour.step(["import", cli.path("bad.csv"), "--group", "Trans Support", "--kind", "member"], as: "alex", code: 64, says: "row 3")
-        try tour.step(["find", "--group", "Trans Support", "kim", "--json"], as: "alex", keys: ["results", "total", "too_many", "indexed"])
+        try tour.step(["find", "--group", "Trans Support", "kim", "--json"], as: "alex", keys: ["results", "total", "unchecked", "too_many", "indexed"])
         try tour.step(["find", "--group", "Trans Support", "pronouns=she"], as: "alex", code: 64, says: "not a field search looks at")
         try tour.step(["export", "--group", "Trans Support", "--format", "json"], as: "robin", keys: ["group", "exported_at", "exported_by", "records"])
         try tour.step(["export", "--group", "Trans Support", "--format", "csv", "--out", cli.path("out.csv")], as: "robin", says: "Exported")

@@ -62,4 +62,19 @@ struct ResultJSONTests {
         #expect(error["code"] as? String == "not-found")
         #expect(error["reason"] as? String == "record x")
     }
+
+    @Test("a search outcome encodes with its documented keys, the fields a searcher may read, and the rank by name")
+    func searchShapes() throws {
+        let fixture = try VaultFixture()
+        let (lead, _, viewer) = try fixture.standardGroup(Self.group)
+        _ = try lead.addRecord(groupName: Self.group, kind: .member, fields: fields([("name", "Sam Rivera"), ("phone", "07700 900123"), ("sensitive:status", "private")]))
+        try viewer.refresh()
+        let outcome = try #require(try object(viewer.search(SearchQuery.parse(["sam"]))) as? [String: Any])
+        #expect(Set(outcome.keys) == ["results", "total", "unchecked", "too_many", "indexed"])
+        let result = try #require((outcome["results"] as? [[String: Any]])?.first)
+        #expect(Set(result.keys) == ["id", "group", "kind", "rank", "matched", "fields"])
+        #expect(result["rank"] as? String == "all-words" && result["kind"] as? String == "member" && result["group"] as? String == Self.group)
+        #expect(result["fields"] as? [String: String] == ["name": "Sam Rivera", "phone": "07700 900123"])
+        #expect((outcome["indexed"] as? [[String: Any]])?.first?["records"] as? Int == 1)
+    }
 }
