@@ -95,7 +95,7 @@ extension Vault {
     /// away): a revoked user's index goes with their next command.
     func dropSearchIndexNoLongerReadable() {
         guard let path = searchIndexPath, let indexed = SearchIndex.indexedGroups(path: path) else { return }
-        let lost = indexed.filter { group, mask in searchMask(group) != mask }.map(\.0)
+        let lost = indexed.filter { group, mask in mask == 0 || searchMask(group) != mask }.map(\.0)
         guard !lost.isEmpty else { return }
         do { try SearchIndex.drop(groups: lost, path: path) } catch {
             // An index that cannot be trimmed goes whole.
@@ -114,6 +114,8 @@ extension Vault {
     /// result is a read like any other.
     public func search(_ query: SearchQuery, groupName: String? = nil, kind: RecordKind? = nil, limit: Int = 20) throws -> SearchOutcome {
         try refresh()
+        // A long-lived vault (the agent, a web interface) drops what it may no longer read here too, not only at open.
+        if searchIndexHandle != nil { dropSearchIndexNoLongerReadable() }
         let groups = try searchableGroups(groupName)
         try query.checkFields(groups.map(searchRules))
         do {
@@ -167,13 +169,22 @@ extension Vault {
         var results: [(SearchResult, DeferredSignature?)] = []
         var tooMany = false
         var unchecked = 0
+        // Tiers stand for ranks only for a query of one part; a query of several is checked whole.
+        let enough = tiers.count > 1 ? enough : .max
+        var verified = 0
         candidates: for (number, tier) in tiers.enumerated() {
             for (position, id) in tier.enumerated() {
-                // Once there are `enough`, what is left of this tier can only rank with the last of them
-                // (the same rank), and the later tiers below them.
-                if results.count >= enough {
-                    unchecked = tier.count - position + tiers[(number + 1)...].reduce(0) { $0 + $1.count }
-                    break candidates
+                // Once there are `enough` of this tier's rank or better, what is left of it can only rank with
+                // the last of them, and the later tiers below them. Counted only once their signatures hold, so
+                // forged records cannot use up the limit.
+                if results.filter({ $0.0.rank.rawValue <= number }).count >= enough {
+                    let holds = Self.checkSignatures(results[verified...].map(\.1))
+                    results = Array(results[..<verified]) + zip(results[verified...], holds).filter(\.1).map(\.0)
+                    verified = results.count
+                    if results.filter({ $0.0.rank.rawValue <= number }).count >= enough {
+                        unchecked = tier.count - position + tiers[(number + 1)...].reduce(0) { $0 + $1.count }
+                        break candidates
+                    }
                 }
                 guard let record = try state.records.record(id), kind.map({ $0 == record.kind }) ?? true else { continue }
                 guard checked < searchCandidateLimit else {
@@ -183,8 +194,13 @@ extension Vault {
                 checked += 1
                 // A record that fails its checks is never a result (reading it says why). Only the
                 // compartments search looks at are opened; the signatures of the matches are checked below.
-                guard let (view, signature) = try? openRecord(id, version: nil, only: Self.searchableCompartments, deferSignature: true, known: record)
-                else { continue }
+                let opened: (view: RecordView, signature: DeferredSignature?)
+                do { opened = try openRecord(id, version: nil, only: Self.searchableCompartments, deferSignature: true, known: record) } catch let error
+                    as KithVaultError where Self.failsItsChecks(error)
+                {
+                    continue
+                }
+                let (view, signature) = opened
                 let rules = searchRules(group)
                 let prepared = view.fields.compactMap { SearchMatcher.Prepared($0, rules: rules) }
                 guard let match = SearchMatcher.match(query, prepared: prepared) else { continue }
@@ -197,8 +213,16 @@ extension Vault {
             }
         }
         // Every match's author signature, as a read checks it, on every core: a forged record is never shown.
-        let holds = Self.checkSignatures(results.map(\.1))
-        return (zip(results, holds).filter(\.1).map(\.0.0), tooMany, unchecked)
+        let holds = Self.checkSignatures(results[verified...].map(\.1))
+        let shown = Array(results[..<verified]) + zip(results[verified...], holds).filter(\.1).map(\.0)
+        return (shown.map(\.0), tooMany, unchecked)
+    }
+
+    /// Whether `error` says the record itself fails a read's checks (it is
+    /// then no result and no term), rather than that reading failed (the
+    /// store, the agent): those are the caller's to hear.
+    static func failsItsChecks(_ error: KithVaultError) -> Bool {
+        [.integrity, .invalidEntry, .notFound].contains(error.code)
     }
 
     /// Whether each signature holds (nil: none to check), checked across cores.
@@ -243,7 +267,7 @@ extension Vault {
         var plans: [Plan] = []
         for condition in query.conditions {
             var whole = [try index.hash(IndexTerm(kind: .whole, text: SearchTerms.whole(condition.words)))]
-            if let phone = condition.phone { whole.append(try index.hash(IndexTerm(kind: .phone, text: phone))) }
+            if let phone = condition.phoneOnly { whole.append(try index.hash(IndexTerm(kind: .phone, text: phone))) }
             var words: [(exact: [UInt64], prefix: [UInt64], typo: [UInt64])] = []
             for word in condition.words {
                 var terms: (exact: [UInt64], prefix: [UInt64], typo: [UInt64]) = ([], [], [])
@@ -315,7 +339,7 @@ extension Vault {
     /// since. The batches are logged before anything is kept.
     func bringUpToDate(_ groups: [GroupID], index: SearchIndex) throws -> [IndexedBatch] {
         let head = state.count
-        var work: [(group: GroupID, fresh: Bool, records: [(RecordID, [UInt64])], decrypted: Int)] = []
+        var work: [(group: GroupID, fresh: Bool, records: [(RecordID, [UInt64])], decrypted: Int, mask: UInt8, rules: [UInt8])] = []
         for group in groups {
             let mask = searchMask(group)
             var manifest: IndexManifest?
@@ -324,7 +348,7 @@ extension Vault {
             if let current = manifest, current.readable == mask, current.rules == rules, current.through >= head { continue }
             let fresh = manifest?.readable != mask || manifest?.rules != rules
             let (records, decrypted) = try indexTerms(group: group, since: fresh ? nil : manifest?.through, head: head, index: index)
-            work.append((group, fresh, records, decrypted))
+            work.append((group, fresh, records, decrypted, mask, rules))
         }
         let logged = work.filter { $0.decrypted > 0 }
         if !logged.isEmpty {
@@ -337,9 +361,13 @@ extension Vault {
             }
         }
         for item in work {
+            // What was indexed under rights or rules that changed meanwhile (the commit read the log again) is not kept.
+            guard searchMask(item.group) == item.mask, searchRulesDigest(item.group) == item.rules, item.mask != 0 else {
+                try index.drop(group: item.group)
+                continue
+            }
             do {
-                try index.add(
-                    group: item.group, records: item.records, through: head, readable: searchMask(item.group), rules: searchRulesDigest(item.group), fresh: item.fresh)
+                try index.add(group: item.group, records: item.records, through: head, readable: item.mask, rules: item.rules, fresh: item.fresh)
             } catch is SearchIndexDamaged {
                 // Only what was added since is in hand: the group starts again, whole, with its own logged batch.
                 try index.drop(group: item.group)
@@ -351,22 +379,31 @@ extension Vault {
 
     /// The terms of `group`'s record versions written by entries from
     /// `since` to `head` (nil: every record's newest version), and how many
-    /// versions were decrypted. A version that does not open is left out:
-    /// search only ever shows what a full read checks.
+    /// versions were decrypted. Nothing the store lists is taken on trust:
+    /// each version indexed is one the verified log wrote, with the content
+    /// hash the log commits to, and one the store leaves out of a listing (or
+    /// files under another group) is fetched by its id. A version that fails
+    /// its checks is left out: search only ever shows what a full read checks.
     private func indexTerms(group: GroupID, since: UInt64?, head: UInt64, index: SearchIndex) throws -> ([(RecordID, [UInt64])], Int) {
         var found: [(RecordID, [(value: String, mode: FieldSearchMode)])] = []
         var decrypted = 0
         // Field names repeat in every record: each is looked up once.
         var modes: [String: FieldSearchMode?] = [:]
         let rules = searchRules(group)
-        func take(_ body: [UInt8]) {
-            guard let stored = try? StoredRecord.decode(body), stored.group == group else { return }
-            let parts = stored.parts.filter { GroupPolicy.mask([$0.compartment]) & searchMask(group) != 0 }
+        let mask = searchMask(group)
+        func take(_ body: [UInt8], id: RecordID, version: UInt32, contentHash: [UInt8]) throws {
+            guard let stored = try? StoredRecord.decode(body), stored.id == id, stored.version == version, stored.group == group,
+                stored.contentHash == contentHash
+            else { return }
+            let parts = stored.parts.filter { GroupPolicy.mask([$0.compartment]) & mask != 0 }
             guard !parts.isEmpty else { return }
             decrypted += 1
             var searched: [(value: String, mode: FieldSearchMode)] = []
             for part in parts {
-                guard let fields = try? openPart(part, record: stored, label: "record \(stored.id)") else { return }
+                let fields: [RecordField]
+                do { fields = try openPart(part, record: stored, label: "record \(stored.id)") } catch let error as KithVaultError where Self.failsItsChecks(error) {
+                    return
+                }
                 for field in fields {
                     let mode: FieldSearchMode?
                     if let known = modes[field.name] {
@@ -380,31 +417,64 @@ extension Vault {
             }
             if !searched.isEmpty { found.append((stored.id, searched)) }
         }
+        func fetch(_ id: RecordID, _ version: UInt32, _ contentHash: [UInt8]) throws {
+            if let body = try store.record(id, version: version) { try take(body, id: id, version: version, contentHash: contentHash) }
+        }
         if let since {
-            var from = since
-            while from < head {
-                let to = min(head, from + 5000)
-                for row in try store.records(writtenBy: from..<to) where row.groupID == group { take(row.body) }
-                from = to
+            // The versions the log's own entries wrote since: read again, they must chain to the head this vault verified.
+            for entry in try verifiedEntries(from: since, to: head) {
+                guard case .recordWritten(let id, let version, let written, _, _, _, let contentHash) = entry.body, written == group else { continue }
+                try fetch(id, version, contentHash)
             }
         } else {
-            // Page by record id; of each record only its newest version counts.
+            // Every record the log holds in the group, at its newest version.
+            var newest: [RecordID: VersionState] = [:]
+            for record in try state.records.records(in: group) { newest[record.id] = record.versions.last }
+            var taken = Set<RecordID>()
             var after: (id: RecordID, version: UInt32)?
-            var pending: StoredRecordRow?
             while true {
                 let page = try store.recordPage(group: group, after: after, limit: 1000)
                 for row in page {
-                    if let held = pending, held.recordID != row.recordID { take(held.body) }
-                    pending = row
+                    guard let expected = newest[row.recordID], expected.version == row.version, !taken.contains(row.recordID) else { continue }
+                    taken.insert(row.recordID)
+                    try take(row.body, id: row.recordID, version: row.version, contentHash: expected.contentHash)
                 }
                 guard let last = page.last else { break }
                 after = (last.recordID, last.version)
             }
-            if let pending { take(pending.body) }
+            // What the listing left out, or filed elsewhere, is asked for by its id.
+            for (id, expected) in newest where !taken.contains(id) { try fetch(id, expected.version, expected.contentHash) }
         }
         // Hashed after decryption, on every core.
         let hashed = try index.hashes(ofRecords: found.map(\.1))
         return (zip(found.map(\.0), hashed).filter { !$0.1.isEmpty }.map { ($0.0, $0.1) }, decrypted)
+    }
+
+    /// The log's entries `from..<to` read again from the store, checked to
+    /// chain to this vault's verified head (so `to` is its size): a store
+    /// that answers differently the second time is an integrity failure.
+    private func verifiedEntries(from: UInt64, to: UInt64) throws -> [LogEntry] {
+        guard from < to else { return [] }
+        guard to == state.count else { throw KithVaultError.integrity("the search index caught up to a log size this client has not verified") }
+        var entries: [LogEntry] = []
+        var next = from
+        while next < to {
+            let page = try store.entries(from: next, limit: Int(min(5000, to - next)))
+            guard !page.isEmpty else { throw KithVaultError.integrity("the store no longer has log entries \(next) to \(to - 1)") }
+            for bytes in page {
+                let entry = try LogEntry.decode(bytes)
+                if let previous = entries.last, entry.previousHash != previous.hash {
+                    throw KithVaultError.integrity("log entry \(entry.seq), read again for the search index, does not chain to the one before")
+                }
+                guard entry.seq == next else { throw KithVaultError.integrity("the store returned log entry \(entry.seq) for \(next)") }
+                entries.append(entry)
+                next += 1
+            }
+        }
+        guard entries.last?.hash == state.headHash else {
+            throw KithVaultError.integrity("the log entries read again for the search index do not end at the head this client verified")
+        }
+        return entries
     }
 
     /// Adds what this user just wrote to their index (they hold the

@@ -7,17 +7,23 @@ import KithCrypto
 ///
 /// ```
 /// u8 format (1), u32 term count, then per term, by hash:
-///     40-bit hash (its low 40 bits; the bucket is chosen by the top 12),
+///     40-bit hash (its top 12 bits, the bucket, then its low 28),
 ///     varint byte length, varint ordinals (first as is, then the gap to
 ///     the one before)
 /// ```
 ///
-/// 40 bits keep a bucket's terms apart with room to spare (a collision only
-/// over-matches, and every result is checked against its record).
+/// 28 bits keep a bucket's terms apart with room to spare (a collision only
+/// over-matches, and every result is checked against its record); the
+/// bucket's 12 bits are kept too, so a delta's pairs, from every bucket,
+/// still go to theirs when the deltas are folded in.
 struct PostingBucket {
     static let format: UInt8 = 1
-    /// The bits of a term's hash a bucket keeps.
-    static let hashMask: UInt64 = (1 << 40) - 1
+    /// A term's hash as kept: its bucket (top 12 bits) and its low 28 bits, in place.
+    static func kept(_ hash: UInt64) -> UInt64 { hash & (0xFFF0_0000_0000_0000 | 0x0FFF_FFFF) }
+    /// The kept hash in 40 bits, as stored.
+    static func packed(_ kept: UInt64) -> UInt64 { (kept >> 52) << 28 | (kept & 0x0FFF_FFFF) }
+    /// The kept hash from its 40 stored bits.
+    static func unpacked(_ packed: UInt64) -> UInt64 { (packed >> 28) << 52 | (packed & 0x0FFF_FFFF) }
 
     /// (hash, ordinal) pairs, sorted, without repeats.
     private(set) var pairs: [(hash: UInt64, ordinal: UInt32)] = []
@@ -26,7 +32,7 @@ struct PostingBucket {
 
     /// Adds pairs (in any order, repeats allowed; hashes are cut to the bits kept).
     mutating func add(_ new: [(hash: UInt64, ordinal: UInt32)]) {
-        pairs += new.map { ($0.hash & Self.hashMask, $0.ordinal) }
+        pairs += new.map { (Self.kept($0.hash), $0.ordinal) }
         pairs.sort { ($0.hash, $0.ordinal) < ($1.hash, $1.ordinal) }
         var unique: [(hash: UInt64, ordinal: UInt32)] = []
         unique.reserveCapacity(pairs.count)
@@ -51,7 +57,8 @@ struct PostingBucket {
                 Self.varint(UInt64(offset == 0 ? pair.ordinal : pair.ordinal - previous), into: &list)
                 previous = pair.ordinal
             }
-            for shift in stride(from: 32, through: 0, by: -8) { w.u8(UInt8((hash >> UInt64(shift)) & 0xff)) }
+            let stored = Self.packed(hash)
+            for shift in stride(from: 32, through: 0, by: -8) { w.u8(UInt8((stored >> UInt64(shift)) & 0xff)) }
             var header: [UInt8] = []
             Self.varint(UInt64(list.count), into: &header)
             w.fixed(header)
@@ -73,7 +80,7 @@ struct PostingBucket {
     /// The ordinals held for each of `hashes` (those absent are left out),
     /// without decoding the other terms' lists. Keys are the kept bits.
     static func lookup(_ bytes: borrowing SecureBytes, hashes: Set<UInt64>) throws -> [UInt64: [UInt32]] {
-        let wanted = Set(hashes.map { $0 & hashMask })
+        let wanted = Set(hashes.map(kept))
         var found: [UInt64: [UInt32]] = [:]
         try scan(bytes, wants: wanted) { hash, ordinals in
             found[hash] = ordinals
@@ -109,7 +116,7 @@ struct PostingBucket {
             guard try byte() == format else { throw SearchIndexDamaged() }
             let terms = try fixed(4)
             for _ in 0..<terms {
-                let hash = try fixed(5)
+                let hash = unpacked(try fixed(5))
                 let length = try varint()
                 guard length <= UInt64(raw.count - at), length > 0 else { throw SearchIndexDamaged() }
                 let end = at + Int(length)
@@ -121,7 +128,9 @@ struct PostingBucket {
                 var value: UInt64 = 0
                 while at < end {
                     let step = try varint()
-                    value = ordinals.isEmpty ? step : value + step
+                    let (sum, overflow) = value.addingReportingOverflow(step)
+                    guard !overflow else { throw SearchIndexDamaged() }
+                    value = ordinals.isEmpty ? step : sum
                     guard let ordinal = UInt32(exactly: value) else { throw SearchIndexDamaged() }
                     ordinals.append(ordinal)
                 }

@@ -8,7 +8,7 @@ import KithCrypto
 /// bucket counters goes with it.
 ///
 /// ```
-/// u8 format (1), u64 entries covered, u8 readable mask, 32 rules digest,
+/// u8 format (1), u64 entries covered, u8 readable mask, 32 rules digest, 16 build,
 /// u32 ordinals, u32 counters version, u32 next delta number,
 /// u16 deltas, then per delta, oldest first: u32 number, u32 records
 /// ```
@@ -20,6 +20,9 @@ struct IndexManifest: Equatable {
     var readable: UInt8
     /// SHA-256 of the search rules the group was indexed by (`SearchRules.digest`).
     var rules: [UInt8]
+    /// Random, new with every build of the group's index, and bound into
+    /// every row's sealing: rows kept from an earlier build never pass.
+    var build: [UInt8] = []
     /// Record ids numbered so far (ordinals 0..<ordinals).
     var ordinals: UInt32 = 0
     /// The version of the bucket counters (bound into their sealing).
@@ -38,6 +41,7 @@ struct IndexManifest: Equatable {
         w.u64(through)
         w.u8(readable)
         w.fixed(rules)
+        w.fixed(build)
         w.u32(ordinals)
         w.u32(countersVersion)
         w.u32(nextDelta)
@@ -53,7 +57,8 @@ struct IndexManifest: Equatable {
         var r = ByteReader(bytes, what: "search index manifest")
         guard try r.u8() == format else { throw SearchIndexDamaged() }
         var manifest = IndexManifest(
-            through: try r.u64(), readable: try r.u8(), rules: try r.fixed(32), ordinals: try r.u32(), countersVersion: try r.u32(), nextDelta: try r.u32())
+            through: try r.u64(), readable: try r.u8(), rules: try r.fixed(32), build: try r.fixed(16), ordinals: try r.u32(), countersVersion: try r.u32(),
+            nextDelta: try r.u32())
         for _ in 0..<Int(try r.u16()) {
             let number = try r.u32()
             guard number < manifest.nextDelta else { throw SearchIndexDamaged() }
@@ -308,11 +313,12 @@ final class SearchIndex {
 
     // MARK: Sealing
 
-    private func aad(_ what: String, group: GroupID, _ numbers: [UInt64]) -> [UInt8] {
+    private func aad(_ what: String, group: GroupID, build: [UInt8] = [], _ numbers: [UInt64]) -> [UInt8] {
         var w = ByteWriter()
         w.fixed(binding)
         w.string(what)
         w.fixed(group.bytes)
+        w.data(build)
         for number in numbers { w.u64(number) }
         return w.bytes
     }
@@ -355,19 +361,19 @@ final class SearchIndex {
 
     private func counters(_ group: GroupID, manifest: IndexManifest, _ db: Database) throws -> BucketCounters {
         guard let sealed = try Data.fetchOne(db, sql: "SELECT counters FROM groups WHERE grp = ?", arguments: [Data(group.bytes)]) else { throw SearchIndexDamaged() }
-        return try BucketCounters.decode(bytes(open([UInt8](sealed), aad: aad("counters", group: group, [UInt64(manifest.countersVersion)]))))
+        return try BucketCounters.decode(bytes(open([UInt8](sealed), aad: aad("counters", group: group, build: manifest.build, [UInt64(manifest.countersVersion)]))))
     }
 
-    private func bucket(_ bucket: UInt16, group: GroupID, counter: UInt32, _ db: Database) throws -> SecureBytes {
+    private func bucket(_ bucket: UInt16, group: GroupID, build: [UInt8], counter: UInt32, _ db: Database) throws -> SecureBytes {
         guard let sealed = try Data.fetchOne(db, sql: "SELECT body FROM buckets WHERE grp = ? AND bucket = ?", arguments: [Data(group.bytes), Int64(bucket)])
         else { throw SearchIndexDamaged() }
-        return try open([UInt8](sealed), aad: aad("bucket", group: group, [UInt64(bucket), UInt64(counter)]))
+        return try open([UInt8](sealed), aad: aad("bucket", group: group, build: build, [UInt64(bucket), UInt64(counter)]))
     }
 
-    private func delta(_ n: UInt32, group: GroupID, _ db: Database) throws -> SecureBytes {
+    private func delta(_ n: UInt32, group: GroupID, build: [UInt8], _ db: Database) throws -> SecureBytes {
         guard let sealed = try Data.fetchOne(db, sql: "SELECT body FROM deltas WHERE grp = ? AND n = ?", arguments: [Data(group.bytes), Int64(n)])
         else { throw SearchIndexDamaged() }
-        return try open([UInt8](sealed), aad: aad("delta", group: group, [UInt64(n)]))
+        return try open([UInt8](sealed), aad: aad("delta", group: group, build: build, [UInt64(n)]))
     }
 
     /// The ordinals indexed under each of `hashes` in `group`, sorted: from
@@ -380,14 +386,14 @@ final class SearchIndex {
             var kept: [UInt64: [UInt32]] = [:]
             for (bucket, wanted) in byBucket {
                 guard let counter = counters.counters[bucket] else { continue }
-                kept.merge(try PostingBucket.lookup(self.bucket(bucket, group: group, counter: counter, db), hashes: Set(wanted))) { $0 + $1 }
+                kept.merge(try PostingBucket.lookup(self.bucket(bucket, group: group, build: manifest.build, counter: counter, db), hashes: Set(wanted))) { $0 + $1 }
             }
             for delta in manifest.deltas {
-                kept.merge(try PostingBucket.lookup(self.delta(delta.number, group: group, db), hashes: hashes)) { $0 + $1 }
+                kept.merge(try PostingBucket.lookup(self.delta(delta.number, group: group, build: manifest.build, db), hashes: hashes)) { $0 + $1 }
             }
             // Sorted (a bucket's lists are; those gathered from deltas too are not), as `PostingUnion` needs.
             var found: [UInt64: [UInt32]] = [:]
-            for hash in hashes { if let ordinals = kept[hash & PostingBucket.hashMask] { found[hash] = manifest.deltas.isEmpty ? ordinals : ordinals.sorted() } }
+            for hash in hashes { if let ordinals = kept[PostingBucket.kept(hash)] { found[hash] = manifest.deltas.isEmpty ? ordinals : ordinals.sorted() } }
             return found
         }
     }
@@ -418,7 +424,7 @@ final class SearchIndex {
         guard count > 0 else { return [] }
         guard let sealed = try Data.fetchOne(db, sql: "SELECT body FROM ids WHERE grp = ? AND chunk = ?", arguments: [Data(group.bytes), Int64(chunk)])
         else { throw SearchIndexDamaged() }
-        let plain = bytes(try open([UInt8](sealed), aad: aad("ids", group: group, [UInt64(chunk), UInt64(count)])))
+        let plain = bytes(try open([UInt8](sealed), aad: aad("ids", group: group, build: manifest.build, [UInt64(chunk), UInt64(count)])))
         guard plain.count == count * Identifier.length else { throw SearchIndexDamaged() }
         return try stride(from: 0, to: plain.count, by: Identifier.length).map { try Identifier(bytes: Array(plain[$0..<$0 + Identifier.length])) }
     }
@@ -452,7 +458,10 @@ final class SearchIndex {
         }
         try writing { db in
             let existing = fresh ? nil : try manifest(group, db)
-            var manifest = existing ?? IndexManifest(through: 0, readable: readable, rules: rules)
+            // Never a new index from a few records when the group's was there a moment ago (another process dropped it).
+            if existing == nil && !fresh { throw SearchIndexDamaged() }
+            let build = existing == nil ? try Random.bytes(16) : []
+            var manifest = existing ?? IndexManifest(through: 0, readable: readable, rules: rules, build: build)
             if existing == nil { try Self.drop([group], db) }
             guard manifest.readable == readable, manifest.rules == rules else { throw SearchIndexDamaged() }
             if let through { manifest.through = max(manifest.through, through) }
@@ -472,7 +481,7 @@ final class SearchIndex {
                 var held = UInt32(records.count)
                 // Merged with the newest deltas while they are no bigger: a binary counter of deltas.
                 while let last = manifest.deltas.last, last.records <= held {
-                    delta.add(try PostingBucket.decode(self.delta(last.number, group: group, db)).pairs)
+                    delta.add(try PostingBucket.decode(self.delta(last.number, group: group, build: manifest.build, db)).pairs)
                     try db.execute(sql: "DELETE FROM deltas WHERE grp = ? AND n = ?", arguments: [Data(group.bytes), Int64(last.number)])
                     held += last.records
                     manifest.deltas.removeLast()
@@ -482,27 +491,27 @@ final class SearchIndex {
                 manifest.deltas.append((number, held))
                 try db.execute(
                     sql: "INSERT INTO deltas (grp, n, body) VALUES (?, ?, ?)",
-                    arguments: [Data(group.bytes), Int64(number), Data(try seal(delta.encoded, aad: aad("delta", group: group, [UInt64(number)])))])
+                    arguments: [Data(group.bytes), Int64(number), Data(try seal(delta.encoded, aad: aad("delta", group: group, build: manifest.build, [UInt64(number)])))])
                 try writeIDs(records.map(\.0), group: group, manifest: &manifest, db)
                 try writeManifest(manifest, group: group, counters: nil, db)
                 return
             }
             // Into the buckets, with every delta so far.
             var counters = existing == nil ? BucketCounters() : try counters(group, manifest: manifest, db)
-            for delta in manifest.deltas { pairs += try PostingBucket.decode(self.delta(delta.number, group: group, db)).pairs }
+            for delta in manifest.deltas { pairs += try PostingBucket.decode(self.delta(delta.number, group: group, build: manifest.build, db)).pairs }
             try db.execute(sql: "DELETE FROM deltas WHERE grp = ?", arguments: [Data(group.bytes)])
             manifest.deltas = []
             var pending: [UInt16: [(hash: UInt64, ordinal: UInt32)]] = [:]
             for pair in pairs { pending[Self.bucket(of: pair.hash), default: []].append(pair) }
             for (bucket, pairs) in pending {
                 var content = PostingBucket()
-                if let counter = counters.counters[bucket] { content = try PostingBucket.decode(self.bucket(bucket, group: group, counter: counter, db)) }
+                if let counter = counters.counters[bucket] { content = try PostingBucket.decode(self.bucket(bucket, group: group, build: manifest.build, counter: counter, db)) }
                 content.add(pairs)
                 let counter = (counters.counters[bucket] ?? 0) &+ 1
                 counters.counters[bucket] = counter
                 try db.execute(
                     sql: "INSERT OR REPLACE INTO buckets (grp, bucket, body) VALUES (?, ?, ?)",
-                    arguments: [Data(group.bytes), Int64(bucket), Data(try seal(content.encoded, aad: aad("bucket", group: group, [UInt64(bucket), UInt64(counter)])))])
+                    arguments: [Data(group.bytes), Int64(bucket), Data(try seal(content.encoded, aad: aad("bucket", group: group, build: manifest.build, [UInt64(bucket), UInt64(counter)])))])
             }
             manifest.countersVersion &+= 1
             try writeIDs(records.map(\.0), group: group, manifest: &manifest, db)
@@ -522,7 +531,7 @@ final class SearchIndex {
             manifest.ordinals = UInt32(chunk * Self.chunkSize + held.count)
             try db.execute(
                 sql: "INSERT OR REPLACE INTO ids (grp, chunk, body) VALUES (?, ?, ?)",
-                arguments: [Data(group.bytes), Int64(chunk), Data(try seal(held.flatMap(\.bytes), aad: aad("ids", group: group, [UInt64(chunk), UInt64(held.count)])))])
+                arguments: [Data(group.bytes), Int64(chunk), Data(try seal(held.flatMap(\.bytes), aad: aad("ids", group: group, build: manifest.build, [UInt64(chunk), UInt64(held.count)])))])
             chunk += 1
         }
     }
@@ -531,7 +540,7 @@ final class SearchIndex {
     private func writeManifest(_ manifest: IndexManifest, group: GroupID, counters: BucketCounters?, _ db: Database) throws {
         let sealed = Data(try seal(manifest.encoded, aad: aad("manifest", group: group, [])))
         if let counters {
-            let sealedCounters = Data(try seal(counters.encoded, aad: aad("counters", group: group, [UInt64(manifest.countersVersion)])))
+            let sealedCounters = Data(try seal(counters.encoded, aad: aad("counters", group: group, build: manifest.build, [UInt64(manifest.countersVersion)])))
             try db.execute(
                 sql: "INSERT OR REPLACE INTO groups (grp, readable, manifest, counters) VALUES (?, ?, ?, ?)",
                 arguments: [Data(group.bytes), Int64(manifest.readable), sealed, sealedCounters])

@@ -77,7 +77,7 @@ enum SearchMatcher {
         let typed = SearchTerms.whole(condition.words)
         // A whole value, or the same phone number however it is written.
         let whole = fields.filter { field in
-            (field.mode != .digits && field.whole == typed) || (field.phone != nil && field.phone == condition.phone)
+            (field.mode != .digits && field.whole == typed) || (field.phone != nil && field.phone == condition.phoneOnly)
         }
         if !whole.isEmpty { return (.whole, whole.map(\.name)) }
         // Otherwise word by word, across the fields: each typed word's best match counts.

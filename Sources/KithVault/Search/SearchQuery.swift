@@ -14,6 +14,8 @@ public struct SearchQuery: Sendable, Equatable {
         let words: [String]
         /// Its phone key, when it holds 4 digits or more.
         let phone: String?
+        /// Its phone key when it is a number and nothing else ("sam 0770..." is a name and a number, not a phone).
+        var phoneOnly: String? { words.allSatisfy { $0.unicodeScalars.allSatisfy { ("0"..."9").contains($0) } } ? phone : nil }
 
         /// A condition on `field` (nil: any searchable field).
         public init(field: String?, text: String) throws {

@@ -47,14 +47,17 @@ final class LyingStore: VaultStore, @unchecked Sendable {
     func append(_ batch: StoreBatch) throws { try inner.append(batch) }
     func record(_ id: RecordID, version: UInt32) throws -> [UInt8]? { try inner.record(id, version: version) }
     func recordPage(group: GroupID, after: (id: RecordID, version: UInt32)?, limit: Int) throws -> [StoredRecordRow] {
-        try inner.recordPage(group: group, after: after, limit: limit)
+        try inner.recordPage(group: group, after: after, limit: limit).filter { hides?($0.recordID) != true }
     }
+
+    /// When set, listings leave out the records it names (a store hiding a record from a client's index).
+    var hides: ((RecordID) -> Bool)?
     func replaceRecordBodies(_ rows: [StoredRecordRow]) throws { try inner.replaceRecordBodies(rows) }
     func purgeReplacedBytes() throws { try inner.purgeReplacedBytes() }
     func latestCheckpoint(containing marker: String?) throws -> String? { try inner.latestCheckpoint(containing: marker) }
     func checkpoint(size: UInt64) throws -> String? { try inner.checkpoint(size: size) }
     func updateCheckpoint(size: UInt64, from old: String, to new: String) throws -> Bool { try inner.updateCheckpoint(size: size, from: old, to: new) }
-    func records(writtenBy seqs: Range<UInt64>) throws -> [RecordRow] { try inner.records(writtenBy: seqs) }
+    func records(writtenBy seqs: Range<UInt64>) throws -> [RecordRow] { try inner.records(writtenBy: seqs).filter { hides?($0.recordID) != true } }
     func checkpointSizes() throws -> [UInt64] { try inner.checkpointSizes() }
     func appendingExclusively<T>(_ body: () throws -> T) throws -> T { try inner.appendingExclusively(body) }
     var attachments: AttachmentStore { inner.attachments }

@@ -344,6 +344,51 @@ struct SearchTests {
         #expect(many.results.count == 9 && !Self.ids(many).contains(forged))
     }
 
+    @Test("a store that leaves a record out of its listings, or answers the log differently, cannot hide it from search")
+    func storeCannotHide() throws {
+        let setting = try Self.setting()
+        let lying = LyingStore(try setting.fixture.store())
+        let samira = try #require(setting.people["samira"])
+        lying.hides = { $0 == samira }
+        let caseworker = try Vault(store: lying, holder: #require(setting.fixture.identities["cw-tra"]))
+        #expect(try Self.ids(caseworker.search(SearchQuery.parse(["samira"]))) == [samira])
+        // Caught up from the log's own entries, not from the store's listing of what they wrote.
+        let later = try setting.lead.addRecord(groupName: Self.group, kind: .member, fields: fields([("name", "Samira Later")]))
+        lying.hides = { $0 == samira || $0 == later }
+        #expect(try Set(Self.ids(caseworker.search(SearchQuery.parse(["samira"])))) == [samira, later])
+        // Entries that do not chain to the verified head, read again, are refused rather than trusted.
+        _ = try setting.lead.addRecord(groupName: Self.group, kind: .member, fields: fields([("name", "Samira Third")]))
+        try caseworker.refresh()
+        let written = caseworker.state.count - 1
+        lying.rewrite = { seq, bytes in seq == written ? bytes.map { $0 ^ 1 } : bytes }
+        #expect(throws: KithVaultError.self) { _ = try caseworker.search(SearchQuery.parse(["samira"])) }
+    }
+
+    @Test("deltas folded into the buckets keep every record they held")
+    func foldKeepsDeltas() throws {
+        let setting = try Self.setting()
+        let caseworker = try setting.open("cw-tra")
+        _ = try caseworker.search(SearchQuery.parse(["sam"]))
+        // Three writes of one's own: three deltas (merged two by two).
+        let own = try (1...3).map { try caseworker.addRecord(groupName: Self.group, kind: .member, fields: fields([("name", "Delta Person\($0)")])) }
+        #expect(try Set(Self.ids(caseworker.search(SearchQuery.parse(["delta"])))) == Set(own))
+        // A bulk batch goes into the buckets, folding the deltas in with it.
+        let bulk = try caseworker.addRecords(groupName: Self.group, kind: .member, (1...64).map { try fields([("name", "Bulk Person\($0)")]) })
+        let reopened = try setting.open("cw-tra")
+        #expect(try Set(Self.ids(reopened.search(SearchQuery.parse(["delta"])))) == Set(own))
+        #expect(try reopened.search(SearchQuery.parse(["bulk"])).results.count == 20)
+        let exact = try reopened.search(SearchQuery.parse(["bulk", "person64"]))
+        #expect(exact.results.first?.id == bulk[63] && exact.results.first?.rank == .whole)
+    }
+
+    @Test("a name and a phone number typed together must both match: another person with the number is no result")
+    func phoneWithName() throws {
+        let setting = try Self.setting()
+        _ = try setting.lead.addRecord(groupName: Self.group, kind: .member, fields: fields([("name", "Dee Jones"), ("phone", "07700 900123")]))
+        let found = try setting.lead.search(SearchQuery.parse(["sam", "7700", "900123"]))
+        #expect(Self.ids(found) == [setting.people["sam"]])
+    }
+
     @Test("the same entries from a member of the group are accepted")
     func memberEntries() throws {
         let setting = try Self.setting()
