@@ -43,21 +43,31 @@ extension Vault {
         var outcome: [ImportMatch] = []
         var seen: [[String]: Int] = [:]
         var updated: [RecordID: Int] = [:]
+        // Rows that add a record, by the key they would be updated by next time.
+        var addedByKey: [String: Int] = [:]
         var matchedRecords = 0
         var checked = 0
         let rules = searchRules(group.id)
         for row in plan.rows {
-            let searchable = row.fields.filter { rules.mode(for: $0) != nil && !SearchText.words($0.value).isEmpty }
+            // Fields a search compares (at most a query's 16; a value too long to search is left out of the comparison).
+            let searchable = row.fields.filter { rules.mode(for: $0) != nil && !SearchText.words($0.value).isEmpty && $0.value.utf8.count <= 1024 }
+                .prefix(16)
+            /// How search compares a field: a phone or number by its phone key, the rest by its folded words.
+            func key(_ field: RecordField) -> String {
+                let mode = rules.mode(for: field)
+                if mode == .phone || mode == .digits, let phone = SearchText.phoneKey(field.value) { return SearchRules.folded(field.name) + "#" + phone }
+                return SearchRules.folded(field.name) + "=" + SearchTerms.whole(SearchText.words(field.value))
+            }
             let conditions: [SearchQuery.Condition]
             switch duplicates {
             case .add, .skip:  // (.add returned above)
                 // A row is the same person as an earlier one of the file when every searchable field folds the same.
-                let key = searchable.map { SearchRules.folded($0.name) + "=" + SearchTerms.whole(SearchText.words($0.value)) }.sorted()
-                if !key.isEmpty, let earlier = seen[key] {
+                let keys = searchable.map(key).sorted()
+                if !keys.isEmpty, let earlier = seen[keys] {
                     outcome.append(ImportMatch(action: .skipped, existing: nil, earlierRow: earlier))
                     continue
                 }
-                if !key.isEmpty { seen[key] = row.row }
+                if !keys.isEmpty { seen[keys] = row.row }
                 conditions = try searchable.map { try SearchQuery.Condition(field: $0.name, text: $0.value) }
             case .update(let field):
                 let folded = SearchRules.folded(field)
@@ -70,6 +80,9 @@ extension Vault {
             }
             checked = 0
             let found = try matches(SearchQuery(conditions: conditions), group: group.id, kind: plan.kind, index: index, checked: &checked, indexed: &indexed)
+            guard !found.tooMany else {
+                throw KithVaultError.invalidInput("row \(row.row) is like more records than one check reads, so whether it is already there is not clear; nothing was imported")
+            }
             let same = found.results.filter { $0.rank == .whole }.map(\.id)
             if case .update(let field) = duplicates {
                 guard same.count <= 1 else {
@@ -84,6 +97,12 @@ extension Vault {
                     matchedRecords += 1
                     outcome.append(ImportMatch(action: .updated, existing: id, earlierRow: nil))
                 } else {
+                    // Two new people with one key would make every later --update-by by it ambiguous.
+                    let newKey = searchable.first { SearchRules.folded($0.name) == SearchRules.folded(field) }.map(key) ?? ""
+                    if let other = addedByKey[newKey] {
+                        throw KithVaultError.invalidInput("rows \(other) and \(row.row) have the same \(field) and match no record, so they would become two records with it; nothing was imported")
+                    }
+                    addedByKey[newKey] = row.row
                     outcome.append(ImportMatch(action: .added, existing: nil, earlierRow: nil))
                 }
             } else if let id = same.first {

@@ -56,7 +56,12 @@ extension Vault {
         if case .update(let field) = duplicates, searchRules(group.id).mode(forName: field) == nil {
             throw KithVaultError.invalidInput("--update-by \(field): records are matched only by a field search looks at (by default a name-like or contact field of the profile: name, phone, email, ...)")
         }
-        let matches = try matchImport(plan, group: group, duplicates: duplicates)
+        let matches: [ImportMatch]
+        do { matches = try matchImport(plan, group: group, duplicates: duplicates) } catch is SearchIndexUnreadable {
+            // An index file SQLite cannot read is started again, once.
+            resetSearchIndex()
+            matches = try matchImport(plan, group: group, duplicates: duplicates)
+        }
         let newIDs = try plan.rows.map { _ in try RecordID.random() }
         let written = zip(plan.rows, zip(matches, newIDs)).filter { $0.1.0.action != .skipped }
         // Each record is sealed, then its log entry signed: two steps a record.

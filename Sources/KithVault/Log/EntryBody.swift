@@ -268,7 +268,8 @@ public enum EntryBody: Equatable, Sendable {
             w.fixed(group.bytes)
             w.u32(records)
         case .searched(let groups):
-            w.u16(UInt16(groups.count))
+            // More than fit would not decode, and every commit refuses an entry that does not.
+            w.u16(UInt16(clamping: groups.count))
             for group in groups { w.fixed(group.bytes) }
         }
         return w.bytes

@@ -45,7 +45,7 @@ struct IndexManifest: Equatable {
         w.u32(ordinals)
         w.u32(countersVersion)
         w.u32(nextDelta)
-        w.u16(UInt16(deltas.count))
+        w.u16(UInt16(clamping: deltas.count))
         for delta in deltas {
             w.u32(delta.number)
             w.u32(delta.records)
@@ -336,13 +336,25 @@ final class SearchIndex {
 
     // MARK: Reading
 
-    /// A read of the file; SQLite's refusal (a truncated or garbled file) is `SearchIndexUnreadable`.
+    /// A read of the file. A file SQLite says is not a database, or damaged,
+    /// is `SearchIndexUnreadable` (it is started again); any other refusal
+    /// (busy, a full disk) is a storage error to report, and nothing is deleted.
     private func reading<T>(_ body: (Database) throws -> T) throws -> T {
-        do { return try queue.read(body) } catch let error as DatabaseError { throw SearchIndexUnreadable(reason: "\(error.resultCode)") }
+        do { return try queue.read(body) } catch let error as DatabaseError { throw Self.classify(error) }
     }
 
     private func writing<T>(_ body: (Database) throws -> T) throws -> T {
-        do { return try queue.write(body) } catch let error as DatabaseError { throw SearchIndexUnreadable(reason: "\(error.resultCode)") }
+        do { return try queue.write(body) } catch let error as DatabaseError { throw Self.classify(error) }
+    }
+
+    private static func classify(_ error: DatabaseError) -> Error {
+        switch error.resultCode.primaryResultCode {
+        case .SQLITE_CORRUPT, .SQLITE_NOTADB, .SQLITE_FORMAT, .SQLITE_IOERR, .SQLITE_CONSTRAINT:
+            // CONSTRAINT: rows that contradict the manifest (one put back from elsewhere) are damage too.
+            return SearchIndexUnreadable(reason: "\(error.resultCode)")
+        default:
+            return KithVaultError.storage("the search index could not be used (\(error.resultCode)); nothing was searched", remedy: nil)
+        }
     }
 
     /// The group's manifest, or nil when the group is not indexed; throws

@@ -88,7 +88,7 @@ public struct SearchRules: Sendable, Equatable {
 
     // MARK: The default rules
 
-    /// How a profile field named `name` is searched by the default rules, or nil.
+    /// How `field` is searched by the default rules, or nil.
     public static func mode(for field: RecordField) -> FieldSearchMode? { standard.mode(for: field) }
 
     /// How a profile field named `name` is searched by the default rules, or nil.

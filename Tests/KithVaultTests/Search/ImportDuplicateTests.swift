@@ -93,6 +93,21 @@ struct ImportDuplicateTests {
         #expect(try Self.members(lead) == before)
     }
 
+    @Test("repeats within a file are found as search finds them (a phone with and without its country code); two new rows with one update key are refused")
+    func repeatsInTheFile() throws {
+        let fixture = try VaultFixture()
+        let (lead, _, _) = try fixture.standardGroup(Self.group)
+        let skipped = try lead.importRecords(
+            Self.plan("name,phone\nSam Rivera,+44 7700 900123\nsam rivera,07700 900123\n"), groupName: Self.group, duplicates: .skip)
+        #expect(skipped.map(\.action) == [.added, .skipped] && skipped[1].id == skipped[0].id && skipped[1].earlierRow == 2)
+        #expect {
+            _ = try lead.importRecords(Self.plan("name,phone\nKim,0123 456 789\nKim Lee,+44 123 456 789\n"), groupName: Self.group, duplicates: .update(by: "phone"))
+        } throws: { error in
+            (error as? KithVaultError)?.reason.contains("rows 2 and 3 have the same phone and match no record") == true
+        }
+        #expect(try Self.members(lead) == 1)
+    }
+
     @Test("an update never drops fields the importer may not read: a case worker's update of a record with sensitive fields is refused whole")
     func neverDropsUnreadFields() throws {
         let fixture = try VaultFixture()
