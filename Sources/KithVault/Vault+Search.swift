@@ -94,12 +94,26 @@ extension Vault {
     /// read as it was built (a revoked role, a policy that took profile
     /// away): a revoked user's index goes with their next command.
     func dropSearchIndexNoLongerReadable() {
-        guard let path = searchIndexPath, let indexed = SearchIndex.indexedGroups(path: path) else { return }
+        let found: [(GroupID, UInt8)]?
+        if let handle = searchIndexHandle {
+            found = handle.indexedGroups
+        } else if let path = searchIndexPath {
+            found = SearchIndex.indexedGroups(path: path)
+        } else {
+            return
+        }
+        guard let indexed = found else { return }
         let lost = indexed.filter { group, mask in mask == 0 || searchMask(group) != mask }.map(\.0)
         guard !lost.isEmpty else { return }
-        do { try SearchIndex.drop(groups: lost, path: path) } catch {
+        do {
+            if let handle = searchIndexHandle {
+                for group in lost { try handle.drop(group: group) }
+            } else if let path = searchIndexPath {
+                try SearchIndex.drop(groups: lost, path: path)
+            }
+        } catch {
             // An index that cannot be trimmed goes whole.
-            SearchIndex.removeFiles(path)
+            resetSearchIndex()
         }
     }
 

@@ -236,11 +236,16 @@ final class SearchIndex {
     /// readable index there.
     static func indexedGroups(path: String) -> [(GroupID, UInt8)]? {
         guard FileManager.default.fileExists(atPath: path), let queue = try? DatabaseQueue(path: path, configuration: configuration()) else { return nil }
-        return try? queue.read { db in
-            try Row.fetchAll(db, sql: "SELECT grp, readable FROM groups").compactMap { row -> (GroupID, UInt8)? in
-                guard let id = try? Identifier(bytes: [UInt8](row["grp"] as Data)), let mask = UInt8(exactly: row["readable"] as Int64) else { return nil }
-                return (id, mask)
-            }
+        return try? queue.read(indexedGroups)
+    }
+
+    /// `indexedGroups(path:)` through this open index (no second connection).
+    var indexedGroups: [(GroupID, UInt8)]? { try? queue.read(Self.indexedGroups) }
+
+    private static func indexedGroups(_ db: Database) throws -> [(GroupID, UInt8)] {
+        try Row.fetchAll(db, sql: "SELECT grp, readable FROM groups").compactMap { row -> (GroupID, UInt8)? in
+            guard let id = try? Identifier(bytes: [UInt8](row["grp"] as Data)), let mask = UInt8(exactly: row["readable"] as Int64) else { return nil }
+            return (id, mask)
         }
     }
 
@@ -372,9 +377,22 @@ final class SearchIndex {
     }
 
     private func counters(_ group: GroupID, manifest: IndexManifest, _ db: Database) throws -> BucketCounters {
+        // A long-lived vault asks for the same counters search after search: kept while build and version stand.
+        let key = CountersKey(group: group, build: manifest.build, version: manifest.countersVersion)
+        if let known = countersLock.withLock({ knownCounters[key] }) { return known }
         guard let sealed = try Data.fetchOne(db, sql: "SELECT counters FROM groups WHERE grp = ?", arguments: [Data(group.bytes)]) else { throw SearchIndexDamaged() }
-        return try BucketCounters.decode(bytes(open([UInt8](sealed), aad: aad("counters", group: group, build: manifest.build, [UInt64(manifest.countersVersion)]))))
+        let counters = try BucketCounters.decode(bytes(open([UInt8](sealed), aad: aad("counters", group: group, build: manifest.build, [UInt64(manifest.countersVersion)]))))
+        countersLock.withLock { knownCounters = [key: counters] }
+        return counters
     }
+
+    private struct CountersKey: Hashable {
+        let group: GroupID
+        let build: [UInt8]
+        let version: UInt32
+    }
+    private let countersLock = NSLock()
+    private var knownCounters: [CountersKey: BucketCounters] = [:]
 
     private func bucket(_ bucket: UInt16, group: GroupID, build: [UInt8], counter: UInt32, _ db: Database) throws -> SecureBytes {
         guard let sealed = try Data.fetchOne(db, sql: "SELECT body FROM buckets WHERE grp = ? AND bucket = ?", arguments: [Data(group.bytes), Int64(bucket)])
@@ -561,9 +579,11 @@ final class SearchIndex {
         }
     }
 
-    /// Drops `group`'s index (it is built again on the next search).
+    /// Drops `group`'s index (it is built again on the next search),
+    /// zeroing what it held and emptying the write-ahead log.
     func drop(group: GroupID) throws {
         try writing { db in try Self.drop([group], db) }
+        _ = try? queue.writeWithoutTransaction { db in try db.checkpoint(.truncate) }
     }
 }
 

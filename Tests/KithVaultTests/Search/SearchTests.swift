@@ -129,6 +129,15 @@ struct SearchTests {
         #expect(SearchIndex.indexedGroups(path: file)?.isEmpty == true)
         #expect(throws: KithVaultError.self) { _ = try reopened.search(SearchQuery.parse(["sam"]), groupName: Self.group) }
         #expect(throws: KithVaultError.self) { _ = try reopened.search(SearchQuery.parse(["sam"])) }
+        // A long-lived client (an agent or a web interface: the index in memory here) drops it at its next search.
+        let longLived = try setting.fixture.open("viewer-tra")
+        _ = try longLived.search(SearchQuery.parse(["sam"]))
+        #expect(longLived.searchIndexHandle?.indexedGroups?.count == 1)
+        try setting.lead.refresh()
+        _ = try setting.lead.revoke(groupName: Self.group, from: "viewer-tra", mode: nil)
+        #expect(throws: KithVaultError.self) { _ = try longLived.search(SearchQuery.parse(["sam"])) }
+        #expect(longLived.searchIndexHandle?.indexedGroups?.isEmpty == true)
+        try setting.lead.share(groupName: Self.group, with: "viewer-tra", role: .viewer)
         // And a removed identity's index file is deleted outright.
         let viewer = try setting.open("viewer-tra")
         _ = try viewer.search(SearchQuery.parse(["sam"]))
