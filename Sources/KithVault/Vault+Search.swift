@@ -362,6 +362,8 @@ extension Vault {
             if let current = manifest, current.readable == mask, current.rules == rules, current.through >= head { continue }
             let fresh = manifest?.readable != mask || manifest?.rules != rules
             let (records, decrypted) = try indexTerms(group: group, since: fresh ? nil : manifest?.through, head: head, index: index)
+            // Nothing to add and only a few entries behind (searches, reads): not worth a write; the next search reads them again.
+            if !fresh, records.isEmpty, decrypted == 0, let current = manifest, head - current.through < 64 { continue }
             work.append((group, fresh, records, decrypted, mask, rules))
         }
         let logged = work.filter { $0.decrypted > 0 }
@@ -506,10 +508,16 @@ extension Vault {
             guard let manifest = try index.manifest(group), manifest.readable == mask, manifest.rules == searchRulesDigest(group), manifest.through <= base else {
                 return
             }
-            // Only onto an index that holds every record version written before this one
-            // (searches and reads since it was brought up to date write none).
+            // Only onto an index that holds every record version written before this one (searches and
+            // reads since it was brought up to date write none): asked of the log's own entries, not the store's listing.
             if manifest.through < base {
-                guard base - manifest.through <= 1000, try !store.records(writtenBy: manifest.through..<base).contains(where: { $0.groupID == group }) else { return }
+                guard state.count - manifest.through <= 1000 else { return }
+                let gap = try verifiedEntries(from: manifest.through, to: state.count).prefix(Int(base - manifest.through))
+                let written = gap.contains { entry in
+                    if case .recordWritten(_, _, let other, _, _, _, _) = entry.body { return other == group }
+                    return false
+                }
+                guard !written else { return }
             }
             let records = try drafts.compactMap { draft -> (RecordID, [UInt64])? in
                 let searched = draft.fields.filter { GroupPolicy.mask([$0.compartment]) & mask != 0 }.compactMap { field in
