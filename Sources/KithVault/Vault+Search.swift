@@ -357,7 +357,8 @@ extension Vault {
         for group in groups {
             let mask = searchMask(group)
             var manifest: IndexManifest?
-            do { manifest = try index.manifest(group) } catch { manifest = nil }
+            // A manifest that fails its check means a fresh build; SQLite's own refusals go up (the file is started again).
+            do { manifest = try index.manifest(group) } catch is SearchIndexDamaged { manifest = nil }
             let rules = searchRulesDigest(group)
             if let current = manifest, current.readable == mask, current.rules == rules, current.through >= head { continue }
             let fresh = manifest?.readable != mask || manifest?.rules != rules
