@@ -360,11 +360,17 @@ extension Vault {
             // A manifest that fails its check means a fresh build; SQLite's own refusals go up (the file is started again).
             do { manifest = try index.manifest(group) } catch is SearchIndexDamaged { manifest = nil }
             let rules = searchRulesDigest(group)
-            if let current = manifest, current.readable == mask, current.rules == rules, current.through >= head { continue }
+            // Entries past the index's place this vault read already and found nothing in count as read.
+            let reached = max(manifest?.through ?? 0, manifest.map { _ in searchCaughtUp[group] ?? 0 } ?? 0)
+            if let current = manifest, current.readable == mask, current.rules == rules, reached >= head { continue }
             let fresh = manifest?.readable != mask || manifest?.rules != rules
-            let (records, decrypted) = try indexTerms(group: group, since: fresh ? nil : manifest?.through, head: head, index: index)
-            // Nothing to add and only a few entries behind (searches, reads): not worth a write; the next search reads them again.
-            if !fresh, records.isEmpty, decrypted == 0, let current = manifest, head - current.through < 64 { continue }
+            let (records, decrypted) = try indexTerms(group: group, since: fresh ? nil : reached, head: head, index: index)
+            // Nothing to add and only a few entries behind (searches, reads): not worth a write to the index;
+            // this vault remembers how far it read, and another process reads them again.
+            if !fresh, records.isEmpty, decrypted == 0, let current = manifest, head - current.through < 64 {
+                searchCaughtUp[group] = head
+                continue
+            }
             work.append((group, fresh, records, decrypted, mask, rules))
         }
         let logged = work.filter { $0.decrypted > 0 }

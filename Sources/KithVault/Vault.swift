@@ -64,6 +64,10 @@ public final class Vault {
     /// Seconds this vault spent adding its own writes to the search index
     /// (what indexing adds to writes; kith-bench reports it).
     public internal(set) var ownWriteIndexingSeconds: Double = 0
+    /// Per group, the log size up to which this vault has read the entries
+    /// past its index's place and found nothing to index (so a long-lived
+    /// vault does not read them again at every search).
+    var searchCaughtUp: [GroupID: UInt64] = [:]
     /// Test hook: a search checks at most this many candidates.
     var searchCandidateLimit = 1000
 
