@@ -20,16 +20,9 @@ enum CommandBench {
         var passphraseBytes = Array("bench-only passphrase, not a real one".utf8)
         let passphrase = try SecureBytes(wiping: &passphraseBytes)
         let profile = Argon2idProfile.moderate
-        let keyfile = try IdentityKeyfile.seal(vault.lead, handle: Handle("lead"), vaultFingerprint: lead.state.fingerprint, passphrase: passphrase, profile: profile)
-        let keyfilePath = vault.directory.appendingPathComponent("lead.kithid").path
-        try Data(keyfile.fileBytes).write(to: URL(fileURLWithPath: keyfilePath))
-
         // The agent serves on its own thread, as the detached process would.
-        let socketFolder = vault.directory.appendingPathComponent("agent").path
-        try FileManager.default.createDirectory(atPath: socketFolder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-        let socketPath = socketFolder + "/lead.sock"
-        let server = ServerBox(try AgentServer(holder: vault.lead, socketPath: socketPath, keyfilePath: keyfilePath, idleLimit: 600))
-        Thread.detachNewThread { _ = server.server.serve() }
+        let agent = try BenchAgent(vault: vault, fingerprint: lead.state.fingerprint, passphrase: passphrase, profile: profile)
+        let (keyfilePath, socketPath) = (agent.keyfilePath, agent.socketPath)
 
         let withAgent = try measure {
             for index in 0..<commands {
@@ -47,7 +40,7 @@ enum CommandBench {
                 try opened.addNote(caseID: caseID, text: "Note \(index) with the passphrase")
             }
         }
-        if let client = AgentClient.connect(socketPath: socketPath, identity: keyfile.identity) { try client.lockAgent() }
+        agent.lock()
         let salt = try Random.bytes(Argon2id.saltLength)
         let parameters = try profile.parameters
         let derivations = 3

@@ -150,18 +150,11 @@ enum FindBench {
         var passphraseBytes = Array("bench-only passphrase, not a real one".utf8)
         let passphrase = try SecureBytes(wiping: &passphraseBytes)
         let fingerprint = try Vault(store: SQLiteVaultStore(path: vault.path), holder: vault.lead).state.fingerprint
-        let keyfile = try IdentityKeyfile.seal(vault.lead, handle: Handle("lead"), vaultFingerprint: fingerprint, passphrase: passphrase, profile: .interactive)
-        let keyfilePath = vault.directory.appendingPathComponent("lead.kithid").path
-        try Data(keyfile.fileBytes).write(to: URL(fileURLWithPath: keyfilePath))
-        let socketFolder = vault.directory.appendingPathComponent("agent").path
-        try FileManager.default.createDirectory(atPath: socketFolder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-        let socketPath = socketFolder + "/lead.sock"
-        let server = ServerBox(try AgentServer(holder: vault.lead, socketPath: socketPath, keyfilePath: keyfilePath, idleLimit: 600))
-        Thread.detachNewThread { _ = server.server.serve() }
-        defer { if let client = AgentClient.connect(socketPath: socketPath, identity: keyfile.identity) { try? client.lockAgent() } }
+        let agent = try BenchAgent(vault: vault, fingerprint: fingerprint, passphrase: passphrase, profile: .interactive)
+        defer { agent.lock() }
         func open() throws -> Vault {
-            let loaded = try IdentityKeyfile.load(path: keyfilePath)
-            guard let holder = AgentClient.connect(socketPath: socketPath, identity: loaded.identity) else { throw BenchFailure("the agent did not answer") }
+            let loaded = try IdentityKeyfile.load(path: agent.keyfilePath)
+            guard let holder = AgentClient.connect(socketPath: agent.socketPath, identity: loaded.identity) else { throw BenchFailure("the agent did not answer") }
             return try Vault(store: SQLiteVaultStore(path: vault.path), holder: holder, expectedFingerprint: loaded.vaultFingerprint, memory: state)
         }
         _ = try open()

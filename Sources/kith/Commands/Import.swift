@@ -99,17 +99,17 @@ struct Import: KithCommand {
         } else {
             let first = added.first?.row ?? 0, last = added.last?.row ?? 0
             if added.isEmpty {
-                print("Imported no new record into \(group).")
+                Output.say("Imported no new record into \(group).")
             } else if duplicates == .add {
                 print("Imported \(Output.count(added.count, "\(kind) record")) into \(group) (rows \(first)-\(last)).")
             } else {
-                print("Imported \(Output.count(added.count, "new \(kind) record")) into \(group).")
+                Output.say("Imported \(Output.count(added.count, "new \(kind) record")) into \(group).")
             }
             if !updated.isEmpty {
-                print("Updated \(Output.count(updated.count, "record")) already there (\(rowList(updated))).")
+                Output.say("Updated \(Output.count(updated.count, "record")) already there (\(rowList(updated))).")
             }
             if !skipped.isEmpty {
-                print("Skipped \(Output.count(skipped.count, "row")) for people already there or repeated in the file (\(rowList(skipped))).")
+                Output.say("Skipped \(Output.count(skipped.count, "row")) for people already there or repeated in the file (\(rowList(skipped))).")
             }
             if !plan.blankRows.isEmpty { print("Skipped \(Output.count(plan.blankRows.count, "blank row")).") }
             print("'kith record list --group \"\(group)\" --kind \(kind)' lists them.")
