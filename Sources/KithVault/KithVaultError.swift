@@ -56,7 +56,7 @@ public struct KithVaultError: Error, Equatable, Sendable, Encodable, CustomStrin
     /// The identity has no right to do this.
     public static func accessDenied(_ reason: String, remedy: Remedy? = nil) -> KithVaultError { .init(.accessDenied, reason, remedy: remedy) }
     /// The store stayed locked by other writers.
-    public static func busy(_ reason: String) -> KithVaultError { .init(.busy, reason) }
+    public static func busy(_ reason: String, remedy: Remedy? = nil) -> KithVaultError { .init(.busy, reason, remedy: remedy) }
     /// The request itself is wrong.
     public static func invalidInput(_ reason: String, remedy: Remedy? = nil) -> KithVaultError { .init(.invalidInput, reason, remedy: remedy) }
     /// The passphrase did not open the identity keyfile.
@@ -145,6 +145,10 @@ public enum Remedy: Equatable, Sendable, Encodable {
     case nameGroupByID
     /// Ask a lead of the group to make its new keys (any write or rekey by a lead does).
     case askLeadForNewKeys(group: String)
+    /// Try again once the group's pending rekey has finished (its lead resumes it).
+    case waitForRekey(group: String, mode: RekeyMode)
+    /// Read the file's cells as separated by this delimiter.
+    case chooseDelimiter(CSVDelimiter)
     /// Ask for a proof against a checkpoint an auditor witnessed, or accept
     /// an unwitnessed one knowingly.
     case askForWitnessedProof

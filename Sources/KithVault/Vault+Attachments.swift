@@ -14,16 +14,21 @@ public struct AttachmentInfo: Sendable {
     public let id: RecordID
     /// The case it belongs to.
     public let caseID: RecordID
-    /// The file's name when it was attached.
-    public let name: String
-    /// The file's size in bytes.
-    public let size: UInt64
+    /// The file's name when it was attached; nil when the reader's role may
+    /// not read its compartment (the attachment is listed as withheld).
+    public let name: String?
+    /// The file's size in bytes; nil when withheld.
+    public let size: UInt64?
     /// Who attached it.
     public let author: String
     /// When (ms since 1970).
     public let timeMillis: UInt64
     /// The compartment whose readers may open it.
     public let compartment: Compartment
+
+    /// Whether the reader's role may not open it: it is listed, by who and
+    /// when, but its name and size stay sealed.
+    public var withheld: Bool { name == nil }
 }
 
 /// The stored form of an attachment: a fixed header, then the file as a
@@ -123,6 +128,8 @@ extension Vault {
     @discardableResult
     public func saveAttachment(_ id: RecordID, to path: String) throws -> AttachmentInfo {
         let (info, recordKey, hash) = try attachment(id)
+        // attachment(_:) refuses one the reader may not open, so both are known here.
+        guard let name = info.name, let size = info.size else { throw KithVaultError.accessDenied("attachment \(id) is withheld from your role") }
         guard let source = try store.attachments.openAttachment(id) else {
             throw KithVaultError.integrity("the file of attachment \(id) is missing from the vault's attachment store; restore it from a backup")
         }
@@ -136,21 +143,32 @@ extension Vault {
             [
                 PendingEntry(
                     body: .recordRead(record: id, version: 1),
-                    details: [("action", "saved attachment"), ("group", group), ("fields", info.name)])
+                    details: [("action", "saved attachment"), ("group", group), ("fields", name)])
             ]
         }
-        try Self.open(source, into: output, key: recordKey, id: id, expectedHash: hash, expectedSize: info.size)
+        try Self.open(source, into: output, key: recordKey, id: id, expectedHash: hash, expectedSize: size)
         try output.publish()
         return info
     }
 
     /// The attachments of a case, oldest first (their names are read from
-    /// their records, and each read is logged like a note's).
+    /// their records, and each read is logged like a note's). One sealed in
+    /// a compartment the reader's role may not read is listed as withheld,
+    /// as a field is: checked against the log and its author's signature,
+    /// but neither decrypted nor logged as read.
     public func attachments(caseID: RecordID) throws -> [AttachmentInfo] {
         let record = try recordState(caseID, orElse: "case \(caseID)", remedy: .listCases)
         guard record.kind == .case else { throw KithVaultError.invalidInput("\(caseID) is a \(record.kind) record, not a case") }
         _ = try role(in: record.group)
-        return try readRecords(children(of: caseID, kind: .attachment)).map { try Self.info(of: $0, caseID: caseID).info }
+        let views = try children(of: caseID, kind: .attachment).map { try readWithoutLogging($0, version: nil) }
+        try logReads(views.filter { $0.withheld.isEmpty }, verb: "read")
+        return try views.map { view in
+            if let compartment = view.withheld.first {
+                return AttachmentInfo(
+                    id: view.id, caseID: caseID, name: nil, size: nil, author: view.author, timeMillis: view.timeMillis, compartment: compartment)
+            }
+            return try Self.info(of: view, caseID: caseID).info
+        }
     }
 
     /// The checked record of attachment `id`, its record key and the stored

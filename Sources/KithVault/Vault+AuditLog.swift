@@ -91,7 +91,7 @@ extension Vault {
 
     private func concerns(_ body: EntryBody, _ record: RecordID) -> Bool {
         switch body {
-        case .recordWritten(let id, _, _, _, let parent, _, _): return id == record || parent == record
+        case .recordWritten(let id, _, _, _, let parent, _, _, _): return id == record || parent == record
         case .recordRead(let id, _): return id == record
         default: return false
         }
@@ -111,8 +111,9 @@ extension Vault {
                 "\(grant.compartment)@\(grant.epoch) to \(grant.envelopes.map { handle(of: $0.user) }.sorted().joined(separator: ", "))"
             }
             return "sealed \(groupName(group)) keys: \(keys.joined(separator: "; "))"
-        case .recordWritten(let record, let version, let group, let kind, _, let parts, _):
-            return "wrote \(kind) \(record) version \(version) in \(groupName(group)) (\(parts.map(\.description).joined(separator: ", ")))"
+        case .recordWritten(let record, let version, let group, let kind, _, let parts, let carried, _):
+            let kept = carried.isEmpty ? "" : "; carried unchanged: \(carried.map(\.description).joined(separator: ", "))"
+            return "wrote \(kind) \(record) version \(version) in \(groupName(group)) (\(parts.map(\.description).joined(separator: ", "))\(kept))"
         case .recordRead(let record, let version): return "read record \(record) version \(version)"
         case .policySet(let group, _): return "set the policy of \(groupName(group))"
         case .rekeyStarted(let group, let mode, let targets):

@@ -11,9 +11,13 @@ extension Vault {
     static let commitmentKeyLength = 32
 
     /// Associated data of a record part's content: the context, then where
-    /// the part belongs, then the epoch it is encrypted under and the kind.
-    func contentAAD(_ record: StoredRecord, _ compartment: Compartment, epoch: UInt32) -> [UInt8] {
-        partAAD(AEADContext.recordContent, id: record.id, version: record.version, group: record.group, compartment: compartment, epoch: epoch) + [record.kind.rawValue]
+    /// the part belongs (the version it was sealed for, which is earlier
+    /// than the record's when the part was carried forward), then the epoch
+    /// it is encrypted under and the kind.
+    func contentAAD(_ record: StoredRecord, _ part: RecordPart, epoch: UInt32) -> [UInt8] {
+        partAAD(
+            AEADContext.recordContent, id: record.id, version: part.sealedVersion, group: record.group, compartment: part.compartment, epoch: epoch)
+            + [record.kind.rawValue]
     }
 
     /// Associated data of a record key's wrapping under a group key.
@@ -63,7 +67,7 @@ extension Vault {
         }
         var part = RecordPart(
             compartment: ref.compartment, writtenEpoch: ref.epoch, contentCommitment: commitment,
-            contentEpoch: ref.epoch, ciphertext: [], wrapEpoch: ref.epoch, wrappedKey: [])
+            contentEpoch: ref.epoch, ciphertext: [], wrapEpoch: ref.epoch, wrappedKey: [], sealedVersion: record.version)
         try encrypt(padded, into: &part, record: record, groupKey: groupKey, epoch: ref.epoch, recordKey: recordKey)
         return part
     }
@@ -74,10 +78,10 @@ extension Vault {
         let recordKey = try given?.key.duplicate() ?? SecureBytes(randomCount: 32)
         let aead = AEAD.xChaCha20Poly1305
         part.contentEpoch = epoch
-        part.ciphertext = try aead.seal(padded, key: recordKey, aad: contentAAD(record, part.compartment, epoch: epoch))
+        part.ciphertext = try aead.seal(padded, key: recordKey, aad: contentAAD(record, part, epoch: epoch))
         part.wrapEpoch = epoch
         part.wrappedKey = try aead.seal(
-            recordKey, key: groupKey.key, aad: wrapAAD(id: record.id, version: record.version, group: record.group, compartment: part.compartment, epoch: epoch))
+            recordKey, key: groupKey.key, aad: wrapAAD(id: record.id, version: part.sealedVersion, group: record.group, compartment: part.compartment, epoch: epoch))
     }
 
     /// The record key of `part`, unwrapped with the group key of its wrap epoch.
@@ -87,7 +91,7 @@ extension Vault {
         do {
             return try AEAD.xChaCha20Poly1305.open(
                 part.wrappedKey, key: groupKey.key,
-                aad: wrapAAD(id: record.id, version: record.version, group: record.group, compartment: part.compartment, epoch: part.wrapEpoch))
+                aad: wrapAAD(id: record.id, version: part.sealedVersion, group: record.group, compartment: part.compartment, epoch: part.wrapEpoch))
         } catch {
             throw KithVaultError.integrity("\(label): the \(part.compartment) record key does not unwrap")
         }
@@ -99,7 +103,7 @@ extension Vault {
         let key = try recordKey(part, record: record, label: label)
         let padded: SecureBytes
         do {
-            padded = try AEAD.xChaCha20Poly1305.open(part.ciphertext, key: key, aad: contentAAD(record, part.compartment, epoch: part.contentEpoch))
+            padded = try AEAD.xChaCha20Poly1305.open(part.ciphertext, key: key, aad: contentAAD(record, part, epoch: part.contentEpoch))
         } catch {
             throw KithVaultError.integrity("\(label): the \(part.compartment) content does not decrypt")
         }
@@ -140,7 +144,7 @@ extension Vault {
         var moved = part
         moved.wrapEpoch = epoch
         moved.wrappedKey = try AEAD.xChaCha20Poly1305.seal(
-            key, key: groupKey.key, aad: wrapAAD(id: record.id, version: record.version, group: record.group, compartment: part.compartment, epoch: epoch))
+            key, key: groupKey.key, aad: wrapAAD(id: record.id, version: part.sealedVersion, group: record.group, compartment: part.compartment, epoch: epoch))
         return moved
     }
 

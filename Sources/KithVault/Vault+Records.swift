@@ -48,6 +48,9 @@ public struct VersionInfo: Sendable {
     public let timeMillis: UInt64
     /// Compartments it holds.
     public let compartments: [Compartment]
+    /// Those of them its author carried forward unchanged from the previous
+    /// version (an author who may not read them).
+    public let carried: [Compartment]
     /// Its position in the log.
     public let seq: UInt64
 }
@@ -64,6 +67,9 @@ struct RecordDraft {
     /// The record key to seal with (an attachment's, chosen before its
     /// file was sealed); nil: a fresh random one.
     var recordKey: KeyBox? = nil
+    /// The previous version's parts that the writer may not read, carried
+    /// forward as they are stored (ciphertext, wrapping and signed facts).
+    var carried: [RecordPart] = []
 }
 
 extension Vault {
@@ -129,23 +135,53 @@ extension Vault {
     /// The next version of `id`: its newest version's fields with `changes`
     /// replacing those of the same name (built inside a commit, from the
     /// state current there).
+    /// Compartments the writer may not read are carried forward unchanged:
+    /// the new version holds their stored parts as they are, so a case
+    /// worker fixes a phone number without seeing or touching the
+    /// sensitive fields beside it.
     func mergedDraft(_ id: RecordID, changes: [RecordField], action: String) throws -> RecordDraft {
         guard let record = try state.records.record(id), let last = record.versions.last else { throw KithVaultError.notFound("record \(id)") }
         let current = try readWithoutLogging(id, version: last.version)
-        // Fields the writer cannot see cannot be carried forward; refuse rather than drop them.
-        if !current.withheld.isEmpty {
+        if let touched = changes.first(where: { current.withheld.contains($0.compartment) }) {
             throw KithVaultError.accessDenied(
-                "record \(id) has \(current.withheld.map(\.description).joined(separator: ", ")) fields you may not read, so you cannot write a new version of it")
+                "you may not read the \(touched.compartment) fields of record \(id), so you cannot change them (field '\(touched.name)'); a lead of \(current.group) can")
         }
-        var merged = current.fields
+        // A name in two compartments (one was carried by someone who could not see the other): the compartment a change
+        // does not touch is carried again, so the pair survives and a name is never sealed twice.
+        let names = current.fields.map(\.name)
+        let paired = Set(current.fields.filter { field in names.filter { $0 == field.name }.count > 1 }.map(\.compartment))
+        let untouchedPairs = paired.subtracting(changes.map(\.compartment))
+        let carry = Set(current.withheld).union(untouchedPairs)
+        if let rekey = state.groups[record.group]?.pendingRekey, let moving = carry.sorted().first(where: { c in rekey.targets.contains { $0.compartment == c } }) {
+            // A rekey moves the versions the log named when it ran; a part carried meanwhile would stay on the old keys.
+            throw KithVaultError.busy(
+                "a lead is moving \(current.group)'s \(moving) fields onto new keys, and this record's \(moving) fields, which this update carries forward unchanged, must move with them",
+                remedy: .waitForRekey(group: current.group, mode: rekey.mode))
+        }
+        let carried = carry.isEmpty ? [] : try storedParts(of: id, version: last, compartments: carry)
+        var merged = current.fields.filter { !untouchedPairs.contains($0.compartment) }
         for change in changes {
-            if let index = merged.firstIndex(where: { $0.name == change.name }) {
+            if let index = merged.firstIndex(where: { $0.name == change.name && $0.compartment == change.compartment })
+                ?? merged.firstIndex(where: { $0.name == change.name })
+            {
                 merged[index] = change
             } else {
                 merged.append(change)
             }
         }
-        return RecordDraft(id: id, version: last.version + 1, kind: record.kind, parent: record.parent, fields: merged, action: action)
+        return RecordDraft(id: id, version: last.version + 1, kind: record.kind, parent: record.parent, fields: merged, action: action, carried: carried)
+    }
+
+    /// The stored parts of `version` in `compartments`, from the object the
+    /// log commits to (nothing is decrypted).
+    private func storedParts(of id: RecordID, version: VersionState, compartments: Set<Compartment>) throws -> [RecordPart] {
+        let label = "record \(id) version \(version.version)"
+        guard let bytes = try store.record(id, version: version.version) else {
+            throw KithVaultError.integrity("\(label) is in the log but missing from the store")
+        }
+        let stored = try StoredRecord.decode(bytes)
+        guard stored.contentHash == version.contentHash else { throw KithVaultError.integrity("\(label) is not the content the log commits to") }
+        return stored.parts.filter { compartments.contains($0.compartment) }
     }
 
     /// Adds a note to a case.
@@ -235,6 +271,9 @@ extension Vault {
         guard Set(names).count == names.count || writesDuplicateFieldNamesForTesting else { throw KithVaultError.invalidInput("a field name appears twice") }
         let byCompartment = Dictionary(grouping: fields, by: \.compartment)
         let compartments = byCompartment.keys.sorted()
+        guard Set(compartments).isDisjoint(with: draft.carried.map(\.compartment)) else {
+            throw KithVaultError.invalidInput("a compartment cannot be both carried forward and written anew")
+        }
         for compartment in compartments {
             if let refusal = Rights.write(state, group: group.id, actor: me, compartment: compartment) { throw KithVaultError.accessDenied(refusal.reason(group: name)) }
         }
@@ -249,6 +288,8 @@ extension Vault {
             let ref = KeyRef(compartment: compartment, epoch: epoch)
             parts.append(try sealPart(fields: byCompartment[compartment] ?? [], ref: ref, record: shell, key: freshKeys[ref], recordKey: draft.recordKey))
         }
+        let sealedRefs = parts.map(\.written)
+        parts = (parts + draft.carried).sorted { $0.compartment < $1.compartment }
         let body = StoredRecord.signedBody(
             id: draft.id, version: draft.version, group: group.id, kind: draft.kind, parent: draft.parent, author: me, timeMillis: time, parts: parts)
         let signature = try holder.sign(StoredRecord.signedMessage(vaultID: state.vaultID, body: signsRecordsWronglyForTesting ? body + [0] : body))
@@ -258,7 +299,7 @@ extension Vault {
         return PendingEntry(
             body: .recordWritten(
                 record: draft.id, version: draft.version, group: group.id, kind: draft.kind, parent: draft.parent,
-                parts: parts.map(\.written), contentHash: record.contentHash),
+                parts: sealedRefs, carried: draft.carried.map(\.written), contentHash: record.contentHash),
             details: [("action", draft.action), ("group", name), ("fields", names.joined(separator: ", "))],
             record: record)
     }
@@ -350,7 +391,12 @@ extension Vault {
             key: author.identity.signingKey, signature: stored.signature, message: StoredRecord.signedMessage(vaultID: state.vaultID, body: stored.signedBody))
         guard deferSignature || signature.holds else { throw KithVaultError.integrity("\(label): the author's signature does not verify") }
         guard let groupState = state.groups[record.group] else { throw KithVaultError.integrity("\(label) names a missing group") }
+        // What the author signed as carried must be what the log let them carry (the log checked their right to the rest).
+        guard stored.parts.filter({ $0.sealedVersion != stored.version }).map(\.compartment) == versionState.carried else {
+            throw KithVaultError.integrity("\(label) does not carry the parts the log says it carries")
+        }
         var fields: [RecordField] = []
+        var carriedNames = Set<String>()
         var withheld: [Compartment] = []
         for part in stored.parts where only.map({ $0.contains(part.compartment) }) ?? true {
             guard groupState.policy.canRead(myRole, part.compartment) else {
@@ -363,11 +409,18 @@ extension Vault {
             else {
                 throw KithVaultError.integrity("\(label) names a key epoch the log never created")
             }
-            fields += try openPart(part, record: stored, label: label)
+            let opened = try openPart(part, record: stored, label: label)
+            if part.sealedVersion != stored.version {
+                try checkCarried(part, of: stored, record: record, label: label)
+                carriedNames.formUnion(opened.map(\.name))
+            }
+            fields += opened
         }
-        // Every writer refuses a name twice; only a modified client writes it, and a reader must not pick one silently.
+        // A writer refuses a name twice among what it seals; only a modified client writes it, and a reader must not pick one
+        // silently. Beside a carried part, which its writer could not read, the same name may appear once more: both are shown.
         var names = Set<String>()
         for field in fields where !names.insert(field.name).inserted {
+            if carriedNames.contains(field.name) && fields.filter({ $0.name == field.name }).count == 2 { continue }
             throw KithVaultError.integrity("\(label) has the field '\(field.name)' more than once (in two compartments); its writer's client was not Kith's")
         }
         let view = RecordView(
@@ -375,6 +428,24 @@ extension Vault {
             author: handle(of: stored.author), timeMillis: stored.timeMillis, parent: record.parent,
             fields: fields, withheld: withheld)
         return (view, deferSignature ? signature : nil)
+    }
+
+    /// Checks that a carried part is the very part every version since the
+    /// one it was sealed for held, as the log commits to each: so a writer
+    /// who may not read a compartment can keep it, but never bring back an
+    /// older version of it or bring in one from elsewhere.
+    private func checkCarried(_ part: RecordPart, of stored: StoredRecord, record: RecordState, label: String) throws {
+        for earlier in record.versions where earlier.version >= part.sealedVersion && earlier.version < stored.version {
+            guard let bytes = try store.record(stored.id, version: earlier.version) else {
+                throw KithVaultError.integrity("\(label) carries \(part.compartment) fields from version \(earlier.version), which is missing from the store")
+            }
+            let previous = try StoredRecord.decode(bytes)
+            guard previous.contentHash == earlier.contentHash,
+                previous.parts.contains(where: { $0.sameSignedPart(as: part) })
+            else {
+                throw KithVaultError.integrity("\(label) carries \(part.compartment) fields that version \(earlier.version) did not hold")
+            }
+        }
     }
 
     // MARK: Listing
@@ -399,7 +470,8 @@ extension Vault {
         let record = try recordState(id, orElse: "record \(id)")
         _ = try role(in: record.group)
         return record.versions.map {
-            VersionInfo(version: $0.version, author: handle(of: $0.author), timeMillis: $0.timeMillis, compartments: $0.compartments, seq: $0.seq)
+            VersionInfo(
+                version: $0.version, author: handle(of: $0.author), timeMillis: $0.timeMillis, compartments: $0.compartments, carried: $0.carried, seq: $0.seq)
         }
     }
 

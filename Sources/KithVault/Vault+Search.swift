@@ -446,7 +446,7 @@ extension Vault {
         if let since {
             // The versions the log's own entries wrote since: read again, they must chain to the head this vault verified.
             for entry in try verifiedEntries(from: since, to: head) {
-                guard case .recordWritten(let id, let version, let written, _, _, _, let contentHash) = entry.body, written == group else { continue }
+                guard case .recordWritten(let id, let version, let written, _, _, _, _, let contentHash) = entry.body, written == group else { continue }
                 try fetch(id, version, contentHash)
             }
         } else {
@@ -521,7 +521,7 @@ extension Vault {
                 guard state.count - manifest.through <= 1000 else { return }
                 let gap = try verifiedEntries(from: manifest.through, to: state.count).prefix(Int(base - manifest.through))
                 let written = gap.contains { entry in
-                    if case .recordWritten(_, _, let other, _, _, _, _) = entry.body { return other == group }
+                    if case .recordWritten(_, _, let other, _, _, _, _, _) = entry.body { return other == group }
                     return false
                 }
                 guard !written else { return }

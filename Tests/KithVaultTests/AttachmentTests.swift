@@ -188,7 +188,18 @@ struct AttachmentTests {
         try f.viewer.refresh()
         try f.caseworker.refresh()
         #expect(throws: KithVaultError.self) { try f.viewer.saveAttachment(notes, to: f.file("v.bin")) }
-        #expect(throws: KithVaultError.self) { try f.caseworker.saveAttachment(sensitive, to: f.file("c.bin")) }
+        let refused = #expect(throws: KithVaultError.self) { try f.caseworker.saveAttachment(sensitive, to: f.file("c.bin")) }
+        #expect(refused?.code == .accessDenied)
+        // Listed, as a withheld field is: by who and when, without its name or size, and not logged as read.
+        let before = f.caseworker.state.count
+        let listed = try f.caseworker.attachments(caseID: f.caseID)
+        #expect(listed.map(\.id) == [notes, sensitive] && listed.map(\.withheld) == [false, true])
+        #expect(listed[1].name == nil && listed[1].size == nil && listed[1].compartment == .sensitive && listed[1].author == "lead-tra")
+        let reads = try f.vault.store().entries(from: before).compactMap { bytes -> RecordID? in
+            if case .recordRead(let id, _) = try LogEntry.decode(bytes).body { return id }
+            return nil
+        }
+        #expect(reads == [notes])
         let outsider = try f.vault.enroll("outsider")
         #expect(throws: KithVaultError.self) { try outsider.saveAttachment(notes, to: f.file("o.bin")) }
         try f.lead.revoke(groupName: "Trans Support", from: "cw-tra", mode: .reencrypt)
@@ -198,6 +209,13 @@ struct AttachmentTests {
         try f.lead.saveAttachment(notes, to: f.file("l1.bin"))
         try f.lead.saveAttachment(sensitive, to: f.file("l2.bin"))
         for name in ["v.bin", "c.bin", "o.bin", "r.bin"] { #expect(!FileManager.default.fileExists(atPath: f.file(name))) }
+        // Withheld is not unchecked: a damaged record of an attachment the reader may not open is still an integrity error.
+        let store = try f.vault.store()
+        var damaged = try #require(try store.record(sensitive, version: 1))
+        damaged[40] ^= 1
+        try store.replaceRecordBodies([StoredRecordRow(recordID: sensitive, version: 1, body: damaged)])
+        let viewerList = #expect(throws: KithVaultError.self) { try f.vault.open("viewer-tra").attachments(caseID: f.caseID) }
+        #expect(viewerList?.code == .integrity)
     }
 
     @Test("a write refused at commit time (revoked meanwhile) leaves no stored file")

@@ -41,7 +41,7 @@ final class FormerMemberKeys {
                     if (try? AEAD.xChaCha20Poly1305.open(part.wrappedKey, key: key.key, aad: aad)) != nil { open = true }
                 }
                 for (compartment, key) in recordKeys where compartment == part.compartment {
-                    let aad = vault.contentAAD(record, part.compartment, epoch: part.contentEpoch)
+                    let aad = vault.contentAAD(record, part, epoch: part.contentEpoch)
                     if (try? AEAD.xChaCha20Poly1305.open(part.ciphertext, key: key.key, aad: aad)) != nil { open = true }
                 }
                 if open { opened += 1 }

@@ -39,7 +39,7 @@ struct ResultJSONTests {
         #expect(listed.contains { $0["case"] as? String == caseID.description })
 
         let history = try #require(try object(lead.history(member)) as? [[String: Any]])
-        #expect(Set(history.first?.keys ?? [:].keys) == ["version", "author", "time", "compartments", "log_entry"])
+        #expect(Set(history.first?.keys ?? [:].keys) == ["version", "author", "time", "compartments", "carried", "log_entry"])
 
         let notes = try caseworker.notes(caseID: caseID)
         let note = try #require(try object(notes.map(\.note)) as? [[String: Any]])

@@ -14,7 +14,6 @@ private func values(_ row: ImportRow) -> [String: String] {
 private let badFiles: [(String, String, ImportMapping)] = [
     ("name\n\u{FF}\n", "not UTF-8", ImportMapping()),
     ("", "no header row", ImportMapping()),
-    ("name;pronouns\nSam;they\n", "';'", ImportMapping()),
     ("name,name\nSam,Sam\n", "both named 'name'", ImportMapping()),
     ("name\nSam\n", "no column 'nmae'", ImportMapping(renames: ["nmae": "name"])),
     ("name\nSam\n", "no column 'phone'", ImportMapping(skipped: ["phone"])),
@@ -113,6 +112,62 @@ struct TransferTests {
             #expect(error.description.contains(expected), "\(error.description)")
         } catch {
             Issue.record("unexpected \(error)")
+        }
+    }
+
+    /// Files as spreadsheets save them: (what, bytes, delimiter given).
+    static let spreadsheets: [(String, Data, CSVDelimiter?)] = [
+        ("commas", Data("name,pronouns,phone\nمُحَمَّد,he,\"+961 70, ext 2\"\nSam,they,1\n".utf8), nil),
+        ("semicolons (Excel in many locales)", Data("name;pronouns;phone\nمُحَمَّد;he;+961 70, ext 2\nSam;they;1\n".utf8), nil),
+        ("tabs", Data("name\tpronouns\tphone\nمُحَمَّد\the\t+961 70, ext 2\nSam\tthey\t1\n".utf8), nil),
+        ("a UTF-8 byte order mark, CRLF and a blank last row", Data([0xEF, 0xBB, 0xBF]) + Data("name;pronouns;phone\r\nمُحَمَّد;he;+961 70, ext 2\r\nSam;they;1\r\n;;\r\n".utf8), nil),
+        ("UTF-16 little-endian with its mark, tabs (Excel's Unicode text)", utf16("name\tpronouns\tphone\r\nمُحَمَّد\the\t+961 70, ext 2\r\nSam\tthey\t1\r\n", bigEndian: false), nil),
+        ("UTF-16 big-endian with its mark", utf16("name,pronouns,phone\nمُحَمَّد,he,\"+961 70, ext 2\"\nSam,they,1\n", bigEndian: true), nil),
+        ("a semicolon given by hand, a comma in a cell", Data("name;pronouns;phone\nمُحَمَّد;he;+961 70, ext 2\nSam;they;1\n".utf8), .semicolon),
+    ]
+
+    static func utf16(_ text: String, bigEndian: Bool) -> Data {
+        var bytes: [UInt8] = bigEndian ? [0xFE, 0xFF] : [0xFF, 0xFE]
+        for unit in text.utf16 {
+            let pair = [UInt8(unit >> 8), UInt8(unit & 0xFF)]
+            bytes += bigEndian ? pair : pair.reversed()
+        }
+        return Data(bytes)
+    }
+
+    @Test("spreadsheets as people have them import the same two rows", arguments: spreadsheets.indices)
+    func spreadsheetsAsSaved(index: Int) throws {
+        let (what, data, given) = Self.spreadsheets[index]
+        let plan = try ImportPlan.make(csv: data, kind: .member, delimiter: given)
+        #expect(plan.rows.count == 2 && plan.rejected.isEmpty, "\(what): \(plan.rejected)")
+        #expect(plan.columns.map(\.column) == ["name", "pronouns", "phone"], "\(what)")
+        #expect(values(plan.rows[0]) == ["name": "مُحَمَّد", "pronouns": "he", "phone": "+961 70, ext 2"], "\(what)")
+        #expect(plan.delimiterDetected == (given == nil))
+    }
+
+    @Test("the delimiter is found from the header row, and a wrong one given by hand is named")
+    func delimiters() throws {
+        #expect(try plan("name;pronouns\nSam;they\n").delimiter == .semicolon)
+        #expect(try plan("name\tpronouns\nSam\tthey\n").delimiter == .tab)
+        #expect(try plan("name\nSam\n").delimiter == .comma)
+        // Quoted separators in the header do not count.
+        #expect(try plan("\"a;b;c\",d\nx,y\n").delimiter == .comma)
+        let error = #expect(throws: KithVaultError.self) {
+            try ImportPlan.make(csv: Data("name;pronouns\nSam;they\n".utf8), kind: .member, delimiter: .comma)
+        }
+        #expect(error?.remedy == .chooseDelimiter(.semicolon) && error?.reason.contains("a semicolon") == true)
+        // A row with too many cells names the delimiter in use.
+        let semicolons = try plan("name;pronouns\nSam;they;x\n")
+        #expect(semicolons.rejected.first?.reason.contains("a cell with a semicolon in it must be in double quotes") == true)
+    }
+
+    @Test("UTF-16 without its mark, and other binary files, are refused saying how to save them")
+    func binaryRefused() {
+        var bare = Self.utf16("name,pronouns\nSam,they\n", bigEndian: false)
+        bare.removeFirst(2)
+        for data in [bare, Data([0x50, 0x4B, 0x03, 0x04, 0x00, 0x00])] {
+            let error = #expect(throws: KithVaultError.self) { try ImportPlan.make(csv: data, kind: .member) }
+            #expect(error?.reason.contains("save it from your spreadsheet as 'CSV UTF-8'") == true)
         }
     }
 

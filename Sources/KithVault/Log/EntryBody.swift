@@ -37,6 +37,9 @@ public enum EntryType: UInt8, Sendable, CaseIterable, CustomStringConvertible {
     case recordsIndexed = 16
     /// A user searched groups (the query, sealed, is for auditors).
     case searched = 17
+    /// A record version was written by someone who carried forward,
+    /// unchanged, the parts they may not read.
+    case recordWrittenCarrying = 18
 
     /// Plain words for listings.
     public var description: String {
@@ -58,6 +61,7 @@ public enum EntryType: UInt8, Sendable, CaseIterable, CustomStringConvertible {
         case .auditKeyChained: return "audit key chained"
         case .recordsIndexed: return "records indexed"
         case .searched: return "searched"
+        case .recordWrittenCarrying: return "record written (parts carried)"
         }
     }
 
@@ -125,7 +129,11 @@ public enum EntryBody: Equatable, Sendable {
     case keysDistributed(group: GroupID, grants: [KeyGrant])
     /// A record version was stored; names the epoch each compartment was
     /// written under and commits to the stored object's signed part.
-    case recordWritten(record: RecordID, version: UInt32, group: GroupID, kind: RecordKind, parent: RecordID?, parts: [KeyRef], contentHash: [UInt8])
+    /// `parts` were sealed for this version by its author; `carried` (only
+    /// in a new version) are the previous version's parts, each unchanged,
+    /// that the author may not read and so brought forward as they were.
+    case recordWritten(
+        record: RecordID, version: UInt32, group: GroupID, kind: RecordKind, parent: RecordID?, parts: [KeyRef], carried: [KeyRef], contentHash: [UInt8])
     /// A record version was read by the actor.
     case recordRead(record: RecordID, version: UInt32)
     /// A group's policy is replaced.
@@ -169,7 +177,7 @@ public enum EntryBody: Equatable, Sendable {
         case .roleGranted: return .roleGranted
         case .roleRevoked: return .roleRevoked
         case .keysDistributed: return .keysDistributed
-        case .recordWritten: return .recordWritten
+        case .recordWritten(_, _, _, _, _, _, let carried, _): return carried.isEmpty ? .recordWritten : .recordWrittenCarrying
         case .recordRead: return .recordRead
         case .policySet: return .policySet
         case .rekeyStarted: return .rekeyStarted
@@ -222,13 +230,15 @@ public enum EntryBody: Equatable, Sendable {
                     w.fixed(envelope.sealed)
                 }
             }
-        case .recordWritten(let record, let version, let group, let kind, let parent, let parts, let contentHash):
+        case .recordWritten(let record, let version, let group, let kind, let parent, let parts, let carried, let contentHash):
             w.fixed(record.bytes)
             w.u32(version)
             w.fixed(group.bytes)
             w.u8(kind.rawValue)
             w.optionalID(parent)
             Self.write(parts, to: &w)
+            // Type 7 has no carried list, so entries without one keep the bytes they always had.
+            if !carried.isEmpty { Self.write(carried, to: &w) }
             w.fixed(contentHash)
         case .recordRead(let record, let version):
             w.fixed(record.bytes)
@@ -353,14 +363,18 @@ public enum EntryBody: Equatable, Sendable {
                 grants.append(KeyGrant(compartment: compartment, epoch: epoch, commitment: commitment, envelopes: envelopes))
             }
             body = .keysDistributed(group: group, grants: grants)
-        case .recordWritten:
+        case .recordWritten, .recordWrittenCarrying:
             let record = try id()
             let version = try r.u32()
             let group = try id()
             guard let kind = RecordKind(rawValue: try r.u8()) else { throw KithVaultError.integrity("record entry has an unknown kind") }
             let parent = try r.optionalID()
             let parts = try readRefs(&r)
-            body = .recordWritten(record: record, version: version, group: group, kind: kind, parent: parent, parts: parts, contentHash: try r.fixed(32))
+            let carried = type == .recordWrittenCarrying ? try readRefs(&r) : []
+            // One form per meaning: a carrying entry carries something.
+            if type == .recordWrittenCarrying && carried.isEmpty { throw KithVaultError.integrity("record entry carries no part") }
+            body = .recordWritten(
+                record: record, version: version, group: group, kind: kind, parent: parent, parts: parts, carried: carried, contentHash: try r.fixed(32))
         case .recordRead:
             body = .recordRead(record: try id(), version: try r.u32())
         case .policySet:

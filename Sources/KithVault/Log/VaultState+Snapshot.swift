@@ -217,7 +217,9 @@ extension VaultState {
 
 extension RecordState {
     /// Version of the record row encoding in the resume cache.
-    static let rowVersion: UInt8 = 1
+    /// 2 adds each version's carried compartments; rows of 1 (nothing
+    /// carried) still read, so a cache need not be rebuilt.
+    static let rowVersion: UInt8 = 2
 
     /// The record as one resume-cache row.
     func encodeRow() -> [UInt8] {
@@ -235,6 +237,7 @@ extension RecordState {
             w.u64(version.timeMillis)
             EntryBody.write(version.parts, to: &w)
             w.fixed(version.contentHash)
+            w.u8(version.carried.reduce(UInt8(0)) { $0 | UInt8(1) << $1.rawValue })
         }
         return w.bytes
     }
@@ -242,7 +245,8 @@ extension RecordState {
     /// A record from its resume-cache row.
     static func decodeRow(_ bytes: [UInt8]) throws -> RecordState {
         var r = ByteReader(bytes, what: "resume cache record")
-        guard try r.u8() == rowVersion else { throw KithVaultError.integrity("the resume cache was written by another version of Kith") }
+        let format = try r.u8()
+        guard format == 1 || format == rowVersion else { throw KithVaultError.integrity("the resume cache was written by another version of Kith") }
         func id() throws -> Identifier { try Identifier(bytes: r.fixed(Identifier.length)) }
         let recordID = try id()
         let group = try id()
@@ -252,10 +256,13 @@ extension RecordState {
         guard count >= 1, Int(count) <= r.remaining / 60 else { throw KithVaultError.integrity("resume cache record is truncated") }
         var versions: [VersionState] = []
         for _ in 0..<count {
-            versions.append(
-                VersionState(
-                    version: try r.u32(), seq: try r.u64(), author: try id(), timeMillis: try r.u64(),
-                    parts: try EntryBody.readRefs(&r), contentHash: try r.fixed(32)))
+            let version = try r.u32(), seq = try r.u64(), author = try id(), time = try r.u64()
+            let parts = try EntryBody.readRefs(&r)
+            let hash = try r.fixed(32)
+            let carriedMask: UInt8 = format == 1 ? 0 : try r.u8()
+            let carried = parts.map(\.compartment).filter { carriedMask & (UInt8(1) << $0.rawValue) != 0 }
+            guard carried.reduce(UInt8(0), { $0 | UInt8(1) << $1.rawValue }) == carriedMask else { throw KithVaultError.integrity("resume cache record carries an unknown part") }
+            versions.append(VersionState(version: version, seq: seq, author: author, timeMillis: time, parts: parts, contentHash: hash, carried: carried))
         }
         try r.finish()
         return RecordState(id: recordID, group: group, kind: kind, parent: parent, versions: versions)

@@ -108,6 +108,9 @@ public struct VersionState: Sendable {
     public let parts: [KeyRef]
     /// SHA-256 of the stored object's signed part.
     public let contentHash: [UInt8]
+    /// The compartments its author carried forward unchanged from the
+    /// previous version (they may not read them); the rest were sealed for it.
+    public let carried: [Compartment]
 
     /// The compartments it holds.
     public var compartments: [Compartment] { parts.map(\.compartment) }
@@ -350,28 +353,33 @@ public struct VaultState: Sendable {
             }
             groups[groupID] = group
 
-        case .recordWritten(let recordID, let version, let groupID, let kind, let parent, let parts, let contentHash):
+        case .recordWritten(let recordID, let version, let groupID, let kind, let parent, let sealed, let carried, let contentHash):
             guard let group = groups[groupID] else { throw invalid(entry, "the group does not exist") }
             guard let role = group.members[entry.actor] else { throw invalid(entry, "its author has no role in the group") }
-            let compartments = parts.map(\.compartment)
-            guard !compartments.isEmpty, compartments == compartments.sorted(), Set(compartments).count == compartments.count else {
+            let compartments = sealed.map(\.compartment)
+            let carriedCompartments = carried.map(\.compartment)
+            guard compartments == compartments.sorted(), carriedCompartments == carriedCompartments.sorted(),
+                Set(compartments + carriedCompartments).count == compartments.count + carriedCompartments.count, !(compartments + carriedCompartments).isEmpty
+            else {
                 throw invalid(entry, "malformed compartment list")
             }
+            let parts = (sealed + carried).sorted { $0.compartment < $1.compartment }
+            // The rules below are for what the author sealed; carried parts are checked against the previous version.
             for compartment in compartments {
                 if let refusal = Rights.write(self, group: groupID, actor: entry.actor, compartment: compartment) { throw invalid(entry, refusal.reason()) }
             }
             // New writes use the newest epoch at once: a write under an older
             // key would be readable by whoever a revocation removed.
-            for part in parts where group.currentEpoch[part.compartment] != part.epoch {
+            for part in sealed where group.currentEpoch[part.compartment] != part.epoch {
                 throw invalid(entry, "it writes \(part.compartment) under epoch \(part.epoch), not the group's current epoch")
             }
-            for part in parts where group.staleCompartments.contains(part.compartment) {
+            for part in sealed where group.staleCompartments.contains(part.compartment) {
                 throw invalid(entry, "it writes \(part.compartment) under an epoch that a user removed from the vault holds; a lead must make new keys first")
             }
             guard contentHash.count == 32 else { throw invalid(entry, "malformed content hash") }
             let versionState = VersionState(
                 version: version, seq: entry.seq, author: entry.actor, timeMillis: entry.timeMillis,
-                parts: parts, contentHash: contentHash)
+                parts: parts, contentHash: contentHash, carried: carriedCompartments)
             // An attachment's file key derives from its one part's record key.
             if kind == .attachment && compartments.count != 1 { throw invalid(entry, "an attachment must be sealed in exactly one compartment") }
             if var existing = try records.record(recordID) {
@@ -379,15 +387,24 @@ public struct VaultState: Sendable {
                 guard existing.group == groupID, existing.kind == kind, existing.parent == parent else {
                     throw invalid(entry, "a new version changes the record's group, kind or parent")
                 }
-                // Dropping a compartment is writing it: nobody may remove fields they may not write.
-                for compartment in existing.versions.last?.compartments ?? [] where !group.policy.canWrite(role, compartment) {
-                    throw invalid(entry, "its author (\(role)) may not replace a record holding \(compartment) fields")
+                let previous = existing.versions.last?.parts ?? []
+                // Dropping or replacing a compartment is writing it: nobody may remove fields they may not write; they carry them.
+                for ref in previous where !group.policy.canWrite(role, ref.compartment) && !carriedCompartments.contains(ref.compartment) {
+                    throw invalid(entry, "its author (\(role)) may not replace a record's \(ref.compartment) fields, only carry them forward unchanged")
+                }
+                for ref in carried {
+                    guard previous.contains(ref) else { throw invalid(entry, "it carries a \(ref.compartment) part the previous version does not hold") }
+                    // A rekey moves the versions the log named when it ran; a part carried meanwhile could stay on the old keys.
+                    if group.pendingRekey?.targets.contains(where: { $0.compartment == ref.compartment }) == true {
+                        throw invalid(entry, "it carries \(ref.compartment) fields while a rekey of them is under way")
+                    }
                 }
                 guard version == (existing.versions.last?.version ?? 0) + 1 else { throw invalid(entry, "version numbers must follow each other") }
                 existing.versions.append(versionState)
                 records.set(existing, isNew: false)
             } else {
                 guard version == 1 else { throw invalid(entry, "a new record must start at version 1") }
+                guard carried.isEmpty else { throw invalid(entry, "a new record has no earlier version to carry parts from") }
                 if kind == .note || kind == .attachment {
                     guard let parent, let parentRecord = try records.record(parent), parentRecord.kind == .case, parentRecord.group == groupID else {
                         throw invalid(entry, "a \(kind) must belong to a case in the same group")

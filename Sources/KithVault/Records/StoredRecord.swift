@@ -26,9 +26,20 @@ struct RecordPart: Equatable, Sendable {
     var wrapEpoch: UInt32
     /// nonce || wrapped record key || tag.
     var wrappedKey: [UInt8]
+    /// Signed (format 2): the version whose associated data binds this
+    /// part's encryption. It is the record's own version when the part was
+    /// sealed for it, and an earlier one when a writer who may not read the
+    /// compartment carried the part forward unchanged.
+    var sealedVersion: UInt32
 
     /// The key the content was written under, as the log names it.
     var written: KeyRef { KeyRef(compartment: compartment, epoch: writtenEpoch) }
+
+    /// The signed facts of the part; equal in every version that carries it.
+    func sameSignedPart(as other: RecordPart) -> Bool {
+        compartment == other.compartment && writtenEpoch == other.writtenEpoch && sealedVersion == other.sealedVersion
+            && ConstantTime.equal(contentCommitment, other.contentCommitment)
+    }
 }
 
 /// A record version as stored: a signed part (header, per-compartment
@@ -36,19 +47,24 @@ struct RecordPart: Equatable, Sendable {
 /// compartment, which a rewrap or re-encryption may replace.
 ///
 /// ```
-/// u8  format version (1)
+/// u8  format version (1, or 2 when a part is carried from an earlier version)
 /// 16  record id        u32 version      16 group id
 /// u8  kind             u8 has-parent (+16 parent id)
 /// 16  author id        u64 time (ms)
 /// u8  part count, then per part:
 ///     u8 compartment, u32 written epoch, 32 content commitment
+///     (format 2: then u32 sealed version)
 /// 64  author's Ed25519 signature over context || vault id || all above
 /// then per part, in the same order:
 ///     u32 content epoch, u32 wrap epoch, 72 nonce||wrapped key||tag,
 ///     u32 length + nonce||ciphertext||tag
 /// ```
 struct StoredRecord: Sendable {
+    /// Every version written before parts could be carried, and every
+    /// version today whose parts were all sealed for it: the same bytes.
     static let formatVersion: UInt8 = 1
+    /// A version carrying at least one part from an earlier version.
+    static let carryingFormatVersion: UInt8 = 2
     static let wrappedKeyLength = 24 + 32 + 16
     static let commitmentLength = 32
     /// The longest sealed compartment a reader accepts (32 MiB). Writers
@@ -71,7 +87,8 @@ struct StoredRecord: Sendable {
         author: UserID, timeMillis: UInt64, parts: [RecordPart]
     ) -> [UInt8] {
         var w = ByteWriter(capacity: 256)
-        w.u8(formatVersion)
+        let carries = parts.contains { $0.sealedVersion != version }
+        w.u8(carries ? carryingFormatVersion : formatVersion)
         w.fixed(id.bytes)
         w.u32(version)
         w.fixed(group.bytes)
@@ -84,6 +101,7 @@ struct StoredRecord: Sendable {
             w.u8(part.compartment.rawValue)
             w.u32(part.writtenEpoch)
             w.fixed(part.contentCommitment)
+            if carries { w.u32(part.sealedVersion) }
         }
         return w.bytes
     }
@@ -118,7 +136,7 @@ struct StoredRecord: Sendable {
     static func decode(_ bytes: [UInt8]) throws -> StoredRecord {
         var r = ByteReader(bytes, what: "stored record")
         let format = try r.u8()
-        guard format == formatVersion else { throw KithVaultError.integrity("stored record has unknown format version \(format)") }
+        guard format == formatVersion || format == carryingFormatVersion else { throw KithVaultError.integrity("stored record has unknown format version \(format)") }
         let id = try Identifier(bytes: r.fixed(16))
         let version = try r.u32()
         let group = try Identifier(bytes: r.fixed(16))
@@ -133,10 +151,17 @@ struct StoredRecord: Sendable {
             guard let compartment = Compartment(rawValue: try r.u8()) else { throw KithVaultError.integrity("stored record names an unknown compartment") }
             let epoch = try r.u32()
             let commitment = try r.fixed(commitmentLength)
+            let sealedVersion = format == carryingFormatVersion ? try r.u32() : version
+            // A part is sealed for its own version or carried from an earlier one, never from a later one.
+            guard (1...version).contains(sealedVersion) else { throw KithVaultError.integrity("stored record carries a part from an impossible version") }
             parts.append(
                 RecordPart(
                     compartment: compartment, writtenEpoch: epoch, contentCommitment: commitment,
-                    contentEpoch: 0, ciphertext: [], wrapEpoch: 0, wrappedKey: []))
+                    contentEpoch: 0, ciphertext: [], wrapEpoch: 0, wrappedKey: [], sealedVersion: sealedVersion))
+        }
+        if format == carryingFormatVersion, !parts.contains(where: { $0.sealedVersion != version }) {
+            // Format 2 exists only for carrying; a version without a carried part is format 1, so its bytes have one form.
+            throw KithVaultError.integrity("stored record is in the carrying format but carries nothing")
         }
         let signature = try r.fixed(Ed25519.signatureLength)
         for index in parts.indices {

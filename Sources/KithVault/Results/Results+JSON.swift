@@ -83,13 +83,16 @@ extension RecordSummary: Encodable {
 }
 
 extension VersionInfo: Encodable {
-    /// `record history --json`: version, author, time, compartments, log_entry.
+    /// `record history --json`: version, author, time, compartments,
+    /// carried (those of them brought forward unchanged by an author who may
+    /// not read them), log_entry.
     public func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: JSONKey.self)
         try c.put(version, "version")
         try c.put(author, "author")
         try c.time(timeMillis)
         try c.put(compartments.map(\.description), "compartments")
+        try c.put(carried.map(\.description), "carried")
         try c.put(seq, "log_entry")
     }
 }
@@ -131,7 +134,9 @@ extension UserRemoval: Encodable {
 }
 
 extension AttachmentInfo: Encodable {
-    /// `attach list --json`: id, name, size, author, time, compartment.
+    /// `attach list --json`: id, name, size, author, time, compartment,
+    /// withheld (true, with name and size null, when the reader's role may
+    /// not read the compartment).
     public func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: JSONKey.self)
         try c.put(id.description, "id")
@@ -140,6 +145,7 @@ extension AttachmentInfo: Encodable {
         try c.put(author, "author")
         try c.time(timeMillis)
         try c.put(compartment.description, "compartment")
+        try c.put(withheld, "withheld")
     }
 }
 

@@ -7,7 +7,8 @@ enum CSVQuoting {
     /// The first quoting mistake in `text`: its row (the header is row 1)
     /// and what is wrong, without quoting the cell itself. Nil when every
     /// quote is where RFC 4180 allows it.
-    static func firstProblem(in text: String) -> (row: Int, problem: String)? {
+    static func firstProblem(in text: String, delimiter: CSVDelimiter = .comma) -> (row: Int, problem: String)? {
+        let separator = delimiter.scalar
         enum State { case fieldStart, unquoted, quoted, afterQuote, closed }
         var state = State.fieldStart
         var row = 1
@@ -29,7 +30,7 @@ enum CSVQuoting {
                 if isBreak {
                     row += 1
                     state = .fieldStart
-                } else if scalar == "," {
+                } else if scalar == separator {
                     state = .fieldStart
                 } else if scalar == "\"" {
                     if state == .unquoted {
@@ -51,7 +52,7 @@ enum CSVQuoting {
                 } else if isBreak {
                     row += 1
                     state = .fieldStart
-                } else if scalar == "," {
+                } else if scalar == separator {
                     state = .fieldStart
                 } else if scalar.properties.isWhitespace {
                     state = .closed

@@ -61,6 +61,10 @@ public struct ImportPlan: Sendable {
     public let rejected: [ImportRejection]
     /// Rows with every cell empty, skipped (spreadsheets often leave them at the end).
     public let blankRows: [Int]
+    /// The character the cells were read as separated by.
+    public let delimiter: CSVDelimiter
+    /// Whether it was found from the header row (false: it was given).
+    public let delimiterDetected: Bool
 
     /// The most data rows one import takes (all of them go in one transaction).
     public static let maximumRows = 100_000
@@ -71,21 +75,22 @@ public struct ImportPlan: Sendable {
     public static let metadataPrefix = "kith:"
 
     /// Checks `data` as a CSV file of `kind` records. Throws for a problem
-    /// with the file as a whole (not UTF-8, bad header, a mapping that names
-    /// no column); problems with single rows go in `rejected`.
-    public static func make(csv data: Data, kind: RecordKind, mapping: ImportMapping = ImportMapping()) throws -> ImportPlan {
+    /// with the file as a whole (not text, bad header, a mapping that names
+    /// no column); problems with single rows go in `rejected`. The text may
+    /// be UTF-8 (with or without a byte order mark) or UTF-16 with one; the
+    /// delimiter, unless given, is found from the header row.
+    public static func make(csv data: Data, kind: RecordKind, mapping: ImportMapping = ImportMapping(), delimiter given: CSVDelimiter? = nil) throws -> ImportPlan {
         guard kind == .member || kind == .case else {
             throw KithVaultError.invalidInput("'\(kind)' records are not imported: import member or case records")
         }
         guard data.count <= maximumBytes else {
             throw KithVaultError.invalidInput("the file is \(data.count >> 20) MiB; one import takes at most \(maximumBytes >> 20) MiB: split it into several files")
         }
-        guard let text = String(validating: data, as: UTF8.self) else {
-            throw KithVaultError.invalidInput("the file is not UTF-8 text: save it from your spreadsheet as 'CSV UTF-8 (comma delimited)'")
-        }
+        let text = try CSVText.decode(data)
+        let delimiter = given ?? CSVDelimiter.detect(in: text)
         // Quoting first: a quote left open in the header would otherwise make
         // the rest of the file one header cell (and print it in an error).
-        if let (row, problem) = CSVQuoting.firstProblem(in: text) {
+        if let (row, problem) = CSVQuoting.firstProblem(in: text, delimiter: delimiter) {
             throw KithVaultError.invalidInput("row \(row) is not valid CSV: \(problem)")
         }
         // A last row with no line break after it would lose an empty last
@@ -94,9 +99,10 @@ public struct ImportPlan: Sendable {
         let ended = text.last?.isNewline ?? true ? text : text + "\n"
         let csv: EnumeratedCSV
         do {
-            csv = try EnumeratedCSV(string: ended, delimiter: .comma, loadColumns: false, rowLimit: 0)
+            csv = try EnumeratedCSV(string: ended, delimiter: .character(delimiter.character), loadColumns: false, rowLimit: 0)
         } catch {
-            throw KithVaultError.invalidInput("the header row (row 1) is not valid CSV: a cell with a comma, quote or line break must be in double quotes")
+            throw KithVaultError.invalidInput(
+                "the header row (row 1) is not valid CSV: a cell with \(delimiter.words), quote or line break must be in double quotes")
         }
         // Spreadsheets often leave spaces around names; a field name never has them.
         let header = csv.header.map { $0.trimmingCharacters(in: .whitespaces) }
@@ -106,8 +112,11 @@ public struct ImportPlan: Sendable {
         guard !header.isEmpty, header.contains(where: { !$0.isEmpty }) else {
             throw KithVaultError.invalidInput("the file has no header row: its first row must name the columns, like name,pronouns,phone")
         }
-        if header.count == 1, header[0].contains(";") {
-            throw KithVaultError.invalidInput("the header row has one column with ';' in it: the file seems to use ';' between cells; save it as CSV with commas")
+        if header.count == 1, let other = CSVDelimiter.allCases.first(where: { $0 != delimiter && header[0].contains($0.character) }) {
+            // Only a delimiter given by hand gets here: detection would have taken the other one.
+            throw KithVaultError.invalidInput(
+                "the header row is one column with \(other.words) in it, but its cells were read as separated by \(delimiter.words)",
+                remedy: .chooseDelimiter(other))
         }
         let columns = try mapColumns(header, kind: kind, mapping: mapping)
 
@@ -124,7 +133,7 @@ public struct ImportPlan: Sendable {
                     tooMany = true
                     return
                 }
-                switch checkRow(cells, row: rowNumber, columns: columns, kind: kind) {
+                switch checkRow(cells, row: rowNumber, columns: columns, kind: kind, delimiter: delimiter) {
                 case .blank: blank.append(rowNumber)
                 case .rejected(let reason): rejected.append(ImportRejection(row: rowNumber, reason: reason))
                 case .accepted(let fields): rows.append(ImportRow(row: rowNumber, fields: fields))
@@ -133,7 +142,8 @@ public struct ImportPlan: Sendable {
         } catch {
             // Quoting was checked above, so this is unexpected; the parser
             // stops at the first row it cannot read: after the last it delivered.
-            throw KithVaultError.invalidInput("row \(rowNumber + 1) is not valid CSV: a cell with a comma, quote or line break must be in double quotes, with its quotes doubled")
+            throw KithVaultError.invalidInput(
+                "row \(rowNumber + 1) is not valid CSV: a cell with \(delimiter.words), quote or line break must be in double quotes, with its quotes doubled")
         }
         if tooMany {
             throw KithVaultError.invalidInput("the file has over \(maximumRows) data rows; one import takes at most \(maximumRows): split it into several files")
@@ -141,7 +151,8 @@ public struct ImportPlan: Sendable {
         guard !rows.isEmpty || !rejected.isEmpty else {
             throw KithVaultError.invalidInput("the file has a header row but no data rows: nothing to import")
         }
-        return ImportPlan(kind: kind, columns: columns, rows: rows, rejected: rejected, blankRows: blank)
+        return ImportPlan(
+            kind: kind, columns: columns, rows: rows, rejected: rejected, blankRows: blank, delimiter: delimiter, delimiterDetected: given == nil)
     }
 
     /// The compartments the rows write to (the importer needs the right to write each).
@@ -238,11 +249,11 @@ public struct ImportPlan: Sendable {
         case accepted([RecordField])
     }
 
-    private static func checkRow(_ cells: [String], row: Int, columns: [ImportColumn], kind: RecordKind) -> RowCheck {
+    private static func checkRow(_ cells: [String], row: Int, columns: [ImportColumn], kind: RecordKind, delimiter: CSVDelimiter) -> RowCheck {
         if cells.allSatisfy(\.isEmpty) { return .blank }
         guard cells.count == columns.count else {
             return .rejected(
-                "it has \(cells.count) cells but the header has \(columns.count) columns; a cell with a comma in it must be in double quotes")
+                "it has \(cells.count) cells but the header has \(columns.count) columns; a cell with \(delimiter.words) in it must be in double quotes")
         }
         var fields: [RecordField] = []
         for (index, (column, cell)) in zip(columns, cells).enumerated() where !cell.isEmpty {

@@ -63,10 +63,12 @@ struct Attach: ParsableCommand {
 
         func execute() throws {
             let info = try global.openVault().saveAttachment(Identifier(parsing: id), to: out)
+            // A saved attachment was opened, so its name and size are known.
+            let name = info.name ?? info.id.description, size = info.size ?? 0
             if output.json {
-                try Output.json(["id": info.id.description, "name": info.name, "size": info.size, "out": out])
+                try Output.json(["id": info.id.description, "name": name, "size": size, "out": out])
             } else {
-                Output.say("Saved \(info.name) (\(Attach.size(info.size))) to \(out).")
+                Output.say("Saved \(name) (\(Attach.size(size))) to \(out).")
             }
         }
     }
@@ -90,7 +92,15 @@ struct Attach: ParsableCommand {
             } else {
                 Output.table(
                     ["ID", "NAME", "SIZE", "BY", "WHEN"],
-                    files.map { [$0.id.description, $0.name, Attach.size($0.size), $0.author, RelativeTime.both($0.timeMillis)] })
+                    files.map { file in
+                        [
+                            file.id.description, file.name ?? "(withheld: \(file.compartment))", file.size.map(Attach.size) ?? "-", file.author,
+                            RelativeTime.both(file.timeMillis),
+                        ]
+                    })
+                if let first = files.first(where: \.withheld) {
+                    print("withheld: sealed in a compartment your role may not read (\(first.compartment)); a lead can open it.")
+                }
             }
         }
     }

@@ -8,7 +8,10 @@ struct Import: KithCommand {
     static let configuration = CommandConfiguration(
         abstract: "Import member or case records from a CSV file (all rows or none).",
         discussion: """
-            The file is CSV as spreadsheets save it (RFC 4180, UTF-8, commas, a header row). \
+            The file is CSV as spreadsheets save it: a header row, then one row per record, cells \
+            separated by commas, semicolons or tabs (found from the header row, or give \
+            --delimiter), in UTF-8 with or without a byte order mark, or UTF-16 with one (Excel's \
+            "Unicode text"), with Windows or Unix line ends. \
             Each column becomes the field named in its header; a header like sensitive:hiv_status \
             puts the field in that compartment (default: profile for members, notes for cases). \
             Empty cells make no field; rows with every cell empty are skipped. Columns an \
@@ -49,6 +52,8 @@ struct Import: KithCommand {
     var skip: [String] = []
     @Option(help: ArgumentHelp("Put FIELD in this compartment: profile, notes or sensitive; repeat for more.", valueName: "field=compartment"))
     var compartment: [String] = []
+    @Option(help: "What separates the cells: comma, semicolon or tab. Default: found from the header row.")
+    var delimiter: CSVDelimiter?
     @Flag(help: "Check everything and report what would be imported and every row that would be refused; write nothing.")
     var dryRun = false
     @Flag(help: "Leave out rows for people already in the group (same name-like and contact fields), and repeated rows.")
@@ -68,7 +73,7 @@ struct Import: KithCommand {
         // The raw bytes are zeroed once parsed. The parsed text and the field
         // values are ordinary strings, not wiped (as for any shown field).
         defer { data.resetBytes(in: 0..<data.count) }
-        let plan = try ImportPlan.make(csv: data, kind: kind, mapping: mapping())
+        let plan = try ImportPlan.make(csv: data, kind: kind, mapping: mapping(), delimiter: delimiter)
         let vault = try global.openVault()
         if dryRun {
             // The real run checks the same rights inside importRecords.
@@ -158,10 +163,12 @@ struct Import: KithCommand {
         if output.json {
             try Output.json(
                 DryRunOutput(
-                    group: group, kind: plan.kind.description, wouldImport: plan.rows.count, columns: plan.columns, rejected: plan.rejected,
-                    blankRows: plan.blankRows))
+                    group: group, kind: plan.kind.description, wouldImport: plan.rows.count, delimiter: plan.delimiter, columns: plan.columns,
+                    rejected: plan.rejected, blankRows: plan.blankRows))
             return
         }
+        let how = plan.delimiterDetected ? "found from the header row; --delimiter changes it" : "as given"
+        print("Cells are separated by \(plan.delimiter.words) (\(how)).")
         Output.table(
             ["COLUMN", "FIELD", "COMPARTMENT"],
             plan.columns.map { column in
@@ -196,17 +203,18 @@ private struct ImportOutput: Encodable {
     private enum CodingKeys: String, CodingKey { case group, kind, imported, updated, skipped, records, blankRows = "blank_rows" }
 }
 
-/// `import --dry-run --json`: dry_run, group, kind, would_import, columns, rejected, blank_rows.
+/// `import --dry-run --json`: dry_run, group, kind, would_import, delimiter, columns, rejected, blank_rows.
 private struct DryRunOutput: Encodable {
     let dryRun = true
     let group: String
     let kind: String
     let wouldImport: Int
+    let delimiter: CSVDelimiter
     let columns: [ImportColumn]
     let rejected: [ImportRejection]
     let blankRows: [Int]
 
     private enum CodingKeys: String, CodingKey {
-        case dryRun = "dry_run", group, kind, wouldImport = "would_import", columns, rejected, blankRows = "blank_rows"
+        case dryRun = "dry_run", group, kind, wouldImport = "would_import", delimiter, columns, rejected, blankRows = "blank_rows"
     }
 }

@@ -185,7 +185,15 @@ struct RecordCommand: ParsableCommand {
             let changes = try input.collect(kind: kind)
             guard !changes.isEmpty else { throw KithVaultError.invalidInput("nothing to update: give at least one --field name=value") }
             let version = try vault.updateRecord(recordID, fields: changes)
-            if output.json { try Output.json(Created(recordID, version: version)) } else { print("\(recordID) is now at version \(version).") }
+            if output.json {
+                try Output.json(Created(recordID, version: version))
+            } else {
+                print("\(recordID) is now at version \(version).")
+                let carried = try vault.state.records.record(recordID)?.versions.first { $0.version == version }?.carried ?? []
+                if !carried.isEmpty {
+                    print("Its \(carried.map(\.description).joined(separator: " and ")) fields, which your role may not read, were kept as they were.")
+                }
+            }
         }
     }
 
@@ -206,7 +214,13 @@ struct RecordCommand: ParsableCommand {
             } else {
                 Output.table(
                     ["VERSION", "AUTHOR", "WRITTEN", "COMPARTMENTS"],
-                    versions.map { ["\($0.version)", $0.author, RelativeTime.both($0.timeMillis), $0.compartments.map(\.description).joined(separator: ",")] })
+                    versions.map { version in
+                        let compartments = version.compartments.map { version.carried.contains($0) ? "\($0) (carried)" : $0.description }
+                        return ["\(version.version)", version.author, RelativeTime.both(version.timeMillis), compartments.joined(separator: ",")]
+                    })
+                if versions.contains(where: { !$0.carried.isEmpty }) {
+                    print("(carried: brought forward unchanged by an author whose role may not read it)")
+                }
             }
         }
     }

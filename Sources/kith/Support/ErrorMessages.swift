@@ -27,6 +27,8 @@ extension KithVaultError {
             text += ". It was altered or damaged: do not trust it, tell an admin, and restore it from a good copy."
         case .invalidEntry:
             text += ". Someone wrote an entry they had no right to; the vault must not be used until an auditor has looked at it."
+        case .busy where remedy != nil:
+            text += "."
         case .busy:
             text += ". Another kith is writing; try again in a moment."
         case .wrongPassphrase:
@@ -74,6 +76,9 @@ extension Remedy {
             return "ask for a proof against a witnessed checkpoint (an auditor runs 'kith audit witness', then 'kith audit prove'), or pass --allow-unwitnessed to accept it knowing that"
         case .askLeadForNewKeys(let group):
             return "ask a lead of \(Terminal.safe(group)) to run 'kith group rekey \(Self.quoted(group)) --rewrap', which makes them"
+        case .waitForRekey(let group, let mode):
+            return "try again once it has finished (a lead of \(Terminal.safe(group)) finishes an interrupted one with 'kith group rekey \(Self.quoted(group)) --\(mode)')"
+        case .chooseDelimiter(let delimiter): return "pass --delimiter \(delimiter), or leave --delimiter out and kith finds it from the header row"
         case .nameGroupByID: return "'kith group list --ids' shows each group's id; give it where the group's name goes"
         }
     }

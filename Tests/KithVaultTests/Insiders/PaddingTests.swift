@@ -56,7 +56,7 @@ struct PaddingTests {
         let second = try lead.addRecord(groupName: "Trans Support", kind: .member, fields: fields([(String(repeating: "b", count: 40), "2")]))
         let store = try fixture.store()
         let lengths = try store.entries(from: 0).map { try LogEntry.decode($0) }
-            .filter { if case .recordWritten(let id, _, _, _, _, _, _) = $0.body { return id == first || id == second } else { return false } }
+            .filter { if case .recordWritten(let id, _, _, _, _, _, _, _) = $0.body { return id == first || id == second } else { return false } }
             .map(\.details.count)
         #expect(lengths.count == 2 && Set(lengths).count == 1, "\(lengths)")
         try auditor.refresh()

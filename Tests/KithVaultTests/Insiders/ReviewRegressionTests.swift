@@ -41,7 +41,7 @@ struct ReviewRegressionTests {
         let group = try #require(try state.records.record(id)).group
         let forged = try LogEntry.make(
             seq: state.count, previousHash: state.headHash, timeMillis: 1, actor: #require(fixture.identities["cw-tra"]),
-            body: .recordWritten(record: id, version: 2, group: group, kind: .member, parent: nil, parts: [KeyRef(compartment: .profile, epoch: 1)], contentHash: [UInt8](repeating: 0, count: 32)),
+            body: .recordWritten(record: id, version: 2, group: group, kind: .member, parent: nil, parts: [KeyRef(compartment: .profile, epoch: 1)], carried: [], contentHash: [UInt8](repeating: 0, count: 32)),
             details: [], vaultID: state.vaultID)
         #expect(throws: KithVaultError.self) { try state.apply(forged) }
     }

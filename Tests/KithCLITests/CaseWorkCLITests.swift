@@ -1,0 +1,83 @@
+import Foundation
+import Testing
+
+/// Everyday case work through the built binary (issue 21): what a case
+/// worker, a lead and an auditor meet in a normal week.
+@Suite("Everyday case work through kith")
+struct CaseWorkCLITests {
+    /// robin leads Trans Support, alex is a case worker there; one member
+    /// record with a sensitive field, written by robin.
+    static func setUp() throws -> (CLIHarness, String) {
+        let cli = try CLIHarness()
+        try cli.setUp(users: [("robin", "user"), ("alex", "user")])
+        #expect(try cli.run(["group", "create", "Trans Support"], as: "ana").code == 0)
+        #expect(try cli.run(["share", "Trans Support", "--with", "robin", "--role", "lead"], as: "ana").code == 0)
+        #expect(try cli.run(["share", "Trans Support", "--with", "alex", "--role", "caseworker"], as: "robin").code == 0)
+        let member = try cli.id(
+            cli.run(
+                [
+                    "record", "add", "--group", "Trans Support", "--kind", "member", "--field", "name=مُحَمَّد الحَلَبِيّ", "--field", "phone=+961 70 000 001",
+                    "--field", "sensitive:hiv_status=positive", "--json",
+                ], as: "robin"))
+        return (cli, member)
+    }
+
+    @Test("a case worker fixes a phone number on a record with sensitive fields; the lead still reads them")
+    func caseworkerUpdatesBesideSensitive() throws {
+        let (cli, member) = try Self.setUp()
+        let updated = try cli.run(["record", "update", member, "--field", "phone=+961 70 000 002"], as: "alex")
+        #expect(updated.code == 0, "\(updated.err)")
+        #expect(updated.out.contains("is now at version 2"))
+        #expect(updated.out.contains("Its sensitive fields, which your role may not read, were kept as they were."))
+        let shown = try #require(try cli.run(["record", "show", member, "--json"], as: "robin").json() as? [String: Any])
+        let fields = try #require(shown["fields"] as? [String: String])
+        #expect(fields["hiv_status"] == "positive" && fields["phone"] == "+961 70 000 002")
+        let history = try cli.run(["record", "history", member], as: "robin")
+        #expect(history.out.contains("profile,sensitive (carried)"), "\(history.out)")
+        // Changing the sensitive field is still refused, naming who can.
+        let refused = try cli.run(["record", "update", member, "--field", "sensitive:hiv_status=negative"], as: "alex")
+        #expect(refused.code == 77 && refused.err.contains("a lead of Trans Support can"), "\(refused.err)")
+        #expect(try cli.run(["audit", "verify"], as: "robin").code == 0)
+    }
+
+    @Test("a case worker lists a case's attachments when the lead added a sensitive one: it is listed as withheld, not an alarm")
+    func withheldAttachment() throws {
+        let (cli, _) = try Self.setUp()
+        let caseID = try cli.id(cli.run(["record", "add", "--group", "Trans Support", "--kind", "case", "--field", "title=housing", "--json"], as: "robin"))
+        let file = cli.path("letter.pdf")
+        try Data("a letter".utf8).write(to: URL(fileURLWithPath: file))
+        let open = try cli.id(cli.run(["attach", "add", caseID, file, "--name", "رسالة.pdf", "--json"], as: "robin"))
+        let sealed = try cli.id(cli.run(["attach", "add", caseID, file, "--name", "test-results.pdf", "--compartment", "sensitive", "--json"], as: "robin"))
+        let listed = try cli.run(["attach", "list", caseID], as: "alex")
+        #expect(listed.code == 0, "\(listed.err)")
+        #expect(listed.out.contains("رسالة.pdf") && listed.out.contains("(withheld: sensitive)") && !listed.out.contains("test-results"), "\(listed.out)")
+        let json = try #require(try cli.run(["attach", "list", caseID, "--json"], as: "alex").json() as? [[String: Any]])
+        #expect(json.map { $0["id"] as? String } == [open, sealed])
+        #expect(json[1]["withheld"] as? Bool == true && json[1]["name"] is NSNull && json[0]["withheld"] as? Bool == false)
+        // Opening it is refused as a right, not as damage; the lead sees both names.
+        let refused = try cli.run(["attach", "get", sealed, "--out", cli.path("out.pdf")], as: "alex")
+        #expect(refused.code == 77, "\(refused.err)")
+        #expect(try cli.run(["attach", "list", caseID], as: "robin").out.contains("test-results.pdf"))
+    }
+
+    @Test("a semicolon-separated sheet from Excel, with a byte order mark and CRLF, imports; the dry run says which delimiter it read")
+    func semicolonSheet() throws {
+        let (cli, _) = try Self.setUp()
+        let sheet = cli.path("members.csv")
+        try (Data([0xEF, 0xBB, 0xBF]) + Data("name;phone;pronouns\r\nسارة;+961 70 111 222;she\r\nDee;07700 900123;they\r\n;;\r\n".utf8))
+            .write(to: URL(fileURLWithPath: sheet))
+        let dry = try cli.run(["import", sheet, "--group", "Trans Support", "--kind", "member", "--dry-run"], as: "alex")
+        #expect(dry.code == 0, "\(dry.err)")
+        #expect(dry.out.contains("Cells are separated by a semicolon (found from the header row; --delimiter changes it)."), "\(dry.out)")
+        #expect(dry.out.contains("Would import 2 member records"))
+        let dryJSON = try #require(try cli.run(["import", sheet, "--group", "Trans Support", "--kind", "member", "--dry-run", "--json"], as: "alex").json() as? [String: Any])
+        #expect(dryJSON["delimiter"] as? String == "semicolon")
+        // Forced to commas, it is refused with the way out.
+        let forced = try cli.run(["import", sheet, "--group", "Trans Support", "--kind", "member", "--delimiter", "comma"], as: "alex")
+        #expect(forced.code == 64 && forced.err.contains("pass --delimiter semicolon"), "\(forced.err)")
+        let imported = try cli.run(["import", sheet, "--group", "Trans Support", "--kind", "member"], as: "alex")
+        #expect(imported.code == 0 && imported.out.contains("Imported 2 member records"), "\(imported.err)")
+        let found = try cli.run(["find", "--group", "Trans Support", "سارة", "--json"], as: "alex")
+        #expect(found.code == 0 && found.out.contains("\"total\" : 1"), "\(found.out) \(found.err)")
+    }
+}
