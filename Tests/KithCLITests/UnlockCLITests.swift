@@ -50,4 +50,22 @@ struct UnlockCLITests {
         #expect(after.err.contains("passphrase"))
         #expect(try cli.run(["lock"] + identity).out.contains("was not unlocked"))
     }
+
+    @Test("unlock as a new user's very first command ties the keyfile to the vault, so the next command asks for nothing")
+    func unlockFirst() throws {
+        let cli = try CLIHarness()
+        try cli.setUp(users: [("robin", "user")])
+        let identity = ["--identity", cli.path("robin.kithid")]
+        // With no vault named, unlock says what it needs instead of starting an agent nobody can use.
+        let nowhere = try cli.run(["unlock"], as: "robin", environment: ["KITH_VAULT": ""])
+        #expect(nowhere.code == 64 && nowhere.err.contains("not tied to a vault yet"), "\(nowhere.err)")
+        let unlocked = try cli.run(["unlock", "--for", "10m"], as: "robin")
+        #expect(unlocked.code == 0, "\(unlocked.err)")
+        #expect(unlocked.err.contains("pinned to vault") && unlocked.out.contains("Unlocked robin"))
+        defer { _ = try? cli.run(["lock"] + identity) }
+        // No passphrase anywhere: only the agent can open it.
+        let listed = try cli.run(["group", "list"] + identity)
+        #expect(listed.code == 0, "\(listed.err)")
+        #expect(try cli.run(["status", "--json"] + identity).json() as? [String: Any] != nil)
+    }
 }

@@ -18,6 +18,10 @@ struct Unlock: KithCommand {
             every caller's user id checked). The keys never leave it. It locks itself \
             after --for without use, on 'kith lock', and when your keyfile changes.
 
+            As your first command, unlock also opens the vault (--vault or KITH_VAULT) and \
+            pins your keyfile to it, as any first command does, so later commands use the \
+            agent at once.
+
             Examples:
               kith unlock
               kith unlock --for 2h
@@ -43,6 +47,17 @@ struct Unlock: KithCommand {
             return
         }
         let passphrase = try Passphrase.read(options: global, confirm: false, for: keyfile.handle.value)
+        if keyfile.vaultFingerprint == nil {
+            // Later commands use the agent only once the keyfile names its vault, so a first unlock pins it first.
+            guard (try? global.vaultLocation()) != nil else {
+                throw KithVaultError.invalidInput(
+                    "your identity is not tied to a vault yet, and none is given: pass --vault PATH or set KITH_VAULT, and unlock checks that vault and ties your identity to it")
+            }
+            let unlocked = try keyfile.unlock(passphrase: passphrase)
+            let vault = try Vault(store: global.vaultLocation().open(), holder: unlocked, memory: GlobalOptions.checkpointMemory())
+            try keyfile.pinned(to: vault.state.fingerprint, unlocked: unlocked, passphrase: passphrase).replace(at: absolute)
+            Output.error("kith: your identity is now pinned to vault \(vault.readableFingerprint); check it matches what your admin told you.")
+        }
 
         // The agent is this same program, started detached. The passphrase
         // goes to it through a pipe, never a file or an argument.
