@@ -80,4 +80,21 @@ struct CaseWorkCLITests {
         let found = try cli.run(["find", "--group", "Trans Support", "سارة", "--json"], as: "alex")
         #expect(found.code == 0 && found.out.contains("\"total\" : 1"), "\(found.out) \(found.err)")
     }
+
+    @Test("an Arabic handle enrols, is shared a group and named in listings; a look-alike of it and a mixed-script one are refused")
+    func arabicHandle() throws {
+        let (cli, member) = try Self.setUp()
+        try cli.setUpMore(users: [("سارة", "user")])
+        let shared = try cli.run(["share", "Trans Support", "--with", "سارة", "--role", "caseworker"], as: "robin")
+        #expect(shared.code == 0, "\(shared.err)")
+        #expect(try cli.run(["record", "show", member], as: "سارة").code == 0)
+        let users = try cli.run(["enroll", "list"], as: "ana")
+        #expect(users.out.contains("سارة"), "\(users.out)")
+        // ساره (with heh for teh marbuta) reads as the same name: refused at approval, naming the enrolled one.
+        try cli.run(["enroll", "request", "--handle", "ساره", "--out", cli.path("lookalike.request"), "--kdf", "interactive"], as: "ساره")
+        let refused = try cli.run(["enroll", "approve", cli.path("lookalike.request"), "--role", "user", "--yes"], as: "ana")
+        #expect(refused.code == 64 && refused.err.contains("looks like 'سارة'"), "\(refused.err)")
+        let mixed = try cli.run(["enroll", "request", "--handle", "sاra", "--out", cli.path("mixed.request"), "--kdf", "interactive"], as: "mixed")
+        #expect(mixed.code == 64 && mixed.err.contains("mixes letters of Arabic and Latin"), "\(mixed.err)")
+    }
 }

@@ -77,9 +77,30 @@ struct IdentityTests {
         }
     }
 
-    @Test("handles are validated", arguments: ["", "-lead", "a b", "x/y", String(repeating: "a", count: 65), "é"])
-    func badHandles(handle: String) {
-        #expect(throws: KithVaultError.self) { try Handle(handle) }
+    /// Refused handles and a word of what the refusal must say.
+    static let refusedHandles: [(String, String)] = [
+        ("", "1 to 64"), ("-lead", "start with a letter or digit"), ("a b", "a space"), ("x/y", "'/'"),
+        (String(repeating: "a", count: 65), "1 to 64"),
+        // A Cyrillic а in a Latin name, and Arabic with Latin: look-alike letters of two scripts.
+        ("\u{0430}lex", "Cyrillic and Latin"), ("samسارة", "Arabic and Latin"),
+        // Invisible and bidi characters are named by code, never printed as themselves.
+        ("sam\u{202E}x", "U+202E"), ("sa\u{200B}m", "U+200B"), ("\u{0651}sam", "start with a letter"),
+    ]
+
+    @Test("handles are validated, and each refusal says why", arguments: refusedHandles.indices)
+    func badHandles(index: Int) {
+        let (handle, why) = Self.refusedHandles[index]
+        let error = #expect(throws: KithVaultError.self) { try Handle(handle) }
+        #expect(error?.reason.contains(why) == true, "\(error?.reason ?? "")")
+        #expect(error?.reason.contains("letters of one script") == true)
+        #expect(error?.reason.unicodeScalars.contains { $0.value == 0x202E || $0.value == 0x200B } == false)
+    }
+
+    @Test("handles in any one script are accepted, NFKC-normalised", arguments: ["سارة", "مُحَمَّد", "דנה", "Алиса", "José", "ｊｏｓé", "سارة_٢", "léa.m-2", "مريم99"])
+    func goodHandles(handle: String) throws {
+        let made = try Handle(handle)
+        #expect(made.value == handle.precomposedStringWithCompatibilityMapping)
+        #expect(try Handle(made.value) == made)
     }
 
     @Test("a forged or altered enrolment request is refused")
