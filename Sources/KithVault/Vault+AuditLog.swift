@@ -79,7 +79,7 @@ extension Vault {
 
     /// Adds `entry` to `lines` in plain words when it passes `filter`.
     private func line(for entry: LogEntry, _ filter: AuditLogFilter, previousTime: UInt64, into lines: inout [AuditLogLine]) throws {
-        guard filter.actor.map({ $0 == entry.actor }) ?? true, filter.type.map({ $0 == entry.body.type }) ?? true,
+        guard filter.actor.map({ $0 == entry.actor }) ?? true, filter.type.map({ $0.includes(entry.body.type) }) ?? true,
             filter.sinceMillis.map({ entry.timeMillis >= $0 }) ?? true, filter.record.map({ concerns(entry.body, $0) }) ?? true
         else { return }
         lines.append(

@@ -146,6 +146,12 @@ extension Vault {
             throw KithVaultError.accessDenied(
                 "you may not read the \(touched.compartment) fields of record \(id), so you cannot change them (field '\(touched.name)'); a lead of \(current.group) can")
         }
+        let held = { (name: String) in current.fields.filter { $0.name == name }.map(\.compartment) }
+        if let third = changes.first(where: { held($0.name).count > 1 && !held($0.name).contains($0.compartment) }) {
+            // A third copy of a name already in two compartments: say which of the two to change instead.
+            throw KithVaultError.invalidInput(
+                "record \(id) holds the field '\(third.name)' in both \(held(third.name).map(\.description).joined(separator: " and ")); change it in one of those, not in \(third.compartment)")
+        }
         // A name in two compartments (one was carried by someone who could not see the other): the compartment a change
         // does not touch is carried again, so the pair survives and a name is never sealed twice.
         let names = current.fields.map(\.name)
@@ -181,7 +187,16 @@ extension Vault {
         }
         let stored = try StoredRecord.decode(bytes)
         guard stored.contentHash == version.contentHash else { throw KithVaultError.integrity("\(label) is not the content the log commits to") }
-        return stored.parts.filter { compartments.contains($0.compartment) }
+        let parts = stored.parts.filter { compartments.contains($0.compartment) }
+        // Nothing damaged is carried on: each part is checked as a reader would (without its keys, which need none).
+        guard let record = try state.records.record(id) else { throw KithVaultError.notFound("record \(id)") }
+        for part in parts {
+            guard part.sealedVersion == version.sealedVersion(of: part.compartment) else {
+                throw KithVaultError.integrity("\(label) does not carry the parts the log says it carries")
+            }
+            if part.sealedVersion != version.version { try checkCarried(part, record: record, label: label) }
+        }
+        return parts
     }
 
     /// Adds a note to a case.
@@ -391,8 +406,9 @@ extension Vault {
             key: author.identity.signingKey, signature: stored.signature, message: StoredRecord.signedMessage(vaultID: state.vaultID, body: stored.signedBody))
         guard deferSignature || signature.holds else { throw KithVaultError.integrity("\(label): the author's signature does not verify") }
         guard let groupState = state.groups[record.group] else { throw KithVaultError.integrity("\(label) names a missing group") }
-        // What the author signed as carried must be what the log let them carry (the log checked their right to the rest).
-        guard stored.parts.filter({ $0.sealedVersion != stored.version }).map(\.compartment) == versionState.carried else {
+        // What the author signed as carried must be what the log let them carry (the log checked their right to the rest),
+        // from the version the replay followed it back to.
+        guard stored.parts.allSatisfy({ $0.sealedVersion == versionState.sealedVersion(of: $0.compartment) }) else {
             throw KithVaultError.integrity("\(label) does not carry the parts the log says it carries")
         }
         var fields: [RecordField] = []
@@ -411,7 +427,7 @@ extension Vault {
             }
             let opened = try openPart(part, record: stored, label: label)
             if part.sealedVersion != stored.version {
-                try checkCarried(part, of: stored, record: record, label: label)
+                try checkCarried(part, record: record, label: label)
                 carriedNames.formUnion(opened.map(\.name))
             }
             fields += opened
@@ -430,21 +446,23 @@ extension Vault {
         return (view, deferSignature ? signature : nil)
     }
 
-    /// Checks that a carried part is the very part every version since the
-    /// one it was sealed for held, as the log commits to each: so a writer
-    /// who may not read a compartment can keep it, but never bring back an
-    /// older version of it or bring in one from elsewhere.
-    private func checkCarried(_ part: RecordPart, of stored: StoredRecord, record: RecordState, label: String) throws {
-        for earlier in record.versions where earlier.version >= part.sealedVersion && earlier.version < stored.version {
-            guard let bytes = try store.record(stored.id, version: earlier.version) else {
-                throw KithVaultError.integrity("\(label) carries \(part.compartment) fields from version \(earlier.version), which is missing from the store")
-            }
-            let previous = try StoredRecord.decode(bytes)
-            guard previous.contentHash == earlier.contentHash,
-                previous.parts.contains(where: { $0.sameSignedPart(as: part) })
-            else {
-                throw KithVaultError.integrity("\(label) carries \(part.compartment) fields that version \(earlier.version) did not hold")
-            }
+    /// Checks that a carried part is the very part its author sealed for
+    /// the version the log's replay followed it back to (the replay checked
+    /// that every version between carried it, and the caller that this
+    /// version names that one): so a writer who may not read a compartment
+    /// can keep it, but never bring back an older version of it, nor bring
+    /// in new content, even with an old key of the compartment.
+    func checkCarried(_ part: RecordPart, record: RecordState, label: String) throws {
+        guard let origin = record.versions.first(where: { $0.version == part.sealedVersion }), origin.sealedVersion(of: part.compartment) == origin.version
+        else {
+            throw KithVaultError.integrity("\(label) carries \(part.compartment) fields from a version that did not seal them")
+        }
+        guard let bytes = try store.record(record.id, version: origin.version) else {
+            throw KithVaultError.integrity("\(label) carries \(part.compartment) fields from version \(origin.version), which is missing from the store")
+        }
+        let sealed = try StoredRecord.decode(bytes)
+        guard sealed.contentHash == origin.contentHash, sealed.parts.contains(where: { $0.sameSignedPart(as: part) }) else {
+            throw KithVaultError.integrity("\(label) carries \(part.compartment) fields that version \(origin.version) did not hold")
         }
     }
 

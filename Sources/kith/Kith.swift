@@ -9,7 +9,7 @@ struct Kith: ParsableCommand {
         commandName: "kith",
         abstract: "An encrypted records vault for mutual-aid and peer-support networks.",
         discussion: """
-            Everything in the vault is encrypted; who did what is kept in a signed log.
+            Everything in the vault is encrypted; who did what is kept in a signed log. \
             Set KITH_VAULT and KITH_IDENTITY once instead of passing --vault and --identity.
 
             Start here:
@@ -17,10 +17,10 @@ struct Kith: ParsableCommand {
               kith enroll request --identity alex.kithid --handle alex --out alex.request
               kith enroll approve alex.request --role user
 
-            Every command has examples in its --help. --verbose adds detail to an error
+            Every command has examples in its --help. --verbose adds detail to an error \
             for a bug report (never a secret). Colour only on a terminal, never with NO_COLOR.
 
-            Exit codes: 0 ok, 64 usage, 65 integrity check failed, 66 not found,
+            Exit codes: 0 ok, 64 usage, 65 integrity check failed, 66 not found, \
             75 busy (try again), 77 access denied, 1 anything else.
             """,
         version: "kith \(KithVersion.string) (libsodium \(CryptoLibrary.versionString))",

@@ -19,7 +19,7 @@ struct AttachCLITests {
         let listed = try cli.run(["attach", "list", caseID, "--json"], as: "robin")
         let rows = try #require(try listed.json() as? [[String: Any]])
         #expect(rows.count == 1)
-        #expect(Set(rows[0].keys) == ["id", "name", "size", "author", "time", "compartment"])
+        #expect(Set(rows[0].keys) == ["id", "name", "size", "author", "time", "compartment", "withheld"])
         #expect(rows[0]["name"] as? String == "shelter letter")
         #expect(rows[0]["size"] as? Int == 19)
         #expect(try cli.run(["attach", "list", caseID], as: "robin").out.contains("19 bytes"))

@@ -28,7 +28,7 @@ struct CaseWorkCLITests {
         let updated = try cli.run(["record", "update", member, "--field", "phone=+961 70 000 002"], as: "alex")
         #expect(updated.code == 0, "\(updated.err)")
         #expect(updated.out.contains("is now at version 2"))
-        #expect(updated.out.contains("Its sensitive fields, which your role may not read, were kept as they were."))
+        #expect(updated.out.contains("Its sensitive fields were kept exactly as they were (carried forward unchanged, unread)."))
         let shown = try #require(try cli.run(["record", "show", member, "--json"], as: "robin").json() as? [String: Any])
         let fields = try #require(shown["fields"] as? [String: String])
         #expect(fields["hiv_status"] == "positive" && fields["phone"] == "+961 70 000 002")

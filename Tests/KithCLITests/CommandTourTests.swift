@@ -83,6 +83,14 @@ struct CommandTourTests {
         #expect(commands.count >= 36)
         for (path, discussion) in commands {
             #expect(discussion.contains("Example"), "'kith \(path) --help' has no example")
+            // argument-parser wraps prose to the terminal; a hard break inside a sentence comes out as a ragged line.
+            for paragraph in discussion.components(separatedBy: "\n\n") {
+                let lines = paragraph.components(separatedBy: "\n")
+                for (line, next) in zip(lines, lines.dropFirst()) where !line.hasSuffix(":") {
+                    let laidOut = next.first?.isWhitespace == true || next.hasPrefix("- ") || next.hasPrefix("* ")
+                    #expect(laidOut, "'kith \(path) --help' breaks a line inside a paragraph, before: \(next.prefix(40))")
+                }
+            }
         }
         // Colour never reaches a pipe, and never with NO_COLOR.
         let help = try cli.run(["record", "add", "--help"])

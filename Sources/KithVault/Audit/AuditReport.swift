@@ -17,8 +17,11 @@ public struct AuditReport: Sendable {
     public let resumedFrom: UInt64
     /// Threads that checked signatures.
     public let threads: Int
-    /// The verified log, for proofs (nil when something failed).
+    /// The verified log, for proofs (nil when the log failed).
     public let log: AuditedLog?
+    /// What the check of stored records found (nil: not checked, because
+    /// the log failed or only the log was asked for).
+    public let records: RecordAuditResult?
 
     /// True when nothing is wrong.
     public var valid: Bool { problems.isEmpty }

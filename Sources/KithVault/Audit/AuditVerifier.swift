@@ -18,10 +18,13 @@ public enum AuditVerifier {
     /// the caller verified before (its entries' signatures are not checked
     /// again if the log still hashes to it); without it, the one `memory`
     /// remembers, unless `resume` is false (check everything). A valid log's
-    /// head is remembered in `memory` for next time.
+    /// head is remembered in `memory` for next time. With `records` (the
+    /// default), every stored record version and attachment file the log
+    /// names is checked too (`RecordAudit`), every time: stored rows can be
+    /// damaged long after their entry was verified.
     public static func verify(
         store: VaultStore, from given: Checkpoint? = nil, memory: CheckpointMemory? = nil, resume: Bool = true,
-        threads: Int = ProcessInfo.processInfo.activeProcessorCount
+        threads: Int = ProcessInfo.processInfo.activeProcessorCount, records checkRecords: Bool = true
     ) throws -> AuditReport {
         var problems: [String] = []
         let fingerprint = try store.entry(at: 0).map(SHA256.hash) ?? []
@@ -69,12 +72,17 @@ public enum AuditVerifier {
                 newestWitnessed = check(raw, what: "the newest witnessed checkpoint", state: state, tree: tree, problems: &problems)
             }
         }
-        let valid = problems.isEmpty
-        let log = valid ? AuditedLog(state: state, tree: tree, store: store) : nil
+        let logValid = problems.isEmpty
+        let log = logValid ? AuditedLog(state: state, tree: tree, store: store) : nil
         if let log, let memory, state.count > 0 { try memory.saveVerified(try log.head(), fingerprint: state.fingerprint) }
+        // Records are checked against a log that verified; against a broken one there is nothing sure to check them by.
+        let records = logValid && checkRecords ? try RecordAudit.check(state: state, store: store, threads: threads) : nil
+        for problem in records?.problems ?? [] {
+            problems.append("record \(problem.record) version \(problem.version): \(problem.reason)")
+        }
         return AuditReport(
             entries: replayed.failure == nil ? tree.size : try countEntries(store), root: Base64.encode(try tree.root()), problems: problems,
-            newest: newest, newestWitnessed: newestWitnessed, resumedFrom: trusted, threads: threads, log: log)
+            newest: newest, newestWitnessed: newestWitnessed, resumedFrom: trusted, threads: threads, log: log, records: records)
     }
 
     /// The replay up to the first bad entry, and that entry's failure.

@@ -41,6 +41,12 @@ public enum EntryType: UInt8, Sendable, CaseIterable, CustomStringConvertible {
     /// unchanged, the parts they may not read.
     case recordWrittenCarrying = 18
 
+    /// Whether a filter for this type takes an entry of `type`: a record
+    /// written also names the versions written carrying parts forward.
+    public func includes(_ type: EntryType) -> Bool {
+        self == type || (self == .recordWritten && type == .recordWrittenCarrying)
+    }
+
     /// Plain words for listings.
     public var description: String {
         switch self {
@@ -61,7 +67,7 @@ public enum EntryType: UInt8, Sendable, CaseIterable, CustomStringConvertible {
         case .auditKeyChained: return "audit key chained"
         case .recordsIndexed: return "records indexed"
         case .searched: return "searched"
-        case .recordWrittenCarrying: return "record written (parts carried)"
+        case .recordWrittenCarrying: return "record written carrying"
         }
     }
 

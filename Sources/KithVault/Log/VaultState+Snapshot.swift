@@ -217,8 +217,9 @@ extension VaultState {
 
 extension RecordState {
     /// Version of the record row encoding in the resume cache.
-    /// 2 adds each version's carried compartments; rows of 1 (nothing
-    /// carried) still read, so a cache need not be rebuilt.
+    /// 2 adds each version's carried compartments with the version each was
+    /// sealed for; rows of 1 (nothing carried) still read, so a cache need
+    /// not be rebuilt.
     static let rowVersion: UInt8 = 2
 
     /// The record as one resume-cache row.
@@ -237,7 +238,11 @@ extension RecordState {
             w.u64(version.timeMillis)
             EntryBody.write(version.parts, to: &w)
             w.fixed(version.contentHash)
-            w.u8(version.carried.reduce(UInt8(0)) { $0 | UInt8(1) << $1.rawValue })
+            w.u8(UInt8(clamping: version.carriedFrom.count))
+            for compartment in version.carried {
+                w.u8(compartment.rawValue)
+                w.u32(version.sealedVersion(of: compartment))
+            }
         }
         return w.bytes
     }
@@ -259,10 +264,17 @@ extension RecordState {
             let version = try r.u32(), seq = try r.u64(), author = try id(), time = try r.u64()
             let parts = try EntryBody.readRefs(&r)
             let hash = try r.fixed(32)
-            let carriedMask: UInt8 = format == 1 ? 0 : try r.u8()
-            let carried = parts.map(\.compartment).filter { carriedMask & (UInt8(1) << $0.rawValue) != 0 }
-            guard carried.reduce(UInt8(0), { $0 | UInt8(1) << $1.rawValue }) == carriedMask else { throw KithVaultError.integrity("resume cache record carries an unknown part") }
-            versions.append(VersionState(version: version, seq: seq, author: author, timeMillis: time, parts: parts, contentHash: hash, carried: carried))
+            var carriedFrom: [Compartment: UInt32] = [:]
+            for _ in 0..<(format == 1 ? 0 : Int(try r.u8())) {
+                guard let compartment = Compartment(rawValue: try r.u8()), parts.contains(where: { $0.compartment == compartment }) else {
+                    throw KithVaultError.integrity("resume cache record carries an unknown part")
+                }
+                let from = try r.u32()
+                guard from >= 1, from < version, carriedFrom.updateValue(from, forKey: compartment) == nil else {
+                    throw KithVaultError.integrity("resume cache record carries a part from an impossible version")
+                }
+            }
+            versions.append(VersionState(version: version, seq: seq, author: author, timeMillis: time, parts: parts, contentHash: hash, carriedFrom: carriedFrom))
         }
         try r.finish()
         return RecordState(id: recordID, group: group, kind: kind, parent: parent, versions: versions)

@@ -109,8 +109,15 @@ public struct VersionState: Sendable {
     /// SHA-256 of the stored object's signed part.
     public let contentHash: [UInt8]
     /// The compartments its author carried forward unchanged from the
-    /// previous version (they may not read them); the rest were sealed for it.
-    public let carried: [Compartment]
+    /// previous version, each with the version it was first sealed for (the
+    /// replay follows each back to it); the rest were sealed for this one.
+    public let carriedFrom: [Compartment: UInt32]
+
+    /// The compartments carried forward unchanged.
+    public var carried: [Compartment] { carriedFrom.keys.sorted() }
+
+    /// The version whose sealing `compartment`'s part is (this one's, unless carried).
+    func sealedVersion(of compartment: Compartment) -> UInt32 { carriedFrom[compartment] ?? version }
 
     /// The compartments it holds.
     public var compartments: [Compartment] { parts.map(\.compartment) }
@@ -358,8 +365,9 @@ public struct VaultState: Sendable {
             guard let role = group.members[entry.actor] else { throw invalid(entry, "its author has no role in the group") }
             let compartments = sealed.map(\.compartment)
             let carriedCompartments = carried.map(\.compartment)
-            guard compartments == compartments.sorted(), carriedCompartments == carriedCompartments.sorted(),
-                Set(compartments + carriedCompartments).count == compartments.count + carriedCompartments.count, !(compartments + carriedCompartments).isEmpty
+            // The author seals at least one part: carrying alone would let any role append versions that change nothing.
+            guard !compartments.isEmpty, compartments == compartments.sorted(), carriedCompartments == carriedCompartments.sorted(),
+                Set(compartments + carriedCompartments).count == compartments.count + carriedCompartments.count
             else {
                 throw invalid(entry, "malformed compartment list")
             }
@@ -377,9 +385,16 @@ public struct VaultState: Sendable {
                 throw invalid(entry, "it writes \(part.compartment) under an epoch that a user removed from the vault holds; a lead must make new keys first")
             }
             guard contentHash.count == 32 else { throw invalid(entry, "malformed content hash") }
+            // A carried part keeps the version it was first sealed for: the previous version's, followed back.
+            let previousVersion = try records.record(recordID)?.versions.last
+            var carriedFrom: [Compartment: UInt32] = [:]
+            for compartment in carriedCompartments {
+                guard let previousVersion else { throw invalid(entry, "a new record has no earlier version to carry parts from") }
+                carriedFrom[compartment] = previousVersion.sealedVersion(of: compartment)
+            }
             let versionState = VersionState(
                 version: version, seq: entry.seq, author: entry.actor, timeMillis: entry.timeMillis,
-                parts: parts, contentHash: contentHash, carried: carriedCompartments)
+                parts: parts, contentHash: contentHash, carriedFrom: carriedFrom)
             // An attachment's file key derives from its one part's record key.
             if kind == .attachment && compartments.count != 1 { throw invalid(entry, "an attachment must be sealed in exactly one compartment") }
             if var existing = try records.record(recordID) {

@@ -39,7 +39,12 @@ enum Rights {
         let isAdmin = state.users[actor]?.role == .admin
         if isAdmin && role == .lead && !current.hasLead && user != actor { return nil }
         if isAdmin && current.hasLead { return Refusal(template: "{group} has a lead; only a lead may share it (an admin appoints only the first lead)") }
-        return Refusal(template: "only a lead of {group} may grant roles (an admin may appoint a lead only while the group has none)")
+        // Each refusal names the rule that applies to this very request.
+        if isAdmin && user == actor {
+            return Refusal(template: "an admin never holds a group's keys by their own hand, so they cannot make themselves lead of {group}; appoint someone else as its first lead")
+        }
+        if isAdmin { return Refusal(template: "{group} has no lead yet; an admin may only appoint its first lead, who then shares it with others") }
+        return Refusal(template: "only a lead of {group} may grant roles")
     }
 
     /// Revoking roles in `group`: its leads.

@@ -153,7 +153,8 @@ struct StoredRecord: Sendable {
             let commitment = try r.fixed(commitmentLength)
             let sealedVersion = format == carryingFormatVersion ? try r.u32() : version
             // A part is sealed for its own version or carried from an earlier one, never from a later one.
-            guard (1...version).contains(sealedVersion) else { throw KithVaultError.integrity("stored record carries a part from an impossible version") }
+            // Compared, not made into a range: a hostile header's version 0 must be an error, not a trap.
+            guard sealedVersion >= 1, sealedVersion <= version else { throw KithVaultError.integrity("stored record carries a part from an impossible version") }
             parts.append(
                 RecordPart(
                     compartment: compartment, writtenEpoch: epoch, contentCommitment: commitment,

@@ -25,8 +25,13 @@ extension KeyedEncodingContainer where K == JSONKey {
 extension RecordView: Encodable {
     /// `record show --json`, and each record of `export --format json`:
     /// id, group, kind, version, author, time, fields (name: value),
-    /// compartments (name: compartment), withheld, and case for a note.
+    /// compartments (name: compartment), withheld, and case for a note. A
+    /// name held in two compartments (one carried by a writer who could not
+    /// see the other) is keyed `compartment:name` for both, so neither value
+    /// hides the other.
     public func encode(to encoder: Encoder) throws {
+        let names = fields.map(\.name)
+        let key = { (field: RecordField) in names.filter { $0 == field.name }.count > 1 ? "\(field.compartment):\(field.name)" : field.name }
         var c = encoder.container(keyedBy: JSONKey.self)
         try c.put(id.description, "id")
         try c.put(group, "group")
@@ -34,8 +39,8 @@ extension RecordView: Encodable {
         try c.put(version, "version")
         try c.put(author, "author")
         try c.time(timeMillis)
-        try c.put(Dictionary(fields.map { ($0.name, $0.value) }, uniquingKeysWith: { first, _ in first }), "fields")
-        try c.put(Dictionary(fields.map { ($0.name, $0.compartment.description) }, uniquingKeysWith: { first, _ in first }), "compartments")
+        try c.put(Dictionary(fields.map { (key($0), $0.value) }, uniquingKeysWith: { first, _ in first }), "fields")
+        try c.put(Dictionary(fields.map { (key($0), $0.compartment.description) }, uniquingKeysWith: { first, _ in first }), "compartments")
         try c.put(withheld.map(\.description), "withheld")
         try c.putIfPresent(parent?.description, "case")
     }
@@ -263,7 +268,9 @@ extension WitnessResult: Encodable {
 
 extension AuditReport: Encodable {
     /// `audit verify --json`: entries, valid, root, problems, resumed_from,
-    /// and checkpoint / witnessed_checkpoint ({size, witnesses}) when there are.
+    /// checkpoint / witnessed_checkpoint ({size, witnesses}) when there are,
+    /// and records ({versions, attachments, damaged: [{record, version,
+    /// missing, reason}]}) when they were checked.
     public func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: JSONKey.self)
         try c.put(entries, "entries")
@@ -273,6 +280,28 @@ extension AuditReport: Encodable {
         try c.put(resumedFrom, "resumed_from")
         try c.putIfPresent(newest.map { CheckpointSummary(size: $0.checkpoint.size, witnesses: $0.witnesses.count) }, "checkpoint")
         try c.putIfPresent(newestWitnessed.map { CheckpointSummary(size: $0.checkpoint.size, witnesses: $0.witnesses.count) }, "witnessed_checkpoint")
+        try c.putIfPresent(records, "records")
+    }
+}
+
+extension RecordAuditResult: Encodable {
+    /// The `records` object of `audit verify --json`.
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: JSONKey.self)
+        try c.put(versions, "versions")
+        try c.put(attachments, "attachments")
+        try c.put(problems, "damaged")
+    }
+}
+
+extension RecordProblem: Encodable {
+    /// One entry of `records.damaged`: record, version, missing, reason.
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: JSONKey.self)
+        try c.put(record.description, "record")
+        try c.put(version, "version")
+        try c.put(missing, "missing")
+        try c.put(reason, "reason")
     }
 }
 

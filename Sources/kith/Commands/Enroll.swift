@@ -17,8 +17,8 @@ struct Enroll: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Make your identity and a request to join a vault (run on your own machine).",
             discussion: """
-                Creates your identity keyfile (your private keys never leave this machine) and a
-                request file holding only public material, signed by you. Send the request file
+                Creates your identity keyfile (your private keys never leave this machine) and a \
+                request file holding only public material, signed by you. Send the request file \
                 to an admin, then read your key fingerprint to them by phone or in person.
 
                 Example:
@@ -68,8 +68,8 @@ struct Enroll: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Enrol the person who made a request (admins).",
             discussion: """
-                Checks the request's signatures and shows the requester's key fingerprint.
-                Compare it with what the person reads to you before approving. On a terminal
+                Checks the request's signatures and shows the requester's key fingerprint. \
+                Compare it with what the person reads to you before approving. On a terminal \
                 you are asked to confirm; in a script pass --yes after comparing.
 
                 Example:

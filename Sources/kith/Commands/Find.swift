@@ -6,8 +6,8 @@ struct Find: KithCommand {
     static let configuration = CommandConfiguration(
         abstract: "Find records by name, phone or e-mail, in Arabic or Latin script, with or without accents.",
         discussion: """
-            Looks in the name-like and contact fields of the profile (name,
-            first_name, alias, الاسم, phone, email, ...) of every record you may
+            Looks in the name-like and contact fields of the profile (name, \
+            first_name, alias, الاسم, phone, email, ...) of every record you may \
             read. What you type finds what was written:
               with or without accents and tashkeel   Jose finds José, محمد finds مُحَمَّد
               with أ إ آ as ا, ى as ي, ة as ه          احمد finds أحمد
@@ -15,11 +15,12 @@ struct Find: KithCommand {
               a phone with or without country code   07700 900123 finds +44 7700 900123
               the start of a word                    sa finds Sam
               one typo in words of 5 letters or more Mohamad finds Mohammed
+
             Best matches first: whole value, every word, word starts, one typo.
 
-            The index lives on this device only, sealed under your identity. The
-            first search of a group builds it, logged like reading each record.
-            Every search is logged with what you typed, sealed to auditors.
+            The index lives on this device only, sealed under your identity. The \
+            first search of a group builds it, logged like reading each record. \
+            Every search is logged with what you typed, sealed to auditors. \
             Opening a result ('kith record show ID') is a read like any other.
 
             Examples:

@@ -69,7 +69,7 @@ struct Group: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Bring every record of a group onto its newest keys (leads).",
             discussion: """
-                Use after a policy change took a compartment away from a role, or to finish an
+                Use after a policy change took a compartment away from a role, or to finish an \
                 interrupted 'kith revoke --rewrap/--reencrypt'. It resumes an unfinished run first.
 
                 Examples:

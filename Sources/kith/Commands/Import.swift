@@ -22,11 +22,11 @@ struct Import: KithCommand {
             a spreadsheet). Otherwise all rows are written in one transaction: a crash or an \
             interruption leaves the vault as it was. Try --dry-run first.
 
-            Importing the same sheet again? --skip-duplicates leaves out every row whose name-like
-            and contact fields (name, phone, email, ...) all equal a record already in the group, as
-            'kith find' compares them (José = Jose, +44 7700 900123 = 07700 900123), and rows that
-            repeat an earlier row. --update-by phone makes each row whose phone matches exactly one
-            record a new version of that record (the other fields replaced, the rest kept), and adds
+            Importing the same sheet again? --skip-duplicates leaves out every row whose name-like \
+            and contact fields (name, phone, email, ...) all equal a record already in the group, as \
+            'kith find' compares them (José = Jose, +44 7700 900123 = 07700 900123), and rows that \
+            repeat an earlier row. --update-by phone makes each row whose phone matches exactly one \
+            record a new version of that record (the other fields replaced, the rest kept), and adds \
             the others. Both use your search index, and the check is logged as one search.
 
             The CSV file itself stays on disk in plaintext: delete it once the import is checked.

@@ -20,9 +20,9 @@ struct Init: KithCommand {
     static let configuration = CommandConfiguration(
         abstract: "Found a new vault, with you as its first admin.",
         discussion: """
-            Creates the vault file (or, for a postgres:// address, the vault's tables in
-            an empty database) and your identity keyfile (mode 0600), asking for a
-            passphrase twice. Prints the vault fingerprint: read it aloud to people you
+            Creates the vault file (or, for a postgres:// address, the vault's tables in \
+            an empty database) and your identity keyfile (mode 0600), asking for a \
+            passphrase twice. Prints the vault fingerprint: read it aloud to people you \
             enrol so they can check they joined the right vault.
 
             Example:

@@ -42,16 +42,16 @@ struct Policy: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Replace a group's policy from a JSON file (leads).",
             discussion: """
-                The file has the shape 'kith policy show --json' prints. A lead always reads and
-                writes everything, and no role may write what it cannot read. An optional
+                The file has the shape 'kith policy show --json' prints. A lead always reads and \
+                writes everything, and no role may write what it cannot read. An optional \
                 "search" object names the profile fields 'kith find' looks at and how:
-                {"name": "words", "phone": "phone", "email": "prefixes", "member_no": "whole"}
-                (words: whole value, words, word starts and one typo; prefixes: the same without
-                typos; phone: as prefixes, and the number with or without its country code;
-                whole: the whole value only; digits: the number only). Without it, search looks
+                {"name": "words", "phone": "phone", "email": "prefixes", "member_no": "whole"} \
+                (words: whole value, words, word starts and one typo; prefixes: the same without \
+                typos; phone: as prefixes, and the number with or without its country code; \
+                whole: the whole value only; digits: the number only). Without it, search looks \
                 at the name-like and contact fields of the profile. Never notes or sensitive. Keys follow at once:
-                a role given a compartment receives its keys; a compartment taken from a role gets
-                new keys the role never sees (run 'kith group rekey GROUP --rewrap' to move older
+                a role given a compartment receives its keys; a compartment taken from a role gets \
+                new keys the role never sees (run 'kith group rekey GROUP --rewrap' to move older \
                 records onto them too).
 
                 Example:

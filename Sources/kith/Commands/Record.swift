@@ -191,7 +191,7 @@ struct RecordCommand: ParsableCommand {
                 print("\(recordID) is now at version \(version).")
                 let carried = try vault.state.records.record(recordID)?.versions.first { $0.version == version }?.carried ?? []
                 if !carried.isEmpty {
-                    print("Its \(carried.map(\.description).joined(separator: " and ")) fields, which your role may not read, were kept as they were.")
+                    print("Its \(carried.map(\.description).joined(separator: " and ")) fields were kept exactly as they were (carried forward unchanged, unread).")
                 }
             }
         }
@@ -219,7 +219,7 @@ struct RecordCommand: ParsableCommand {
                         return ["\(version.version)", version.author, RelativeTime.both(version.timeMillis), compartments.joined(separator: ",")]
                     })
                 if versions.contains(where: { !$0.carried.isEmpty }) {
-                    print("(carried: brought forward unchanged by an author whose role may not read it)")
+                    print("(carried: kept exactly as the version before held it, without its author reading it)")
                 }
             }
         }

@@ -52,8 +52,8 @@ struct Revoke: KithCommand {
     static let configuration = CommandConfiguration(
         abstract: "Remove someone's role in a group and start new keys they never see (leads).",
         discussion: """
-            Every compartment the person could read gets a new epoch, sealed to the remaining
-            members only; everything written from now on uses it. What happens to records
+            Every compartment the person could read gets a new epoch, sealed to the remaining \
+            members only; everything written from now on uses it. What happens to records \
             written before depends on the option:
 
               (none)        they stay under their old keys. The person could read them already.
@@ -62,7 +62,7 @@ struct Revoke: KithCommand {
               --reencrypt   every record gets fresh keys and fresh ciphertext. Use when a device
                             or keyfile was lost or stolen: even record keys it may hold are useless.
 
-            Both options run in batches. If the command is interrupted, run it again: it finishes
+            Both options run in batches. If the command is interrupted, run it again: it finishes \
             the job. Every record stays readable by the remaining members throughout.
 
             Examples:

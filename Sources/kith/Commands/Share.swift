@@ -6,7 +6,7 @@ struct Share: KithCommand {
     static let configuration = CommandConfiguration(
         abstract: "Give someone a role in a group (its lead; an admin appoints the first lead).",
         discussion: """
-            Roles: lead (everything, and shares), caseworker (profile and notes), viewer (profile).
+            Roles: lead (everything, and shares), caseworker (profile and notes), viewer (profile). \
             The group's keys for what the role may read are sealed to the person at once.
 
             Example:

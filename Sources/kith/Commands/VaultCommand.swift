@@ -15,15 +15,15 @@ struct VaultCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Copy a vault to another engine (a SQLite file into PostgreSQL, or back), verifying both logs.",
             discussion: """
-                Copies the exact log entries, every record version, every checkpoint (with
-                witnesses' cosignatures) and every attachment. Nothing is decrypted, so no
-                identity or passphrase is needed, and the copy is the same vault: same
-                fingerprint, same keyfiles. The source's log is verified in full before and
+                Copies the exact log entries, every record version, every checkpoint (with \
+                witnesses' cosignatures) and every attachment. Nothing is decrypted, so no \
+                identity or passphrase is needed, and the copy is the same vault: same \
+                fingerprint, same keyfiles. The source's log is verified in full before and \
                 the copy's after; the source is never changed.
 
-                The destination must be empty (a new file, or a database with no vault) or
-                hold what an interrupted run of the same copy left: the copy then carries on.
-                Stop everyone writing to the source first, and point clients at the
+                The destination must be empty (a new file, or a database with no vault) or \
+                hold what an interrupted run of the same copy left: the copy then carries on. \
+                Stop everyone writing to the source first, and point clients at the \
                 destination only when this reports success (docs/operations.md).
 
                 Example:

@@ -58,6 +58,8 @@ struct CarriedPartTests {
         let version = try #require(lead2.state.records.record(id)?.versions.last)
         #expect(version.carried == [.sensitive] && version.compartments == [.profile, .sensitive])
         #expect(try lead2.auditLog().contains { $0.summary.contains("carried unchanged: sensitive@1") })
+        // A filter for records written lists the carrying write too.
+        #expect(try lead2.auditLog(AuditLogFilter(type: .recordWritten)).map(\.type) == [.recordWritten, .recordWrittenCarrying])
         // A resumed client (from its cache) agrees, and so does the verifier.
         #expect(try fixture.open("lead-tra").readRecord(id).fields.count == 3)
         #expect(try AuditVerifier.verify(store: fixture.store()).valid)
@@ -111,6 +113,13 @@ struct CarriedPartTests {
         try lead.refresh()
         let view = try lead.readRecord(id)
         #expect(view.fields.filter { $0.name == "hiv" }.map(\.compartment).sorted() == [.profile, .sensitive])
+        // In JSON neither hides the other: both are keyed by compartment.
+        let json = try #require(try JSONSerialization.jsonObject(with: JSONEncoder().encode(view)) as? [String: Any])
+        let shown = try #require(json["fields"] as? [String: String])
+        #expect(shown["profile:hiv"] == "ask the lead" && shown["sensitive:hiv"] == "positive" && shown["hiv"] == nil && shown["name"] != nil)
+        // A third copy of the name, in notes, is refused naming the two.
+        let third = #expect(throws: KithVaultError.self) { try lead.updateRecord(id, fields: [RecordField(compartment: .notes, name: "hiv", value: "x")]) }
+        #expect(third?.code == .invalidInput && third?.reason.contains("in both profile and sensitive") == true)
         // The lead edits another field: the pair stays, and nothing seals the name twice.
         try lead.updateRecord(id, fields: [RecordField(compartment: .profile, name: "phone", value: "9")])
         try lead.updateRecord(id, fields: [RecordField(compartment: .sensitive, name: "hiv", value: "negative")])
@@ -118,18 +127,44 @@ struct CarriedPartTests {
         #expect(latest.fields.filter { $0.name == "hiv" }.map(\.value).sorted() == ["ask the lead", "negative"])
     }
 
+    @Test("a stored record claiming version 0, in either format, is refused as damaged, never a crash")
+    func versionZero() throws {
+        let fixture = try VaultFixture()
+        let (lead, caseworker, _) = try fixture.standardGroup()
+        let id = try Self.member(fixture, lead)
+        try caseworker.refresh()
+        try caseworker.updateRecord(id, fields: [RecordField(compartment: .profile, name: "phone", value: "2")])
+        for version: UInt32 in [1, 2] {
+            var bytes = try #require(try fixture.store().record(id, version: version))
+            // Format byte, 16-byte id, then the version.
+            for offset in 17..<21 { bytes[offset] = 0 }
+            #expect(throws: KithVaultError.self) { try StoredRecord.decode(bytes) }
+        }
+    }
+
     // MARK: A modified client
 
     /// Signs and appends version `version` of `id` as `identity`, holding
-    /// `parts`, with the log entry naming `sealed` and `carried`.
+    /// `parts`, with the log entry naming `sealed` and `carried`. With
+    /// `profile`, a profile part holding it is sealed for the version too
+    /// (with the writer's own key), as an honest writer's would be.
     static func forge(
-        _ fixture: VaultFixture, as handle: String, id: RecordID, version: UInt32, parts: [RecordPart], sealed: [KeyRef], carried: [KeyRef],
-        like existing: RecordID? = nil
+        _ fixture: VaultFixture, as handle: String, id: RecordID, version: UInt32, parts given: [RecordPart], sealed givenSealed: [KeyRef],
+        carried: [KeyRef], like existing: RecordID? = nil, profile: String? = nil
     ) throws {
         let identity = try #require(fixture.identities[handle])
         let vault = try fixture.open(handle)
         let record = try #require(try vault.state.records.record(existing ?? id))
         let time = UInt64(Date().timeIntervalSince1970 * 1000)
+        var parts = given, sealed = givenSealed
+        if let profile {
+            let epoch = try #require(vault.state.groups[record.group]?.currentEpoch[.profile])
+            let shell = Vault.shell(id: id, version: version, group: record.group, kind: record.kind, parent: record.parent, author: identity.identity.userID, time: time)
+            let part = try vault.sealPart(
+                fields: [RecordField(compartment: .profile, name: "phone", value: profile)], ref: KeyRef(compartment: .profile, epoch: epoch), record: shell, key: nil)
+            parts = (parts + [part]).sorted { $0.compartment < $1.compartment }
+            sealed = (sealed + [part.written]).sorted { $0.compartment < $1.compartment }
+        }
         let body = StoredRecord.signedBody(
             id: id, version: version, group: record.group, kind: record.kind, parent: record.parent, author: identity.identity.userID, timeMillis: time, parts: parts)
         let signature = try identity.sign(StoredRecord.signedMessage(vaultID: vault.state.vaultID, body: body))
@@ -152,13 +187,18 @@ struct CarriedPartTests {
         let id = try Self.member(fixture, lead)
         try lead.updateRecord(id, fields: [RecordField(compartment: .sensitive, name: "hiv", value: "undetectable")])
         try caseworker.refresh()
-        // Version 3 carries version 1's sensitive part (same epoch, so the log cannot tell) beside version 2's profile.
+        // Version 3 carries version 1's sensitive part (same epoch, so the log cannot tell) beside a fresh profile.
         let old = try #require(try Self.stored(fixture, id, 1).parts.first { $0.compartment == .sensitive })
-        let profile = try #require(try Self.stored(fixture, id, 2).parts.first { $0.compartment == .profile })
-        try Self.forge(fixture, as: "cw-tra", id: id, version: 3, parts: [profile, old], sealed: [], carried: [profile.written, old.written])
+        try Self.forge(fixture, as: "cw-tra", id: id, version: 3, parts: [old], sealed: [], carried: [old.written], profile: "3")
         let reader = try fixture.open("lead-tra")
         let error = #expect(throws: KithVaultError.self) { try reader.readRecord(id) }
-        #expect(error?.code == .integrity && error?.reason.contains("did not hold") == true)
+        #expect(error?.code == .integrity && error?.reason.contains("does not carry the parts the log says") == true, "\(error?.reason ?? "")")
+        // The same part claimed as sealed for version 2 (where the log says it was sealed) holds no other content: its signed facts differ.
+        var relabelled = old
+        relabelled.sealedVersion = 2
+        try Self.forge(fixture, as: "cw-tra", id: id, version: 4, parts: [relabelled], sealed: [], carried: [relabelled.written], profile: "4")
+        let second = #expect(throws: KithVaultError.self) { try fixture.open("lead-tra").readRecord(id) }
+        #expect(second?.code == .integrity, "\(second?.reason ?? "")")
         // Versions 1 and 2 still read.
         #expect(try reader.readRecord(id, version: 2).fields.first { $0.name == "hiv" }?.value == "undetectable")
     }
@@ -169,11 +209,23 @@ struct CarriedPartTests {
         let (lead, caseworker, _) = try fixture.standardGroup()
         let id = try Self.member(fixture, lead)
         try caseworker.refresh()
-        var parts = try Self.stored(fixture, id, 1).parts
-        for index in parts.indices { parts[index].sealedVersion = 2 }
-        try Self.forge(fixture, as: "cw-tra", id: id, version: 2, parts: parts, sealed: [], carried: parts.map(\.written))
+        var sensitive = try #require(try Self.stored(fixture, id, 1).parts.first { $0.compartment == .sensitive })
+        sensitive.sealedVersion = 2
+        try Self.forge(fixture, as: "cw-tra", id: id, version: 2, parts: [sensitive], sealed: [], carried: [sensitive.written], profile: "2")
         let error = #expect(throws: KithVaultError.self) { try fixture.open("lead-tra").readRecord(id) }
         #expect(error?.code == .integrity && error?.reason.contains("does not carry the parts the log says") == true)
+        // An honest case worker's next update does not carry the bad part on: it is refused, and nothing is written.
+        let honest = try fixture.open("cw-tra")
+        let refused = #expect(throws: KithVaultError.self) {
+            try honest.updateRecord(id, fields: [RecordField(compartment: .profile, name: "phone", value: "3")])
+        }
+        #expect(refused?.code == .integrity)
+        #expect(try honest.state.records.record(id)?.versions.count == 2)
+        // A modified client carrying it on anyway (sealed-for 2 again): the lead's read of version 3 fails too.
+        try Self.forge(fixture, as: "cw-tra", id: id, version: 3, parts: [sensitive], sealed: [], carried: [sensitive.written], profile: "3")
+        #expect(throws: KithVaultError.self) { try fixture.open("lead-tra").readRecord(id) }
+        // Version 1 still reads.
+        #expect(try fixture.open("lead-tra").readRecord(id, version: 1).fields.contains { $0.name == "hiv" })
     }
 
     /// The log entries a modified case worker may not write: each makes the
@@ -187,6 +239,8 @@ struct CarriedPartTests {
         case carriesIntoNewRecord
         /// Seals the profile and also lists it as carried.
         case sealedAndCarried
+        /// Seals nothing at all: only carries (any role could append such versions).
+        case carriesOnly
     }
 
     @Test("a modified client's carrying entries that break the rules make the log invalid", arguments: Forgery.allCases)
@@ -209,6 +263,8 @@ struct CarriedPartTests {
             try Self.forge(fixture, as: "cw-tra", id: RecordID.random(), version: 1, parts: [profile], sealed: [], carried: [profile.written], like: id)
         case .sealedAndCarried:
             try Self.forge(fixture, as: "cw-tra", id: id, version: 2, parts: [profile, sensitive], sealed: [profile.written], carried: [profile.written, sensitive.written])
+        case .carriesOnly:
+            try Self.forge(fixture, as: "viewer-tra", id: id, version: 2, parts: [profile, sensitive], sealed: [], carried: [profile.written, sensitive.written])
         }
         let error = #expect(throws: KithVaultError.self) { _ = try fixture.open("lead-tra") }
         #expect(error?.code == .invalidEntry, "\(forgery)")

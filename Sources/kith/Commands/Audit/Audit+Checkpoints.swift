@@ -9,9 +9,9 @@ extension Audit {
             commandName: "checkpoint",
             abstract: "Print the newest signed checkpoint (C2SP tlog-checkpoint) with its cosignatures.",
             discussion: """
-                Keep a copy somewhere the vault's host cannot change: a later copy of the vault
-                must be consistent with it ('kith audit consistency --from FILE'). Checked against
-                the log before printing. The witness count goes to standard error, so the
+                Keep a copy somewhere the vault's host cannot change: a later copy of the vault \
+                must be consistent with it ('kith audit consistency --from FILE'). Checked against \
+                the log before printing. The witness count goes to standard error, so the \
                 output stays a clean note.
 
                 Examples:
@@ -79,14 +79,14 @@ extension Audit {
         static let configuration = CommandConfiguration(
             abstract: "As an auditor: check the log grew honestly since you last witnessed it, and cosign its newest checkpoint.",
             discussion: """
-                Opens the vault (checking every entry), proves the newest checkpoint consistent
-                with the last one you cosigned, and adds your C2SP tlog-cosignature to it. Refuses,
-                cosigning nothing, when the log was rolled back or history was rewritten. What you
-                cosigned last is kept in your state directory ($KITH_STATE_DIR, else
+                Opens the vault (checking every entry), proves the newest checkpoint consistent \
+                with the last one you cosigned, and adds your C2SP tlog-cosignature to it. Refuses, \
+                cosigning nothing, when the log was rolled back or history was rewritten. What you \
+                cosigned last is kept in your state directory ($KITH_STATE_DIR, else \
                 $XDG_STATE_HOME/kith, else ~/.local/state/kith); back it up.
 
-                The first time an auditor runs this (or 'kith audit log'), the vault's audit key is
-                made; later, auditors enrolled since receive it from you once you confirm their
+                The first time an auditor runs this (or 'kith audit log'), the vault's audit key is \
+                made; later, auditors enrolled since receive it from you once you confirm their \
                 key fingerprint (asked on a terminal, or --confirm-auditor).
 
                 Example:

@@ -9,14 +9,14 @@ extension Audit {
             commandName: "log",
             abstract: "List log entries in plain words; auditors also see the sealed details (who, what, why).",
             discussion: """
-                Everyone enrolled sees the public part of each entry. Auditors also see the details
-                every writer sealed for them: the first auditor's run makes the vault's audit key,
-                and each writer's details become readable once that writer has written anything
+                Everyone enrolled sees the public part of each entry. Auditors also see the details \
+                every writer sealed for them: the first auditor's run makes the vault's audit key, \
+                and each writer's details become readable once that writer has written anything \
                 after it (their client then shares its detail key with the auditors, logged).
 
-                Another auditor gets the audit key from you only once you confirm their key
-                fingerprint: on a terminal you are shown it (and who enrolled them) and asked;
-                in a script, pass --confirm-auditor with the fingerprint they read to you. So an
+                Another auditor gets the audit key from you only once you confirm their key \
+                fingerprint: on a terminal you are shown it (and who enrolled them) and asked; \
+                in a script, pass --confirm-auditor with the fingerprint they read to you. So an \
                 admin cannot enrol a second identity as auditor and read every detail silently.
 
                 Examples:

@@ -8,9 +8,9 @@ extension Audit {
         static let configuration = CommandConfiguration(
             abstract: "Print a proof that a log entry is in the log (C2SP tlog-proof, or JSON).",
             discussion: """
-                The proof carries the entry itself and the signed checkpoint, so anyone can check
-                it offline with 'kith audit verify-proof' (or any RFC 9162 tool, from the JSON).
-                Against the newest checkpoint, or one you keep (--checkpoint). Entries are
+                The proof carries the entry itself and the signed checkpoint, so anyone can check \
+                it offline with 'kith audit verify-proof' (or any RFC 9162 tool, from the JSON). \
+                Against the newest checkpoint, or one you keep (--checkpoint). Entries are \
                 numbered from 0, as 'kith audit log' shows them.
 
                 Examples:
@@ -47,9 +47,9 @@ extension Audit {
         static let configuration = CommandConfiguration(
             abstract: "Print a proof that an older checkpoint is the start of a newer one (JSON).",
             discussion: """
-                Shows that nothing the older checkpoint covered was changed or removed since.
-                --from is a checkpoint you kept (signed, or this machine's own); --to defaults to
-                the newest. Printed as JSON ({"size1","size2","root1","root2","proof"}); C2SP has
+                Shows that nothing the older checkpoint covered was changed or removed since. \
+                --from is a checkpoint you kept (signed, or this machine's own); --to defaults to \
+                the newest. Printed as JSON ({"size1","size2","root1","root2","proof"}); C2SP has \
                 no text form for consistency proofs. Check it with 'kith audit verify-proof'.
 
                 Example:
@@ -92,7 +92,7 @@ extension Audit {
                 any enrolled user, even a viewer or a removed member, can sign a checkpoint of a \
                 log they made up. --allow-unwitnessed accepts one anyway and says so plainly; \
                 --hashes-only checks only the hashes, without keys, and proves nothing about \
-                who wrote the log.
+                who wrote the log. \
                 Exit 0 when the proof holds; 65 when it does not.
 
                 Examples:

@@ -8,7 +8,7 @@ struct Audit: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Verify the signed log, prove entries to outsiders, and witness checkpoints.",
         discussion: """
-            What each command proves, and how to keep checkpoints, is explained for
+            What each command proves, and how to keep checkpoints, is explained for \
             non-cryptographers in docs/audit.md.
             """,
         subcommands: [Verify.self, AuditLogCommand.self, CheckpointCommand.self, Keys.self, Witness.self, Prove.self, Consistency.self, VerifyProof.self])
@@ -30,7 +30,7 @@ enum AuditSupport {
             return (newest, log)
         }
         let store = try global.openStore()
-        let report = try AuditVerifier.verify(store: store, memory: GlobalOptions.checkpointMemory())
+        let report = try AuditVerifier.verify(store: store, memory: GlobalOptions.checkpointMemory(), records: false)
         guard let log = report.log else {
             throw KithVaultError.integrity((report.problems.first ?? "the log does not verify") + "; run 'kith audit verify' for details")
         }

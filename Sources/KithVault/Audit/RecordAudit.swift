@@ -1,0 +1,199 @@
+import Foundation
+import KithCrypto
+
+/// One stored record version (or attachment file) that fails the audit.
+public struct RecordProblem: Sendable, Equatable {
+    /// The record.
+    public let record: RecordID
+    /// The version (1 for an attachment's file).
+    public let version: UInt32
+    /// True when the store lacks it; false when it is there but wrong.
+    public let missing: Bool
+    /// What is wrong, in plain words.
+    public let reason: String
+}
+
+/// What the record part of an audit found.
+public struct RecordAuditResult: Sendable {
+    /// Record versions the log names, all checked.
+    public let versions: Int
+    /// Attachment files checked.
+    public let attachments: Int
+    /// Every version or file that failed, in log order.
+    public let problems: [RecordProblem]
+}
+
+/// Checks every stored record version the verified log names, and every
+/// attachment file, without decrypting anything (an auditor holds no group
+/// keys): the stored object decodes; its header and compartments are what
+/// the log entry says; its signed part hashes to the log's commitment; its
+/// author's signature holds (checked on every core); its epochs only move
+/// forward onto epochs the log made; a carried part is the very part the
+/// version it was sealed for holds. An attachment's file must be there and start like
+/// one; its bytes are bound by a hash inside the sealed record, which
+/// readers check on every `attach get`.
+enum RecordAudit {
+    /// Rows read from the store at a time.
+    static let pageSize = 2048
+
+    static func check(state: VaultState, store: VaultStore, threads: Int) throws -> RecordAuditResult {
+        var problems: [(seq: UInt64, problem: RecordProblem)] = []
+        var versions = 0, attachments = 0
+        for group in state.groups.keys.sorted(by: { $0.bytes.lexicographicallyPrecedes($1.bytes) }) {
+            let records = try state.records.records(in: group)
+            var wanted: [RecordKey: (record: RecordState, version: VersionState)] = [:]
+            for record in records {
+                for version in record.versions { wanted[RecordKey(record.id, version.version)] = (record, version) }
+            }
+            versions += wanted.count
+            // The signed parts of each version, for the carried-part check after every row is read.
+            var signedParts: [RecordKey: [RecordPart]] = [:]
+            var signatures: [(key: RecordKey, signature: Vault.DeferredSignature)] = []
+            func examine(_ key: RecordKey, _ body: [UInt8]) {
+                guard let (record, version) = wanted[key] else { return }
+                do {
+                    let stored = try StoredRecord.decode(body)
+                    try checkHeader(stored, record: record, version: version, state: state)
+                    signedParts[key] = stored.parts
+                    guard let author = state.users[stored.author] else { throw KithVaultError.integrity("its author is not enrolled") }
+                    signatures.append(
+                        (
+                            key,
+                            Vault.DeferredSignature(
+                                key: author.identity.signingKey, signature: stored.signature,
+                                message: StoredRecord.signedMessage(vaultID: state.vaultID, body: stored.signedBody))
+                        ))
+                } catch let error as KithVaultError {
+                    problems.append((version.seq, RecordProblem(record: key.id, version: key.version, missing: false, reason: error.reason)))
+                } catch {
+                    problems.append((version.seq, RecordProblem(record: key.id, version: key.version, missing: false, reason: "\(error)")))
+                }
+                wanted[key] = nil
+            }
+            let all = wanted
+            // The store's group column is not trusted: a page is only where to look first; the rest is fetched by id.
+            var after: (id: RecordID, version: UInt32)?
+            while true {
+                let page = try store.recordPage(group: group, after: after, limit: pageSize)
+                for row in page { examine(RecordKey(row.recordID, row.version), row.body) }
+                guard page.count == pageSize, let last = page.last else { break }
+                after = (last.recordID, last.version)
+            }
+            for key in wanted.keys.sorted() {
+                if let body = try store.record(key.id, version: key.version) {
+                    examine(key, body)
+                } else if let (_, version) = wanted[key] {
+                    problems.append((version.seq, RecordProblem(record: key.id, version: key.version, missing: true, reason: "it is in the log but missing from the store")))
+                }
+            }
+            for (key, holds) in zip(signatures.map(\.key), verify(signatures.map(\.signature), threads: threads)) where !holds {
+                if let version = all[key]?.version {
+                    problems.append((version.seq, RecordProblem(record: key.id, version: key.version, missing: false, reason: "the author's signature does not verify")))
+                }
+                signedParts[key] = nil
+            }
+            for (key, parts) in signedParts {
+                for part in parts where part.sealedVersion != key.version {
+                    // The version the replay followed it back to sealed this very part (the replay checked the versions between).
+                    guard signedParts[RecordKey(key.id, part.sealedVersion)]?.contains(where: { $0.sameSignedPart(as: part) }) == true else {
+                        if let version = all[key]?.version {
+                            problems.append(
+                                (
+                                    version.seq,
+                                    RecordProblem(
+                                        record: key.id, version: key.version, missing: false,
+                                        reason: "it carries \(part.compartment) fields that the version it names as their sealing (version \(part.sealedVersion)) does not hold")
+                                ))
+                        }
+                        break
+                    }
+                }
+            }
+            for record in records where record.kind == .attachment {
+                attachments += 1
+                if let problem = try checkFile(record, store: store) { problems.append((record.versions.first?.seq ?? 0, problem)) }
+            }
+        }
+        return RecordAuditResult(versions: versions, attachments: attachments, problems: problems.sorted { $0.seq < $1.seq }.map(\.problem))
+    }
+
+    /// What `openRecord` checks before decrypting, with the log's state alone.
+    private static func checkHeader(_ stored: StoredRecord, record: RecordState, version: VersionState, state: VaultState) throws {
+        guard stored.id == record.id, stored.version == version.version, stored.group == record.group, stored.kind == record.kind,
+            stored.parent == record.parent, stored.author == version.author, stored.parts.map(\.written) == version.parts
+        else {
+            throw KithVaultError.integrity("it does not match what the log says was written")
+        }
+        guard stored.contentHash == version.contentHash else { throw KithVaultError.integrity("it is not the content the log commits to") }
+        guard stored.parts.allSatisfy({ $0.sealedVersion == version.sealedVersion(of: $0.compartment) }) else {
+            throw KithVaultError.integrity("it does not carry the parts the log says it carries")
+        }
+        let commitments = state.groups[record.group]?.commitments ?? [:]
+        for part in stored.parts {
+            guard part.writtenEpoch <= part.contentEpoch, part.contentEpoch <= part.wrapEpoch,
+                commitments[KeyRef(compartment: part.compartment, epoch: part.wrapEpoch)] != nil
+            else {
+                throw KithVaultError.integrity("its \(part.compartment) part names a key epoch the log never created")
+            }
+            guard part.wrappedKey.count == StoredRecord.wrappedKeyLength, part.ciphertext.count > AEAD.xChaCha20Poly1305.nonceLength + AEAD.xChaCha20Poly1305.tagLength
+            else {
+                throw KithVaultError.integrity("its \(part.compartment) part is truncated")
+            }
+        }
+    }
+
+    /// The attachment's stored file: there, and starting like one.
+    private static func checkFile(_ record: RecordState, store: VaultStore) throws -> RecordProblem? {
+        guard let source = try store.attachments.openAttachment(record.id) else {
+            return RecordProblem(record: record.id, version: 1, missing: true, reason: "its file is missing from the attachment store")
+        }
+        var header = [UInt8](repeating: 0, count: AttachmentFormat.headerLength)
+        var got = 0
+        while got < header.count {
+            let read = try header.withUnsafeMutableBytes { buffer in
+                try source.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[got...]))
+            }
+            if read <= 0 { break }
+            got += read
+        }
+        let magic = Array(header.prefix(8))
+        let chunk = header.count >= 12 ? header[8..<12].reduce(0) { $0 << 8 | Int($1) } : 0
+        guard got == header.count, magic == AttachmentFormat.magic || magic == AttachmentFormat.unpaddedMagic, chunk == AttachmentFormat.chunkSize else {
+            return RecordProblem(record: record.id, version: 1, missing: false, reason: "its file does not start like a Kith attachment")
+        }
+        return nil
+    }
+
+    /// Each signature's verdict, checked on `threads` cores.
+    private static func verify(_ signatures: [Vault.DeferredSignature], threads: Int) -> [Bool] {
+        let verdicts = Verdicts(count: signatures.count)
+        let chunks = max(1, min(threads, signatures.count / 64 + 1))
+        DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
+            for index in stride(from: chunk, to: signatures.count, by: chunks) where signatures[index].holds { verdicts.set(index) }
+        }
+        return verdicts.values
+    }
+}
+
+/// A record version, as a dictionary key.
+struct RecordKey: Hashable, Comparable {
+    let id: RecordID
+    let version: UInt32
+    init(_ id: RecordID, _ version: UInt32) {
+        self.id = id
+        self.version = version
+    }
+    static func < (a: RecordKey, b: RecordKey) -> Bool {
+        a.id.bytes.lexicographicallyPrecedes(b.id.bytes) || (a.id == b.id && a.version < b.version)
+    }
+}
+
+/// Verdicts set from several threads.
+private final class Verdicts: @unchecked Sendable {
+    // @unchecked: every write holds the lock.
+    private let lock = NSLock()
+    private var verdicts: [Bool]
+    init(count: Int) { verdicts = Array(repeating: false, count: count) }
+    func set(_ index: Int) { lock.withLock { verdicts[index] = true } }
+    var values: [Bool] { lock.withLock { verdicts } }
+}
