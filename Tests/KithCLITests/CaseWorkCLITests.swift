@@ -97,4 +97,29 @@ struct CaseWorkCLITests {
         let mixed = try cli.run(["enroll", "request", "--handle", "sاra", "--out", cli.path("mixed.request"), "--kdf", "interactive"], as: "mixed")
         #expect(mixed.code == 64 && mixed.err.contains("mixes letters of Arabic and Latin"), "\(mixed.err)")
     }
+
+    @Test("record history --diff shows each version's changes field by field, and of hidden compartments only kept or rewritten")
+    func historyDiff() throws {
+        let (cli, member) = try Self.setUp()
+        #expect(try cli.run(["record", "update", member, "--field", "phone=+961 70 000 002"], as: "alex").code == 0)
+        #expect(try cli.run(["record", "update", member, "--field", "sensitive:hiv_status=undetectable", "--field", "email=m@example.org"], as: "robin").code == 0)
+        let lead = try cli.run(["record", "history", member, "--diff"], as: "robin")
+        #expect(lead.code == 0, "\(lead.err)")
+        #expect(lead.out.contains("version 1 by robin") && lead.out.contains("  + name: \u{2068}مُحَمَّد الحَلَبِيّ\u{2069}"), "\(lead.out)")
+        #expect(lead.out.contains("  ~ phone: +961 70 000 001 -> +961 70 000 002"))
+        #expect(lead.out.contains("  ~ hiv_status (sensitive): positive -> undetectable"))
+        #expect(lead.out.contains("  + email: m@example.org"))
+        let worker = try cli.run(["record", "history", member, "--diff"], as: "alex")
+        #expect(worker.code == 0, "\(worker.err)")
+        #expect(!worker.out.contains("positive") && !worker.out.contains("undetectable") && !worker.out.contains("hiv_status"), "\(worker.out)")
+        #expect(worker.out.contains("sensitive: kept unchanged (your role may not read it)"))
+        #expect(worker.out.contains("sensitive: written again (your role may not read it, so what changed is not shown)"))
+        let json = try #require(try cli.run(["record", "history", member, "--diff", "--json"], as: "alex").json() as? [[String: Any]])
+        #expect(json.count == 3 && json[1]["withheld_kept"] as? [String] == ["sensitive"] && json[2]["withheld_rewritten"] as? [String] == ["sensitive"])
+        let change = try #require((json[1]["changes"] as? [[String: Any]])?.first)
+        #expect(change["field"] as? String == "phone" && change["before"] as? String == "+961 70 000 001" && change["after"] as? String == "+961 70 000 002")
+        // Reading the history is logged, as reading each version is; the plain history reads nothing.
+        let log = try cli.run(["audit", "log", "--record", member], as: "robin")
+        #expect(log.out.contains("read record"), "\(log.out)")
+    }
 }

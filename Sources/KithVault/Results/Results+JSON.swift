@@ -356,3 +356,30 @@ extension ImportRejection: Encodable {
         try c.put(reason, "reason")
     }
 }
+
+extension FieldChange: Encodable {
+    /// One change in `record history --diff --json`: field, compartment,
+    /// before (null when added), after (null when removed).
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: JSONKey.self)
+        try c.put(name, "field")
+        try c.put(compartment.description, "compartment")
+        try c.put(before, "before")
+        try c.put(after, "after")
+    }
+}
+
+extension VersionChanges: Encodable {
+    /// `record history --diff --json`: version, author, time, changes,
+    /// withheld_rewritten and withheld_kept (compartments the reader may not
+    /// read that the version sealed anew or carried forward unchanged).
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: JSONKey.self)
+        try c.put(version, "version")
+        try c.put(author, "author")
+        try c.time(timeMillis)
+        try c.put(changes, "changes")
+        try c.put(withheldRewritten.map(\.description), "withheld_rewritten")
+        try c.put(withheldKept.map(\.description), "withheld_kept")
+    }
+}

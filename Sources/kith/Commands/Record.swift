@@ -199,15 +199,27 @@ struct RecordCommand: ParsableCommand {
 
     struct History: KithCommand {
         static let configuration = CommandConfiguration(
-            abstract: "List every version of a record: who wrote it and when.",
-            discussion: "Example:\n  kith record history 3f9c0a...")
+            abstract: "List every version of a record: who wrote it and when, and with --diff what each changed.",
+            discussion: """
+                Without --diff nothing is decrypted and nothing is logged. With --diff every version \
+                is read (logged, as reading them would be) and each is shown as what it changed from \
+                the one before, field by field, in the compartments your role may read; of the others \
+                only whether a version kept them unchanged or wrote them again.
+
+                Examples:
+                  kith record history 3f9c0a...
+                  kith record history 3f9c0a... --diff
+                """)
 
         @OptionGroup var global: GlobalOptions
         @Argument(help: "The record's id.")
         var id: String
+        @Flag(help: "Show what each version changed, field by field (reads every version; logged).")
+        var diff = false
         @OptionGroup var output: OutputOptions
 
         func execute() throws {
+            if diff { return try showChanges() }
             let versions = try global.openVault().history(Identifier(parsing: id))
             if output.json {
                 try Output.json(versions)
@@ -220,6 +232,34 @@ struct RecordCommand: ParsableCommand {
                     })
                 if versions.contains(where: { !$0.carried.isEmpty }) {
                     print("(carried: kept exactly as the version before held it, without its author reading it)")
+                }
+            }
+        }
+
+        private func showChanges() throws {
+            let versions = try global.openVault().historyChanges(Identifier(parsing: id))
+            if output.json { return try Output.json(versions) }
+            let value = { (text: String) in Terminal.isolated(Terminal.safe(text)) }
+            for (index, version) in versions.enumerated() {
+                if index > 0 { print("") }
+                Output.say("version \(version.version) by \(version.author), \(RelativeTime.both(version.timeMillis))")
+                let name = { (change: FieldChange) in
+                    Terminal.isolated(Terminal.safe(change.name)) + (change.compartment == .profile ? "" : " (\(change.compartment))")
+                }
+                for change in version.changes {
+                    switch (change.before, change.after) {
+                    case (nil, let after?): print("  + \(name(change)): \(value(after))")
+                    case (let before?, nil): print("  - \(name(change)) (was: \(value(before)))")
+                    case (let before?, let after?): print("  ~ \(name(change)): \(value(before)) -> \(value(after))")
+                    case (nil, nil): continue
+                    }
+                }
+                for compartment in version.withheldRewritten {
+                    print("  \(compartment): written \(index == 0 ? "" : "again ")(your role may not read it, so what changed is not shown)")
+                }
+                for compartment in version.withheldKept { print("  \(compartment): kept unchanged (your role may not read it)") }
+                if version.changes.isEmpty && version.withheldRewritten.isEmpty && version.withheldKept.isEmpty {
+                    print("  (nothing you may read changed)")
                 }
             }
         }
