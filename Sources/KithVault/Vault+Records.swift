@@ -14,7 +14,7 @@ public struct RecordView: Sendable {
     public let author: String
     /// When the version was written (ms since 1970).
     public let timeMillis: UInt64
-    /// The case a note belongs to.
+    /// The case a note or attachment belongs to, or the member a case is about.
     public let parent: RecordID?
     /// The fields the reader may see.
     public let fields: [RecordField]
@@ -104,9 +104,19 @@ extension Vault {
     /// Adds many records to `groupName` in one transaction (all or none)
     /// and returns their ids in order. For imports and benchmarks: one
     /// commit, however many records.
+    /// `parent`: for a case, the member record it is about (in the same group).
     @discardableResult
     public func addRecords(groupName: String, kind: RecordKind, _ records: [[RecordField]], parent: RecordID? = nil) throws -> [RecordID] {
         let group = try self.group(named: groupName)
+        if kind == .case, let parent {
+            let member = try recordState(parent, orElse: "member \(parent)")
+            guard member.kind == .member, member.group == group.id else {
+                throw KithVaultError.invalidInput(
+                    member.kind == .member
+                        ? "member \(parent) is in group \(self.groupName(member.group)), not \(groupName); a case is about a member of its own group"
+                        : "\(parent) is a \(member.kind) record, not a member; a case is about a member")
+            }
+        }
         let drafts = try records.map { RecordDraft(id: try RecordID.random(), version: 1, kind: kind, parent: parent, fields: $0, action: "added \(kind)") }
         try write(group: group.id) { drafts }
         return drafts.map(\.id)
@@ -499,6 +509,19 @@ extension Vault {
         guard record.kind == .case else { throw KithVaultError.invalidInput("\(caseID) is a \(record.kind) record, not a case") }
         _ = try role(in: record.group)
         return try readRecords(try children(of: caseID, kind: .note))
+    }
+
+    /// The cases about a member, oldest first (from the log: nothing is decrypted or logged).
+    public func cases(ofMember member: RecordID) throws -> [RecordSummary] {
+        let record = try recordState(member, orElse: "member \(member)")
+        guard record.kind == .member else { throw KithVaultError.invalidInput("\(member) is a \(record.kind) record, not a member") }
+        _ = try role(in: record.group)
+        return try state.records.children(of: member).filter { $0.kind == .case }
+            .sorted { ($0.versions.first?.seq ?? 0) < ($1.versions.first?.seq ?? 0) }
+            .compactMap { child in
+                guard let last = child.versions.last else { return nil }
+                return RecordSummary(id: child.id, kind: .case, version: last.version, author: handle(of: last.author), timeMillis: last.timeMillis, parent: member)
+            }
     }
 
     /// The ids of a case's notes or attachments, oldest first.

@@ -122,4 +122,21 @@ struct CaseWorkCLITests {
         let log = try cli.run(["audit", "log", "--record", member], as: "robin")
         #expect(log.out.contains("read record"), "\(log.out)")
     }
+
+    @Test("a case about a member: record add --member, and record show of the member lists its cases")
+    func caseAboutMember() throws {
+        let (cli, member) = try Self.setUp()
+        let added = try cli.run(["record", "add", "--group", "Trans Support", "--kind", "case", "--member", member, "--field", "need=housing", "--json"], as: "alex")
+        let caseID = try cli.id(added)
+        let shown = try cli.run(["record", "show", member], as: "alex")
+        #expect(shown.out.contains("Cases about this member:") && shown.out.contains(caseID), "\(shown.out)")
+        let caseShown = try cli.run(["record", "show", caseID], as: "alex")
+        #expect(caseShown.out.contains("about member \(member)"))
+        let json = try #require(try cli.run(["record", "show", caseID, "--json"], as: "alex").json() as? [String: Any])
+        #expect(json["member"] as? String == member)
+        let wrong = try cli.run(["record", "add", "--group", "Trans Support", "--kind", "member", "--member", member, "--field", "name=x"], as: "alex")
+        #expect(wrong.code == 64 && wrong.err.contains("give it with --kind case"), "\(wrong.err)")
+        let notMember = try cli.run(["record", "add", "--group", "Trans Support", "--kind", "case", "--member", caseID, "--field", "need=x"], as: "alex")
+        #expect(notMember.code == 64 && notMember.err.contains("not a member"), "\(notMember.err)")
+    }
 }

@@ -424,8 +424,13 @@ public struct VaultState: Sendable {
                     guard let parent, let parentRecord = try records.record(parent), parentRecord.kind == .case, parentRecord.group == groupID else {
                         throw invalid(entry, "a \(kind) must belong to a case in the same group")
                     }
+                } else if kind == .case, let parent {
+                    // A case may name the member it is about, in the same group.
+                    guard let member = try records.record(parent), member.kind == .member, member.group == groupID else {
+                        throw invalid(entry, "a case can only be about a member record of the same group")
+                    }
                 } else if parent != nil {
-                    throw invalid(entry, "only notes and attachments have a parent record")
+                    throw invalid(entry, "only notes, attachments and cases have a parent record")
                 }
                 records.set(RecordState(id: recordID, group: groupID, kind: kind, parent: parent, versions: [versionState]), isNew: true)
             }

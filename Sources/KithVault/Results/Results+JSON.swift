@@ -42,7 +42,8 @@ extension RecordView: Encodable {
         try c.put(Dictionary(fields.map { (key($0), $0.value) }, uniquingKeysWith: { first, _ in first }), "fields")
         try c.put(Dictionary(fields.map { (key($0), $0.compartment.description) }, uniquingKeysWith: { first, _ in first }), "compartments")
         try c.put(withheld.map(\.description), "withheld")
-        try c.putIfPresent(parent?.description, "case")
+        // A note's or attachment's parent is its case; a case's is the member it is about.
+        try c.putIfPresent(parent?.description, kind == .case ? "member" : "case")
     }
 
     /// The note this view holds, as `note list --json` prints it.
@@ -75,7 +76,8 @@ public struct NoteEntry: Sendable, Encodable {
 }
 
 extension RecordSummary: Encodable {
-    /// `record list --json`: id, kind, version, author, time, and case for a note.
+    /// `record list --json`: id, kind, version, author, time, and case for a
+    /// note or attachment, member for a case about one.
     public func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: JSONKey.self)
         try c.put(id.description, "id")
@@ -83,7 +85,7 @@ extension RecordSummary: Encodable {
         try c.put(version, "version")
         try c.put(author, "author")
         try c.time(timeMillis)
-        try c.putIfPresent(parent?.description, "case")
+        try c.putIfPresent(parent?.description, kind == .case ? "member" : "case")
     }
 }
 

@@ -21,14 +21,15 @@ public struct RecordTable: Sendable {
                 if seen.insert(column).inserted { fieldColumns.append(column) }
             }
         }
-        let meta = ["id", "kind", "case", "version", "author", "written", "withheld"].map { ImportPlan.metadataPrefix + $0 }
+        let meta = ["id", "kind", "case", "version", "author", "written", "withheld", "member"].map { ImportPlan.metadataPrefix + $0 }
         header = meta + fieldColumns
         let index = Dictionary(uniqueKeysWithValues: fieldColumns.enumerated().map { ($1, $0) })
         rows = views.map { view in
+            let parent = view.parent?.description ?? ""
             var row = [
-                view.id.description, view.kind.description, view.parent?.description ?? "", "\(view.version)", view.author,
+                view.id.description, view.kind.description, view.kind == .case ? "" : parent, "\(view.version)", view.author,
                 Timestamp.iso8601(millis: view.timeMillis),
-                view.withheld.map(\.description).joined(separator: " "),
+                view.withheld.map(\.description).joined(separator: " "), view.kind == .case ? parent : "",
             ]
             var cells = [String](repeating: "", count: fieldColumns.count)
             for field in view.fields {

@@ -96,6 +96,7 @@ struct RecordCommand: ParsableCommand {
                   kith record add --group "Trans Support" --kind member --field name="Sam Rivera" \\
                       --field pronouns=they/them --field sensitive:hiv_status=positive
                   echo '{"need": "housing"}' | kith record add --group "Trans Support" --kind case --from-json -
+                  kith record add --group "Trans Support" --kind case --member 3f9c0a... --field need=housing
                 """)
 
         @OptionGroup var global: GlobalOptions
@@ -103,6 +104,8 @@ struct RecordCommand: ParsableCommand {
         var group: String
         @Option(help: "member (a person the network supports) or case.")
         var kind: RecordKind
+        @Option(help: ArgumentHelp("For a case: the member record it is about ('kith record show' of the member lists its cases).", valueName: "id"))
+        var member: String?
         @OptionGroup var input: FieldOptions
         @OptionGroup var output: OutputOptions
 
@@ -110,8 +113,12 @@ struct RecordCommand: ParsableCommand {
             guard kind == .member || kind == .case else {
                 throw KithVaultError.invalidInput("'\(kind)' is not a record kind here: use member or case (notes are added with 'kith note add', files with 'kith attach add')")
             }
+            if member != nil && kind != .case {
+                throw KithVaultError.invalidInput("--member names the member a case is about; give it with --kind case")
+            }
+            let about = try member.map { try Identifier(parsing: $0) }
             let fields = try input.collect(kind: kind)
-            let id = try global.openVault().addRecord(groupName: group, kind: kind, fields: fields)
+            let id = try global.openVault().addRecord(groupName: group, kind: kind, fields: fields, parent: about)
             if output.json { try Output.json(Created(id)) } else { print(id) }
         }
     }
@@ -129,7 +136,8 @@ struct RecordCommand: ParsableCommand {
         @OptionGroup var output: OutputOptions
 
         func execute() throws {
-            let view = try global.openVault().readRecord(Identifier(parsing: id), version: version)
+            let vault = try global.openVault()
+            let view = try vault.readRecord(Identifier(parsing: id), version: version)
             if output.json {
                 try Output.json(view)
             } else {
@@ -138,6 +146,15 @@ struct RecordCommand: ParsableCommand {
                 Output.table(["FIELD", "VALUE", "COMPARTMENT"], view.fields.map { [$0.name, $0.value, $0.compartment.description] })
                 if !view.withheld.isEmpty {
                     print("withheld (your role may not read them): \(view.withheld.map(\.description).joined(separator: ", "))")
+                }
+                if view.kind == .case, let member = view.parent { print("about member \(member)") }
+                if view.kind == .member {
+                    let cases = try vault.cases(ofMember: view.id)
+                    if !cases.isEmpty {
+                        print("")
+                        print("Cases about this member:")
+                        Output.table(["ID", "VERSION", "UPDATED", "BY"], cases.map { [$0.id.description, "\($0.version)", RelativeTime.both($0.timeMillis), $0.author] })
+                    }
                 }
             }
         }
