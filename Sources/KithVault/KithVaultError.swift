@@ -147,6 +147,8 @@ public enum Remedy: Equatable, Sendable, Encodable {
     case askLeadForNewKeys(group: String)
     /// Try again once the group's pending rekey has finished (its lead resumes it).
     case waitForRekey(group: String, mode: RekeyMode)
+    /// Say why: give a reason for the read or export (it is sealed to auditors).
+    case giveReason
     /// Read the file's cells as separated by this delimiter.
     case chooseDelimiter(CSVDelimiter)
     /// Ask for a proof against a checkpoint an auditor witnessed, or accept

@@ -136,14 +136,16 @@ extension Vault {
         guard access(path, F_OK) != 0 else {
             throw KithVaultError.invalidInput("\(path) already exists and was left untouched", remedy: .chooseNewFile)
         }
-        let group = groupName(try recordState(id, orElse: "attachment \(id)").group)
+        let groupID = try recordState(id, orElse: "attachment \(id)").group
+        let group = groupName(groupID)
+        if info.compartment == .sensitive { try requireReason(.sensitiveReads, group: groupID) }
         let output = try OutputFile(path: path, partials: memory.map { PartialFiles(stateDirectory: $0.directory) })
         defer { output.abandon() }
         try commit { _ in
             [
                 PendingEntry(
                     body: .recordRead(record: id, version: 1),
-                    details: [("action", "saved attachment"), ("group", group), ("fields", name)])
+                    details: [("action", "saved attachment"), ("group", group), ("fields", name)] + reasonDetail)
             ]
         }
         try Self.open(source, into: output, key: recordKey, id: id, expectedHash: hash, expectedSize: size)

@@ -42,13 +42,26 @@ public struct AuditLogLine: Sendable {
     /// claims an earlier one (their clock was behind; up to a day is
     /// accepted): both are shown, since neither is proven.
     public var previousTimeMillis: UInt64? = nil
+    /// How many entries this line stands for: more than one when a bulk
+    /// read (an export, a case's notes) is summarised; they run from `seq`
+    /// to `lastSeq`.
+    public var count: Int = 1
+    /// The last entry this line stands for.
+    public var lastSeq: UInt64 { seq + UInt64(max(count, 1) - 1) }
+    /// True when the read's group asks a reason for it (by its policy now)
+    /// and the sealed details hold none: a modified client, or one from
+    /// before the policy asked (only a reader of the details can tell).
+    public var reasonMissing = false
 }
 
 extension Vault {
     /// The log's entries that pass `filter`, oldest first, in plain words.
     /// Details are opened for auditors (after the audit key reached them)
     /// and for a writer's own entries; everyone else sees the public part.
-    public func auditLog(_ filter: AuditLogFilter = AuditLogFilter()) throws -> [AuditLogLine] {
+    /// With `summarised`, the reads of one batch (same reader, same commit,
+    /// same action and group) are one line with their count, so one export
+    /// of 2,000 records is one line, not 2,000.
+    public func auditLog(_ filter: AuditLogFilter = AuditLogFilter(), summarised: Bool = false) throws -> [AuditLogLine] {
         try refresh()
         var lines: [AuditLogLine] = []
         // Read a page at a time. This client may have resumed past most of
@@ -70,7 +83,40 @@ extension Vault {
             }
         }
         guard seq == state.count, previous == state.headHash else { throw Self.changedSinceVerified }
-        return lines
+        return summarised ? Self.summarise(lines) : lines
+    }
+
+    /// Consecutive reads of one batch folded into one line each.
+    static func summarise(_ lines: [AuditLogLine]) -> [AuditLogLine] {
+        var out: [AuditLogLine] = []
+        for line in lines {
+            if let last = out.last, last.type == .recordRead, line.type == .recordRead, last.actor == line.actor, last.timeMillis == line.timeMillis,
+                last.lastSeq + 1 == line.seq, detail("action", last) == detail("action", line), detail("group", last) == detail("group", line),
+                detail("reason", last) == detail("reason", line), (last.details == nil) == (line.details == nil)
+            {
+                var merged = last
+                merged.count += 1
+                merged.reasonMissing = last.reasonMissing || line.reasonMissing
+                out[out.count - 1] = merged
+            } else {
+                out.append(line)
+            }
+        }
+        return out.map { line in
+            guard line.count > 1 else { return line }
+            var folded = line
+            let action = detail("action", line) ?? "read"
+            folded = AuditLogLine(
+                seq: line.seq, timeMillis: line.timeMillis, actor: line.actor, actorHandle: line.actorHandle, type: line.type,
+                summary: "\(action) \(line.count) records (entries \(line.seq)-\(line.lastSeq); --expand lists each)",
+                details: line.details.map { details in details.filter { $0.key != "fields" && $0.key != "compartments" } + [("records", "\(line.count)")] },
+                previousTimeMillis: line.previousTimeMillis, count: line.count, reasonMissing: line.reasonMissing)
+            return folded
+        }
+    }
+
+    private static func detail(_ key: String, _ line: AuditLogLine) -> String? {
+        line.details?.first { $0.key == key }?.value
     }
 
     private static var changedSinceVerified: KithVaultError {
@@ -82,11 +128,22 @@ extension Vault {
         guard filter.actor.map({ $0 == entry.actor }) ?? true, filter.type.map({ $0.includes(entry.body.type) }) ?? true,
             filter.sinceMillis.map({ entry.timeMillis >= $0 }) ?? true, filter.record.map({ concerns(entry.body, $0) }) ?? true
         else { return }
+        let details = try openDetails(entry)
         lines.append(
             AuditLogLine(
                 seq: entry.seq, timeMillis: entry.timeMillis, actor: entry.actor, actorHandle: handle(of: entry.actor),
-                type: entry.body.type, summary: summary(of: entry.body), details: try openDetails(entry),
-                previousTimeMillis: entry.timeMillis < previousTime ? previousTime : nil))
+                type: entry.body.type, summary: summary(of: entry.body), details: details,
+                previousTimeMillis: entry.timeMillis < previousTime ? previousTime : nil, reasonMissing: try reasonMissing(entry.body, details)))
+    }
+
+    /// Whether a read's group asks a reason for it and its opened details give none.
+    private func reasonMissing(_ body: EntryBody, _ details: [(key: String, value: String)]?) throws -> Bool {
+        guard case .recordRead(let id, _) = body, let details, !details.contains(where: { $0.key == "reason" }),
+            let group = try state.records.record(id)?.group, let reasons = state.groups[group]?.policy.reasons, !reasons.isEmpty
+        else { return false }
+        let value = { (key: String) in details.first { $0.key == key }?.value ?? "" }
+        if reasons.contains(.exports) && value("action").hasPrefix("exported") { return true }
+        return reasons.contains(.sensitiveReads) && value("compartments").contains("sensitive")
     }
 
     private func concerns(_ body: EntryBody, _ record: RecordID) -> Bool {

@@ -346,9 +346,15 @@ extension Vault {
     }
 
     /// Logs the reads of `views` in one commit; `verb` says why in each
-    /// entry's sealed details ("read", or "exported as csv" for an export).
+    /// entry's sealed details ("read", or "exported as csv" for an export),
+    /// with the compartments read and the reader's reason. A group whose
+    /// policy asks a reason for sensitive reads gets one first, or nothing
+    /// is read.
     func logReads(_ views: [RecordView], verb: String) throws {
         guard !views.isEmpty else { return }
+        for view in views where view.fields.contains(where: { $0.compartment == .sensitive }) {
+            try requireReason(.sensitiveReads, group: recordState(view.id, orElse: "record \(view.id)").group)
+        }
         try commit { _ in
             views.map { view in
                 PendingEntry(
@@ -356,9 +362,40 @@ extension Vault {
                     details: [
                         ("action", "\(verb) \(view.kind)"), ("group", view.group),
                         ("fields", view.fields.map(\.name).joined(separator: ", ")),
-                    ])
+                        ("compartments", Set(view.fields.map(\.compartment)).sorted().map(\.description).joined(separator: ", ")),
+                    ] + reasonDetail)
             }
         }
+    }
+
+    /// Sets why the person reads what this vault reads from now on (nil:
+    /// no reason). One line of 1 to 500 characters.
+    public func setAccessReason(_ reason: String?) throws {
+        guard let reason else {
+            accessReason = nil
+            return
+        }
+        accessReason = try Self.checkedReason(reason)
+    }
+
+    /// `reason` trimmed, or why it cannot be one (so an interface can refuse it before asking for a passphrase).
+    public static func checkedReason(_ reason: String) throws -> String {
+        let trimmed = reason.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard (1...500).contains(trimmed.count), !trimmed.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
+            throw KithVaultError.invalidInput("a reason is one line of 1 to 500 characters, such as \"follow-up call with Sam\"")
+        }
+        return trimmed
+    }
+
+    /// The reason, as a sealed detail, when one was given.
+    var reasonDetail: [(String, String)] { accessReason.map { [("reason", $0)] } ?? [] }
+
+    /// Refuses, before anything is read, an access `group`'s policy asks a reason for when none was given.
+    func requireReason(_ requirement: ReasonRequirement, group: GroupID) throws {
+        guard accessReason == nil, state.groups[group]?.policy.reasons.contains(requirement) == true else { return }
+        throw KithVaultError.accessDenied(
+            "the policy of \(groupName(group)) asks for a reason for \(requirement.words) (it is sealed to auditors with the read), and none was given",
+            remedy: .giveReason)
     }
 
     func readWithoutLogging(_ id: RecordID, version requested: UInt32?) throws -> RecordView {

@@ -340,7 +340,7 @@ extension Vault {
                     details: [
                         ("action", "searched"), ("query", query.description), ("results", "\(total)"),
                         ("shown", shown.map(\.id.description).joined(separator: ", ")),
-                    ])
+                    ] + reasonDetail)
             ]
         }
     }

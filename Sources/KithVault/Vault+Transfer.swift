@@ -99,6 +99,7 @@ extension Vault {
         // A long-lived vault must export what others wrote since it opened.
         try refresh()
         let group = try self.group(named: groupName)
+        try requireReason(.exports, group: group.id)
         var chosen = try listRecords(groupName: groupName, kind: kind).map(\.id)
         if !ids.isEmpty {
             for id in ids {

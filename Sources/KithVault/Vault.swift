@@ -44,6 +44,12 @@ public final class Vault {
     /// The writer's clock in ms since 1970 (tests may fix it).
     public var clock: @Sendable () -> UInt64 = { UInt64(Date().timeIntervalSince1970 * 1000) }
 
+    /// Why the person reads what this vault reads from now on (`--reason`):
+    /// sealed to auditors in every read, export, attachment save and
+    /// search entry, and asked for by a group whose policy requires one
+    /// (`GroupPolicy.reasons`). Set it through `setAccessReason`, which checks it.
+    public internal(set) var accessReason: String?
+
     /// Record versions a rewrap or re-encryption replaces per transaction.
     public var rekeyBatchSize = 500
     /// Test hook: a rekey stops (as if killed) after this many batches.

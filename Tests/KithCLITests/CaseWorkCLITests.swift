@@ -139,4 +139,26 @@ struct CaseWorkCLITests {
         let notMember = try cli.run(["record", "add", "--group", "Trans Support", "--kind", "case", "--member", caseID, "--field", "need=x"], as: "alex")
         #expect(notMember.code == 64 && notMember.err.contains("not a member"), "\(notMember.err)")
     }
+
+    @Test("a group asking reasons: reads of sensitive fields and exports need --reason, which the audit log shows; a bulk read is one line")
+    func reasons() throws {
+        let (cli, member) = try Self.setUp()
+        let policy = try #require(try cli.run(["policy", "show", "Trans Support", "--json"], as: "robin").json() as? [String: Any])
+        var edited = policy
+        edited["reasons"] = ["read-sensitive", "export"]
+        try JSONSerialization.data(withJSONObject: edited).write(to: URL(fileURLWithPath: cli.path("policy.json")))
+        let set = try cli.run(["policy", "set", "Trans Support", cli.path("policy.json")], as: "robin")
+        #expect(set.code == 0 && set.out.contains("A reason (--reason) is asked for: reading sensitive fields, exports."), "\(set.out) \(set.err)")
+        let bare = try cli.run(["record", "show", member], as: "robin")
+        #expect(bare.code == 77 && bare.err.contains("--reason"), "\(bare.err)")
+        #expect(try cli.run(["record", "show", member], as: "alex").code == 0, "no sensitive field is read, so none is asked")
+        let given = try cli.run(["record", "show", member, "--reason", "follow-up call"], as: "robin")
+        #expect(given.code == 0 && given.out.contains("positive"), "\(given.err)")
+        #expect(try cli.run(["export", "--group", "Trans Support"], as: "robin").code == 77)
+        #expect(try cli.run(["export", "--group", "Trans Support", "--reason", "monthly report", "--out", cli.path("out.json")], as: "robin").code == 0)
+        let log = try cli.run(["audit", "log", "--type", "record-read"], as: "robin")
+        #expect(log.out.contains("reason: follow-up call") && log.out.contains("reason: monthly report"), "\(log.out)")
+        let expanded = try cli.run(["audit", "log", "--type", "record-read", "--expand"], as: "robin")
+        #expect(expanded.out.components(separatedBy: "reason: monthly report").count >= 2)
+    }
 }

@@ -4,11 +4,13 @@
 /// one encodes exactly as before there was search).
 ///
 /// ```
-/// u8 role count (3), or 3 | 0x80 when a search section follows the roles
+/// u8 role count (3), | 0x80 when a search section follows the roles,
+///                    | 0x40 when a reasons byte follows (after any search section)
 /// per role in code order:
 ///     u8 role, u8 readable mask, u8 writable mask
 /// with the 0x80 flag: u16 rule count, then per rule by name:
 ///     string field name, u8 mode (1 words, 2 prefixes, 3 phone, 4 whole, 5 digits)
+/// with the 0x40 flag: u8 reasons mask (1 sensitive reads, 2 exports), not 0
 /// ```
 /// (The flag keeps the encoding self-delimiting, as the state snapshot
 /// needs, and a policy without rules byte for byte as it always was.)
@@ -25,7 +27,7 @@ extension GroupPolicy {
     }
 
     func encode(into w: inout ByteWriter) {
-        w.u8(UInt8(GroupRole.allCases.count) | (search == nil ? 0 : Self.searchFlag))
+        w.u8(UInt8(GroupRole.allCases.count) | (search == nil ? 0 : Self.searchFlag) | (reasons.isEmpty ? 0 : Self.reasonsFlag))
         for role in GroupRole.allCases {
             w.u8(role.rawValue)
             w.u8(Self.mask(readable[role] ?? []))
@@ -38,7 +40,11 @@ extension GroupPolicy {
                 w.u8(mode.code)
             }
         }
+        if !reasons.isEmpty { w.u8(reasons.reduce(0) { $0 | $1.bit }) }
     }
+
+    /// The flag on the role count saying a reasons byte follows.
+    static let reasonsFlag: UInt8 = 0x40
 
     /// The flag on the role count saying a search section follows.
     static let searchFlag: UInt8 = 0x80
@@ -47,7 +53,7 @@ extension GroupPolicy {
 
     static func decode(_ r: inout ByteReader) throws -> GroupPolicy {
         let first = try r.u8()
-        guard first & ~searchFlag == UInt8(GroupRole.allCases.count) else { throw KithVaultError.integrity("policy does not name every role") }
+        guard first & ~(searchFlag | reasonsFlag) == UInt8(GroupRole.allCases.count) else { throw KithVaultError.integrity("policy does not name every role") }
         var policy = GroupPolicy(readable: [:], writable: [:])
         for role in GroupRole.allCases {
             guard try r.u8() == role.rawValue else { throw KithVaultError.integrity("policy roles are out of order") }
@@ -67,6 +73,13 @@ extension GroupPolicy {
                 search[name] = mode
             }
             policy.search = search
+        }
+        if first & reasonsFlag != 0 {
+            let mask = try r.u8()
+            let known = ReasonRequirement.allCases.reduce(UInt8(0)) { $0 | $1.bit }
+            // One form per meaning: no flag for an empty set, no unknown bits.
+            guard mask != 0, mask & ~known == 0 else { throw KithVaultError.integrity("policy has a malformed reasons section") }
+            policy.reasons = Set(ReasonRequirement.allCases.filter { mask & $0.bit != 0 })
         }
         return policy
     }

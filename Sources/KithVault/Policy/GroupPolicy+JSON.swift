@@ -9,13 +9,19 @@ import Foundation
 ///   "caseworker": {"read": ["notes", "profile"], "write": ["notes", "profile"]},
 ///   "viewer":     {"read": ["profile"], "write": []}
 /// },
-///  "search": {"name": "words", "phone": "phone", "member_no": "whole"}}
+///  "search": {"name": "words", "phone": "phone", "member_no": "whole"},
+///  "reasons": ["read-sensitive", "export"]}
 /// ```
+///
+/// `reasons` is optional too: what a reader must give a reason for.
 ///
 /// `search` is optional: without it, search looks at the name-like and
 /// contact fields of the profile; with it, at exactly the profile fields it
 /// names, each as `words`, `prefixes`, `phone`, `whole` or `digits`.
 extension GroupPolicy {
+    /// The reasons list, sorted, or nil when none is asked for.
+    public var jsonReasons: [String]? { reasons.isEmpty ? nil : reasons.sorted().map(\.rawValue) }
+
     /// The search object: field name -> mode, or nil for the default rules.
     public var jsonSearch: [String: String]? { search.map { $0.mapValues(\.rawValue) } }
 
@@ -42,8 +48,9 @@ extension GroupPolicy {
         guard let top = parsed as? [String: Any], let roles = top["roles"] as? [String: Any] else {
             throw KithVaultError.invalidInput("the policy file needs a \"roles\" object", remedy: .startFromPolicy)
         }
-        if let unknown = top.keys.first(where: { $0 != "roles" && $0 != "group" && $0 != "search" }) {
-            throw KithVaultError.invalidInput("the policy file has an unknown key \"\(unknown)\" (expected \"roles\", and \"search\" if you name the searchable fields)")
+        if let unknown = top.keys.first(where: { !["roles", "group", "search", "reasons"].contains($0) }) {
+            throw KithVaultError.invalidInput(
+                "the policy file has an unknown key \"\(unknown)\" (expected \"roles\", \"search\" if you name the searchable fields, and \"reasons\" if readers must give one)")
         }
         var policy = GroupPolicy(readable: [:], writable: [:])
         for (name, value) in roles {
@@ -74,6 +81,18 @@ extension GroupPolicy {
                 named[name] = mode
             }
             policy.search = named
+        }
+        if let reasons = top["reasons"] {
+            let names = ReasonRequirement.allCases.map(\.rawValue).joined(separator: ", ")
+            guard let list = reasons as? [String] else {
+                throw KithVaultError.invalidInput("\"reasons\" must be a list of what needs a reason: \(names)")
+            }
+            for name in list {
+                guard let requirement = ReasonRequirement(rawValue: name) else {
+                    throw KithVaultError.invalidInput("\"reasons\" names \"\(name)\", which is not one of \(names)")
+                }
+                policy.reasons.insert(requirement)
+            }
         }
         self = policy
     }

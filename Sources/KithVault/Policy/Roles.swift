@@ -84,6 +84,9 @@ public struct GroupPolicy: Equatable, Sendable {
     /// Which profile fields search indexes, and how, by field name; nil:
     /// the default (name-like and contact fields, see `SearchRules`).
     public var search: [String: FieldSearchMode]? = nil
+    /// What a reader must give a reason for (sealed to auditors); empty:
+    /// nothing.
+    public var reasons: Set<ReasonRequirement> = []
 
     /// A policy of these rights (and the default search rules).
     public init(readable: [GroupRole: Set<Compartment>], writable: [GroupRole: Set<Compartment>], search: [String: FieldSearchMode]? = nil) {
@@ -107,6 +110,34 @@ public struct GroupPolicy: Equatable, Sendable {
     public func canWrite(_ role: GroupRole, _ compartment: Compartment) -> Bool {
         writable[role]?.contains(compartment) ?? false
     }
+}
+
+/// An access the group's policy asks a reason for. The stock client asks
+/// before it reads; the reason is sealed to auditors with the read, and an
+/// auditor's log marks a read that lacks one (a modified client can skip
+/// asking, never hide that it read).
+public enum ReasonRequirement: String, Sendable, CaseIterable, Comparable {
+    /// Reading a record's sensitive fields (or a sensitive attachment).
+    case sensitiveReads = "read-sensitive"
+    /// Exporting records.
+    case exports = "export"
+
+    var bit: UInt8 {
+        switch self {
+        case .sensitiveReads: return 1
+        case .exports: return 2
+        }
+    }
+
+    /// In words, for a policy's summary.
+    public var words: String {
+        switch self {
+        case .sensitiveReads: return "reading sensitive fields"
+        case .exports: return "exports"
+        }
+    }
+
+    public static func < (a: ReasonRequirement, b: ReasonRequirement) -> Bool { a.bit < b.bit }
 }
 
 /// What a record is about.

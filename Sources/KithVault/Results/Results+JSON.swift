@@ -211,8 +211,10 @@ public struct RecordExport: Sendable, Encodable {
 extension AuditLogLine: Encodable {
     /// `audit log --json`: seq, time, actor (handle), actor_id, type,
     /// summary, details (an object; null when this identity cannot open
-    /// them), and previous_time when the writer claims a time before the
-    /// entry before it.
+    /// them), previous_time when the writer claims a time before the entry
+    /// before it, and, in a summarised log, count and last_seq for a line
+    /// standing for several reads; reason_missing when the group asks a
+    /// reason for the read and its details hold none.
     public func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: JSONKey.self)
         try c.put(seq, "seq")
@@ -223,6 +225,11 @@ extension AuditLogLine: Encodable {
         try c.put(summary, "summary")
         try c.put(details.map { Dictionary($0.map { ($0.key, $0.value) }, uniquingKeysWith: { first, _ in first }) }, "details")
         if let previousTimeMillis { try c.time(previousTimeMillis, "previous_time") }
+        if count > 1 {
+            try c.put(count, "count")
+            try c.put(lastSeq, "last_seq")
+        }
+        if reasonMissing { try c.put(true, "reason_missing") }
     }
 }
 

@@ -59,10 +59,11 @@ struct Attach: ParsableCommand {
         var id: String
         @Option(help: ArgumentHelp("Where to save it; must not exist yet.", valueName: "file"))
         var out: String
+        @OptionGroup var access: ReasonOption
         @OptionGroup var output: OutputOptions
 
         func execute() throws {
-            let info = try global.openVault().saveAttachment(Identifier(parsing: id), to: out)
+            let info = try access.openVault(global).saveAttachment(Identifier(parsing: id), to: out)
             // A saved attachment was opened, so its name and size are known.
             let name = info.name ?? info.id.description, size = info.size ?? 0
             if output.json {
@@ -81,10 +82,11 @@ struct Attach: ParsableCommand {
         @OptionGroup var global: GlobalOptions
         @Argument(help: "The case's id.")
         var caseID: String
+        @OptionGroup var access: ReasonOption
         @OptionGroup var output: OutputOptions
 
         func execute() throws {
-            let files = try global.openVault().attachments(caseID: Identifier(parsing: caseID))
+            let files = try access.openVault(global).attachments(caseID: Identifier(parsing: caseID))
             if output.json {
                 try Output.json(files)
             } else if files.isEmpty {

@@ -42,6 +42,7 @@ struct Export: KithCommand {
     var kind: RecordKind?
     @Option(help: ArgumentHelp("Write to this new file (mode 0600) instead of standard output.", valueName: "file"))
     var out: String?
+    @OptionGroup var access: ReasonOption
     @Flag(help: "CSV only: put an apostrophe before cells starting with = + - @, so a spreadsheet shows them instead of running them.")
     var safeForSpreadsheets = false
 
@@ -64,7 +65,7 @@ struct Export: KithCommand {
             }
         }
         let ids = try records.map { try Identifier(parsing: $0) }
-        let vault = try global.openVault()
+        let vault = try access.openVault(global)
         let exported = try vault.exportRecords(groupName: group, ids: ids, kind: kindFilter, format: format.rawValue)
         let views = exported.records
         var bytes: [UInt8]

@@ -39,12 +39,13 @@ struct Find: KithCommand {
     var limit: Int = 20
     @Argument(help: ArgumentHelp("What to find: words, or field=value to look in one field only.", valueName: "text"))
     var text: [String] = []
+    @OptionGroup var access: ReasonOption
     @OptionGroup var output: OutputOptions
 
     func execute() throws {
         guard limit >= 1 else { throw KithVaultError.invalidInput("--limit must be 1 or more") }
         let query = try SearchQuery.parse(text)
-        let vault = try global.openVault()
+        let vault = try access.openVault(global)
         let outcome = try vault.search(query, groupName: group, kind: kind, limit: limit)
         if output.json {
             try Output.json(outcome)

@@ -79,10 +79,11 @@ struct Note: ParsableCommand {
         @OptionGroup var global: GlobalOptions
         @Argument(help: "The case's id.")
         var caseID: String
+        @OptionGroup var access: ReasonOption
         @OptionGroup var output: OutputOptions
 
         func execute() throws {
-            let notes = try global.openVault().notes(caseID: Identifier(parsing: caseID))
+            let notes = try access.openVault(global).notes(caseID: Identifier(parsing: caseID))
             let text = { (view: RecordView) in view.fields.first(where: { $0.name == "text" })?.value ?? "" }
             let withheld = { (view: RecordView) in view.withheld.contains(.notes) }
             if output.json {

@@ -34,6 +34,7 @@ struct Policy: ParsableCommand {
                         [role.description, list(policy.readable[role]).isEmpty ? "-" : list(policy.readable[role]), list(policy.writable[role]).isEmpty ? "-" : list(policy.writable[role])]
                     })
                 Output.say(Policy.searchLine(policy))
+                print(Policy.reasonsLine(policy))
             }
         }
     }
@@ -76,6 +77,7 @@ struct Policy: ParsableCommand {
             }
             print("The policy of \(group) is now:\n\(policy.summary)")
             Output.say(Policy.searchLine(policy))
+            print(Policy.reasonsLine(policy))
             if !rotated.isEmpty {
                 print("New keys for \(rotated.map(\.description).joined(separator: ", ")); older records stay under the old keys until 'kith group rekey \"\(group)\" --rewrap'.")
             }
@@ -90,6 +92,12 @@ extension Policy {
         guard !search.isEmpty else { return "Search looks at no field of this group." }
         return "Search looks at: " + search.sorted { $0.key < $1.key }.map { "\($0.key) (\($0.value.rawValue))" }.joined(separator: ", ") + "."
     }
+
+    /// What a reader must give a reason for under `policy`, in one line.
+    static func reasonsLine(_ policy: GroupPolicy) -> String {
+        guard !policy.reasons.isEmpty else { return "No reason is asked for reads or exports (a reader may still give one with --reason)." }
+        return "A reason (--reason) is asked for: " + policy.reasons.sorted().map(\.words).joined(separator: ", ") + "."
+    }
 }
 
 /// `policy show --json` and `policy set --json`: group, roles, search (only
@@ -99,13 +107,14 @@ private struct PolicyOutput: Encodable {
     let policy: GroupPolicy
     var newKeys: [String]? = nil
 
-    private enum CodingKeys: String, CodingKey { case group, roles, search, newKeys = "new_keys" }
+    private enum CodingKeys: String, CodingKey { case group, roles, search, reasons, newKeys = "new_keys" }
 
     func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(group, forKey: .group)
         try c.encode(policy.jsonRoles, forKey: .roles)
         try c.encodeIfPresent(policy.jsonSearch, forKey: .search)
+        try c.encodeIfPresent(policy.jsonReasons, forKey: .reasons)
         try c.encodeIfPresent(newKeys, forKey: .newKeys)
     }
 }

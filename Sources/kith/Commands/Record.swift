@@ -133,10 +133,11 @@ struct RecordCommand: ParsableCommand {
         var id: String
         @Option(name: .customLong("at-version"), help: ArgumentHelp("Show this version instead of the newest (see 'kith record history').", valueName: "n"))
         var version: UInt32?
+        @OptionGroup var access: ReasonOption
         @OptionGroup var output: OutputOptions
 
         func execute() throws {
-            let vault = try global.openVault()
+            let vault = try access.openVault(global)
             let view = try vault.readRecord(Identifier(parsing: id), version: version)
             if output.json {
                 try Output.json(view)
@@ -233,6 +234,7 @@ struct RecordCommand: ParsableCommand {
         var id: String
         @Flag(help: "Show what each version changed, field by field (reads every version; logged).")
         var diff = false
+        @OptionGroup var access: ReasonOption
         @OptionGroup var output: OutputOptions
 
         func execute() throws {
@@ -254,7 +256,7 @@ struct RecordCommand: ParsableCommand {
         }
 
         private func showChanges() throws {
-            let versions = try global.openVault().historyChanges(Identifier(parsing: id))
+            let versions = try access.openVault(global).historyChanges(Identifier(parsing: id))
             if output.json { return try Output.json(versions) }
             let value = { (text: String) in Terminal.isolated(Terminal.safe(text)) }
             for (index, version) in versions.enumerated() {

@@ -19,11 +19,16 @@ extension Audit {
                 in a script, pass --confirm-auditor with the fingerprint they read to you. So an \
                 admin cannot enrol a second identity as auditor and read every detail silently.
 
+                The reads of one batch (an export, a case's notes, one search's checks) are one line \
+                with their count; --expand lists each. A reader's --reason shows as a detail, and a \
+                read the group's policy asks a reason for but that has none is marked.
+
                 Examples:
                   kith audit log
                   kith audit log --actor sam --since 7d
                   kith audit log --type record-read --record 3f2a...c9 --json
                   kith audit log --since 2026-11-01
+                  kith audit log --actor sam --expand
                 """)
 
         @OptionGroup var global: GlobalOptions
@@ -36,6 +41,8 @@ extension Audit {
         var since: String?
         @Option(help: ArgumentHelp("Only entries about this record (its versions, reads and notes).", valueName: "id"))
         var record: String?
+        @Flag(help: "List every read of a bulk read (an export, a case's notes) on its own line, instead of one line with a count.")
+        var expand = false
         @OptionGroup var confirming: AuditorConfirmation
 
         func execute() throws {
@@ -51,7 +58,7 @@ extension Audit {
             let vault = try global.openVault()
             if let actor { filter.actor = try vault.user(handle: actor, includingRemoved: true).id }
             if try vault.whoami().role == .auditor { try confirming.share(vault) }
-            let lines = try vault.auditLog(filter)
+            let lines = try vault.auditLog(filter, summarised: !expand)
             if output.json {
                 try Output.json(lines)
                 return
@@ -73,6 +80,9 @@ extension Audit {
                     if vault.state.users[line.actor]?.isActive == false { sealedByRemoved += 1 }
                 case .some(let details):
                     for (key, value) in details where key != "group" { Output.say("      \(key): \(value)") }
+                }
+                if line.reasonMissing {
+                    print(Terminal.styled("      reason: NONE, though the group's policy asks for one", .red))
                 }
             }
             if sealed > 0 {
