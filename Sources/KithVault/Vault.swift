@@ -242,6 +242,8 @@ public final class Vault {
         var trial = state
         var rows: [EntryRow] = []
         var recordRows: [RecordRow] = []
+        // One commit, one time: its entries are dated alike (the audit log folds a batch of reads by it).
+        let now = clock()
         for (index, item) in pending.enumerated() {
             if let progress, index % 64 == 0 { progress(index) }
             // A clock more than the allowed skew behind the log's newest entry
@@ -249,7 +251,6 @@ public final class Vault {
             // be refused by every client: the entry is dated at the earliest
             // time allowed instead, and its sealed details keep what this
             // clock said, so an auditor sees both.
-            let now = clock()
             let earliest = trial.headTimeMillis > VaultState.maxClockSkewMillis ? trial.headTimeMillis - VaultState.maxClockSkewMillis : 0
             var details = item.details
             if now < earliest { details.append(("writer's clock", Timestamp.iso8601(millis: now))) }

@@ -4,10 +4,10 @@ import KithCrypto
 import Testing
 @testable import KithVault
 
-/// Frozen known answers in Keys/known-answers/v1, v2 and v3, made once by the code
-/// (regenerate only on purpose, with KITH_WRITE_KNOWN_ANSWERS=1, 2 or 3). If a change
+/// Frozen known answers in Keys/known-answers/v1 to v4, made once by the code
+/// (regenerate only on purpose, with KITH_WRITE_KNOWN_ANSWERS=1, 2, 3 or 4). If a change
 /// would make existing vaults or keyfiles unreadable, these tests fail.
-@Suite("Format compatibility (frozen v1, v2 and v3 files)")
+@Suite("Format compatibility (frozen v1 to v4 files)")
 struct FormatCompatibilityTests {
     static let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("Keys/known-answers/v1")
@@ -285,5 +285,101 @@ struct FormatCompatibilityTests {
             "search": ["member_no": "whole", "name": "words", "phone": "digits"],
         ]
         try JSONSerialization.data(withJSONObject: expected, options: [.prettyPrinted, .sortedKeys]).write(to: Self.folder3.appendingPathComponent("expected.json"))
+    }
+
+    // MARK: v4: everyday case work (issue 21)
+
+    static let folder4 = folder.deletingLastPathComponent().appendingPathComponent("v4")
+
+    @Test("a v4 vault (carried parts in stored format 2 and entry type 18, a case about a member, a policy asking reasons) still opens, reads and verifies")
+    func readsFrozenV4Vault() throws {
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("kith-kat4-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        let vaultCopy = scratch.appendingPathComponent("vault.kith")
+        try FileManager.default.copyItem(at: Self.folder4.appendingPathComponent("vault.kith"), to: vaultCopy)
+        let expected = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: Self.folder4.appendingPathComponent("expected.json"))) as? [String: Any])
+        let member = try RecordID(parsing: #require(expected["member_id"] as? String))
+        let types = try SQLiteVaultStore(path: vaultCopy.path).entries(from: 0).map { try LogEntry.decode($0).body.type }
+        #expect(types.filter { $0 == .recordWrittenCarrying }.count == 2)
+        #expect(try SQLiteVaultStore(path: vaultCopy.path).record(member, version: 2)?.first == StoredRecord.carryingFormatVersion)
+
+        let lead = try Vault(
+            store: SQLiteVaultStore(path: vaultCopy.path),
+            holder: IdentityKeyfile.load(path: Self.folder4.appendingPathComponent("lead.kithid").path).unlock(passphrase: Self.passphrase("lead")),
+            memory: CheckpointMemory(directory: scratch.appendingPathComponent("state")))
+        #expect(Hex.encode(lead.state.fingerprint) == expected["fingerprint"] as? String)
+        #expect(try lead.policy(groupName: "Known Answers").reasons == [.sensitiveReads])
+        #expect(throws: KithVaultError.self) { try lead.readRecord(member) }
+        try lead.setAccessReason("known-answer check")
+        let values = try #require(expected["versions"] as? [[String: String]])
+        for (index, want) in values.enumerated() {
+            let view = try lead.readRecord(member, version: UInt32(index + 1))
+            #expect(Dictionary(view.fields.map { ($0.name, $0.value) }, uniquingKeysWith: { a, _ in a }) == want, "version \(index + 1)")
+        }
+        #expect(try lead.history(member).map(\.carried) == [[], [.sensitive], [], [.sensitive]])
+        #expect(try lead.cases(ofMember: member).map(\.id.description) == [try #require(expected["case_id"] as? String)])
+
+        let worker = try Vault(
+            store: SQLiteVaultStore(path: vaultCopy.path),
+            holder: IdentityKeyfile.load(path: Self.folder4.appendingPathComponent("worker.kithid").path).unlock(passphrase: Self.passphrase("worker")))
+        #expect(try worker.readRecord(member).withheld == [.sensitive])
+        let report = try AuditVerifier.verify(store: SQLiteVaultStore(path: vaultCopy.path))
+        #expect(report.valid, "\(report.problems)")
+        #expect(report.records?.versions == 5 && report.records?.problems.isEmpty == true)
+    }
+
+    @Test("writes the frozen v4 files (only when asked)", .enabled(if: ProcessInfo.processInfo.environment["KITH_WRITE_KNOWN_ANSWERS"] == "4"))
+    func writeFrozenV4Files() throws {
+        try FileManager.default.createDirectory(at: Self.folder4, withIntermediateDirectories: true)
+        let path = Self.folder4.appendingPathComponent("vault.kith").path
+        let cheap = try Argon2idParameters(opsLimit: 1, memLimit: 8192)
+        let tick: @Sendable () -> UInt64 = { 1_830_000_000_000 }
+        let admin = try Vault.found(store: SQLiteVaultStore(path: path, create: true), founder: UnlockedIdentity.generate(), handle: Handle("admin"), clock: tick)
+        var identities: [String: UnlockedIdentity] = [:]
+        for (handle, role) in [("lead", OrgRole.user), ("worker", .user), ("auditor", .auditor)] {
+            let identity = try UnlockedIdentity.generate()
+            identities[handle] = identity
+            try admin.approve(EnrollmentRequest.make(holder: identity, handle: Handle(handle), vaultFingerprint: nil), role: role)
+            if ["lead", "worker"].contains(handle) {
+                try IdentityKeyfile.seal(
+                    identity, handle: Handle(handle), vaultFingerprint: admin.state.fingerprint, passphrase: Self.passphrase(handle),
+                    profileName: "test-only", parameters: cheap
+                ).write(to: Self.folder4.appendingPathComponent("\(handle).kithid").path)
+            }
+        }
+        func open(_ handle: String) throws -> Vault {
+            let vault = try Vault(store: SQLiteVaultStore(path: path), holder: #require(identities[handle]))
+            vault.clock = tick
+            return vault
+        }
+        try admin.createGroup(name: "Known Answers")
+        try admin.share(groupName: "Known Answers", with: "lead", role: .lead)
+        try open("auditor").shareAuditKey()
+        let lead = try open("lead")
+        try lead.share(groupName: "Known Answers", with: "worker", role: .caseworker)
+        var policy = GroupPolicy.default
+        policy.reasons = [.sensitiveReads]
+        try lead.setPolicy(groupName: "Known Answers", policy)
+        let field = { (text: String) in try RecordField.parse(text, kind: .member) }
+        let member = try lead.addRecord(groupName: "Known Answers", kind: .member, fields: [field("name=سارة"), field("phone=1"), field("sensitive:hiv=a")])
+        let worker = try open("worker")
+        try worker.updateRecord(member, fields: [field("phone=2")])
+        try lead.refresh()
+        try lead.updateRecord(member, fields: [field("sensitive:hiv=b")])
+        try worker.refresh()
+        try worker.updateRecord(member, fields: [field("phone=3")])
+        let caseID = try worker.addRecord(groupName: "Known Answers", kind: .case, fields: [RecordField.parse("need=housing", kind: .case)], parent: member)
+        try lead.refresh()
+        try lead.setAccessReason("known-answer check")
+        _ = try lead.readRecord(member)
+        let versions: [[String: String]] = [
+            ["name": "سارة", "phone": "1", "hiv": "a"], ["name": "سارة", "phone": "2", "hiv": "a"],
+            ["name": "سارة", "phone": "2", "hiv": "b"], ["name": "سارة", "phone": "3", "hiv": "b"],
+        ]
+        let expected: [String: Any] = [
+            "fingerprint": Hex.encode(lead.state.fingerprint), "member_id": member.description, "case_id": caseID.description, "versions": versions,
+        ]
+        try JSONSerialization.data(withJSONObject: expected, options: [.prettyPrinted, .sortedKeys]).write(to: Self.folder4.appendingPathComponent("expected.json"))
     }
 }
