@@ -51,8 +51,12 @@ if as alex record update "$MEMBER" --field sensitive:hiv_status=positive 2>err.t
 sed 's/^/  /' err.txt
 as robin record update "$MEMBER" --field sensitive:hiv_status=positive
 
+say "Sam now uses she/they: Alex updates it, and the sensitive field Alex may not read is kept exactly as Robin wrote it"
+as alex record update "$MEMBER" --field pronouns=she/they | sed 's/^/  /'
+as alex record history "$MEMBER" --diff | sed 's/^/  /'
+
 say "Alex opens a case and writes notes"
-CASE=$(as alex record add --group "Trans Support" --kind case --field need="emergency housing" --field member="$MEMBER" --json \
+CASE=$(as alex record add --group "Trans Support" --kind case --member "$MEMBER" --field need="emergency housing" --json \
     | sed -n 's/.*"id" : "\([0-9a-f]*\)".*/\1/p')
 as alex note add "$CASE" --text "Called the shelter; a bed is free from Monday." >/dev/null
 as robin note add "$CASE" --text "Approved the travel grant for Monday." >/dev/null
@@ -149,7 +153,8 @@ cat <<TXT
   Robin, Alex and Kai made their own keys; only public keys reached Ana.
   Ana enrolled them, created "Trans Support" and made Robin its lead, without ever holding the group's keys.
   Robin shared the group with Alex as a case worker: the profile and notes keys were sealed to Alex.
-  Alex wrote a member record and a case with notes; Robin added the sensitive field a case worker may not write.
+  Alex wrote a member record and a case about Sam with notes; Robin added the sensitive field a case worker may not write,
+  and Alex's later edit of Sam's pronouns kept that field exactly as it was, unread.
   Robin imported a spreadsheet of three members in one transaction, and exported Sam's record for a subject access request.
   Every write and every read is a signed entry in the vault's log. Kai cannot read records: no group role, no keys.
   When Alex left, Robin removed Alex's role and re-encrypted every record under new keys Alex never received; Ana then removed Alex from the vault, so no later name or record reaches them.

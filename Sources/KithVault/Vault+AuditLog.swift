@@ -105,10 +105,10 @@ extension Vault {
         return out.map { line in
             guard line.count > 1 else { return line }
             var folded = line
-            let action = detail("action", line) ?? "read"
+            let action = detail("action", line) ?? "read records"
             folded = AuditLogLine(
                 seq: line.seq, timeMillis: line.timeMillis, actor: line.actor, actorHandle: line.actorHandle, type: line.type,
-                summary: "\(action) \(line.count) records (entries \(line.seq)-\(line.lastSeq); --expand lists each)",
+                summary: "\(action) (\(line.count) records, entries \(line.seq)-\(line.lastSeq))",
                 details: line.details.map { details in details.filter { $0.key != "fields" && $0.key != "compartments" } + [("records", "\(line.count)")] },
                 previousTimeMillis: line.previousTimeMillis, count: line.count, reasonMissing: line.reasonMissing)
             return folded

@@ -87,7 +87,7 @@ struct ReasonTests {
         let reads = AuditLogFilter(type: .recordRead)
         let folded = try auditor.auditLog(reads, summarised: true)
         #expect(folded.count == 2, "\(folded.map(\.summary))")
-        #expect(folded[0].count == 5 && folded[0].summary.hasPrefix("exported as csv member 5 records"))
+        #expect(folded[0].count == 5 && folded[0].summary == "exported as csv member (5 records, entries \(folded[0].seq)-\(folded[0].seq + 4))")
         #expect(folded[0].details?.contains { $0.key == "reason" && $0.value == "monthly report" } == true)
         #expect(folded[0].details?.contains { $0.key == "records" && $0.value == "5" } == true)
         #expect(folded[1].count == 1 && folded[1].details?.contains { $0.key == "reason" && $0.value == "call with Sam" } == true)

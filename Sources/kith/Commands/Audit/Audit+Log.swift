@@ -85,6 +85,9 @@ extension Audit {
                     print(Terminal.styled("      reason: NONE, though the group's policy asks for one", .red))
                 }
             }
+            if lines.contains(where: { $0.count > 1 }) {
+                Output.error("kith: a line with a count (\"3 records, entries 16-18\") stands for the reads of one batch; --expand lists each.")
+            }
             if sealed > 0 {
                 var message = "kith: the details of \(sealed) entr\(sealed == 1 ? "y" : "ies") above (those without indented lines) stay sealed: "
                 message +=
