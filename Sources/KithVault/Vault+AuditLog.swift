@@ -37,7 +37,7 @@ public struct AuditLogLine: Sendable {
     /// The sealed details, opened (auditors, and writers for their own
     /// entries); nil when this identity cannot open them; empty when the
     /// entry has none.
-    public let details: [(key: String, value: String)]?
+    public internal(set) var details: [(key: String, value: String)]?
     /// The latest time of the entries before, when this entry's writer
     /// claims an earlier one (their clock was behind; up to a day is
     /// accepted): both are shown, since neither is proven.
@@ -92,11 +92,20 @@ extension Vault {
         for line in lines {
             if let last = out.last, last.type == .recordRead, line.type == .recordRead, last.actor == line.actor, last.timeMillis == line.timeMillis,
                 last.lastSeq + 1 == line.seq, detail("action", last) == detail("action", line), detail("group", last) == detail("group", line),
-                detail("reason", last) == detail("reason", line), (last.details == nil) == (line.details == nil)
+                detail("reason", last) == detail("reason", line), (last.details == nil) == (line.details == nil),
+                // Opened details fold only within one commit's batch; sealed ones by reader, time and position alone.
+                last.details == nil || (detail("batch", last) != nil && detail("batch", last) == detail("batch", line))
             {
                 var merged = last
                 merged.count += 1
                 merged.reasonMissing = last.reasonMissing || line.reasonMissing
+                // What was read stays visible on the folded line: the compartments of every read in it.
+                if let details = merged.details {
+                    let read = Set((detail("compartments", last) ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) })
+                        .union((detail("compartments", line) ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) })
+                        .filter { !$0.isEmpty }
+                    merged.details = details.filter { $0.key != "compartments" } + [("compartments", read.sorted().joined(separator: ", "))]
+                }
                 out[out.count - 1] = merged
             } else {
                 out.append(line)
@@ -108,8 +117,8 @@ extension Vault {
             let action = detail("action", line) ?? "read records"
             folded = AuditLogLine(
                 seq: line.seq, timeMillis: line.timeMillis, actor: line.actor, actorHandle: line.actorHandle, type: line.type,
-                summary: "\(action) (\(line.count) records, entries \(line.seq)-\(line.lastSeq))",
-                details: line.details.map { details in details.filter { $0.key != "fields" && $0.key != "compartments" } + [("records", "\(line.count)")] },
+                summary: "\(action) (\(line.count) reads, entries \(line.seq)-\(line.lastSeq))",
+                details: line.details.map { details in details.filter { $0.key != "fields" && $0.key != "batch" } + [("reads", "\(line.count)")] },
                 previousTimeMillis: line.previousTimeMillis, count: line.count, reasonMissing: line.reasonMissing)
             return folded
         }
@@ -133,17 +142,23 @@ extension Vault {
             AuditLogLine(
                 seq: entry.seq, timeMillis: entry.timeMillis, actor: entry.actor, actorHandle: handle(of: entry.actor),
                 type: entry.body.type, summary: summary(of: entry.body), details: details,
-                previousTimeMillis: entry.timeMillis < previousTime ? previousTime : nil, reasonMissing: try reasonMissing(entry.body, details)))
+                previousTimeMillis: entry.timeMillis < previousTime ? previousTime : nil, reasonMissing: try reasonMissing(entry.body, actor: entry.actor, details)))
     }
 
-    /// Whether a read's group asks a reason for it and its opened details give none.
-    private func reasonMissing(_ body: EntryBody, _ details: [(key: String, value: String)]?) throws -> Bool {
-        guard case .recordRead(let id, _) = body, let details, !details.contains(where: { $0.key == "reason" }),
-            let group = try state.records.record(id)?.group, let reasons = state.groups[group]?.policy.reasons, !reasons.isEmpty
+    /// Whether a read's group asks a reason for it and its opened details
+    /// give none. Whether it opened sensitive fields is judged from the log
+    /// (the version read holds a sensitive part, and the reader's role in
+    /// the group now may read it), not from details its client wrote.
+    private func reasonMissing(_ body: EntryBody, actor: UserID, _ details: [(key: String, value: String)]?) throws -> Bool {
+        guard case .recordRead(let id, let version) = body, let details, !details.contains(where: { $0.key == "reason" }),
+            let record = try state.records.record(id), let group = state.groups[record.group], !group.policy.reasons.isEmpty
         else { return false }
-        let value = { (key: String) in details.first { $0.key == key }?.value ?? "" }
-        if reasons.contains(.exports) && value("action").hasPrefix("exported") { return true }
-        return reasons.contains(.sensitiveReads) && value("compartments").contains("sensitive")
+        if group.policy.reasons.contains(.exports), details.first(where: { $0.key == "action" })?.value.hasPrefix("exported") == true { return true }
+        guard group.policy.reasons.contains(.sensitiveReads), record.versions.first(where: { $0.version == version })?.compartments.contains(.sensitive) == true
+        else { return false }
+        let role = group.members[actor]
+        // Someone whose role is gone is judged by what they wrote down, having no role to judge by.
+        return role.map { group.policy.canRead($0, .sensitive) } ?? (details.first { $0.key == "compartments" }?.value.contains("sensitive") ?? true)
     }
 
     private func concerns(_ body: EntryBody, _ record: RecordID) -> Bool {

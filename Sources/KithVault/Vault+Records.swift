@@ -340,6 +340,7 @@ extension Vault {
 
     /// Reads several records and logs all the reads in one entry batch.
     public func readRecords(_ ids: [RecordID], version: UInt32? = nil) throws -> [RecordView] {
+        try requireReasonsBeforeReading(ids)
         let views = try ids.map { try readWithoutLogging($0, version: version) }
         try logReads(views, verb: "read")
         return views
@@ -355,6 +356,8 @@ extension Vault {
         for view in views where view.fields.contains(where: { $0.compartment == .sensitive }) {
             try requireReason(.sensitiveReads, group: recordState(view.id, orElse: "record \(view.id)").group)
         }
+        // The reads of one commit share a batch id (sealed), so an audit log folds exactly them into one line.
+        let batch: [(String, String)] = views.count > 1 ? [("batch", Hex.encode(try Random.bytes(8)))] : []
         try commit { _ in
             views.map { view in
                 PendingEntry(
@@ -363,7 +366,7 @@ extension Vault {
                         ("action", "\(verb) \(view.kind)"), ("group", view.group),
                         ("fields", view.fields.map(\.name).joined(separator: ", ")),
                         ("compartments", Set(view.fields.map(\.compartment)).sorted().map(\.description).joined(separator: ", ")),
-                    ] + reasonDetail)
+                    ] + reasonDetail + batch)
             }
         }
     }
@@ -385,6 +388,19 @@ extension Vault {
             throw KithVaultError.invalidInput("a reason is one line of 1 to 500 characters, such as \"follow-up call with Sam\"")
         }
         return trimmed
+    }
+
+    /// Asks for a reason before anything is decrypted when the log shows a
+    /// read would open sensitive fields in a group whose policy asks one.
+    func requireReasonsBeforeReading(_ ids: [RecordID]) throws {
+        guard accessReason == nil else { return }
+        for id in ids {
+            guard let record = try state.records.record(id), let group = state.groups[record.group], group.policy.reasons.contains(.sensitiveReads),
+                let role = group.members[me], group.policy.canRead(role, .sensitive),
+                record.versions.contains(where: { $0.compartments.contains(.sensitive) })
+            else { continue }
+            try requireReason(.sensitiveReads, group: record.group)
+        }
     }
 
     /// The reason, as a sealed detail, when one was given.

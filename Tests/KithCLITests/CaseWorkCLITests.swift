@@ -120,7 +120,7 @@ struct CaseWorkCLITests {
         #expect(change["field"] as? String == "phone" && change["before"] as? String == "+961 70 000 001" && change["after"] as? String == "+961 70 000 002")
         // Reading the history is logged, as reading each version is; the plain history reads nothing.
         let log = try cli.run(["audit", "log", "--record", member], as: "robin")
-        #expect(log.out.contains("read the history of member (3 records, entries"), "\(log.out)")
+        #expect(log.out.contains("read the history of member (3 reads, entries"), "\(log.out)")
     }
 
     @Test("a case about a member: record add --member, and record show of the member lists its cases")

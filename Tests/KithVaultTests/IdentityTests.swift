@@ -85,6 +85,9 @@ struct IdentityTests {
         ("\u{0430}lex", "Cyrillic and Latin"), ("samسارة", "Arabic and Latin"),
         // Invisible and bidi characters are named by code, never printed as themselves.
         ("sam\u{202E}x", "U+202E"), ("sa\u{200B}m", "U+200B"), ("\u{0651}sam", "start with a letter"),
+        // Latin letters drawn like others, an invisible Hangul filler, and a script nobody reviewed (Cherokee letters drawn like Latin).
+        ("a\u{01C0}ex", "looks like another letter"), ("\u{0251}lex", "looks like another letter"), ("\u{3164}", "looks like another letter or like nothing"),
+        ("\u{13DE}\u{13AC}\u{13AA}", "which handles do not use"),
     ]
 
     @Test("handles are validated, and each refusal says why", arguments: refusedHandles.indices)
@@ -96,7 +99,7 @@ struct IdentityTests {
         #expect(error?.reason.unicodeScalars.contains { $0.value == 0x202E || $0.value == 0x200B } == false)
     }
 
-    @Test("handles in any one script are accepted, NFKC-normalised", arguments: ["سارة", "مُحَمَّد", "דנה", "Алиса", "José", "ｊｏｓé", "سارة_٢", "léa.m-2", "مريم99"])
+    @Test("handles in any one script are accepted, NFKC-normalised", arguments: ["سارة", "مُحَمَّد", "דנה", "Алиса", "José", "ｊｏｓé", "سارة_٢", "léa.m-2", "مريم99", "佐々木"])
     func goodHandles(handle: String) throws {
         let made = try Handle(handle)
         #expect(made.value == handle.precomposedStringWithCompatibilityMapping)

@@ -87,12 +87,21 @@ struct ReasonTests {
         let reads = AuditLogFilter(type: .recordRead)
         let folded = try auditor.auditLog(reads, summarised: true)
         #expect(folded.count == 2, "\(folded.map(\.summary))")
-        #expect(folded[0].count == 5 && folded[0].summary == "exported as csv member (5 records, entries \(folded[0].seq)-\(folded[0].seq + 4))")
+        #expect(folded[0].count == 5 && folded[0].summary == "exported as csv member (5 reads, entries \(folded[0].seq)-\(folded[0].seq + 4))")
         #expect(folded[0].details?.contains { $0.key == "reason" && $0.value == "monthly report" } == true)
-        #expect(folded[0].details?.contains { $0.key == "records" && $0.value == "5" } == true)
+        #expect(folded[0].details?.contains { $0.key == "reads" && $0.value == "5" } == true)
         #expect(folded[1].count == 1 && folded[1].details?.contains { $0.key == "reason" && $0.value == "call with Sam" } == true)
         #expect(try auditor.auditLog(reads).count == 6)
         #expect(folded.allSatisfy { !$0.reasonMissing })
+        // The folded line still says a sensitive part was among what it read.
+        #expect(folded[0].details?.contains { $0.key == "compartments" && $0.value == "profile, sensitive" } == true)
+        // Two separate reads in the same millisecond stay two lines: only one commit's batch folds.
+        let now = lead.clock()
+        lead.clock = { now }
+        _ = try lead.readRecord(member)
+        _ = try lead.readRecord(member)
+        try auditor.refresh()
+        #expect(try auditor.auditLog(reads, summarised: true).count == 4)
     }
 
     @Test("a sensitive read without a reason, where the policy now asks one, is marked for the auditor")
@@ -107,11 +116,19 @@ struct ReasonTests {
             fields: [try RecordField(compartment: .profile, name: "name", value: "Sam"), try RecordField(compartment: .sensitive, name: "hiv", value: "x")])
         // Read with no reason (as a modified client would, ignoring the policy), then the policy asks for one.
         _ = try lead.readRecord(member)
+        let caseID = try lead.addRecord(groupName: Self.group, kind: .case, fields: fields([("need", "x")], kind: .case))
+        let file = fixture.directory.appendingPathComponent("result.txt").path
+        try Data("result".utf8).write(to: URL(fileURLWithPath: file))
+        let attachment = try lead.addAttachment(caseID: caseID, file: file, compartment: .sensitive)
+        try lead.saveAttachment(attachment, to: fixture.directory.appendingPathComponent("out.txt").path)
         var policy = try lead.policy(groupName: Self.group)
         policy.reasons = [.sensitiveReads]
         try lead.setPolicy(groupName: Self.group, policy)
         try auditor.refresh()
         let lines = try auditor.auditLog(AuditLogFilter(type: .recordRead))
-        #expect(lines.map(\.reasonMissing) == [true])
+        #expect(lines.map(\.reasonMissing) == [true, true])
+        // Now the stock client asks before decrypting anything.
+        let refused = #expect(throws: KithVaultError.self) { try lead.readRecord(member) }
+        #expect(refused?.remedy == .giveReason)
     }
 }

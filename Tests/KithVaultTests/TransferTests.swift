@@ -161,6 +161,14 @@ struct TransferTests {
         #expect(semicolons.rejected.first?.reason.contains("a cell with a semicolon in it must be in double quotes") == true)
     }
 
+    @Test("two byte order marks are both dropped; an invisible character in a header name is refused")
+    func invisibleHeader() throws {
+        let doubled = try ImportPlan.make(csv: Data([0xEF, 0xBB, 0xBF, 0xEF, 0xBB, 0xBF]) + Data("name\nSam\n".utf8), kind: .member)
+        #expect(doubled.columns.map(\.column) == ["name"])
+        let error = #expect(throws: KithVaultError.self) { try plan("na\u{200D}me,phone\nSam,1\n") }
+        #expect(error?.reason.contains("column 1 of the header row has an invisible character") == true)
+    }
+
     @Test("UTF-16 without its mark, and other binary files, are refused saying how to save them")
     func binaryRefused() {
         var bare = Self.utf16("name,pronouns\nSam,they\n", bigEndian: false)

@@ -15,7 +15,7 @@ public struct Handle: Hashable, Sendable, CustomStringConvertible {
 
     /// The rule, in words, for messages.
     public static let rule =
-        "1 to 64 letters of one script (Latin, Arabic, Hebrew, Cyrillic, ...), digits, '.', '_' or '-', starting with a letter or digit, with no spaces"
+        "1 to 64 letters of one script (\(HandleScript.named)), digits, '.', '_' or '-', starting with a letter or digit, with no spaces"
 
     /// Validates a handle.
     public init(_ typed: String) throws {
@@ -33,7 +33,14 @@ public struct Handle: Hashable, Sendable, CustomStringConvertible {
         if let bad = scalars.first(where: { !(Self.isLetter($0) || Self.isMark($0) || Self.isDigit($0) || $0 == "." || $0 == "_" || $0 == "-") }) {
             throw refuse(bad.properties.isWhitespace ? "it has a space" : "it has \(Self.shown(bad)), which is not a letter, digit, '.', '_' or '-'")
         }
+        // Letters nobody can see (a Hangul filler) or drawn like other Latin letters (ǀ for l, ɑ for a) would make a handle pass for another.
+        if let bad = scalars.first(where: { $0.properties.isDefaultIgnorableCodePoint || Self.latinLookAlikes.contains($0) }) {
+            throw refuse("it has \(Self.shown(bad)), which looks like another letter or like nothing")
+        }
         let scripts = Set(scalars.filter(Self.isLetter).map(HandleScript.init))
+        if let other = scripts.first(where: { if case .block = $0 { return true } else { return false } }) {
+            throw refuse("its letters are of \(other), which handles do not use (\(HandleScript.named))")
+        }
         if scripts.count > 1 {
             throw refuse("it mixes letters of \(scripts.map(\.description).sorted().joined(separator: " and ")), which can make it look like another handle")
         }
@@ -45,6 +52,9 @@ public struct Handle: Hashable, Sendable, CustomStringConvertible {
 
     /// Handles are unique regardless of case.
     public var comparisonKey: String { value.lowercased() }
+
+    /// Latin letters drawn like other Latin letters.
+    private static let latinLookAlikes: Set<Unicode.Scalar> = ["\u{01C0}", "\u{01C1}", "\u{01C3}", "\u{0251}", "\u{0261}", "\u{0131}", "\u{0237}", "\u{0269}", "\u{026A}", "\u{029F}"]
 
     private static func isLetter(_ scalar: Unicode.Scalar) -> Bool {
         switch scalar.properties.generalCategory {
@@ -77,9 +87,13 @@ public struct Handle: Hashable, Sendable, CustomStringConvertible {
 }
 
 /// The script a handle's letter belongs to, by Unicode block (Swift's
-/// standard library has no Script property). Blocks outside the named
-/// scripts count as their own block, so mixing two of them is refused too.
+/// standard library has no Script property). A letter outside the named
+/// scripts is refused: scripts nobody reviewed hold letters drawn like
+/// Latin ones (Lisu, Cherokee).
 enum HandleScript: Hashable, CustomStringConvertible {
+    /// The scripts handles may use, in words.
+    static let named = "Latin, Greek, Cyrillic, Armenian, Hebrew, Arabic, Syriac, Thaana, Devanagari, Bengali, Thai, Georgian, Ethiopic, Chinese or Japanese, Korean"
+
     case latin, greek, cyrillic, armenian, hebrew, arabic, syriac, thaana, devanagari, bengali, thai, georgian, ethiopic, cjk, hangul
     case block(UInt32)
 
@@ -100,7 +114,7 @@ enum HandleScript: Hashable, CustomStringConvertible {
         case 0x10A0...0x10FF, 0x1C90...0x1CBF, 0x2D00...0x2D2F: self = .georgian
         case 0x1200...0x139F, 0x2D80...0x2DDF, 0xAB00...0xAB2F: self = .ethiopic
         // Japanese writes Han, Hiragana and Katakana together: one script here.
-        case 0x3040...0x30FF, 0x31F0...0x31FF, 0x3400...0x4DBF, 0x4E00...0x9FFF, 0xF900...0xFAFF, 0xFF66...0xFF9F, 0x20000...0x3134F: self = .cjk
+        case 0x3005, 0x3040...0x30FF, 0x31F0...0x31FF, 0x3400...0x4DBF, 0x4E00...0x9FFF, 0xF900...0xFAFF, 0xFF66...0xFF9F, 0x20000...0x3134F: self = .cjk
         case 0x1100...0x11FF, 0x3130...0x318F, 0xAC00...0xD7AF: self = .hangul
         default: self = .block(scalar.value >> 7)
         }

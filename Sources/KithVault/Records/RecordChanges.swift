@@ -27,6 +27,12 @@ public struct VersionChanges: Sendable {
     /// Compartments the reader may not read that this version carried
     /// forward unchanged.
     public let withheldKept: [Compartment]
+    /// Compartments the reader may not read that this version holds and the
+    /// one before did not (all of them in version 1).
+    public let withheldAdded: [Compartment]
+    /// Compartments the reader may not read that the version before held
+    /// and this one does not.
+    public let withheldRemoved: [Compartment]
 }
 
 extension Vault {
@@ -44,16 +50,19 @@ extension Vault {
         for (index, (view, version)) in zip(views, record.versions).enumerated() {
             let previous = index > 0 ? views[index - 1] : nil
             let previousVersion = index > 0 ? record.versions[index - 1] : nil
-            var rewritten: [Compartment] = [], kept: [Compartment] = []
+            var rewritten: [Compartment] = [], kept: [Compartment] = [], added: [Compartment] = []
             for compartment in view.withheld {
-                if let previousVersion, previousVersion.compartments.contains(compartment),
-                    previousVersion.sealedVersion(of: compartment) == version.sealedVersion(of: compartment)
-                {
+                guard let previousVersion, previousVersion.compartments.contains(compartment) else {
+                    added.append(compartment)
+                    continue
+                }
+                if previousVersion.sealedVersion(of: compartment) == version.sealedVersion(of: compartment) {
                     kept.append(compartment)
                 } else {
                     rewritten.append(compartment)
                 }
             }
+            let removed = (previous?.withheld ?? []).filter { !version.compartments.contains($0) }
             out.append(
                 VersionChanges(
                     version: view.version, author: view.author, timeMillis: view.timeMillis,
@@ -61,7 +70,7 @@ extension Vault {
                         ?? view.fields.map {
                             FieldChange(name: $0.name, compartment: $0.compartment, before: nil, after: $0.value)
                         },
-                    withheldRewritten: rewritten, withheldKept: kept))
+                    withheldRewritten: rewritten, withheldKept: kept, withheldAdded: added, withheldRemoved: removed))
         }
         return out
     }

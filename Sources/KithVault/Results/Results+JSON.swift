@@ -380,8 +380,9 @@ extension FieldChange: Encodable {
 
 extension VersionChanges: Encodable {
     /// `record history --diff --json`: version, author, time, changes,
-    /// withheld_rewritten and withheld_kept (compartments the reader may not
-    /// read that the version sealed anew or carried forward unchanged).
+    /// withheld_rewritten, withheld_kept, withheld_added and withheld_removed
+    /// (compartments the reader may not read that the version sealed anew,
+    /// carried forward unchanged, added, or left out).
     public func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: JSONKey.self)
         try c.put(version, "version")
@@ -390,5 +391,7 @@ extension VersionChanges: Encodable {
         try c.put(changes, "changes")
         try c.put(withheldRewritten.map(\.description), "withheld_rewritten")
         try c.put(withheldKept.map(\.description), "withheld_kept")
+        try c.put(withheldAdded.map(\.description), "withheld_added")
+        try c.put(withheldRemoved.map(\.description), "withheld_removed")
     }
 }

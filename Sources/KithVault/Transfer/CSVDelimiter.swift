@@ -68,7 +68,14 @@ public enum CSVDelimiter: String, Sendable, CaseIterable, Encodable {
 /// The text of a CSV file as spreadsheets save it: UTF-8 with or without a
 /// byte order mark, or UTF-16 with one (Excel's "Unicode text"), converted.
 enum CSVText {
+    /// The text, without any byte order marks left at its start (some tools write two).
     static func decode(_ data: Data) throws -> String {
+        var text = try decodeBytes(data)
+        while text.unicodeScalars.first == "\u{FEFF}" { text.unicodeScalars.removeFirst() }
+        return text
+    }
+
+    private static func decodeBytes(_ data: Data) throws -> String {
         let bytes = [UInt8](data.prefix(3))
         if bytes.starts(with: [0xEF, 0xBB, 0xBF]) {
             guard let text = String(validating: data.dropFirst(3), as: UTF8.self) else { throw notUTF8 }

@@ -106,6 +106,10 @@ public struct ImportPlan: Sendable {
         }
         // Spreadsheets often leave spaces around names; a field name never has them.
         let header = csv.header.map { $0.trimmingCharacters(in: .whitespaces) }
+        if let hidden = header.firstIndex(where: { $0.unicodeScalars.contains { $0.properties.generalCategory == .format } }) {
+            // An invisible character would make a field that looks like 'name' but is not, which search and duplicates then miss.
+            throw KithVaultError.invalidInput("column \(hidden + 1) of the header row has an invisible character in its name; retype the name in the spreadsheet")
+        }
         if let broken = header.firstIndex(where: { $0.contains(where: \.isNewline) }) {
             throw KithVaultError.invalidInput("column \(broken + 1) of the header row has a line break in its name; give it a one-line name")
         }

@@ -273,11 +273,15 @@ struct RecordCommand: ParsableCommand {
                     case (nil, nil): continue
                     }
                 }
+                for compartment in version.withheldAdded { print("  \(compartment): written (your role may not read it)") }
                 for compartment in version.withheldRewritten {
-                    print("  \(compartment): written \(index == 0 ? "" : "again ")(your role may not read it, so what changed is not shown)")
+                    print("  \(compartment): written again (your role may not read it, so what changed is not shown)")
                 }
                 for compartment in version.withheldKept { print("  \(compartment): kept unchanged (your role may not read it)") }
-                if version.changes.isEmpty && version.withheldRewritten.isEmpty && version.withheldKept.isEmpty {
+                for compartment in version.withheldRemoved { print("  \(compartment): left out of this version (your role may not read it)") }
+                if version.changes.isEmpty && version.withheldRewritten.isEmpty && version.withheldKept.isEmpty && version.withheldAdded.isEmpty
+                    && version.withheldRemoved.isEmpty
+                {
                     print("  (nothing you may read changed)")
                 }
             }

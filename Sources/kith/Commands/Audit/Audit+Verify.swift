@@ -78,7 +78,8 @@ extension Audit {
                     if records.problems.isEmpty {
                         print("All \(checked) match the log and their authors' signatures (nothing was decrypted).")
                     } else {
-                        print(Terminal.styled("\(Output.count(records.problems.count, "stored record")) of \(checked) do NOT match the log:", .red))
+                        let damaged = records.problems.count
+                        print(Terminal.styled("Of \(checked), \(damaged) \(damaged == 1 ? "does" : "do") NOT match the log:", .red))
                         for problem in records.problems {
                             print("  record \(problem.record) version \(problem.version): \(problem.missing ? "MISSING: " : "")\(problem.reason)")
                         }
