@@ -577,6 +577,19 @@ extension Vault {
             }
     }
 
+    /// Everything held about one member, by the links the log records: the
+    /// member record, the cases about it, and their notes and attachments,
+    /// in the order they were written (for a subject access request's export).
+    public func memberFile(_ member: RecordID) throws -> [RecordID] {
+        let cases = try self.cases(ofMember: member).map(\.id)
+        var ids = [member]
+        for caseID in cases {
+            ids.append(caseID)
+            ids += try state.records.children(of: caseID).sorted { ($0.versions.first?.seq ?? 0) < ($1.versions.first?.seq ?? 0) }.map(\.id)
+        }
+        return ids
+    }
+
     /// The ids of a case's notes or attachments, oldest first.
     func children(of caseID: RecordID, kind: RecordKind) throws -> [RecordID] {
         try state.records.children(of: caseID).filter { $0.kind == kind }

@@ -138,6 +138,16 @@ struct CaseWorkCLITests {
         #expect(wrong.code == 64 && wrong.err.contains("give it with --kind case"), "\(wrong.err)")
         let notMember = try cli.run(["record", "add", "--group", "Trans Support", "--kind", "case", "--member", caseID, "--field", "need=x"], as: "alex")
         #expect(notMember.code == 64 && notMember.err.contains("not a member"), "\(notMember.err)")
+        // export --member follows the links: the member, the case about them and its note; another case stays out.
+        let note = try cli.id(cli.run(["note", "add", caseID, "--json"], as: "alex", stdin: "Called about housing.\n"))
+        let other = try cli.id(cli.run(["record", "add", "--group", "Trans Support", "--kind", "case", "--field", "need=other", "--json"], as: "alex"))
+        let exported = try cli.run(["export", "--group", "Trans Support", "--member", member, "--reason", "subject access request", "--out", cli.path("sam.json")], as: "robin")
+        #expect(exported.code == 0, "\(exported.err)")
+        let file = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: cli.path("sam.json")))) as? [String: Any])
+        let ids = (file["records"] as? [[String: Any]] ?? []).compactMap { $0["id"] as? String }
+        #expect(ids == [member, caseID, note] && !ids.contains(other), "\(ids)")
+        let both = try cli.run(["export", "--group", "Trans Support", "--member", member, "--record", caseID], as: "robin")
+        #expect(both.code == 64 && both.err.contains("--member chooses the records itself"))
     }
 
     @Test("a group asking reasons: reads of sensitive fields and exports need --reason, which the audit log shows; a bulk read is one line")

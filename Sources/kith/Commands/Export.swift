@@ -22,8 +22,12 @@ struct Export: KithCommand {
             The output is plaintext. Write it to a file (--out, created with mode 0600, never \
             replacing one), hand it over safely, and delete it when done.
 
+            --member ID exports everything about one member: their record, the cases about them \
+            (see 'kith record add --member'), and those cases' notes and attachments.
+
             Examples:
               kith export --group "Trans Support" --format json --out support.json
+              kith export --group "Trans Support" --member 3f9c0a... --out sam-request.json
               kith export --group "Trans Support" --format csv --record 3f9c0a... --out sam.csv
             """)
 
@@ -38,6 +42,8 @@ struct Export: KithCommand {
     var format: Format = .json
     @Option(name: .customLong("record"), help: ArgumentHelp("Export only this record; repeat for more.", valueName: "id"))
     var records: [String] = []
+    @Option(help: ArgumentHelp("Export everything about this member: the record, its cases, their notes and attachments.", valueName: "id"))
+    var member: String?
     @Option(help: "Only this kind: member, case, note or attachment.")
     var kind: RecordKind?
     @Option(help: ArgumentHelp("Write to this new file (mode 0600) instead of standard output.", valueName: "file"))
@@ -51,6 +57,10 @@ struct Export: KithCommand {
         guard records.isEmpty || kindFilter == nil else {
             throw KithVaultError.invalidInput("give --record or --kind, not both")
         }
+        guard member == nil || (records.isEmpty && kindFilter == nil) else {
+            throw KithVaultError.invalidInput("--member chooses the records itself; give it without --record or --kind")
+        }
+        let memberID = try member.map { try Identifier(parsing: $0) }
         guard !safeForSpreadsheets || format == .csv else {
             throw KithVaultError.invalidInput("--safe-for-spreadsheets is for --format csv")
         }
@@ -64,8 +74,9 @@ struct Export: KithCommand {
                 throw KithVaultError.invalidInput("cannot write in \(folder): check that the folder exists and is yours")
             }
         }
-        let ids = try records.map { try Identifier(parsing: $0) }
+        var ids = try records.map { try Identifier(parsing: $0) }
         let vault = try access.openVault(global)
+        if let memberID { ids = try vault.memberFile(memberID) }
         let exported = try vault.exportRecords(groupName: group, ids: ids, kind: kindFilter, format: format.rawValue)
         let views = exported.records
         var bytes: [UInt8]
