@@ -237,6 +237,10 @@ struct CommandTourTests {
         try tour.step(["completions", "zsh"])
         try tour.step(["completions", "tcsh"], code: 64, says: "bash, zsh or fish")
 
+        // Last, since it wipes this device's state: panic (asks first; --yes does not).
+        try tour.step(["panic"], as: "alex", code: 64, says: "--yes")
+        try tour.step(["panic", "--yes"], as: "alex")
+
         // Nothing the tour missed: each command succeeded once and failed once.
         let all = Set(tour.commands)
         #expect(all.subtracting(tour.succeeded).sorted() == [], "never succeeded in the tour")

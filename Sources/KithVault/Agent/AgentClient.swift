@@ -114,4 +114,15 @@ public final class AgentClient: PrivateKeyHolder, @unchecked Sendable {
     public func lockAgent() throws {
         _ = try request(.lock, [])
     }
+
+    /// Asks whatever agent listens at `socketPath` to wipe its keys and
+    /// stop, whichever identity it holds (a panic wipe stops them all);
+    /// true when one answered. Agents serve only their own user's
+    /// processes, so this reaches only this user's agents.
+    public static func lockAny(socketPath: String) -> Bool {
+        guard let fd = open(socketPath) else { return false }
+        defer { close(fd) }
+        guard (try? AgentWire.write(fd, [AgentWire.Operation.lock.rawValue])) != nil else { return false }
+        return (try? AgentWire.read(fd)) != nil
+    }
 }

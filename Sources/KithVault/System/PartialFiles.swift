@@ -58,14 +58,15 @@ public struct PartialFiles: Sendable {
     /// Drops a note once its file is finished or removed.
     public func forget(_ note: URL) { unlink(note.path) }
 
-    /// Removes every partial file whose writer is no longer running. Best
-    /// effort: nothing here may stop the command that calls it.
-    public func cleanUp() {
+    /// Removes every partial file whose writer is no longer running (with
+    /// `evenLive`, every one: a panic wipe). Best effort: nothing here may
+    /// stop the command that calls it.
+    public func cleanUp(evenLive: Bool = false) {
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory.path) else { return }
         for name in names {
             guard let pid = name.split(separator: "-").first.flatMap({ Int32($0) }), pid > 0 else { continue }
             // Still being written by a live process (ESRCH: no such process).
-            if kill(pid, 0) == 0 || errno != ESRCH { continue }
+            if !evenLive && (kill(pid, 0) == 0 || errno != ESRCH) { continue }
             let note = directory.appendingPathComponent(name)
             if let bytes = try? SmallFile.read(note.path, what: "partial-file note", limit: 1 << 16) {
                 let lines = String(decoding: bytes, as: UTF8.self).split(separator: "\n").map(String.init)

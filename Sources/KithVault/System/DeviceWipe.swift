@@ -1,0 +1,84 @@
+import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// What a panic wipe did.
+public struct DeviceWipeReport: Sendable {
+    /// Files overwritten and removed.
+    public let files: Int
+    /// Agents that were holding unlocked keys and were stopped.
+    public let agentsStopped: Int
+    /// What could not be removed (paths), for `--verbose` only.
+    public let failures: [String]
+}
+
+/// `kith panic`: everything Kith keeps on this device, gone, quickly and
+/// without a passphrase. Unlocked agents are told to wipe their keys and
+/// stop; the keyfiles named are overwritten with zeros, synced and removed;
+/// then every file under the state folder (resume caches, search indexes,
+/// remembered checkpoints, partial-file notes) and the agent folder, after
+/// the partial files those notes name (saved attachments, editor files)
+/// are emptied and removed wherever they are. The vault itself and other
+/// people's data are never touched.
+///
+/// Overwriting is best effort: a journaling or copy-on-write file system,
+/// or a flash disk's wear levelling, may keep old blocks (docs/duress.md).
+/// The keyfile is sealed under Argon2id either way; removing it is what
+/// makes a later forced unlock impossible.
+public enum DeviceWipe {
+    public static func wipe(keyfiles: [String], stateDirectory: URL?, agentDirectory: String?) -> DeviceWipeReport {
+        var files = 0, agents = 0
+        var failures: [String] = []
+        // Keys in memory first: an agent holds them unlocked.
+        if let agentDirectory, let names = try? FileManager.default.contentsOfDirectory(atPath: agentDirectory) {
+            for name in names where name.hasSuffix(".sock") {
+                if AgentClient.lockAny(socketPath: agentDirectory + "/" + name) { agents += 1 }
+            }
+        }
+        for keyfile in keyfiles { erase(keyfile, files: &files, failures: &failures) }
+        if let stateDirectory {
+            PartialFiles(stateDirectory: stateDirectory).cleanUp(evenLive: true)
+            erase(stateDirectory.path, files: &files, failures: &failures)
+        }
+        if let agentDirectory { erase(agentDirectory, files: &files, failures: &failures) }
+        return DeviceWipeReport(files: files, agentsStopped: agents, failures: failures)
+    }
+
+    /// Overwrites and removes `path`: a file, or a folder and all it holds.
+    /// Links are removed, never followed.
+    static func erase(_ path: String, files: inout Int, failures: inout [String]) {
+        var info = stat()
+        guard lstat(path, &info) == 0 else { return }
+        switch info.st_mode & S_IFMT {
+        case S_IFDIR:
+            for name in (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? [] {
+                erase(path + "/" + name, files: &files, failures: &failures)
+            }
+            if rmdir(path) != 0 { failures.append(path) }
+        case S_IFREG:
+            overwrite(path, size: Int(info.st_size))
+            if unlink(path) == 0 { files += 1 } else { failures.append(path) }
+        default:
+            // A link, socket or fifo holds no content of its own.
+            if unlink(path) != 0 { failures.append(path) }
+        }
+    }
+
+    /// Zeros over the file's bytes, synced, before it is unlinked.
+    private static func overwrite(_ path: String, size: Int) {
+        let fd = open(path, O_WRONLY | O_NOFOLLOW | O_CLOEXEC)
+        guard fd >= 0 else { return }
+        defer { close(fd) }
+        let zeros = [UInt8](repeating: 0, count: min(max(size, 1), 1 << 20))
+        var written = 0
+        while written < size {
+            let chunk = min(zeros.count, size - written)
+            let done = zeros.withUnsafeBytes { pwrite(fd, $0.baseAddress, chunk, off_t(written)) }
+            guard done > 0 else { break }
+            written += done
+        }
+        fsync(fd)
+    }
+}

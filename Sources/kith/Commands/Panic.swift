@@ -1,0 +1,53 @@
+import ArgumentParser
+import Foundation
+import KithVault
+
+/// `kith panic`: this device forgets Kith, now.
+struct Panic: KithCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Wipe everything Kith keeps on this device, now: keys, caches, search index.",
+        discussion: """
+            For a checkpoint, a raid, a device about to be taken. Stops every unlock agent of \
+            yours (their keys are wiped from memory), overwrites and removes your identity \
+            keyfile (--identity or KITH_IDENTITY), then everything in Kith's state folder (resume \
+            caches, search indexes, remembered checkpoints) and agent folder, and any partial file \
+            a save or an editor left. It asks no passphrase and prints nothing unless --verbose. \
+            The vault itself, and everyone else's keys, are untouched: on a shared vault your \
+            group carries on, and an admin should remove this identity ('kith user remove') \
+            in case a copy of the keyfile was taken before. See docs/duress.md for what a wipe \
+            cannot undo.
+
+            On a terminal it asks once; --yes does not (for a shortcut or a script).
+
+            Examples:
+              kith panic
+              kith panic --yes
+            """)
+
+    @OptionGroup var global: GlobalOptions
+    @Flag(help: "Do not ask first.")
+    var yes = false
+
+    func execute() throws {
+        if !yes {
+            guard Terminal.inputIsTerminal else {
+                throw KithVaultError.invalidInput("kith panic asks before it wipes; pass --yes when no one can answer (a script or a shortcut)")
+            }
+            guard Terminal.confirm("Wipe Kith's keys and data from this device now? It cannot be undone.") else { return }
+        }
+        let keyfiles = (try? global.identityPath()).map { [$0] } ?? []
+        let started = Date()
+        let report = DeviceWipe.wipe(
+            keyfiles: keyfiles, stateDirectory: GlobalOptions.checkpointMemory().directory, agentDirectory: try? AgentSocket.directory())
+        let millis = Int(Date().timeIntervalSince(started) * 1000)
+        if Diagnostics.verbose {
+            Output.error(
+                "kith: wiped \(Output.count(report.files, "file")) and stopped \(Output.count(report.agentsStopped, "agent")) in \(millis) ms")
+            for failure in report.failures { Output.error("kith: could not remove \(Terminal.safe(failure))") }
+        }
+        // Nothing names what was there unless asked; only a failure is said, so it can be run again.
+        if !report.failures.isEmpty {
+            throw KithVaultError.storage("not everything could be removed; run 'kith panic --yes --verbose' to see what")
+        }
+    }
+}

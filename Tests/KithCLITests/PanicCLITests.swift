@@ -1,0 +1,90 @@
+import Foundation
+import Testing
+
+/// `kith panic` through the built binary (issue 24, first part): with an
+/// agent unlocked, a search index built and caches written, one command
+/// leaves nothing of the user's keys or cached data on the device.
+@Suite("kith panic")
+struct PanicCLITests {
+    /// Every file under `folder`, recursively, as bytes (the marker scan).
+    static func everyFile(under folder: URL) -> [(String, [UInt8])] {
+        guard let walker = FileManager.default.enumerator(at: folder, includingPropertiesForKeys: [.isRegularFileKey]) else { return [] }
+        var out: [(String, [UInt8])] = []
+        for case let url as URL in walker {
+            if (try? url.resourceValues(forKeys: [.isRegularFileKey]).isRegularFile) == true, let data = try? Data(contentsOf: url) {
+                out.append((url.path, [UInt8](data)))
+            }
+        }
+        return out
+    }
+
+    /// Processes whose command line names `needle` (the agent holding a keyfile).
+    static func processes(naming needle: String) -> [String] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        return names.filter { Int($0) != nil }.compactMap { pid in
+            guard let data = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") else { return nil }
+            let line = String(decoding: data.map { $0 == 0 ? 0x20 : $0 }, as: UTF8.self)
+            return line.contains(needle) && line.contains(" agent ") ? pid : nil
+        }
+    }
+
+    @Test("after panic: no keyfile, cache, index or agent is left, the vault and other users carry on, and a second panic is harmless")
+    func wipes() throws {
+        let cli = try CLIHarness()
+        try cli.setUp(users: [("robin", "user"), ("alex", "user")])
+        #expect(try cli.run(["group", "create", "Trans Support"], as: "ana").code == 0)
+        #expect(try cli.run(["share", "Trans Support", "--with", "robin", "--role", "lead"], as: "ana").code == 0)
+        #expect(try cli.run(["share", "Trans Support", "--with", "alex", "--role", "caseworker"], as: "robin").code == 0)
+        #expect(try cli.run(["record", "add", "--group", "Trans Support", "--kind", "member", "--field", "name=Sam Rivera"], as: "robin").code == 0)
+        #expect(try cli.run(["find", "--group", "Trans Support", "sam"], as: "alex").code == 0)
+        let keyfile = cli.path("alex.kithid")
+        #expect(try cli.run(["unlock", "--for", "10m"], as: "alex").code == 0)
+        #expect(!Self.processes(naming: keyfile).isEmpty, "the agent runs")
+        let state = cli.directory.appendingPathComponent("state"), agents = cli.directory.appendingPathComponent("agent")
+        #expect(Self.everyFile(under: state).contains { $0.0.hasSuffix(".search") }, "a search index was built")
+        // A marker from the keyfile: its sealed secret line.
+        let keyBytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: keyfile)))
+        let marker = Array(keyBytes.suffix(48))
+
+        // Without --yes and with no one to ask, nothing happens.
+        let unasked = try cli.run(["panic", "--identity", keyfile])
+        #expect(unasked.code == 64 && unasked.err.contains("--yes"))
+        #expect(FileManager.default.fileExists(atPath: keyfile))
+
+        let started = Date()
+        let wiped = try cli.run(["panic", "--yes", "--identity", keyfile])
+        let elapsed = Date().timeIntervalSince(started)
+        print("kith panic took \(Int(elapsed * 1000)) ms (process start included)")
+        #expect(wiped.code == 0, "\(wiped.err)")
+        #expect(wiped.out.isEmpty && wiped.err.isEmpty, "panic prints nothing unless asked")
+        #expect(!FileManager.default.fileExists(atPath: keyfile))
+        #expect(!FileManager.default.fileExists(atPath: state.path) && !FileManager.default.fileExists(atPath: agents.path))
+        // The agent wiped its keys and stopped (it checks at least once a second).
+        var waited = 0
+        while !Self.processes(naming: keyfile).isEmpty && waited < 50 {
+            Thread.sleep(forTimeInterval: 0.1)
+            waited += 1
+        }
+        #expect(Self.processes(naming: keyfile).isEmpty, "the agent is gone")
+        // Nothing of the keyfile is anywhere in the scratch folder (which holds the vault, the other users and the state).
+        for (path, bytes) in Self.everyFile(under: cli.directory) {
+            #expect(!bytes.contains(subsequence: marker), "keyfile bytes in \(path)")
+        }
+
+        // Robin and the vault carry on (robin's client rebuilds what this device forgot).
+        #expect(try cli.run(["record", "list", "--group", "Trans Support"], as: "robin").code == 0)
+        #expect(try cli.run(["audit", "verify"]).code == 0)
+        // Alex's keyfile is gone, so alex's commands cannot open anything.
+        #expect(try cli.run(["record", "list", "--group", "Trans Support", "--identity", keyfile]).code == 66)
+        // Again: harmless, and --verbose says what it did.
+        let again = try cli.run(["panic", "--yes", "--verbose", "--identity", keyfile])
+        #expect(again.code == 0 && again.err.contains("wiped"), "\(again.err)")
+    }
+}
+
+extension Array where Element == UInt8 {
+    fileprivate func contains(subsequence needle: [UInt8]) -> Bool {
+        guard !needle.isEmpty, needle.count <= count else { return false }
+        return (0...(count - needle.count)).contains { Array(self[$0..<($0 + needle.count)]) == needle }
+    }
+}
