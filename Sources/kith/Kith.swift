@@ -28,7 +28,7 @@ struct Kith: ParsableCommand {
             Init.self, Unlock.self, Lock.self, Status.self, Enroll.self, User.self, Group.self, Share.self, Revoke.self, Policy.self, RecordCommand.self, Find.self, Note.self, Attach.self, Import.self, Export.self,
             Audit.self,
             VaultCommand.self, SelfTest.self,
-            Panic.self, Completions.self,
+            Panic.self, Duress.self, Completions.self,
             AgentCommand.self,
         ]
     )

@@ -237,6 +237,8 @@ struct CommandTourTests {
         try tour.step(["completions", "zsh"])
         try tour.step(["completions", "tcsh"], code: 64, says: "bash, zsh or fish")
 
+        try tour.step(["duress", "limit", "--json"], keys: ["limit", "wrong_in_a_row"])
+        try tour.step(["duress", "limit", "2"], code: 64, says: "3 to 100")
         // Last, since it wipes this device's state: panic (asks first; --yes does not).
         try tour.step(["panic"], as: "alex", code: 64, says: "--yes")
         try tour.step(["panic", "--yes"], as: "alex")

@@ -80,6 +80,37 @@ struct PanicCLITests {
         let again = try cli.run(["panic", "--yes", "--verbose", "--identity", keyfile])
         #expect(again.code == 0 && again.err.contains("wiped"), "\(again.err)")
     }
+
+    @Test("the wrong-passphrase limit wipes after N wrong passphrases in a row and not before; a right one resets the count; the wiping attempt looks like any wrong one")
+    func wrongPassphraseLimit() throws {
+        let cli = try CLIHarness()
+        try cli.setUp(users: [("robin", "user")])
+        let keyfile = cli.path("robin.kithid")
+        #expect(try cli.run(["group", "list"], as: "robin").code == 0)
+        #expect(try cli.run(["duress", "limit", "1"]).code == 64, "a typo must never wipe a device")
+        let set = try cli.run(["duress", "limit", "3"])
+        #expect(set.code == 0 && set.out.contains("wiped after 3 wrong passphrases"), "\(set.out)")
+        try Data("not robin's\n".utf8).write(to: URL(fileURLWithPath: cli.path("wrong.pass")))
+        let wrong = ["--identity", keyfile, "--passphrase-file", cli.path("wrong.pass"), "--verbose"]
+        // Two wrong, one right: the count starts again.
+        let first = try cli.run(["group", "list"] + wrong)
+        #expect(first.code == 77)
+        #expect(try cli.run(["unlock"] + wrong).code == 77)
+        #expect((try cli.run(["duress", "limit", "--json"]).json() as? [String: Any])?["wrong_in_a_row"] as? Int == 2)
+        #expect(try cli.run(["group", "list"], as: "robin").code == 0)
+        #expect((try cli.run(["duress", "limit", "--json"]).json() as? [String: Any])?["wrong_in_a_row"] as? Int == 0)
+        // Three wrong in a row: the third wipes, and says only what any wrong passphrase says.
+        #expect(try cli.run(["group", "list"] + wrong).code == 77)
+        #expect(try cli.run(["group", "list"] + wrong).code == 77)
+        #expect(FileManager.default.fileExists(atPath: keyfile), "not before the limit")
+        let third = try cli.run(["group", "list"] + wrong)
+        #expect(third.code == 77 && third.out == first.out)
+        #expect(third.err.components(separatedBy: "\n").first == first.err.components(separatedBy: "\n").first, "\(third.err)")
+        #expect(!FileManager.default.fileExists(atPath: keyfile))
+        #expect(!FileManager.default.fileExists(atPath: cli.directory.appendingPathComponent("state").path))
+        // The vault is untouched: ana still opens it.
+        #expect(try cli.run(["group", "list"], as: "ana").code == 0)
+    }
 }
 
 extension Array where Element == UInt8 {

@@ -37,8 +37,7 @@ struct Panic: KithCommand {
         }
         let keyfiles = (try? global.identityPath()).map { [$0] } ?? []
         let started = Date()
-        let report = DeviceWipe.wipe(
-            keyfiles: keyfiles, stateDirectory: GlobalOptions.checkpointMemory().directory, agentDirectory: try? AgentSocket.directory())
+        let report = DeviceGuard.wipe(keyfiles: keyfiles)
         let millis = Int(Date().timeIntervalSince(started) * 1000)
         if Diagnostics.verbose {
             Output.error(

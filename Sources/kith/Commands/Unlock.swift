@@ -53,7 +53,7 @@ struct Unlock: KithCommand {
                 throw KithVaultError.invalidInput(
                     "your identity is not tied to a vault yet, and none is given: pass --vault PATH or set KITH_VAULT, and unlock checks that vault and ties your identity to it")
             }
-            let unlocked = try keyfile.unlock(passphrase: passphrase)
+            let unlocked = try DeviceGuard.unlock(keyfile, passphrase: passphrase, path: absolute)
             let vault = try Vault(store: global.vaultLocation().open(), holder: unlocked, memory: GlobalOptions.checkpointMemory())
             try keyfile.pinned(to: vault.state.fingerprint, unlocked: unlocked, passphrase: passphrase).replace(at: absolute)
             Output.error("kith: your identity is now pinned to vault \(vault.readableFingerprint); check it matches what your admin told you.")
@@ -80,6 +80,7 @@ struct Unlock: KithCommand {
         try input.fileHandleForWriting.close()
         let answer = String(decoding: reply.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         if answer.hasPrefix("ready") {
+            DeviceGuard.attempts.reset()
             if output.json {
                 try Output.json(["handle": keyfile.handle.value, "unlocked": true, "already": false, "idle_seconds_left": seconds])
                 return
@@ -88,7 +89,10 @@ struct Unlock: KithCommand {
             return
         }
         process.waitUntilExit()
-        if answer.hasPrefix("wrong-passphrase") { throw KithVaultError.wrongPassphrase }
+        if answer.hasPrefix("wrong-passphrase") {
+            DeviceGuard.wrongPassphrase(keyfile: absolute)
+            throw KithVaultError.wrongPassphrase
+        }
         throw KithVaultError.storage("the agent did not start: \(answer.isEmpty ? "it exited with \(process.terminationStatus)" : answer.trimmingCharacters(in: .whitespacesAndNewlines))")
     }
 

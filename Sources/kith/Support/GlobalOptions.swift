@@ -69,7 +69,7 @@ struct GlobalOptions: ParsableArguments {
         Diagnostics.note("no unlock agent for \(keyfile.handle.value) (or KITH_NO_AGENT=1, or the keyfile is not pinned yet): asking for the passphrase")
         let passphrase = try Passphrase.read(options: self, confirm: false, for: keyfile.handle.value)
         var started = Date()
-        let unlocked = try keyfile.unlock(passphrase: passphrase)
+        let unlocked = try DeviceGuard.unlock(keyfile, passphrase: passphrase, path: identityPath)
         Diagnostics.note("keyfile opened in \(Self.millis(since: started)) (Argon2id)")
         started = Date()
         let vault = try Vault(store: store, holder: unlocked, expectedFingerprint: keyfile.vaultFingerprint, memory: Self.checkpointMemory())
