@@ -237,6 +237,11 @@ struct CommandTourTests {
         try tour.step(["completions", "zsh"])
         try tour.step(["completions", "tcsh"], code: 64, says: "bash, zsh or fish")
 
+        try Data("a duress passphrase, test-only\n".utf8).write(to: URL(fileURLWithPath: cli.path("duress.pass")))
+        try tour.step(["duress", "set", "--duress-passphrase-file", cli.path("duress.pass")], as: "alex")
+        try tour.step(["duress", "set", "--duress-passphrase-file", cli.path("alex.pass")], as: "alex", code: 64, says: "must differ")
+        try tour.step(["duress", "clear"], as: "alex")
+        try tour.step(["duress", "clear", "--identity", cli.path("nobody.kithid")], code: 66)
         try tour.step(["duress", "limit", "--json"], keys: ["limit", "wrong_in_a_row"])
         try tour.step(["duress", "limit", "2"], code: 64, says: "3 to 100")
         // Last, since it wipes this device's state: panic (asks first; --yes does not).

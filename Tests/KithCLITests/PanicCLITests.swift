@@ -111,6 +111,45 @@ struct PanicCLITests {
         // The vault is untouched: ana still opens it.
         #expect(try cli.run(["group", "list"], as: "ana").code == 0)
     }
+
+    @Test("the duress passphrase, given through a passphrase file, unlock, or KITH_PASSPHRASE, wipes the device and answers as a wrong passphrase")
+    func duressPassphrase() throws {
+        let cli = try CLIHarness()
+        try cli.setUp(users: [("robin", "user"), ("lee", "user"), ("sky", "user")])
+        for user in ["robin", "lee", "sky"] { #expect(try cli.run(["group", "list"], as: user).code == 0) }
+        try Data("a duress passphrase, test-only\n".utf8).write(to: URL(fileURLWithPath: cli.path("duress.pass")))
+        try Data("not the passphrase\n".utf8).write(to: URL(fileURLWithPath: cli.path("wrong.pass")))
+        let same = try cli.run(["duress", "set", "--duress-passphrase-file", cli.path("robin.pass")], as: "robin")
+        #expect(same.code == 64 && same.err.contains("must differ"), "\(same.err)")
+        for user in ["robin", "lee", "sky"] {
+            let set = try cli.run(["duress", "set", "--duress-passphrase-file", cli.path("duress.pass")], as: user)
+            #expect(set.code == 0, "\(set.err)")
+        }
+        // The real passphrase still opens.
+        #expect(try cli.run(["group", "list"], as: "robin").code == 0)
+        // What a wrong passphrase looks like, to compare with.
+        var started = Date()
+        let wrong = try cli.run(["group", "list", "--identity", cli.path("robin.kithid"), "--passphrase-file", cli.path("wrong.pass")])
+        let wrongTime = Date().timeIntervalSince(started)
+        #expect(wrong.code == 77)
+        // Robin, through a passphrase file.
+        started = Date()
+        let forced = try cli.run(["group", "list", "--identity", cli.path("robin.kithid"), "--passphrase-file", cli.path("duress.pass")])
+        let duressTime = Date().timeIntervalSince(started)
+        print("wrong passphrase \(Int(wrongTime * 1000)) ms, duress passphrase \(Int(duressTime * 1000)) ms (one Argon2id derivation each)")
+        #expect(forced.code == wrong.code && forced.out == wrong.out && forced.err == wrong.err, "\(forced.err)")
+        #expect(!FileManager.default.fileExists(atPath: cli.path("robin.kithid")))
+        #expect(!FileManager.default.fileExists(atPath: cli.directory.appendingPathComponent("state").path))
+        // Lee, through kith unlock (checked in the agent process).
+        let unlock = try cli.run(["unlock", "--identity", cli.path("lee.kithid"), "--passphrase-file", cli.path("duress.pass")])
+        #expect(unlock.code == 77 && unlock.err.contains("wrong passphrase"), "\(unlock.err)")
+        #expect(!FileManager.default.fileExists(atPath: cli.path("lee.kithid")))
+        // Sky, with KITH_PASSPHRASE (a prompt's passphrase takes the same path: every source goes through one check).
+        let environment = try cli.run(["group", "list", "--identity", cli.path("sky.kithid")], environment: ["KITH_PASSPHRASE": "a duress passphrase, test-only"])
+        #expect(environment.code == 77 && !FileManager.default.fileExists(atPath: cli.path("sky.kithid")), "\(environment.err)")
+        // The vault and the admin are untouched.
+        #expect(try cli.run(["group", "list"], as: "ana").code == 0)
+    }
 }
 
 extension Array where Element == UInt8 {

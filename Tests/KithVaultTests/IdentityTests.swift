@@ -24,9 +24,46 @@ struct IdentityTests {
         #expect(parsed.identity == identity.identity)
         #expect(parsed.handle.value == "sam")
         let text = String(decoding: file.fileBytes, as: UTF8.self)
-        #expect(text.hasPrefix("kith-identity v1\nuser \(identity.identity.userID)\nhandle sam\n"))
+        #expect(text.hasPrefix("kith-identity v2\nuser \(identity.identity.userID)\nhandle sam\n") && text.contains("\nduress "))
         let unlocked = try parsed.unlock(passphrase: passphrase("correct horse"))
         #expect(unlocked.identity == identity.identity)
+    }
+
+    @Test("a duress passphrase opens as duress, never as the identity; a keyfile does not say whether one is set; pinning keeps it")
+    func duressPassphrase() throws {
+        let identity = try UnlockedIdentity.generate()
+        let plain = try IdentityKeyfile.seal(
+            identity, handle: Handle("sam"), vaultFingerprint: nil, passphrase: passphrase("correct horse"), profileName: "test", parameters: try Self.cheap)
+        // Without one set, the duress slot is random: an attempt with any other passphrase is just wrong.
+        #expect(throws: KithVaultError.self) { try plain.open(passphrase: passphrase("battery staple")) }
+        let withDuress = try plain.withDuress(passphrase("battery staple"), unlocked: identity, passphrase: passphrase("correct horse"))
+        #expect(withDuress.fileBytes.count == plain.fileBytes.count, "same shape, set or not")
+        let parsed = try IdentityKeyfile.parse(withDuress.fileBytes)
+        if case .duress = try parsed.open(passphrase: passphrase("battery staple")) {} else { Issue.record("the duress passphrase must open as duress") }
+        if case .unlocked(let opened) = try parsed.open(passphrase: passphrase("correct horse")) {
+            #expect(opened.identity == identity.identity)
+        } else {
+            Issue.record("the real passphrase must open the identity")
+        }
+        // unlock (for callers that know nothing of duress) says wrong passphrase for it.
+        let error = #expect(throws: KithVaultError.self) { try parsed.unlock(passphrase: passphrase("battery staple")) }
+        #expect(error?.code == .wrongPassphrase)
+        #expect(throws: KithVaultError.self) { try parsed.open(passphrase: passphrase("wrong horse")) }
+        // It must differ from the real one.
+        #expect(throws: KithVaultError.self) { try plain.withDuress(passphrase("correct horse"), unlocked: identity, passphrase: passphrase("correct horse")) }
+        // Pinning keeps it working; clearing removes it.
+        let pinned = try parsed.pinned(to: [UInt8](repeating: 7, count: 32), unlocked: identity, passphrase: passphrase("correct horse"))
+        if case .duress = try pinned.open(passphrase: passphrase("battery staple")) {} else { Issue.record("pinning must keep the duress passphrase") }
+        let cleared = try pinned.withoutDuress(unlocked: identity, passphrase: passphrase("correct horse"))
+        #expect(throws: KithVaultError.self) { try cleared.open(passphrase: passphrase("battery staple")) }
+        // A changed duress slot stops the real passphrase opening (it is bound into the secret's associated data).
+        var bytes = withDuress.fileBytes
+        let duressLine = try #require(String(decoding: bytes, as: UTF8.self).range(of: "\nduress ")).upperBound
+        let offset = String(decoding: bytes, as: UTF8.self).utf8.distance(from: String(decoding: bytes, as: UTF8.self).utf8.startIndex, to: duressLine) + 4
+        bytes[offset] = bytes[offset] == UInt8(ascii: "A") ? UInt8(ascii: "B") : UInt8(ascii: "A")
+        if let tampered = try? IdentityKeyfile.parse(bytes) {
+            #expect(throws: KithVaultError.self) { try tampered.open(passphrase: passphrase("correct horse")) }
+        }
     }
 
     @Test("a wrong passphrase is a clear error and leaves the keyfile untouched")

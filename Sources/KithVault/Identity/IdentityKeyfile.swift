@@ -16,8 +16,16 @@ import KithCrypto
 /// box <base64 X25519 public key>
 /// kdf argon2id <profile> <opslimit> <memlimit>
 /// salt <base64>
+/// duress <base64 of nonce || ciphertext || tag>      (v2 only)
 /// secret <base64 of nonce || ciphertext || tag>
 /// ```
+///
+/// Version 2 (every keyfile made now) adds a duress slot: 32 random bytes
+/// sealed under the Argon2id key of a duress passphrase with the same salt,
+/// or, when none is set, 72 random bytes that look the same. One Argon2id
+/// derivation of whatever is typed is tried against both, so the time and
+/// the prompt are the same either way, and the file does not say whether a
+/// duress passphrase exists. Version 1 files (no slot) still open.
 public struct IdentityKeyfile: Sendable {
     /// The user's public identity.
     public let identity: PublicIdentity
@@ -31,13 +39,18 @@ public struct IdentityKeyfile: Sendable {
     public let kdfParameters: Argon2idParameters
     let salt: [UInt8]
     let sealedSecret: [UInt8]
+    /// The duress slot (v2); nil in a version 1 file.
+    let duressSlot: [UInt8]?
 
     static let magic = "kith-identity v1"
+    static let magicV2 = "kith-identity v2"
+    /// nonce || 32 bytes || tag.
+    static let duressSlotLength = AEAD.xChaCha20Poly1305.nonceLength + 32 + AEAD.xChaCha20Poly1305.tagLength
 
     /// The text before the `secret` line: the associated data of the seal.
     var publicText: String {
         [
-            Self.magic,
+            duressSlot == nil ? Self.magic : Self.magicV2,
             "user \(identity.userID)",
             "handle \(handle.value)",
             "vault \(vaultFingerprint.map { Hex.encode($0) } ?? "-")",
@@ -45,7 +58,7 @@ public struct IdentityKeyfile: Sendable {
             "box \(Base64.encode(identity.boxKey.bytes))",
             "kdf argon2id \(kdfProfile) \(kdfParameters.opsLimit) \(kdfParameters.memLimit)",
             "salt \(Base64.encode(salt))",
-        ].joined(separator: "\n") + "\n"
+        ].joined(separator: "\n") + "\n" + (duressSlot.map { "duress \(Base64.encode($0))\n" } ?? "")
     }
 
     /// The whole file.
@@ -73,21 +86,31 @@ public struct IdentityKeyfile: Sendable {
         guard passphrase.count >= 8 else {
             throw KithVaultError.invalidInput("the passphrase is shorter than 8 characters; choose several words that you can remember")
         }
-        var file = IdentityKeyfile(
-            identity: unlocked.identity, handle: handle, vaultFingerprint: vaultFingerprint,
-            kdfProfile: profileName, kdfParameters: parameters, salt: try Random.bytes(Argon2id.saltLength), sealedSecret: [])
-        let key = try Argon2id.deriveKey(length: 32, passphrase: passphrase, salt: file.salt, parameters: parameters)
+        let salt = try Random.bytes(Argon2id.saltLength)
+        let key = try Argon2id.deriveKey(length: 32, passphrase: passphrase, salt: salt, parameters: parameters)
+        return try sealed(
+            unlocked, key: key, handle: handle, vaultFingerprint: vaultFingerprint, profileName: profileName, parameters: parameters, salt: salt,
+            duressSlot: try Random.bytes(duressSlotLength))
+    }
+
+    /// The file with `unlocked` sealed under `key` (the passphrase's, with `salt`).
+    private static func sealed(
+        _ unlocked: UnlockedIdentity, key: borrowing SecureBytes, handle: Handle, vaultFingerprint: [UInt8]?, profileName: String,
+        parameters: Argon2idParameters, salt: [UInt8], duressSlot: [UInt8]?
+    ) throws -> IdentityKeyfile {
+        let shell = IdentityKeyfile(
+            identity: unlocked.identity, handle: handle, vaultFingerprint: vaultFingerprint, kdfProfile: profileName, kdfParameters: parameters,
+            salt: salt, sealedSecret: [], duressSlot: duressSlot)
         let material = try unlocked.secretMaterial()
-        let sealed = try AEAD.xChaCha20Poly1305.seal(material, key: key, aad: file.associatedData)
-        file = IdentityKeyfile(
-            identity: file.identity, handle: handle, vaultFingerprint: vaultFingerprint,
-            kdfProfile: profileName, kdfParameters: parameters, salt: file.salt, sealedSecret: sealed)
-        return file
+        let secret = try AEAD.xChaCha20Poly1305.seal(material, key: key, aad: shell.associatedData)
+        return IdentityKeyfile(
+            identity: unlocked.identity, handle: handle, vaultFingerprint: vaultFingerprint, kdfProfile: profileName, kdfParameters: parameters,
+            salt: salt, sealedSecret: secret, duressSlot: duressSlot)
     }
 
     private init(
         identity: PublicIdentity, handle: Handle, vaultFingerprint: [UInt8]?, kdfProfile: String,
-        kdfParameters: Argon2idParameters, salt: [UInt8], sealedSecret: [UInt8]
+        kdfParameters: Argon2idParameters, salt: [UInt8], sealedSecret: [UInt8], duressSlot: [UInt8]?
     ) {
         self.identity = identity
         self.handle = handle
@@ -96,19 +119,40 @@ public struct IdentityKeyfile: Sendable {
         self.kdfParameters = kdfParameters
         self.salt = salt
         self.sealedSecret = sealedSecret
+        self.duressSlot = duressSlot
     }
 
     private var associatedData: [UInt8] {
         Array(AEADContext.keyfile.utf8) + [0] + Array(publicText.utf8)
     }
 
-    /// Opens the secret part; throws `wrongPassphrase` if it does not open.
+    /// What a typed passphrase opened.
+    public enum Opening: ~Copyable {
+        /// The real passphrase: the identity.
+        case unlocked(UnlockedIdentity)
+        /// The duress passphrase: the caller wipes, and says what a wrong passphrase says.
+        case duress
+    }
+
+    /// Opens the secret part; throws `wrongPassphrase` if it does not open
+    /// (and for the duress passphrase too: only `open` tells them apart).
     public func unlock(passphrase: borrowing SecureBytes) throws -> UnlockedIdentity {
+        switch try open(passphrase: passphrase) {
+        case .unlocked(let unlocked): return unlocked
+        case .duress: throw KithVaultError.wrongPassphrase
+        }
+    }
+
+    /// Opens with what was typed: the identity, or `duress` when it is this
+    /// file's duress passphrase. One Argon2id derivation whichever it is;
+    /// throws `wrongPassphrase` when it is neither.
+    public func open(passphrase: borrowing SecureBytes) throws -> Opening {
         let key = try Argon2id.deriveKey(length: 32, passphrase: passphrase, salt: salt, parameters: kdfParameters)
         let material: SecureBytes
         do {
             material = try AEAD.xChaCha20Poly1305.open(sealedSecret, key: key, aad: associatedData)
         } catch {
+            if let duressSlot, (try? AEAD.xChaCha20Poly1305.open(duressSlot, key: key, aad: duressAssociatedData)) != nil { return .duress }
             throw KithVaultError.wrongPassphrase
         }
         let unlocked = try UnlockedIdentity.fromSecretMaterial(material, userID: identity.userID)
@@ -116,7 +160,35 @@ public struct IdentityKeyfile: Sendable {
         guard unlocked.identity == identity else {
             throw KithVaultError.integrity("the keyfile's public keys do not match its secret keys")
         }
-        return unlocked
+        return .unlocked(unlocked)
+    }
+
+    private var duressAssociatedData: [UInt8] { Array(AEADContext.keyfileDuress.utf8) + [0] + identity.userID.bytes }
+
+    /// The same identity with `duress` as its duress passphrase (checked to
+    /// differ from `passphrase`, the real one), sealed afresh: a new salt,
+    /// so both slots are sealed again under keys of the new salt.
+    public func withDuress(_ duress: borrowing SecureBytes, unlocked: UnlockedIdentity, passphrase: borrowing SecureBytes) throws -> IdentityKeyfile {
+        guard duress.count >= 8 else { throw KithVaultError.invalidInput("the duress passphrase is shorter than 8 characters") }
+        guard !duress.isEqual(to: passphrase) else {
+            throw KithVaultError.invalidInput("the duress passphrase must differ from your real passphrase")
+        }
+        let salt = try Random.bytes(Argon2id.saltLength)
+        let key = try Argon2id.deriveKey(length: 32, passphrase: passphrase, salt: salt, parameters: kdfParameters)
+        let duressKey = try Argon2id.deriveKey(length: 32, passphrase: duress, salt: salt, parameters: kdfParameters)
+        let slot = try AEAD.xChaCha20Poly1305.seal(SecureBytes(randomCount: 32), key: duressKey, aad: duressAssociatedData)
+        return try Self.sealed(
+            unlocked, key: key, handle: handle, vaultFingerprint: vaultFingerprint, profileName: kdfProfile, parameters: kdfParameters, salt: salt,
+            duressSlot: slot)
+    }
+
+    /// The same identity with no duress passphrase (a random slot, which looks the same as a set one).
+    public func withoutDuress(unlocked: UnlockedIdentity, passphrase: borrowing SecureBytes) throws -> IdentityKeyfile {
+        let salt = try Random.bytes(Argon2id.saltLength)
+        let key = try Argon2id.deriveKey(length: 32, passphrase: passphrase, salt: salt, parameters: kdfParameters)
+        return try Self.sealed(
+            unlocked, key: key, handle: handle, vaultFingerprint: vaultFingerprint, profileName: kdfProfile, parameters: kdfParameters, salt: salt,
+            duressSlot: try Random.bytes(Self.duressSlotLength))
     }
 
     /// Parses a keyfile strictly: exact lines in exact order, nothing else.
@@ -125,8 +197,9 @@ public struct IdentityKeyfile: Sendable {
             throw KithVaultError.integrity("this is not a Kith identity keyfile")
         }
         let lines = text.dropLast().split(separator: "\n", omittingEmptySubsequences: false)
-        let keys = ["user", "handle", "vault", "sign", "box", "kdf", "salt", "secret"]
-        guard lines.count == keys.count + 1, lines[0] == magic else {
+        let version2 = lines.first == Substring(magicV2)
+        let keys = ["user", "handle", "vault", "sign", "box", "kdf", "salt"] + (version2 ? ["duress"] : []) + ["secret"]
+        guard lines.count == keys.count + 1, lines[0] == magic || version2 else {
             throw KithVaultError.integrity("this is not a Kith identity keyfile (or it is from a newer version of Kith)")
         }
         var values: [String: Substring] = [:]
@@ -160,9 +233,11 @@ public struct IdentityKeyfile: Sendable {
         let salt = try Base64.decode(value("salt"), what: "keyfile salt")
         guard salt.count == Argon2id.saltLength else { throw KithVaultError.integrity("keyfile salt has the wrong length") }
         let sealed = try Base64.decode(value("secret"), what: "keyfile secret")
+        let duress = version2 ? try Base64.decode(value("duress"), what: "keyfile duress slot") : nil
+        if let duress, duress.count != duressSlotLength { throw KithVaultError.integrity("keyfile duress slot has the wrong length") }
         let file = IdentityKeyfile(
             identity: PublicIdentity(userID: userID, signingKey: signing, boxKey: box), handle: handle,
-            vaultFingerprint: vault, kdfProfile: String(kdf[1]), kdfParameters: parameters, salt: salt, sealedSecret: sealed)
+            vaultFingerprint: vault, kdfProfile: String(kdf[1]), kdfParameters: parameters, salt: salt, sealedSecret: sealed, duressSlot: duress)
         // Canonical form only: the file must be exactly what we would write.
         guard file.fileBytes == bytes else { throw KithVaultError.integrity("keyfile is not in canonical form") }
         return file
@@ -179,13 +254,20 @@ public struct IdentityKeyfile: Sendable {
         try AtomicFile.write(fileBytes, to: path, mode: 0o600, replace: false)
     }
 
-    /// The same identity sealed again (fresh salt, same Argon2id
-    /// parameters) with `fingerprint` bound into it: pins the keyfile to
-    /// the vault it was first used with.
+    /// The same identity sealed again with `fingerprint` bound into it:
+    /// pins the keyfile to the vault it was first used with. A version 2
+    /// file keeps its salt and duress slot (a duress passphrase, if set,
+    /// keeps working; the secret gets a fresh nonce); a version 1 file is
+    /// sealed afresh as version 2, with a random slot.
     public func pinned(to fingerprint: [UInt8], unlocked: UnlockedIdentity, passphrase: borrowing SecureBytes) throws -> IdentityKeyfile {
-        try IdentityKeyfile.seal(
-            unlocked, handle: handle, vaultFingerprint: fingerprint, passphrase: passphrase,
-            profileName: kdfProfile, parameters: kdfParameters)
+        guard let duressSlot else {
+            return try IdentityKeyfile.seal(
+                unlocked, handle: handle, vaultFingerprint: fingerprint, passphrase: passphrase, profileName: kdfProfile, parameters: kdfParameters)
+        }
+        let key = try Argon2id.deriveKey(length: 32, passphrase: passphrase, salt: salt, parameters: kdfParameters)
+        return try Self.sealed(
+            unlocked, key: key, handle: handle, vaultFingerprint: fingerprint, profileName: kdfProfile, parameters: kdfParameters, salt: salt,
+            duressSlot: duressSlot)
     }
 
     /// Replaces the keyfile at `path` atomically (used only to pin it).

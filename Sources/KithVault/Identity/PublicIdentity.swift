@@ -61,6 +61,8 @@ enum SignatureContext {
 /// AEAD contexts (the first bytes of every associated data).
 enum AEADContext {
     static let keyfile = "kith/v1/keyfile-secret"
+    /// A keyfile's duress slot (v2): opens only under the duress passphrase's key.
+    static let keyfileDuress = "kith/v1/keyfile-duress"
     static let directory = "kith/v1/directory"
     /// Names sealed padded to a bucket (`SealedLength`); names of the first format open under `directory`.
     static let paddedDirectory = "kith/v2/directory"

@@ -6,7 +6,63 @@ import KithVault
 struct Duress: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Settings for when this device may be taken: the wrong-passphrase limit.",
-        subcommands: [Limit.self])
+        subcommands: [Set.self, Clear.self, Limit.self])
+
+    struct Set: KithCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "set",
+            abstract: "Choose a duress passphrase: typed instead of yours, it wipes this device and says 'wrong passphrase'.",
+            discussion: """
+                If you are made to unlock Kith, type the duress passphrase instead of yours, \
+                wherever the passphrase is asked (a prompt, kith unlock, --passphrase-file). Kith \
+                then wipes this device exactly as 'kith panic --yes' does and answers as if the \
+                passphrase were wrong. It takes the same time as any unlock, the prompt is the same, \
+                and the keyfile does not say whether a duress passphrase is set (every keyfile has \
+                the slot). It must differ from your passphrase. Asks for your passphrase first. \
+                Copies of your keyfile made before keep their old duress setting. See docs/duress.md.
+
+                Examples:
+                  kith duress set
+                  kith duress set --duress-passphrase-file duress.txt
+                """)
+
+        @OptionGroup var global: GlobalOptions
+        @Option(help: ArgumentHelp("Read the duress passphrase from this file instead of asking (for scripts).", valueName: "file"))
+        var duressPassphraseFile: String?
+
+        func execute() throws {
+            let path = try global.identityPath()
+            let keyfile = try IdentityKeyfile.load(path: path)
+            let passphrase = try Passphrase.read(options: global, confirm: false, for: keyfile.handle.value)
+            let unlocked = try DeviceGuard.unlock(keyfile, passphrase: passphrase, path: path)
+            let duress = try Passphrase.duress(file: duressPassphraseFile)
+            try keyfile.withDuress(duress, unlocked: unlocked, passphrase: passphrase).replace(at: path)
+            print("Duress passphrase set for \(Terminal.safe(keyfile.handle.value)): typed instead of yours, it wipes this device and says the passphrase was wrong.")
+        }
+    }
+
+    struct Clear: KithCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "clear",
+            abstract: "Remove the duress passphrase (the keyfile still holds a slot, so nobody can tell).",
+            discussion: """
+                Asks for your passphrase and seals the keyfile again with a random duress slot.
+
+                Example:
+                  kith duress clear
+                """)
+
+        @OptionGroup var global: GlobalOptions
+
+        func execute() throws {
+            let path = try global.identityPath()
+            let keyfile = try IdentityKeyfile.load(path: path)
+            let passphrase = try Passphrase.read(options: global, confirm: false, for: keyfile.handle.value)
+            let unlocked = try DeviceGuard.unlock(keyfile, passphrase: passphrase, path: path)
+            try keyfile.withoutDuress(unlocked: unlocked, passphrase: passphrase).replace(at: path)
+            print("No duress passphrase is set for \(Terminal.safe(keyfile.handle.value)) now.")
+        }
+    }
 
     struct Limit: KithCommand {
         static let configuration = CommandConfiguration(

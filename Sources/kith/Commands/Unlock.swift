@@ -80,7 +80,6 @@ struct Unlock: KithCommand {
         try input.fileHandleForWriting.close()
         let answer = String(decoding: reply.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         if answer.hasPrefix("ready") {
-            DeviceGuard.attempts.reset()
             if output.json {
                 try Output.json(["handle": keyfile.handle.value, "unlocked": true, "already": false, "idle_seconds_left": seconds])
                 return
@@ -89,10 +88,8 @@ struct Unlock: KithCommand {
             return
         }
         process.waitUntilExit()
-        if answer.hasPrefix("wrong-passphrase") {
-            DeviceGuard.wrongPassphrase(keyfile: absolute)
-            throw KithVaultError.wrongPassphrase
-        }
+        // The agent counted it against the limit (and wiped at the limit, or for the duress passphrase).
+        if answer.hasPrefix("wrong-passphrase") { throw KithVaultError.wrongPassphrase }
         throw KithVaultError.storage("the agent did not start: \(answer.isEmpty ? "it exited with \(process.terminationStatus)" : answer.trimmingCharacters(in: .whitespacesAndNewlines))")
     }
 
@@ -142,7 +139,8 @@ struct AgentCommand: ParsableCommand {
         do {
             let passphrase = try SecureBytes(wiping: &passphraseBytes)
             let keyfile = try IdentityKeyfile.load(path: identity)
-            let unlocked = try keyfile.unlock(passphrase: passphrase)
+            // The duress passphrase wipes here too, and answers as a wrong one.
+            let unlocked = try DeviceGuard.unlock(keyfile, passphrase: passphrase, path: identity)
             server = try AgentServer(
                 holder: unlocked, socketPath: AgentSocket.path(for: keyfile.identity.userID), keyfilePath: identity, idleLimit: idleSeconds)
         } catch let error as KithVaultError where error.code == .wrongPassphrase {

@@ -13,16 +13,24 @@ enum DeviceGuard {
     }
 
     /// Opens `keyfile` with `passphrase`, counting a wrong one against the
-    /// limit. At the limit the device is wiped, and the error is the same
-    /// wrong-passphrase error as before: nothing says a wipe happened.
+    /// limit. At the limit, or for the keyfile's duress passphrase, the
+    /// device is wiped, and the error is the same wrong-passphrase error as
+    /// any: nothing says a wipe happened.
     static func unlock(_ keyfile: IdentityKeyfile, passphrase: borrowing SecureBytes, path: String) throws -> UnlockedIdentity {
+        let opening: IdentityKeyfile.Opening
         do {
-            let unlocked = try keyfile.unlock(passphrase: passphrase)
-            attempts.reset()
-            return unlocked
+            opening = try keyfile.open(passphrase: passphrase)
         } catch let error as KithVaultError where error.code == .wrongPassphrase {
             wrongPassphrase(keyfile: path)
             throw error
+        }
+        switch consume opening {
+        case .unlocked(let unlocked):
+            attempts.reset()
+            return unlocked
+        case .duress:
+            _ = wipe(keyfiles: [path])
+            throw KithVaultError.wrongPassphrase
         }
     }
 

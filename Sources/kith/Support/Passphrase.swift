@@ -10,14 +10,7 @@ import KithVault
 /// then a prompt on the terminal without echo. Never a command-line value.
 enum Passphrase {
     static func read(options: GlobalOptions, confirm: Bool, for handle: String) throws -> SecureBytes {
-        if let file = options.passphraseFile {
-            var bytes = try readWipeable(file)
-            defer { SecureBytes.wipe(&bytes) }
-            // One trailing newline is how editors and `echo` end the file; it is not part of the passphrase.
-            if bytes.last == UInt8(ascii: "\n") { bytes.removeLast() }
-            if bytes.last == UInt8(ascii: "\r") { bytes.removeLast() }
-            return try SecureBytes(wiping: &bytes)
-        }
+        if let file = options.passphraseFile { return try fromFile(file) }
         if let taken = fromEnvironment.take() {
             return taken
         }
@@ -31,6 +24,28 @@ enum Passphrase {
                 throw KithVaultError.invalidInput("the two passphrases differ; nothing was written, try again")
             }
         }
+        return first
+    }
+
+    /// A passphrase file's passphrase (one trailing newline dropped).
+    static func fromFile(_ file: String) throws -> SecureBytes {
+        var bytes = try readWipeable(file)
+        defer { SecureBytes.wipe(&bytes) }
+        // One trailing newline is how editors and `echo` end the file; it is not part of the passphrase.
+        if bytes.last == UInt8(ascii: "\n") { bytes.removeLast() }
+        if bytes.last == UInt8(ascii: "\r") { bytes.removeLast() }
+        return try SecureBytes(wiping: &bytes)
+    }
+
+    /// The duress passphrase: from `file`, or typed twice at the terminal.
+    static func duress(file: String?) throws -> SecureBytes {
+        if let file { return try fromFile(file) }
+        guard FileManager.default.isReadableFile(atPath: "/dev/tty") else {
+            throw KithVaultError.invalidInput("no terminal to ask for the duress passphrase: use --duress-passphrase-file FILE")
+        }
+        let first = try prompt("Duress passphrase (typing it instead of yours wipes this device): ")
+        let second = try prompt("Repeat the duress passphrase: ")
+        guard first.isEqual(to: second) else { throw KithVaultError.invalidInput("the two duress passphrases differ; nothing was changed, try again") }
         return first
     }
 
