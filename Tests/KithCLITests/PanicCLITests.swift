@@ -18,6 +18,12 @@ struct PanicCLITests {
         return out
     }
 
+    /// A device of its own for `user`: state and agent folders nobody else in the harness uses
+    /// (a wipe takes every keyfile and agent of its device, as it should on a real one).
+    static func device(_ cli: CLIHarness, _ user: String) -> [String: String] {
+        ["KITH_STATE_DIR": cli.directory.appendingPathComponent("state-\(user)").path, "KITH_AGENT_DIR": cli.directory.appendingPathComponent("agent-\(user)").path]
+    }
+
     /// Processes whose command line names `needle` (the agent holding a keyfile).
     static func processes(naming needle: String) -> [String] {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
@@ -36,23 +42,24 @@ struct PanicCLITests {
         #expect(try cli.run(["share", "Trans Support", "--with", "robin", "--role", "lead"], as: "ana").code == 0)
         #expect(try cli.run(["share", "Trans Support", "--with", "alex", "--role", "caseworker"], as: "robin").code == 0)
         #expect(try cli.run(["record", "add", "--group", "Trans Support", "--kind", "member", "--field", "name=Sam Rivera"], as: "robin").code == 0)
-        #expect(try cli.run(["find", "--group", "Trans Support", "sam"], as: "alex").code == 0)
+        let alexDevice = Self.device(cli, "alex")
+        #expect(try cli.run(["find", "--group", "Trans Support", "sam"], as: "alex", environment: alexDevice).code == 0)
         let keyfile = cli.path("alex.kithid")
-        #expect(try cli.run(["unlock", "--for", "10m"], as: "alex").code == 0)
+        #expect(try cli.run(["unlock", "--for", "10m"], as: "alex", environment: alexDevice).code == 0)
         #expect(!Self.processes(naming: keyfile).isEmpty, "the agent runs")
-        let state = cli.directory.appendingPathComponent("state"), agents = cli.directory.appendingPathComponent("agent")
+        let state = URL(fileURLWithPath: alexDevice["KITH_STATE_DIR"] ?? ""), agents = URL(fileURLWithPath: alexDevice["KITH_AGENT_DIR"] ?? "")
         #expect(Self.everyFile(under: state).contains { $0.0.hasSuffix(".search") }, "a search index was built")
         // A marker from the keyfile: its sealed secret line.
         let keyBytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: keyfile)))
         let marker = Array(keyBytes.suffix(48))
 
         // Without --yes and with no one to ask, nothing happens.
-        let unasked = try cli.run(["panic", "--identity", keyfile])
+        let unasked = try cli.run(["panic", "--identity", keyfile], environment: alexDevice)
         #expect(unasked.code == 64 && unasked.err.contains("--yes"))
         #expect(FileManager.default.fileExists(atPath: keyfile))
 
         let started = Date()
-        let wiped = try cli.run(["panic", "--yes", "--identity", keyfile])
+        let wiped = try cli.run(["panic", "--yes", "--identity", keyfile], environment: alexDevice)
         let elapsed = Date().timeIntervalSince(started)
         print("kith panic took \(Int(elapsed * 1000)) ms (process start included)")
         #expect(wiped.code == 0, "\(wiped.err)")
@@ -77,7 +84,7 @@ struct PanicCLITests {
         // Alex's keyfile is gone, so alex's commands cannot open anything.
         #expect(try cli.run(["record", "list", "--group", "Trans Support", "--identity", keyfile]).code == 66)
         // Again: harmless, and --verbose says what it did.
-        let again = try cli.run(["panic", "--yes", "--verbose", "--identity", keyfile])
+        let again = try cli.run(["panic", "--yes", "--verbose", "--identity", keyfile], environment: alexDevice)
         #expect(again.code == 0 && again.err.contains("wiped"), "\(again.err)")
     }
 
@@ -86,28 +93,29 @@ struct PanicCLITests {
         let cli = try CLIHarness()
         try cli.setUp(users: [("robin", "user")])
         let keyfile = cli.path("robin.kithid")
-        #expect(try cli.run(["group", "list"], as: "robin").code == 0)
-        #expect(try cli.run(["duress", "limit", "1"]).code == 64, "a typo must never wipe a device")
-        let set = try cli.run(["duress", "limit", "3"])
+        let robinDevice = Self.device(cli, "robin")
+        #expect(try cli.run(["group", "list"], as: "robin", environment: robinDevice).code == 0)
+        #expect(try cli.run(["duress", "limit", "1"], environment: robinDevice).code == 64, "a typo must never wipe a device")
+        let set = try cli.run(["duress", "limit", "3"], environment: robinDevice)
         #expect(set.code == 0 && set.out.contains("wiped after 3 wrong passphrases"), "\(set.out)")
         try Data("not robin's\n".utf8).write(to: URL(fileURLWithPath: cli.path("wrong.pass")))
         let wrong = ["--identity", keyfile, "--passphrase-file", cli.path("wrong.pass"), "--verbose"]
         // Two wrong, one right: the count starts again.
-        let first = try cli.run(["group", "list"] + wrong)
+        let first = try cli.run(["group", "list"] + wrong, environment: robinDevice)
         #expect(first.code == 77)
-        #expect(try cli.run(["unlock"] + wrong).code == 77)
-        #expect((try cli.run(["duress", "limit", "--json"]).json() as? [String: Any])?["wrong_in_a_row"] as? Int == 2)
-        #expect(try cli.run(["group", "list"], as: "robin").code == 0)
-        #expect((try cli.run(["duress", "limit", "--json"]).json() as? [String: Any])?["wrong_in_a_row"] as? Int == 0)
+        #expect(try cli.run(["unlock"] + wrong, environment: robinDevice).code == 77)
+        #expect((try cli.run(["duress", "limit", "--json"], environment: robinDevice).json() as? [String: Any])?["wrong_in_a_row"] as? Int == 2)
+        #expect(try cli.run(["group", "list"], as: "robin", environment: robinDevice).code == 0)
+        #expect((try cli.run(["duress", "limit", "--json"], environment: robinDevice).json() as? [String: Any])?["wrong_in_a_row"] as? Int == 0)
         // Three wrong in a row: the third wipes, and says only what any wrong passphrase says.
-        #expect(try cli.run(["group", "list"] + wrong).code == 77)
-        #expect(try cli.run(["group", "list"] + wrong).code == 77)
+        #expect(try cli.run(["group", "list"] + wrong, environment: robinDevice).code == 77)
+        #expect(try cli.run(["group", "list"] + wrong, environment: robinDevice).code == 77)
         #expect(FileManager.default.fileExists(atPath: keyfile), "not before the limit")
-        let third = try cli.run(["group", "list"] + wrong)
+        let third = try cli.run(["group", "list"] + wrong, environment: robinDevice)
         #expect(third.code == 77 && third.out == first.out)
         #expect(third.err.components(separatedBy: "\n").first == first.err.components(separatedBy: "\n").first, "\(third.err)")
         #expect(!FileManager.default.fileExists(atPath: keyfile))
-        #expect(!FileManager.default.fileExists(atPath: cli.directory.appendingPathComponent("state").path))
+        #expect(!FileManager.default.fileExists(atPath: robinDevice["KITH_STATE_DIR"] ?? ""))
         // The vault is untouched: ana still opens it.
         #expect(try cli.run(["group", "list"], as: "ana").code == 0)
     }
@@ -134,19 +142,26 @@ struct PanicCLITests {
         #expect(wrong.code == 77)
         // Robin, through a passphrase file.
         started = Date()
-        let forced = try cli.run(["group", "list", "--identity", cli.path("robin.kithid"), "--passphrase-file", cli.path("duress.pass")])
+        let forced = try cli.run(
+            ["group", "list", "--identity", cli.path("robin.kithid"), "--passphrase-file", cli.path("duress.pass")], environment: Self.device(cli, "robin"))
         let duressTime = Date().timeIntervalSince(started)
         print("wrong passphrase \(Int(wrongTime * 1000)) ms, duress passphrase \(Int(duressTime * 1000)) ms (one Argon2id derivation each)")
         #expect(forced.code == wrong.code && forced.out == wrong.out && forced.err == wrong.err, "\(forced.err)")
-        #expect(!FileManager.default.fileExists(atPath: cli.path("robin.kithid")))
-        #expect(!FileManager.default.fileExists(atPath: cli.directory.appendingPathComponent("state").path))
+        // In the keyfile's place, one no passphrase opens: the real one is now just wrong, as any other.
+        let after = try cli.run(["group", "list"], as: "robin")
+        #expect(after.code == 77 && after.err == wrong.err, "\(after.err)")
+        #expect(!FileManager.default.fileExists(atPath: Self.device(cli, "robin")["KITH_STATE_DIR"] ?? ""))
         // Lee, through kith unlock (checked in the agent process).
-        let unlock = try cli.run(["unlock", "--identity", cli.path("lee.kithid"), "--passphrase-file", cli.path("duress.pass")])
+        let unlock = try cli.run(
+            ["unlock", "--identity", cli.path("lee.kithid"), "--passphrase-file", cli.path("duress.pass")], environment: Self.device(cli, "lee"))
         #expect(unlock.code == 77 && unlock.err.contains("wrong passphrase"), "\(unlock.err)")
-        #expect(!FileManager.default.fileExists(atPath: cli.path("lee.kithid")))
+        #expect(try cli.run(["group", "list"], as: "lee").code == 77)
         // Sky, with KITH_PASSPHRASE (a prompt's passphrase takes the same path: every source goes through one check).
-        let environment = try cli.run(["group", "list", "--identity", cli.path("sky.kithid")], environment: ["KITH_PASSPHRASE": "a duress passphrase, test-only"])
-        #expect(environment.code == 77 && !FileManager.default.fileExists(atPath: cli.path("sky.kithid")), "\(environment.err)")
+        var skyDevice = Self.device(cli, "sky")
+        skyDevice["KITH_PASSPHRASE"] = "a duress passphrase, test-only"
+        let environment = try cli.run(["group", "list", "--identity", cli.path("sky.kithid")], environment: skyDevice)
+        #expect(environment.code == 77, "\(environment.err)")
+        #expect(try cli.run(["group", "list"], as: "sky").code == 77)
         // The vault and the admin are untouched.
         #expect(try cli.run(["group", "list"], as: "ana").code == 0)
     }

@@ -21,11 +21,14 @@ import KithCrypto
 /// ```
 ///
 /// Version 2 (every keyfile made now) adds a duress slot: 32 random bytes
-/// sealed under the Argon2id key of a duress passphrase with the same salt,
-/// or, when none is set, 72 random bytes that look the same. One Argon2id
-/// derivation of whatever is typed is tried against both, so the time and
-/// the prompt are the same either way, and the file does not say whether a
-/// duress passphrase exists. Version 1 files (no slot) still open.
+/// sealed under a duress key, which is the Argon2id key of a duress
+/// passphrase with the same salt, or a random key when none is set. The
+/// duress key also travels inside the sealed secret, so every rewrite
+/// (pinning, setting, clearing) seals both lines afresh under the same
+/// salt: two copies of a file never show which rewrite happened between
+/// them. One Argon2id derivation of whatever is typed is tried against
+/// both, so the time and the prompt are the same either way. Version 1
+/// files (no slot) still open.
 public struct IdentityKeyfile: Sendable {
     /// The user's public identity.
     public let identity: PublicIdentity
@@ -90,22 +93,25 @@ public struct IdentityKeyfile: Sendable {
         let key = try Argon2id.deriveKey(length: 32, passphrase: passphrase, salt: salt, parameters: parameters)
         return try sealed(
             unlocked, key: key, handle: handle, vaultFingerprint: vaultFingerprint, profileName: profileName, parameters: parameters, salt: salt,
-            duressSlot: try Random.bytes(duressSlotLength))
+            duressKey: SecureBytes(randomCount: 32))
     }
 
-    /// The file with `unlocked` sealed under `key` (the passphrase's, with `salt`).
+    /// The version 2 file with `unlocked` (and `duressKey`) sealed under
+    /// `key` (the passphrase's, with `salt`), and a fresh duress slot
+    /// sealed under `duressKey`.
     private static func sealed(
         _ unlocked: UnlockedIdentity, key: borrowing SecureBytes, handle: Handle, vaultFingerprint: [UInt8]?, profileName: String,
-        parameters: Argon2idParameters, salt: [UInt8], duressSlot: [UInt8]?
+        parameters: Argon2idParameters, salt: [UInt8], duressKey: borrowing SecureBytes
     ) throws -> IdentityKeyfile {
+        let slot = try AEAD.xChaCha20Poly1305.seal(SecureBytes(randomCount: 32), key: duressKey, aad: duressAssociatedData(unlocked.identity.userID))
         let shell = IdentityKeyfile(
             identity: unlocked.identity, handle: handle, vaultFingerprint: vaultFingerprint, kdfProfile: profileName, kdfParameters: parameters,
-            salt: salt, sealedSecret: [], duressSlot: duressSlot)
-        let material = try unlocked.secretMaterial()
+            salt: salt, sealedSecret: [], duressSlot: slot)
+        let material = try SecureBytes.concatenate(unlocked.secretMaterial(), duressKey)
         let secret = try AEAD.xChaCha20Poly1305.seal(material, key: key, aad: shell.associatedData)
         return IdentityKeyfile(
             identity: unlocked.identity, handle: handle, vaultFingerprint: vaultFingerprint, kdfProfile: profileName, kdfParameters: parameters,
-            salt: salt, sealedSecret: secret, duressSlot: duressSlot)
+            salt: salt, sealedSecret: secret, duressSlot: slot)
     }
 
     private init(
@@ -148,13 +154,19 @@ public struct IdentityKeyfile: Sendable {
     /// throws `wrongPassphrase` when it is neither.
     public func open(passphrase: borrowing SecureBytes) throws -> Opening {
         let key = try Argon2id.deriveKey(length: 32, passphrase: passphrase, salt: salt, parameters: kdfParameters)
-        let material: SecureBytes
+        let plain: SecureBytes
         do {
-            material = try AEAD.xChaCha20Poly1305.open(sealedSecret, key: key, aad: associatedData)
+            plain = try AEAD.xChaCha20Poly1305.open(sealedSecret, key: key, aad: associatedData)
         } catch {
-            if let duressSlot, (try? AEAD.xChaCha20Poly1305.open(duressSlot, key: key, aad: duressAssociatedData)) != nil { return .duress }
+            if let duressSlot, (try? AEAD.xChaCha20Poly1305.open(duressSlot, key: key, aad: Self.duressAssociatedData(identity.userID))) != nil {
+                return .duress
+            }
             throw KithVaultError.wrongPassphrase
         }
+        // Version 2 keeps the duress key after the keys.
+        let keysLength = Ed25519.seedLength + X25519.secretKeyLength
+        guard plain.count == keysLength + (duressSlot == nil ? 0 : 32) else { throw KithVaultError.integrity("the keyfile's secret part has the wrong length") }
+        let material = try plain.copy(range: 0..<keysLength)
         let unlocked = try UnlockedIdentity.fromSecretMaterial(material, userID: identity.userID)
         // The public lines must describe the keys inside, or the file was assembled from two identities.
         guard unlocked.identity == identity else {
@@ -163,32 +175,49 @@ public struct IdentityKeyfile: Sendable {
         return .unlocked(unlocked)
     }
 
-    private var duressAssociatedData: [UInt8] { Array(AEADContext.keyfileDuress.utf8) + [0] + identity.userID.bytes }
+    private static func duressAssociatedData(_ user: UserID) -> [UInt8] { Array(AEADContext.keyfileDuress.utf8) + [0] + user.bytes }
+
+    /// The duress key inside a version 2 file's secret (a random one for a
+    /// version 1 file, which has none).
+    private func duressKey(key: borrowing SecureBytes) throws -> SecureBytes {
+        guard duressSlot != nil else { return try SecureBytes(randomCount: 32) }
+        let plain: SecureBytes
+        do { plain = try AEAD.xChaCha20Poly1305.open(sealedSecret, key: key, aad: associatedData) } catch { throw KithVaultError.wrongPassphrase }
+        guard plain.count == Ed25519.seedLength + X25519.secretKeyLength + 32 else { throw KithVaultError.integrity("the keyfile's secret part has the wrong length") }
+        return try plain.copy(range: (plain.count - 32)..<plain.count)
+    }
+
+    /// A keyfile of the same identity and public lines that no passphrase
+    /// opens (random secret and slot): left in the place of one the duress
+    /// passphrase wiped, so every later attempt is just a wrong passphrase.
+    public func dud() throws -> IdentityKeyfile {
+        let sealedLength = AEAD.xChaCha20Poly1305.nonceLength + Ed25519.seedLength + X25519.secretKeyLength + 32 + AEAD.xChaCha20Poly1305.tagLength
+        return IdentityKeyfile(
+            identity: identity, handle: handle, vaultFingerprint: vaultFingerprint, kdfProfile: kdfProfile, kdfParameters: kdfParameters,
+            salt: salt, sealedSecret: try Random.bytes(sealedLength), duressSlot: try Random.bytes(Self.duressSlotLength))
+    }
 
     /// The same identity with `duress` as its duress passphrase (checked to
-    /// differ from `passphrase`, the real one), sealed afresh: a new salt,
-    /// so both slots are sealed again under keys of the new salt.
+    /// differ from `passphrase`, the real one), sealed again under the same
+    /// salt, as every rewrite is.
     public func withDuress(_ duress: borrowing SecureBytes, unlocked: UnlockedIdentity, passphrase: borrowing SecureBytes) throws -> IdentityKeyfile {
         guard duress.count >= 8 else { throw KithVaultError.invalidInput("the duress passphrase is shorter than 8 characters") }
         guard !duress.isEqual(to: passphrase) else {
             throw KithVaultError.invalidInput("the duress passphrase must differ from your real passphrase")
         }
-        let salt = try Random.bytes(Argon2id.saltLength)
         let key = try Argon2id.deriveKey(length: 32, passphrase: passphrase, salt: salt, parameters: kdfParameters)
         let duressKey = try Argon2id.deriveKey(length: 32, passphrase: duress, salt: salt, parameters: kdfParameters)
-        let slot = try AEAD.xChaCha20Poly1305.seal(SecureBytes(randomCount: 32), key: duressKey, aad: duressAssociatedData)
         return try Self.sealed(
             unlocked, key: key, handle: handle, vaultFingerprint: vaultFingerprint, profileName: kdfProfile, parameters: kdfParameters, salt: salt,
-            duressSlot: slot)
+            duressKey: duressKey)
     }
 
-    /// The same identity with no duress passphrase (a random slot, which looks the same as a set one).
+    /// The same identity with no duress passphrase (a random duress key, so the file looks the same as with one).
     public func withoutDuress(unlocked: UnlockedIdentity, passphrase: borrowing SecureBytes) throws -> IdentityKeyfile {
-        let salt = try Random.bytes(Argon2id.saltLength)
         let key = try Argon2id.deriveKey(length: 32, passphrase: passphrase, salt: salt, parameters: kdfParameters)
         return try Self.sealed(
             unlocked, key: key, handle: handle, vaultFingerprint: vaultFingerprint, profileName: kdfProfile, parameters: kdfParameters, salt: salt,
-            duressSlot: try Random.bytes(Self.duressSlotLength))
+            duressKey: SecureBytes(randomCount: 32))
     }
 
     /// Parses a keyfile strictly: exact lines in exact order, nothing else.
@@ -256,18 +285,15 @@ public struct IdentityKeyfile: Sendable {
 
     /// The same identity sealed again with `fingerprint` bound into it:
     /// pins the keyfile to the vault it was first used with. A version 2
-    /// file keeps its salt and duress slot (a duress passphrase, if set,
-    /// keeps working; the secret gets a fresh nonce); a version 1 file is
-    /// sealed afresh as version 2, with a random slot.
+    /// file keeps its salt and duress key (a duress passphrase, if set,
+    /// keeps working; both sealed lines are sealed afresh); a version 1
+    /// file becomes version 2 with a random duress key.
     public func pinned(to fingerprint: [UInt8], unlocked: UnlockedIdentity, passphrase: borrowing SecureBytes) throws -> IdentityKeyfile {
-        guard let duressSlot else {
-            return try IdentityKeyfile.seal(
-                unlocked, handle: handle, vaultFingerprint: fingerprint, passphrase: passphrase, profileName: kdfProfile, parameters: kdfParameters)
-        }
         let key = try Argon2id.deriveKey(length: 32, passphrase: passphrase, salt: salt, parameters: kdfParameters)
+        let duressKey = try duressKey(key: key)
         return try Self.sealed(
             unlocked, key: key, handle: handle, vaultFingerprint: fingerprint, profileName: kdfProfile, parameters: kdfParameters, salt: salt,
-            duressSlot: duressSlot)
+            duressKey: duressKey)
     }
 
     /// Replaces the keyfile at `path` atomically (used only to pin it).

@@ -37,17 +37,31 @@ public enum DeviceWipe {
                 if AgentClient.lockAny(socketPath: agentDirectory + "/" + name) { agents += 1 }
             }
         }
-        for keyfile in keyfiles { erase(keyfile, files: &files, failures: &failures) }
+        for keyfile in keyfiles { eraseNamed(keyfile, files: &files, failures: &failures) }
         if let stateDirectory {
             PartialFiles(stateDirectory: stateDirectory).cleanUp(evenLive: true)
-            erase(stateDirectory.path, files: &files, failures: &failures)
+            eraseNamed(stateDirectory.path, files: &files, failures: &failures)
         }
-        if let agentDirectory { erase(agentDirectory, files: &files, failures: &failures) }
+        if let agentDirectory { eraseNamed(agentDirectory, files: &files, failures: &failures) }
         return DeviceWipeReport(files: files, agentsStopped: agents, failures: failures)
     }
 
+    /// A path the user named (a keyfile, the state folder): when it is a
+    /// link (a keyfile kept on a USB stick), what it points to is wiped too,
+    /// if it is this user's; then the link.
+    static func eraseNamed(_ path: String, files: inout Int, failures: inout [String]) {
+        var info = stat()
+        if lstat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFLNK, let target = realpath(path, nil) {
+            let resolved = String(cString: target)
+            free(target)
+            var owned = stat()
+            if lstat(resolved, &owned) == 0, owned.st_uid == getuid() { erase(resolved, files: &files, failures: &failures) }
+        }
+        erase(path, files: &files, failures: &failures)
+    }
+
     /// Overwrites and removes `path`: a file, or a folder and all it holds.
-    /// Links are removed, never followed.
+    /// Links inside are removed, never followed.
     static func erase(_ path: String, files: inout Int, failures: inout [String]) {
         var info = stat()
         guard lstat(path, &info) == 0 else { return }
@@ -68,9 +82,12 @@ public enum DeviceWipe {
 
     /// Zeros over the file's bytes, synced, before it is unlinked.
     private static func overwrite(_ path: String, size: Int) {
-        let fd = open(path, O_WRONLY | O_NOFOLLOW | O_CLOEXEC)
+        // Never blocks on a fifo swapped in, and never zeros a file another name still links (a backup the user made).
+        let fd = open(path, O_WRONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)
         guard fd >= 0 else { return }
         defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG, info.st_nlink == 1 else { return }
         let zeros = [UInt8](repeating: 0, count: min(max(size, 1), 1 << 20))
         var written = 0
         while written < size {

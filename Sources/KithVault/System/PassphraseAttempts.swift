@@ -45,7 +45,8 @@ public struct PassphraseAttempts: Sendable {
     /// Wrong passphrases in a row so far.
     public var count: Int {
         guard let bytes = try? SmallFile.read(countFile, what: "passphrase attempts", limit: 64) else { return 0 }
-        return Int(String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
+        // Clamped: a count file someone edited must not overflow the next increment.
+        return min(max(Int(String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0, 0), 1_000_000)
     }
 
     /// Counts one wrong passphrase; true when that reaches the limit (the

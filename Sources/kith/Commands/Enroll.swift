@@ -48,6 +48,7 @@ struct Enroll: ParsableCommand {
             let identity = try UnlockedIdentity.generate()
             let request = try EnrollmentRequest.make(holder: identity, handle: handle, vaultFingerprint: vault)
             try IdentityKeyfile.seal(identity, handle: handle, vaultFingerprint: vault, passphrase: passphrase, profile: profile).write(to: identityPath)
+            DeviceGuard.remembered.remember(identityPath)
             do {
                 try Data(request.fileBytes).write(to: URL(fileURLWithPath: out), options: .withoutOverwriting)
             } catch {

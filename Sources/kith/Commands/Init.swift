@@ -56,6 +56,7 @@ struct Init: KithCommand {
         do {
             try IdentityKeyfile.seal(founder, handle: handle, vaultFingerprint: vault.state.fingerprint, passphrase: passphrase, profile: profile)
                 .write(to: identityPath)
+            DeviceGuard.remembered.remember(identityPath)
         } catch {
             // No half-made vault: without its keyfile nobody could ever use it.
             switch location {

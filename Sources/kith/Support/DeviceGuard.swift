@@ -7,9 +7,20 @@ import KithVault
 enum DeviceGuard {
     static var attempts: PassphraseAttempts { PassphraseAttempts(stateDirectory: GlobalOptions.checkpointMemory().directory) }
 
-    /// Everything Kith keeps on this device, wiped (`keyfiles` first among the files).
+    static var remembered: RememberedKeyfiles { RememberedKeyfiles(stateDirectory: GlobalOptions.checkpointMemory().directory) }
+
+    /// `path` made absolute against the current folder.
+    static func absolute(_ path: String) -> String { URL(fileURLWithPath: path).standardizedFileURL.path }
+
+    /// Everything Kith keeps on this device, wiped: `keyfiles`, the one
+    /// KITH_IDENTITY names, and every keyfile opened here before.
     static func wipe(keyfiles: [String]) -> DeviceWipeReport {
-        DeviceWipe.wipe(keyfiles: keyfiles, stateDirectory: GlobalOptions.checkpointMemory().directory, agentDirectory: try? AgentSocket.directory())
+        var all = keyfiles.map(absolute)
+        if let named = ProcessInfo.processInfo.environment["KITH_IDENTITY"], !named.isEmpty { all.append(absolute(named)) }
+        all += remembered.paths
+        var seen = Swift.Set<String>()
+        all = all.filter { seen.insert($0).inserted }
+        return DeviceWipe.wipe(keyfiles: all, stateDirectory: GlobalOptions.checkpointMemory().directory, agentDirectory: try? AgentSocket.directory())
     }
 
     /// Opens `keyfile` with `passphrase`, counting a wrong one against the
@@ -27,9 +38,12 @@ enum DeviceGuard {
         switch consume opening {
         case .unlocked(let unlocked):
             attempts.reset()
+            remembered.remember(path)
             return unlocked
         case .duress:
             _ = wipe(keyfiles: [path])
+            // A keyfile no passphrase opens is left in its place: every later attempt is just a wrong passphrase.
+            try? keyfile.dud().write(to: path)
             throw KithVaultError.wrongPassphrase
         }
     }
