@@ -29,7 +29,7 @@ struct Kith: ParsableCommand {
             Audit.self,
             VaultCommand.self, SelfTest.self,
             Panic.self, Duress.self, Completions.self,
-            AgentCommand.self,
+            AgentCommand.self, WipeFolderCommand.self,
         ]
     )
 

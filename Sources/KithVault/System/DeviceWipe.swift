@@ -12,6 +12,9 @@ public struct DeviceWipeReport: Sendable {
     public let agentsStopped: Int
     /// What could not be removed (paths), for `--verbose` only.
     public let failures: [String]
+    /// Folders renamed out of the way, whose files are still to overwrite
+    /// (a deferred wipe: `DeviceWipe.erase(folder:)` in another process).
+    public var deferred: [String] = []
 }
 
 /// `kith panic`: everything Kith keeps on this device, gone, quickly and
@@ -28,7 +31,11 @@ public struct DeviceWipeReport: Sendable {
 /// The keyfile is sealed under Argon2id either way; removing it is what
 /// makes a later forced unlock impossible.
 public enum DeviceWipe {
-    public static func wipe(keyfiles: [String], stateDirectory: URL?, agentDirectory: String?) -> DeviceWipeReport {
+    /// With `deferring`, the state folder is only renamed (at once, so
+    /// nothing of it is where Kith looks) and its files are left for
+    /// `erase(folder:)` to overwrite in the background: the duress
+    /// passphrase answers as quickly as a wrong one however large the caches.
+    public static func wipe(keyfiles: [String], stateDirectory: URL?, agentDirectory: String?, deferring: Bool = false) -> DeviceWipeReport {
         var files = 0, agents = 0
         var failures: [String] = []
         // Keys in memory first: an agent holds them unlocked.
@@ -38,12 +45,38 @@ public enum DeviceWipe {
             }
         }
         for keyfile in keyfiles { eraseNamed(keyfile, files: &files, failures: &failures) }
+        var deferred: [String] = []
         if let stateDirectory {
             PartialFiles(stateDirectory: stateDirectory).cleanUp(evenLive: true)
-            eraseNamed(stateDirectory.path, files: &files, failures: &failures)
+            var info = stat()
+            let aside = stateDirectory.deletingLastPathComponent().appendingPathComponent(".kith-wipe-\(UUID().uuidString)").path
+            if deferring, lstat(stateDirectory.path, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR, rename(stateDirectory.path, aside) == 0 {
+                deferred.append(aside)
+            } else {
+                eraseNamed(stateDirectory.path, files: &files, failures: &failures)
+                // What an earlier deferred wipe moved aside and did not finish (its helper killed).
+                let parent = stateDirectory.deletingLastPathComponent().path
+                for name in (try? FileManager.default.contentsOfDirectory(atPath: parent)) ?? [] where name.hasPrefix(".kith-wipe-") {
+                    let left = erase(folder: parent + "/" + name)
+                    files += left.files
+                }
+            }
         }
         if let agentDirectory { eraseNamed(agentDirectory, files: &files, failures: &failures) }
-        return DeviceWipeReport(files: files, agentsStopped: agents, failures: failures)
+        return DeviceWipeReport(files: files, agentsStopped: agents, failures: failures, deferred: deferred)
+    }
+
+    /// Overwrites and removes a folder a deferred wipe renamed out of the
+    /// way; only a `.kith-wipe-` folder of this user's.
+    public static func erase(folder path: String) -> DeviceWipeReport {
+        var files = 0
+        var failures: [String] = []
+        var info = stat()
+        guard URL(fileURLWithPath: path).lastPathComponent.hasPrefix(".kith-wipe-"), lstat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR,
+            info.st_uid == getuid()
+        else { return DeviceWipeReport(files: 0, agentsStopped: 0, failures: [path]) }
+        erase(path, files: &files, failures: &failures)
+        return DeviceWipeReport(files: files, agentsStopped: 0, failures: failures)
     }
 
     /// A path the user named (a keyfile, the state folder): when it is a

@@ -2,6 +2,10 @@ import ArgumentParser
 import Foundation
 import KithVault
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// `kith panic`: this device forgets Kith, now.
 struct Panic: KithCommand {
     static let configuration = CommandConfiguration(
@@ -48,5 +52,20 @@ struct Panic: KithCommand {
         if !report.failures.isEmpty {
             throw KithVaultError.storage("not everything could be removed; run 'kith panic --yes --verbose' to see what")
         }
+    }
+}
+
+/// `kith wipe-folder`: overwrites and removes what a wipe moved aside (not for people).
+struct WipeFolderCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "wipe-folder", abstract: "Finish a wipe in the background (started by kith itself).", shouldDisplay: false)
+
+    @Argument var folder: String
+
+    func run() throws {
+        // Its own session: the command that started it may end (and its terminal close) first.
+        setsid()
+        signal(SIGHUP, SIG_IGN)
+        _ = DeviceWipe.erase(folder: folder)
     }
 }
