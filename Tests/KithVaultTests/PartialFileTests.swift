@@ -37,6 +37,11 @@ struct PartialFileTests {
         #expect(!FileManager.default.fileExists(atPath: killed.folder))
         #expect(FileManager.default.fileExists(atPath: running.file))
         #expect(try FileManager.default.contentsOfDirectory(atPath: partials.directory.path) == ["\(getpid())-note"])
+        // A wipe takes the live one too, with whatever else its private folder holds (an editor's swap file).
+        try Data("swap of the note being typed".utf8).write(to: URL(fileURLWithPath: running.folder + "/.letter.pdf.swp"))
+        partials.cleanUp(evenLive: true)
+        #expect(!FileManager.default.fileExists(atPath: running.folder))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: partials.directory.path).isEmpty)
     }
 
     @Test("a save in progress writes in a private folder (0700) and leaves neither it nor its note when done")

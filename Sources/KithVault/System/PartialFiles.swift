@@ -70,7 +70,19 @@ public struct PartialFiles: Sendable {
             let note = directory.appendingPathComponent(name)
             if let bytes = try? SmallFile.read(note.path, what: "partial-file note", limit: 1 << 16) {
                 let lines = String(decoding: bytes, as: UTF8.self).split(separator: "\n").map(String.init)
-                if lines.count == 2 { Self.remove(URL(fileURLWithPath: lines[0]).lastPathComponent, in: lines[1]) }
+                if lines.count == 2 {
+                    Self.remove(URL(fileURLWithPath: lines[0]).lastPathComponent, in: lines[1])
+                    // A wipe also takes what else is in Kith's own private folder (an editor's swap and backup files).
+                    let folderName = URL(fileURLWithPath: lines[1]).lastPathComponent
+                    if evenLive && (folderName.hasPrefix("kith-note-") || folderName.hasPrefix(".kith-partial-")) {
+                        var files = 0
+                        var failures: [String] = []
+                        var info = stat()
+                        if lstat(lines[1], &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR, info.st_uid == getuid() {
+                            DeviceWipe.erase(lines[1], files: &files, failures: &failures)
+                        }
+                    }
+                }
             }
             unlink(note.path)
         }
