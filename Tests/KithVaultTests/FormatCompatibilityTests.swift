@@ -241,30 +241,9 @@ struct FormatCompatibilityTests {
 
     @Test("writes the frozen v3 files (only when asked)", .enabled(if: ProcessInfo.processInfo.environment["KITH_WRITE_KNOWN_ANSWERS"] == "3"))
     func writeFrozenV3Files() throws {
-        try FileManager.default.createDirectory(at: Self.folder3, withIntermediateDirectories: true)
-        let path = Self.folder3.appendingPathComponent("vault.kith").path
-        let cheap = try Argon2idParameters(opsLimit: 1, memLimit: 8192)
-        let tick: @Sendable () -> UInt64 = { 1_810_000_000_000 }
-        let admin = try Vault.found(store: SQLiteVaultStore(path: path, create: true), founder: UnlockedIdentity.generate(), handle: Handle("admin"), clock: tick)
-        var identities: [String: UnlockedIdentity] = [:]
-        for (handle, role) in [("lead", OrgRole.user), ("worker", .user), ("auditor", .auditor)] {
-            let identity = try UnlockedIdentity.generate()
-            identities[handle] = identity
-            try admin.approve(EnrollmentRequest.make(holder: identity, handle: Handle(handle), vaultFingerprint: nil), role: role)
-            if ["worker", "auditor"].contains(handle) {
-                try IdentityKeyfile.seal(
-                    identity, handle: Handle(handle), vaultFingerprint: admin.state.fingerprint, passphrase: Self.passphrase(handle),
-                    profileName: "test-only", parameters: cheap
-                ).write(to: Self.folder3.appendingPathComponent("\(handle).kithid").path)
-            }
-        }
-        func open(_ handle: String) throws -> Vault {
-            let vault = try Vault(
-                store: SQLiteVaultStore(path: path), holder: #require(identities[handle]),
-                memory: CheckpointMemory(directory: FileManager.default.temporaryDirectory.appendingPathComponent("kith-kat3-\(handle)-\(UUID().uuidString)")))
-            vault.clock = tick
-            return vault
-        }
+        let frozen = try FrozenVault(folder: Self.folder3, time: 1_810_000_000_000, keyfiles: ["worker", "auditor"])
+        let admin = frozen.admin
+        let open = frozen.open
         try admin.createGroup(name: "Known Answers")
         try admin.share(groupName: "Known Answers", with: "lead", role: .lead)
         try open("auditor").shareAuditKey()
@@ -331,28 +310,9 @@ struct FormatCompatibilityTests {
 
     @Test("writes the frozen v4 files (only when asked)", .enabled(if: ProcessInfo.processInfo.environment["KITH_WRITE_KNOWN_ANSWERS"] == "4"))
     func writeFrozenV4Files() throws {
-        try FileManager.default.createDirectory(at: Self.folder4, withIntermediateDirectories: true)
-        let path = Self.folder4.appendingPathComponent("vault.kith").path
-        let cheap = try Argon2idParameters(opsLimit: 1, memLimit: 8192)
-        let tick: @Sendable () -> UInt64 = { 1_830_000_000_000 }
-        let admin = try Vault.found(store: SQLiteVaultStore(path: path, create: true), founder: UnlockedIdentity.generate(), handle: Handle("admin"), clock: tick)
-        var identities: [String: UnlockedIdentity] = [:]
-        for (handle, role) in [("lead", OrgRole.user), ("worker", .user), ("auditor", .auditor)] {
-            let identity = try UnlockedIdentity.generate()
-            identities[handle] = identity
-            try admin.approve(EnrollmentRequest.make(holder: identity, handle: Handle(handle), vaultFingerprint: nil), role: role)
-            if ["lead", "worker"].contains(handle) {
-                try IdentityKeyfile.seal(
-                    identity, handle: Handle(handle), vaultFingerprint: admin.state.fingerprint, passphrase: Self.passphrase(handle),
-                    profileName: "test-only", parameters: cheap
-                ).write(to: Self.folder4.appendingPathComponent("\(handle).kithid").path)
-            }
-        }
-        func open(_ handle: String) throws -> Vault {
-            let vault = try Vault(store: SQLiteVaultStore(path: path), holder: #require(identities[handle]))
-            vault.clock = tick
-            return vault
-        }
+        let frozen = try FrozenVault(folder: Self.folder4, time: 1_830_000_000_000, keyfiles: ["lead", "worker"])
+        let admin = frozen.admin
+        let open = frozen.open
         try admin.createGroup(name: "Known Answers")
         try admin.share(groupName: "Known Answers", with: "lead", role: .lead)
         try open("auditor").shareAuditKey()
@@ -381,5 +341,46 @@ struct FormatCompatibilityTests {
             "fingerprint": Hex.encode(lead.state.fingerprint), "member_id": member.description, "case_id": caseID.description, "versions": versions,
         ]
         try JSONSerialization.data(withJSONObject: expected, options: [.prettyPrinted, .sortedKeys]).write(to: Self.folder4.appendingPathComponent("expected.json"))
+    }
+}
+
+/// A vault being frozen as known answers (v3 on): founded by "admin" at a
+/// fixed time, with a lead, a case worker and an auditor enrolled, and
+/// test-only keyfiles written for `keyfiles` beside it.
+private struct FrozenVault {
+    let path: String
+    let admin: Vault
+    let identities: [String: UnlockedIdentity]
+    let tick: @Sendable () -> UInt64
+
+    init(folder: URL, time: UInt64, keyfiles: Set<String>) throws {
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        path = folder.appendingPathComponent("vault.kith").path
+        let cheap = try Argon2idParameters(opsLimit: 1, memLimit: 8192)
+        let tick: @Sendable () -> UInt64 = { time }
+        self.tick = tick
+        admin = try Vault.found(store: SQLiteVaultStore(path: path, create: true), founder: UnlockedIdentity.generate(), handle: Handle("admin"), clock: tick)
+        var identities: [String: UnlockedIdentity] = [:]
+        for (handle, role) in [("lead", OrgRole.user), ("worker", .user), ("auditor", .auditor)] {
+            let identity = try UnlockedIdentity.generate()
+            identities[handle] = identity
+            try admin.approve(EnrollmentRequest.make(holder: identity, handle: Handle(handle), vaultFingerprint: nil), role: role)
+            if keyfiles.contains(handle) {
+                try IdentityKeyfile.seal(
+                    identity, handle: Handle(handle), vaultFingerprint: admin.state.fingerprint, passphrase: FormatCompatibilityTests.passphrase(handle),
+                    profileName: "test-only", parameters: cheap
+                ).write(to: folder.appendingPathComponent("\(handle).kithid").path)
+            }
+        }
+        self.identities = identities
+    }
+
+    /// The vault as `handle`, at the frozen time, with a throwaway state folder.
+    func open(_ handle: String) throws -> Vault {
+        let vault = try Vault(
+            store: SQLiteVaultStore(path: path), holder: #require(identities[handle]),
+            memory: CheckpointMemory(directory: FileManager.default.temporaryDirectory.appendingPathComponent("kith-kat-\(handle)-\(UUID().uuidString)")))
+        vault.clock = tick
+        return vault
     }
 }
