@@ -196,16 +196,11 @@ extension Vault {
             throw KithVaultError.integrity("\(label) is in the log but missing from the store")
         }
         let stored = try StoredRecord.decode(bytes)
-        guard stored.contentHash == version.contentHash else { throw KithVaultError.integrity("\(label) is not the content the log commits to") }
-        let parts = stored.parts.filter { compartments.contains($0.compartment) }
-        // Nothing damaged is carried on: each part is checked as a reader would (without its keys, which need none).
         guard let record = try state.records.record(id) else { throw KithVaultError.notFound("record \(id)") }
-        for part in parts {
-            guard part.sealedVersion == version.sealedVersion(of: part.compartment) else {
-                throw KithVaultError.integrity("\(label) does not carry the parts the log says it carries")
-            }
-            if part.sealedVersion != version.version { try checkCarried(part, record: record, label: label) }
-        }
+        // Nothing damaged is carried on: the object and each carried part are checked as a reader would (without keys).
+        if let why = stored.mismatch(with: record, version: version) { throw KithVaultError.integrity("\(label) \(why)") }
+        let parts = stored.parts.filter { compartments.contains($0.compartment) }
+        for part in parts where part.sealedVersion != version.version { try checkCarried(part, record: record, label: label) }
         return parts
     }
 
@@ -353,8 +348,10 @@ extension Vault {
     /// is read.
     func logReads(_ views: [RecordView], verb: String) throws {
         guard !views.isEmpty else { return }
-        for view in views where view.fields.contains(where: { $0.compartment == .sensitive }) {
-            try requireReason(.sensitiveReads, group: recordState(view.id, orElse: "record \(view.id)").group)
+        if accessReason == nil && asksReasons {
+            for view in views where view.fields.contains(where: { $0.compartment == .sensitive }) {
+                try requireReason(.sensitiveReads, group: recordState(view.id, orElse: "record \(view.id)").group)
+            }
         }
         // The reads of one commit share a batch id (sealed), so an audit log folds exactly them into one line.
         let batch: [(String, String)] = views.count > 1 ? [("batch", Hex.encode(try Random.bytes(8)))] : []
@@ -393,7 +390,8 @@ extension Vault {
     /// Asks for a reason before anything is decrypted when the log shows a
     /// read would open sensitive fields in a group whose policy asks one.
     func requireReasonsBeforeReading(_ ids: [RecordID]) throws {
-        guard accessReason == nil else { return }
+        // Reads are the hot path: no lookup at all unless some group asks for reasons.
+        guard accessReason == nil, asksReasons else { return }
         for id in ids {
             guard let record = try state.records.record(id), let group = state.groups[record.group], group.policy.reasons.contains(.sensitiveReads),
                 let role = group.members[me], group.policy.canRead(role, .sensitive),
@@ -402,6 +400,9 @@ extension Vault {
             try requireReason(.sensitiveReads, group: record.group)
         }
     }
+
+    /// Whether any group's policy asks for a reason (most vaults: none).
+    var asksReasons: Bool { state.groups.values.contains { !$0.policy.reasons.isEmpty } }
 
     /// The reason, as a sealed detail, when one was given.
     var reasonDetail: [(String, String)] { accessReason.map { [("reason", $0)] } ?? [] }
@@ -455,25 +456,12 @@ extension Vault {
         do { stored = try StoredRecord.decode(bytes) } catch let error as KithVaultError where error.code == .integrity {
             throw KithVaultError.integrity("\(label): \(error.reason)")
         }
-        guard stored.id == id, stored.version == versionState.version, stored.group == record.group, stored.kind == record.kind,
-            stored.parent == record.parent, stored.author == versionState.author,
-            stored.parts.map(\.written) == versionState.parts
-        else {
-            throw KithVaultError.integrity("\(label) does not match what the log says was written")
-        }
-        guard stored.contentHash == versionState.contentHash else {
-            throw KithVaultError.integrity("\(label) is not the content the log commits to")
-        }
+        if let why = stored.mismatch(with: record, version: versionState) { throw KithVaultError.integrity("\(label) \(why)") }
         guard let author = state.users[stored.author] else { throw KithVaultError.integrity("\(label): the author's signature does not verify") }
         let signature = DeferredSignature(
             key: author.identity.signingKey, signature: stored.signature, message: StoredRecord.signedMessage(vaultID: state.vaultID, body: stored.signedBody))
         guard deferSignature || signature.holds else { throw KithVaultError.integrity("\(label): the author's signature does not verify") }
         guard let groupState = state.groups[record.group] else { throw KithVaultError.integrity("\(label) names a missing group") }
-        // What the author signed as carried must be what the log let them carry (the log checked their right to the rest),
-        // from the version the replay followed it back to.
-        guard stored.parts.allSatisfy({ $0.sealedVersion == versionState.sealedVersion(of: $0.compartment) }) else {
-            throw KithVaultError.integrity("\(label) does not carry the parts the log says it carries")
-        }
         var fields: [RecordField] = []
         var carriedNames = Set<String>()
         var withheld: [Compartment] = []

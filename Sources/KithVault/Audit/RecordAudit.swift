@@ -133,15 +133,7 @@ enum RecordAudit {
 
     /// What `openRecord` checks before decrypting, with the log's state alone.
     private static func checkHeader(_ stored: StoredRecord, record: RecordState, version: VersionState, state: VaultState) throws {
-        guard stored.id == record.id, stored.version == version.version, stored.group == record.group, stored.kind == record.kind,
-            stored.parent == record.parent, stored.author == version.author, stored.parts.map(\.written) == version.parts
-        else {
-            throw KithVaultError.integrity("it does not match what the log says was written")
-        }
-        guard stored.contentHash == version.contentHash else { throw KithVaultError.integrity("it is not the content the log commits to") }
-        guard stored.parts.allSatisfy({ $0.sealedVersion == version.sealedVersion(of: $0.compartment) }) else {
-            throw KithVaultError.integrity("it does not carry the parts the log says it carries")
-        }
+        if let why = stored.mismatch(with: record, version: version) { throw KithVaultError.integrity("it \(why)") }
         let commitments = state.groups[record.group]?.commitments ?? [:]
         for part in stored.parts {
             guard part.writtenEpoch <= part.contentEpoch, part.contentEpoch <= part.wrapEpoch,

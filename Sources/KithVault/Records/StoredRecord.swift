@@ -177,3 +177,24 @@ struct StoredRecord: Sendable {
             timeMillis: time, parts: parts, signature: signature)
     }
 }
+
+extension StoredRecord {
+    /// Why this stored object is not the version of `record` the log names,
+    /// in words that follow its label ("record X version 2 ..."), or nil
+    /// when it is: its header and compartments are the log entry's, its
+    /// signed part hashes to the entry's commitment, and it carries exactly
+    /// the parts the replay followed back. Readers and the auditor ask the
+    /// same question, without any key.
+    func mismatch(with record: RecordState, version: VersionState) -> String? {
+        guard id == record.id, self.version == version.version, group == record.group, kind == record.kind, parent == record.parent,
+            author == version.author, parts.map(\.written) == version.parts
+        else { return "does not match what the log says was written" }
+        guard contentHash == version.contentHash else { return "is not the content the log commits to" }
+        // What the author signed as carried must be what the log let them carry (the log checked their right to the rest),
+        // from the version the replay followed it back to.
+        guard parts.allSatisfy({ $0.sealedVersion == version.sealedVersion(of: $0.compartment) }) else {
+            return "does not carry the parts the log says it carries"
+        }
+        return nil
+    }
+}
