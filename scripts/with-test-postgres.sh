@@ -80,6 +80,10 @@ PASSWORD=$(od -An -tx1 -N16 /dev/urandom | tr -d ' \n')
 $AS "$BINDIR/psql" -X -q -h "$WORK/socket" -p "$PORT" -U kith_admin -d postgres -v ON_ERROR_STOP=1 <<SQL >/dev/null
 CREATE ROLE kith_test LOGIN NOSUPERUSER CREATEDB NOCREATEROLE PASSWORD '$PASSWORD';
 CREATE DATABASE kith_test OWNER kith_test;
+-- The erasure tests flush the server's buffers to its files before scanning them (PostgreSQL 15 and later).
+DO \$\$ BEGIN
+    IF EXISTS (SELECT FROM pg_roles WHERE rolname = 'pg_checkpoint') THEN GRANT pg_checkpoint TO kith_test; END IF;
+END \$\$;
 SQL
 printf '127.0.0.1:%s:*:kith_test:%s\n' "$PORT" "$PASSWORD" >"$WORK/pgpass"
 chmod 600 "$WORK/pgpass"
@@ -87,6 +91,8 @@ chmod 600 "$WORK/pgpass"
 echo "kith: throwaway PostgreSQL $("$BINDIR/postgres" --version | awk '{print $3}') on 127.0.0.1:$PORT for the engine tests." >&2
 export KITH_TEST_POSTGRES="postgres://kith_test@127.0.0.1:$PORT/kith_test?sslmode=disable"
 export PGPASSFILE="$WORK/pgpass"
+# The server's data folder, so the erasure tests can scan its table files for what was erased.
+export KITH_TEST_POSTGRES_DATA="$WORK/data"
 unset PGPASSWORD PGUSER PGSSLMODE PGSSLROOTCERT
 status=0
 "$@" || status=$?

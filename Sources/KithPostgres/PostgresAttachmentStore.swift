@@ -40,6 +40,18 @@ final class PostgresAttachmentStore: AttachmentStore, @unchecked Sendable {
         return ChunkSource(connection: connection, id: id, chunks: Int(chunks))
     }
 
+    /// Erased attachments normally left with their log entry's transaction
+    /// (`PostgresVaultStore.append`); this removes any still there.
+    func erase(_ ids: [Identifier]) throws -> Int {
+        guard !ids.isEmpty else { return 0 }
+        let connection = try BlockingConnection(address: address, environment: environment)
+        let buffers = ids.map { ByteBuffer(bytes: $0.bytes) }
+        return try connection.transaction {
+            try connection.execute("DELETE FROM attachment_chunks WHERE attachment_id = ANY($1::bytea[])", try binds(buffers))
+            return try connection.execute("DELETE FROM attachments WHERE attachment_id = ANY($1::bytea[])", try binds(buffers))
+        }
+    }
+
     private final class ChunkSink: AttachmentSink, @unchecked Sendable {
         // @unchecked: written by one thread at a time (the attachment pipeline hands it over).
         private let connection: BlockingConnection

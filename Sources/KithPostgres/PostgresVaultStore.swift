@@ -100,6 +100,13 @@ public final class PostgresVaultStore: VaultStore, @unchecked Sendable {
                     "INSERT INTO log_entries (seq, entry, hash) SELECT * FROM unnest($1::int8[], $2::bytea[], $3::bytea[])",
                     try binds(slice.map { Int64($0.seq) }, slice.map { ByteBuffer(bytes: $0.bytes) }, slice.map { ByteBuffer(bytes: $0.hash) }))
             }
+            if !batch.erased.isEmpty {
+                // Erased with the entry that says so: the rows, and an attachment stored under the id (the same database).
+                let ids = batch.erased.map { ByteBuffer(bytes: $0.bytes) }
+                try connection.execute("DELETE FROM records WHERE record_id = ANY($1::bytea[])", try binds(ids))
+                try connection.execute("DELETE FROM attachment_chunks WHERE attachment_id = ANY($1::bytea[])", try binds(ids))
+                try connection.execute("DELETE FROM attachments WHERE attachment_id = ANY($1::bytea[])", try binds(ids))
+            }
             for start in stride(from: 0, to: records.count, by: Self.insertBatch) {
                 let slice = records[start..<min(start + Self.insertBatch, records.count)]
                 try connection.execute(
@@ -175,16 +182,28 @@ public final class PostgresVaultStore: VaultStore, @unchecked Sendable {
         }
     }
 
-    /// PostgreSQL keeps a replaced row's old bytes in the table's files
-    /// until VACUUM marks the space free and later writes reuse it; there
-    /// is no way to zero them from a client. This runs VACUUM on the
-    /// records table when the role may (its owner); the operator's own
-    /// routine vacuuming covers it otherwise (docs/operations.md).
-    public func purgeReplacedBytes() throws {
+    /// PostgreSQL keeps a replaced or deleted row's old bytes in the
+    /// table's files until VACUUM marks the space free and later writes
+    /// reuse it; there is no way to zero them from a client. This runs
+    /// VACUUM FULL on the tables that hold sealed bytes when the role may
+    /// (their owner): each is rewritten into new files and the old files
+    /// are deleted, so no dead row survives in them. It locks each table
+    /// while it runs (seconds for a typical vault). Otherwise the
+    /// operator's own vacuuming covers it (docs/operations.md).
+    public func purgeReplacedBytes() throws -> PurgeOutcome {
+        // VACUUM skips a table its role does not own with only a warning, so ownership is asked first.
+        let owns = try connection.query(
+            """
+            SELECT bool_and(pg_has_role(c.relowner, 'USAGE')) OR (SELECT rolsuper FROM pg_roles WHERE rolname = current_user)
+            FROM pg_class c WHERE c.oid IN ('records'::regclass, 'attachments'::regclass, 'attachment_chunks'::regclass)
+            """
+        ).first?.decode(Bool?.self)
+        guard owns == true else { return .vacuumNotPermitted }
         do {
-            try connection.execute("VACUUM records")
+            try connection.execute("VACUUM FULL records, attachments, attachment_chunks")
+            return .complete
         } catch let error as KithVaultError where error.code == .accessDenied {
-            // Not the owner: autovacuum will do it; nothing to report to a case worker.
+            return .vacuumNotPermitted
         }
     }
 

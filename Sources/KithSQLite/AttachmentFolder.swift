@@ -50,6 +50,40 @@ public final class AttachmentFolder: AttachmentStore, @unchecked Sendable {
         return FileSource(fd: fd)
     }
 
+    public func erase(_ ids: [Identifier]) throws -> Int {
+        var removed = 0
+        for id in ids {
+            let file = filePath(id)
+            let fd = open(file, O_WRONLY | O_CLOEXEC | O_NOFOLLOW)
+            guard fd >= 0 else {
+                if errno == ENOENT { continue }
+                throw Self.failure("cannot open attachment \(id) in \(path) to erase it")
+            }
+            defer { close(fd) }
+            // Overwritten in place before the name goes, so the file system's free blocks do not keep the ciphertext
+            // (as far as the file system writes in place; see docs/threat-model.md).
+            var info = stat()
+            guard fstat(fd, &info) == 0 else { throw Self.failure("cannot read the size of attachment \(id)") }
+            let zeros = [UInt8](repeating: 0, count: 1 << 16)
+            var left = Int(info.st_size)
+            while left > 0 {
+                let take = min(left, zeros.count)
+                try zeros.withUnsafeBytes { try FileDescriptorIO.writeAll(fd, UnsafeRawBufferPointer(rebasing: $0[0..<take]), what: file) }
+                left -= take
+            }
+            guard fsync(fd) == 0, unlink(file) == 0 else { throw Self.failure("cannot remove attachment \(id) from \(path)") }
+            removed += 1
+        }
+        if removed > 0 {
+            let dirFD = open(path, O_RDONLY | O_CLOEXEC)
+            if dirFD >= 0 {
+                fsync(dirFD)
+                close(dirFD)
+            }
+        }
+        return removed
+    }
+
     private final class FileSink: AttachmentSink, @unchecked Sendable {
         // @unchecked: written by one thread at a time (the attachment pipeline hands it over).
         private var fd: Int32

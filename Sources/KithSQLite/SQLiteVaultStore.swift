@@ -159,6 +159,9 @@ public final class SQLiteVaultStore: VaultStore, @unchecked Sendable {
                     for entry in batch.entries {
                         try insertEntry.execute(arguments: [Int64(entry.seq), Data(entry.bytes), Data(entry.hash)])
                     }
+                    // Erased before the batch's own rows go in (a batch never writes and erases one record).
+                    let erase = try db.cachedStatement(sql: "DELETE FROM records WHERE record_id = ?")
+                    for id in batch.erased { try erase.execute(arguments: [Data(id.bytes)]) }
                     let insertRecord = try db.cachedStatement(sql: "INSERT INTO records (record_id, version, group_id, entry_seq, body) VALUES (?, ?, ?, ?, ?)")
                     for record in batch.records {
                         try insertRecord.execute(arguments: [Data(record.recordID.bytes), Int64(record.version), Data(record.groupID.bytes), Int64(record.entrySeq), Data(record.body)])
@@ -232,10 +235,13 @@ public final class SQLiteVaultStore: VaultStore, @unchecked Sendable {
         }
     }
 
-    public func purgeReplacedBytes() throws {
+    public func purgeReplacedBytes() throws -> PurgeOutcome {
         try run {
             try queue.writeWithoutTransaction { db in
-                _ = try Row.fetchOne(db, sql: "PRAGMA wal_checkpoint(TRUNCATE)")
+                // (busy, frames in the log, frames copied): busy means a reader kept the log from being emptied.
+                let row = try Row.fetchOne(db, sql: "PRAGMA wal_checkpoint(TRUNCATE)")
+                let busy: Int = row?[0] ?? 1
+                return busy == 0 ? .complete : .writeAheadLogInUse
             }
         }
     }

@@ -149,6 +149,8 @@ public enum Remedy: Equatable, Sendable, Encodable {
     case waitForRekey(group: String, mode: RekeyMode)
     /// Say why: give a reason for the read or export (it is sealed to auditors).
     case giveReason
+    /// Say whether the `count` cases about a member are erased with them or kept.
+    case chooseLinkedCases(count: Int)
     /// Read the file's cells as separated by this delimiter.
     case chooseDelimiter(CSVDelimiter)
     /// Ask for a proof against a checkpoint an auditor witnessed, or accept

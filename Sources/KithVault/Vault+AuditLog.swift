@@ -165,6 +165,7 @@ extension Vault {
         switch body {
         case .recordWritten(let id, _, _, _, let parent, _, _, _): return id == record || parent == record
         case .recordRead(let id, _): return id == record
+        case .recordsErased(_, _, let ids): return ids.contains(record)
         default: return false
         }
     }
@@ -201,6 +202,12 @@ extension Vault {
         case .recordsIndexed(let group, let records):
             return "indexed \(records) record\(records == 1 ? "" : "s") of \(groupName(group)) for search on their device"
         case .searched(let groups): return "searched \(groups.map(groupName).joined(separator: ", "))"
+        case .recordsErased(let group, let cause, let records):
+            let what = records.count == 1 ? "record \(records[0])" : "\(records.count) records"
+            switch cause {
+            case .request: return "erased \(what) of \(groupName(group))"
+            case .retention(let kind, let months): return "erased \(what) of \(groupName(group)) by retention (\(kind) records after \(months) months)"
+            }
         }
     }
 }

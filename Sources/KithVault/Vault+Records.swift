@@ -81,9 +81,19 @@ extension Vault {
     }
 
     /// The log's view of a record; reads entries appended since this vault
-    /// was opened before saying it does not exist.
-    func recordState(_ id: RecordID, orElse missing: String, remedy: Remedy = .listRecords) throws -> RecordState {
-        try lookUp(.notFound(missing, remedy: remedy)) { try state.records.record(id) }
+    /// was opened before saying it does not exist. An erased record is
+    /// refused (saying when it went) unless `allowErased`: what the log
+    /// says of it stays, its content does not.
+    func recordState(_ id: RecordID, orElse missing: String, remedy: Remedy = .listRecords, allowErased: Bool = false) throws -> RecordState {
+        let record = try lookUp(.notFound(missing, remedy: remedy)) { try state.records.record(id) }
+        if !allowErased, record.isErased { throw erased(record) }
+        return record
+    }
+
+    /// The refusal for using an erased record.
+    func erased(_ record: RecordState) -> KithVaultError {
+        let when = record.erasure.map { " on \(Timestamp.iso8601(millis: $0.timeMillis)) (log entry \($0.seq))" } ?? ""
+        return .notFound("\(record.kind) \(record.id) was erased by a lead of \(groupName(record.group))\(when); nothing of its content is kept")
     }
 
     func role(in group: GroupID) throws -> GroupRole {
@@ -524,7 +534,7 @@ extension Vault {
         let group = try self.group(named: groupName)
         _ = try role(in: group.id)
         return try state.records.records(in: group.id)
-            .filter { kind == nil || $0.kind == kind }
+            .filter { !$0.isErased && (kind == nil || $0.kind == kind) }
             .compactMap { record -> RecordSummary? in
                 guard let last = record.versions.last else { return nil }
                 return RecordSummary(
@@ -535,8 +545,9 @@ extension Vault {
     }
 
     /// Every version of a record, oldest first (no content is decrypted).
+    /// An erased record's history is still the log's (who wrote when).
     public func history(_ id: RecordID) throws -> [VersionInfo] {
-        let record = try recordState(id, orElse: "record \(id)")
+        let record = try recordState(id, orElse: "record \(id)", allowErased: true)
         _ = try role(in: record.group)
         return record.versions.map {
             VersionInfo(
@@ -557,7 +568,7 @@ extension Vault {
         let record = try recordState(member, orElse: "member \(member)")
         guard record.kind == .member else { throw KithVaultError.invalidInput("\(member) is a \(record.kind) record, not a member") }
         _ = try role(in: record.group)
-        return try state.records.children(of: member).filter { $0.kind == .case }
+        return try state.records.children(of: member).filter { $0.kind == .case && !$0.isErased }
             .sorted { ($0.versions.first?.seq ?? 0) < ($1.versions.first?.seq ?? 0) }
             .compactMap { child in
                 guard let last = child.versions.last else { return nil }
@@ -573,14 +584,14 @@ extension Vault {
         var ids = [member]
         for caseID in cases {
             ids.append(caseID)
-            ids += try state.records.children(of: caseID).sorted { ($0.versions.first?.seq ?? 0) < ($1.versions.first?.seq ?? 0) }.map(\.id)
+            ids += try state.records.children(of: caseID).filter { !$0.isErased }.sorted { ($0.versions.first?.seq ?? 0) < ($1.versions.first?.seq ?? 0) }.map(\.id)
         }
         return ids
     }
 
     /// The ids of a case's notes or attachments, oldest first.
     func children(of caseID: RecordID, kind: RecordKind) throws -> [RecordID] {
-        try state.records.children(of: caseID).filter { $0.kind == kind }
+        try state.records.children(of: caseID).filter { $0.kind == kind && !$0.isErased }
             .sorted { ($0.versions.first?.seq ?? 0) < ($1.versions.first?.seq ?? 0) }.map(\.id)
     }
 }

@@ -161,7 +161,8 @@ extension Vault {
     func runRekey(group: GroupID, pending: PendingRekey, resumed: Bool, progress: RekeyProgressHandler?) throws -> RekeySummary {
         let name = groupName(group)
         let targets = Dictionary(uniqueKeysWithValues: pending.targets.map { ($0.compartment, $0.epoch) })
-        let versions = try state.records.records(in: group)
+        // Erased records have nothing left to move.
+        let versions = try state.records.records(in: group).filter { !$0.isErased }
             .flatMap { record in record.versions.map { (id: record.id, version: $0.version, seq: $0.seq) } }
             .sorted { $0.seq < $1.seq }
         let total = versions.count
@@ -175,6 +176,9 @@ extension Vault {
                 let label = "record \(wanted.id) version \(wanted.version)"
                 do {
                     guard let body = try store.record(wanted.id, version: wanted.version) else {
+                        // A lead may have erased it meanwhile: then there is nothing to move.
+                        try refresh()
+                        if try state.records.record(wanted.id)?.isErased == true { continue }
                         throw KithVaultError.integrity("it is missing from the store")
                     }
                     let row = StoredRecordRow(recordID: wanted.id, version: wanted.version, body: body)

@@ -117,6 +117,27 @@ extension Vault {
         }
     }
 
+    /// Drops the search index of every group with an erasure at or after
+    /// log position `since` (one this vault has just read or written): the
+    /// index must not keep even the hashed terms of records that are gone.
+    /// The next search builds the group again without them. Called before
+    /// the resume cache moves past the erasure, so a process killed first
+    /// sees the erasure as new again and drops it then.
+    func dropSearchIndex(ofGroupsErasedSince since: UInt64) {
+        let erased = state.groups.values.compactMap { group in group.lastErasureAt.map { $0 >= since ? group.id : nil } ?? nil }
+        guard !erased.isEmpty else { return }
+        do {
+            if let handle = searchIndexHandle {
+                for group in erased { try handle.drop(group: group) }
+            } else if let path = searchIndexPath, FileManager.default.fileExists(atPath: path) {
+                try SearchIndex.drop(groups: erased, path: path)
+            }
+        } catch {
+            // An index that cannot be trimmed goes whole.
+            resetSearchIndex()
+        }
+    }
+
     // MARK: Searching
 
     /// Finds records of `groupName` (nil: every group this user can search)
@@ -200,7 +221,7 @@ extension Vault {
                         break candidates
                     }
                 }
-                guard let record = try state.records.record(id), kind.map({ $0 == record.kind }) ?? true else { continue }
+                guard let record = try state.records.record(id), !record.isErased, kind.map({ $0 == record.kind }) ?? true else { continue }
                 guard checked < searchCandidateLimit else {
                     tooMany = true
                     break candidates
@@ -452,7 +473,7 @@ extension Vault {
         } else {
             // Every record the log holds in the group, at its newest version.
             var newest: [RecordID: VersionState] = [:]
-            for record in try state.records.records(in: group) { newest[record.id] = record.versions.last }
+            for record in try state.records.records(in: group) where !record.isErased { newest[record.id] = record.versions.last }
             var taken = Set<RecordID>()
             var after: (id: RecordID, version: UInt32)?
             while true {

@@ -16,6 +16,8 @@ struct PendingEntry {
     /// Details sealed to auditors: who, what, why, in words.
     let details: [(String, String)]
     var record: StoredRecord? = nil
+    /// Records whose stored versions go in the same transaction (an erasure).
+    var erases: [RecordID] = []
 }
 
 /// An open vault, seen through one identity: replays and checks the log on
@@ -130,6 +132,8 @@ public final class Vault {
         // What the cache holds was checked when it was saved.
         try checkDirectoryNames(since: resumedFrom ?? 0)
         try checkCosignaturesKept()
+        // Erasures this client had not seen: their records leave the search index before the cache moves past them.
+        dropSearchIndex(ofGroupsErasedSince: resumedFrom ?? 0)
         try rememberHead()
         dropSearchIndexNoLongerReadable()
     }
@@ -181,6 +185,7 @@ public final class Vault {
             (state, tree) = (before, treeBefore)
             throw error
         }
+        dropSearchIndex(ofGroupsErasedSince: since)
     }
 
     /// `find`'s answer from the state as it is, or, when it finds nothing,
@@ -209,8 +214,11 @@ public final class Vault {
                 return
             case .written(let trial, let leaves):
                 // Only now is it committed (an engine's lock-first transaction ends after the closure).
+                let before = state.count
                 state = trial
                 for leaf in leaves { tree.append(leafHash: leaf) }
+                // Before the resume cache moves past an erasure, the search index lets go of what went.
+                dropSearchIndex(ofGroupsErasedSince: before)
                 try rememberHead()
                 return
             case .conflict:
@@ -242,6 +250,7 @@ public final class Vault {
         var trial = state
         var rows: [EntryRow] = []
         var recordRows: [RecordRow] = []
+        var erased: [RecordID] = []
         // One commit, one time: its entries are dated alike (the audit log folds a batch of reads by it).
         let now = clock()
         for (index, item) in pending.enumerated() {
@@ -269,13 +278,15 @@ public final class Vault {
                 throw KithVaultError.accessDenied(error.reason)
             }
             rows.append(EntryRow(seq: entry.seq, bytes: entry.encoded, hash: entry.hash))
+            erased += item.erases
             if let record = item.record {
                 recordRows.append(RecordRow(recordID: record.id, version: record.version, groupID: record.group, entrySeq: entry.seq, body: record.encoded))
             }
         }
         do {
             let leaves = rows.map { MerkleHash.leaf($0.bytes) }
-            try store.append(StoreBatch(expectedCount: state.count, entries: rows, records: recordRows, checkpoint: signedCheckpoint(appending: leaves)))
+            try store.append(
+                StoreBatch(expectedCount: state.count, entries: rows, records: recordRows, checkpoint: signedCheckpoint(appending: leaves), erased: erased))
             return .written(trial, leaves)
         } catch is VaultStoreConflict {
             return .conflict

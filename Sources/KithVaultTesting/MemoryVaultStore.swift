@@ -52,6 +52,12 @@ public final class MemoryVaultStore: VaultStore, @unchecked Sendable {
                 }
             }
             log += batch.entries.map(\.bytes)
+            if !batch.erased.isEmpty {
+                let erased = Set(batch.erased)
+                records.removeAll { erased.contains($0.recordID) }
+                recordIndex = [:]
+                for (position, record) in records.enumerated() { recordIndex[RecordKey(id: record.recordID, version: record.version)] = position }
+            }
             for record in batch.records {
                 recordIndex[RecordKey(id: record.recordID, version: record.version)] = records.count
                 records.append(record)
@@ -94,7 +100,7 @@ public final class MemoryVaultStore: VaultStore, @unchecked Sendable {
     }
 
     /// Nothing to purge: replaced bytes were dropped with the old array values.
-    public func purgeReplacedBytes() throws {}
+    public func purgeReplacedBytes() throws -> PurgeOutcome { .complete }
 
     public func latestCheckpoint(containing marker: String?) throws -> String? {
         lock.withLock {
@@ -153,6 +159,10 @@ final class MemoryAttachmentStore: AttachmentStore, @unchecked Sendable {
     }
 
     fileprivate func remove(_ id: Identifier) { lock.withLock { files[id] = nil } }
+
+    func erase(_ ids: [Identifier]) throws -> Int {
+        lock.withLock { ids.filter { files.removeValue(forKey: $0) != nil }.count }
+    }
 
     fileprivate func publish(_ id: Identifier, _ bytes: [UInt8]) throws {
         try lock.withLock {

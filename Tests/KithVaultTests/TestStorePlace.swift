@@ -130,3 +130,37 @@ final class TestStorePlace: @unchecked Sendable {
         }
     }
 }
+
+extension TestStorePlace {
+    /// Every byte of the files the store keeps, as someone holding the disk
+    /// reads them: SQLite's file, its write-ahead and shared-memory files
+    /// and the attachment folder; PostgreSQL's table, index and TOAST files
+    /// of this test's database, after a checkpoint has flushed the server's
+    /// buffers to them (its write-ahead log, pg_wal, is outside: see
+    /// docs/operations.md). Nil for the in-memory engine, or when the test
+    /// server's data folder is not known.
+    func fileBytes() throws -> [[UInt8]]? {
+        func files(under folder: String) -> [String] {
+            guard let names = FileManager.default.subpaths(atPath: folder) else { return [] }
+            return names.map { folder + "/" + $0 }.filter { path in
+                var isFolder: ObjCBool = false
+                return FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) && !isFolder.boolValue
+            }
+        }
+        switch location {
+        case nil:
+            return nil
+        case .sqlite(let path):
+            let paths = ["", "-wal", "-shm"].map { path + $0 }.filter { FileManager.default.fileExists(atPath: $0) } + files(under: path + ".files")
+            return try paths.map { [UInt8](try Data(contentsOf: URL(fileURLWithPath: $0))) }
+        case .postgres(let address):
+            guard let data = ProcessInfo.processInfo.environment["KITH_TEST_POSTGRES_DATA"] else { return nil }
+            let connection = try BlockingConnection(address: address, environment: ProcessInfo.processInfo.environment)
+            try connection.execute("CHECKPOINT")
+            guard let oid = try connection.query("SELECT oid::int8 FROM pg_database WHERE datname = current_database()").first?.decode(Int64.self) else {
+                return nil
+            }
+            return try files(under: "\(data)/base/\(oid)").map { [UInt8](try Data(contentsOf: URL(fileURLWithPath: $0))) }
+        }
+    }
+}

@@ -11,6 +11,8 @@ public struct RecordProblem: Sendable, Equatable {
     public let missing: Bool
     /// What is wrong, in plain words.
     public let reason: String
+    /// True when the log says it was erased and the store still holds it.
+    public internal(set) var erased = false
 }
 
 /// What the record part of an audit found.
@@ -19,6 +21,9 @@ public struct RecordAuditResult: Sendable {
     public let versions: Int
     /// Attachment files checked.
     public let attachments: Int
+    /// Records the log says a lead erased: checked to be gone from the
+    /// store (every version, and an attachment's file), not counted as missing.
+    public let erased: Int
     /// Every version or file that failed, in log order.
     public let problems: [RecordProblem]
 }
@@ -38,9 +43,21 @@ enum RecordAudit {
 
     static func check(state: VaultState, store: VaultStore, threads: Int) throws -> RecordAuditResult {
         var problems: [(seq: UInt64, problem: RecordProblem)] = []
-        var versions = 0, attachments = 0
+        var versions = 0, attachments = 0, erased = 0
         for group in state.groups.keys.sorted(by: { $0.bytes.lexicographicallyPrecedes($1.bytes) }) {
-            let records = try state.records.records(in: group)
+            let all = try state.records.records(in: group)
+            let records = all.filter { !$0.isErased }
+            let gone = all.filter(\.isErased)
+            erased += gone.count
+            var erasedKeys: [RecordKey: (record: RecordState, version: VersionState)] = [:]
+            for record in gone {
+                for version in record.versions { erasedKeys[RecordKey(record.id, version.version)] = (record, version) }
+            }
+            func stillStored(_ record: RecordState, _ version: UInt32, what: String) -> (UInt64, RecordProblem) {
+                let at = record.erasure.map { " (log entry \($0.seq))" } ?? ""
+                let problem = RecordProblem(record: record.id, version: version, missing: false, reason: "it was erased\(at), but the store still holds \(what)", erased: true)
+                return (record.erasedAt ?? 0, problem)
+            }
             var wanted: [RecordKey: (record: RecordState, version: VersionState)] = [:]
             for record in records {
                 for version in record.versions { wanted[RecordKey(record.id, version.version)] = (record, version) }
@@ -50,6 +67,10 @@ enum RecordAudit {
             var signedParts: [RecordKey: [RecordPart]] = [:]
             var signatures: [(key: RecordKey, signature: Vault.DeferredSignature)] = []
             func examine(_ key: RecordKey, _ body: [UInt8]) {
+                if let (record, _) = erasedKeys.removeValue(forKey: key) {
+                    problems.append(stillStored(record, key.version, what: "this version"))
+                    return
+                }
                 guard let (record, version) = wanted[key] else { return }
                 do {
                     let stored = try StoredRecord.decode(body)
@@ -75,7 +96,7 @@ enum RecordAudit {
                 }
                 wanted[key] = nil
             }
-            let all = wanted
+            let named = wanted
             // The store's group column is not trusted: a page is only where to look first; the rest is fetched by id.
             var after: (id: RecordID, version: UInt32)?
             while true {
@@ -99,7 +120,7 @@ enum RecordAudit {
                 }
             }
             for (key, holds) in zip(signatures.map(\.key), verify(signatures.map(\.signature), threads: threads)) where !holds {
-                if let version = all[key]?.version {
+                if let version = named[key]?.version {
                     problems.append((version.seq, RecordProblem(record: key.id, version: key.version, missing: false, reason: "the author's signature does not verify")))
                 }
                 signedParts[key] = nil
@@ -112,12 +133,24 @@ enum RecordAudit {
                             signedParts[RecordKey(key.id, part.sealedVersion)] == nil
                             ? "it carries \(part.compartment) fields from version \(part.sealedVersion), which is damaged or missing (named above)"
                             : "it carries \(part.compartment) fields that version \(part.sealedVersion), which sealed them, does not hold"
-                        if let version = all[key]?.version {
+                        if let version = named[key]?.version {
                             problems.append((version.seq, RecordProblem(record: key.id, version: key.version, missing: false, reason: why)))
                         }
                         break
                     }
                 }
+            }
+            // What an erasure removed must be gone, whatever the store's listing said (it is asked by id).
+            for key in erasedKeys.keys.sorted() {
+                guard let (record, _) = erasedKeys[key] else { continue }
+                do {
+                    if try store.record(key.id, version: key.version) != nil { problems.append(stillStored(record, key.version, what: "this version")) }
+                } catch let error as KithVaultError where error.code != .busy {
+                    problems.append(stillStored(record, key.version, what: "a row the store cannot read (\(error.reason))"))
+                }
+            }
+            for record in gone where record.kind == .attachment {
+                if try store.attachments.openAttachment(record.id) != nil { problems.append(stillStored(record, 1, what: "its file")) }
             }
             for record in records where record.kind == .attachment {
                 attachments += 1
@@ -128,7 +161,7 @@ enum RecordAudit {
                 if let problem { problems.append((record.versions.first?.seq ?? 0, problem)) }
             }
         }
-        return RecordAuditResult(versions: versions, attachments: attachments, problems: problems.sorted { $0.seq < $1.seq }.map(\.problem))
+        return RecordAuditResult(versions: versions, attachments: attachments, erased: erased, problems: problems.sorted { $0.seq < $1.seq }.map(\.problem))
     }
 
     /// What `openRecord` checks before decrypting, with the log's state alone.

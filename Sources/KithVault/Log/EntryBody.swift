@@ -40,6 +40,8 @@ public enum EntryType: UInt8, Sendable, CaseIterable, CustomStringConvertible {
     /// A record version was written by someone who carried forward,
     /// unchanged, the parts they may not read.
     case recordWrittenCarrying = 18
+    /// A lead erased records for good: their stored versions are gone, their ids never return.
+    case recordsErased = 19
 
     /// Whether a filter for this type takes an entry of `type`: a record
     /// written also names the versions written carrying parts forward.
@@ -68,6 +70,7 @@ public enum EntryType: UInt8, Sendable, CaseIterable, CustomStringConvertible {
         case .recordsIndexed: return "records indexed"
         case .searched: return "searched"
         case .recordWrittenCarrying: return "record written carrying"
+        case .recordsErased: return "records erased"
         }
     }
 
@@ -173,6 +176,12 @@ public enum EntryBody: Equatable, Sendable {
     /// The actor searched `groups`; what they typed and how many records
     /// matched are in the sealed details, for auditors.
     case searched(groups: [GroupID])
+    /// A lead of `group` erased `records` (sorted, each once): in the same
+    /// transaction every stored version of them left the store, and none of
+    /// their ids is ever written again. The entries about them stay, so the
+    /// log still verifies. `cause` says whether a person decided it (their
+    /// reason is in the sealed details) or a retention rule of the policy did.
+    case recordsErased(group: GroupID, cause: ErasureCause, records: [RecordID])
 
     /// This body's entry type.
     public var type: EntryType {
@@ -194,6 +203,7 @@ public enum EntryBody: Equatable, Sendable {
         case .auditKeyChained: return .auditKeyChained
         case .recordsIndexed: return .recordsIndexed
         case .searched: return .searched
+        case .recordsErased: return .recordsErased
         }
     }
 
@@ -287,6 +297,11 @@ public enum EntryBody: Equatable, Sendable {
             // More than fit would not decode, and every commit refuses an entry that does not.
             w.u16(UInt16(clamping: groups.count))
             for group in groups { w.fixed(group.bytes) }
+        case .recordsErased(let group, let cause, let records):
+            w.fixed(group.bytes)
+            cause.encode(into: &w)
+            w.u32(UInt32(clamping: records.count))
+            for record in records { w.fixed(record.bytes) }
         }
         return w.bytes
     }
@@ -414,6 +429,12 @@ public enum EntryBody: Equatable, Sendable {
             let count = Int(try r.u16())
             guard count <= r.remaining / Identifier.length else { throw KithVaultError.integrity("search entry is truncated") }
             body = .searched(groups: try (0..<count).map { _ in try id() })
+        case .recordsErased:
+            let group = try id()
+            let cause = try ErasureCause.decode(&r)
+            let count = Int(try r.u32())
+            guard count <= r.remaining / Identifier.length else { throw KithVaultError.integrity("erasure entry is truncated") }
+            body = .recordsErased(group: group, cause: cause, records: try (0..<count).map { _ in try id() })
         }
         try r.finish()
         return body

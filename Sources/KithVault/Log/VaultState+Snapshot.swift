@@ -11,7 +11,8 @@ extension VaultState {
     /// 2: a group's creation position, directory and audit epochs, removed
     /// users (older caches are rebuilt by a replay).
     /// 3: the head's time (a cache of an earlier layout is rebuilt likewise).
-    static let snapshotVersion: UInt8 = 3
+    /// 4: each group's latest erasure.
+    static let snapshotVersion: UInt8 = 4
 
     /// Everything but the records (which the cache keeps one row each), with
     /// the number of records in each group.
@@ -74,6 +75,7 @@ extension VaultState {
                 w.u8(0)
             }
             w.u64(UInt64(records.count(in: group.id)))
+            Self.write(optional: group.lastErasureAt, to: &w)
         }
         if let auditKey {
             w.u8(1)
@@ -153,6 +155,7 @@ extension VaultState {
                 group.pendingRekey = PendingRekey(mode: try EntryBody.readMode(&r), targets: try EntryBody.readRefs(&r), startedAt: try r.u64())
             }
             counts[group.id] = Int(clamping: try r.u64())
+            group.lastErasureAt = try readOptional(&r)
             state.groups[group.id] = group
         }
         if try r.u8() == 1 { state.auditKey = try BoxPublicKey(bytes: r.fixed(X25519.publicKeyLength)) }
@@ -181,7 +184,7 @@ extension VaultState {
         }
     }
 
-    private static func write(optional value: UInt64?, to w: inout ByteWriter) {
+    static func write(optional value: UInt64?, to w: inout ByteWriter) {
         if let value {
             w.u8(1)
             w.u64(value)
@@ -190,7 +193,7 @@ extension VaultState {
         }
     }
 
-    private static func readOptional(_ r: inout ByteReader) throws -> UInt64? {
+    static func readOptional(_ r: inout ByteReader) throws -> UInt64? {
         try r.u8() == 1 ? try r.u64() : nil
     }
 
@@ -220,7 +223,10 @@ extension RecordState {
     /// 2 adds each version's carried compartments with the version each was
     /// sealed for; rows of 1 (nothing carried) still read, so a cache need
     /// not be rebuilt.
-    static let rowVersion: UInt8 = 2
+    /// 3 adds, after the versions, whether the record was erased and by
+    /// which entry (u8 0, or u8 1, u64 position, u64 time, 16 actor); rows
+    /// of 1 and 2 still read (not erased).
+    static let rowVersion: UInt8 = 3
 
     /// The record as one resume-cache row.
     func encodeRow() -> [UInt8] {
@@ -244,6 +250,14 @@ extension RecordState {
                 w.u32(version.sealedVersion(of: compartment))
             }
         }
+        if let erasure {
+            w.u8(1)
+            w.u64(erasure.seq)
+            w.u64(erasure.timeMillis)
+            w.fixed(erasure.actor.bytes)
+        } else {
+            w.u8(0)
+        }
         return w.bytes
     }
 
@@ -251,7 +265,7 @@ extension RecordState {
     static func decodeRow(_ bytes: [UInt8]) throws -> RecordState {
         var r = ByteReader(bytes, what: "resume cache record")
         let format = try r.u8()
-        guard format == 1 || format == rowVersion else { throw KithVaultError.integrity("the resume cache was written by another version of Kith") }
+        guard (1...rowVersion).contains(format) else { throw KithVaultError.integrity("the resume cache was written by another version of Kith") }
         func id() throws -> Identifier { try Identifier(bytes: r.fixed(Identifier.length)) }
         let recordID = try id()
         let group = try id()
@@ -276,7 +290,9 @@ extension RecordState {
             }
             versions.append(VersionState(version: version, seq: seq, author: author, timeMillis: time, parts: parts, contentHash: hash, carriedFrom: carriedFrom))
         }
+        var erasure: RecordErasure?
+        if format >= 3, try r.u8() == 1 { erasure = RecordErasure(seq: try r.u64(), timeMillis: try r.u64(), actor: try id()) }
         try r.finish()
-        return RecordState(id: recordID, group: group, kind: kind, parent: parent, versions: versions)
+        return RecordState(id: recordID, group: group, kind: kind, parent: parent, versions: versions, erasure: erasure)
     }
 }

@@ -89,6 +89,9 @@ public struct GroupState: Sendable {
     /// Compartments whose current epoch a user removed from the vault
     /// held: nothing is written under them until a lead makes a new epoch.
     public internal(set) var staleCompartments: Set<Compartment> = []
+    /// The log position of the group's latest erasure (nil: none): a search
+    /// index built before it is dropped and built again without what went.
+    public internal(set) var lastErasureAt: UInt64?
 
     /// Whether anyone leads the group.
     public var hasLead: Bool { members.values.contains(.lead) }
@@ -123,6 +126,16 @@ public struct VersionState: Sendable {
     public var compartments: [Compartment] { parts.map(\.compartment) }
 }
 
+/// Where the log erased a record.
+public struct RecordErasure: Sendable, Equatable {
+    /// The erasure entry's position.
+    public let seq: UInt64
+    /// Its time (writer's clock, ms since 1970).
+    public let timeMillis: UInt64
+    /// The lead who erased it.
+    public let actor: UserID
+}
+
 /// A record as the log describes it.
 public struct RecordState: Sendable {
     /// The record's id.
@@ -135,6 +148,19 @@ public struct RecordState: Sendable {
     public let parent: RecordID?
     /// Every version, oldest first.
     public internal(set) var versions: [VersionState]
+    /// The entry that erased it (nil: not erased). An erased record keeps
+    /// what the log says of it (versions, authors, times, hashes); its
+    /// stored versions are gone and its id is never written again.
+    public internal(set) var erasure: RecordErasure? = nil
+
+    /// The log position of the entry that erased it (nil: not erased).
+    public var erasedAt: UInt64? { erasure?.seq }
+
+    /// Whether a lead erased it.
+    public var isErased: Bool { erasure != nil }
+
+    /// When it was last touched by its own versions (ms since 1970).
+    var lastWrittenMillis: UInt64 { versions.map(\.timeMillis).max() ?? 0 }
 }
 
 /// The deterministic replay of the log: who holds which role, which keys
@@ -234,7 +260,7 @@ public struct VaultState: Sendable {
         return state
     }
 
-    private func invalid(_ entry: LogEntry, _ reason: String) -> KithVaultError {
+    func invalid(_ entry: LogEntry, _ reason: String) -> KithVaultError {
         .invalidEntry(seq: Int(clamping: entry.seq), reason: reason)
     }
 
@@ -398,6 +424,7 @@ public struct VaultState: Sendable {
             // An attachment's file key derives from its one part's record key.
             if kind == .attachment && compartments.count != 1 { throw invalid(entry, "an attachment must be sealed in exactly one compartment") }
             if var existing = try records.record(recordID) {
+                if let erasedAt = existing.erasedAt { throw invalid(entry, "it writes a record erased at log entry \(erasedAt); an erased id is never written again") }
                 guard kind != .attachment else { throw invalid(entry, "an attachment never gets a second version; add a new attachment") }
                 guard existing.group == groupID, existing.kind == kind, existing.parent == parent else {
                     throw invalid(entry, "a new version changes the record's group, kind or parent")
@@ -424,11 +451,13 @@ public struct VaultState: Sendable {
                     guard let parent, let parentRecord = try records.record(parent), parentRecord.kind == .case, parentRecord.group == groupID else {
                         throw invalid(entry, "a \(kind) must belong to a case in the same group")
                     }
+                    guard !parentRecord.isErased else { throw invalid(entry, "a \(kind) cannot belong to an erased case") }
                 } else if kind == .case, let parent {
                     // A case may name the member it is about, in the same group.
                     guard let member = try records.record(parent), member.kind == .member, member.group == groupID else {
                         throw invalid(entry, "a case can only be about a member record of the same group")
                     }
+                    guard !member.isErased else { throw invalid(entry, "a case cannot be about an erased member") }
                 } else if parent != nil {
                     throw invalid(entry, "only notes, attachments and cases have a parent record")
                 }
@@ -439,6 +468,7 @@ public struct VaultState: Sendable {
             guard let record = try records.record(recordID), record.versions.contains(where: { $0.version == version }) else {
                 throw invalid(entry, "it reads a record version that does not exist")
             }
+            guard !record.isErased else { throw invalid(entry, "it reads an erased record") }
             guard role(of: entry.actor, in: record.group) != nil else { throw invalid(entry, "its reader has no role in the record's group") }
 
         case .policySet(let groupID, let policy):
@@ -554,6 +584,9 @@ public struct VaultState: Sendable {
             guard groups[groupID] != nil else { throw invalid(entry, "the group does not exist") }
             guard role(of: entry.actor, in: groupID) != nil else { throw invalid(entry, "its author has no role in the group") }
             guard records > 0 else { throw invalid(entry, "it indexes no records") }
+
+        case .recordsErased(let groupID, let cause, let erased):
+            try applyErasure(entry, group: groupID, cause: cause, records: erased)
 
         case .searched(let searched):
             guard !searched.isEmpty, Set(searched).count == searched.count else { throw invalid(entry, "it names no group, or one twice") }

@@ -11,6 +11,8 @@
 /// with the 0x80 flag: u16 rule count, then per rule by name:
 ///     string field name, u8 mode (1 words, 2 prefixes, 3 phone, 4 whole, 5 digits)
 /// with the 0x40 flag: u8 reasons mask (1 sensitive reads, 2 exports), not 0
+/// with the 0x20 flag: u8 rule count (not 0), then per rule in kind order:
+///     u8 record kind, u16 months (1 to 1200)
 /// ```
 /// (The flag keeps the encoding self-delimiting, as the state snapshot
 /// needs, and a policy without rules byte for byte as it always was.)
@@ -27,7 +29,9 @@ extension GroupPolicy {
     }
 
     func encode(into w: inout ByteWriter) {
-        w.u8(UInt8(GroupRole.allCases.count) | (search == nil ? 0 : Self.searchFlag) | (reasons.isEmpty ? 0 : Self.reasonsFlag))
+        w.u8(
+            UInt8(GroupRole.allCases.count) | (search == nil ? 0 : Self.searchFlag) | (reasons.isEmpty ? 0 : Self.reasonsFlag)
+                | (retention.isEmpty ? 0 : Self.retentionFlag))
         for role in GroupRole.allCases {
             w.u8(role.rawValue)
             w.u8(Self.mask(readable[role] ?? []))
@@ -41,7 +45,17 @@ extension GroupPolicy {
             }
         }
         if !reasons.isEmpty { w.u8(reasons.reduce(0) { $0 | $1.bit }) }
+        if !retention.isEmpty {
+            w.u8(UInt8(clamping: retention.count))
+            for (kind, months) in retention.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
+                w.u8(kind.rawValue)
+                w.u16(months)
+            }
+        }
     }
+
+    /// The flag on the role count saying a retention section follows.
+    static let retentionFlag: UInt8 = 0x20
 
     /// The flag on the role count saying a reasons byte follows.
     static let reasonsFlag: UInt8 = 0x40
@@ -53,7 +67,7 @@ extension GroupPolicy {
 
     static func decode(_ r: inout ByteReader) throws -> GroupPolicy {
         let first = try r.u8()
-        guard first & ~(searchFlag | reasonsFlag) == UInt8(GroupRole.allCases.count) else { throw KithVaultError.integrity("policy does not name every role") }
+        guard first & ~(searchFlag | reasonsFlag | retentionFlag) == UInt8(GroupRole.allCases.count) else { throw KithVaultError.integrity("policy does not name every role") }
         var policy = GroupPolicy(readable: [:], writable: [:])
         for role in GroupRole.allCases {
             guard try r.u8() == role.rawValue else { throw KithVaultError.integrity("policy roles are out of order") }
@@ -81,6 +95,18 @@ extension GroupPolicy {
             guard mask != 0, mask & ~known == 0 else { throw KithVaultError.integrity("policy has a malformed reasons section") }
             policy.reasons = Set(ReasonRequirement.allCases.filter { mask & $0.bit != 0 })
         }
+        if first & retentionFlag != 0 {
+            let count = Int(try r.u8())
+            var previous: UInt8 = 0
+            guard count > 0 else { throw KithVaultError.integrity("policy has an empty retention section") }
+            for _ in 0..<count {
+                let code = try r.u8()
+                // One form per meaning: kinds in order, each once.
+                guard let kind = RecordKind(rawValue: code), code > previous else { throw KithVaultError.integrity("policy has a malformed retention section") }
+                previous = code
+                policy.retention[kind] = try r.u16()
+            }
+        }
         return policy
     }
 
@@ -96,6 +122,9 @@ extension GroupPolicy {
             }
             let folded = search.keys.map(SearchRules.folded)
             if Set(folded).count != folded.count { return "two searchable field names are the same to search (case, accents and spaces aside)" }
+        }
+        for (kind, months) in retention.sorted(by: { $0.key.rawValue < $1.key.rawValue }) where months == 0 || months > Self.maximumRetentionMonths {
+            return "the retention of \(kind) records must be 1 to \(Self.maximumRetentionMonths) months, not \(months)"
         }
         let all = Set(Compartment.allCases)
         if readable[.lead] != all || writable[.lead] != all {

@@ -10,10 +10,13 @@ import Foundation
 ///   "viewer":     {"read": ["profile"], "write": []}
 /// },
 ///  "search": {"name": "words", "phone": "phone", "member_no": "whole"},
-///  "reasons": ["read-sensitive", "export"]}
+///  "reasons": ["read-sensitive", "export"],
+///  "retention": {"note": 24, "case": 36}}
 /// ```
 ///
 /// `reasons` is optional too: what a reader must give a reason for.
+/// `retention` is optional: per record kind, the months a record is kept
+/// after it was last touched (see `GroupPolicy.retention`).
 ///
 /// `search` is optional: without it, search looks at the name-like and
 /// contact fields of the profile; with it, at exactly the profile fields it
@@ -21,6 +24,11 @@ import Foundation
 extension GroupPolicy {
     /// The reasons list, sorted, or nil when none is asked for.
     public var jsonReasons: [String]? { reasons.isEmpty ? nil : reasons.sorted().map(\.rawValue) }
+
+    /// The retention object: record kind -> months, or nil when none is set.
+    public var jsonRetention: [String: Int]? {
+        retention.isEmpty ? nil : Dictionary(uniqueKeysWithValues: retention.map { ($0.key.description, Int($0.value)) })
+    }
 
     /// The search object: field name -> mode, or nil for the default rules.
     public var jsonSearch: [String: String]? { search.map { $0.mapValues(\.rawValue) } }
@@ -48,9 +56,10 @@ extension GroupPolicy {
         guard let top = parsed as? [String: Any], let roles = top["roles"] as? [String: Any] else {
             throw KithVaultError.invalidInput("the policy file needs a \"roles\" object", remedy: .startFromPolicy)
         }
-        if let unknown = top.keys.first(where: { !["roles", "group", "search", "reasons"].contains($0) }) {
+        if let unknown = top.keys.first(where: { !["roles", "group", "search", "reasons", "retention"].contains($0) }) {
             throw KithVaultError.invalidInput(
-                "the policy file has an unknown key \"\(unknown)\" (expected \"roles\", \"search\" if you name the searchable fields, and \"reasons\" if readers must give one)")
+                "the policy file has an unknown key \"\(unknown)\" (expected \"roles\", \"search\" if you name the searchable fields, \"reasons\" if readers must give one, and \"retention\" if records are erased after a time)"
+            )
         }
         var policy = GroupPolicy(readable: [:], writable: [:])
         for (name, value) in roles {
@@ -92,6 +101,24 @@ extension GroupPolicy {
                     throw KithVaultError.invalidInput("\"reasons\" names \"\(name)\", which is not one of \(names)")
                 }
                 policy.reasons.insert(requirement)
+            }
+        }
+        if let retention = top["retention"] {
+            let kinds = RecordKind.allCases.map(\.description).joined(separator: ", ")
+            guard let rules = retention as? [String: Any] else {
+                throw KithVaultError.invalidInput("\"retention\" must be an object of record kinds to months, like {\"note\": 24, \"case\": 36}")
+            }
+            for (name, value) in rules {
+                guard let kind = RecordKind(name: name) else {
+                    throw KithVaultError.invalidInput("\"retention\" names \"\(name)\", which is not a record kind (\(kinds))")
+                }
+                // JSONSerialization gives NSNumber: a whole number of months only, never 2.5 or true (a boolean's type code is "c").
+                guard let number = value as? NSNumber, String(cString: number.objCType) != "c", let months = UInt16(exactly: number.doubleValue),
+                    months >= 1, months <= Self.maximumRetentionMonths
+                else {
+                    throw KithVaultError.invalidInput("the retention of \(name) records must be a whole number of months from 1 to \(Self.maximumRetentionMonths)")
+                }
+                policy.retention[kind] = months
             }
         }
         self = policy

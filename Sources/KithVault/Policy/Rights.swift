@@ -20,6 +20,10 @@ enum Rights {
         state.groups[group]?.members[actor] == .lead ? nil : Refusal(template: "only a lead of {group} may \(action)")
     }
 
+    /// Erasing a group's records: its leads (an admin without the role
+    /// may not: erasing is deciding about the group's records).
+    static func erase(_ state: VaultState, group: GroupID, actor: UserID) -> Refusal? { leadOnly(state, group, actor, "erase its records") }
+
     /// Enrolling users: admins.
     static func enrol(_ state: VaultState, actor: UserID) -> Refusal? {
         state.users[actor]?.role == .admin ? nil : Refusal(template: "only an admin may enrol users")

@@ -87,6 +87,14 @@ public struct GroupPolicy: Equatable, Sendable {
     /// What a reader must give a reason for (sealed to auditors); empty:
     /// nothing.
     public var reasons: Set<ReasonRequirement> = []
+    /// How long records of each kind are kept, in months, after they were
+    /// last touched (a new version, or a note or attachment on a case, or a
+    /// case about a member); empty: kept until a lead erases them. A lead's
+    /// `retention apply` erases what is past it (see `Vault.retentionDue`).
+    public var retention: [RecordKind: UInt16] = [:]
+
+    /// The most months a retention rule may name (100 years).
+    public static let maximumRetentionMonths: UInt16 = 1200
 
     /// A policy of these rights (and the default search rules).
     public init(readable: [GroupRole: Set<Compartment>], writable: [GroupRole: Set<Compartment>], search: [String: FieldSearchMode]? = nil) {

@@ -299,6 +299,7 @@ extension RecordAuditResult: Encodable {
         var c = encoder.container(keyedBy: JSONKey.self)
         try c.put(versions, "versions")
         try c.put(attachments, "attachments")
+        try c.put(erased, "erased")
         try c.put(problems, "damaged")
     }
 }
@@ -310,6 +311,7 @@ extension RecordProblem: Encodable {
         try c.put(record.description, "record")
         try c.put(version, "version")
         try c.put(missing, "missing")
+        try c.put(erased, "erased")
         try c.put(reason, "reason")
     }
 }

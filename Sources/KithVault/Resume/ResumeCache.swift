@@ -212,7 +212,9 @@ final class ResumeCache: RecordSource, @unchecked Sendable {
         }
         let versions = record.versions.filter { $0.seq < baseSize }
         guard !versions.isEmpty else { return nil }
-        return RecordState(id: record.id, group: record.group, kind: record.kind, parent: record.parent, versions: versions)
+        // An erasure this state has not reached yet (a newer cache saved meanwhile) is not part of it either.
+        let erasure = record.erasure.flatMap { $0.seq < baseSize ? $0 : nil }
+        return RecordState(id: record.id, group: record.group, kind: record.kind, parent: record.parent, versions: versions, erasure: erasure)
     }
 
     private static let columns = "id, grp, parent, body, tag"

@@ -27,4 +27,9 @@ public protocol AttachmentStore: AnyObject, Sendable {
     func newAttachment(_ id: Identifier) throws -> AttachmentSink
     /// The stored attachment `id`, or nil when it is not there.
     func openAttachment(_ id: Identifier) throws -> AttachmentSource?
+    /// Overwrites and removes the attachments `ids` (their records were
+    /// erased); returns how many were still there. One already gone is
+    /// not an error, so a second call after a crash finishes the first.
+    @discardableResult
+    func erase(_ ids: [Identifier]) throws -> Int
 }

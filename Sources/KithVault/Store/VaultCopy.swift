@@ -66,7 +66,8 @@ public enum VaultCopy {
 
         // Attachments first: a log entry naming one is only copied once its bytes are there.
         var attachments = 0
-        for record in try state.records.all().sorted(by: { $0.id < $1.id }) where record.kind == .attachment {
+        // An erased attachment has no bytes left to copy.
+        for record in try state.records.all().sorted(by: { $0.id < $1.id }) where record.kind == .attachment && !record.isErased {
             if try destination.attachments.openAttachment(record.id) != nil { continue }
             guard let input = try source.attachments.openAttachment(record.id) else {
                 throw KithVaultError.notFound("the bytes of attachment \(record.id) in the source (restore the source's attachments first); nothing more was copied")

@@ -68,17 +68,35 @@ public struct StoreBatch: Sendable {
     public let records: [RecordRow]
     /// The writer's signed checkpoint note of the log after the batch.
     public let checkpoint: String?
+    /// Records the entries erase: every stored version of each is deleted
+    /// in the same transaction (and, where the engine keeps attachments in
+    /// the same database, the attachment stored under the id).
+    public let erased: [RecordID]
 
     /// Names a batch.
-    public init(expectedCount: UInt64, entries: [EntryRow], records: [RecordRow] = [], checkpoint: String? = nil) {
+    public init(expectedCount: UInt64, entries: [EntryRow], records: [RecordRow] = [], checkpoint: String? = nil, erased: [RecordID] = []) {
         self.expectedCount = expectedCount
         self.entries = entries
         self.records = records
         self.checkpoint = checkpoint
+        self.erased = erased
     }
 
     /// The log's length after the batch.
     public var newCount: UInt64 { expectedCount + UInt64(entries.count) }
+}
+
+/// How far a store could remove replaced or erased bytes from its files.
+public enum PurgeOutcome: String, Sendable, Equatable, Encodable {
+    /// As far as the engine can: nothing of them is left in its files.
+    case complete
+    /// SQLite: another process was reading, so the write-ahead log (which
+    /// may still hold old pages) could not be emptied; the next purge does.
+    case writeAheadLogInUse = "write-ahead-log-in-use"
+    /// PostgreSQL: this database role may not VACUUM the tables, so the
+    /// deleted rows' bytes stay in the table files until the owner (or
+    /// autovacuum, and later writes) reclaims them.
+    case vacuumNotPermitted = "vacuum-not-permitted"
 }
 
 /// Thrown by `VaultStore.append` when the log grew since the caller read
@@ -96,7 +114,8 @@ public struct VaultStoreConflict: Error, Sendable {
 public protocol VaultStore: AnyObject, Sendable {
     /// At most `limit` log entries from position `seq` on, in order (a page of the log).
     func entries(from seq: UInt64, limit: Int) throws -> [[UInt8]]
-    /// Writes `batch` in one transaction, or nothing.
+    /// Writes `batch` in one transaction, or nothing, deleting the stored
+    /// versions of `batch.erased` in the same transaction.
     /// Throws `VaultStoreConflict` unless the log holds exactly
     /// `batch.expectedCount` entries when the transaction starts.
     func append(_ batch: StoreBatch) throws
@@ -109,10 +128,12 @@ public protocol VaultStore: AnyObject, Sendable {
     /// none (a rewrap or re-encryption batch). Never inserts: a row that is
     /// not there already is an error.
     func replaceRecordBodies(_ rows: [StoredRecordRow]) throws
-    /// Makes sure replaced bytes are gone from the engine's files as far as
-    /// the engine allows (SQLite: its write-ahead log is checkpointed and
-    /// truncated; freed pages were zeroed as they were freed).
-    func purgeReplacedBytes() throws
+    /// Makes sure replaced and erased bytes are gone from the engine's
+    /// files as far as the engine allows (SQLite: its write-ahead log is
+    /// checkpointed and truncated; freed pages were zeroed as they were
+    /// freed), and says how far that was.
+    @discardableResult
+    func purgeReplacedBytes() throws -> PurgeOutcome
     /// The newest stored checkpoint note (a C2SP signed note) whose text
     /// contains `marker` (nil: any), or nil when there is none. The audit
     /// commands find the newest witnessed checkpoint with a witness key name.

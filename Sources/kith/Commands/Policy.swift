@@ -35,6 +35,7 @@ struct Policy: ParsableCommand {
                     })
                 Output.say(Policy.searchLine(policy))
                 print(Policy.reasonsLine(policy))
+                Output.say(Policy.retentionLine(policy))
             }
         }
     }
@@ -50,7 +51,10 @@ struct Policy: ParsableCommand {
                 (words: whole value, words, word starts and one typo; prefixes: the same without \
                 typos; phone: as prefixes, and the number with or without its country code; \
                 whole: the whole value only; digits: the number only). Without it, search looks \
-                at the name-like and contact fields of the profile. Never notes or sensitive. Keys follow at once:
+                at the name-like and contact fields of the profile. Never notes or sensitive. An optional \
+                "retention" object keeps records of a kind for so many months after they were last \
+                touched: {"note": 24, "case": 36}; 'kith retention apply' then erases what is past it. \
+                Keys follow at once:
                 a role given a compartment receives its keys; a compartment taken from a role gets \
                 new keys the role never sees (run 'kith group rekey GROUP --rewrap' to move older \
                 records onto them too).
@@ -78,6 +82,7 @@ struct Policy: ParsableCommand {
             print("The policy of \(group) is now:\n\(policy.summary)")
             Output.say(Policy.searchLine(policy))
             print(Policy.reasonsLine(policy))
+            Output.say(Policy.retentionLine(policy))
             if !rotated.isEmpty {
                 print("New keys for \(rotated.map(\.description).joined(separator: ", ")); older records stay under the old keys until 'kith group rekey \"\(group)\" --rewrap'.")
             }
@@ -91,6 +96,13 @@ extension Policy {
         guard let search = policy.search else { return "Search looks at the name-like and contact fields of the profile (the default)." }
         guard !search.isEmpty else { return "Search looks at no field of this group." }
         return "Search looks at: " + search.sorted { $0.key < $1.key }.map { "\($0.key) (\($0.value.rawValue))" }.joined(separator: ", ") + "."
+    }
+
+    /// How long `policy` keeps records, in one line.
+    static func retentionLine(_ policy: GroupPolicy) -> String {
+        guard !policy.retention.isEmpty else { return "Records are kept until a lead erases them (no retention is set)." }
+        let rules = policy.retention.sorted { $0.key.rawValue < $1.key.rawValue }.map { kind, months in "\(kind) records \(months) months" }
+        return "Kept after they were last touched: " + rules.joined(separator: ", ") + " ('kith retention show' lists what is past it)."
     }
 
     /// What a reader must give a reason for under `policy`, in one line.
@@ -107,7 +119,7 @@ private struct PolicyOutput: Encodable {
     let policy: GroupPolicy
     var newKeys: [String]? = nil
 
-    private enum CodingKeys: String, CodingKey { case group, roles, search, reasons, newKeys = "new_keys" }
+    private enum CodingKeys: String, CodingKey { case group, roles, search, reasons, retention, newKeys = "new_keys" }
 
     func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
@@ -115,6 +127,7 @@ private struct PolicyOutput: Encodable {
         try c.encode(policy.jsonRoles, forKey: .roles)
         try c.encodeIfPresent(policy.jsonSearch, forKey: .search)
         try c.encodeIfPresent(policy.jsonReasons, forKey: .reasons)
+        try c.encodeIfPresent(policy.jsonRetention, forKey: .retention)
         try c.encodeIfPresent(newKeys, forKey: .newKeys)
     }
 }

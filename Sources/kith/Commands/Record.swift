@@ -82,8 +82,8 @@ struct FieldOptions: ParsableArguments {
 struct RecordCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "record",
-        abstract: "Add, show, list, update and trace records.",
-        subcommands: [Add.self, Show.self, List.self, Update.self, History.self])
+        abstract: "Add, show, list, update, trace and erase records.",
+        subcommands: [Add.self, Show.self, List.self, Update.self, History.self, Erase.self])
 
     struct Add: KithCommand {
         static let configuration = CommandConfiguration(

@@ -8,8 +8,37 @@ import KithVault
 struct VaultCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "vault",
-        abstract: "Look after the vault's storage: move it between SQLite and PostgreSQL.",
-        subcommands: [Migrate.self])
+        abstract: "Look after the vault's storage: move it between SQLite and PostgreSQL, purge erased bytes.",
+        subcommands: [Migrate.self, Purge.self])
+
+    struct Purge: KithCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Clear the store's files of bytes that erasures and rekeys removed.",
+            discussion: """
+                'kith record erase' and 'kith group rekey' do this themselves. Run it when they \
+                warned that they could not finish: SQLite's write-ahead file was in use by another \
+                kith (run it when no one else is using the vault), or PostgreSQL's tables could not \
+                be vacuumed by this role (run it as the database's owner). No identity is needed: \
+                nothing is decrypted or written to the log.
+
+                Example:
+                  kith vault purge --vault network.kith
+                """)
+
+        @OptionGroup var global: GlobalOptions
+        @OptionGroup var output: OutputOptions
+
+        func execute() throws {
+            let outcome = try global.openStore().purgeReplacedBytes()
+            if output.json { return try Output.json(["purge": outcome.rawValue]) }
+            if outcome == .complete {
+                print("The vault's files hold nothing of what was erased or replaced (as far as the engine can tell; see docs/threat-model.md).")
+            } else {
+                RecordCommand.Erase.purgeLine(outcome)
+                throw ExitCode(75)
+            }
+        }
+    }
 
     struct Migrate: KithCommand {
         static let configuration = CommandConfiguration(

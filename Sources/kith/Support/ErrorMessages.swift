@@ -79,6 +79,8 @@ extension Remedy {
         case .waitForRekey(let group, let mode):
             return "try again once it has finished (a lead of \(Terminal.safe(group)) finishes an interrupted one with 'kith group rekey \(Self.quoted(group)) --\(mode)')"
         case .giveReason: return "run it again with --reason \"...\" saying why (for example --reason \"follow-up call\")"
+        case .chooseLinkedCases(let count):
+            return "add --with-linked to erase \(count == 1 ? "it" : "them") too, or --keep-cases to keep \(count == 1 ? "it" : "them")"
         case .chooseDelimiter(let delimiter): return "pass --delimiter \(delimiter), or leave --delimiter out and kith finds it from the header row"
         case .nameGroupByID: return "'kith group list --ids' shows each group's id; give it where the group's name goes"
         }

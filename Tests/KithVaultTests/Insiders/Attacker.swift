@@ -53,7 +53,7 @@ final class LyingStore: VaultStore, @unchecked Sendable {
     /// When set, listings leave out the records it names (a store hiding a record from a client's index).
     var hides: ((RecordID) -> Bool)?
     func replaceRecordBodies(_ rows: [StoredRecordRow]) throws { try inner.replaceRecordBodies(rows) }
-    func purgeReplacedBytes() throws { try inner.purgeReplacedBytes() }
+    func purgeReplacedBytes() throws -> PurgeOutcome { try inner.purgeReplacedBytes() }
     func latestCheckpoint(containing marker: String?) throws -> String? { try inner.latestCheckpoint(containing: marker) }
     func checkpoint(size: UInt64) throws -> String? { try inner.checkpoint(size: size) }
     func updateCheckpoint(size: UInt64, from old: String, to new: String) throws -> Bool { try inner.updateCheckpoint(size: size, from: old, to: new) }

@@ -77,11 +77,17 @@ extension Audit {
                     let checked = "\(Output.count(records.versions, "stored record version")) and \(Output.count(records.attachments, "attachment file"))"
                     if records.problems.isEmpty {
                         print("All \(checked) match the log and their authors' signatures (nothing was decrypted).")
+                        if records.erased > 0 {
+                            print("  \(Output.count(records.erased, "record")) erased by leads: the log keeps who wrote and erased them and when; nothing of them is left in the store.")
+                        }
                     } else {
                         let damaged = records.problems.count
                         print(Terminal.styled("Of \(checked), \(damaged) \(damaged == 1 ? "does" : "do") NOT match the log:", .red))
                         for problem in records.problems {
                             print("  record \(problem.record) version \(problem.version): \(problem.missing ? "MISSING: " : "")\(problem.reason)")
+                        }
+                        if records.problems.contains(where: \.erased) {
+                            print("Something erased is still stored: the store was restored or altered under the log. A lead runs 'kith record erase ID' again to remove what is left.")
                         }
                         print("Restore the vault (and its attachment folder) from a good copy; the log itself is intact.")
                     }
