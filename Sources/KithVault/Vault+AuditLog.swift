@@ -10,13 +10,16 @@ public struct AuditLogFilter: Sendable {
     public var sinceMillis: UInt64?
     /// Only entries about this record (its versions, its reads, notes on it).
     public var record: RecordID?
+    /// Only entries about any of these records (a member's whole file).
+    public var records: Set<RecordID>?
 
     /// A filter; nil conditions match everything.
-    public init(actor: UserID? = nil, type: EntryType? = nil, sinceMillis: UInt64? = nil, record: RecordID? = nil) {
+    public init(actor: UserID? = nil, type: EntryType? = nil, sinceMillis: UInt64? = nil, record: RecordID? = nil, records: Set<RecordID>? = nil) {
         self.actor = actor
         self.type = type
         self.sinceMillis = sinceMillis
         self.record = record
+        self.records = records
     }
 }
 
@@ -135,7 +138,8 @@ extension Vault {
     /// Adds `entry` to `lines` in plain words when it passes `filter`.
     private func line(for entry: LogEntry, _ filter: AuditLogFilter, previousTime: UInt64, into lines: inout [AuditLogLine]) throws {
         guard filter.actor.map({ $0 == entry.actor }) ?? true, filter.type.map({ $0.includes(entry.body.type) }) ?? true,
-            filter.sinceMillis.map({ entry.timeMillis >= $0 }) ?? true, filter.record.map({ concerns(entry.body, $0) }) ?? true
+            filter.sinceMillis.map({ entry.timeMillis >= $0 }) ?? true, filter.record.map({ concerns(entry.body, $0) }) ?? true,
+            filter.records.map({ set in set.contains { concerns(entry.body, $0) } }) ?? true
         else { return }
         let details = try openDetails(entry)
         lines.append(

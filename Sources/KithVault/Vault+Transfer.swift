@@ -94,8 +94,10 @@ extension Vault {
     /// logged, its sealed details saying it was an export and in which
     /// `format`. A record that fails its checks does not stop the rest: it
     /// is left out and named in `skipped` (a caller reports it and fails),
-    /// so one damaged record never blocks a group's export.
-    public func exportRecords(groupName: String, ids: [RecordID] = [], kind: RecordKind? = nil, format: String) throws -> ExportedRecords {
+    /// so one damaged record never blocks a group's export. With
+    /// `allVersions`, every version of each record is read, oldest first
+    /// (a subject access request gets everything the vault holds).
+    public func exportRecords(groupName: String, ids: [RecordID] = [], kind: RecordKind? = nil, format: String, allVersions: Bool = false) throws -> ExportedRecords {
         // A long-lived vault must export what others wrote since it opened.
         try refresh()
         let group = try self.group(named: groupName)
@@ -118,9 +120,11 @@ extension Vault {
         var views: [RecordView] = []
         var skipped: [SkippedRecord] = []
         for id in chosen {
+            let versions: [UInt32?] = allVersions ? try state.records.record(id)?.versions.map(\.version) ?? [] : [nil]
             do {
-                views.append(try readWithoutLogging(id, version: nil))
+                for version in versions { views.append(try readWithoutLogging(id, version: version)) }
             } catch let error as KithVaultError where error.code == .integrity {
+                views.removeAll { $0.id == id }
                 skipped.append(SkippedRecord(id: id, error: error))
             }
         }

@@ -177,6 +177,18 @@ struct CommandTourTests {
         try tour.step(["export", "--group", "Trans Support", "--format", "csv", "--out", cli.path("out.csv")], as: "robin", says: "Exported")
         try tour.step(["export", "--group", "Trans Support", "--format", "csv", "--out", cli.path("out.csv")], as: "robin", code: 64, says: "exists")
 
+        // Retention and erasure.
+        try tour.step(["retention", "show", "--group", "Trans Support", "--json"], as: "alex", keys: ["group", "rules", "due", "total", "now"])
+        try tour.step(["retention", "show", "--group", "Nowhere"], as: "alex", code: 66, says: "not found")
+        try tour.step(["retention", "apply", "--group", "Trans Support", "--yes", "--json"], as: "robin", keys: ["group", "batches", "erased"])
+        try tour.step(["retention", "apply", "--group", "Trans Support", "--yes"], as: "alex", code: 77, says: "only a lead")
+        let duplicate = try cli.id(
+            tour.step(["record", "add", "--group", "Trans Support", "--kind", "member", "--field", "name=Sam again", "--json"], as: "robin", keys: ["id"]))
+        try tour.step(["record", "erase", duplicate, "--reason", "duplicate of Sam", "--yes", "--json"], as: "robin", keys: ["group", "records", "entry", "already_erased", "attachments_removed", "purge"])
+        try tour.step(["record", "erase", duplicate, "--reason", "x"], as: "alex", code: 77, says: "only a lead")
+        try tour.step(["vault", "purge", "--json"], keys: ["purge"])
+        try tour.step(["vault", "purge", "--vault", cli.path("missing.kith")], code: 66, says: "not found")
+
         // Moving the vault to another engine (here into a new SQLite file; the PostgreSQL suite does the rest).
         try tour.step(
             ["vault", "migrate", "--from", cli.vault, "--to", cli.path("copy.kith"), "--json"],

@@ -189,22 +189,26 @@ public struct RecordExport: Sendable, Encodable {
     public let exportedBy: String
     /// The records, as `record show --json` shows each.
     public let records: [RecordView]
+    /// The log's entries about them (a subject access request), or nil.
+    public let log: [AuditLogLine]?
 
     /// Names an export.
-    public init(group: String, exportedAtMillis: UInt64, exportedBy: String, records: [RecordView]) {
+    public init(group: String, exportedAtMillis: UInt64, exportedBy: String, records: [RecordView], log: [AuditLogLine]? = nil) {
         self.group = group
         self.exportedAtMillis = exportedAtMillis
         self.exportedBy = exportedBy
         self.records = records
+        self.log = log
     }
 
-    /// group, exported_at, exported_by, records.
+    /// group, exported_at, exported_by, records, and log when there is one.
     public func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: JSONKey.self)
         try c.put(group, "group")
         try c.time(exportedAtMillis, "exported_at")
         try c.put(exportedBy, "exported_by")
         try c.put(records, "records")
+        try c.putIfPresent(log, "log")
     }
 }
 

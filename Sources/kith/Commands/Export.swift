@@ -22,8 +22,12 @@ struct Export: KithCommand {
             The output is plaintext. Write it to a file (--out, created with mode 0600, never \
             replacing one), hand it over safely, and delete it when done.
 
-            --member ID exports everything about one member: their record, the cases about them \
-            (see 'kith record add --member'), and those cases' notes and attachments.
+            --member ID answers a subject access request: everything the vault holds about one \
+            member, every version of their record, of the cases about them (see 'kith record add \
+            --member') and of those cases' notes and attachments, and, in JSON, the log's entries \
+            about them under "log" (who wrote and read what, and when). 'kith record erase ID \
+            --with-linked' then answers an erasure request. --all-versions gives every version \
+            of other exports too.
 
             Examples:
               kith export --group "Trans Support" --format json --out support.json
@@ -46,6 +50,8 @@ struct Export: KithCommand {
     var member: String?
     @Option(help: "Only this kind: member, case, note or attachment.")
     var kind: RecordKind?
+    @Flag(help: "Every version of each record, oldest first, not only the newest (always so with --member).")
+    var allVersions = false
     @Option(help: ArgumentHelp("Write to this new file (mode 0600) instead of standard output.", valueName: "file"))
     var out: String?
     @OptionGroup var access: ReasonOption
@@ -77,7 +83,9 @@ struct Export: KithCommand {
         var ids = try records.map { try Identifier(parsing: $0) }
         let vault = try access.openVault(global)
         if let memberID { ids = try vault.memberFile(memberID) }
-        let exported = try vault.exportRecords(groupName: group, ids: ids, kind: kindFilter, format: format.rawValue)
+        let exported = try vault.exportRecords(groupName: group, ids: ids, kind: kindFilter, format: format.rawValue, allVersions: allVersions || memberID != nil)
+        // A subject's request covers what was done with their records too: the log's entries about them, in JSON.
+        let log = memberID == nil || format == .csv ? nil : try vault.auditLog(AuditLogFilter(records: Set(ids)), summarised: true)
         let views = exported.records
         var bytes: [UInt8]
         switch format {
@@ -91,7 +99,7 @@ struct Export: KithCommand {
                 )
             }
         case .json:
-            let export = RecordExport(group: group, exportedAtMillis: vault.clock(), exportedBy: try vault.whoami().handle, records: views)
+            let export = RecordExport(group: group, exportedAtMillis: vault.clock(), exportedBy: try vault.whoami().handle, records: views, log: log)
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
             // Escaped as --json output is: the file may well be printed to a terminal.
@@ -99,7 +107,9 @@ struct Export: KithCommand {
         }
         if let out {
             try PlaintextFile.create(&bytes, at: out)
-            print("Exported \(Output.count(views.count, "record")) from \(Terminal.safe(group)) to \(out).")
+            let versions = allVersions || memberID != nil ? " (every version)" : ""
+            print("Exported \(Output.count(views.count, views.count == Set(views.map(\.id)).count ? "record" : "record version"))\(versions) from \(Terminal.safe(group)) to \(out).")
+            if memberID != nil && format == .csv { print("The log's entries about them are in the JSON export only (--format json).") }
             if Terminal.errorIsTerminal {
                 Output.warning("\(out) is plaintext: anyone who can read it reads these records. Hand it over safely and delete it when done.")
             }

@@ -54,6 +54,12 @@ struct GlobalOptions: ParsableArguments {
     /// Opens the vault as the identity: loads the keyfile, asks for the
     /// passphrase, replays and checks the log.
     func openVault() throws -> Vault {
+        let vault = try openVaultAsIs()
+        Self.applyTestClock(vault)
+        return vault
+    }
+
+    private func openVaultAsIs() throws -> Vault {
         let location = try vaultLocation()
         let identityPath = try identityPath()
         let keyfile = try IdentityKeyfile.load(path: identityPath)
@@ -84,6 +90,17 @@ struct GlobalOptions: ParsableArguments {
 }
 
 extension GlobalOptions {
+    /// Debug builds only (the tests' binary): KITH_TEST_CLOCK_OFFSET_DAYS
+    /// moves this process's writer clock forward, so the retention tests
+    /// can see months pass. A release build has no such hook.
+    static func applyTestClock(_ vault: Vault) {
+        #if DEBUG
+            guard let text = ProcessInfo.processInfo.environment["KITH_TEST_CLOCK_OFFSET_DAYS"], let days = UInt64(text) else { return }
+            let offset = days * 24 * 3600 * 1000
+            vault.clock = { UInt64(Date().timeIntervalSince1970 * 1000) + offset }
+        #endif
+    }
+
     /// Whether the open resumed from this client's cache, for --verbose.
     static func howOpened(_ vault: Vault) -> String {
         if let note = vault.cacheNote { return "(\(note))" }

@@ -178,6 +178,39 @@ struct ErasureTests {
     }
 }
 
+extension ErasureTests {
+    @Test("a client's resume cache keeps the erasure, and its search index on disk is dropped at its next open, before the cache moves past it")
+    func deviceCaches() throws {
+        let fixture = try VaultFixture()
+        let (lead, caseworker, _) = try fixture.standardGroup(Self.group)
+        let sam = try lead.addRecord(groupName: Self.group, kind: .member, fields: fields([("name", "Sam Rivera")]))
+        let dee = try lead.addRecord(groupName: Self.group, kind: .member, fields: fields([("name", "Dee Okafor")]))
+        try caseworker.refresh()
+        let memory = CheckpointMemory(directory: fixture.directory.appendingPathComponent("state-cw"))
+        let identity = try #require(fixture.identities["cw-tra"])
+        let device = try Vault(store: fixture.store(), holder: identity, memory: memory)
+        #expect(try device.search(SearchQuery.parse(["rivera"])).results.map(\.id) == [sam])
+        let indexPath = memory.searchFile(fingerprint: device.state.fingerprint, user: device.me).path
+        let group = try #require(device.state.groups.keys.first)
+        #expect(SearchIndex.indexedGroups(path: indexPath)?.map(\.0) == [group])
+
+        try lead.refresh()
+        try lead.eraseRecord(sam, reason: "request")
+        // The next open reads the erasure from the log (resumed from the cache), drops the group's index, then saves the cache.
+        let reopened = try Vault(store: fixture.store(), holder: identity, memory: memory)
+        #expect(reopened.resumedFrom != nil)
+        #expect(SearchIndex.indexedGroups(path: indexPath)?.isEmpty ?? true)
+        let outcome = try reopened.search(SearchQuery.parse(["rivera"]))
+        #expect(outcome.results.isEmpty && outcome.indexed.map(\.records) == [1])
+        // Resumed again, from a cache saved after the erasure: the record is still erased, from the cache's row.
+        let third = try Vault(store: fixture.store(), holder: identity, memory: memory)
+        #expect(third.resumedFrom == reopened.state.count)
+        #expect(try third.state.records.record(sam)?.erasure?.seq == lead.state.records.record(sam)?.erasedAt)
+        #expect(try third.listRecords(groupName: Self.group).map(\.id) == [dee])
+        #expect(throws: KithVaultError.self) { try third.readRecord(sam) }
+    }
+}
+
 /// A store whose appends can be made to fail (a crash or a lost connection
 /// before the transaction commits).
 final class FailingStore: VaultStore, @unchecked Sendable {
