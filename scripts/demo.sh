@@ -101,9 +101,10 @@ as alex find --group "Trans Support" okafor 2>&1 | sed 's/^/  /'
 as alex find --group "Trans Support" "07700 900123" 2>&1 | sed 's/^/  /'
 echo "  (the index lives in Alex's state folder only, sealed under Alex's identity; the searches are logged for auditors)"
 
-say "Sam asks what the network holds about them: Robin exports Sam's record (logged as an export)"
-as robin export --group "Trans Support" --record "$MEMBER" --format json --out sam.json
-sed 's/^/  /' sam.json
+say "Sam asks what the network holds about them: Robin exports Sam's whole file (every version, the case, its notes and letter, and the log about them; logged as an export)"
+as robin export --group "Trans Support" --member "$MEMBER" --format json --out sam.json --reason "subject access request from Sam"
+sed -n '/"records" : \[/,$p' sam.json | sed -n '1,30p' | sed 's/^/  /'
+echo "  ... and, under \"log\", $(grep -c '"summary"' sam.json) log entries about Sam's file: who wrote and read what, and when"
 rm sam.json
 
 say "Kai, the auditor, tries to read the member record"
@@ -127,6 +128,13 @@ say "Ana removes Alex from the vault too: no name, record or audit detail writte
 as ana user remove alex --yes | sed 's/^/  /'
 if as alex group list 2>err.txt; then echo "unexpected success"; exit 1; fi
 sed 's/^/  /' err.txt
+
+say "Sam asks to be forgotten: Robin erases Sam's record with the case about them, its notes and the letter"
+as robin record erase "$MEMBER" --with-linked --reason "erasure request from Sam" --yes
+if as robin record show "$MEMBER" 2>err.txt; then echo "unexpected success"; exit 1; fi
+sed 's/^/  /' err.txt
+echo "  The log still says who wrote and read what, and when; the content is gone from the store:"
+as robin record history "$MEMBER" | sed 's/^/  /'
 
 say "Kai audits: every signature, the hash chain, every right, the newest checkpoint"
 "$KITH" audit verify
@@ -155,7 +163,8 @@ cat <<TXT
   Robin shared the group with Alex as a case worker: the profile and notes keys were sealed to Alex.
   Alex wrote a member record and a case about Sam with notes; Robin added the sensitive field a case worker may not write,
   and Alex's later edit of Sam's pronouns kept that field exactly as it was, unread.
-  Robin imported a spreadsheet of three members in one transaction, and exported Sam's record for a subject access request.
+  Robin imported a spreadsheet of three members in one transaction, exported Sam's whole file for a subject access request,
+  and, when Sam asked to be forgotten, erased it: one signed entry, and every stored byte of it gone in the same transaction.
   Every write and every read is a signed entry in the vault's log. Kai cannot read records: no group role, no keys.
   When Alex left, Robin removed Alex's role and re-encrypted every record under new keys Alex never received; Ana then removed Alex from the vault, so no later name or record reaches them.
   Kai checked the whole log, read who did what and why, cosigned the newest checkpoint, and proved an entry to an outsider.
