@@ -4,10 +4,10 @@ import KithCrypto
 import Testing
 @testable import KithVault
 
-/// Frozen known answers in Keys/known-answers/v1 to v4, made once by the code
-/// (regenerate only on purpose, with KITH_WRITE_KNOWN_ANSWERS=1, 2, 3 or 4). If a change
+/// Frozen known answers in Keys/known-answers/v1 to v5, made once by the code
+/// (regenerate only on purpose, with KITH_WRITE_KNOWN_ANSWERS=1 to 5). If a change
 /// would make existing vaults or keyfiles unreadable, these tests fail.
-@Suite("Format compatibility (frozen v1 to v4 files)")
+@Suite("Format compatibility (frozen v1 to v5 files)")
 struct FormatCompatibilityTests {
     static let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("Keys/known-answers/v1")
@@ -341,6 +341,75 @@ struct FormatCompatibilityTests {
             "fingerprint": Hex.encode(lead.state.fingerprint), "member_id": member.description, "case_id": caseID.description, "versions": versions,
         ]
         try JSONSerialization.data(withJSONObject: expected, options: [.prettyPrinted, .sortedKeys]).write(to: Self.folder4.appendingPathComponent("expected.json"))
+    }
+}
+
+extension FormatCompatibilityTests {
+    // MARK: v5: erasure and retention (issue 19)
+
+    static let folder5 = folder.deletingLastPathComponent().appendingPathComponent("v5")
+
+    @Test("a v5 vault (a policy with retention, erasure entries by decision and by retention) still opens, refuses the erased and verifies")
+    func readsFrozenV5Vault() throws {
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("kith-kat5-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        let vaultCopy = scratch.appendingPathComponent("vault.kith")
+        try FileManager.default.copyItem(at: Self.folder5.appendingPathComponent("vault.kith"), to: vaultCopy)
+        let expected = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: Self.folder5.appendingPathComponent("expected.json"))) as? [String: Any])
+        let ids = { (key: String) in try RecordID(parsing: #require(expected[key] as? String)) }
+        let causes = try SQLiteVaultStore(path: vaultCopy.path).entries(from: 0).map(LogEntry.decode).compactMap { entry -> ErasureCause? in
+            if case .recordsErased(_, let cause, _) = entry.body { return cause }
+            return nil
+        }
+        #expect(causes == [.request, .retention(kind: .note, months: 24)])
+        let lead = try Vault(
+            store: SQLiteVaultStore(path: vaultCopy.path),
+            holder: IdentityKeyfile.load(path: Self.folder5.appendingPathComponent("lead.kithid").path).unlock(passphrase: Self.passphrase("lead")),
+            memory: CheckpointMemory(directory: scratch.appendingPathComponent("state")))
+        #expect(Hex.encode(lead.state.fingerprint) == expected["fingerprint"] as? String)
+        #expect(try lead.policy(groupName: "Known Answers").retention == [.note: 24, .case: 36])
+        for key in ["erased_member", "erased_case", "old_note"] {
+            #expect(throws: KithVaultError.self, "\(key)") { try lead.readRecord(ids(key)) }
+        }
+        #expect(try lead.listRecords(groupName: "Known Answers").map(\.id).sorted() == [ids("kept_member"), ids("kept_case")].sorted())
+        #expect(try lead.readRecord(ids("kept_member")).fields.first?.value == expected["kept_name"] as? String)
+        #expect(try lead.history(ids("erased_member")).count == 1)
+        let report = try AuditVerifier.verify(store: SQLiteVaultStore(path: vaultCopy.path))
+        #expect(report.valid, "\(report.problems)")
+        #expect(report.records?.erased == 3 && report.records?.problems.isEmpty == true)
+    }
+
+    @Test("writes the frozen v5 files (only when asked)", .enabled(if: ProcessInfo.processInfo.environment["KITH_WRITE_KNOWN_ANSWERS"] == "5"))
+    func writeFrozenV5Files() throws {
+        let frozen = try FrozenVault(folder: Self.folder5, time: 1_850_000_000_000, keyfiles: ["lead"])
+        let admin = frozen.admin
+        try admin.createGroup(name: "Known Answers")
+        try admin.share(groupName: "Known Answers", with: "lead", role: .lead)
+        try frozen.open("auditor").shareAuditKey()
+        let lead = try frozen.open("lead")
+        try lead.share(groupName: "Known Answers", with: "worker", role: .caseworker)
+        var policy = GroupPolicy.default
+        policy.retention = [.note: 24, .case: 36]
+        try lead.setPolicy(groupName: "Known Answers", policy)
+        let member = { (name: String) in try lead.addRecord(groupName: "Known Answers", kind: .member, fields: [RecordField.parse("name=\(name)", kind: .member)]) }
+        let erasedMember = try member("سام")
+        let keptMember = try member("دينا")
+        let erasedCase = try lead.addRecord(groupName: "Known Answers", kind: .case, fields: [RecordField.parse("need=housing", kind: .case)], parent: erasedMember)
+        let keptCase = try lead.addRecord(groupName: "Known Answers", kind: .case, fields: [RecordField.parse("need=food", kind: .case)], parent: keptMember)
+        let oldNote = try lead.addNote(caseID: keptCase, text: "an old note")
+        try lead.eraseRecord(erasedMember, cases: .erase, reason: "known-answer erasure")
+        // 25 months on (the same frozen clock, moved), the note is past its rule.
+        let later = try frozen.open("lead")
+        later.clock = { 1_850_000_000_000 + 25 * VaultState.millisPerMonth }
+        try later.updateRecord(keptCase, fields: [RecordField.parse("need=food and rent", kind: .case)])
+        let outcome = try later.applyRetention(groupName: "Known Answers")
+        #expect(outcome.erased == 1)
+        let expected: [String: Any] = [
+            "fingerprint": Hex.encode(lead.state.fingerprint), "erased_member": erasedMember.description, "erased_case": erasedCase.description,
+            "old_note": oldNote.description, "kept_member": keptMember.description, "kept_case": keptCase.description, "kept_name": "دينا",
+        ]
+        try JSONSerialization.data(withJSONObject: expected, options: [.prettyPrinted, .sortedKeys]).write(to: Self.folder5.appendingPathComponent("expected.json"))
     }
 }
 
