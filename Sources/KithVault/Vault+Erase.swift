@@ -43,8 +43,9 @@ public struct ErasureReport: Sendable, Encodable {
     public let alreadyErased: Bool
     /// Attachment files (or database attachments) still there and now removed.
     public let attachmentsRemoved: Int
-    /// How far the store's files are cleared of the erased bytes.
-    public let purge: PurgeOutcome
+    /// How far the store's files are cleared of the erased bytes (for a
+    /// retention run, by the one purge after its last batch).
+    public internal(set) var purge: PurgeOutcome
 
     private enum CodingKeys: String, CodingKey {
         case group, records, entry
@@ -122,11 +123,14 @@ extension Vault {
             entry: erasure.seq, alreadyErased: true, attachmentsRemoved: removed, purge: purge)
     }
 
-    /// Overwrites and removes the attachments among `records`, then purges the store's files.
-    func removeErasedBytes(_ records: [RecordState]) throws -> (attachments: Int, purge: PurgeOutcome) {
+    /// Overwrites and removes the attachments among `records`, then
+    /// purges the store's files (unless `purge` is false: a retention run
+    /// purges once, after its last batch, since PostgreSQL's purge rewrites
+    /// whole tables).
+    func removeErasedBytes(_ records: [RecordState], purge: Bool = true) throws -> (attachments: Int, purge: PurgeOutcome) {
         let files = records.filter { $0.kind == .attachment }.map(\.id)
         let removed = try store.attachments.erase(files)
-        return (removed, try store.purgeReplacedBytes())
+        return (removed, purge ? try store.purgeReplacedBytes() : .complete)
     }
 
     /// Refuses, before anything is asked or shown, someone who may not

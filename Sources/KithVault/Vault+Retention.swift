@@ -156,6 +156,10 @@ extension Vault {
             }
             try flush()
         }
+        guard !reports.isEmpty else { return RetentionOutcome(group: group.name, batches: []) }
+        // One purge for the whole run (PostgreSQL's rewrites whole tables).
+        let purge = try store.purgeReplacedBytes()
+        for index in reports.indices { reports[index].purge = purge }
         return RetentionOutcome(group: group.name, batches: reports)
     }
 
@@ -185,7 +189,7 @@ extension Vault {
             ]
         }
         guard !erased.isEmpty, let seq = try state.records.record(erased[0].id)?.erasedAt else { return nil }
-        let (removed, purge) = try removeErasedBytes(erased)
-        return ErasureReport(group: name, records: erased.map(Self.erasedRecord), entry: seq, alreadyErased: false, attachmentsRemoved: removed, purge: purge)
+        let (removed, _) = try removeErasedBytes(erased, purge: false)
+        return ErasureReport(group: name, records: erased.map(Self.erasedRecord), entry: seq, alreadyErased: false, attachmentsRemoved: removed, purge: .complete)
     }
 }
