@@ -200,10 +200,15 @@ public final class PostgresVaultStore: VaultStore, @unchecked Sendable {
         ).first?.decode(Bool?.self)
         guard owns == true else { return .vacuumNotPermitted }
         do {
+            // Each table is locked while it is rewritten: wait a little for readers, then leave it for later rather than stall everyone.
+            try connection.execute("SET lock_timeout = '10s'")
+            defer { _ = try? connection.execute("SET lock_timeout = '30s'") }
             try connection.execute("VACUUM FULL records, attachments, attachment_chunks")
             return .complete
         } catch let error as KithVaultError where error.code == .accessDenied {
             return .vacuumNotPermitted
+        } catch let error as KithVaultError where error.code == .busy {
+            return .tablesInUse
         }
     }
 

@@ -54,16 +54,32 @@ public final class AttachmentFolder: AttachmentStore, @unchecked Sendable {
         var removed = 0
         for id in ids {
             let file = filePath(id)
-            let fd = open(file, O_WRONLY | O_CLOEXEC | O_NOFOLLOW)
+            // Non-blocking, so a FIFO put in its place cannot hang the erasure; never through a link.
+            let fd = open(file, O_WRONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK)
             guard fd >= 0 else {
                 if errno == ENOENT { continue }
+                if errno == ELOOP || errno == ENXIO {
+                    // A link or a special file under the attachment's name: not Kith's to overwrite; the name goes.
+                    guard unlink(file) == 0 else { throw Self.failure("cannot remove \(file)") }
+                    removed += 1
+                    continue
+                }
                 throw Self.failure("cannot open attachment \(id) in \(path) to erase it")
             }
             defer { close(fd) }
-            // Overwritten in place before the name goes, so the file system's free blocks do not keep the ciphertext
-            // (as far as the file system writes in place; see docs/threat-model.md).
             var info = stat()
             guard fstat(fd, &info) == 0 else { throw Self.failure("cannot read the size of attachment \(id)") }
+            var named = stat()
+            // Only a regular file that no other name links, and still the file at this name, is overwritten:
+            // zeroing a device, or a file someone hard-linked here, would destroy what is not the attachment.
+            let ours = (info.st_mode & S_IFMT) == S_IFREG && info.st_nlink == 1 && lstat(file, &named) == 0 && named.st_ino == info.st_ino && named.st_dev == info.st_dev
+            guard ours else {
+                guard unlink(file) == 0 else { throw Self.failure("cannot remove \(file)") }
+                removed += 1
+                continue
+            }
+            // Overwritten in place before the name goes, so the file system's free blocks do not keep the ciphertext
+            // (as far as the file system writes in place; see docs/threat-model.md).
             let zeros = [UInt8](repeating: 0, count: 1 << 16)
             var left = Int(info.st_size)
             while left > 0 {

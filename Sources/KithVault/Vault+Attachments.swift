@@ -145,7 +145,7 @@ extension Vault {
             [
                 PendingEntry(
                     body: .recordRead(record: id, version: 1),
-                    details: [("action", "saved attachment"), ("group", group), ("fields", name), ("compartments", info.compartment.description)] + reasonDetail)
+                    details: [("action", "saved attachment"), ("group", group), ("fields", AttachmentFormat.nameField), ("compartments", info.compartment.description)] + reasonDetail)
             ]
         }
         try Self.open(source, into: output, key: recordKey, id: id, expectedHash: hash, expectedSize: size)

@@ -67,7 +67,7 @@ extension Vault {
         try refresh()
         let record = try recordState(id, orElse: "record \(id)")
         try checkMayEraseRecords(record.group)
-        return try Self.erasureSet(of: record, cases: cases, state: state, vault: self).map(Self.erasedRecord)
+        return try Self.erasureSet(of: record, cases: cases, children: state.childrenByParent(in: record.group)).map(Self.erasedRecord)
     }
 
     /// Erases `id` for good (leads): one signed entry says so, with
@@ -78,8 +78,10 @@ extension Vault {
     /// drops the records from its search index when it next reads the log.
     /// For a record erased before, removes whatever of it is still stored
     /// (a crash between the commit and the files, a store restored under
-    /// the log) and writes nothing.
-    public func eraseRecord(_ id: RecordID, cases: LinkedCases = .ask, reason: String) throws -> ErasureReport {
+    /// the log) and writes nothing. `confirmed`: the ids the person was
+    /// shown (`erasurePlan`); when what erasing takes at the commit differs
+    /// (a note or a case added meanwhile), nothing is erased and it says so.
+    public func eraseRecord(_ id: RecordID, cases: LinkedCases = .ask, reason: String, confirmed: [RecordID]? = nil) throws -> ErasureReport {
         let reason = try Self.checkedReason(reason)
         try refresh()
         let record = try recordState(id, orElse: "record \(id)", allowErased: true)
@@ -92,7 +94,11 @@ extension Vault {
             // Built on the log as it stands at the commit: a note added meanwhile goes with its case.
             guard let current = try state.records.record(id) else { throw KithVaultError.notFound("record \(id)") }
             if current.isErased { throw self.erased(current) }
-            erased = try Self.erasureSet(of: current, cases: cases, state: state, vault: self)
+            erased = try Self.erasureSet(of: current, cases: cases, children: state.childrenByParent(in: current.group))
+            if let confirmed, Set(confirmed) != Set(erased.map(\.id)) {
+                throw KithVaultError.invalidInput(
+                    "what erasing \(id) takes changed since it was shown (\(erased.count) records now, \(confirmed.count) shown: someone added or erased a note or case meanwhile); nothing was erased, look at it again")
+            }
             entrySeq = state.count
             return [
                 PendingEntry(
@@ -106,7 +112,7 @@ extension Vault {
         }
         // A detail-key entry may have gone first in the same commit: the erasure is the last one.
         entrySeq = try state.records.record(id)?.erasedAt ?? entrySeq
-        let (removed, purge) = try removeErasedBytes(erased)
+        let (removed, purge) = try afterCommit(entry: entrySeq) { try removeErasedBytes(erased) }
         return ErasureReport(
             group: name, records: erased.map(Self.erasedRecord), entry: entrySeq, alreadyErased: false, attachmentsRemoved: removed, purge: purge)
     }
@@ -121,6 +127,16 @@ extension Vault {
         return ErasureReport(
             group: groupName(record.group), records: erased.sorted { ($0.versions.first?.seq ?? 0) < ($1.versions.first?.seq ?? 0) }.map(Self.erasedRecord),
             entry: erasure.seq, alreadyErased: true, attachmentsRemoved: removed, purge: purge)
+    }
+
+    /// Runs the clean-up after an erasure's commit; a failure says the
+    /// erasure itself is done, and how to finish.
+    func afterCommit<T>(entry: UInt64, _ body: () throws -> T) throws -> T {
+        do { return try body() } catch let error as KithVaultError {
+            throw KithVaultError(
+                error.code == .busy ? .busy : .storage,
+                "the erasure is logged (entry \(entry)) and the records are gone from the vault, but removing what was left of them failed (\(error.reason)); run the same erasure again to finish")
+        }
     }
 
     /// Overwrites and removes the attachments among `records`, then
@@ -145,8 +161,9 @@ extension Vault {
         }
     }
 
-    /// The records erasing `record` takes, oldest first (see `erasurePlan`).
-    static func erasureSet(of record: RecordState, cases: LinkedCases, state: VaultState, vault: Vault) throws -> [RecordState] {
+    /// The records erasing `record` takes, oldest first (see `erasurePlan`);
+    /// `children`: its group's records by parent (`childrenByParent`).
+    static func erasureSet(of record: RecordState, cases: LinkedCases, children: [RecordID: [RecordState]]) throws -> [RecordState] {
         func live(_ children: [RecordState]) -> [RecordState] {
             children.filter { !$0.isErased }.sorted { ($0.versions.first?.seq ?? 0) < ($1.versions.first?.seq ?? 0) }
         }
@@ -155,16 +172,16 @@ extension Vault {
         case .note, .attachment:
             break
         case .case:
-            set += live(try state.records.children(of: record.id)).filter { $0.kind != .case }
+            set += live(children[record.id] ?? []).filter { $0.kind != .case }
         case .member:
-            let about = live(try state.records.children(of: record.id)).filter { $0.kind == .case }
+            let about = live(children[record.id] ?? []).filter { $0.kind == .case }
             switch cases {
             case .ask where !about.isEmpty:
                 throw KithVaultError.invalidInput(
                     "member \(record.id) has \(about.count) case\(about.count == 1 ? "" : "s") about them; say whether \(about.count == 1 ? "it goes" : "they go") too (with \(about.count == 1 ? "its" : "their") notes and attachments) or \(about.count == 1 ? "stays" : "stay")",
                     remedy: .chooseLinkedCases(count: about.count))
             case .erase:
-                for item in about { set += [item] + live(try state.records.children(of: item.id)).filter { $0.kind != .case } }
+                for item in about { set += [item] + live(children[item.id] ?? []).filter { $0.kind != .case } }
             case .ask, .keep:
                 break
             }

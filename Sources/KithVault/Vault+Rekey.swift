@@ -188,7 +188,16 @@ extension Vault {
                     damaged.append("\(label): \(error.reason)")
                 }
             }
-            try store.replaceRecordBodies(replacements)
+            do {
+                try store.replaceRecordBodies(replacements)
+            } catch let error as KithVaultError where error.code == .integrity {
+                // A lead may have erased some of them meanwhile: those rows are rightly gone; the rest are replaced.
+                try refresh()
+                let kept = try replacements.filter { try state.records.record($0.recordID)?.isErased != true }
+                guard kept.count < replacements.count else { throw error }
+                try store.replaceRecordBodies(kept)
+                replacements = kept
+            }
             changed += replacements.count
             batches += 1
             progress?(scanned, total)

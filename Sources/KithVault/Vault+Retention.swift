@@ -42,6 +42,9 @@ public struct RetentionPlan: Sendable, Encodable {
     /// Every record the plan erases (the due ones and what goes with them).
     public var total: Int { due.reduce(0) { $0 + 1 + $1.linked.count } }
 
+    /// The ids of every record the plan erases, to confirm exactly these.
+    public var ids: Set<RecordID> { Set(due.flatMap { [$0.record.id] + $0.linked.map(\.id) }) }
+
     private enum CodingKeys: String, CodingKey { case group, rules, due, total, now }
 
     /// `{"group", "rules": {kind: months}, "due": [...], "total", "now"}`.
@@ -101,7 +104,9 @@ extension Vault {
     func due(in group: GroupID, state: VaultState, now: UInt64) throws -> [RetentionDue] {
         let rules = state.groups[group]?.policy.retention ?? [:]
         guard !rules.isEmpty else { return [] }
-        let records = try state.records.records(in: group).filter { !$0.isErased }
+        let all = try state.records.records(in: group)
+        let records = all.filter { !$0.isErased }
+        let children = Dictionary(grouping: all.filter { $0.parent != nil }, by: { $0.parent ?? $0.id })
         var taken = Set<RecordID>()
         var due: [RetentionDue] = []
         for kind in RecordKind.allCases {
@@ -109,11 +114,17 @@ extension Vault {
             let cutoff = VaultState.retentionCutoff(months: months, nowMillis: now)
             var found: [(RecordState, UInt64)] = []
             for record in records where record.kind == kind && !taken.contains(record.id) {
-                let touched = try state.lastTouched(record)
+                let touched = VaultState.lastTouched(record, children: children)
                 if touched <= cutoff { found.append((record, touched)) }
             }
             for (record, touched) in found.sorted(by: { ($0.1, $0.0.id) < ($1.1, $1.0.id) }) {
-                let set = try Self.erasureSet(of: record, cases: kind == .member ? .erase : .keep, state: state, vault: self).filter { !taken.contains($0.id) }
+                let set: [RecordState]
+                do {
+                    set = try Self.erasureSet(of: record, cases: kind == .member ? .erase : .keep, children: children).filter { !taken.contains($0.id) }
+                } catch let error as KithVaultError where error.code == .invalidInput {
+                    // A file too large for one entry stays (a lead erases its cases first); the rest of the group goes on.
+                    continue
+                }
                 guard set.first?.id == record.id else { continue }
                 taken.formUnion(set.map(\.id))
                 due.append(
@@ -128,22 +139,36 @@ extension Vault {
     /// `batchSize` records, one signed entry and one transaction each; each
     /// entry names its rule, so every client checks that what it erases was
     /// past it. A batch is built on the log as it stands when it commits:
-    /// a record touched meanwhile is left out. `progress` hears (erased, total).
-    public func applyRetention(groupName: String, batchSize: Int = 1000, progress: ((Int, Int) -> Void)? = nil) throws -> RetentionOutcome {
+    /// a record touched meanwhile is left out. `confirmed`: the ids the
+    /// person was shown (`RetentionPlan.ids`); nothing else is erased, even
+    /// if a rule was shortened meanwhile. `progress` hears (erased, total).
+    /// Attachment files of erased records that a killed run left are
+    /// removed too, and the store's files purged once at the end, also
+    /// when a batch fails.
+    public func applyRetention(
+        groupName: String, batchSize: Int = 1000, confirmed: Set<RecordID>? = nil, progress: ((Int, Int) -> Void)? = nil
+    ) throws -> RetentionOutcome {
         try refresh()
         let group = try self.group(named: groupName)
         try checkMayEraseRecords(group.id)
-        let planned = try due(in: group.id, state: state, now: clock())
+        let planned = try due(in: group.id, state: state, now: clock()).filter { item in
+            confirmed.map { set in set.contains(item.record.id) && item.linked.allSatisfy { set.contains($0.id) } } ?? true
+        }
         let total = planned.reduce(0) { $0 + 1 + $1.linked.count }
         var reports: [ErasureReport] = []
         var done = 0
         let limit = max(1, min(batchSize, VaultState.maximumErasedPerEntry))
+        // Whatever happens below, what was erased is purged from the store's files once.
+        var leftovers = try sweepErasedAttachments(group.id)
+        defer {
+            if !reports.isEmpty || leftovers > 0 { _ = try? store.purgeReplacedBytes() }
+        }
         for kind in RecordKind.allCases {
             // One rule per entry (the entry names it); whole items per batch, so nothing is split from what it goes with.
             var batch: [RetentionDue] = []
             func flush() throws {
                 guard !batch.isEmpty else { return }
-                if let report = try eraseDue(batch, group: group.id, kind: kind) {
+                if let report = try eraseDue(batch, group: group.id, kind: kind, confirmed: confirmed) {
                     reports.append(report)
                     done += report.records.count
                     progress?(done, total)
@@ -156,15 +181,31 @@ extension Vault {
             }
             try flush()
         }
-        guard !reports.isEmpty else { return RetentionOutcome(group: group.name, batches: []) }
-        // One purge for the whole run (PostgreSQL's rewrites whole tables).
+        guard !reports.isEmpty || leftovers > 0 else { return RetentionOutcome(group: group.name, batches: []) }
+        // One purge for the whole run (PostgreSQL's rewrites whole tables); the deferred one is then not needed.
         let purge = try store.purgeReplacedBytes()
-        for index in reports.indices { reports[index].purge = purge }
-        return RetentionOutcome(group: group.name, batches: reports)
+        leftovers = 0
+        let finished = reports
+        reports = []
+        return RetentionOutcome(
+            group: group.name,
+            batches: finished.map { report in
+                var report = report
+                report.purge = purge
+                return report
+            })
     }
 
-    /// One retention batch: the items still due when it commits.
-    private func eraseDue(_ items: [RetentionDue], group: GroupID, kind: RecordKind) throws -> ErasureReport? {
+    /// Overwrites and removes the files of erased attachments of `group`
+    /// still in the store (a run killed between a batch's commit and its
+    /// files); returns how many there were.
+    func sweepErasedAttachments(_ group: GroupID) throws -> Int {
+        let files = try state.records.records(in: group).filter { $0.isErased && $0.kind == .attachment }.map(\.id)
+        return try store.attachments.erase(files)
+    }
+
+    /// One retention batch: the items still due when it commits (and, with `confirmed`, shown).
+    private func eraseDue(_ items: [RetentionDue], group: GroupID, kind: RecordKind, confirmed: Set<RecordID>?) throws -> ErasureReport? {
         var erased: [RecordState] = []
         let name = groupName(group)
         try commit { state in
@@ -172,9 +213,13 @@ extension Vault {
             guard let rule = state.groups[group]?.policy.retention[kind] else { return [] }
             let cutoff = VaultState.retentionCutoff(months: rule, nowMillis: self.clock())
             erased = []
+            let children = try state.childrenByParent(in: group)
             for item in items {
-                guard let record = try state.records.record(item.record.id), !record.isErased, try state.lastTouched(record) <= cutoff else { continue }
-                erased += try Self.erasureSet(of: record, cases: kind == .member ? .erase : .keep, state: state, vault: self)
+                guard let record = try state.records.record(item.record.id), !record.isErased, VaultState.lastTouched(record, children: children) <= cutoff else { continue }
+                let set = try Self.erasureSet(of: record, cases: kind == .member ? .erase : .keep, children: children)
+                // What was not shown is not erased: a note added to a case meanwhile keeps the case (it was touched anyway).
+                if let confirmed, !set.allSatisfy({ confirmed.contains($0.id) }) { continue }
+                erased += set
             }
             guard !erased.isEmpty else { return [] }
             let ids = erased.map(\.id).sorted()
@@ -189,7 +234,7 @@ extension Vault {
             ]
         }
         guard !erased.isEmpty, let seq = try state.records.record(erased[0].id)?.erasedAt else { return nil }
-        let (removed, _) = try removeErasedBytes(erased, purge: false)
+        let (removed, _) = try afterCommit(entry: seq) { try removeErasedBytes(erased, purge: false) }
         return ErasureReport(group: name, records: erased.map(Self.erasedRecord), entry: seq, alreadyErased: false, attachmentsRemoved: removed, purge: .complete)
     }
 }

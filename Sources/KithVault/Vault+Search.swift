@@ -383,8 +383,10 @@ extension Vault {
             let rules = searchRulesDigest(group)
             // Entries past the index's place this vault read already and found nothing in count as read.
             let reached = max(manifest?.through ?? 0, manifest.map { _ in searchCaughtUp[group] ?? 0 } ?? 0)
-            if let current = manifest, current.readable == mask, current.rules == rules, reached >= head { continue }
-            let fresh = manifest?.readable != mask || manifest?.rules != rules
+            // An erasure the index predates means a fresh build: its buckets cannot lose single records.
+            let erasedSince = state.groups[group]?.lastErasureAt.map { $0 >= (manifest?.through ?? 0) } ?? false
+            if let current = manifest, current.readable == mask, current.rules == rules, reached >= head, !erasedSince { continue }
+            let fresh = manifest?.readable != mask || manifest?.rules != rules || erasedSince
             let (records, decrypted) = try indexTerms(group: group, since: fresh ? nil : reached, head: head, index: index)
             // Nothing to add and only a few entries behind (searches, reads): not worth a write to the index;
             // this vault remembers how far it read, and another process reads them again.
@@ -406,7 +408,9 @@ extension Vault {
         }
         for item in work {
             // What was indexed under rights or rules that changed meanwhile (the commit read the log again) is not kept.
-            guard searchMask(item.group) == item.mask, searchRulesDigest(item.group) == item.rules, item.mask != 0 else {
+            // Nor what an erasure that arrived meanwhile took: the terms were gathered before it.
+            let erasedMeanwhile = state.groups[item.group]?.lastErasureAt.map { $0 >= head } ?? false
+            guard searchMask(item.group) == item.mask, searchRulesDigest(item.group) == item.rules, item.mask != 0, !erasedMeanwhile else {
                 try index.drop(group: item.group)
                 continue
             }

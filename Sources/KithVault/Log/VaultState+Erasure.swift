@@ -17,14 +17,26 @@ extension VaultState {
         return span.overflow || span.partialValue > nowMillis ? 0 : nowMillis - span.partialValue
     }
 
+    /// Every record of `group` by its parent. Read through the group's
+    /// listing, which the resume cache checks is complete (a lookup by
+    /// parent alone could miss a row of a damaged cache, and an erasure
+    /// built on it would be refused by every other client).
+    func childrenByParent(in group: GroupID) throws -> [RecordID: [RecordState]] {
+        Dictionary(grouping: try records.records(in: group).filter { $0.parent != nil }, by: { $0.parent ?? $0.id })
+    }
+
     /// When `record` was last touched: its newest version, and for a case
     /// its notes and attachments, and for a member every case about it.
     /// Retention counts from here, so an open case keeps its member.
     public func lastTouched(_ record: RecordState) throws -> UInt64 {
+        Self.lastTouched(record, children: try childrenByParent(in: record.group))
+    }
+
+    static func lastTouched(_ record: RecordState, children: [RecordID: [RecordState]]) -> UInt64 {
         var latest = record.lastWrittenMillis
         guard record.kind == .case || record.kind == .member else { return latest }
-        for child in try records.children(of: record.id) {
-            latest = max(latest, record.kind == .member && child.kind == .case ? try lastTouched(child) : child.lastWrittenMillis)
+        for child in children[record.id] ?? [] {
+            latest = max(latest, record.kind == .member && child.kind == .case ? lastTouched(child, children: children) : child.lastWrittenMillis)
         }
         return latest
     }
@@ -37,6 +49,7 @@ extension VaultState {
             throw invalid(entry, "malformed list of erased records")
         }
         let erasing = Set(ids)
+        let children = try childrenByParent(in: groupID)
         var found: [RecordState] = []
         for id in ids {
             guard let record = try records.record(id), record.group == groupID else { throw invalid(entry, "it erases a record that is not in the group") }
@@ -45,7 +58,7 @@ extension VaultState {
         }
         // A case goes with its notes and attachments: nothing is left pointing at content that is gone.
         for record in found where record.kind == .case {
-            if let left = try records.children(of: record.id).first(where: { $0.kind != .case && !$0.isErased && !erasing.contains($0.id) }) {
+            if let left = (children[record.id] ?? []).first(where: { $0.kind != .case && !$0.isErased && !erasing.contains($0.id) }) {
                 throw invalid(entry, "it erases a case but not its \(left.kind) \(left.id)")
             }
         }
@@ -56,7 +69,7 @@ extension VaultState {
             let cutoff = Self.retentionCutoff(months: months, nowMillis: entry.timeMillis)
             for record in found {
                 if record.kind == kind {
-                    guard try lastTouched(record) <= cutoff else { throw invalid(entry, "it erases by retention a \(kind) touched within \(months) months") }
+                    guard Self.lastTouched(record, children: children) <= cutoff else { throw invalid(entry, "it erases by retention a \(kind) touched within \(months) months") }
                 } else {
                     // Anything else goes only with what the rule reached (a case's notes, a member's cases and theirs).
                     guard let parent = record.parent, erasing.contains(parent) else {
@@ -65,7 +78,7 @@ extension VaultState {
                 }
                 // A member past retention goes with its whole file.
                 if kind == .member, record.kind == .member,
-                    let left = try records.children(of: record.id).first(where: { $0.kind == .case && !$0.isErased && !erasing.contains($0.id) })
+                    let left = (children[record.id] ?? []).first(where: { $0.kind == .case && !$0.isErased && !erasing.contains($0.id) })
                 {
                     throw invalid(entry, "it erases a member by retention but not the case \(left.id) about them")
                 }

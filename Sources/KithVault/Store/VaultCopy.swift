@@ -112,7 +112,12 @@ public enum VaultCopy {
             }
             guard rows.count == Int(end - done) else { throw KithVaultError.integrity("the source's log shrank while it was being copied") }
             let records = try source.records(writtenBy: done..<end)
-            try destination.append(StoreBatch(expectedCount: done, entries: rows, records: records, checkpoint: note))
+            // An erasure copied deletes, as it did at the source, what an interrupted earlier run had copied of its records.
+            let erased = try rows.flatMap { row -> [RecordID] in
+                guard case .recordsErased(_, _, let ids) = try LogEntry.decode(row.bytes).body else { return [] }
+                return ids
+            }
+            try destination.append(StoreBatch(expectedCount: done, entries: rows, records: records, checkpoint: note, erased: erased))
             guard try destination.records(writtenBy: done..<end) == records else {
                 throw KithVaultError.integrity("the records copied for log entries \(done)..<\(end) read back differently from the destination")
             }
@@ -120,6 +125,13 @@ public enum VaultCopy {
             if note != nil { copiedCheckpoints += 1 }
             done = end
             progress?(done, total)
+        }
+
+        // Likewise the files of erased attachments an earlier run had copied; then their bytes leave the files.
+        let erasedRecords = try state.records.all().filter(\.isErased)
+        if !erasedRecords.isEmpty {
+            try destination.attachments.erase(erasedRecords.filter { $0.kind == .attachment }.map(\.id))
+            try destination.purgeReplacedBytes()
         }
 
         let after = try AuditVerifier.verify(store: destination, resume: false)

@@ -97,6 +97,9 @@ public enum PurgeOutcome: String, Sendable, Equatable, Encodable {
     /// deleted rows' bytes stay in the table files until the owner (or
     /// autovacuum, and later writes) reclaims them.
     case vacuumNotPermitted = "vacuum-not-permitted"
+    /// PostgreSQL: other clients held the tables longer than the purge
+    /// waits (it locks each table while it rewrites it); run it again later.
+    case tablesInUse = "tables-in-use"
 }
 
 /// Thrown by `VaultStore.append` when the log grew since the caller read

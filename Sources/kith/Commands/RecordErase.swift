@@ -24,7 +24,7 @@ extension RecordCommand {
 
                 Examples:
                   kith export --member 3f9c0a... --out sam.json --format json --reason "subject access request"
-                  kith record erase 3f9c0a... --with-linked --reason "erasure request from Sam, 2026-11-30"
+                  kith record erase 3f9c0a... --with-linked --reason "erasure request received 2026-11-30"
                   kith record erase 7a21bb... --reason "duplicate of 5c03de... from the March import"
                 """)
 
@@ -51,6 +51,7 @@ extension RecordCommand {
             let cases: LinkedCases = withLinked ? .erase : keepCases ? .keep : .ask
             let vault = try global.openVault()
             let erasedBefore = try vault.state.records.record(recordID)?.isErased == true
+            var confirmed: [RecordID]?
             if !erasedBefore && !yes {
                 let plan = try vault.erasurePlan(recordID, cases: cases)
                 guard Terminal.inputIsTerminal else {
@@ -62,8 +63,10 @@ extension RecordCommand {
                     print("Nothing was erased.")
                     return
                 }
+                // Exactly what was shown: if someone added a note meanwhile, nothing is erased and it says so.
+                confirmed = plan.map(\.id)
             }
-            let report = try vault.eraseRecord(recordID, cases: cases, reason: reason)
+            let report = try vault.eraseRecord(recordID, cases: cases, reason: reason, confirmed: confirmed)
             if output.json { return try Output.json(report) }
             Self.describe(report)
         }
@@ -96,6 +99,9 @@ extension RecordCommand {
             case .writeAheadLogInUse:
                 Output.warning(
                     "another kith was reading the vault, so SQLite's write-ahead file may still hold the erased bytes; run 'kith vault purge' when no one else is using it")
+            case .tablesInUse:
+                Output.warning(
+                    "the rows are deleted, but other clients kept PostgreSQL's tables busy, so their bytes stay in the table files for now; run 'kith vault purge' at a quiet time")
             case .vacuumNotPermitted:
                 Output.warning(
                     "the rows are deleted, but this database role may not VACUUM, so their bytes stay in PostgreSQL's table files until the database owner runs 'VACUUM FULL records, attachments, attachment_chunks' (docs/operations.md)"

@@ -74,6 +74,7 @@ struct Retention: ParsableCommand {
                 if output.json { return try Output.json(RetentionOutcome(group: plan.group, batches: [])) }
                 return Retention.describe(plan)
             }
+            var confirmed: Swift.Set<RecordID>?
             if !yes {
                 guard Terminal.inputIsTerminal else {
                     throw KithVaultError.invalidInput("kith retention apply asks before it erases; pass --yes when no one can answer (a script), or --dry-run to list")
@@ -83,9 +84,11 @@ struct Retention: ParsableCommand {
                     print("Nothing was erased.")
                     return
                 }
+                // Only what was shown, even if a rule was shortened meanwhile.
+                confirmed = plan.ids
             }
             let bar = ProgressBar("Erasing")
-            let outcome = try vault.applyRetention(groupName: group) { done, total in bar.update(done: done, total: total) }
+            let outcome = try vault.applyRetention(groupName: group, confirmed: confirmed) { done, total in bar.update(done: done, total: total) }
             bar.finish()
             if output.json { return try Output.json(outcome) }
             Output.say("Erased \(Output.count(outcome.erased, "record")) of \(outcome.group) in \((outcome.batches.count == 1 ? "1 batch" : "\(outcome.batches.count) batches")).")

@@ -30,7 +30,11 @@ struct VaultCommand: ParsableCommand {
 
         func execute() throws {
             let outcome = try global.openStore().purgeReplacedBytes()
-            if output.json { return try Output.json(["purge": outcome.rawValue]) }
+            if output.json {
+                try Output.json(["purge": outcome.rawValue])
+                if outcome != .complete { throw ExitCode(75) }
+                return
+            }
             if outcome == .complete {
                 print("The vault's files hold nothing of what was erased or replaced (as far as the engine can tell; see docs/threat-model.md).")
             } else {
