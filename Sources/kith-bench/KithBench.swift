@@ -47,6 +47,9 @@ struct KithBench: ParsableCommand {
         if selected("attach") {
             results += try AttachBench.run(megabytes: quick ? 128 : 1024, log: log)
         }
+        if selected("erase") {
+            results += try EraseBench.run(records: sizes.records, log: log)
+        }
         if selected("find") {
             results += try FindBench.run(records: sizes.records, queries: quick ? 60 : 300, log: log)
         }
