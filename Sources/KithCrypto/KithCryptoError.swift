@@ -35,6 +35,9 @@ public enum KithCryptoError: Error, Equatable, Sendable {
     case invalidKeyDerivationInput(String)
     /// Text that had to be hexadecimal or base64 was not.
     case invalidEncoding(String)
+    /// Secret shares that cannot be combined: `detail` says why (too few,
+    /// two with one index, of different secrets, or malformed).
+    case invalidShares(String)
 }
 
 extension KithCryptoError: CustomStringConvertible {
@@ -67,6 +70,8 @@ extension KithCryptoError: CustomStringConvertible {
             return "key derivation input is invalid: \(detail)."
         case .invalidEncoding(let detail):
             return "text is not valid \(detail)."
+        case .invalidShares(let detail):
+            return "the secret shares cannot be combined: \(detail)."
         }
     }
 }
