@@ -24,7 +24,7 @@ struct IdentityTests {
         #expect(parsed.identity == identity.identity)
         #expect(parsed.handle.value == "sam")
         let text = String(decoding: file.fileBytes, as: UTF8.self)
-        #expect(text.hasPrefix("kith-identity v2\nuser \(identity.identity.userID)\nhandle sam\n") && text.contains("\nduress "))
+        #expect(text.hasPrefix("kith-identity v3\nuser \(identity.identity.userID)\nhandle sam\n") && text.contains("\nduress "))
         let unlocked = try parsed.unlock(passphrase: passphrase("correct horse"))
         #expect(unlocked.identity == identity.identity)
     }

@@ -29,6 +29,12 @@ import KithCrypto
 /// them. One Argon2id derivation of whatever is typed is tried against
 /// both, so the time and the prompt are the same either way. Version 1
 /// files (no slot) still open.
+///
+/// Version 3 (every keyfile made now, and every passphrase change) is
+/// version 2 with the passphrase, and the duress passphrase, taken in
+/// Unicode NFKC (`PassphraseText`) before Argon2id reads them. A version 1
+/// or 2 file keeps taking the bytes exactly as typed, through every
+/// rewrite, so it opens as it always did.
 public struct IdentityKeyfile: Sendable {
     /// The user's public identity.
     public let identity: PublicIdentity
@@ -42,18 +48,21 @@ public struct IdentityKeyfile: Sendable {
     public let kdfParameters: Argon2idParameters
     let salt: [UInt8]
     let sealedSecret: [UInt8]
-    /// The duress slot (v2); nil in a version 1 file.
+    /// The duress slot (v2 and v3); nil in a version 1 file.
     let duressSlot: [UInt8]?
+    /// Whether passphrases are taken in NFKC (version 3).
+    public let normalisesPassphrase: Bool
 
     static let magic = "kith-identity v1"
     static let magicV2 = "kith-identity v2"
+    static let magicV3 = "kith-identity v3"
     /// nonce || 32 bytes || tag.
     static let duressSlotLength = AEAD.xChaCha20Poly1305.nonceLength + 32 + AEAD.xChaCha20Poly1305.tagLength
 
     /// The text before the `secret` line: the associated data of the seal.
     var publicText: String {
         [
-            duressSlot == nil ? Self.magic : Self.magicV2,
+            duressSlot == nil ? Self.magic : normalisesPassphrase ? Self.magicV3 : Self.magicV2,
             "user \(identity.userID)",
             "handle \(handle.value)",
             "vault \(vaultFingerprint.map { Hex.encode($0) } ?? "-")",
@@ -85,15 +94,42 @@ public struct IdentityKeyfile: Sendable {
         _ unlocked: UnlockedIdentity, handle: Handle, vaultFingerprint: [UInt8]?,
         passphrase: borrowing SecureBytes, profileName: String, parameters: Argon2idParameters
     ) throws -> IdentityKeyfile {
-        // Argon2id slows guessing; it cannot save a very short passphrase.
-        guard passphrase.count >= 8 else {
-            throw KithVaultError.invalidInput("the passphrase is shorter than 8 characters; choose several words that you can remember")
-        }
+        let normalised = try PassphraseText.normalised(passphrase)
+        try checkLength(normalised)
+        let salt = try Random.bytes(Argon2id.saltLength)
+        let key = try Argon2id.deriveKey(length: 32, passphrase: normalised, salt: salt, parameters: parameters)
+        return try sealed(
+            unlocked, key: key, handle: handle, vaultFingerprint: vaultFingerprint, profileName: profileName, parameters: parameters, salt: salt,
+            duressKey: SecureBytes(randomCount: 32), normalises: true)
+    }
+
+    /// A version 2 file (passphrase bytes as typed, no NFKC), as Kith made
+    /// before version 3: for the tests that old keyfiles still open.
+    static func sealVersion2ForTesting(
+        _ unlocked: UnlockedIdentity, handle: Handle, passphrase: borrowing SecureBytes, parameters: Argon2idParameters
+    ) throws -> IdentityKeyfile {
         let salt = try Random.bytes(Argon2id.saltLength)
         let key = try Argon2id.deriveKey(length: 32, passphrase: passphrase, salt: salt, parameters: parameters)
         return try sealed(
-            unlocked, key: key, handle: handle, vaultFingerprint: vaultFingerprint, profileName: profileName, parameters: parameters, salt: salt,
-            duressKey: SecureBytes(randomCount: 32))
+            unlocked, key: key, handle: handle, vaultFingerprint: nil, profileName: "test-only", parameters: parameters, salt: salt,
+            duressKey: SecureBytes(randomCount: 32), normalises: false)
+    }
+
+    /// Argon2id slows guessing; it cannot save a very short passphrase.
+    private static func checkLength(_ passphrase: borrowing SecureBytes) throws {
+        guard passphrase.count >= 8 else {
+            throw KithVaultError.invalidInput("the passphrase is shorter than 8 characters; choose several words that you can remember")
+        }
+    }
+
+    /// What Argon2id reads for `typed` in this file: NFKC in version 3, the bytes as typed before.
+    private func derivationInput(_ typed: borrowing SecureBytes) throws -> SecureBytes {
+        normalisesPassphrase ? try PassphraseText.normalised(typed) : try typed.duplicate()
+    }
+
+    /// The key of `typed` under this file's salt and parameters.
+    private func key(of typed: borrowing SecureBytes) throws -> SecureBytes {
+        try Argon2id.deriveKey(length: 32, passphrase: derivationInput(typed), salt: salt, parameters: kdfParameters)
     }
 
     /// The version 2 file with `unlocked` (and `duressKey`) sealed under
@@ -101,23 +137,24 @@ public struct IdentityKeyfile: Sendable {
     /// sealed under `duressKey`.
     private static func sealed(
         _ unlocked: UnlockedIdentity, key: borrowing SecureBytes, handle: Handle, vaultFingerprint: [UInt8]?, profileName: String,
-        parameters: Argon2idParameters, salt: [UInt8], duressKey: borrowing SecureBytes
+        parameters: Argon2idParameters, salt: [UInt8], duressKey: borrowing SecureBytes, normalises: Bool
     ) throws -> IdentityKeyfile {
         let slot = try AEAD.xChaCha20Poly1305.seal(SecureBytes(randomCount: 32), key: duressKey, aad: duressAssociatedData(unlocked.identity.userID))
         let shell = IdentityKeyfile(
             identity: unlocked.identity, handle: handle, vaultFingerprint: vaultFingerprint, kdfProfile: profileName, kdfParameters: parameters,
-            salt: salt, sealedSecret: [], duressSlot: slot)
+            salt: salt, sealedSecret: [], duressSlot: slot, normalises: normalises)
         let material = try SecureBytes.concatenate(unlocked.secretMaterial(), duressKey)
         let secret = try AEAD.xChaCha20Poly1305.seal(material, key: key, aad: shell.associatedData)
         return IdentityKeyfile(
             identity: unlocked.identity, handle: handle, vaultFingerprint: vaultFingerprint, kdfProfile: profileName, kdfParameters: parameters,
-            salt: salt, sealedSecret: secret, duressSlot: slot)
+            salt: salt, sealedSecret: secret, duressSlot: slot, normalises: normalises)
     }
 
     private init(
         identity: PublicIdentity, handle: Handle, vaultFingerprint: [UInt8]?, kdfProfile: String,
-        kdfParameters: Argon2idParameters, salt: [UInt8], sealedSecret: [UInt8], duressSlot: [UInt8]?
+        kdfParameters: Argon2idParameters, salt: [UInt8], sealedSecret: [UInt8], duressSlot: [UInt8]?, normalises: Bool
     ) {
+        self.normalisesPassphrase = normalises
         self.identity = identity
         self.handle = handle
         self.vaultFingerprint = vaultFingerprint
@@ -153,16 +190,17 @@ public struct IdentityKeyfile: Sendable {
     /// file's duress passphrase. One Argon2id derivation whichever it is;
     /// throws `wrongPassphrase` when it is neither.
     public func open(passphrase: borrowing SecureBytes) throws -> Opening {
-        let key = try Argon2id.deriveKey(length: 32, passphrase: passphrase, salt: salt, parameters: kdfParameters)
-        let plain: SecureBytes
-        do {
-            plain = try AEAD.xChaCha20Poly1305.open(sealedSecret, key: key, aad: associatedData)
-        } catch {
-            if let duressSlot, (try? AEAD.xChaCha20Poly1305.open(duressSlot, key: key, aad: Self.duressAssociatedData(identity.userID))) != nil {
-                return .duress
-            }
-            throw KithVaultError.wrongPassphrase
+        let key = try self.key(of: passphrase)
+        if let unlocked = try unlocked(key: key) { return .unlocked(unlocked) }
+        if let duressSlot, (try? AEAD.xChaCha20Poly1305.open(duressSlot, key: key, aad: Self.duressAssociatedData(identity.userID))) != nil {
+            return .duress
         }
+        throw KithVaultError.wrongPassphrase
+    }
+
+    /// The identity sealed under `key`, or nil when `key` does not open it.
+    private func unlocked(key: borrowing SecureBytes) throws -> UnlockedIdentity? {
+        guard let plain = try? AEAD.xChaCha20Poly1305.open(sealedSecret, key: key, aad: associatedData) else { return nil }
         // Version 2 keeps the duress key after the keys.
         let keysLength = Ed25519.seedLength + X25519.secretKeyLength
         guard plain.count == keysLength + (duressSlot == nil ? 0 : 32) else { throw KithVaultError.integrity("the keyfile's secret part has the wrong length") }
@@ -172,7 +210,7 @@ public struct IdentityKeyfile: Sendable {
         guard unlocked.identity == identity else {
             throw KithVaultError.integrity("the keyfile's public keys do not match its secret keys")
         }
-        return .unlocked(unlocked)
+        return unlocked
     }
 
     private static func duressAssociatedData(_ user: UserID) -> [UInt8] { Array(AEADContext.keyfileDuress.utf8) + [0] + user.bytes }
@@ -194,30 +232,73 @@ public struct IdentityKeyfile: Sendable {
         let sealedLength = AEAD.xChaCha20Poly1305.nonceLength + Ed25519.seedLength + X25519.secretKeyLength + 32 + AEAD.xChaCha20Poly1305.tagLength
         return IdentityKeyfile(
             identity: identity, handle: handle, vaultFingerprint: vaultFingerprint, kdfProfile: kdfProfile, kdfParameters: kdfParameters,
-            salt: salt, sealedSecret: try Random.bytes(sealedLength), duressSlot: try Random.bytes(Self.duressSlotLength))
+            salt: salt, sealedSecret: try Random.bytes(sealedLength), duressSlot: try Random.bytes(Self.duressSlotLength), normalises: normalisesPassphrase)
     }
 
     /// The same identity with `duress` as its duress passphrase (checked to
     /// differ from `passphrase`, the real one), sealed again under the same
     /// salt, as every rewrite is.
     public func withDuress(_ duress: borrowing SecureBytes, unlocked: UnlockedIdentity, passphrase: borrowing SecureBytes) throws -> IdentityKeyfile {
-        guard duress.count >= 8 else { throw KithVaultError.invalidInput("the duress passphrase is shorter than 8 characters") }
-        guard !duress.isEqual(to: passphrase) else {
+        let duressInput = try derivationInput(duress)
+        guard duressInput.count >= 8 else { throw KithVaultError.invalidInput("the duress passphrase is shorter than 8 characters") }
+        // Compared as Argon2id reads them: two spellings of one passphrase are one passphrase.
+        guard try !duressInput.isEqual(to: derivationInput(passphrase)) else {
             throw KithVaultError.invalidInput("the duress passphrase must differ from your real passphrase")
         }
-        let key = try Argon2id.deriveKey(length: 32, passphrase: passphrase, salt: salt, parameters: kdfParameters)
-        let duressKey = try Argon2id.deriveKey(length: 32, passphrase: duress, salt: salt, parameters: kdfParameters)
+        let realKey = try key(of: passphrase)
+        let duressKey = try key(of: duress)
         return try Self.sealed(
-            unlocked, key: key, handle: handle, vaultFingerprint: vaultFingerprint, profileName: kdfProfile, parameters: kdfParameters, salt: salt,
-            duressKey: duressKey)
+            unlocked, key: realKey, handle: handle, vaultFingerprint: vaultFingerprint, profileName: kdfProfile, parameters: kdfParameters, salt: salt,
+            duressKey: duressKey, normalises: normalisesPassphrase)
     }
 
     /// The same identity with no duress passphrase (a random duress key, so the file looks the same as with one).
     public func withoutDuress(unlocked: UnlockedIdentity, passphrase: borrowing SecureBytes) throws -> IdentityKeyfile {
-        let key = try Argon2id.deriveKey(length: 32, passphrase: passphrase, salt: salt, parameters: kdfParameters)
+        let realKey = try key(of: passphrase)
         return try Self.sealed(
-            unlocked, key: key, handle: handle, vaultFingerprint: vaultFingerprint, profileName: kdfProfile, parameters: kdfParameters, salt: salt,
-            duressKey: SecureBytes(randomCount: 32))
+            unlocked, key: realKey, handle: handle, vaultFingerprint: vaultFingerprint, profileName: kdfProfile, parameters: kdfParameters, salt: salt,
+            duressKey: SecureBytes(randomCount: 32), normalises: normalisesPassphrase)
+    }
+
+    /// What a passphrase change did besides the passphrase.
+    public enum PassphraseChange: Sendable, Equatable {
+        /// Same Argon2id profile: the salt and the duress key (and so a
+        /// duress passphrase, if one is set) are kept.
+        case duressKept
+        /// A new profile: a new salt, so a duress passphrase, if one was
+        /// set, no longer works and must be set again.
+        case duressCleared
+    }
+
+    /// The same identity sealed under `new` (a version 3 file: NFKC), after
+    /// `old` opened it (the real passphrase; the duress one is refused as a
+    /// wrong passphrase here, the caller wipes). With `profile` other than
+    /// the file's, the new Argon2id parameters and a new salt.
+    public func changingPassphrase(
+        old: borrowing SecureBytes, new: borrowing SecureBytes, profileName: String? = nil, parameters: Argon2idParameters? = nil
+    ) throws -> (keyfile: IdentityKeyfile, change: PassphraseChange) {
+        // One derivation of what was typed, as at every open.
+        let oldKey = try key(of: old)
+        guard let unlocked = try unlocked(key: oldKey) else { throw KithVaultError.wrongPassphrase }
+        let duressKey = try duressKey(key: oldKey)
+        let newInput = try PassphraseText.normalised(new)
+        try Self.checkLength(newInput)
+        guard try !newInput.isEqual(to: derivationInput(old)) else {
+            throw KithVaultError.invalidInput("the new passphrase is the one you have now; choose another")
+        }
+        let newParameters = parameters ?? kdfParameters
+        let sameProfile = newParameters == kdfParameters
+        let newSalt = sameProfile ? salt : try Random.bytes(Argon2id.saltLength)
+        let newKey = try Argon2id.deriveKey(length: 32, passphrase: newInput, salt: newSalt, parameters: newParameters)
+        // Typing the new passphrase must never be taken for the duress one.
+        if sameProfile, newKey.isEqual(to: duressKey) {
+            throw KithVaultError.invalidInput("the new passphrase is your duress passphrase; choose another (or clear the duress passphrase first)")
+        }
+        let keptDuress = sameProfile ? try duressKey.duplicate() : try SecureBytes(randomCount: 32)
+        let file = try Self.sealed(
+            unlocked, key: newKey, handle: handle, vaultFingerprint: vaultFingerprint, profileName: profileName ?? kdfProfile, parameters: newParameters,
+            salt: newSalt, duressKey: keptDuress, normalises: true)
+        return (file, sameProfile ? .duressKept : .duressCleared)
     }
 
     /// Parses a keyfile strictly: exact lines in exact order, nothing else.
@@ -226,7 +307,8 @@ public struct IdentityKeyfile: Sendable {
             throw KithVaultError.integrity("this is not a Kith identity keyfile")
         }
         let lines = text.dropLast().split(separator: "\n", omittingEmptySubsequences: false)
-        let version2 = lines.first == Substring(magicV2)
+        let version3 = lines.first == Substring(magicV3)
+        let version2 = lines.first == Substring(magicV2) || version3
         let keys = ["user", "handle", "vault", "sign", "box", "kdf", "salt"] + (version2 ? ["duress"] : []) + ["secret"]
         guard lines.count == keys.count + 1, lines[0] == magic || version2 else {
             throw KithVaultError.integrity("this is not a Kith identity keyfile (or it is from a newer version of Kith)")
@@ -266,7 +348,8 @@ public struct IdentityKeyfile: Sendable {
         if let duress, duress.count != duressSlotLength { throw KithVaultError.integrity("keyfile duress slot has the wrong length") }
         let file = IdentityKeyfile(
             identity: PublicIdentity(userID: userID, signingKey: signing, boxKey: box), handle: handle,
-            vaultFingerprint: vault, kdfProfile: String(kdf[1]), kdfParameters: parameters, salt: salt, sealedSecret: sealed, duressSlot: duress)
+            vaultFingerprint: vault, kdfProfile: String(kdf[1]), kdfParameters: parameters, salt: salt, sealedSecret: sealed, duressSlot: duress,
+            normalises: version3)
         // Canonical form only: the file must be exactly what we would write.
         guard file.fileBytes == bytes else { throw KithVaultError.integrity("keyfile is not in canonical form") }
         return file
@@ -289,15 +372,21 @@ public struct IdentityKeyfile: Sendable {
     /// keeps working; both sealed lines are sealed afresh); a version 1
     /// file becomes version 2 with a random duress key.
     public func pinned(to fingerprint: [UInt8], unlocked: UnlockedIdentity, passphrase: borrowing SecureBytes) throws -> IdentityKeyfile {
-        let key = try Argon2id.deriveKey(length: 32, passphrase: passphrase, salt: salt, parameters: kdfParameters)
-        let duressKey = try duressKey(key: key)
+        let realKey = try key(of: passphrase)
+        let duressKey = try duressKey(key: realKey)
         return try Self.sealed(
-            unlocked, key: key, handle: handle, vaultFingerprint: fingerprint, profileName: kdfProfile, parameters: kdfParameters, salt: salt,
-            duressKey: duressKey)
+            unlocked, key: realKey, handle: handle, vaultFingerprint: fingerprint, profileName: kdfProfile, parameters: kdfParameters, salt: salt,
+            duressKey: duressKey, normalises: normalisesPassphrase)
     }
 
-    /// Replaces the keyfile at `path` atomically (used only to pin it).
+    /// Replaces the keyfile at `path` atomically (pinning, duress settings,
+    /// a passphrase change): a crash leaves the old file or the new one.
     public func replace(at path: String) throws {
         try AtomicFile.write(fileBytes, to: path, mode: 0o600, replace: true)
+    }
+
+    /// `replace(at:)` stopped after `step`, as a kill there would (tests).
+    func replace(at path: String, stoppingAfter step: AtomicFile.Step) throws {
+        try AtomicFile.write(fileBytes, to: path, mode: 0o600, replace: true, stoppingAfter: step)
     }
 }

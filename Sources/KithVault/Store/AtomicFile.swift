@@ -9,17 +9,40 @@ import Foundation
 /// Writes small files (keyfiles, requests, client state) so that a reader
 /// sees either the old file or the whole new one, never a part.
 enum AtomicFile {
+    /// Where a write can be cut short (tests stop there, as a kill would).
+    enum Step: CaseIterable {
+        /// The temporary file is created, not yet written.
+        case created
+        /// The temporary file is written and flushed, not yet published.
+        case written
+        /// The file is published (renamed or linked), its folder not yet flushed.
+        case published
+    }
+
+    /// Thrown where a test asked a write to stop (`stoppingAfter`).
+    struct Stopped: Error {}
+
     /// Writes `bytes` to `path` with `mode`. With `replace: false` an
     /// existing file is never overwritten (the link that publishes the file
     /// fails instead), so a keyfile cannot be clobbered by accident.
-    static func write(_ bytes: [UInt8], to path: String, mode: mode_t, replace: Bool) throws {
+    /// `stoppingAfter` (tests): stop after that step, leaving everything as
+    /// a process killed there would (the temporary file too).
+    static func write(_ bytes: [UInt8], to path: String, mode: mode_t, replace: Bool, stoppingAfter stop: Step? = nil) throws {
         let url = URL(fileURLWithPath: path)
         let directory = url.deletingLastPathComponent().path
         let temporary = directory + "/.\(url.lastPathComponent).\(getpid()).\(UInt32.random(in: 0...UInt32.max)).tmp"
         let fd = try POSIX.retrying("create a file in \(directory) (check that the folder exists and is writable)") {
             open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
         }
-        defer { unlink(temporary) }
+        var killed = false
+        defer { if !killed { unlink(temporary) } }
+        func halt(_ step: Step) throws {
+            guard step == stop else { return }
+            killed = true
+            close(fd)
+            throw Stopped()
+        }
+        try halt(.created)
         do {
             // Whole writes, retried across signals and short writes.
             try bytes.withUnsafeBytes { try FileDescriptorIO.writeAll(fd, $0, what: path) }
@@ -29,6 +52,7 @@ enum AtomicFile {
             close(fd)
             throw error
         }
+        try halt(.written)
         close(fd)
         if replace {
             guard rename(temporary, path) == 0 else {
@@ -41,6 +65,10 @@ enum AtomicFile {
                 }
                 throw KithVaultError.storage("could not create \(path): \(String(cString: strerror(errno)))")
             }
+        }
+        if stop == .published {
+            killed = true
+            throw Stopped()
         }
         // Make the new directory entry durable too.
         let dirFD = open(directory, O_RDONLY | O_CLOEXEC)
