@@ -29,7 +29,7 @@ struct Kith: ParsableCommand {
             Retention.self,
             Audit.self,
             VaultCommand.self, SelfTest.self,
-            Panic.self, Duress.self, Completions.self,
+            PassphraseCommand.self, Panic.self, Duress.self, Completions.self,
             AgentCommand.self, WipeFolderCommand.self,
         ]
     )

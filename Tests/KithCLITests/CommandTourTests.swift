@@ -249,6 +249,16 @@ struct CommandTourTests {
         try tour.step(["completions", "zsh"])
         try tour.step(["completions", "tcsh"], code: 64, says: "bash, zsh or fish")
 
+        // Kai changes passphrase (test-only values); later runs as Kai use the new one.
+        try Data("kai's new passphrase, test-only\n".utf8).write(to: URL(fileURLWithPath: cli.path("kai-new.pass")))
+        try tour.step(["passphrase", "change", "--new-passphrase-file", cli.path("kai-new.pass"), "--json"], as: "kai", keys: ["handle", "kdf", "duress_cleared"])
+        try tour.step(["passphrase", "change", "--new-passphrase-file", cli.path("kai-new.pass")], as: "kai", code: 77, says: "wrong passphrase")
+        try FileManager.default.removeItem(atPath: cli.path("kai.pass"))
+        try FileManager.default.copyItem(atPath: cli.path("kai-new.pass"), toPath: cli.path("kai.pass"))
+        // Opening the identity (not only the vault file) with the new passphrase.
+        try tour.step(["status", "--json"], as: "kai", keys: ["handle", "unlocked"])
+        try tour.step(["audit", "log", "--type", "searched"], as: "kai")
+
         try Data("a duress passphrase, test-only\n".utf8).write(to: URL(fileURLWithPath: cli.path("duress.pass")))
         try tour.step(["duress", "set", "--duress-passphrase-file", cli.path("duress.pass")], as: "alex")
         try tour.step(["duress", "set", "--duress-passphrase-file", cli.path("alex.pass")], as: "alex", code: 64, says: "must differ")

@@ -37,6 +37,18 @@ enum Passphrase {
         return try SecureBytes(wiping: &bytes)
     }
 
+    /// A new passphrase: from `file`, or typed twice at the terminal.
+    static func newPassphrase(file: String?) throws -> SecureBytes {
+        if let file { return try fromFile(file) }
+        guard FileManager.default.isReadableFile(atPath: "/dev/tty") else {
+            throw KithVaultError.invalidInput("no terminal to ask for the new passphrase: use --new-passphrase-file FILE")
+        }
+        let first = try prompt("New passphrase: ")
+        let second = try prompt("Repeat the new passphrase: ")
+        guard first.isEqual(to: second) else { throw KithVaultError.invalidInput("the two new passphrases differ; nothing was changed, try again") }
+        return first
+    }
+
     /// The duress passphrase: from `file`, or typed twice at the terminal.
     static func duress(file: String?) throws -> SecureBytes {
         if let file { return try fromFile(file) }
