@@ -140,8 +140,11 @@ public final class Vault {
 
     /// Founds a new vault in an empty store, with `founder` as its admin.
     /// Returns the open vault; its fingerprint is `state.fingerprint`.
+    /// With `founderMayLead`, a vault-settings entry (entry 1, in the same
+    /// transaction) lets the founder also lead groups: a small network run
+    /// by one person. Without it, admins never hold a group's keys.
     public static func found(
-        store: VaultStore, founder: UnlockedIdentity, handle: Handle, memory: CheckpointMemory? = nil,
+        store: VaultStore, founder: UnlockedIdentity, handle: Handle, memory: CheckpointMemory? = nil, founderMayLead: Bool = false,
         clock: @escaping @Sendable () -> UInt64 = { UInt64(Date().timeIntervalSince1970 * 1000) }
     ) throws -> Vault {
         guard try store.entry(at: 0) == nil else {
@@ -157,10 +160,18 @@ public final class Vault {
         let entry = try LogEntry.make(
             seq: 0, previousHash: [UInt8](repeating: 0, count: 32), timeMillis: clock(),
             actor: founder, body: body, details: [], vaultID: vaultID)
+        var entries = [entry]
+        if founderMayLead {
+            entries.append(
+                try LogEntry.make(
+                    seq: 1, previousHash: entry.hash, timeMillis: clock(), actor: founder, body: .vaultSettings(founderMayLead: true), details: [],
+                    vaultID: vaultID))
+        }
         // The first checkpoint is signed like every later one (the fingerprint is the genesis entry's hash).
-        let checkpoint = try Checkpoint(origin: origin(fingerprint: entry.hash), size: 1, root: MerkleHash.leaf(entry.encoded))
+        let tree = MerkleTree(leafHashes: entries.map { MerkleHash.leaf($0.encoded) })
+        let checkpoint = try Checkpoint(origin: origin(fingerprint: entry.hash), size: UInt64(entries.count), root: tree.root())
         try store.append(
-            expectedCount: 0, entries: [EntryRow(seq: 0, bytes: entry.encoded, hash: entry.hash)], records: [],
+            expectedCount: 0, entries: entries.map { EntryRow(seq: $0.seq, bytes: $0.encoded, hash: $0.hash) }, records: [],
             checkpoint: signedNote(checkpoint, signer: founder))
         let vault = try Vault(store: store, holder: founder, memory: memory)
         vault.clock = clock

@@ -198,7 +198,7 @@ struct CommandTourTests {
         // Unlock, status, lock.
         try tour.step(["unlock", "--for", "3d"], as: "alex", code: 64, says: "12 hours")
         try tour.step(["unlock", "--for", "2m", "--json"], as: "alex", keys: ["handle", "unlocked", "already", "idle_seconds_left"])
-        try tour.step(["status", "--json"], as: "alex", keys: ["vault", "identity", "handle", "unlocked", "groups", "log_size"])
+        try tour.step(["status", "--json"], as: "alex", keys: ["vault", "identity", "handle", "unlocked", "groups", "log_size", "founder_may_lead"])
         try tour.step(["status", "--identity", cli.path("nobody.kithid")], code: 66, says: "not found")
         try tour.step(["lock", "--json"], as: "alex", keys: ["handle", "was_unlocked"])
         try tour.step(["lock", "--identity", cli.path("nobody.kithid")], code: 66, says: "not found")

@@ -39,6 +39,7 @@ struct SecretSharingTests {
             // More than enough works too, in any order.
             #expect(Self.bytes(try SecretSharing.combine(shares.reversed())) == expected)
             // Fewer than the threshold: refused, and the interpolation of any such subset is never the secret.
+            // (Subsets of one split share its coefficients, so byte-level agreement is tested over independent splits below.)
             for size in 1..<threshold {
                 for subset in Self.subsets(count, size) {
                     let picked = subset.map { shares[$0] }
@@ -51,8 +52,9 @@ struct SecretSharingTests {
 
     @Test("K-1 shares are uniformly distributed whatever the secret (chi-square over 20,000 splits)")
     func fewerSayNothing() throws {
-        // For a 3-of-5 split, the first two shares' bytes must look the same for a secret of 0x00 and of 0xFF:
-        // uniform over 0...255, and their xor too.
+        // For a 3-of-5 split, the first two shares' bytes, and what those two interpolate to at 0 (the best guess
+        // they allow), must look the same for a secret of 0x00 and of 0xFF: uniform over 0...255. A polynomial one
+        // degree too low would make the interpolation the secret itself.
         for secretByte in [UInt8(0x00), 0xFF] {
             var counts = [[Int]](repeating: [Int](repeating: 0, count: 256), count: 3)
             let samples = 20_000
@@ -60,9 +62,10 @@ struct SecretSharingTests {
                 var plain = [secretByte]
                 let shares = try SecretSharing.split(try SecureBytes(wiping: &plain), threshold: 3, count: 5)
                 let y1 = shares[0].values.withUnsafeBytes { $0[0] }, y2 = shares[1].values.withUnsafeBytes { $0[0] }
+                let guess = try SecretSharing.interpolate([shares[0], shares[1]]).withUnsafeBytes { $0[0] }
                 counts[0][Int(y1)] += 1
                 counts[1][Int(y2)] += 1
-                counts[2][Int(y1 ^ y2)] += 1
+                counts[2][Int(guess)] += 1
             }
             let expected = Double(samples) / 256
             for (which, histogram) in counts.enumerated() {
@@ -71,6 +74,22 @@ struct SecretSharingTests {
                 #expect(chiSquare < 400, "secret \(secretByte), statistic \(which): chi-square \(chiSquare)")
             }
         }
+    }
+
+    @Test("below the threshold, no byte of the secret leaks: over independent splits, a byte agrees by chance alone (1 in 256)")
+    func noByteLeaks() throws {
+        var agreeing = 0, compared = 0
+        for trial in 0..<2000 {
+            let secret = try SecureBytes(randomCount: 32)
+            let expected = Self.bytes(secret)
+            let threshold = 2 + trial % 4
+            let shares = try SecretSharing.split(secret, threshold: threshold, count: threshold + 1)
+            let candidate = Self.bytes(try SecretSharing.interpolate(Array(shares.prefix(threshold - 1))))
+            agreeing += zip(candidate, expected).filter { $0 == $1 }.count
+            compared += expected.count
+        }
+        // Expected 1/256 (0.0039) of 64,000 bytes, about 250, sd 16; one leaking byte position alone would add 1/32.
+        #expect(Double(agreeing) / Double(compared) < 0.01, "\(agreeing) of \(compared) bytes agree below the threshold")
     }
 
     @Test("malformed, mixed and duplicated shares are refused; a share round-trips through its encoding")

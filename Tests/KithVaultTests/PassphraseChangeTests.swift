@@ -100,8 +100,30 @@ struct PassphraseChangeTests {
         // Pinning keeps it version 2, so the bytes it was made with keep working.
         let pinned = try parsed.pinned(to: [UInt8](repeating: 7, count: 32), unlocked: identity, passphrase: Self.secret(decomposed))
         #expect(!pinned.normalisesPassphrase && Self.opens(pinned, decomposed))
-        let (changed, _) = try pinned.changingPassphrase(old: Self.secret(decomposed), new: Self.secret(decomposed + " جديدة"))
+        let (changed, what) = try pinned.changingPassphrase(old: Self.secret(decomposed), new: Self.secret(decomposed + " جديدة"))
         #expect(changed.normalisesPassphrase && String(decoding: changed.fileBytes, as: UTF8.self).hasPrefix("kith-identity v3\n"))
         #expect(Self.opens(changed, composed + " جديدة") && changed.vaultFingerprint == pinned.vaultFingerprint)
+        #expect(what == .duressCleared, "a version 2 file's duress key was made from raw bytes; it cannot be kept under NFKC")
+        // The old passphrase in its other spelling is not a new one.
+        let same = #expect(throws: KithVaultError.self) { try pinned.changingPassphrase(old: Self.secret(decomposed), new: Self.secret(composed)) }
+        #expect(same?.reason.contains("the one you have now") == true, "\(same?.reason ?? "")")
+    }
+
+    @Test("a version 2 file's non-ASCII duress passphrase never opens the identity after a change, even chosen as the new passphrase")
+    func oldDuressNeverOpens() throws {
+        let identity = try UnlockedIdentity.generate()
+        let duressDecomposed = "اخرج \u{0627}\u{0653}لان", duressComposed = "اخرج آلان"
+        let old = try IdentityKeyfile.sealVersion2ForTesting(identity, handle: Handle("lin"), passphrase: Self.secret("the real passphrase"), parameters: Self.cheap)
+            .withDuress(Self.secret(duressDecomposed), unlocked: identity, passphrase: Self.secret("the real passphrase"))
+        guard case .duress = try old.open(passphrase: Self.secret(duressDecomposed)) else {
+            Issue.record("the version 2 duress passphrase did not work before the change")
+            return
+        }
+        // The user picks the duress words, in their other spelling, as the new passphrase: it must be just a passphrase now.
+        let (changed, what) = try old.changingPassphrase(old: Self.secret("the real passphrase"), new: Self.secret(duressComposed))
+        #expect(what == .duressCleared)
+        #expect(Self.opens(changed, duressComposed) && Self.opens(changed, duressDecomposed))
+        let (other, _) = try old.changingPassphrase(old: Self.secret("the real passphrase"), new: Self.secret("something else entirely"))
+        #expect(throws: KithVaultError.self) { try other.open(passphrase: Self.secret(duressDecomposed)) }
     }
 }

@@ -271,23 +271,27 @@ public struct IdentityKeyfile: Sendable {
     }
 
     /// The same identity sealed under `new` (a version 3 file: NFKC), after
-    /// `old` opened it (the real passphrase; the duress one is refused as a
-    /// wrong passphrase here, the caller wipes). With `profile` other than
-    /// the file's, the new Argon2id parameters and a new salt.
+    /// `old` opened it. The duress passphrase, like any other that is not
+    /// the real one, is `wrongPassphrase` here: a caller that must wipe on
+    /// it opens the file through its own duress check first (the CLI's
+    /// DeviceGuard does). With `parameters` other than the file's, the new
+    /// Argon2id parameters and a new salt.
     public func changingPassphrase(
         old: borrowing SecureBytes, new: borrowing SecureBytes, profileName: String? = nil, parameters: Argon2idParameters? = nil
     ) throws -> (keyfile: IdentityKeyfile, change: PassphraseChange) {
-        // One derivation of what was typed, as at every open.
         let oldKey = try key(of: old)
         guard let unlocked = try unlocked(key: oldKey) else { throw KithVaultError.wrongPassphrase }
         let duressKey = try duressKey(key: oldKey)
         let newInput = try PassphraseText.normalised(new)
         try Self.checkLength(newInput)
-        guard try !newInput.isEqual(to: derivationInput(old)) else {
+        // Compared as NFKC whatever this file's version: the same words in another spelling are not a new passphrase.
+        if let oldInput = try? PassphraseText.normalised(old), newInput.isEqual(to: oldInput) {
             throw KithVaultError.invalidInput("the new passphrase is the one you have now; choose another")
         }
         let newParameters = parameters ?? kdfParameters
-        let sameProfile = newParameters == kdfParameters
+        // A version 1 or 2 file's duress key was derived from the bytes as typed; under NFKC it could stop
+        // matching what is typed, or match the new passphrase. So it goes, as with a new profile.
+        let sameProfile = newParameters == kdfParameters && normalisesPassphrase
         let newSalt = sameProfile ? salt : try Random.bytes(Argon2id.saltLength)
         let newKey = try Argon2id.deriveKey(length: 32, passphrase: newInput, salt: newSalt, parameters: newParameters)
         // Typing the new passphrase must never be taken for the duress one.

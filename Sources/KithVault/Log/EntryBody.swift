@@ -42,6 +42,8 @@ public enum EntryType: UInt8, Sendable, CaseIterable, CustomStringConvertible {
     case recordWrittenCarrying = 18
     /// A lead erased records for good: their stored versions are gone, their ids never return.
     case recordsErased = 19
+    /// The founder's choices for the vault, made at its founding (entry 1 only).
+    case vaultSettings = 20
 
     /// Whether a filter for this type takes an entry of `type`: a record
     /// written also names the versions written carrying parts forward.
@@ -71,6 +73,7 @@ public enum EntryType: UInt8, Sendable, CaseIterable, CustomStringConvertible {
         case .searched: return "searched"
         case .recordWrittenCarrying: return "record written carrying"
         case .recordsErased: return "records erased"
+        case .vaultSettings: return "vault settings"
         }
     }
 
@@ -182,6 +185,11 @@ public enum EntryBody: Equatable, Sendable {
     /// log still verifies. `cause` says whether a person decided it (their
     /// reason is in the sealed details) or a retention rule of the policy did.
     case recordsErased(group: GroupID, cause: ErasureCause, records: [RecordID])
+    /// What the founder chose when founding the vault (right after genesis,
+    /// entry 1, by the founder): `founderMayLead`, the founder may also lead
+    /// groups (a network of one person); without this entry, admins never
+    /// hold a group's keys (separation of duties).
+    case vaultSettings(founderMayLead: Bool)
 
     /// This body's entry type.
     public var type: EntryType {
@@ -204,6 +212,7 @@ public enum EntryBody: Equatable, Sendable {
         case .recordsIndexed: return .recordsIndexed
         case .searched: return .searched
         case .recordsErased: return .recordsErased
+        case .vaultSettings: return .vaultSettings
         }
     }
 
@@ -302,6 +311,9 @@ public enum EntryBody: Equatable, Sendable {
             cause.encode(into: &w)
             w.u32(UInt32(clamping: records.count))
             for record in records { w.fixed(record.bytes) }
+        case .vaultSettings(let founderMayLead):
+            // A flags byte, so later settings join it; bit 0: the founder may lead.
+            w.u8(founderMayLead ? 1 : 0)
         }
         return w.bytes
     }
@@ -435,6 +447,11 @@ public enum EntryBody: Equatable, Sendable {
             let count = Int(try r.u32())
             guard count <= r.remaining / Identifier.length else { throw KithVaultError.integrity("erasure entry is truncated") }
             body = .recordsErased(group: group, cause: cause, records: try (0..<count).map { _ in try id() })
+        case .vaultSettings:
+            // One form per meaning: known bits only, and an entry that sets something.
+            let flags = try r.u8()
+            guard flags == 1 else { throw KithVaultError.integrity("vault settings entry has unknown or no settings") }
+            body = .vaultSettings(founderMayLead: true)
         }
         try r.finish()
         return body

@@ -12,7 +12,8 @@ extension VaultState {
     /// users (older caches are rebuilt by a replay).
     /// 3: the head's time (a cache of an earlier layout is rebuilt likewise).
     /// 4: each group's latest erasure.
-    static let snapshotVersion: UInt8 = 4
+    /// 5: the founding settings.
+    static let snapshotVersion: UInt8 = 5
 
     /// Everything but the records (which the cache keeps one row each), with
     /// the number of records in each group.
@@ -24,6 +25,7 @@ extension VaultState {
         w.u64(count)
         w.fixed(headHash)
         w.u64(headTimeMillis)
+        w.u8(founderMayLead ? 1 : 0)
         w.u32(UInt32(users.count))
         for user in users.values.sorted(by: { $0.enrolledAt < $1.enrolledAt }) {
             EntryBody.write(user.identity, to: &w)
@@ -120,6 +122,7 @@ extension VaultState {
         state.count = try r.u64()
         state.headHash = try r.fixed(32)
         state.headTimeMillis = try r.u64()
+        state.founderMayLead = try r.u8() == 1
         for _ in 0..<(try r.u32()) {
             let identity = try EntryBody.readIdentity(&r)
             guard let role = OrgRole(rawValue: try r.u8()) else { throw KithVaultError.integrity("resume cache names an unknown role") }

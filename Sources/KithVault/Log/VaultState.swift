@@ -187,6 +187,12 @@ public struct VaultState: Sendable {
     public static let maxClockSkewMillis: UInt64 = 24 * 3600 * 1000
     /// Enrolled users.
     public internal(set) var users: [UserID: UserState] = [:]
+    /// Whether the vault's founder may also lead groups (its founding
+    /// settings, entry 1); otherwise admins never hold a group's keys.
+    public internal(set) var founderMayLead = false
+
+    /// The founder (enrolled by the genesis entry).
+    public var founder: UserID? { users.values.first { $0.enrolledAt == 0 }?.identity.userID }
     /// Groups.
     public internal(set) var groups: [GroupID: GroupState] = [:]
     /// Records: those touched since a resume in memory, the rest read lazily.
@@ -584,6 +590,11 @@ public struct VaultState: Sendable {
             guard groups[groupID] != nil else { throw invalid(entry, "the group does not exist") }
             guard role(of: entry.actor, in: groupID) != nil else { throw invalid(entry, "its author has no role in the group") }
             guard records > 0 else { throw invalid(entry, "it indexes no records") }
+
+        case .vaultSettings(let founderMayLead):
+            // Chosen at the founding, once: nobody can later change the rules everyone joined under.
+            guard entry.seq == 1, entry.actor == founder else { throw invalid(entry, "vault settings are made only by the founder, right after the founding") }
+            self.founderMayLead = founderMayLead
 
         case .recordsErased(let groupID, let cause, let erased):
             try applyErasure(entry, group: groupID, cause: cause, records: erased)

@@ -36,17 +36,25 @@ enum Rights {
 
     /// Granting `role` in `group` to `user`: a lead of the group, or an admin
     /// appointing someone else as the first lead of a group that has none
-    /// (an admin never holds a group's keys by its own hand).
+    /// (an admin never holds a group's keys by its own hand), or, when the
+    /// founding settings allow it, the founder appointing themselves.
     static func grant(_ state: VaultState, group: GroupID, actor: UserID, user: UserID, role: GroupRole) -> Refusal? {
         guard let current = state.groups[group] else { return Refusal(template: "{group} does not exist") }
         if current.members[actor] == .lead { return nil }
         let isAdmin = state.users[actor]?.role == .admin
         if isAdmin && role == .lead && !current.hasLead && user != actor { return nil }
+        let founderLeads = state.founderMayLead && actor == state.founder
+        if isAdmin && role == .lead && !current.hasLead && user == actor && founderLeads { return nil }
         if isAdmin && current.hasLead { return Refusal(template: "{group} has a lead; only a lead may share it (an admin appoints only the first lead)") }
         // Each refusal names the rule that applies to this very request.
-        if isAdmin && user == actor {
-            return Refusal(template: "an admin never holds a group's keys by their own hand, so they cannot make themselves lead of {group}; appoint someone else as its first lead")
+        if isAdmin && user == actor && state.founderMayLead && !founderLeads {
+            return Refusal(template: "this vault's founding settings let only its founder lead a group themselves; appoint someone else as the first lead of {group}")
         }
+        if isAdmin && user == actor && !founderLeads {
+            return Refusal(
+                template: "this vault was founded with separation of duties: an admin never holds a group's keys by their own hand, so they cannot make themselves lead of {group}; appoint someone else as its first lead")
+        }
+        if isAdmin && user == actor && role != .lead { return Refusal(template: "the founder may make themselves lead of {group}, not \(role)") }
         if isAdmin { return Refusal(template: "{group} has no lead yet; an admin may only appoint its first lead, who then shares it with others") }
         return Refusal(template: "only a lead of {group} may grant roles")
     }

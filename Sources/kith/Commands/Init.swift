@@ -25,8 +25,15 @@ struct Init: KithCommand {
             passphrase twice. Prints the vault fingerprint: read it aloud to people you \
             enrol so they can check they joined the right vault.
 
+            By default an admin never holds a group's keys: admins enrol people and create \
+            groups, leads decide who reads what (separation of duties). A small network run by \
+            one person can found the vault with --founder-may-lead, so the founder may also lead \
+            groups; the choice is a signed entry in the log, shown by 'kith status' to everyone, \
+            and cannot be changed later.
+
             Example:
               kith init --vault network.kith --identity sam.kithid --handle sam
+              kith init --vault network.kith --identity sam.kithid --handle sam --founder-may-lead
               PGPASSFILE=~/.pgpass kith init --vault postgres://kith@db.example.org/kith --identity sam.kithid --handle sam
             """)
 
@@ -34,6 +41,8 @@ struct Init: KithCommand {
     @Option(help: "Your handle: how others will name you (letters, digits, . _ -).")
     var handle: String
     @OptionGroup var kdf: KDFOption
+    @Flag(help: "Let the founder also lead groups (a network of one person). Off: admins never hold a group's keys.")
+    var founderMayLead = false
     @OptionGroup var output: OutputOptions
 
     func execute() throws {
@@ -52,7 +61,8 @@ struct Init: KithCommand {
         if case .postgres = location { store = try location.open(create: true) }
         let passphrase = try Passphrase.read(options: global, confirm: true, for: handle.value)
         let founder = try UnlockedIdentity.generate()
-        let vault = try Vault.found(store: store ?? location.open(create: true), founder: founder, handle: handle, memory: GlobalOptions.checkpointMemory())
+        let vault = try Vault.found(
+            store: store ?? location.open(create: true), founder: founder, handle: handle, memory: GlobalOptions.checkpointMemory(), founderMayLead: founderMayLead)
         do {
             try IdentityKeyfile.seal(founder, handle: handle, vaultFingerprint: vault.state.fingerprint, passphrase: passphrase, profile: profile)
                 .write(to: identityPath)
@@ -68,9 +78,15 @@ struct Init: KithCommand {
             throw error
         }
         if output.json {
-            try Output.json(["fingerprint": vault.readableFingerprint, "vault": location.description, "engine": location.engine, "identity": identityPath, "user": founder.identity.userID.description])
+            try Output.json([
+                "fingerprint": vault.readableFingerprint, "vault": location.description, "engine": location.engine, "identity": identityPath,
+                "user": founder.identity.userID.description, "founder_may_lead": founderMayLead,
+            ])
         } else {
             print("Founded vault \(location) (\(location.engine)) with \(handle) as admin.")
+            if founderMayLead {
+                print("You may also lead groups ('kith share GROUP --with \(handle) --role lead'); everyone sees this in 'kith status'.")
+            }
             print("Vault fingerprint: \(vault.readableFingerprint)")
             print("Your identity keyfile: \(identityPath) (keep it and its passphrase safe; Kith cannot recover either).")
         }

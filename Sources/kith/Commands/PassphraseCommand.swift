@@ -17,15 +17,18 @@ struct PassphraseCommand: ParsableCommand {
                 Asks for your passphrase, then the new one twice, and replaces the keyfile in one \
                 step: a crash or a power cut leaves the old file or the new one, never neither. \
                 Nothing in the vault changes; your identity, handle and rights stay the same. A \
-                running unlock agent stays unlocked until it locks.
+                running unlock agent locks (its keyfile changed): unlock again with the new \
+                passphrase, and change any passphrase file or KITH_PASSPHRASE a script uses.
 
                 Copies of the keyfile made before (a backup, a synced folder, a stick) still open \
                 with the OLD passphrase: delete them, or, if one may have been taken, ask an admin \
                 to remove this identity from the vault ('kith user remove') and enrol anew.
 
-                A duress passphrase, if you set one, keeps working; with a new --kdf profile it is \
-                cleared (set it again with 'kith duress set'). New passphrases are compared as \
-                Unicode NFKC, so the same words typed on another keyboard open the keyfile.
+                A duress passphrase, if you set one, keeps working; with a new --kdf profile, or on \
+                a keyfile made before this version, it is cleared (set it again with 'kith duress \
+                set'). --kdf may keep or strengthen the profile, never weaken it. New passphrases \
+                are compared as Unicode NFKC, so the same words typed on another keyboard open \
+                the keyfile.
 
                 Examples:
                   kith passphrase change
@@ -52,15 +55,25 @@ struct PassphraseCommand: ParsableCommand {
             let new = try Passphrase.newPassphrase(file: newPassphraseFile)
             // A profile given that is the keyfile's own changes nothing but the passphrase.
             let profile = try kdf.flatMap { try $0.parameters == keyfile.kdfParameters ? nil : $0 }
+            if let profile, try profile.parameters.memLimit < keyfile.kdfParameters.memLimit || profile.parameters.opsLimit < keyfile.kdfParameters.opsLimit {
+                throw KithVaultError.invalidInput(
+                    "--kdf \(profile.rawValue) is weaker than this keyfile's \(keyfile.kdfProfile) profile; a passphrase change keeps or strengthens it, never weakens it")
+            }
             let (changed, what) = try keyfile.changingPassphrase(old: old, new: new, profileName: profile?.rawValue, parameters: try profile?.parameters)
             try changed.replace(at: path)
+            let warning =
+                "copies of the keyfile made before still open with the old passphrase; delete them, or if one may have been taken, ask an admin to remove this identity and enrol again"
             if output.json {
-                try Output.json(["handle": keyfile.handle.value, "kdf": changed.kdfProfile, "duress_cleared": what == .duressCleared])
+                try Output.json([
+                    "handle": keyfile.handle.value, "kdf": changed.kdfProfile, "duress_cleared": what == .duressCleared, "old_copies_open_with_old_passphrase": true,
+                ])
+                Output.warning(warning)
                 return
             }
             print("Your keyfile opens with the new passphrase now (Argon2id profile: \(changed.kdfProfile)).")
-            if what == .duressCleared { print("If you had set a duress passphrase, set it again ('kith duress set'): the new profile cleared it.") }
-            Output.warning("copies of the keyfile made before still open with the old passphrase; delete them, or if one may have been taken, ask an admin to remove this identity and enrol again")
+            print("If an unlock agent was running, it has locked: unlock with the new passphrase, and change any passphrase file or KITH_PASSPHRASE a script uses.")
+            if what == .duressCleared { print("If you had set a duress passphrase, set it again ('kith duress set'): this change cleared it.") }
+            Output.warning(warning)
         }
     }
 }

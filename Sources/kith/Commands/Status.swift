@@ -34,7 +34,18 @@ struct Status: KithCommand {
         if let newest {
             object["checkpoint"] = ["size": newest.size, "root": Data(newest.root).base64EncodedString()] as [String: Any]
         }
+        // The founding settings are public, in entry 1: shown to everyone, locked or not.
+        let founderMayLead =
+            try store.entry(at: 1).flatMap { try? LogEntry.decode($0) }.map { entry -> Bool in
+                if case .vaultSettings(let allowed) = entry.body { return allowed }
+                return false
+            } ?? false
+        object["founder_may_lead"] = founderMayLead
         var lines = ["Vault:     \(location) (\(location.engine))", "Identity:  \(keyfile.handle.value) (\(identityPath))"]
+        lines.append(
+            founderMayLead
+                ? "Founding:  the founder may also lead groups (chosen when the vault was founded)"
+                : "Founding:  separation of duties (admins never hold a group's keys)")
         if let agent {
             object["idle_seconds_left"] = agent.status.idleSecondsLeft
             object["idle_limit_seconds"] = agent.status.idleLimit

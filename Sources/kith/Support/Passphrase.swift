@@ -43,8 +43,9 @@ enum Passphrase {
         guard FileManager.default.isReadableFile(atPath: "/dev/tty") else {
             throw KithVaultError.invalidInput("no terminal to ask for the new passphrase: use --new-passphrase-file FILE")
         }
-        let first = try prompt("New passphrase: ")
-        let second = try prompt("Repeat the new passphrase: ")
+        let hint = "no terminal to ask for the new passphrase: use --new-passphrase-file FILE"
+        let first = try prompt("New passphrase: ", noTerminal: hint)
+        let second = try prompt("Repeat the new passphrase: ", noTerminal: hint)
         guard first.isEqual(to: second) else { throw KithVaultError.invalidInput("the two new passphrases differ; nothing was changed, try again") }
         return first
     }
@@ -107,11 +108,11 @@ enum Passphrase {
     }
 
     /// Reads one line from the terminal with echo off.
-    private static func prompt(_ text: String) throws -> SecureBytes {
+    private static func prompt(
+        _ text: String, noTerminal: String = "no terminal to ask for the passphrase: use --passphrase-file FILE or KITH_PASSPHRASE"
+    ) throws -> SecureBytes {
         let fd = open("/dev/tty", O_RDWR | O_CLOEXEC)
-        guard fd >= 0 else {
-            throw KithVaultError.invalidInput("no terminal to ask for the passphrase: use --passphrase-file FILE or KITH_PASSPHRASE")
-        }
+        guard fd >= 0 else { throw KithVaultError.invalidInput(noTerminal) }
         defer { close(fd) }
         _ = text.withCString { Glibc.write(fd, $0, strlen($0)) }
         var saved = termios()
