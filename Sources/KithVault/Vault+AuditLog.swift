@@ -212,7 +212,7 @@ extension Vault {
             let what = records.count == 1 ? "record \(records[0])" : "\(records.count) records"
             switch cause {
             case .request: return "erased \(what) of \(groupName(group))"
-            case .retention(let kind, let months): return "erased \(what) of \(groupName(group)) by retention (\(kind) records after \(months) months)"
+            case .retention(let kind, let months): return "erased \(what) of \(groupName(group)) by retention (\(kind) records after \(months) month\(months == 1 ? "" : "s"))"
             }
         }
     }

@@ -101,7 +101,7 @@ extension Policy {
     /// How long `policy` keeps records, in one line.
     static func retentionLine(_ policy: GroupPolicy) -> String {
         guard !policy.retention.isEmpty else { return "Records are kept until a lead erases them (no retention is set)." }
-        let rules = policy.retention.sorted { $0.key.rawValue < $1.key.rawValue }.map { kind, months in "\(kind) records \(months) months" }
+        let rules = policy.retention.sorted { $0.key.rawValue < $1.key.rawValue }.map { kind, months in "\(kind) records \(Output.count(Int(months), "month"))" }
         return "Kept after they were last touched: " + rules.joined(separator: ", ") + " ('kith retention show' lists what is past it)."
     }
 

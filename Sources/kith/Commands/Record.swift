@@ -239,7 +239,8 @@ struct RecordCommand: ParsableCommand {
 
         func execute() throws {
             if diff { return try showChanges() }
-            let versions = try global.openVault().history(Identifier(parsing: id))
+            let vault = try global.openVault()
+            let versions = try vault.history(Identifier(parsing: id))
             if output.json {
                 try Output.json(versions)
             } else {
@@ -251,6 +252,10 @@ struct RecordCommand: ParsableCommand {
                     })
                 if versions.contains(where: { !$0.carried.isEmpty }) {
                     print("(carried: kept exactly as the version before held it, without its author reading it)")
+                }
+                if let erasure = try vault.state.records.record(Identifier(parsing: id))?.erasure {
+                    print(
+                        "Erased by \(vault.handle(ofUser: erasure.actor)) \(RelativeTime.both(erasure.timeMillis)) (log entry \(erasure.seq)): only the log's account of it is left, not its content.")
                 }
             }
         }

@@ -17,13 +17,17 @@ extension RecordCommand {
                 their search index when they next open the vault. The id is never used again.
 
                 It cannot reach copies made before: backups of the vault, a copy someone took, \
-                or files exported or saved with 'kith attach get'. Members hold the keys that open \
-                such copies. See docs/operations.md for backups that age out.
+                or files exported or saved with 'kith attach get'. The people enrolled in the group \
+                hold the keys that open such copies. See docs/operations.md for backups that age out. \
+                The log keeps that the records were there: who wrote, read and searched, and when. \
+                Its details, which auditors (and each writer, for their own entries) can read, keep \
+                the names of fields (never their values), the reasons people gave and the words they \
+                searched for, which can name the person.
 
                 Run it again on an erased record to remove anything a crash left behind.
 
                 Examples:
-                  kith export --member 3f9c0a... --out sam.json --format json --reason "subject access request"
+                  kith export --group "Trans Support" --member 3f9c0a... --out sam.json --reason "subject access request"
                   kith record erase 3f9c0a... --with-linked --reason "erasure request received 2026-11-30"
                   kith record erase 7a21bb... --reason "duplicate of 5c03de... from the March import"
                 """)
@@ -58,7 +62,17 @@ extension RecordCommand {
                     throw KithVaultError.invalidInput("kith record erase asks before it erases; pass --yes when no one can answer (a script)")
                 }
                 print("This erases, for good:")
-                Output.table(["ID", "KIND", "PART OF"], plan.map { [$0.id.description, $0.kind.description, $0.parent?.description ?? "-"] })
+                // Who wrote each and when (from the log: nothing is decrypted), so a pasted wrong id is noticed.
+                Output.table(
+                    ["ID", "KIND", "PART OF", "WRITTEN BY", "LAST CHANGED"],
+                    try plan.map { item in
+                        let last = try vault.history(item.id).last
+                        return [
+                            item.id.description, item.kind.description, item.parent?.description ?? "-", last?.author ?? "-",
+                            last.map { RelativeTime.both($0.timeMillis) } ?? "-",
+                        ]
+                    })
+                print("Check the ids with 'kith record show ID' first if you are not sure whose they are.")
                 guard Terminal.confirm("Erase \(Output.count(plan.count, "record"))? It cannot be undone.") else {
                     print("Nothing was erased.")
                     return
@@ -89,6 +103,7 @@ extension RecordCommand {
             }
             purgeLine(report.purge)
             print("Backups and copies of the vault made before now still hold it, sealed; see docs/operations.md.")
+            print("Files anyone exported or saved from it are outside Kith: delete them too.")
         }
 
         /// What the store's files still hold, when something is left.

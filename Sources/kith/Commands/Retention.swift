@@ -106,7 +106,7 @@ struct Retention: ParsableCommand {
             Output.say("\(plan.group) has no retention rule: records are kept until a lead erases them ('kith policy set' can add one).")
             return
         }
-        let rules = plan.rules.sorted { $0.key.rawValue < $1.key.rawValue }.map { "\($0.key) records \($0.value) months" }
+        let rules = plan.rules.sorted { $0.key.rawValue < $1.key.rawValue }.map { "\($0.key) records \(Output.count(Int($0.value), "month"))" }
         Output.say("Retention in \(plan.group): \(rules.joined(separator: ", ")) after they were last touched.")
         guard !plan.due.isEmpty else {
             print("Nothing is past it.")
@@ -120,7 +120,7 @@ struct Retention: ParsableCommand {
                     return count == 0 ? nil : Output.count(count, kind.description)
                 }
                 return [
-                    item.record.id.description, item.record.kind.description, RelativeTime.both(item.lastTouchedMillis), "\(item.months) months",
+                    item.record.id.description, item.record.kind.description, RelativeTime.both(item.lastTouchedMillis), Output.count(Int(item.months), "month"),
                     linked.isEmpty ? "-" : linked.joined(separator: ", "),
                 ]
             })

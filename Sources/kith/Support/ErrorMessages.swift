@@ -32,7 +32,7 @@ extension KithVaultError {
         case .busy:
             text += ". Another kith is writing; try again in a moment."
         case .wrongPassphrase:
-            text = "wrong passphrase: " + reason + ". Try again."
+            text = "wrong passphrase: " + reason + ". Try again (a passphrase file or KITH_PASSPHRASE must hold your current passphrase, after a change too)."
         default:
             text += "."
         }
