@@ -82,6 +82,38 @@ final class CLIHarness: @unchecked Sendable {
         return ["-qfec", quoted, "/dev/null"]
     }
 
+    /// Runs kith on a terminal (script(1)) with `arguments` as given (no
+    /// passphrase file added), and types `reply` and Enter once the terminal
+    /// shows `prompt`, as a person would (typing earlier would be flushed by
+    /// the prompt turning echo off). Returns what the terminal showed.
+    func runInTerminal(_ arguments: [String], answering prompt: String, with reply: String, environment: [String: String] = [:]) throws -> Result {
+        let command = ([binary.path] + arguments).map { "'" + $0.replacingOccurrences(of: "'", with: "'\\''") + "'" }.joined(separator: " ")
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/script")
+        process.arguments = ["-qfec", command, "/dev/null"]
+        process.environment = self.environment(environment)
+        process.currentDirectoryURL = directory
+        let out = Pipe(), input = Pipe()
+        process.standardOutput = out
+        process.standardError = out
+        process.standardInput = input
+        try process.run()
+        var shown = Data()
+        let deadline = Date().addingTimeInterval(30)
+        while !String(decoding: shown, as: UTF8.self).contains(prompt) && Date() < deadline {
+            let chunk = out.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            shown.append(chunk)
+        }
+        // A moment for the prompt to turn echo off after writing itself.
+        Thread.sleep(forTimeInterval: 0.3)
+        input.fileHandleForWriting.write(Data((reply + "\n").utf8))
+        shown.append(out.fileHandleForReading.readDataToEndOfFile())
+        try? input.fileHandleForWriting.close()
+        process.waitUntilExit()
+        return Result(code: process.terminationStatus, out: String(decoding: shown, as: UTF8.self), err: "")
+    }
+
     /// Runs kith on a terminal and returns what the terminal showed.
     func runInTerminal(_ arguments: [String], as user: String, environment: [String: String] = [:]) throws -> Result {
         try runProgram("/usr/bin/script", terminalArguments(arguments, as: user), environment: environment)

@@ -175,6 +175,31 @@ struct PanicCLITests {
         // The vault and the admin are untouched.
         #expect(try cli.run(["group", "list"], as: "ana").code == 0)
     }
+
+    @Test("typed at the terminal's prompt, the duress passphrase wipes the device; what the terminal shows is what a wrong passphrase shows")
+    func duressAtThePrompt() throws {
+        let cli = try CLIHarness()
+        try cli.setUp(users: [("robin", "user"), ("lee", "user")])
+        try Data("a duress passphrase, test-only\n".utf8).write(to: URL(fileURLWithPath: cli.path("duress.pass")))
+        for user in ["robin", "lee"] {
+            #expect(try cli.run(["duress", "set", "--duress-passphrase-file", cli.path("duress.pass")], as: user).code == 0)
+            #expect(try cli.run(["group", "list"], as: user, environment: Self.device(cli, user)).code == 0)
+        }
+        // Lee types a wrong passphrase; robin types the duress one, each at the prompt of a terminal.
+        let wrong = try cli.runInTerminal(
+            ["group", "list", "--identity", cli.path("lee.kithid")], answering: "Passphrase for lee:", with: "not the passphrase", environment: Self.device(cli, "lee"))
+        let forced = try cli.runInTerminal(
+            ["group", "list", "--identity", cli.path("robin.kithid")], answering: "Passphrase for robin:", with: "a duress passphrase, test-only",
+            environment: Self.device(cli, "robin"))
+        #expect(wrong.code == 77 && forced.code == 77, "\(wrong.out)\(forced.out)")
+        #expect(forced.out.replacingOccurrences(of: "robin", with: "lee") == wrong.out, "the terminal shows the same: \(forced.out) / \(wrong.out)")
+        #expect(!forced.out.contains("duress") && !forced.out.contains("a duress passphrase, test-only"), "nothing typed is echoed or named")
+        // Robin's keyfile no longer opens with the real passphrase, and robin's device state is gone; lee's is not.
+        #expect(try cli.run(["group", "list"], as: "robin").code == 77)
+        #expect(try cli.run(["group", "list"], as: "lee").code == 0)
+        #expect(!FileManager.default.fileExists(atPath: Self.device(cli, "robin")["KITH_STATE_DIR"] ?? ""))
+        #expect(FileManager.default.fileExists(atPath: Self.device(cli, "lee")["KITH_STATE_DIR"] ?? ""))
+    }
 }
 
 extension Array where Element == UInt8 {
