@@ -153,4 +153,10 @@ extension Vault {
             user: UserInfo(id: target.id, handle: target.handle, role: target.role, fingerprint: target.fingerprint, removed: true),
             groupsAwaitingNewKeys: awaiting, groupsRekeyed: rekeyed, auditKeyRetired: retired)
     }
+
+    /// Says in the log that this user wiped a device (`kith panic`, when its
+    /// setting asks): one signed entry, nothing in it but who and when.
+    public func announceDeviceWiped() throws {
+        try commit { _ in [PendingEntry(body: .deviceWiped, details: [("action", "wiped a device with kith panic")])] }
+    }
 }

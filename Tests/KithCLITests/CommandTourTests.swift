@@ -266,6 +266,8 @@ struct CommandTourTests {
         try tour.step(["duress", "clear", "--identity", cli.path("nobody.kithid")], code: 66)
         try tour.step(["duress", "limit", "--json"], keys: ["limit", "wrong_in_a_row"])
         try tour.step(["duress", "limit", "2"], code: 64, says: "3 to 100")
+        try tour.step(["duress", "announce", "--json"], keys: ["announce"])
+        try tour.step(["duress", "announce", "maybe"], code: 64, says: "on or off")
         // Last, since it wipes this device's state: panic (asks first; --yes does not).
         try tour.step(["panic"], as: "alex", code: 64, says: "--yes")
         try tour.step(["panic", "--yes"], as: "alex")

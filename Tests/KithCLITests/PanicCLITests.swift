@@ -176,6 +176,32 @@ struct PanicCLITests {
         #expect(try cli.run(["group", "list"], as: "ana").code == 0)
     }
 
+    @Test("with announce on and the identity unlocked, panic first signs a 'device wiped' entry; locked, or with it off, the log hears nothing")
+    func announces() throws {
+        let cli = try CLIHarness()
+        try cli.setUp(users: [("robin", "user"), ("lee", "user"), ("sky", "user")])
+        let entries = { () throws -> [[String: Any]] in (try cli.run(["audit", "log", "--type", "device-wiped", "--json"], as: "ana").json() as? [[String: Any]]) ?? [] }
+        for user in ["robin", "lee", "sky"] {
+            let device = Self.device(cli, user)
+            #expect(try cli.run(["group", "list"], as: user, environment: device).code == 0)
+            if user != "sky" { #expect(try cli.run(["duress", "announce", "on"], environment: device).code == 0) }
+            if user != "lee" { #expect(try cli.run(["unlock", "--for", "10m"], as: user, environment: device).code == 0) }
+        }
+        let shown = try cli.run(["duress", "announce", "--json"], environment: Self.device(cli, "robin"))
+        #expect((try shown.json() as? [String: Any])?["announce"] as? Bool == true)
+        #expect(try cli.run(["duress", "announce", "maybe"], environment: Self.device(cli, "robin")).code == 64)
+        // Robin: on and unlocked, so the log says it, before everything is wiped.
+        let robin = try cli.run(["panic", "--yes", "--verbose", "--identity", cli.path("robin.kithid")], environment: Self.device(cli, "robin"))
+        #expect(robin.code == 0 && robin.err.contains("after saying so in the vault's log"), "\(robin.err)")
+        #expect(try entries().map { $0["actor"] as? String } == ["robin"])
+        #expect(!FileManager.default.fileExists(atPath: cli.path("robin.kithid")))
+        // Lee: on but locked (no passphrase is asked); Sky: unlocked but off. Neither says anything.
+        #expect(try cli.run(["panic", "--yes", "--identity", cli.path("lee.kithid")], environment: Self.device(cli, "lee")).code == 0)
+        #expect(try cli.run(["panic", "--yes", "--identity", cli.path("sky.kithid")], environment: Self.device(cli, "sky")).code == 0)
+        #expect(try entries().count == 1)
+        #expect(try cli.run(["audit", "verify"]).code == 0)
+    }
+
     @Test("typed at the terminal's prompt, the duress passphrase wipes the device; what the terminal shows is what a wrong passphrase shows")
     func duressAtThePrompt() throws {
         let cli = try CLIHarness()

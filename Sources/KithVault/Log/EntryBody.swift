@@ -44,6 +44,8 @@ public enum EntryType: UInt8, Sendable, CaseIterable, CustomStringConvertible {
     case recordsErased = 19
     /// The founder's choices for the vault, made at its founding (entry 1 only).
     case vaultSettings = 20
+    /// A user's `kith panic` reported that it wiped one of their devices.
+    case deviceWiped = 21
 
     /// Whether a filter for this type takes an entry of `type`: a record
     /// written also names the versions written carrying parts forward.
@@ -74,6 +76,7 @@ public enum EntryType: UInt8, Sendable, CaseIterable, CustomStringConvertible {
         case .recordWrittenCarrying: return "record written carrying"
         case .recordsErased: return "records erased"
         case .vaultSettings: return "vault settings"
+        case .deviceWiped: return "device wiped"
         }
     }
 
@@ -190,6 +193,10 @@ public enum EntryBody: Equatable, Sendable {
     /// groups (a network of one person); without this entry, admins never
     /// hold a group's keys (separation of duties).
     case vaultSettings(founderMayLead: Bool)
+    /// The actor wiped a device of theirs with `kith panic`, whose setting
+    /// asked it to say so first: leads and admins know to remove the
+    /// device's identity. Nothing else is in it.
+    case deviceWiped
 
     /// This body's entry type.
     public var type: EntryType {
@@ -213,6 +220,7 @@ public enum EntryBody: Equatable, Sendable {
         case .searched: return .searched
         case .recordsErased: return .recordsErased
         case .vaultSettings: return .vaultSettings
+        case .deviceWiped: return .deviceWiped
         }
     }
 
@@ -314,6 +322,8 @@ public enum EntryBody: Equatable, Sendable {
         case .vaultSettings(let founderMayLead):
             // A flags byte, so later settings join it; bit 0: the founder may lead.
             w.u8(founderMayLead ? 1 : 0)
+        case .deviceWiped:
+            break
         }
         return w.bytes
     }
@@ -452,6 +462,8 @@ public enum EntryBody: Equatable, Sendable {
             let flags = try r.u8()
             guard flags == 1 else { throw KithVaultError.integrity("vault settings entry has unknown or no settings") }
             body = .vaultSettings(founderMayLead: true)
+        case .deviceWiped:
+            body = .deviceWiped
         }
         try r.finish()
         return body

@@ -596,6 +596,10 @@ public struct VaultState: Sendable {
             guard entry.seq == 1, entry.actor == founder else { throw invalid(entry, "vault settings are made only by the founder, right after the founding") }
             self.founderMayLead = founderMayLead
 
+        case .deviceWiped:
+            // Any enrolled user may say a device of theirs was wiped (checked above: enrolled, not removed).
+            break
+
         case .recordsErased(let groupID, let cause, let erased):
             try applyErasure(entry, group: groupID, cause: cause, records: erased)
 

@@ -6,7 +6,7 @@ import KithVault
 struct Duress: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Settings for when this device may be taken: the wrong-passphrase limit.",
-        subcommands: [Set.self, Clear.self, Limit.self])
+        subcommands: [Set.self, Clear.self, Limit.self, Announce.self])
 
     struct Set: KithCommand {
         static let configuration = CommandConfiguration(
@@ -105,6 +105,48 @@ struct Duress: ParsableCommand {
                 print("This device is wiped after \(limit) wrong passphrases in a row (\(attempts.count) so far). 'kith duress limit off' turns it off.")
             } else {
                 print("No wrong-passphrase limit on this device. 'kith duress limit 5' sets one.")
+            }
+        }
+    }
+}
+
+extension Duress {
+    struct Announce: KithCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Whether 'kith panic' first says in the vault's log that it wiped this device.",
+            discussion: """
+                Off unless set. When on, and your identity is unlocked ('kith unlock') when you run \
+                'kith panic', panic first appends one signed entry, "device wiped", so your leads and \
+                admins know to remove this identity. It waits at most 2 seconds for the vault, then \
+                wipes anyway; when locked, it asks no passphrase and says nothing to the log. The entry \
+                also tells anyone who can read the log's public part (every member, the operator of \
+                a shared vault) that you wiped a device, and when. The setting lives on this device \
+                only. See docs/duress.md.
+
+                Examples:
+                  kith duress announce on
+                  kith duress announce off
+                  kith duress announce
+                """)
+
+        @Argument(help: ArgumentHelp("on or off; leave it out to see the setting.", valueName: "on|off"))
+        var value: String?
+        @OptionGroup var output: OutputOptions
+
+        func execute() throws {
+            let announcement = DeviceGuard.announcement
+            switch value {
+            case nil: break
+            case "on": try announcement.set(true)
+            case "off": try announcement.set(false)
+            case let other?: throw KithVaultError.invalidInput("'\(other)' is not a setting: give on or off")
+            }
+            if output.json {
+                try Output.json(["announce": announcement.isOn])
+            } else if announcement.isOn {
+                print("'kith panic' first says in the vault's log that it wiped this device (when your identity is unlocked). 'kith duress announce off' stops it.")
+            } else {
+                print("'kith panic' says nothing to the vault's log (the default). 'kith duress announce on' makes it say so first.")
             }
         }
     }

@@ -7,6 +7,7 @@ import KithVault
 enum DeviceGuard {
     static var attempts: PassphraseAttempts { PassphraseAttempts(stateDirectory: GlobalOptions.checkpointMemory().directory) }
 
+    static var announcement: WipeAnnouncement { WipeAnnouncement(stateDirectory: GlobalOptions.checkpointMemory().directory) }
     static var remembered: RememberedKeyfiles { RememberedKeyfiles(stateDirectory: GlobalOptions.checkpointMemory().directory) }
 
     /// `path` made absolute against the current folder.
