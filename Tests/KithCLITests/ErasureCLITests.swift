@@ -26,7 +26,8 @@ struct ErasureCLITests {
     func subjectRequests() throws {
         let (cli, member, caseID) = try Self.setUp()
         let out = cli.path("sam.json")
-        let exported = try cli.run(["export", "--group", "Trans Support", "--member", member, "--out", out, "--reason", "subject access request"], as: "robin")
+        // The member's file is in the member's group: --group may be left out.
+        let exported = try cli.run(["export", "--member", member, "--out", out, "--reason", "subject access request"], as: "robin")
         #expect(exported.code == 0, "\(exported.err)")
         let file = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out))) as? [String: Any])
         let records = try #require(file["records"] as? [[String: Any]])
@@ -77,8 +78,14 @@ struct ErasureCLITests {
         try JSONSerialization.data(withJSONObject: policy).write(to: URL(fileURLWithPath: policyFile))
         let set = try cli.run(["policy", "set", "Trans Support", policyFile], as: "robin")
         #expect(set.code == 0 && set.out.contains("Kept after they were last touched: note records 1 month"), "\(set.out)\(set.err)")
-        let nothing = try cli.run(["retention", "show", "--group", "Trans Support"], as: "alex")
-        #expect(nothing.code == 0 && nothing.out.contains("Nothing is past it."), "\(nothing.out)")
+        let nothing = try cli.run(["retention", "show", "Trans Support"], as: "alex")
+        #expect(nothing.code == 0 && nothing.out.contains("Nothing is past it."), "\(nothing.out)\(nothing.err)")
+        let unnamed = try cli.run(["retention", "show"], as: "alex")
+        #expect(unnamed.code == 64 && unnamed.err.contains("name the group: kith retention show GROUP"), "\(unnamed.err)")
+        let twice = try cli.run(["retention", "show", "Trans Support", "--group", "Other"], as: "alex")
+        #expect(twice.code == 64 && twice.err.contains("two groups were named"), "\(twice.err)")
+        let noGroup = try cli.run(["export", "--format", "csv"], as: "alex")
+        #expect(noGroup.code == 64 && noGroup.err.contains("name the group to export with --group GROUP"), "\(noGroup.err)")
         // Forty days on (the writer's clock moved, as after a month of work).
         let later = ["KITH_TEST_CLOCK_OFFSET_DAYS": "40"]
         let due = try cli.run(["retention", "show", "--group", "Trans Support"], as: "alex", environment: later)

@@ -22,7 +22,7 @@ struct Export: KithCommand {
             The output is plaintext. Write it to a file (--out, created with mode 0600, never \
             replacing one), hand it over safely, and delete it when done.
 
-            --member ID answers a subject access request: everything the vault holds about one \
+            --member ID (the group may then be left out) answers a subject access request: everything the vault holds about one \
             member, every version of their record, of the cases about them (see 'kith record add \
             --member') and of those cases' notes and attachments, and, in JSON, the log's entries \
             about them under "log" (who wrote and read what, and when). 'kith record erase ID \
@@ -40,8 +40,8 @@ struct Export: KithCommand {
     }
 
     @OptionGroup var global: GlobalOptions
-    @Option(help: "The group to export from.")
-    var group: String
+    @Option(help: "The group to export from (with --member or --record it may be left out: the record's own group).")
+    var group: String?
     @Option(help: "json (the default) or csv.")
     var format: Format = .json
     @Option(name: .customLong("record"), help: ArgumentHelp("Export only this record; repeat for more.", valueName: "id"))
@@ -81,7 +81,12 @@ struct Export: KithCommand {
             }
         }
         var ids = try records.map { try Identifier(parsing: $0) }
+        guard group != nil || memberID != nil || !ids.isEmpty else {
+            throw KithVaultError.invalidInput("name the group to export with --group GROUP (or export one member's file with --member ID)")
+        }
         let vault = try access.openVault(global)
+        // Without --group, the group of the record named (every other one must be in it; the library checks).
+        let group = try self.group ?? Self.groupName(of: memberID ?? ids[0], in: vault)
         if let memberID { ids = try vault.memberFile(memberID) }
         let exported = try vault.exportRecords(groupName: group, ids: ids, kind: kindFilter, format: format.rawValue, allVersions: allVersions || memberID != nil)
         // A subject's request covers what was done with their records too: the log's entries about them, in JSON.
@@ -121,6 +126,14 @@ struct Export: KithCommand {
             SecureBytes.wipe(&bytes)
         }
         try Self.reportSkipped(exported.skipped)
+    }
+
+    /// The name of the group `id` belongs to, as the group listing names it.
+    static func groupName(of id: RecordID, in vault: Vault) throws -> String {
+        guard let record = try vault.state.records.record(id) else { throw KithVaultError.notFound("record \(id)", remedy: .listRecords) }
+        guard let info = try vault.groups().first(where: { $0.id == record.group }) else { throw KithVaultError.notFound("the group of record \(id)") }
+        // A name another group looks like is given by id, as everywhere (the id resolves to just this group).
+        return info.looksLikeAnother ? info.id.description : info.name
     }
 
     /// Names each record the export had to leave out and fails, so a script

@@ -19,17 +19,17 @@ struct Retention: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "List what is past the group's retention (nothing is decrypted, logged or erased).",
             discussion: """
-                Example:
-                  kith retention show --group "Trans Support"
+                Examples:
+                  kith retention show "Trans Support"
+                  kith retention show --group "Trans Support" --json
                 """)
 
         @OptionGroup var global: GlobalOptions
-        @Option(help: "The group.")
-        var group: String
+        @OptionGroup var named: RetentionGroup
         @OptionGroup var output: OutputOptions
 
         func execute() throws {
-            let plan = try global.openVault().retentionDue(groupName: group)
+            let plan = try global.openVault().retentionDue(groupName: named.group())
             if output.json { return try Output.json(plan) }
             Retention.describe(plan)
         }
@@ -52,8 +52,7 @@ struct Retention: ParsableCommand {
                 """)
 
         @OptionGroup var global: GlobalOptions
-        @Option(help: "The group.")
-        var group: String
+        @OptionGroup var named: RetentionGroup
         @Flag(help: "Only list what would be erased.")
         var dryRun = false
         @Flag(help: "Do not ask first (a script).")
@@ -61,6 +60,7 @@ struct Retention: ParsableCommand {
         @OptionGroup var output: OutputOptions
 
         func execute() throws {
+            let group = try named.group()
             let vault = try global.openVault()
             let plan = try vault.retentionDue(groupName: group)
             if dryRun {
@@ -125,5 +125,23 @@ struct Retention: ParsableCommand {
                 ]
             })
         print("\(Output.count(plan.total, "record")) in all.")
+    }
+}
+
+/// The group a retention command is about: `kith retention show GROUP`, or
+/// `--group GROUP` as other record commands take it.
+struct RetentionGroup: ParsableArguments {
+    @Argument(help: ArgumentHelp("The group (or give it with --group).", valueName: "group"))
+    var positional: String?
+    @Option(name: .customLong("group"), help: "The group.")
+    var option: String?
+
+    func group() throws -> String {
+        switch (positional, option) {
+        case (let name?, nil), (nil, let name?): return name
+        case (let first?, let second?) where first == second: return first
+        case (.some, .some): throw KithVaultError.invalidInput("two groups were named; give the group once, as 'kith retention show GROUP'")
+        case (nil, nil): throw KithVaultError.invalidInput("name the group: kith retention show GROUP (or --group GROUP)")
+        }
     }
 }
