@@ -93,6 +93,35 @@ extension Vault {
         return record
     }
 
+    /// The shape of a record id as people type it: 32 hex digits, or the
+    /// first 8 or more of them (checked before a passphrase is asked).
+    public static func checkRecordIDText(_ text: String) throws {
+        let hex = text.lowercased()
+        guard (8...2 * Identifier.length).contains(hex.count), hex.allSatisfy(\.isHexDigit) else {
+            throw KithVaultError.invalidInput(
+                "'\(text)' is not a Kith id (32 hexadecimal digits, or the first 8 or more of them, as record listings show them)", remedy: .listRecords)
+        }
+    }
+
+    /// The record `text` names: its whole id, or the first 8 or more hex
+    /// digits of exactly one record's id in this vault (erased ones too,
+    /// whose history and erasure can still be asked about).
+    public func recordID(matching text: String) throws -> RecordID {
+        try Self.checkRecordIDText(text)
+        let hex = text.lowercased()
+        if hex.count == 2 * Identifier.length { return try Identifier(parsing: hex) }
+        // The ids from the prefix followed by zeros to the prefix followed by f's.
+        let lower = try Identifier(parsing: hex + String(repeating: "0", count: 2 * Identifier.length - hex.count))
+        let upper = try Identifier(parsing: hex + String(repeating: "f", count: 2 * Identifier.length - hex.count))
+        return try lookUp(.notFound("a record whose id begins \(hex)", remedy: .listRecords)) {
+            let found = try state.records.records(from: lower, through: upper).map(\.id)
+            if found.count > 1 {
+                throw KithVaultError.invalidInput("'\(text)' begins the ids of \(found.count) records; give more of the id", remedy: .listRecords)
+            }
+            return found.first
+        }
+    }
+
     /// The refusal for using an erased record.
     func erased(_ record: RecordState) -> KithVaultError {
         let when = record.erasure.map { " on \(Timestamp.iso8601(millis: $0.timeMillis)) (log entry \($0.seq))" } ?? ""

@@ -51,7 +51,7 @@ struct ErasureCLITests {
         #expect(erased.code == 0, "\(erased.err)")
         #expect(erased.out.contains("Erased 1 member, 1 case, 1 note from Trans Support (log entry"), "\(erased.out)")
         #expect(erased.out.contains("Backups and copies of the vault made before now still hold it"))
-        let shown = try cli.run(["record", "show", member], as: "alex")
+        let shown = try cli.run(["record", "show", String(member.prefix(8))], as: "alex")
         #expect(shown.code == 66 && shown.err.contains("was erased by a lead of Trans Support on"), "\(shown.err)")
         #expect(try cli.run(["record", "list", "--group", "Trans Support"], as: "alex").out.contains(member) == false)
         let history = try cli.run(["record", "history", member], as: "robin")

@@ -13,6 +13,9 @@ protocol RecordSource: AnyObject, Sendable {
     func children(of parent: RecordID) throws -> [RecordState]
     /// Every record (a copy to another engine; tests).
     func all() throws -> [RecordState]
+    /// Every record whose id lies from `lower` to `upper`, both included
+    /// (the records an id's first digits name).
+    func records(from lower: RecordID, through upper: RecordID) throws -> [RecordState]
 }
 
 /// The records of a replayed log: those changed since the state was
@@ -47,6 +50,11 @@ public struct RecordIndex: Sendable {
     /// The notes or attachments of a case, in no particular order.
     public func children(of parent: RecordID) throws -> [RecordState] {
         try merged(base?.children(of: parent) ?? []) { $0.parent == parent }
+    }
+
+    /// Every record whose id lies from `lower` to `upper`, both included.
+    public func records(from lower: RecordID, through upper: RecordID) throws -> [RecordState] {
+        try merged(base?.records(from: lower, through: upper) ?? []) { !($0.id < lower) && !(upper < $0.id) }
     }
 
     /// Every record. Reads the whole cache: for copies and tests, not commands.

@@ -261,6 +261,12 @@ final class ResumeCache: RecordSource, @unchecked Sendable {
         try answer({ db in try checkedRows(db, where: "parent = ?", [Data(parent.bytes)]) }, replayed: { $0.values.filter { $0.parent == parent } })
     }
 
+    func records(from lower: RecordID, through upper: RecordID) throws -> [RecordState] {
+        try answer(
+            { db in try checkedRows(db, where: "id >= ? AND id <= ?", [Data(lower.bytes), Data(upper.bytes)]) },
+            replayed: { $0.values.filter { !($0.id < lower) && !(upper < $0.id) } })
+    }
+
     func all() throws -> [RecordState] {
         try answer({ db in try checkedRows(db, where: nil, expected: counts.values.reduce(0, +)) }, replayed: { Array($0.values) })
     }

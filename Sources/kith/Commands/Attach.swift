@@ -37,7 +37,9 @@ struct Attach: ParsableCommand {
             guard let compartment = Compartment(name: compartment) else {
                 throw KithVaultError.invalidInput("'\(compartment)' is not a compartment: use notes, sensitive or profile")
             }
-            let id = try global.openVault().addAttachment(caseID: Identifier(parsing: caseID), file: file, name: name, compartment: compartment)
+            try Vault.checkRecordIDText(caseID)
+            let vault = try global.openVault()
+            let id = try vault.addAttachment(caseID: vault.recordID(matching: caseID), file: file, name: name, compartment: compartment)
             if output.json { try Output.json(Created(id)) } else { print(id) }
         }
     }
@@ -63,7 +65,9 @@ struct Attach: ParsableCommand {
         @OptionGroup var output: OutputOptions
 
         func execute() throws {
-            let info = try access.openVault(global).saveAttachment(Identifier(parsing: id), to: out)
+            try Vault.checkRecordIDText(id)
+            let vault = try access.openVault(global)
+            let info = try vault.saveAttachment(vault.recordID(matching: id), to: out)
             // A saved attachment was opened, so its name and size are known.
             let name = info.name ?? info.id.description, size = info.size ?? 0
             if output.json {
@@ -86,7 +90,9 @@ struct Attach: ParsableCommand {
         @OptionGroup var output: OutputOptions
 
         func execute() throws {
-            let files = try access.openVault(global).attachments(caseID: Identifier(parsing: caseID))
+            try Vault.checkRecordIDText(caseID)
+            let vault = try access.openVault(global)
+            let files = try vault.attachments(caseID: vault.recordID(matching: caseID))
             if output.json {
                 try Output.json(files)
             } else if files.isEmpty {

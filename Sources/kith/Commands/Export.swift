@@ -66,7 +66,8 @@ struct Export: KithCommand {
         guard member == nil || (records.isEmpty && kindFilter == nil) else {
             throw KithVaultError.invalidInput("--member chooses the records itself; give it without --record or --kind")
         }
-        let memberID = try member.map { try Identifier(parsing: $0) }
+        if let member { try Vault.checkRecordIDText(member) }
+        for record in records { try Vault.checkRecordIDText(record) }
         guard !safeForSpreadsheets || format == .csv else {
             throw KithVaultError.invalidInput("--safe-for-spreadsheets is for --format csv")
         }
@@ -80,11 +81,12 @@ struct Export: KithCommand {
                 throw KithVaultError.invalidInput("cannot write in \(folder): check that the folder exists and is yours")
             }
         }
-        var ids = try records.map { try Identifier(parsing: $0) }
-        guard group != nil || memberID != nil || !ids.isEmpty else {
+        guard group != nil || member != nil || !records.isEmpty else {
             throw KithVaultError.invalidInput("name the group to export with --group GROUP (or export one member's file with --member ID)")
         }
         let vault = try access.openVault(global)
+        let memberID = try member.map { try vault.recordID(matching: $0) }
+        var ids = try records.map { try vault.recordID(matching: $0) }
         // Without --group, the group of the record named (every other one must be in it; the library checks).
         let group = try self.group ?? Self.groupName(of: memberID ?? ids[0], in: vault)
         if let memberID { ids = try vault.memberFile(memberID) }

@@ -46,8 +46,9 @@ struct Note: ParsableCommand {
                 body = String(decoded.reversed().drop(while: { $0 == "\n" || $0 == "\r" }).reversed())
             case (nil, nil) where Terminal.inputIsTerminal && NoteEditor.chosen != nil:
                 // The vault is opened and the case checked first, so what is written in the editor is never lost to a wrong id.
+                try Vault.checkRecordIDText(caseID)
                 let vault = try global.openVault()
-                let id = try Identifier(parsing: caseID)
+                let id = try vault.recordID(matching: caseID)
                 try vault.checkNoteTarget(id)
                 let text = try NoteEditor.write(with: NoteEditor.chosen ?? "", state: GlobalOptions.checkpointMemory().directory)
                 guard !text.isEmpty else { throw KithVaultError.invalidInput("the note is empty; nothing was added") }
@@ -66,7 +67,8 @@ struct Note: ParsableCommand {
             if text != nil {
                 Output.warning("the note was given on the command line (--text), where other accounts on this machine and your shell history can see it; next time leave --text out and type it, or pipe it in")
             }
-            let id = try global.openVault().addNote(caseID: Identifier(parsing: caseID), text: body)
+            let vault = try global.openVault()
+            let id = try vault.addNote(caseID: vault.recordID(matching: caseID), text: body)
             if output.json { try Output.json(Created(id)) } else { print(id) }
         }
     }
@@ -83,7 +85,9 @@ struct Note: ParsableCommand {
         @OptionGroup var output: OutputOptions
 
         func execute() throws {
-            let notes = try access.openVault(global).notes(caseID: Identifier(parsing: caseID))
+            try Vault.checkRecordIDText(caseID)
+            let vault = try access.openVault(global)
+            let notes = try vault.notes(caseID: vault.recordID(matching: caseID))
             let text = { (view: RecordView) in view.fields.first(where: { $0.name == "text" })?.value ?? "" }
             let withheld = { (view: RecordView) in view.withheld.contains(.notes) }
             if output.json {

@@ -116,9 +116,11 @@ struct RecordCommand: ParsableCommand {
             if member != nil && kind != .case {
                 throw KithVaultError.invalidInput("--member names the member a case is about; give it with --kind case")
             }
-            let about = try member.map { try Identifier(parsing: $0) }
+            if let member { try Vault.checkRecordIDText(member) }
             let fields = try input.collect(kind: kind)
-            let id = try global.openVault().addRecord(groupName: group, kind: kind, fields: fields, parent: about)
+            let vault = try global.openVault()
+            let about = try member.map { try vault.recordID(matching: $0) }
+            let id = try vault.addRecord(groupName: group, kind: kind, fields: fields, parent: about)
             if output.json { try Output.json(Created(id)) } else { print(id) }
         }
     }
@@ -138,7 +140,7 @@ struct RecordCommand: ParsableCommand {
 
         func execute() throws {
             let vault = try access.openVault(global)
-            let view = try vault.readRecord(Identifier(parsing: id), version: version)
+            let view = try vault.readRecord(vault.recordID(matching: id), version: version)
             if output.json {
                 try Output.json(view)
             } else {
@@ -198,7 +200,7 @@ struct RecordCommand: ParsableCommand {
 
         func execute() throws {
             let vault = try global.openVault()
-            let recordID = try Identifier(parsing: id)
+            let recordID = try vault.recordID(matching: id)
             guard let kind = try vault.state.records.record(recordID)?.kind else { throw KithVaultError.notFound("record \(id)", remedy: .listRecords) }
             let changes = try input.collect(kind: kind)
             guard !changes.isEmpty else { throw KithVaultError.invalidInput("nothing to update: give at least one --field name=value") }
@@ -240,7 +242,8 @@ struct RecordCommand: ParsableCommand {
         func execute() throws {
             if diff { return try showChanges() }
             let vault = try global.openVault()
-            let versions = try vault.history(Identifier(parsing: id))
+            let recordID = try vault.recordID(matching: id)
+            let versions = try vault.history(recordID)
             if output.json {
                 try Output.json(versions)
             } else {
@@ -253,7 +256,7 @@ struct RecordCommand: ParsableCommand {
                 if versions.contains(where: { !$0.carried.isEmpty }) {
                     print("(carried: kept exactly as the version before held it, without its author reading it)")
                 }
-                if let erasure = try vault.state.records.record(Identifier(parsing: id))?.erasure {
+                if let erasure = try vault.state.records.record(recordID)?.erasure {
                     print(
                         "Erased by \(vault.handle(ofUser: erasure.actor)) \(RelativeTime.both(erasure.timeMillis)) (log entry \(erasure.seq)): only the log's account of it is left, not its content.")
                 }
@@ -261,7 +264,8 @@ struct RecordCommand: ParsableCommand {
         }
 
         private func showChanges() throws {
-            let versions = try access.openVault(global).historyChanges(Identifier(parsing: id))
+            let vault = try access.openVault(global)
+            let versions = try vault.historyChanges(vault.recordID(matching: id))
             if output.json { return try Output.json(versions) }
             let value = { (text: String) in Terminal.isolated(Terminal.safe(text)) }
             for (index, version) in versions.enumerated() {

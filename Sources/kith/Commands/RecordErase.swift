@@ -51,9 +51,10 @@ extension RecordCommand {
             }
             // Checked before a passphrase is asked.
             _ = try Vault.checkedReason(reason)
-            let recordID = try Identifier(parsing: id)
+            try Vault.checkRecordIDText(id)
             let cases: LinkedCases = withLinked ? .erase : keepCases ? .keep : .ask
             let vault = try global.openVault()
+            let recordID = try vault.recordID(matching: id)
             let erasedBefore = try vault.state.records.record(recordID)?.isErased == true
             var confirmed: [RecordID]?
             if !erasedBefore && !yes {
