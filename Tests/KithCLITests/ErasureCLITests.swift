@@ -34,6 +34,7 @@ struct ErasureCLITests {
         #expect(records.map { $0["id"] as? String } == [member, member, caseID, records.last?["id"] as? String])
         #expect(records.map { $0["version"] as? Int } == [1, 2, 1, 1])
         let log = try #require(file["log"] as? [[String: Any]])
+        #expect((file["about"] as? [String])?.first?.contains("everything the network's vault keeps about one person") == true)
         #expect(log.contains { ($0["summary"] as? String)?.contains("wrote member \(member) version 2") == true })
         #expect(log.contains { ($0["type"] as? String) == "record-read" })
 

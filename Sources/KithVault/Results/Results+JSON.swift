@@ -191,14 +191,18 @@ public struct RecordExport: Sendable, Encodable {
     public let records: [RecordView]
     /// The log's entries about them (a subject access request), or nil.
     public let log: [AuditLogLine]?
+    /// Sentences for the person the export is handed to, in the
+    /// interface's own words (what each part is), or nil.
+    public let about: [String]?
 
     /// Names an export.
-    public init(group: String, exportedAtMillis: UInt64, exportedBy: String, records: [RecordView], log: [AuditLogLine]? = nil) {
+    public init(group: String, exportedAtMillis: UInt64, exportedBy: String, records: [RecordView], log: [AuditLogLine]? = nil, about: [String]? = nil) {
         self.group = group
         self.exportedAtMillis = exportedAtMillis
         self.exportedBy = exportedBy
         self.records = records
         self.log = log
+        self.about = about
     }
 
     /// group, exported_at, exported_by, records, and log when there is one.
@@ -209,6 +213,7 @@ public struct RecordExport: Sendable, Encodable {
         try c.put(exportedBy, "exported_by")
         try c.put(records, "records")
         try c.putIfPresent(log, "log")
+        try c.putIfPresent(about, "about")
     }
 }
 

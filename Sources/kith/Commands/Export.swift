@@ -106,7 +106,9 @@ struct Export: KithCommand {
                 )
             }
         case .json:
-            let export = RecordExport(group: group, exportedAtMillis: vault.clock(), exportedBy: try vault.whoami().handle, records: views, log: log)
+            let export = RecordExport(
+                group: group, exportedAtMillis: vault.clock(), exportedBy: try vault.whoami().handle, records: views, log: log,
+                about: memberID == nil ? nil : Self.aboutSubjectExport)
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
             // Escaped as --json output is: the file may well be printed to a terminal.
@@ -129,6 +131,14 @@ struct Export: KithCommand {
         }
         try Self.reportSkipped(exported.skipped)
     }
+
+    /// What a subject access export holds, in words for the person it is handed to.
+    static let aboutSubjectExport = [
+        "This file holds everything the network's vault keeps about one person: their record, the cases about them, and those cases' notes and attachments, every version of each, oldest first.",
+        "Each record shows who wrote it (author) and when (time); fields are grouped by compartment: profile (who the person is), notes (case work), sensitive (what could hurt most if it leaked). 'withheld' names compartments the person who exported this may not read.",
+        "An attachment appears as its file name, its size, and a fingerprint of its sealed file (sealed-blake2b); the file itself is handed over separately.",
+        "'log' lists every entry of the vault's signed log about these records: who did what (summary) and when. 'details' are sealed for the network's auditors: they show as null unless the exporter wrote that entry.",
+    ]
 
     /// The name of the group `id` belongs to, as the group listing names it.
     static func groupName(of id: RecordID, in vault: Vault) throws -> String {
