@@ -202,6 +202,45 @@ struct PanicCLITests {
         #expect(try cli.run(["audit", "verify"]).code == 0)
     }
 
+    @Test("panic stops the device's other kith commands still running (they would write their caches back), and only this device's")
+    func stopsOtherCommands() throws {
+        let cli = try CLIHarness()
+        try cli.setUp(users: [("robin", "user"), ("alex", "user")])
+        #expect(try cli.run(["group", "create", "Trans Support"], as: "ana").code == 0)
+        #expect(try cli.run(["share", "Trans Support", "--with", "robin", "--role", "lead"], as: "ana").code == 0)
+        #expect(try cli.run(["share", "Trans Support", "--with", "alex", "--role", "caseworker"], as: "robin").code == 0)
+        let caseID = try cli.id(cli.run(["record", "add", "--group", "Trans Support", "--kind", "case", "--field", "need=x", "--json"], as: "robin"))
+        // A note being typed on each device: kith waits on standard input, holding the vault open.
+        func waiting(_ user: String) throws -> (Process, Pipe) {
+            let process = Process()
+            process.executableURL = cli.binary
+            process.arguments = ["note", "add", caseID, "--identity", cli.path("\(user).kithid"), "--passphrase-file", cli.path("\(user).pass")]
+            process.environment = cli.environment(Self.device(cli, user))
+            let input = Pipe()
+            process.standardInput = input
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            return (process, input)
+        }
+        let (alexTyping, alexInput) = try waiting("alex")
+        let (robinTyping, robinInput) = try waiting("robin")
+        Thread.sleep(forTimeInterval: 1.5)
+        #expect(alexTyping.isRunning && robinTyping.isRunning)
+        let panic = try cli.run(["panic", "--yes", "--verbose", "--identity", cli.path("alex.kithid")], environment: Self.device(cli, "alex"))
+        #expect(panic.code == 0 && panic.err.contains("1 other kith command"), "\(panic.err)")
+        alexTyping.waitUntilExit()
+        #expect(alexTyping.terminationReason == .uncaughtSignal && alexTyping.terminationStatus == SIGKILL)
+        #expect(!FileManager.default.fileExists(atPath: Self.device(cli, "alex")["KITH_STATE_DIR"] ?? ""), "nothing was written back")
+        // Robin's device is another: the note is still being typed, and is added when it ends.
+        #expect(robinTyping.isRunning)
+        robinInput.fileHandleForWriting.write(Data("Called back.\n".utf8))
+        try robinInput.fileHandleForWriting.close()
+        robinTyping.waitUntilExit()
+        #expect(robinTyping.terminationStatus == 0)
+        try? alexInput.fileHandleForWriting.close()
+    }
+
     @Test("typed at the terminal's prompt, the duress passphrase wipes the device; what the terminal shows is what a wrong passphrase shows")
     func duressAtThePrompt() throws {
         let cli = try CLIHarness()

@@ -10,6 +10,8 @@ public struct DeviceWipeReport: Sendable {
     public let files: Int
     /// Agents that were holding unlocked keys and were stopped.
     public let agentsStopped: Int
+    /// Other kith commands of this device that were still running, stopped.
+    public var processesStopped = 0
     /// What could not be removed (paths), for `--verbose` only.
     public let failures: [String]
     /// Folders renamed out of the way, whose files are still to overwrite
@@ -44,6 +46,8 @@ public enum DeviceWipe {
                 if AgentClient.lockAny(socketPath: agentDirectory + "/" + name) { agents += 1 }
             }
         }
+        // Then every other kith command of this device still running: it would write its caches back after the wipe.
+        let processes = stateDirectory.map { OtherProcesses.stop(sharing: $0) } ?? 0
         for keyfile in keyfiles { eraseNamed(keyfile, files: &files, failures: &failures) }
         var deferred: [String] = []
         if let stateDirectory {
@@ -63,7 +67,7 @@ public enum DeviceWipe {
             }
         }
         if let agentDirectory { eraseNamed(agentDirectory, files: &files, failures: &failures) }
-        return DeviceWipeReport(files: files, agentsStopped: agents, failures: failures, deferred: deferred)
+        return DeviceWipeReport(files: files, agentsStopped: agents, processesStopped: processes, failures: failures, deferred: deferred)
     }
 
     /// Overwrites and removes a folder a deferred wipe renamed out of the

@@ -12,7 +12,8 @@ struct Panic: KithCommand {
         abstract: "Wipe everything Kith keeps on this device, now: keys, caches, search index.",
         discussion: """
             For a checkpoint, a raid, a device about to be taken. Stops every unlock agent of \
-            yours (their keys are wiped from memory), overwrites and removes your identity \
+            yours (their keys are wiped from memory) and every other kith command of this device \
+            still running, overwrites and removes your identity \
             keyfile (--identity or KITH_IDENTITY), then everything in Kith's state folder (resume \
             caches, search indexes, remembered checkpoints) and agent folder, and any partial file \
             a save or an editor left. It asks no passphrase and prints nothing unless --verbose. \
@@ -47,7 +48,8 @@ struct Panic: KithCommand {
         let millis = Int(Date().timeIntervalSince(started) * 1000)
         if Diagnostics.verbose {
             Output.error(
-                "kith: wiped \(Output.count(report.files, "file")) and stopped \(Output.count(report.agentsStopped, "agent")) in \(millis) ms\(announced ? ", after saying so in the vault's log" : "")")
+                "kith: wiped \(Output.count(report.files, "file")), stopped \(Output.count(report.agentsStopped, "agent")) and \(Output.count(report.processesStopped, "other kith command")) in \(millis) ms\(announced ? ", after saying so in the vault's log" : "")"
+            )
             for failure in report.failures { Output.error("kith: could not remove \(Terminal.safe(failure))") }
         }
         // Nothing names what was there unless asked; only a failure is said, so it can be run again.

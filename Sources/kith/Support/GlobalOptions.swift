@@ -133,14 +133,10 @@ extension GlobalOptions {
     /// Where this user's newest seen checkpoints live: `$KITH_STATE_DIR`,
     /// else `$XDG_STATE_HOME/kith`, else `~/.local/state/kith`.
     static func checkpointMemory() -> CheckpointMemory {
-        let environment = ProcessInfo.processInfo.environment
-        if let explicit = environment["KITH_STATE_DIR"], !explicit.isEmpty {
-            return CheckpointMemory(directory: URL(fileURLWithPath: explicit))
-        }
-        if let xdg = environment["XDG_STATE_HOME"], !xdg.isEmpty {
-            return CheckpointMemory(directory: URL(fileURLWithPath: xdg).appendingPathComponent("kith"))
-        }
-        return CheckpointMemory(directory: FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".local/state/kith"))
+        // One rule, shared with the wipe that finds this device's other kith processes by it.
+        CheckpointMemory(
+            directory: OtherProcesses.stateDirectory(
+                environment: ProcessInfo.processInfo.environment, home: FileManager.default.homeDirectoryForCurrentUser.path))
     }
 }
 
