@@ -213,13 +213,15 @@ extension Vault {
             guard let rule = state.groups[group]?.policy.retention[kind] else { return [] }
             let cutoff = VaultState.retentionCutoff(months: rule, nowMillis: self.clock())
             erased = []
+            var seen = Set<RecordID>()
             let children = try state.childrenByParent(in: group)
             for item in items {
                 guard let record = try state.records.record(item.record.id), !record.isErased, VaultState.lastTouched(record, children: children) <= cutoff else { continue }
                 let set = try Self.erasureSet(of: record, cases: kind == .member ? .erase : .keep, children: children)
                 // What was not shown is not erased: a note added to a case meanwhile keeps the case (it was touched anyway).
                 if let confirmed, !set.allSatisfy({ confirmed.contains($0.id) }) { continue }
-                erased += set
+                // Each record once, whatever the items' sets turned into by now (one entry names each id once).
+                erased += set.filter { seen.insert($0.id).inserted }
             }
             guard !erased.isEmpty else { return [] }
             let ids = erased.map(\.id).sorted()
