@@ -12,6 +12,8 @@ final class BlockingConnection: @unchecked Sendable {
     // `inTransaction`; a transaction holds it from BEGIN to COMMIT, so
     // another thread's statement can never land inside someone's transaction.
     private let connection: PostgresConnection
+    /// How long a statement waits for a lock before it gives up (busy, exit 75).
+    static let lockTimeout = "30s"
     private let lock = NSRecursiveLock()
     private var inTransaction = false
     private let logger = Logger(label: "kith.postgres", factory: { _ in SwiftLogNoOpLogHandler() })
@@ -42,7 +44,7 @@ final class BlockingConnection: @unchecked Sendable {
         }
         // Another client holding the log head: wait for it as SQLite waits
         // for its write lock, then report busy (exit 75) rather than hang.
-        try execute("SET lock_timeout = '30s'")
+        try execute("SET lock_timeout = '\(Self.lockTimeout)'")
     }
 
     static func tls(for address: PostgresAddress) throws -> PostgresConnection.Configuration.TLS {

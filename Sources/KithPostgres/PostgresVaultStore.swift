@@ -202,7 +202,7 @@ public final class PostgresVaultStore: VaultStore, @unchecked Sendable {
         do {
             // Each table is locked while it is rewritten: wait a little for readers, then leave it for later rather than stall everyone.
             try connection.execute("SET lock_timeout = '10s'")
-            defer { _ = try? connection.execute("SET lock_timeout = '30s'") }
+            defer { _ = try? connection.execute("SET lock_timeout = '\(BlockingConnection.lockTimeout)'") }
             try connection.execute("VACUUM FULL records, attachments, attachment_chunks")
             return .complete
         } catch let error as KithVaultError where error.code == .accessDenied {

@@ -106,8 +106,7 @@ extension Vault {
                     details: [
                         ("action", "erased \(Self.describe(erased))"), ("group", name), ("reason", reason),
                         ("records", erased.map { "\($0.kind) \($0.id)" }.joined(separator: ", ")),
-                    ],
-                    erases: erased.map(\.id).sorted())
+                    ])
             ]
         }
         // A detail-key entry may have gone first in the same commit: the erasure is the last one.

@@ -73,11 +73,11 @@ struct RecordDraft {
 }
 
 extension Vault {
-    /// A user's handle for listings; someone removed from the vault is
-    /// marked, since their handle may since belong to someone else.
     /// A user's handle as listings show it (marked when removed from the vault).
     public func handle(ofUser user: UserID) -> String { handle(of: user) }
 
+    /// A user's handle for listings; someone removed from the vault is
+    /// marked, since their handle may since belong to someone else.
     func handle(of user: UserID) -> String {
         guard let state = state.users[user], let name = try? openHandle(of: state) else { return user.description }
         return state.isActive ? name : "\(name) (removed)"

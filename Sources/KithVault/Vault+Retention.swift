@@ -106,7 +106,7 @@ extension Vault {
         guard !rules.isEmpty else { return [] }
         let all = try state.records.records(in: group)
         let records = all.filter { !$0.isErased }
-        let children = Dictionary(grouping: all.filter { $0.parent != nil }, by: { $0.parent ?? $0.id })
+        let children = VaultState.childrenByParent(all)
         var taken = Set<RecordID>()
         var due: [RetentionDue] = []
         for kind in RecordKind.allCases {
@@ -231,8 +231,7 @@ extension Vault {
                     details: [
                         ("action", "erased \(Self.describe(erased)) by retention"), ("group", name), ("rule", "\(kind) records \(rule) months after last touched"),
                         ("records", erased.map { "\($0.kind) \($0.id)" }.joined(separator: ", ")),
-                    ],
-                    erases: ids)
+                    ])
             ]
         }
         guard !erased.isEmpty, let seq = try state.records.record(erased[0].id)?.erasedAt else { return nil }

@@ -16,8 +16,6 @@ struct PendingEntry {
     /// Details sealed to auditors: who, what, why, in words.
     let details: [(String, String)]
     var record: StoredRecord? = nil
-    /// Records whose stored versions go in the same transaction (an erasure).
-    var erases: [RecordID] = []
 }
 
 /// An open vault, seen through one identity: replays and checks the log on
@@ -289,7 +287,8 @@ public final class Vault {
                 throw KithVaultError.accessDenied(error.reason)
             }
             rows.append(EntryRow(seq: entry.seq, bytes: entry.encoded, hash: entry.hash))
-            erased += item.erases
+            // An erasure's stored versions go in the same transaction; the entry itself names them.
+            erased += item.body.erasedRecords
             if let record = item.record {
                 recordRows.append(RecordRow(recordID: record.id, version: record.version, groupID: record.group, entrySeq: entry.seq, body: record.encoded))
             }

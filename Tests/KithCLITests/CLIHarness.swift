@@ -186,6 +186,21 @@ extension CLIHarness {
         return copy
     }
 
+    /// A vault where robin leads "Trans Support" and alex is its case worker
+    /// (ana founded it); throws when any step fails.
+    static func transSupport() throws -> CLIHarness {
+        let cli = try CLIHarness()
+        try cli.setUp(users: [("robin", "user"), ("alex", "user")])
+        for (arguments, user) in [
+            (["group", "create", "Trans Support"], "ana"), (["share", "Trans Support", "--with", "robin", "--role", "lead"], "ana"),
+            (["share", "Trans Support", "--with", "alex", "--role", "caseworker"], "robin"),
+        ] {
+            let result = try cli.run(arguments, as: user)
+            guard result.code == 0 else { throw CocoaError(.featureUnsupported, userInfo: [NSLocalizedDescriptionKey: result.err]) }
+        }
+        return cli
+    }
+
     /// A vault with a lead (robin), an auditor (kai), one group and one member record.
     static func auditedVault() throws -> CLIHarness {
         let cli = try CLIHarness()

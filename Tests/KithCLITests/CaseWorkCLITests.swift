@@ -8,11 +8,7 @@ struct CaseWorkCLITests {
     /// robin leads Trans Support, alex is a case worker there; one member
     /// record with a sensitive field, written by robin.
     static func setUp() throws -> (CLIHarness, String) {
-        let cli = try CLIHarness()
-        try cli.setUp(users: [("robin", "user"), ("alex", "user")])
-        #expect(try cli.run(["group", "create", "Trans Support"], as: "ana").code == 0)
-        #expect(try cli.run(["share", "Trans Support", "--with", "robin", "--role", "lead"], as: "ana").code == 0)
-        #expect(try cli.run(["share", "Trans Support", "--with", "alex", "--role", "caseworker"], as: "robin").code == 0)
+        let cli = try CLIHarness.transSupport()
         let member = try cli.id(
             cli.run(
                 [

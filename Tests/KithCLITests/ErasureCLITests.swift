@@ -8,11 +8,7 @@ import Testing
 struct ErasureCLITests {
     /// robin leads Trans Support, alex is a case worker; a member with a case and a note.
     static func setUp() throws -> (CLIHarness, member: String, caseID: String) {
-        let cli = try CLIHarness()
-        try cli.setUp(users: [("robin", "user"), ("alex", "user")])
-        #expect(try cli.run(["group", "create", "Trans Support"], as: "ana").code == 0)
-        #expect(try cli.run(["share", "Trans Support", "--with", "robin", "--role", "lead"], as: "ana").code == 0)
-        #expect(try cli.run(["share", "Trans Support", "--with", "alex", "--role", "caseworker"], as: "robin").code == 0)
+        let cli = try CLIHarness.transSupport()
         let member = try cli.id(
             cli.run(["record", "add", "--group", "Trans Support", "--kind", "member", "--field", "name=سام ريفيرا", "--json"], as: "robin"))
         #expect(try cli.run(["record", "update", member, "--field", "pronouns=they/them"], as: "robin").code == 0)

@@ -36,11 +36,7 @@ struct PanicCLITests {
 
     @Test("after panic: no keyfile, cache, index or agent is left, the vault and other users carry on, and a second panic is harmless")
     func wipes() throws {
-        let cli = try CLIHarness()
-        try cli.setUp(users: [("robin", "user"), ("alex", "user")])
-        #expect(try cli.run(["group", "create", "Trans Support"], as: "ana").code == 0)
-        #expect(try cli.run(["share", "Trans Support", "--with", "robin", "--role", "lead"], as: "ana").code == 0)
-        #expect(try cli.run(["share", "Trans Support", "--with", "alex", "--role", "caseworker"], as: "robin").code == 0)
+        let cli = try CLIHarness.transSupport()
         #expect(try cli.run(["record", "add", "--group", "Trans Support", "--kind", "member", "--field", "name=Sam Rivera"], as: "robin").code == 0)
         let alexDevice = Self.device(cli, "alex")
         #expect(try cli.run(["find", "--group", "Trans Support", "sam"], as: "alex", environment: alexDevice).code == 0)
@@ -204,11 +200,7 @@ struct PanicCLITests {
 
     @Test("panic stops the device's other kith commands still running (they would write their caches back), and only this device's")
     func stopsOtherCommands() throws {
-        let cli = try CLIHarness()
-        try cli.setUp(users: [("robin", "user"), ("alex", "user")])
-        #expect(try cli.run(["group", "create", "Trans Support"], as: "ana").code == 0)
-        #expect(try cli.run(["share", "Trans Support", "--with", "robin", "--role", "lead"], as: "ana").code == 0)
-        #expect(try cli.run(["share", "Trans Support", "--with", "alex", "--role", "caseworker"], as: "robin").code == 0)
+        let cli = try CLIHarness.transSupport()
         let caseID = try cli.id(cli.run(["record", "add", "--group", "Trans Support", "--kind", "case", "--field", "need=x", "--json"], as: "robin"))
         // A note being typed on each device: kith waits on standard input, holding the vault open.
         func waiting(_ user: String) throws -> (Process, Pipe) {

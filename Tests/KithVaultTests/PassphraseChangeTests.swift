@@ -89,6 +89,17 @@ struct PassphraseChangeTests {
         #expect(Self.opens(changed, "123 سلام عليكم"))
     }
 
+    @Test("a passphrase that is not UTF-8 cannot be put in NFKC: a version 3 file refuses it by name, a version 2 file takes its bytes")
+    func notUTF8() throws {
+        let (file, identity) = try Self.keyfile("the real passphrase")
+        var raw: [UInt8] = [0x66, 0x6F, 0xFF, 0xFE, 0x6F, 0x6F, 0x6F, 0x6F, 0x6F]
+        let bytes = try SecureBytes(wiping: &raw)
+        let error = #expect(throws: KithVaultError.self) { try file.open(passphrase: bytes) }
+        #expect(error?.code == .invalidInput && error?.reason.contains("not UTF-8") == true, "\(error?.reason ?? "")")
+        let old = try IdentityKeyfile.sealVersion2ForTesting(identity, handle: Handle("lin"), passphrase: bytes, parameters: Self.cheap)
+        #expect((try? old.unlock(passphrase: bytes)) != nil)
+    }
+
     @Test("a keyfile made before version 3 keeps taking its passphrase exactly as typed, and a change makes it version 3")
     func oldKeyfiles() throws {
         let decomposed = "كلمة سر \u{0627}\u{0653}منة", composed = "كلمة سر آمنة"

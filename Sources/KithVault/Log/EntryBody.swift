@@ -198,6 +198,13 @@ public enum EntryBody: Equatable, Sendable {
     /// device's identity. Nothing else is in it.
     case deviceWiped
 
+    /// The records this entry erases (empty for every other kind): what a
+    /// store deletes in the transaction that appends it.
+    public var erasedRecords: [RecordID] {
+        if case .recordsErased(_, _, let records) = self { return records }
+        return []
+    }
+
     /// This body's entry type.
     public var type: EntryType {
         switch self {

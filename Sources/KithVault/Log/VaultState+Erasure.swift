@@ -22,7 +22,12 @@ extension VaultState {
     /// parent alone could miss a row of a damaged cache, and an erasure
     /// built on it would be refused by every other client).
     func childrenByParent(in group: GroupID) throws -> [RecordID: [RecordState]] {
-        Dictionary(grouping: try records.records(in: group).filter { $0.parent != nil }, by: { $0.parent ?? $0.id })
+        Self.childrenByParent(try records.records(in: group))
+    }
+
+    /// `records` that have a parent, by their parent.
+    static func childrenByParent(_ records: [RecordState]) -> [RecordID: [RecordState]] {
+        Dictionary(grouping: records.filter { $0.parent != nil }, by: { $0.parent ?? $0.id })
     }
 
     /// When `record` was last touched: its newest version, and for a case

@@ -113,10 +113,7 @@ public enum VaultCopy {
             guard rows.count == Int(end - done) else { throw KithVaultError.integrity("the source's log shrank while it was being copied") }
             let records = try source.records(writtenBy: done..<end)
             // An erasure copied deletes, as it did at the source, what an interrupted earlier run had copied of its records.
-            let erased = try rows.flatMap { row -> [RecordID] in
-                guard case .recordsErased(_, _, let ids) = try LogEntry.decode(row.bytes).body else { return [] }
-                return ids
-            }
+            let erased = try rows.flatMap { try LogEntry.decode($0.bytes).body.erasedRecords }
             try destination.append(StoreBatch(expectedCount: done, entries: rows, records: records, checkpoint: note, erased: erased))
             guard try destination.records(writtenBy: done..<end) == records else {
                 throw KithVaultError.integrity("the records copied for log entries \(done)..<\(end) read back differently from the destination")

@@ -64,7 +64,10 @@ public struct PassphraseAttempts: Sendable {
         if FileManager.default.fileExists(atPath: countFile) { unlink(countFile) }
     }
 
-    private func makeFolder() throws {
+    private func makeFolder() throws { try Self.makeStateFolder(directory) }
+
+    /// Creates the state folder (0700) when missing, for the device settings kept in it.
+    static func makeStateFolder(_ directory: URL) throws {
         do {
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         } catch {

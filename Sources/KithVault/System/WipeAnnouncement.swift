@@ -27,9 +27,7 @@ public struct WipeAnnouncement: Sendable {
             unlink(file)
             return
         }
-        if mkdir(directory.path, 0o700) != 0 && errno != EEXIST {
-            throw KithVaultError.storage("cannot create the state folder \(directory.path): \(String(cString: strerror(errno)))")
-        }
+        try PassphraseAttempts.makeStateFolder(directory)
         try AtomicFile.write(Array("on\n".utf8), to: file, mode: 0o600, replace: true)
     }
 }

@@ -70,7 +70,7 @@ struct PassphraseCommand: ParsableCommand {
                 Output.warning(warning)
                 return
             }
-            print("Your keyfile opens with the new passphrase now (Argon2id profile: \(changed.kdfProfile)).")
+            Output.say("Your keyfile opens with the new passphrase now (Argon2id profile: \(changed.kdfProfile)).")
             print("If an unlock agent was running, it has locked: unlock with the new passphrase, and change any passphrase file or KITH_PASSPHRASE a script uses.")
             if what == .duressCleared { print("If you had set a duress passphrase, set it again ('kith duress set'): this change cleared it.") }
             Output.warning(warning)

@@ -257,7 +257,7 @@ struct RecordCommand: ParsableCommand {
                     print("(carried: kept exactly as the version before held it, without its author reading it)")
                 }
                 if let erasure = try vault.state.records.record(recordID)?.erasure {
-                    print(
+                    Output.say(
                         "Erased by \(vault.handle(ofUser: erasure.actor)) \(RelativeTime.both(erasure.timeMillis)) (log entry \(erasure.seq)): only the log's account of it is left, not its content.")
                 }
             }

@@ -158,6 +158,17 @@ struct ErasureTests {
         #expect(try fixture.store().attachments.openAttachment(sam.file) != nil)
         #expect(try AuditVerifier.verify(store: fixture.store()).records?.problems.isEmpty == true)
 
+        // Removing the files fails after the commit: the error says the erasure is done and how to finish.
+        let afterwards = FailingStore(try fixture.store())
+        afterwards.failAttachmentErase = true
+        let diskError = try Vault(store: afterwards, holder: #require(fixture.identities["lead-tra"]))
+        try caseworker.refresh()
+        let stray = try caseworker.addNote(caseID: sam.caseID, text: "written about the wrong person")
+        let cleanUp = #expect(throws: KithVaultError.self) { try diskError.eraseRecord(stray, reason: "wrong person") }
+        #expect(cleanUp?.code == .storage && cleanUp?.reason.contains("the erasure is logged") == true && cleanUp?.reason.contains("run the same erasure again") == true, "\(cleanUp?.reason ?? "")")
+        try lead.refresh()
+        #expect(try lead.state.records.record(stray)?.isErased == true)
+
         // Killed between the commit and the attachment files: the file is left.
         let filePath = fixture.path + ".files/\(sam.file)"
         let file = try Data(contentsOf: URL(fileURLWithPath: filePath))
@@ -217,6 +228,8 @@ final class FailingStore: VaultStore, @unchecked Sendable {
     // @unchecked: the flag is set by the test before the calls it affects.
     let inner: VaultStore
     var failAppends = false
+    /// When set, removing attachment files fails (a disk error after the erasure committed).
+    var failAttachmentErase = false
 
     init(_ inner: VaultStore) { self.inner = inner }
 
@@ -236,5 +249,15 @@ final class FailingStore: VaultStore, @unchecked Sendable {
     func updateCheckpoint(size: UInt64, from old: String, to new: String) throws -> Bool { try inner.updateCheckpoint(size: size, from: old, to: new) }
     func records(writtenBy seqs: Range<UInt64>) throws -> [RecordRow] { try inner.records(writtenBy: seqs) }
     func checkpointSizes() throws -> [UInt64] { try inner.checkpointSizes() }
-    var attachments: AttachmentStore { inner.attachments }
+    var attachments: AttachmentStore { failAttachmentErase ? FailingAttachments(inner.attachments) : inner.attachments }
+}
+
+/// Attachments whose erase fails; everything else as the store's.
+final class FailingAttachments: AttachmentStore, @unchecked Sendable {
+    // @unchecked: immutable.
+    let inner: AttachmentStore
+    init(_ inner: AttachmentStore) { self.inner = inner }
+    func newAttachment(_ id: Identifier) throws -> AttachmentSink { try inner.newAttachment(id) }
+    func openAttachment(_ id: Identifier) throws -> AttachmentSource? { try inner.openAttachment(id) }
+    func erase(_ ids: [Identifier]) throws -> Int { throw KithVaultError.storage("input/output error (test)") }
 }
