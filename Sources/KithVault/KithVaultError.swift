@@ -156,4 +156,10 @@ public enum Remedy: Equatable, Sendable, Encodable {
     /// Ask for a proof against a checkpoint an auditor witnessed, or accept
     /// an unwitnessed one knowingly.
     case askForWitnessedProof
+    /// See the group's recovery: its trustees, requests and approvals.
+    case showRecovery(group: String)
+    /// Ask the group's trustees first.
+    case requestRecovery(group: String)
+    /// Name who holds the shares of the recovery set up after this one.
+    case nameNextTrustees(group: String, threshold: Int)
 }

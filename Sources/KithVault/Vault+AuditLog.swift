@@ -187,7 +187,8 @@ extension Vault {
             let keys = grants.map { grant in
                 "\(grant.compartment)@\(grant.epoch) to \(grant.envelopes.map { handle(of: $0.user) }.sorted().joined(separator: ", "))"
             }
-            return "sealed \(groupName(group)) keys: \(keys.joined(separator: "; "))"
+            let recovery = grants.contains { $0.recovery != nil } ? " (and each new epoch to its recovery key)" : ""
+            return "sealed \(groupName(group)) keys: \(keys.joined(separator: "; "))\(recovery)"
         case .recordWritten(let record, let version, let group, let kind, _, let parts, let carried, _):
             let kept = carried.isEmpty ? "" : "; carried unchanged: \(carried.map(\.description).joined(separator: ", "))"
             return "wrote \(kind) \(record) version \(version) in \(groupName(group)) (\(parts.map(\.description).joined(separator: ", "))\(kept))"
@@ -209,6 +210,13 @@ extension Vault {
         case .deviceWiped: return "wiped a device with kith panic (remove the identity if a copy of its keyfile may be elsewhere)"
         case .vaultSettings(let founderMayLead):
             return founderMayLead ? "founded the vault letting its founder also lead groups" : "made the vault's settings"
+        case .recoverySetUp(let group, let epoch, _, let threshold, let trustees, let keys):
+            let names = trustees.map { handle(of: $0.user) }.sorted().joined(separator: ", ")
+            return "set up recovery \(epoch) of \(groupName(group)): \(threshold) of \(trustees.count) trustees (\(names)) can hand its \(keys.count) keys to a new lead"
+        case .recoveryRequested(let group, let epoch): return "asked the trustees of \(groupName(group)) for its keys (recovery \(epoch))"
+        case .recoveryApproved(let group, let request, _): return "approved the recovery request at entry \(request) for \(groupName(group)), sending their share"
+        case .recoveryCompleted(let group, let request):
+            return "recovered the keys of \(groupName(group)) with the approvals of request \(request), becoming its lead"
         case .recordsErased(let group, let cause, let records):
             let what = records.count == 1 ? "record \(records[0])" : "\(records.count) records"
             switch cause {

@@ -194,15 +194,17 @@ extension Vault {
     }
 
     /// A fresh random key for `ref`, committed to and sealed to every one of
-    /// `members` whose role may read its compartment. The key is kept in
-    /// `freshKeys` until the commit lands (it is not in the log before).
+    /// `members` whose role may read its compartment, and to the group's
+    /// recovery key when it has one. The key is kept in `freshKeys` until
+    /// the commit lands (it is not in the log before).
     func newEpochGrant(_ group: GroupState, _ ref: KeyRef, members: [UserID: GroupRole], freshKeys: inout [KeyRef: KeyBox]) throws -> KeyGrant {
         let key = KeyBox(try SecureBytes(randomCount: 32))
         freshKeys[ref] = key
         let recipients = members.filter { group.policy.canRead($0.value, ref.compartment) }.keys.sorted()
         return KeyGrant(
             compartment: ref.compartment, epoch: ref.epoch, commitment: try keyCommitment(key, group: group.id, ref: ref),
-            envelopes: try recipients.map { try envelope(key, to: $0) })
+            envelopes: try recipients.map { try envelope(key, to: $0) },
+            recovery: try group.recovery.map { try SealedBox.seal(key.key, to: $0.publicKey) })
     }
 
     func envelope(_ key: KeyBox, to user: UserID) throws -> KeyEnvelope {

@@ -56,6 +56,7 @@ enum SignatureContext {
     static let logEntry = "kith/v1/log-entry"
     static let record = "kith/v1/record"
     static let keyCommitment = "kith/v1/group-key-commitment"
+    static let recoveryShare = "kith/v1/recovery-share-commitment"
 }
 
 /// AEAD contexts (the first bytes of every associated data).

@@ -46,11 +46,21 @@ public enum EntryType: UInt8, Sendable, CaseIterable, CustomStringConvertible {
     case vaultSettings = 20
     /// A user's `kith panic` reported that it wiped one of their devices.
     case deviceWiped = 21
+    /// A lead set up (or set up again) the group's k-of-n recovery.
+    case recoverySetUp = 22
+    /// A user asked the group's recovery trustees for its keys.
+    case recoveryRequested = 23
+    /// A trustee approved a recovery request, sending their share to its author.
+    case recoveryApproved = 24
+    /// A recovery request had its approvals: its author leads the group.
+    case recoveryCompleted = 25
+    /// Group keys were sealed to users, and each new epoch to the group's recovery key.
+    case keysDistributedWithRecovery = 26
 
     /// Whether a filter for this type takes an entry of `type`: a record
     /// written also names the versions written carrying parts forward.
     public func includes(_ type: EntryType) -> Bool {
-        self == type || (self == .recordWritten && type == .recordWrittenCarrying)
+        self == type || (self == .recordWritten && type == .recordWrittenCarrying) || (self == .keysDistributed && type == .keysDistributedWithRecovery)
     }
 
     /// Plain words for listings.
@@ -77,6 +87,11 @@ public enum EntryType: UInt8, Sendable, CaseIterable, CustomStringConvertible {
         case .recordsErased: return "records erased"
         case .vaultSettings: return "vault settings"
         case .deviceWiped: return "device wiped"
+        case .recoverySetUp: return "recovery set up"
+        case .recoveryRequested: return "recovery requested"
+        case .recoveryApproved: return "recovery approved"
+        case .recoveryCompleted: return "recovery completed"
+        case .keysDistributedWithRecovery: return "keys distributed with recovery"
         }
     }
 
@@ -109,6 +124,10 @@ public struct KeyGrant: Equatable, Sendable {
     public let commitment: [UInt8]
     /// One envelope per recipient.
     public let envelopes: [KeyEnvelope]
+    /// A new epoch's key sealed to the group's recovery key, when the group
+    /// has one (`crypto_box_seal`); nil for an epoch the recovery already
+    /// holds, or a group without recovery.
+    public var recovery: [UInt8]? = nil
 }
 
 /// How a group's existing records are brought onto the newest epochs.
@@ -197,6 +216,21 @@ public enum EntryBody: Equatable, Sendable {
     /// asked it to say so first: leads and admins know to remove the
     /// device's identity. Nothing else is in it.
     case deviceWiped
+    /// A lead of `group` set up its recovery (again, for a later `epoch`):
+    /// `publicKey`'s secret is split among `trustees` so that `threshold` of
+    /// them rebuild it, and every key the group has (`keys`, one per
+    /// compartment and epoch) is sealed to it. Requests and shares of an
+    /// earlier epoch are void from here on.
+    case recoverySetUp(group: GroupID, epoch: UInt32, publicKey: BoxPublicKey, threshold: UInt8, trustees: [TrusteeShare], keys: [RecoveryKeyEnvelope])
+    /// The actor asks the trustees of `group`'s recovery `epoch` for its keys.
+    case recoveryRequested(group: GroupID, epoch: UInt32)
+    /// A trustee approves the request at log position `request`: `sealedShare`
+    /// is their share, sealed to the request's author only.
+    case recoveryApproved(group: GroupID, request: UInt64, sealedShare: [UInt8])
+    /// The author of the request at `request`, with enough approvals, now
+    /// leads `group`; the entries after it in the same commit seal the keys
+    /// to them and set the recovery up again with new shares.
+    case recoveryCompleted(group: GroupID, request: UInt64)
 
     /// The records this entry erases (empty for every other kind): what a
     /// store deletes in the transaction that appends it.
@@ -213,7 +247,7 @@ public enum EntryBody: Equatable, Sendable {
         case .groupCreated: return .groupCreated
         case .roleGranted: return .roleGranted
         case .roleRevoked: return .roleRevoked
-        case .keysDistributed: return .keysDistributed
+        case .keysDistributed(_, let grants): return grants.contains { $0.recovery != nil } ? .keysDistributedWithRecovery : .keysDistributed
         case .recordWritten(_, _, _, _, _, _, let carried, _): return carried.isEmpty ? .recordWritten : .recordWrittenCarrying
         case .recordRead: return .recordRead
         case .policySet: return .policySet
@@ -228,6 +262,10 @@ public enum EntryBody: Equatable, Sendable {
         case .recordsErased: return .recordsErased
         case .vaultSettings: return .vaultSettings
         case .deviceWiped: return .deviceWiped
+        case .recoverySetUp: return .recoverySetUp
+        case .recoveryRequested: return .recoveryRequested
+        case .recoveryApproved: return .recoveryApproved
+        case .recoveryCompleted: return .recoveryCompleted
         }
     }
 
@@ -268,6 +306,15 @@ public enum EntryBody: Equatable, Sendable {
                 for envelope in grant.envelopes {
                     w.fixed(envelope.user.bytes)
                     w.fixed(envelope.sealed)
+                }
+                // Type 6 has no recovery field, so entries without one keep the bytes they always had.
+                if grants.contains(where: { $0.recovery != nil }) {
+                    if let recovery = grant.recovery {
+                        w.u8(1)
+                        w.fixed(recovery)
+                    } else {
+                        w.u8(0)
+                    }
                 }
             }
         case .recordWritten(let record, let version, let group, let kind, let parent, let parts, let carried, let contentHash):
@@ -331,6 +378,33 @@ public enum EntryBody: Equatable, Sendable {
             w.u8(founderMayLead ? 1 : 0)
         case .deviceWiped:
             break
+        case .recoverySetUp(let group, let epoch, let publicKey, let threshold, let trustees, let keys):
+            w.fixed(group.bytes)
+            w.u32(epoch)
+            w.fixed(publicKey.bytes)
+            w.u8(threshold)
+            w.u8(UInt8(clamping: trustees.count))
+            for trustee in trustees {
+                w.fixed(trustee.user.bytes)
+                w.fixed(trustee.commitment)
+                w.fixed(trustee.sealed)
+            }
+            w.u32(UInt32(clamping: keys.count))
+            for key in keys {
+                w.u8(key.ref.compartment.rawValue)
+                w.u32(key.ref.epoch)
+                w.fixed(key.sealed)
+            }
+        case .recoveryRequested(let group, let epoch):
+            w.fixed(group.bytes)
+            w.u32(epoch)
+        case .recoveryApproved(let group, let request, let sealedShare):
+            w.fixed(group.bytes)
+            w.u64(request)
+            w.fixed(sealedShare)
+        case .recoveryCompleted(let group, let request):
+            w.fixed(group.bytes)
+            w.u64(request)
         }
         return w.bytes
     }
@@ -396,7 +470,7 @@ public enum EntryBody: Equatable, Sendable {
             body = .roleGranted(group: group, user: user, role: role)
         case .roleRevoked:
             body = .roleRevoked(group: try id(), user: try id())
-        case .keysDistributed:
+        case .keysDistributed, .keysDistributedWithRecovery:
             let group = try id()
             var grants: [KeyGrant] = []
             let sealedLength = 32 + SealedBox.overhead
@@ -410,7 +484,19 @@ public enum EntryBody: Equatable, Sendable {
                 for _ in 0..<count {
                     envelopes.append(KeyEnvelope(user: try id(), sealed: try r.fixed(sealedLength)))
                 }
-                grants.append(KeyGrant(compartment: compartment, epoch: epoch, commitment: commitment, envelopes: envelopes))
+                var recovery: [UInt8]?
+                if type == .keysDistributedWithRecovery {
+                    switch try r.u8() {
+                    case 0: recovery = nil
+                    case 1: recovery = try r.fixed(GroupRecovery.sealedKeyLength)
+                    default: throw KithVaultError.integrity("key entry has a malformed recovery field")
+                    }
+                }
+                grants.append(KeyGrant(compartment: compartment, epoch: epoch, commitment: commitment, envelopes: envelopes, recovery: recovery))
+            }
+            // One form per meaning: an entry of type 26 seals something to the recovery key.
+            if type == .keysDistributedWithRecovery && !grants.contains(where: { $0.recovery != nil }) {
+                throw KithVaultError.integrity("key entry seals nothing to the recovery key")
             }
             body = .keysDistributed(group: group, grants: grants)
         case .recordWritten, .recordWrittenCarrying:
@@ -471,6 +557,29 @@ public enum EntryBody: Equatable, Sendable {
             body = .vaultSettings(founderMayLead: true)
         case .deviceWiped:
             body = .deviceWiped
+        case .recoverySetUp:
+            let group = try id()
+            let epoch = try r.u32()
+            let publicKey = try BoxPublicKey(bytes: r.fixed(X25519.publicKeyLength))
+            let threshold = try r.u8()
+            var trustees: [TrusteeShare] = []
+            for _ in 0..<Int(try r.u8()) {
+                trustees.append(TrusteeShare(user: try id(), commitment: try r.fixed(32), sealed: try r.fixed(GroupRecovery.sealedShareLength)))
+            }
+            let count = Int(try r.u32())
+            guard count <= r.remaining / (5 + GroupRecovery.sealedKeyLength) else { throw KithVaultError.integrity("recovery entry is truncated") }
+            var keys: [RecoveryKeyEnvelope] = []
+            for _ in 0..<count {
+                guard let compartment = Compartment(rawValue: try r.u8()) else { throw KithVaultError.integrity("recovery entry names an unknown compartment") }
+                keys.append(RecoveryKeyEnvelope(ref: KeyRef(compartment: compartment, epoch: try r.u32()), sealed: try r.fixed(GroupRecovery.sealedKeyLength)))
+            }
+            body = .recoverySetUp(group: group, epoch: epoch, publicKey: publicKey, threshold: threshold, trustees: trustees, keys: keys)
+        case .recoveryRequested:
+            body = .recoveryRequested(group: try id(), epoch: try r.u32())
+        case .recoveryApproved:
+            body = .recoveryApproved(group: try id(), request: try r.u64(), sealedShare: try r.fixed(GroupRecovery.sealedShareLength))
+        case .recoveryCompleted:
+            body = .recoveryCompleted(group: try id(), request: try r.u64())
         }
         try r.finish()
         return body

@@ -13,7 +13,8 @@ extension VaultState {
     /// 3: the head's time (a cache of an earlier layout is rebuilt likewise).
     /// 4: each group's latest erasure.
     /// 5: the founding settings.
-    static let snapshotVersion: UInt8 = 5
+    /// 6: each group's recovery (its trustees, sealed keys and open requests).
+    static let snapshotVersion: UInt8 = 6
 
     /// Everything but the records (which the cache keeps one row each), with
     /// the number of records in each group.
@@ -78,6 +79,7 @@ extension VaultState {
             }
             w.u64(UInt64(records.count(in: group.id)))
             Self.write(optional: group.lastErasureAt, to: &w)
+            group.encodeRecovery(into: &w)
         }
         if let auditKey {
             w.u8(1)
@@ -159,6 +161,7 @@ extension VaultState {
             }
             counts[group.id] = Int(clamping: try r.u64())
             group.lastErasureAt = try readOptional(&r)
+            try group.decodeRecovery(&r)
             state.groups[group.id] = group
         }
         if try r.u8() == 1 { state.auditKey = try BoxPublicKey(bytes: r.fixed(X25519.publicKeyLength)) }

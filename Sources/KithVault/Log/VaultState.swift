@@ -92,6 +92,19 @@ public struct GroupState: Sendable {
     /// The log position of the group's latest erasure (nil: none): a search
     /// index built before it is dropped and built again without what went.
     public internal(set) var lastErasureAt: UInt64?
+    /// Its k-of-n recovery (nil: none set up, or just used and not yet set up again).
+    public internal(set) var recovery: GroupRecovery?
+    /// The newest recovery epoch ever set up (0: never).
+    public internal(set) var recoveryEpochs: UInt32 = 0
+    /// Every recovery key the group had before its current one: none may
+    /// return, or the shares that rebuilt it would be worth something again.
+    public internal(set) var retiredRecoveryKeys: [BoxPublicKey] = []
+    /// The log position of its latest completed recovery (nil: none).
+    public internal(set) var lastRecoveredAt: UInt64?
+    /// A recovery was completed and its key not yet replaced: nothing is
+    /// written into the group until a lead sets it up again (the stock
+    /// client does so in the commit that completes the recovery).
+    public internal(set) var recoveryRotationDue = false
 
     /// Whether anyone leads the group.
     public var hasLead: Bool { members.values.contains(.lead) }
@@ -369,6 +382,7 @@ public struct VaultState: Sendable {
             if let refusal = Rights.distributeKeys(self, group: groupID, actor: entry.actor) { throw invalid(entry, refusal.reason()) }
             guard !grants.isEmpty else { throw invalid(entry, "no keys in a key distribution") }
             for grant in grants {
+                try checkRecoverySeal(entry, grant, in: &group)
                 let ref = KeyRef(compartment: grant.compartment, epoch: grant.epoch)
                 let current = group.currentEpoch[grant.compartment] ?? 0
                 if let known = group.commitments[ref] {
@@ -415,6 +429,9 @@ public struct VaultState: Sendable {
             }
             for part in sealed where group.staleCompartments.contains(part.compartment) {
                 throw invalid(entry, "it writes \(part.compartment) under an epoch that a user removed from the vault holds; a lead must make new keys first")
+            }
+            if group.recoveryRotationDue {
+                throw invalid(entry, "it writes into a group whose recovery was used and not yet set up again with new shares")
             }
             guard contentHash.count == 32 else { throw invalid(entry, "malformed content hash") }
             // A carried part keeps the version it was first sealed for: the previous version's, followed back.
@@ -602,6 +619,18 @@ public struct VaultState: Sendable {
 
         case .recordsErased(let groupID, let cause, let erased):
             try applyErasure(entry, group: groupID, cause: cause, records: erased)
+
+        case .recoverySetUp(let groupID, let epoch, let publicKey, let threshold, let trustees, let keys):
+            try applyRecoverySetUp(entry, group: groupID, epoch: epoch, publicKey: publicKey, threshold: threshold, trustees: trustees, keys: keys)
+
+        case .recoveryRequested(let groupID, let epoch):
+            try applyRecoveryRequest(entry, group: groupID, epoch: epoch)
+
+        case .recoveryApproved(let groupID, let request, let sealedShare):
+            try applyRecoveryApproval(entry, group: groupID, request: request, sealedShare: sealedShare)
+
+        case .recoveryCompleted(let groupID, let request):
+            try applyRecoveryCompletion(entry, group: groupID, request: request)
 
         case .searched(let searched):
             guard !searched.isEmpty, Set(searched).count == searched.count else { throw invalid(entry, "it names no group, or one twice") }

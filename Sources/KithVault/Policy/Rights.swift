@@ -92,6 +92,28 @@ enum Rights {
         return nil
     }
 
+    /// Setting up `group`'s recovery: its leads, who hold every key to seal.
+    static func setUpRecovery(_ state: VaultState, group: GroupID, actor: UserID) -> Refusal? {
+        leadOnly(state, group, actor, "set up its recovery")
+    }
+
+    /// Asking for `group`'s keys through its recovery: anyone who could
+    /// lead it, since a completed recovery makes them its lead. Auditors
+    /// never read records; an admin only where the founding settings let
+    /// the founder lead.
+    static func requestRecovery(_ state: VaultState, group: GroupID, actor: UserID) -> Refusal? {
+        guard let user = state.users[actor], user.isActive else { return Refusal(template: "only an enrolled user may ask to recover {group}") }
+        switch user.role {
+        case .auditor:
+            return Refusal(template: "auditors never read records, so they cannot recover {group}; they may be its trustees")
+        case .admin where !(state.founderMayLead && actor == state.founder):
+            return Refusal(
+                template: "a recovery makes its requester lead of {group}, and an admin never holds a group's keys in this vault (separation of duties); the new lead must ask")
+        default:
+            return nil
+        }
+    }
+
     /// Sharing the audit key: auditors.
     static func shareAuditKey(_ state: VaultState, actor: UserID) -> Refusal? {
         state.users[actor]?.role == .auditor ? nil : Refusal(template: "only an auditor may share the audit key")

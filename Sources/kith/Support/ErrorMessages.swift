@@ -74,6 +74,10 @@ extension Remedy {
         case .tellAuditor: return "tell an auditor: 'kith audit verify' checks the whole log"
         case .askForWitnessedProof:
             return "ask for a proof against a witnessed checkpoint (an auditor runs 'kith audit witness', then 'kith audit prove'), or pass --allow-unwitnessed to accept it knowing that"
+        case .showRecovery(let group): return "see 'kith recovery show \(Self.quoted(group))'"
+        case .requestRecovery(let group): return "ask its trustees first: 'kith recovery request \(Self.quoted(group))'"
+        case .nameNextTrustees(let group, let threshold):
+            return "for example: kith recovery complete \(Self.quoted(group)) --trustees HANDLE,HANDLE,HANDLE --threshold \(threshold)"
         case .askLeadForNewKeys(let group):
             return "ask a lead of \(Terminal.safe(group)) to run 'kith group rekey \(Self.quoted(group)) --rewrap', which makes them"
         case .waitForRekey(let group, let mode):
