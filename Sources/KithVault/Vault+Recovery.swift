@@ -98,7 +98,7 @@ extension Vault {
         let recovery = group.recovery
         let trustees = (recovery?.trustees.keys.sorted() ?? []).map { user in
             RecoveryTrustee(handle: handle(of: user), active: state.users[user]?.isActive == true, isYou: user == me)
-        }
+        }.sorted { $0.handle < $1.handle }
         let requests = (recovery?.requests.values.sorted { $0.seq < $1.seq } ?? []).map { request in
             RecoveryRequestInfo(
                 seq: request.seq, requester: handle(of: request.requester),

@@ -26,7 +26,7 @@ struct Kith: ParsableCommand {
         version: "kith \(KithVersion.string) (libsodium \(CryptoLibrary.versionString))",
         subcommands: [
             Init.self, Unlock.self, Lock.self, Status.self, Enroll.self, User.self, Group.self, Share.self, Revoke.self, Policy.self, RecordCommand.self, Find.self, Note.self, Attach.self, Import.self, Export.self,
-            Retention.self,
+            Retention.self, Recovery.self,
             Audit.self,
             VaultCommand.self, SelfTest.self,
             PassphraseCommand.self, Panic.self, Duress.self, Completions.self,

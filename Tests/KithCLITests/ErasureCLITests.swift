@@ -78,7 +78,7 @@ struct ErasureCLITests {
         let nothing = try cli.run(["retention", "show", "Trans Support"], as: "alex")
         #expect(nothing.code == 0 && nothing.out.contains("Nothing is past it."), "\(nothing.out)\(nothing.err)")
         let unnamed = try cli.run(["retention", "show"], as: "alex")
-        #expect(unnamed.code == 64 && unnamed.err.contains("name the group: kith retention show GROUP"), "\(unnamed.err)")
+        #expect(unnamed.code == 64 && unnamed.err.contains("name the group, as GROUP or --group GROUP"), "\(unnamed.err)")
         let twice = try cli.run(["retention", "show", "Trans Support", "--group", "Other"], as: "alex")
         #expect(twice.code == 64 && twice.err.contains("two groups were named"), "\(twice.err)")
         let noGroup = try cli.run(["export", "--format", "csv"], as: "alex")

@@ -25,7 +25,7 @@ struct Retention: ParsableCommand {
                 """)
 
         @OptionGroup var global: GlobalOptions
-        @OptionGroup var named: RetentionGroup
+        @OptionGroup var named: GroupArgument
         @OptionGroup var output: OutputOptions
 
         func execute() throws {
@@ -52,7 +52,7 @@ struct Retention: ParsableCommand {
                 """)
 
         @OptionGroup var global: GlobalOptions
-        @OptionGroup var named: RetentionGroup
+        @OptionGroup var named: GroupArgument
         @Flag(help: "Only list what would be erased.")
         var dryRun = false
         @Flag(help: "Do not ask first (a script).")
@@ -125,23 +125,5 @@ struct Retention: ParsableCommand {
                 ]
             })
         print("\(Output.count(plan.total, "record")) in all.")
-    }
-}
-
-/// The group a retention command is about: `kith retention show GROUP`, or
-/// `--group GROUP` as other record commands take it.
-struct RetentionGroup: ParsableArguments {
-    @Argument(help: ArgumentHelp("The group (or give it with --group).", valueName: "group"))
-    var positional: String?
-    @Option(name: .customLong("group"), help: "The group.")
-    var option: String?
-
-    func group() throws -> String {
-        switch (positional, option) {
-        case (let name?, nil), (nil, let name?): return name
-        case (let first?, let second?) where first == second: return first
-        case (.some, .some): throw KithVaultError.invalidInput("two groups were named; give the group once, as 'kith retention show GROUP'")
-        case (nil, nil): throw KithVaultError.invalidInput("name the group: kith retention show GROUP (or --group GROUP)")
-        }
     }
 }

@@ -31,3 +31,21 @@ extension Argon2idProfile: ExpressibleByArgument {
     public init?(argument: String) { self.init(rawValue: argument) }
     public static var allValueStrings: [String] { allCases.map(\.rawValue) }
 }
+
+/// The group a command is about: `kith retention show GROUP`, or
+/// `--group GROUP` as the record commands take it.
+struct GroupArgument: ParsableArguments {
+    @Argument(help: ArgumentHelp("The group (or give it with --group).", valueName: "group"))
+    var positional: String?
+    @Option(name: .customLong("group"), help: "The group.")
+    var option: String?
+
+    func group() throws -> String {
+        switch (positional, option) {
+        case (let name?, nil), (nil, let name?): return name
+        case (let first?, let second?) where first == second: return first
+        case (.some, .some): throw KithVaultError.invalidInput("two groups were named; give the group once, as GROUP or --group GROUP")
+        case (nil, nil): throw KithVaultError.invalidInput("name the group, as GROUP or --group GROUP (see kith group list)")
+        }
+    }
+}
