@@ -50,7 +50,7 @@ struct RecoveryCLITests {
         #expect(read.code == 0 && read.out.contains("asylum pending"), "\(read.err)")
         let after = try cli.run(["recovery", "show", "Trans Support", "--json"], as: "omar")
         let status = try #require(try after.json() as? [String: Any])
-        #expect(status["epoch"] as? Int == 2 && (status["requests"] as? [Any])?.isEmpty == true && status["yourShare"] as? String == "good", "\(status)")
+        #expect(status["setup"] as? Int == 2 && (status["requests"] as? [Any])?.isEmpty == true && status["your_share"] as? String == "good", "\(status)")
         #expect(try cli.run(["record", "add", "--group", "Trans Support", "--kind", "member", "--field", "name=Rami"], as: "nova").code == 0)
 
         #expect(try cli.run(["audit", "verify"], as: "kai").code == 0)
