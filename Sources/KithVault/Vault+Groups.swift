@@ -204,7 +204,7 @@ extension Vault {
         return KeyGrant(
             compartment: ref.compartment, epoch: ref.epoch, commitment: try keyCommitment(key, group: group.id, ref: ref),
             envelopes: try recipients.map { try envelope(key, to: $0) },
-            recovery: try group.recovery.map { try SealedBox.seal(key.key, to: $0.publicKey) })
+            recovery: try group.recoverySealKey.map { try SealedBox.seal(key.key, to: $0) })
     }
 
     func envelope(_ key: KeyBox, to user: UserID) throws -> KeyEnvelope {

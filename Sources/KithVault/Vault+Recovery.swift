@@ -68,6 +68,10 @@ public struct RecoveryStatus: Encodable, Sendable {
     public let lastRecoveredAt: UInt64?
     /// A recovery was completed and the recovery not set up again (only a modified client leaves this).
     public let rotationDue: Bool
+    /// Why it takes no new keys any more (nil: it does): a lead should set it up again.
+    public let frozen: RecoveryFreeze?
+    /// How many trustees have sent their share to someone under this setup.
+    public let sharesReleased: Int
 }
 
 /// What a completed recovery did.
@@ -115,7 +119,7 @@ extension Vault {
             setUpBy: recovery.map { handle(of: $0.setUpBy) }, setUpMillis: recovery?.setUpMillis,
             keysCovered: recovery?.sealedKeys.count ?? 0, keysInGroup: group.commitments.count, requests: requests, yourShare: yourShare,
             workable: recovery.map { recovery in trustees.filter(\.active).count >= Int(recovery.threshold) } ?? false,
-            lastRecoveredAt: group.lastRecoveredAt, rotationDue: group.recoveryRotationDue)
+            lastRecoveredAt: group.lastRecoveredAt, rotationDue: group.recoveryRotationDue, frozen: recovery?.frozen, sharesReleased: recovery?.released.count ?? 0)
     }
 
     /// Sets up (or sets up again, with new shares) `groupName`'s recovery:
@@ -127,6 +131,7 @@ extension Vault {
     public func setUpRecovery(groupName: String, threshold: Int, trustees handles: [String]) throws -> RecoveryStatus {
         let group = try self.group(named: groupName)
         let trustees = try recoveryTrustees(handles, threshold: threshold, group: group.name)
+        var freshKeys: [KeyRef: KeyBox] = [:]
         try commit { state in
             guard let current = state.groups[group.id] else { throw KithVaultError.notFound("group '\(groupName)'", remedy: .listGroups) }
             if let refusal = Rights.setUpRecovery(state, group: group.id, actor: me) { throw KithVaultError.accessDenied(refusal.reason(group: group.name)) }
@@ -142,8 +147,25 @@ extension Vault {
                 }
                 keys[ref] = try groupKey(group.id, ref)
             }
-            return [try recoverySetUpEntry(current, name: group.name, threshold: threshold, trustees: trustees, keys: keys)]
+            let (setup, publicKey) = try recoverySetUpEntry(current, name: group.name, threshold: threshold, trustees: trustees, keys: keys)
+            guard current.recovery != nil else { return [setup] }
+            // Replacing a recovery: whoever could rebuild the old key could open the current keys, so every compartment gets a new one.
+            var after = current
+            after.recovery = GroupRecovery(
+                epoch: current.recoveryEpochs + 1, publicKey: publicKey, threshold: UInt8(threshold), setUpAt: state.count, setUpBy: me, setUpMillis: 0,
+                trustees: [:], sealedKeys: [:])
+            freshKeys = [:]
+            let grants = try after.currentEpoch.sorted(by: { $0.key < $1.key }).map { compartment, epoch in
+                try newEpochGrant(after, KeyRef(compartment: compartment, epoch: epoch + 1), members: after.members, freshKeys: &freshKeys)
+            }
+            return [
+                setup,
+                PendingEntry(
+                    body: .keysDistributed(group: group.id, grants: grants),
+                    details: [("action", "new keys for \(group.name), since the recovery it replaced held the old ones"), ("group", group.name)]),
+            ]
         }
+        rememberKeys(freshKeys, group: group.id)
         return try recoveryStatus(groupName: group.id.description)
     }
 
@@ -168,12 +190,18 @@ extension Vault {
         guard users.count >= threshold else {
             throw KithVaultError.invalidInput("a threshold of \(threshold) needs at least \(threshold) trustees (\(users.count) named)")
         }
+        let barred = users.filter { !state.mayHoldRecordKeys($0) }
+        guard barred.count < threshold else {
+            throw KithVaultError.invalidInput(
+                "\(barred.map { handle(of: $0) }.joined(separator: ", ")) are admins or auditors, who may never read records, and \(threshold) of them together could rebuild the recovery key; add other trustees or raise the threshold above \(barred.count)"
+            )
+        }
         return users.sorted()
     }
 
     /// The setup entry for the next recovery epoch of `group`: a fresh
     /// recovery key, `keys` sealed to it, its secret split among `trustees`.
-    func recoverySetUpEntry(_ group: GroupState, name: String, threshold: Int, trustees: [UserID], keys: [KeyRef: KeyBox]) throws -> PendingEntry {
+    func recoverySetUpEntry(_ group: GroupState, name: String, threshold: Int, trustees: [UserID], keys: [KeyRef: KeyBox]) throws -> (PendingEntry, BoxPublicKey) {
         let epoch = group.recoveryEpochs + 1
         let pair = try BoxKeyPair()
         let shares = try SecretSharing.split(try pair.secretKeyCopy(), threshold: threshold, count: trustees.count)
@@ -190,9 +218,10 @@ extension Vault {
             RecoveryKeyEnvelope(ref: ref, sealed: try SealedBox.seal(key.key, to: pair.publicKey))
         }
         let names = trustees.map { handle(of: $0) }.joined(separator: ", ")
-        return PendingEntry(
+        let entry = PendingEntry(
             body: .recoverySetUp(group: group.id, epoch: epoch, publicKey: pair.publicKey, threshold: UInt8(threshold), trustees: sealedShares, keys: envelopes),
             details: [("action", "set up recovery of \(name): \(threshold) of \(trustees.count) trustees (\(names))"), ("group", name)])
+        return (entry, pair.publicKey)
     }
 
     /// A hash of one trustee's share, bound to where it belongs. The share
@@ -224,16 +253,16 @@ extension Vault {
     /// Asks the trustees of `groupName`'s recovery for its keys: a logged
     /// request they approve one by one. Anyone who may lead the group may ask.
     @discardableResult
-    public func requestRecovery(groupName: String) throws -> RecoveryRequestInfo {
+    public func requestRecovery(groupName: String, again: Bool = false) throws -> RecoveryRequestInfo {
         let group = try self.group(named: groupName)
         var seq: UInt64 = 0
         try commit { state in
             guard let current = state.groups[group.id] else { throw KithVaultError.notFound("group '\(groupName)'", remedy: .listGroups) }
             guard let recovery = current.recovery else { throw noRecovery(current, name: group.name) }
             if let refusal = Rights.requestRecovery(state, group: group.id, actor: me) { throw KithVaultError.accessDenied(refusal.reason(group: group.name)) }
-            if let open = recovery.requests.values.first(where: { $0.requester == me }) {
+            if let open = recovery.requests.values.first(where: { $0.requester == me }), !again {
                 throw KithVaultError.invalidInput(
-                    "you already asked to recover \(group.name) (request \(open.seq)); it has \(open.approvals.count) of \(recovery.threshold) approvals",
+                    "you already asked to recover \(group.name) (request \(open.seq)); it has \(open.approvals.count) of \(recovery.threshold) approvals. To start over (its approvals become void), ask again with --again",
                     remedy: .showRecovery(group: group.name))
             }
             seq = state.count
@@ -363,11 +392,10 @@ extension Vault {
             // What I will hold, to seal to the next recovery: recovered keys and those I had.
             var held = recovered
             for ref in current.commitments.keys where held[ref] == nil && current.envelopes[ref]?[me] != nil { held[ref] = try groupKey(group.id, ref) }
-            // A current key nobody can give me any more: a new epoch, so what is written from now on is readable.
+            // The used key opens the current keys (and one may not have opened at all): every compartment gets a new one.
             var fresh: [KeyRef: KeyBox] = [:]
-            for (compartment, epoch) in current.currentEpoch.sorted(by: { $0.key < $1.key }) where held[KeyRef(compartment: compartment, epoch: epoch)] == nil {
-                let ref = KeyRef(compartment: compartment, epoch: epoch + 1)
-                grants.append(try newEpochGrant(after, ref, members: after.members, freshKeys: &fresh))
+            for (compartment, epoch) in current.currentEpoch.sorted(by: { $0.key < $1.key }) {
+                grants.append(try newEpochGrant(after, KeyRef(compartment: compartment, epoch: epoch + 1), members: after.members, freshKeys: &fresh))
             }
             held.merge(fresh) { old, _ in old }
             outcome = (recovered.count, lost, fresh, damaged)
@@ -383,10 +411,10 @@ extension Vault {
                 entries.append(
                     PendingEntry(
                         body: .keysDistributed(group: group.id, grants: grants),
-                        details: [("action", "sealed the recovered keys of \(group.name) to themselves"), ("group", group.name)]))
+                        details: [("action", "sealed the recovered keys of \(group.name) to themselves, and new keys to its members"), ("group", group.name)]))
             }
             entries.append(
-                try recoverySetUpEntry(after, name: group.name, threshold: nextTrustees.threshold, trustees: nextTrustees.users, keys: held))
+                try recoverySetUpEntry(after, name: group.name, threshold: nextTrustees.threshold, trustees: nextTrustees.users, keys: held).0)
             return entries
         }
         rememberKeys(outcome.fresh, group: group.id)
@@ -429,9 +457,14 @@ extension Vault {
         }
         guard shares.count >= Int(recovery.threshold) else {
             throw KithVaultError.integrity(
-                "the shares from \(damaged.map { handle(of: $0) }.joined(separator: ", ")) are not the ones \(name)'s recovery setup committed to, and too few good ones are left; ask other trustees to approve")
+                "the shares from \(damaged.map { handle(of: $0) }.joined(separator: ", ")) are not the ones \(name)'s recovery setup committed to, and too few good ones are left; ask again ('kith recovery request --again') and have other trustees approve"
+            )
         }
-        let pair = try BoxKeyPair(secretKey: SecretSharing.combine(shares))
+        let secret: SecureBytes
+        do { secret = try SecretSharing.combine(shares) } catch {
+            throw KithVaultError.integrity("the approved shares of \(name)'s recovery do not fit together (\(error)); its setup handed out broken shares; tell an auditor")
+        }
+        let pair = try BoxKeyPair(secretKey: secret)
         guard pair.publicKey == recovery.publicKey else {
             throw KithVaultError.integrity(
                 "the approved shares do not rebuild \(name)'s recovery key (its setup handed out shares of different secrets); tell an auditor")

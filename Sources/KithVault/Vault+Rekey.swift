@@ -117,12 +117,15 @@ extension Vault {
             var remaining = current.members
             remaining[target.id] = nil
             var grants: [KeyGrant] = []
+            // New epochs are sealed to the recovery as it stands after the revocation (it may freeze).
+            var revoked = current
+            revoked.recoveryLoses(target.id, fromVault: false)
             var after = current
             // What they could read, and whatever a removal from the vault left stale.
             for compartment in Compartment.allCases where current.policy.canRead(removedRole, compartment) || current.staleCompartments.contains(compartment) {
                 guard let epoch = current.currentEpoch[compartment] else { continue }
                 let ref = KeyRef(compartment: compartment, epoch: epoch + 1)
-                grants.append(try newEpochGrant(current, ref, members: remaining, freshKeys: &freshKeys))
+                grants.append(try newEpochGrant(revoked, ref, members: remaining, freshKeys: &freshKeys))
                 after.currentEpoch[compartment] = epoch + 1
             }
             var entries = [

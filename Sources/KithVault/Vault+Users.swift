@@ -137,6 +137,7 @@ extension Vault {
                 var after = group
                 after.members[target.id] = nil
                 after.staleCompartments.formUnion(held)
+                after.recoveryLoses(target.id, fromVault: true)
                 guard group.members[me] == .lead else {
                     awaiting.append(name)
                     continue

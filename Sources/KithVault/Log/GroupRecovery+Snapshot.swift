@@ -29,6 +29,9 @@ extension GroupState {
             EntryBody.write([ref], to: &w)
             w.fixed(sealed)
         }
+        w.u32(UInt32(recovery.released.count))
+        for user in recovery.released.sorted() { w.fixed(user.bytes) }
+        w.u8(recovery.frozen?.rawValue ?? 0)
         w.u32(UInt32(recovery.requests.count))
         for request in recovery.requests.values.sorted(by: { $0.seq < $1.seq }) {
             w.u64(request.seq)
@@ -45,10 +48,10 @@ extension GroupState {
     mutating func decodeRecovery(_ r: inout ByteReader) throws {
         func id() throws -> Identifier { try Identifier(bytes: r.fixed(Identifier.length)) }
         recoveryEpochs = try r.u32()
-        recoveryRotationDue = try r.u8() == 1
+        recoveryRotationDue = try VaultState.readFlag(&r)
         lastRecoveredAt = try VaultState.readOptional(&r)
         retiredRecoveryKeys = try (0..<(try r.u32())).map { _ in try BoxPublicKey(bytes: r.fixed(X25519.publicKeyLength)) }
-        guard try r.u8() == 1 else { return }
+        guard try VaultState.readFlag(&r) else { return }
         let epoch = try r.u32()
         let publicKey = try BoxPublicKey(bytes: r.fixed(X25519.publicKeyLength))
         let threshold = try r.u8()
@@ -67,11 +70,29 @@ extension GroupState {
         }
         var recovery = GroupRecovery(
             epoch: epoch, publicKey: publicKey, threshold: threshold, setUpAt: setUpAt, setUpBy: setUpBy, setUpMillis: setUpMillis, trustees: trustees, sealedKeys: sealedKeys)
+        for _ in 0..<(try r.u32()) { recovery.released.insert(try id()) }
+        switch try r.u8() {
+        case 0: recovery.frozen = nil
+        case let code:
+            guard let freeze = RecoveryFreeze(rawValue: code) else { throw KithVaultError.integrity("resume cache names an unknown recovery state") }
+            recovery.frozen = freeze
+        }
         for _ in 0..<(try r.u32()) {
             var request = RecoveryRequest(seq: try r.u64(), requester: try id(), timeMillis: try r.u64())
             for _ in 0..<(try r.u32()) { request.approvals[try id()] = try r.fixed(GroupRecovery.sealedShareLength) }
             recovery.requests[request.seq] = request
         }
         self.recovery = recovery
+    }
+}
+
+extension VaultState {
+    /// A flag byte, strictly: 0 or 1.
+    static func readFlag(_ r: inout ByteReader) throws -> Bool {
+        switch try r.u8() {
+        case 0: return false
+        case 1: return true
+        default: throw KithVaultError.integrity("resume cache has a malformed flag")
+        }
     }
 }

@@ -60,6 +60,23 @@ public struct GroupRecovery: Equatable, Sendable {
     public internal(set) var sealedKeys: [KeyRef: [UInt8]]
     /// Requests not yet completed, by their log position.
     public internal(set) var requests: [UInt64: RecoveryRequest] = [:]
+    /// Every trustee who sent their share to anyone under this setup (a
+    /// share once sent stays sent, even if its request is replaced).
+    public internal(set) var released: Set<UserID> = []
+    /// Why the recovery key may be known outside the trustees' hands (nil:
+    /// it is not): from then on no new epoch is sealed to it, though a
+    /// request may still complete with what it holds. A lead sets it up again.
+    public internal(set) var frozen: RecoveryFreeze? = nil
+}
+
+/// Why a recovery stopped receiving new keys.
+public enum RecoveryFreeze: UInt8, Equatable, Sendable {
+    /// The lead who set it up (and so once held its secret) lost the role or left the vault.
+    case setterLeft = 1
+    /// Threshold-many trustees have sent their shares, so someone could rebuild it.
+    case sharesReleased = 2
+    /// A trustee, or someone who was sent shares, was removed from the vault.
+    case holderRemoved = 3
 }
 
 extension GroupRecovery {
@@ -73,4 +90,29 @@ extension GroupRecovery {
     static var sealedShareLength: Int { shareLength + SealedBox.overhead }
     /// Length of a group key sealed to the recovery key.
     static var sealedKeyLength: Int { 32 + SealedBox.overhead }
+}
+
+extension GroupState {
+    /// Stops sealing new epochs to the recovery key (the first reason stays).
+    mutating func freezeRecovery(_ reason: RecoveryFreeze) {
+        guard recovery != nil, recovery?.frozen == nil else { return }
+        recovery?.frozen = reason
+    }
+
+    /// What `user` leaving does to the recovery, as the replay decides it:
+    /// the lead who set it up losing the role (or the vault), or a trustee
+    /// or someone who was sent shares leaving the vault, freezes it.
+    mutating func recoveryLoses(_ user: UserID, fromVault: Bool) {
+        guard let recovery else { return }
+        if recovery.setUpBy == user { freezeRecovery(.setterLeft) }
+        if fromVault, recovery.trustees[user] != nil || recovery.requests.values.contains(where: { $0.requester == user && !$0.approvals.isEmpty }) {
+            freezeRecovery(.holderRemoved)
+        }
+    }
+
+    /// The key a new epoch must also be sealed to (nil: none, or a frozen recovery).
+    var recoverySealKey: BoxPublicKey? {
+        guard let recovery, recovery.frozen == nil else { return nil }
+        return recovery.publicKey
+    }
 }

@@ -23,6 +23,11 @@ extension VaultState {
             guard trustee.user != entry.actor else { throw invalid(entry, "its author names themselves a trustee") }
             guard trustee.commitment.count == 32 else { throw invalid(entry, "malformed share commitment") }
         }
+        // Separation of duties: people who may never read records must not be enough, together, to read them all.
+        let barred = users.filter { !mayHoldRecordKeys($0) }.count
+        guard barred < Int(threshold) else {
+            throw invalid(entry, "\(barred) of its trustees are admins or auditors, who may never read records, and \(threshold) of them could rebuild the key")
+        }
         guard publicKey != group.recovery?.publicKey, !group.retiredRecoveryKeys.contains(publicKey) else {
             throw invalid(entry, "it brings back an earlier recovery key, whose shares were handed out before")
         }
@@ -36,7 +41,13 @@ extension VaultState {
         for (compartment, epoch) in group.currentEpoch where !refs.contains(KeyRef(compartment: compartment, epoch: epoch)) {
             throw invalid(entry, "it leaves the current \(compartment) key out of the recovery")
         }
-        if let current = group.recovery { group.retiredRecoveryKeys.append(current.publicKey) }
+        if let current = group.recovery {
+            // Whoever could rebuild the old key could open the current keys sealed to it: every
+            // compartment takes a new epoch before anything more is written (the stock client's
+            // setup makes them in the same commit).
+            group.retiredRecoveryKeys.append(current.publicKey)
+            group.staleCompartments.formUnion(group.currentEpoch.keys)
+        }
         group.recovery = GroupRecovery(
             epoch: epoch, publicKey: publicKey, threshold: threshold, setUpAt: entry.seq, setUpBy: entry.actor, setUpMillis: entry.timeMillis,
             trustees: Dictionary(uniqueKeysWithValues: trustees.map { ($0.user, $0) }),
@@ -50,9 +61,8 @@ extension VaultState {
         guard var group = groups[groupID] else { throw invalid(entry, "the group does not exist") }
         guard var recovery = group.recovery, recovery.epoch == epoch else { throw invalid(entry, "it asks for a recovery the group does not have (now)") }
         if let refusal = Rights.requestRecovery(self, group: groupID, actor: entry.actor) { throw invalid(entry, refusal.reason()) }
-        guard !recovery.requests.values.contains(where: { $0.requester == entry.actor }) else {
-            throw invalid(entry, "its author already has a request open for this recovery")
-        }
+        // Asking again starts over: the author's earlier request, and its approvals, are void.
+        for (seq, request) in recovery.requests where request.requester == entry.actor { recovery.requests[seq] = nil }
         recovery.requests[entry.seq] = RecoveryRequest(seq: entry.seq, requester: entry.actor, timeMillis: entry.timeMillis)
         group.recovery = recovery
         groups[groupID] = group
@@ -69,6 +79,8 @@ extension VaultState {
         guard users[request.requester]?.isActive == true else { throw invalid(entry, "the request's author was removed from the vault") }
         request.approvals[entry.actor] = sealedShare
         recovery.requests[seq] = request
+        recovery.released.insert(entry.actor)
+        if recovery.released.count >= Int(recovery.threshold) && recovery.frozen == nil { recovery.frozen = .sharesReleased }
         group.recovery = recovery
         groups[groupID] = group
     }
@@ -89,7 +101,19 @@ extension VaultState {
         group.recoveryRotationDue = true
         group.lastRecoveredAt = entry.seq
         group.members[entry.actor] = .lead
+        // The used key opens the current keys: every compartment takes a new epoch (in the same commit).
+        group.staleCompartments.formUnion(group.currentEpoch.keys)
         groups[groupID] = group
+    }
+
+    /// Whether `user` may ever hold a group's keys: not an auditor, and not
+    /// an admin unless the founding settings let this founder lead.
+    func mayHoldRecordKeys(_ user: UserID) -> Bool {
+        switch users[user]?.role {
+        case .auditor?: return false
+        case .admin?: return founderMayLead && user == founder
+        default: return true
+        }
     }
 
     /// For one grant of a key entry: a new epoch of a group with recovery
@@ -98,8 +122,10 @@ extension VaultState {
     func checkRecoverySeal(_ entry: LogEntry, _ grant: KeyGrant, in group: inout GroupState) throws {
         let ref = KeyRef(compartment: grant.compartment, epoch: grant.epoch)
         let isNew = group.commitments[ref] == nil
-        guard var recovery = group.recovery, isNew else {
-            if grant.recovery != nil { throw invalid(entry, "it seals to a recovery key an epoch that has none, or that the recovery holds already") }
+        guard var recovery = group.recovery, recovery.frozen == nil, isNew else {
+            if grant.recovery != nil {
+                throw invalid(entry, "it seals to a recovery key an epoch that the recovery holds already, or to a recovery that has none or takes no new keys")
+            }
             return
         }
         guard let sealed = grant.recovery else {

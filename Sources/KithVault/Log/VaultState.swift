@@ -375,6 +375,7 @@ public struct VaultState: Sendable {
             if let refusal = Rights.revoke(self, group: groupID, actor: entry.actor) { throw invalid(entry, refusal.reason()) }
             guard group.members[user] != nil else { throw invalid(entry, "the user has no role in the group") }
             group.members[user] = nil
+            group.recoveryLoses(user, fromVault: false)
             groups[groupID] = group
 
         case .keysDistributed(let groupID, let grants):
@@ -574,6 +575,10 @@ public struct VaultState: Sendable {
             users[userID] = target
             // Every role goes; no current key they hold may be written under again.
             for (groupID, var group) in groups {
+                if group.recovery != nil {
+                    group.recoveryLoses(userID, fromVault: true)
+                    groups[groupID] = group
+                }
                 let held = Self.currentKeysHeld(by: userID, in: group)
                 guard group.members[userID] != nil || !held.isEmpty else { continue }
                 group.staleCompartments.formUnion(held)

@@ -29,7 +29,7 @@ extension RecoveryRequestInfo {
 extension RecoveryStatus {
     /// `{"group", "group_id", "setup", "threshold", "trustees", "set_up_by", "set_up_at",
     /// "keys_covered", "keys_in_group", "requests", "your_share", "workable",
-    /// "last_recovered_entry", "rotation_due"}`; the setup's fields are null without one.
+    /// "last_recovered_entry", "rotation_due", "frozen", "shares_released"}`; the setup's fields are null without one.
     public func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: JSONKey.self)
         try c.put(group, "group")
@@ -46,6 +46,8 @@ extension RecoveryStatus {
         try c.put(workable, "workable")
         try c.put(lastRecoveredAt, "last_recovered_entry")
         try c.put(rotationDue, "rotation_due")
+        try c.put(frozen?.name, "frozen")
+        try c.put(sharesReleased, "shares_released")
     }
 }
 
@@ -59,5 +61,16 @@ extension RecoveryOutcome {
         try c.put(newEpochs, "new_epochs")
         try c.put(damagedShares, "damaged_shares")
         try c.put(recovery, "recovery")
+    }
+}
+
+extension RecoveryFreeze {
+    /// Its name in JSON: "setter-left", "shares-released", "holder-removed".
+    public var name: String {
+        switch self {
+        case .setterLeft: return "setter-left"
+        case .sharesReleased: return "shares-released"
+        case .holderRemoved: return "holder-removed"
+        }
     }
 }

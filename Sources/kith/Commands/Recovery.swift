@@ -13,7 +13,8 @@ struct Recovery: ParsableCommand {
             together can rebuild it and fewer learn nothing. When the group loses its lead (a \
             lost or seized laptop, a forgotten passphrase), the new lead asks, K trustees \
             approve, and the new lead gets every key. The recovery is then set up again with \
-            new shares, so the ones used are worth nothing. Everything is in the signed log.
+            new shares and the group gets new keys, so the shares used open nothing written \
+            afterwards. Everything is in the signed log.
 
             Steps:
               kith recovery setup "Trans Support" --threshold 2 --trustees tala,omar,ines   (a lead)
@@ -35,7 +36,8 @@ struct Recovery: ParsableCommand {
                 trustees together could read everything in the group, so choose people who \
                 would not agree to misuse it, and K high enough that a raid or a single bad \
                 actor cannot reach it. Running it again (for example after a trustee left) \
-                makes new shares; the old ones are worth nothing.
+                makes new shares and new keys for the group; the old shares open nothing \
+                written afterwards.
 
                 Examples:
                   kith recovery setup "Trans Support" --threshold 2 --trustees tala,omar,ines
@@ -57,7 +59,7 @@ struct Recovery: ParsableCommand {
             Output.say(
                 "Recovery of \(status.group) is set up: any \(status.threshold ?? threshold) of \(status.trustees.count) trustees (\(status.trustees.map(\.handle).joined(separator: ", "))) can give its keys to a new lead."
             )
-            print("Each trustee can check their share with 'kith recovery show'. Any earlier shares are worth nothing now.")
+            print("Each trustee can check their share with 'kith recovery show'. Earlier shares open nothing written from now on (the group got new keys).")
             Recovery.coverage(status)
         }
     }
@@ -98,12 +100,14 @@ struct Recovery: ParsableCommand {
 
         @OptionGroup var global: GlobalOptions
         @OptionGroup var named: GroupArgument
+        @Flag(help: "Ask again, starting over: your earlier request and its approvals become void.")
+        var again = false
         @OptionGroup var output: OutputOptions
 
         func execute() throws {
             let vault = try global.openVault()
             let group = try named.group()
-            let request = try vault.requestRecovery(groupName: group)
+            let request = try vault.requestRecovery(groupName: group, again: again)
             if output.json { return try Output.json(request) }
             let status = try vault.recoveryStatus(groupName: group)
             Output.say(
@@ -142,7 +146,9 @@ struct Recovery: ParsableCommand {
             let status = try vault.recoveryStatus(groupName: group)
             let open = status.requests.filter { !$0.isYours && !$0.approvedByYou }
             // The person approving sees who asks before anything is sent; the library checks again in the commit.
-            if !yes, let shown = request.flatMap({ wanted in open.first { $0.seq == wanted } }) ?? (open.count == 1 ? open.first : nil) {
+            let shown = request.flatMap { wanted in open.first { $0.seq == wanted } } ?? (open.count == 1 ? open.first : nil)
+            let shownSeq = shown?.seq
+            if !yes, let shown {
                 guard Terminal.inputIsTerminal else {
                     throw KithVaultError.invalidInput("kith recovery approve asks before it sends your share; pass --yes only when you checked with the person already")
                 }
@@ -154,7 +160,8 @@ struct Recovery: ParsableCommand {
                     return
                 }
             }
-            let approved = try vault.approveRecovery(groupName: group, request: request)
+            // Exactly the request shown (another may have opened meanwhile); the library re-checks it is still open.
+            let approved = try vault.approveRecovery(groupName: group, request: shownSeq ?? request)
             if output.json { return try Output.json(approved) }
             Output.say("You approved \(approved.requester)'s request to recover \(status.group); your share went to them alone, sealed.")
             let missing = approved.needed - approved.approvedBy.count
@@ -169,8 +176,8 @@ struct Recovery: ParsableCommand {
                 Rebuilds the recovery key from the trustees' shares, checks every key against \
                 the log, makes you the group's lead and seals the keys to you. In the same step \
                 the recovery is set up again with new shares (the same trustees still enrolled, \
-                less you, and the same threshold unless you name others), so the shares just used \
-                are worth nothing.
+                less you, and the same threshold unless you name others) and every compartment \
+                gets a new key, so the shares just used open nothing written afterwards.
 
                 If the person who lost their keys may have had them taken, ask an admin to \
                 remove that identity ('kith user remove'): your next write then makes new keys \
@@ -201,10 +208,10 @@ struct Recovery: ParsableCommand {
                 Output.warning("\(Output.count(outcome.keysLost.count, "key")) did not open (\(outcome.keysLost.joined(separator: ", "))): records under them stay unreadable; tell an auditor")
             }
             if !outcome.newEpochs.isEmpty {
-                print("New keys were made for \(outcome.newEpochs.joined(separator: ", ")), so what is written from now on is readable.")
+                print("New keys were made for \(outcome.newEpochs.joined(separator: ", ")) and sealed to the group's members: the shares used open nothing written from now on.")
             }
             let next = outcome.recovery
-            Output.say("The recovery is set up again with new shares: any \(next.threshold ?? 0) of \(next.trustees.map(\.handle).joined(separator: ", ")). The shares used are worth nothing now.")
+            Output.say("The recovery is set up again with new shares: any \(next.threshold ?? 0) of \(next.trustees.map(\.handle).joined(separator: ", ")). The shares used open nothing written from now on.")
         }
     }
 
@@ -226,10 +233,19 @@ struct Recovery: ParsableCommand {
                 if trustee.isYou { state += status.yourShare == .good ? "; you: your share checks out" : "; you: your share is damaged, tell a lead" }
                 return [trustee.handle, state]
             })
+        if let frozen = status.frozen {
+            let why: String
+            switch frozen {
+            case .setterLeft: why = "the lead who set it up is no longer a lead"
+            case .sharesReleased: why = "\(status.sharesReleased) trustees have sent their shares, enough to rebuild it"
+            case .holderRemoved: why = "someone holding a share was removed from the vault"
+            }
+            Output.warning("\(why), so new keys are no longer sealed to this recovery; a lead should set it up again ('kith recovery setup')")
+        }
         if !status.workable {
             Output.warning("fewer than \(threshold) trustees are still enrolled: this recovery can no longer work; a lead must set it up again")
         } else if status.trustees.contains(where: { !$0.active }) {
-            Output.warning("a trustee was removed from the vault; a lead should set the recovery up again so their share is worth nothing")
+            Output.warning("a trustee was removed from the vault; a lead should set the recovery up again so their share opens nothing written after")
         }
         coverage(status)
         guard !status.requests.isEmpty else { return print("No open request.") }
