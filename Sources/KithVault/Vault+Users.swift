@@ -86,17 +86,20 @@ extension Vault {
                         ? "the handle '\(request.handle)' is taken; ask the person to make a new request with another handle"
                         : "the handle '\(request.handle)' looks like '\(existing.handle)', who is already enrolled; ask the person to make a new request with a handle nobody could take for another")
             }
-            let directory = try directoryKey()
-            return [
-                PendingEntry(
-                    body: .userEnrolled(
-                        user: request.identity, role: role, possession: request.possessionSignature,
-                        directoryEnvelope: try SealedBox.seal(directory.key, to: request.identity.boxKey),
-                        sealedHandle: try Vault.sealName(request.handle.value, key: directory.key, vaultID: state.vaultID, id: request.identity.userID)),
-                    details: [("action", "enrolled \(request.handle) as \(role)"), ("handle", request.handle.value), ("fingerprint", request.identity.fingerprint)])
-            ]
+            return [try enrolmentEntry(request, role: role, directory: directoryKey())]
         }
         return try user(handle: request.handle.value)
+    }
+
+    /// The entry enrolling `request`'s identity with `role`, its handle and
+    /// directory envelope sealed under `directory`.
+    func enrolmentEntry(_ request: EnrollmentRequest, role: OrgRole, directory: KeyBox) throws -> PendingEntry {
+        PendingEntry(
+            body: .userEnrolled(
+                user: request.identity, role: role, possession: request.possessionSignature,
+                directoryEnvelope: try SealedBox.seal(directory.key, to: request.identity.boxKey),
+                sealedHandle: try Vault.sealName(request.handle.value, key: directory.key, vaultID: state.vaultID, id: request.identity.userID)),
+            details: [("action", "enrolled \(request.handle) as \(role)"), ("handle", request.handle.value), ("fingerprint", request.identity.fingerprint)])
     }
 
     /// Removes `handle` from the vault (admins): every role they hold goes,
@@ -110,16 +113,24 @@ extension Vault {
     @discardableResult
     public func removeUser(handle: String) throws -> UserRemoval {
         let target = try user(handle: handle)
-        var freshKeys: [GroupID: [KeyRef: KeyBox]] = [:]
-        var awaiting: [String] = [], rekeyed: [String] = []
-        var retired = false
+        var plan = RemovalPlan()
         try commit { state in
-            freshKeys = [:]
-            (awaiting, rekeyed) = ([], [])
+            plan = try removalPlan(target, in: state)
+            return plan.entries
+        }
+        for (group, keys) in plan.freshKeys { rememberKeys(keys, group: group) }
+        return plan.outcome(target)
+    }
+
+    /// What removing `target` writes, as `removeUser` and `replaceUser` commit it.
+    func removalPlan(_ target: UserInfo, in state: VaultState) throws -> RemovalPlan {
+        var plan = RemovalPlan()
+        do {
             if let refusal = Rights.removeUser(state, actor: me, user: target.id) { throw KithVaultError.accessDenied(refusal.reason()) }
-            guard let removed = state.users[target.id] else { throw KithVaultError.notFound("user '\(handle)'", remedy: .listUsers) }
-            retired = removed.role == .auditor
+            guard let removed = state.users[target.id] else { throw KithVaultError.notFound("user '\(target.handle)'", remedy: .listUsers) }
+            plan.retired = removed.role == .auditor
             let next = KeyBox(try SecureBytes(randomCount: 32))
+            plan.next = next
             let remaining = state.usersInOrder.filter { $0.isActive && $0.identity.userID != target.id }
             let envelopes = try remaining.map { KeyEnvelope(user: $0.identity.userID, sealed: try SealedBox.seal(next.key, to: $0.identity.boxKey)) }
             var entries = [
@@ -139,25 +150,39 @@ extension Vault {
                 after.staleCompartments.formUnion(held)
                 after.recoveryLoses(target.id, fromVault: true)
                 guard group.members[me] == .lead else {
-                    awaiting.append(name)
+                    plan.awaiting.append(name)
                     continue
                 }
                 var keys: [KeyRef: KeyBox] = [:]
                 entries.append(try staleKeysEntry(after, name: name, reason: "after removing \(target.handle) from the vault", freshKeys: &keys))
-                freshKeys[group.id] = keys
-                rekeyed.append(name)
+                plan.freshKeys[group.id] = keys
+                plan.rekeyed.append(name)
             }
-            return entries
+            plan.entries = entries
         }
-        for (group, keys) in freshKeys { rememberKeys(keys, group: group) }
-        return UserRemoval(
-            user: UserInfo(id: target.id, handle: target.handle, role: target.role, fingerprint: target.fingerprint, removed: true),
-            groupsAwaitingNewKeys: awaiting, groupsRekeyed: rekeyed, auditKeyRetired: retired)
+        return plan
     }
 
     /// Says in the log that this user wiped a device (`kith panic`, when its
     /// setting asks): one signed entry, nothing in it but who and when.
     public func announceDeviceWiped() throws {
         try commit { _ in [PendingEntry(body: .deviceWiped, details: [("action", "wiped a device with kith panic")])] }
+    }
+}
+
+/// What a removal from the vault writes and leaves to do.
+struct RemovalPlan {
+    var entries: [PendingEntry] = []
+    /// The next directory key (sealed to everyone who remains).
+    var next: KeyBox?
+    var freshKeys: [GroupID: [KeyRef: KeyBox]] = [:]
+    var awaiting: [String] = []
+    var rekeyed: [String] = []
+    var retired = false
+
+    func outcome(_ target: UserInfo) -> UserRemoval {
+        UserRemoval(
+            user: UserInfo(id: target.id, handle: target.handle, role: target.role, fingerprint: target.fingerprint, removed: true),
+            groupsAwaitingNewKeys: awaiting, groupsRekeyed: rekeyed, auditKeyRetired: retired)
     }
 }

@@ -232,6 +232,9 @@ struct CommandTourTests {
         try tour.step(["user", "list", "--identity", cli.path("nobody.kithid")], code: 66, says: "not found")
         try tour.step(["user", "remove", "alex", "--yes"], as: "robin", code: 77, says: "only an admin")
         try tour.step(["user", "remove", "alex", "--yes", "--json"], as: "ana", keys: ["user", "groups_rekeyed", "groups_awaiting_new_keys", "audit_key_retired"])
+        #expect(try cli.run(["enroll", "request", "--handle", "tala", "--out", cli.path("tala-new.request"), "--kdf", "interactive"], as: "tala-new").code == 0)
+        try tour.step(["user", "replace", "tala", "--with", cli.path("tala-new.request"), "--yes"], as: "robin", code: 77, says: "only an admin")
+        try tour.step(["user", "replace", "tala", "--with", cli.path("tala-new.request"), "--yes", "--json"], as: "ana", keys: ["removed", "user", "roles"])
 
         // The auditor's commands.
         try tour.step(["audit", "verify", "--json"], as: "kai", keys: ["entries", "valid", "root", "problems"])

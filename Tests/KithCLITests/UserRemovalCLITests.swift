@@ -41,4 +41,28 @@ struct UserRemovalCLITests {
         #expect(object["audit_key_retired"] as? Bool == true)
         #expect(Set(object.keys) == ["user", "groups_rekeyed", "groups_awaiting_new_keys", "audit_key_retired"])
     }
+
+    @Test("an admin replaces a case worker's lost identity: the output lists the role and the lead, who gives it again")
+    func replace() throws {
+        let cli = try CLIHarness.transSupport()
+        #expect(try cli.run(["record", "add", "--group", "Trans Support", "--kind", "member", "--field", "name=Sam"], as: "robin").code == 0)
+        // Alex's new device: a new identity, with the old handle.
+        #expect(try cli.run(["enroll", "request", "--handle", "alex", "--out", cli.path("alex-new.request"), "--kdf", "interactive"], as: "alex-new").code == 0)
+        let unasked = try cli.run(["user", "replace", "alex", "--with", cli.path("alex-new.request")], as: "ana")
+        #expect(unasked.code == 64 && unasked.err.contains("--yes") && unasked.err.contains("new key fingerprint"), "\(unasked.err)")
+        #expect(try cli.run(["user", "replace", "alex", "--with", cli.path("alex-new.request"), "--yes"], as: "robin").code == 77)
+        let replaced = try cli.run(["user", "replace", "alex", "--with", cli.path("alex-new.request"), "--yes"], as: "ana")
+        #expect(replaced.code == 0, "\(replaced.err)")
+        #expect(replaced.out.contains("Replaced alex's lost identity"), "\(replaced.out)")
+        #expect(replaced.out.contains("Trans Support: caseworker; ask robin to run: kith share \"Trans Support\" --with alex --role caseworker"), "\(replaced.out)")
+        #expect(try cli.run(["record", "list", "--group", "Trans Support"], as: "alex").code == 77)
+        #expect(try cli.run(["record", "list", "--group", "Trans Support"], as: "alex-new").code == 77)
+        #expect(try cli.run(["share", "Trans Support", "--with", "alex", "--role", "caseworker"], as: "robin").code == 0)
+        let listed = try cli.run(["record", "list", "--group", "Trans Support"], as: "alex-new")
+        #expect(listed.code == 0 && listed.out.contains("member"), "\(listed.err)")
+        let log = try cli.run(["audit", "log", "--type", "user-replaced"], as: "ana")
+        #expect(log.out.contains("said alex is the same person as alex (removed)"), "\(log.out)\(log.err)")
+        let again = try cli.run(["user", "replace", "alex", "--with", cli.path("alex-new.request"), "--yes", "--json"], as: "ana")
+        #expect(again.code == 64 && again.err.contains("already enrolled"), "\(again.err)")
+    }
 }

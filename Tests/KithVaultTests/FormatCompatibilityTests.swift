@@ -4,16 +4,18 @@ import KithCrypto
 import Testing
 @testable import KithVault
 
-/// Frozen known answers in Keys/known-answers/v1 to v5, made once by the code
-/// (regenerate only on purpose, with KITH_WRITE_KNOWN_ANSWERS=1 to 5). If a change
+/// Frozen known answers in Keys/known-answers/v1 to v6, made once by the code
+/// (regenerate only on purpose, with KITH_WRITE_KNOWN_ANSWERS=1 to 6). If a change
 /// would make existing vaults or keyfiles unreadable, these tests fail.
-@Suite("Format compatibility (frozen v1 to v5 files)")
+@Suite("Format compatibility (frozen v1 to v6 files)")
 struct FormatCompatibilityTests {
     static let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("Keys/known-answers/v1")
     static let memberID = "6b6974682d6b61742d6d656d62657231"
     // Test-only passphrases of test-only keyfiles.
-    static let passphrases = ["lead": "test-only passphrase: lead", "worker": "test-only passphrase: worker", "auditor": "test-only passphrase: auditor"]
+    static let passphrases = [
+        "lead": "test-only passphrase: lead", "worker": "test-only passphrase: worker", "auditor": "test-only passphrase: auditor", "nova": "test-only passphrase: nova",
+    ]
 
     static func passphrase(_ handle: String) throws -> SecureBytes {
         var bytes = Array((passphrases[handle] ?? "").utf8)
@@ -422,7 +424,7 @@ private struct FrozenVault {
     let identities: [String: UnlockedIdentity]
     let tick: @Sendable () -> UInt64
 
-    init(folder: URL, time: UInt64, keyfiles: Set<String>) throws {
+    init(folder: URL, time: UInt64, keyfiles: Set<String>, more: [String] = []) throws {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         path = folder.appendingPathComponent("vault.kith").path
         let cheap = try Argon2idParameters(opsLimit: 1, memLimit: 8192)
@@ -430,7 +432,7 @@ private struct FrozenVault {
         self.tick = tick
         admin = try Vault.found(store: SQLiteVaultStore(path: path, create: true), founder: UnlockedIdentity.generate(), handle: Handle("admin"), clock: tick)
         var identities: [String: UnlockedIdentity] = [:]
-        for (handle, role) in [("lead", OrgRole.user), ("worker", .user), ("auditor", .auditor)] {
+        for (handle, role) in [("lead", OrgRole.user), ("worker", .user), ("auditor", .auditor)] + more.map({ ($0, OrgRole.user) }) {
             let identity = try UnlockedIdentity.generate()
             identities[handle] = identity
             try admin.approve(EnrollmentRequest.make(holder: identity, handle: Handle(handle), vaultFingerprint: nil), role: role)
@@ -451,5 +453,68 @@ private struct FrozenVault {
             memory: CheckpointMemory(directory: FileManager.default.temporaryDirectory.appendingPathComponent("kith-kat-\(handle)-\(UUID().uuidString)")))
         vault.clock = tick
         return vault
+    }
+}
+
+extension FormatCompatibilityTests {
+    // MARK: v6: k-of-n recovery (issue 20)
+
+    static let folder6 = folder.deletingLastPathComponent().appendingPathComponent("v6")
+
+    @Test("a v6 vault (a group recovered by 2 of 3 trustees, keys sealed to its new recovery, a replaced identity) still opens, reads and verifies")
+    func readsFrozenV6Vault() throws {
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("kith-kat6-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        let vaultCopy = scratch.appendingPathComponent("vault.kith")
+        try FileManager.default.copyItem(at: Self.folder6.appendingPathComponent("vault.kith"), to: vaultCopy)
+        let expected = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: Self.folder6.appendingPathComponent("expected.json"))) as? [String: Any])
+        let types = Set(try SQLiteVaultStore(path: vaultCopy.path).entries(from: 0).map { try LogEntry.decode($0).body.type })
+        #expect(types.isSuperset(of: [.recoverySetUp, .recoveryRequested, .recoveryApproved, .recoveryCompleted, .keysDistributedWithRecovery, .userReplaced]))
+        let nova = try Vault(
+            store: SQLiteVaultStore(path: vaultCopy.path),
+            holder: IdentityKeyfile.load(path: Self.folder6.appendingPathComponent("nova.kithid").path).unlock(passphrase: Self.passphrase("nova")),
+            memory: CheckpointMemory(directory: scratch.appendingPathComponent("state")))
+        #expect(Hex.encode(nova.state.fingerprint) == expected["fingerprint"] as? String)
+        let member = try RecordID(parsing: #require(expected["member"] as? String))
+        #expect(try nova.readRecord(member).fields.contains { $0.name == "status" && $0.value == expected["status"] as? String })
+        let status = try nova.recoveryStatus(groupName: "Known Answers")
+        #expect(status.epoch == 2 && status.threshold == 2 && status.trustees.map(\.handle) == ["auditor", "trustee", "worker (removed)"])
+        #expect(status.frozen == .holderRemoved && status.lastRecoveredAt != nil)
+        let worker = try nova.user(handle: "worker")
+        #expect(nova.state.users[worker.id]?.replaces != nil)
+        #expect(try nova.rolesToRegrant(#require(nova.state.users[worker.id]?.replaces)).isEmpty, "the worker's role was revoked before")
+        let report = try AuditVerifier.verify(store: SQLiteVaultStore(path: vaultCopy.path))
+        #expect(report.valid, "\(report.problems)")
+    }
+
+    @Test("writes the frozen v6 files (only when asked)", .enabled(if: ProcessInfo.processInfo.environment["KITH_WRITE_KNOWN_ANSWERS"] == "6"))
+    func writeFrozenV6Files() throws {
+        let frozen = try FrozenVault(folder: Self.folder6, time: 1_860_000_000_000, keyfiles: ["nova"], more: ["trustee", "nova"])
+        let admin = frozen.admin
+        try admin.createGroup(name: "Known Answers")
+        try admin.share(groupName: "Known Answers", with: "lead", role: .lead)
+        let lead = try frozen.open("lead")
+        try lead.share(groupName: "Known Answers", with: "worker", role: .caseworker)
+        let member = try lead.addRecord(
+            groupName: "Known Answers", kind: .member, fields: [RecordField.parse("name=نور", kind: .member), RecordField.parse("sensitive:status=asylum pending", kind: .member)])
+        try lead.setUpRecovery(groupName: "Known Answers", threshold: 2, trustees: ["worker", "auditor", "trustee"])
+        // The lead's keyfile is lost: the admin removes her; nova asks, two trustees approve, nova completes.
+        try admin.refresh()
+        _ = try admin.removeUser(handle: "lead")
+        let nova = try frozen.open("nova")
+        _ = try nova.requestRecovery(groupName: "Known Answers")
+        _ = try frozen.open("worker").approveRecovery(groupName: "Known Answers")
+        _ = try frozen.open("auditor").approveRecovery(groupName: "Known Answers")
+        try nova.refresh()
+        _ = try nova.completeRecovery(groupName: "Known Answers")
+        // A revocation's new epochs are sealed to the new recovery (type 26); then the worker, a trustee, loses every
+        // device and an admin replaces the identity (type 27; the recovery freezes).
+        try nova.revoke(groupName: "Known Answers", from: "worker")
+        try admin.refresh()
+        let replacement = try EnrollmentRequest.make(holder: UnlockedIdentity.generate(), handle: Handle("worker"), vaultFingerprint: admin.state.fingerprint)
+        _ = try admin.replaceUser(handle: "worker", with: EnrollmentRequest.parse(replacement.fileBytes))
+        let expected: [String: Any] = ["fingerprint": Hex.encode(nova.state.fingerprint), "member": member.description, "status": "asylum pending"]
+        try JSONSerialization.data(withJSONObject: expected, options: [.prettyPrinted, .sortedKeys]).write(to: Self.folder6.appendingPathComponent("expected.json"))
     }
 }

@@ -56,6 +56,8 @@ public enum EntryType: UInt8, Sendable, CaseIterable, CustomStringConvertible {
     case recoveryCompleted = 25
     /// Group keys were sealed to users, and each new epoch to the group's recovery key.
     case keysDistributedWithRecovery = 26
+    /// An admin said a new identity is the same person as one removed (who lost every device).
+    case userReplaced = 27
 
     /// Whether a filter for this type takes an entry of `type`: a record
     /// written also names the versions written carrying parts forward.
@@ -92,6 +94,7 @@ public enum EntryType: UInt8, Sendable, CaseIterable, CustomStringConvertible {
         case .recoveryApproved: return "recovery approved"
         case .recoveryCompleted: return "recovery completed"
         case .keysDistributedWithRecovery: return "keys distributed with recovery"
+        case .userReplaced: return "user replaced"
         }
     }
 
@@ -231,6 +234,10 @@ public enum EntryBody: Equatable, Sendable {
     /// leads `group`; the entries after it in the same commit seal the keys
     /// to them and set the recovery up again with new shares.
     case recoveryCompleted(group: GroupID, request: UInt64)
+    /// The identity `new`, enrolled by the entry just before, is the person
+    /// whose identity `old` was removed: their group roles may be given to
+    /// it again (by each group's lead, as any share).
+    case userReplaced(old: UserID, new: UserID)
 
     /// The records this entry erases (empty for every other kind): what a
     /// store deletes in the transaction that appends it.
@@ -266,6 +273,7 @@ public enum EntryBody: Equatable, Sendable {
         case .recoveryRequested: return .recoveryRequested
         case .recoveryApproved: return .recoveryApproved
         case .recoveryCompleted: return .recoveryCompleted
+        case .userReplaced: return .userReplaced
         }
     }
 
@@ -405,6 +413,9 @@ public enum EntryBody: Equatable, Sendable {
         case .recoveryCompleted(let group, let request):
             w.fixed(group.bytes)
             w.u64(request)
+        case .userReplaced(let old, let new):
+            w.fixed(old.bytes)
+            w.fixed(new.bytes)
         }
         return w.bytes
     }
@@ -580,6 +591,8 @@ public enum EntryBody: Equatable, Sendable {
             body = .recoveryApproved(group: try id(), request: try r.u64(), sealedShare: try r.fixed(GroupRecovery.sealedShareLength))
         case .recoveryCompleted:
             body = .recoveryCompleted(group: try id(), request: try r.u64())
+        case .userReplaced:
+            body = .userReplaced(old: try id(), new: try id())
         }
         try r.finish()
         return body

@@ -13,7 +13,8 @@ extension VaultState {
     /// 3: the head's time (a cache of an earlier layout is rebuilt likewise).
     /// 4: each group's latest erasure.
     /// 5: the founding settings.
-    /// 6: each group's recovery (its trustees, sealed keys and open requests).
+    /// 6: each group's recovery (its trustees, sealed keys and open requests),
+    /// and for each user the roles they held when removed and any replacement.
     static let snapshotVersion: UInt8 = 6
 
     /// Everything but the records (which the cache keeps one row each), with
@@ -37,6 +38,13 @@ extension VaultState {
             w.u32(user.directoryEpoch)
             w.u32(user.handleEpoch)
             Self.write(optional: user.removedAt, to: &w)
+            w.optionalID(user.replaces)
+            w.optionalID(user.replacedBy)
+            w.u32(UInt32(user.rolesAtRemoval.count))
+            for (group, role) in user.rolesAtRemoval.sorted(by: { $0.key < $1.key }) {
+                w.fixed(group.bytes)
+                w.u8(role.rawValue)
+            }
         }
         w.u32(UInt32(groups.count))
         for group in groups.values.sorted(by: { $0.id < $1.id }) {
@@ -128,9 +136,17 @@ extension VaultState {
         for _ in 0..<(try r.u32()) {
             let identity = try EntryBody.readIdentity(&r)
             guard let role = OrgRole(rawValue: try r.u8()) else { throw KithVaultError.integrity("resume cache names an unknown role") }
-            state.users[identity.userID] = UserState(
+            var user = UserState(
                 identity: identity, role: role, sealedHandle: try r.data(limit: 1024), directoryEnvelope: try r.data(limit: 256),
                 enrolledAt: try r.u64(), directoryEpoch: try r.u32(), handleEpoch: try r.u32(), removedAt: try readOptional(&r))
+            user.replaces = try r.optionalID()
+            user.replacedBy = try r.optionalID()
+            for _ in 0..<(try r.u32()) {
+                let group = try id()
+                guard let role = GroupRole(rawValue: try r.u8()) else { throw KithVaultError.integrity("resume cache names an unknown role") }
+                user.rolesAtRemoval[group] = role
+            }
+            state.users[identity.userID] = user
         }
         var counts: [GroupID: Int] = [:]
         for _ in 0..<(try r.u32()) {

@@ -48,6 +48,12 @@ public struct UserState: Sendable {
     public internal(set) var handleEpoch: UInt32 = 1
     /// The log position of their removal from the vault (nil: still enrolled).
     public internal(set) var removedAt: UInt64?
+    /// The group roles they held when they were removed (what a replacement may be given again).
+    public internal(set) var rolesAtRemoval: [GroupID: GroupRole] = [:]
+    /// The identity this one replaces, for a person who lost every device (nil: none).
+    public internal(set) var replaces: UserID?
+    /// The identity that replaced this one (nil: none).
+    public internal(set) var replacedBy: UserID?
 
     /// Whether they are still enrolled (not removed).
     public var isActive: Bool { removedAt == nil }
@@ -572,6 +578,7 @@ public struct VaultState: Sendable {
             }
             guard previous.count == Vault.chainedKeyLength else { throw invalid(entry, "malformed directory key chain") }
             target.removedAt = entry.seq
+            target.rolesAtRemoval = groups.compactMapValues { $0.members[userID] }
             users[userID] = target
             // Every role goes; no current key they hold may be written under again.
             for (groupID, var group) in groups {
@@ -624,6 +631,9 @@ public struct VaultState: Sendable {
 
         case .recordsErased(let groupID, let cause, let erased):
             try applyErasure(entry, group: groupID, cause: cause, records: erased)
+
+        case .userReplaced(let old, let new):
+            try applyReplacement(entry, old: old, new: new)
 
         case .recoverySetUp(let groupID, let epoch, let publicKey, let threshold, let trustees, let keys):
             try applyRecoverySetUp(entry, group: groupID, epoch: epoch, publicKey: publicKey, threshold: threshold, trustees: trustees, keys: keys)

@@ -74,3 +74,23 @@ extension RecoveryFreeze {
         }
     }
 }
+
+extension RoleToRegrant: Encodable {
+    /// `{"group", "role", "leads"}`.
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: JSONKey.self)
+        try c.put(group, "group")
+        try c.put(role.description, "role")
+        try c.put(leads, "leads")
+    }
+}
+
+extension UserReplacement: Encodable {
+    /// `user replace --json`: `{"removed": {as user remove}, "user": {as enroll list}, "roles": [...]}`.
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: JSONKey.self)
+        try c.put(removal, "removed")
+        try c.put(new, "user")
+        try c.put(roles, "roles")
+    }
+}

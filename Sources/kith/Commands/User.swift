@@ -5,8 +5,8 @@ import KithVault
 /// `kith user`: the people enrolled in the vault.
 struct User: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "List users, or remove someone from the vault (admins).",
-        subcommands: [List.self, Remove.self])
+        abstract: "List users, remove someone from the vault, or replace a lost identity (admins).",
+        subcommands: [List.self, Remove.self, Replace.self])
 
     struct List: KithCommand {
         static let configuration = CommandConfiguration(
@@ -75,6 +75,71 @@ struct User: ParsableCommand {
             }
             if removal.auditKeyRetired {
                 print("  The audit key was retired: ask a remaining auditor to run 'kith audit log' once, which makes the new one.")
+            }
+        }
+    }
+
+    struct Replace: KithCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Enrol a new identity for someone who lost every device, as the same person (admins).",
+            discussion: """
+                The person makes a new identity and request on a new device ('kith enroll request', \
+                with their old handle). Compare its fingerprint with what they read to you, as for \
+                any enrolment. In one logged step the old identity is removed from the vault \
+                (as 'kith user remove': nothing written later reaches a thief holding it), the new \
+                one is enrolled with the same vault role, and the log says it is the same person.
+
+                Their group roles do not move by themselves: each group's lead gives them again \
+                with 'kith share' (the output lists them and the leads). A group whose only lead \
+                was this person is recovered by its trustees: the new identity runs 'kith recovery \
+                request'. If they were a recovery trustee, that group's lead sets the recovery up \
+                again.
+
+                Examples:
+                  kith user replace robin --with robin-new.request
+                  kith user replace robin --with robin-new.request --yes --json
+                """)
+
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "The handle of the identity that was lost.")
+        var handle: String
+        @Option(name: .customLong("with"), help: ArgumentHelp("The new identity's request file.", valueName: "request"))
+        var request: String
+        @Flag(help: "Replace without asking (only after comparing the fingerprint).")
+        var yes = false
+        @OptionGroup var output: OutputOptions
+
+        func execute() throws {
+            let parsed = try EnrollmentRequest.load(path: request)
+            let vault = try global.openVault()
+            let old = try vault.user(handle: handle)
+            try vault.checkMayReplace(handle: old.handle)
+            Output.error("New identity for \(Terminal.safe(old.handle)) (\(old.role)), requested as \(Terminal.safe(parsed.handle.value))")
+            Output.error("  new key fingerprint: \(parsed.identity.fingerprint)")
+            Output.error("Compare this with what \(Terminal.safe(old.handle)) reads to you.")
+            if !yes {
+                guard Terminal.inputIsTerminal else {
+                    throw KithVaultError.invalidInput("not on a terminal: compare the fingerprint, then run again with --yes")
+                }
+                guard Terminal.confirm("Remove \(Terminal.safe(old.handle))'s old identity (key \(old.fingerprint)) and enrol this one as the same person?") else {
+                    Output.error("Not replaced; nothing was written.")
+                    throw ExitCode(1)
+                }
+            }
+            let replaced = try vault.replaceUser(handle: old.handle, with: parsed)
+            if output.json { return try Output.json(replaced) }
+            Output.say("Replaced \(old.handle)'s lost identity: \(replaced.new.handle) (\(replaced.new.role), key \(replaced.new.fingerprint)) is enrolled as the same person, and the old identity is removed.")
+            for group in replaced.removal.groupsAwaitingNewKeys {
+                Output.say("  \(group): nothing is written in it until a lead makes new keys ('kith group rekey \"\(group)\" --rewrap').")
+            }
+            guard !replaced.roles.isEmpty else { return print("They held no group role.") }
+            print("Their group roles, to be given again:")
+            for role in replaced.roles {
+                if role.leads.isEmpty {
+                    Output.say("  \(role.group): \(role.role); it has no lead now. \(replaced.new.handle) can ask its trustees: kith recovery request \"\(role.group)\"")
+                } else {
+                    Output.say("  \(role.group): \(role.role); ask \(role.leads.joined(separator: " or ")) to run: kith share \"\(role.group)\" --with \(replaced.new.handle) --role \(role.role)")
+                }
             }
         }
     }
