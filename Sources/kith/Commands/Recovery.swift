@@ -16,12 +16,13 @@ struct Recovery: ParsableCommand {
             new shares and the group gets new keys, so the shares used open nothing written \
             afterwards. Everything is in the signed log.
 
-            Steps:
-              kith recovery setup "Trans Support" --threshold 2 --trustees tala,omar,ines   (a lead)
-              kith recovery request "Trans Support"       (the new lead, when it is needed)
-              kith recovery approve "Trans Support"       (each trustee, after checking with them)
-              kith recovery complete "Trans Support"      (the new lead, once K approved)
-              kith recovery show "Trans Support"          (anyone: trustees, requests, approvals)
+            Steps, for a group named Support:
+              kith recovery setup Support --threshold 2 --trustees tala,omar,ines
+                                                 a lead, once, while all is well
+              kith recovery request Support      the new lead, when it is needed
+              kith recovery approve Support      each trustee, after checking with them
+              kith recovery complete Support     the new lead, once K approved
+              kith recovery show Support         anyone: trustees, requests, approvals
 
             docs/recovery.md explains it for leads and trustees.
             """,
