@@ -207,6 +207,25 @@ struct RecoveryTests {
         #expect(try removed.group().recovery?.frozen == .holderRemoved)
     }
 
+    @Test("when too few trustees would remain for the next recovery, completing asks for new ones, and works with them")
+    func tooFewRemain() throws {
+        let scene = try Scene()
+        let nova = try scene.open("nova")
+        _ = try nova.requestRecovery(groupName: "Trans Support")
+        _ = try scene.open("omar").approveRecovery(groupName: "Trans Support")
+        _ = try scene.open("ines").approveRecovery(groupName: "Trans Support")
+        try scene.fixture.admin.refresh()
+        _ = try scene.fixture.admin.removeUser(handle: "tala")
+        _ = try scene.fixture.admin.removeUser(handle: "ines")
+        try nova.refresh()
+        let refused = #expect(throws: KithVaultError.self) { _ = try nova.completeRecovery(groupName: "Trans Support") }
+        #expect(refused?.reason.contains("1 of its trustees remain") == true && refused?.remedy == .nameNextTrustees(group: "Trans Support", threshold: 2), "\(refused?.reason ?? "")")
+        try scene.fixture.enroll("yara")
+        try nova.refresh()
+        let outcome = try nova.completeRecovery(groupName: "Trans Support", trustees: ["omar", "yara"], threshold: 2)
+        #expect(outcome.recovery.trustees.map(\.handle) == ["omar", "yara"] && outcome.keysLost.isEmpty)
+    }
+
     @Test("a requester who is a trustee needs K others, and drops out of the next recovery; a damaged share is named and left out")
     func trusteeRequests() throws {
         let scene = try Scene()

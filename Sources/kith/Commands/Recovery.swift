@@ -115,7 +115,7 @@ struct Recovery: ParsableCommand {
                 "You asked to recover \(status.group) (request \(request.seq)). It needs \(request.needed) approvals from: \(status.trustees.filter { $0.active && !$0.isYou }.map(\.handle).joined(separator: ", ")).")
             print("Tell them yourself, face to face or by a call, and read them your key's fingerprint to compare:")
             print("  \(request.requesterFingerprint)")
-            Output.say("Each runs: kith recovery approve \(Recovery.quoted(status.group)). Then you run: kith recovery complete \(Recovery.quoted(status.group))")
+            Output.say("Each runs: kith recovery approve \(Terminal.commandLineName(status.group)). Then you run: kith recovery complete \(Terminal.commandLineName(status.group))")
         }
     }
 
@@ -222,7 +222,7 @@ struct Recovery: ParsableCommand {
             Output.say(
                 status.rotationDue
                     ? "\(status.group)'s recovery was used and has not been set up again; a lead must run 'kith recovery setup'."
-                    : "\(status.group) has no recovery set up. A lead can set one up: kith recovery setup \(quoted(status.group)) --threshold 2 --trustees HANDLE,HANDLE,HANDLE")
+                    : "\(status.group) has no recovery set up. A lead can set one up: kith recovery setup \(Terminal.commandLineName(status.group)) --threshold 2 --trustees HANDLE,HANDLE,HANDLE")
             return
         }
         let when = status.setUpMillis.map { RelativeTime.both($0) } ?? "?"
@@ -266,9 +266,5 @@ struct Recovery: ParsableCommand {
     static func coverage(_ status: RecoveryStatus) {
         guard status.epoch != nil, status.keysCovered < status.keysInGroup else { return }
         print("It holds \(status.keysCovered) of the group's \(status.keysInGroup) keys: older keys the lead who set it up never held are not in it.")
-    }
-
-    static func quoted(_ name: String) -> String {
-        name.contains(where: { $0 == " " || $0 == "'" || $0 == "\"" }) ? "\"\(Terminal.safe(name).replacingOccurrences(of: "\"", with: "\\\""))\"" : Terminal.safe(name)
     }
 }

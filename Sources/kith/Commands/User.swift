@@ -55,13 +55,9 @@ struct User: ParsableCommand {
             let vault = try global.openVault()
             let target = try vault.user(handle: handle)
             if !yes {
-                guard Terminal.inputIsTerminal else {
-                    throw KithVaultError.invalidInput("not on a terminal: check the handle, then run again with --yes")
-                }
-                guard Terminal.confirm("Remove \(Terminal.safe(target.handle)) (\(target.role), key \(target.fingerprint)) from the vault?") else {
-                    Output.error("Not removed; nothing was written.")
-                    throw ExitCode(1)
-                }
+                try Terminal.confirmOrStop(
+                    "Remove \(Terminal.safe(target.handle)) (\(target.role), key \(target.fingerprint)) from the vault?",
+                    notOnTerminal: "not on a terminal: check the handle, then run again with --yes", declined: "Not removed; nothing was written.")
             }
             let removal = try vault.removeUser(handle: target.handle)
             if output.json {
@@ -118,13 +114,9 @@ struct User: ParsableCommand {
             Output.error("  new key fingerprint: \(parsed.identity.fingerprint)")
             Output.error("Compare this with what \(Terminal.safe(old.handle)) reads to you.")
             if !yes {
-                guard Terminal.inputIsTerminal else {
-                    throw KithVaultError.invalidInput("not on a terminal: compare the fingerprint, then run again with --yes")
-                }
-                guard Terminal.confirm("Remove \(Terminal.safe(old.handle))'s old identity (key \(old.fingerprint)) and enrol this one as the same person?") else {
-                    Output.error("Not replaced; nothing was written.")
-                    throw ExitCode(1)
-                }
+                try Terminal.confirmOrStop(
+                    "Remove \(Terminal.safe(old.handle))'s old identity (key \(old.fingerprint)) and enrol this one as the same person?",
+                    notOnTerminal: "not on a terminal: compare the fingerprint, then run again with --yes", declined: "Not replaced; nothing was written.")
             }
             let replaced = try vault.replaceUser(handle: old.handle, with: parsed)
             if output.json { return try Output.json(replaced) }

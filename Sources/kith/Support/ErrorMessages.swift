@@ -62,7 +62,7 @@ extension Remedy {
         case .showRecord: return "read it with 'kith record show'"
         case .addAttachment: return "add the new file with 'kith attach add'"
         case .askAuditorToShareKey: return "ask an auditor who holds it to run 'kith audit log' once"
-        case .rekeyGroup(let group, let mode): return "to \(mode) its records now, run 'kith group rekey \(Self.quoted(group)) --\(mode)'"
+        case .rekeyGroup(let group, let mode): return "to \(mode) its records now, run 'kith group rekey \(Terminal.commandLineName(group)) --\(mode)'"
         case .unlockAgain: return "run the command again to be asked for your passphrase, or 'kith unlock'"
         case .checkAgent: return "run 'kith status' to see whether it is still unlocked"
         case .lockAgent: return "run 'kith lock' first to start a new one"
@@ -74,24 +74,19 @@ extension Remedy {
         case .tellAuditor: return "tell an auditor: 'kith audit verify' checks the whole log"
         case .askForWitnessedProof:
             return "ask for a proof against a witnessed checkpoint (an auditor runs 'kith audit witness', then 'kith audit prove'), or pass --allow-unwitnessed to accept it knowing that"
-        case .showRecovery(let group): return "see 'kith recovery show \(Self.quoted(group))'"
-        case .requestRecovery(let group): return "ask its trustees first: 'kith recovery request \(Self.quoted(group))'"
+        case .showRecovery(let group): return "see 'kith recovery show \(Terminal.commandLineName(group))'"
+        case .requestRecovery(let group): return "ask its trustees first: 'kith recovery request \(Terminal.commandLineName(group))'"
         case .nameNextTrustees(let group, let threshold):
-            return "for example: kith recovery complete \(Self.quoted(group)) --trustees HANDLE,HANDLE,HANDLE --threshold \(threshold)"
+            return "for example: kith recovery complete \(Terminal.commandLineName(group)) --trustees HANDLE,HANDLE,HANDLE --threshold \(threshold)"
         case .askLeadForNewKeys(let group):
-            return "ask a lead of \(Terminal.safe(group)) to run 'kith group rekey \(Self.quoted(group)) --rewrap', which makes them"
+            return "ask a lead of \(Terminal.safe(group)) to run 'kith group rekey \(Terminal.commandLineName(group)) --rewrap', which makes them"
         case .waitForRekey(let group, let mode):
-            return "try again once it has finished (a lead of \(Terminal.safe(group)) finishes an interrupted one with 'kith group rekey \(Self.quoted(group)) --\(mode)')"
+            return "try again once it has finished (a lead of \(Terminal.safe(group)) finishes an interrupted one with 'kith group rekey \(Terminal.commandLineName(group)) --\(mode)')"
         case .giveReason: return "run it again with --reason \"...\" saying why (for example --reason \"follow-up call\")"
         case .chooseLinkedCases(let count):
             return "add --with-linked to erase \(count == 1 ? "it" : "them") too, or --keep-cases to keep \(count == 1 ? "it" : "them")"
         case .chooseDelimiter(let delimiter): return "pass --delimiter \(delimiter), or leave --delimiter out and kith finds it from the header row"
         case .nameGroupByID: return "'kith group list --ids' shows each group's id; give it where the group's name goes"
         }
-    }
-
-    /// A group name as typed on a command line (quoted when it has spaces).
-    private static func quoted(_ name: String) -> String {
-        name.contains(" ") ? "\"\(name)\"" : name
     }
 }
