@@ -8,13 +8,15 @@ import Foundation
 ///
 /// A buffer is wiped with `sodium_memzero` the moment its `SecureBytes`
 /// goes away, before it enters the list, so no secret waits in the pool.
-/// Only small buffers (at most 4 KiB: keys, short plaintexts) are pooled,
-/// at most 32 per size, which bounds the locked memory held back. The
+/// Only buffers of at most 32 KiB are pooled (keys, short plaintexts, a
+/// search index's buckets), at most 32 per size up to 4 KiB and 8 per
+/// size above, which bounds the locked memory held back (under 1 MiB). The
 /// price: a pooled buffer may be larger than the bytes it holds, so an
 /// overrun of a few bytes would hit slack, not the guard page.
 enum SecureBufferPool {
-    static let largestPooled = 4096
-    static let perSize = 32
+    static let largestPooled = 32768
+    /// How many buffers of `capacity` bytes are kept.
+    static func kept(_ capacity: Int) -> Int { capacity <= 4096 ? 32 : 8 }
 
     nonisolated(unsafe) private static var free: [Int: [UnsafeMutableRawPointer]] = [:]
     private static let lock = NSLock()
@@ -47,7 +49,7 @@ enum SecureBufferPool {
         if capacity <= largestPooled {
             lock.lock()
             var list = free[capacity] ?? []
-            let kept = list.count < perSize
+            let kept = list.count < Self.kept(capacity)
             if kept {
                 list.append(pointer)
                 free[capacity] = list

@@ -179,7 +179,7 @@ public final class SQLiteVaultStore: VaultStore, @unchecked Sendable {
     public func record(_ id: RecordID, version: UInt32) throws -> [UInt8]? {
         try run {
             try queue.read { db in
-                guard let row = try Row.fetchOne(db, sql: "SELECT body FROM records WHERE record_id = ? AND version = ?", arguments: [Data(id.bytes), Int64(version)]) else {
+                guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT body FROM records WHERE record_id = ? AND version = ?"), arguments: [Data(id.bytes), Int64(version)]) else {
                     return nil
                 }
                 guard let data = try? row.decode(Data.self, atIndex: 0) else {

@@ -195,12 +195,27 @@ extension Vault {
     func matches(
         _ query: SearchQuery, group: GroupID, kind: RecordKind?, index: SearchIndex, enough: Int = .max, checked: inout Int, indexed: inout [IndexedBatch]
     ) throws -> (results: [SearchResult], tooMany: Bool, unchecked: Int) {
-        var tiers: [[RecordID]]
-        do { tiers = try self.candidates(query, group: group, index: index) } catch is SearchIndexDamaged {
+        let before = checked
+        do { return try matchesOnce(query, group: group, kind: kind, index: index, enough: enough, checked: &checked) } catch is SearchIndexDamaged {
+            checked = before
             try index.drop(group: group)
             indexed += try bringUpToDate([group], index: index)
-            tiers = try self.candidates(query, group: group, index: index)
+            return try matchesOnce(query, group: group, kind: kind, index: index, enough: enough, checked: &checked)
         }
+    }
+
+    /// `matches` on the index as it is; throws `SearchIndexDamaged` for a part that fails its check.
+    private func matchesOnce(
+        _ query: SearchQuery, group: GroupID, kind: RecordKind?, index: SearchIndex, enough: Int, checked: inout Int
+    ) throws -> (results: [SearchResult], tooMany: Bool, unchecked: Int) {
+        let (tiers, manifest) = try self.candidates(query, group: group, index: index)
+        guard let manifest else { return ([], false, 0) }
+        let ids = index.ids(group: group, manifest: manifest)
+        // An id numbered twice (a record indexed again after an update) is checked in its first tier only.
+        var seen = Set<RecordID>()
+        // Field names repeat in every record: each is looked up once.
+        let rules = searchRules(group)
+        var modes: [String: FieldSearchMode?] = [:]
         var results: [(SearchResult, DeferredSignature?)] = []
         var tooMany = false
         var unchecked = 0
@@ -208,7 +223,7 @@ extension Vault {
         let enough = tiers.count > 1 ? enough : .max
         var verified = 0
         candidates: for (number, tier) in tiers.enumerated() {
-            for (position, id) in tier.enumerated() {
+            for (position, ordinal) in tier.enumerated() {
                 // Once there are `enough` of this tier's rank or better, what is left of it can only rank with
                 // the last of them, and the later tiers below them. Counted only once their signatures hold, so
                 // forged records cannot use up the limit.
@@ -221,7 +236,10 @@ extension Vault {
                         break candidates
                     }
                 }
-                guard let record = try state.records.record(id), !record.isErased, kind.map({ $0 == record.kind }) ?? true else { continue }
+                let id = try ids.id(ordinal)
+                guard seen.insert(id).inserted, let record = try state.records.record(id), !record.isErased, kind.map({ $0 == record.kind }) ?? true else {
+                    continue
+                }
                 guard checked < searchCandidateLimit else {
                     tooMany = true
                     break candidates
@@ -236,8 +254,11 @@ extension Vault {
                     continue
                 }
                 let (view, signature) = opened
-                let rules = searchRules(group)
-                let prepared = view.fields.compactMap { SearchMatcher.Prepared($0, rules: rules) }
+                let prepared = view.fields.compactMap { field -> SearchMatcher.Prepared? in
+                    guard field.compartment == .profile else { return nil }
+                    if modes[field.name] == nil { modes[field.name] = .some(rules.mode(for: field)) }
+                    return SearchMatcher.Prepared(field, mode: modes[field.name] ?? nil)
+                }
                 guard let match = SearchMatcher.match(query, prepared: prepared) else { continue }
                 let shown = Set(prepared.map(\.name))
                 results.append(
@@ -290,9 +311,10 @@ extension Vault {
     /// version is in the tier of its rank or an earlier one, so once a tier
     /// is checked, every record of that rank or better has been, and a tier
     /// left part-checked holds nothing better than what was found in it. A query of
-    /// several parts is one tier: those matching every part.
-    private func candidates(_ query: SearchQuery, group: GroupID, index: SearchIndex) throws -> [[RecordID]] {
-        guard let manifest = try index.manifest(group) else { return [] }
+    /// several parts is one tier: those matching every part. Tiers hold
+    /// ordinals, lowest first: only those checked are turned into ids.
+    private func candidates(_ query: SearchQuery, group: GroupID, index: SearchIndex) throws -> (tiers: [[UInt32]], manifest: IndexManifest?) {
+        guard let manifest = try index.manifest(group) else { return ([], nil) }
         var hashes = Set<UInt64>()
         struct Plan {
             var whole: [UInt64]
@@ -322,35 +344,65 @@ extension Vault {
             for terms in words { hashes.formUnion(terms.exact + terms.prefix + terms.typo) }
             plans.append(Plan(whole: whole, words: words))
         }
-        let found = try index.lookup(group: group, manifest: manifest, hashes: hashes)
-        /// The ordinals holding every word by `lists`, the rarest word first: the others are asked record by
-        /// record (a word every record holds, such as "org" of an e-mail address, then costs a binary search).
-        func everyWord(_ lists: [[UInt64]]) -> Set<UInt32> {
-            let words = lists.map { PostingUnion(lists: $0.compactMap { found[$0] }) }.sorted { $0.size < $1.size }
-            guard let rarest = words.first else { return [] }
-            return rarest.all.filter { ordinal in words.dropFirst().allSatisfy { $0.contains(ordinal) } }
+        // A word under half the records or more (an e-mail's "org", "example") narrows little, and its lists
+        // are the longest to decode: unless it is its part's rarest word, it is left undecoded and counts as
+        // held by every record. Every candidate is checked against its record, so this only widens the
+        // candidates, at most about twofold, and a record's tier can only come earlier than its rank, never later.
+        let bound = manifest.ordinals
+        var (found, deferred) = try index.lookup(group: group, manifest: manifest, hashes: hashes, deferringAbove: max(Int(bound) / 2, searchCommonListBytes))
+        var skipped: [[Bool]] = []
+        var wanted = Set<UInt64>()
+        for plan in plans {
+            let totals = plan.words.map { terms in (terms.exact + terms.prefix + terms.typo).reduce(0) { $0 + (deferred[$1] ?? found[$1]?.count ?? 0) } }
+            let rarest = totals.indices.min { totals[$0] < totals[$1] }
+            let skips = plan.words.indices.map { word in word != rarest && (plan.words[word].exact + plan.words[word].prefix + plan.words[word].typo).contains { deferred[$0] != nil } }
+            skipped.append(skips)
+            wanted.formUnion(plan.whole.filter { deferred[$0] != nil })
+            for (terms, skip) in zip(plan.words, skips) where !skip { wanted.formUnion((terms.exact + terms.prefix + terms.typo).filter { deferred[$0] != nil }) }
         }
-        var tiers: [Set<UInt32>]
-        if plans.count == 1, let plan = plans.first {
-            let whole = Set(plan.whole.flatMap { found[$0] ?? [] })
-            let exact = everyWord(plan.words.map(\.exact)).subtracting(whole)
-            let prefix = everyWord(plan.words.map { $0.exact + $0.prefix }).subtracting(whole).subtracting(exact)
-            let typo = everyWord(plan.words.map { $0.exact + $0.prefix + $0.typo }).subtracting(whole).subtracting(exact).subtracting(prefix)
+        // What is needed after all (a rarest word, a whole value many share) is decoded now.
+        if !wanted.isEmpty { found.merge(try index.lookup(group: group, manifest: manifest, hashes: wanted)) { $1 } }
+        var inRange = true
+        /// The ordinals under any of `hashes`, added to `set`.
+        func adding(_ hashes: [UInt64], to set: OrdinalSet) -> OrdinalSet {
+            var set = set
+            for hash in hashes { if let list = found[hash], !set.insert(list) { inRange = false } }
+            return set
+        }
+        let none = OrdinalSet(bound: bound)
+        // Per word, each wider than the last: the word itself; it or a word it starts; any of those or a typo.
+        let sets = zip(plans, skipped).map { plan, skipped in
+            zip(plan.words, skipped).filter { !$0.1 }.map(\.0).map { terms in
+                let exact = adding(terms.exact, to: none)
+                let started = adding(terms.prefix, to: exact)
+                return (exact: exact, started: started, any: adding(terms.typo, to: started))
+            }
+        }
+        var tiers: [OrdinalSet]
+        if plans.count == 1, let plan = plans.first, let words = sets.first {
+            let whole = adding(plan.whole, to: none)
+            var exact = OrdinalSet.common(words.map(\.exact), bound: bound)
+            exact.subtract(whole)
+            var prefix = OrdinalSet.common(words.map(\.started), bound: bound)
+            prefix.subtract(whole)
+            prefix.subtract(exact)
+            var typo = OrdinalSet.common(words.map(\.any), bound: bound)
+            typo.subtract(whole)
+            typo.subtract(exact)
+            typo.subtract(prefix)
             tiers = [whole, exact, prefix, typo]
         } else {
-            var all: Set<UInt32>?
-            for plan in plans {
-                let matching = Set(plan.whole.flatMap { found[$0] ?? [] }).union(everyWord(plan.words.map { $0.exact + $0.prefix + $0.typo }))
-                all = all.map { $0.intersection(matching) } ?? matching
+            var all: OrdinalSet?
+            for (plan, words) in zip(plans, sets) {
+                var matching = adding(plan.whole, to: none)
+                matching.formUnion(OrdinalSet.common(words.map(\.any), bound: bound))
+                if all == nil { all = matching } else { all?.formIntersection(matching) }
             }
-            tiers = [all ?? []]
+            tiers = [all ?? none]
         }
-        let ids = try index.ids(group: group, manifest: manifest, ordinals: tiers.reduce(into: Set<UInt32>()) { $0.formUnion($1) })
-        // An id numbered twice (a record indexed again after an update) is checked in its first tier only.
-        var seen = Set<RecordID>()
-        return tiers.map { tier in
-            tier.compactMap { ids[$0] }.filter { seen.insert($0).inserted }.sorted()
-        }
+        // A posting past the ordinals the manifest numbers contradicts it: the group's index is built again.
+        guard inRange else { throw SearchIndexDamaged() }
+        return (tiers.map(\.ordinals), manifest)
     }
 
     private func logSearch(_ query: SearchQuery, groups: [GroupID], total: Int, shown: [SearchResult]) throws {
@@ -579,25 +631,4 @@ private final class CheckedSignatures: @unchecked Sendable {
     func set(_ index: Int, _ value: Bool) { lock.withLock { holds[index] = value } }
 
     var all: [Bool] { lock.withLock { holds } }
-}
-
-/// The ordinals under several terms (one word's exact, prefix and typo
-/// terms), each list sorted, kept apart.
-struct PostingUnion {
-    let lists: [[UInt32]]
-
-    var size: Int { lists.reduce(0) { $0 + $1.count } }
-
-    var all: Set<UInt32> { Set(lists.joined()) }
-
-    func contains(_ ordinal: UInt32) -> Bool {
-        lists.contains { list in
-            var low = 0, high = list.count
-            while low < high {
-                let middle = (low + high) / 2
-                if list[middle] < ordinal { low = middle + 1 } else { high = middle }
-            }
-            return low < list.count && list[low] == ordinal
-        }
-    }
 }

@@ -76,6 +76,10 @@ public final class Vault {
     var searchCaughtUp: [GroupID: UInt64] = [:]
     /// Test hook: a search checks at most this many candidates.
     var searchCandidateLimit = 1000
+    /// Posting lists of fewer bytes than this are always decoded by a
+    /// search, even for a word half the records hold (a small group's common
+    /// words cost little to decode); tests lower it to reach the other path.
+    var searchCommonListBytes = 4096
 
     /// The acting user's id.
     public var me: UserID { holder.identity.userID }
@@ -256,6 +260,9 @@ public final class Vault {
         guard !pending.isEmpty else { return .nothingToWrite }
         // Once an audit key exists, a writer's first write also seals its detail key to it.
         if let sealing = try detailKeyEntryIfNeeded(state) { pending.insert(sealing, at: 0) }
+        // The trial copies the state: what the last commits wrote is folded in first (in place, as
+        // only this object holds it), so the copy's writes touch a small table, not every record.
+        state.records.settle()
         var trial = state
         var rows: [EntryRow] = []
         var recordRows: [RecordRow] = []

@@ -46,6 +46,21 @@ struct FindCLITests {
         #expect(none.code == 0 && none.out.contains("no record matches nobody"))
     }
 
+    @Test("without text, the search is read from standard input, so the name stays off the command line; quotes keep a value whole")
+    func typedQuery() throws {
+        let cli = try Self.setting()
+        let typed = try cli.run(["find", "--group", "دعم نفسي"], as: "alex", stdin: "محمد\n")
+        #expect(typed.code == 0 && typed.out.contains("مُحَمَّد عَلِي") && !typed.out.contains("فاطمة"), "\(typed.out)\(typed.err)")
+        let dash = try cli.run(["find", "--group", "دعم نفسي", "-", "--json"], as: "alex", stdin: "name=\"Sam Rivera\" phone=07700900222\nignored\n")
+        #expect(dash.code == 0, "\(dash.err)")
+        let results = try #require((try dash.json() as? [String: Any])?["results"] as? [[String: Any]])
+        #expect(results.count == 1 && (results.first?["fields"] as? [String: String])?["name"] == "Sam Rivera")
+        let unclosed = try cli.run(["find", "--group", "دعم نفسي"], as: "alex", stdin: "name=\"Sam\n")
+        #expect(unclosed.code == 64 && unclosed.err.contains("quote") && unclosed.err.contains("not closed"), "\(unclosed.err)")
+        let empty = try cli.run(["find", "--group", "دعم نفسي"], as: "alex", stdin: "\n")
+        #expect(empty.code == 64 && empty.err.contains("nothing to search for"), "\(empty.err)")
+    }
+
     @Test("--json gives each result's id, rank, matched fields and searchable fields")
     func json() throws {
         let cli = try Self.setting()

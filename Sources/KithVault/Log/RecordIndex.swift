@@ -22,8 +22,13 @@ protocol RecordSource: AnyObject, Sendable {
 /// resumed are held here; the rest are read lazily from the resume cache.
 /// A state replayed from genesis holds every record itself.
 public struct RecordIndex: Sendable {
-    /// Records written since the base (all of them without a base).
-    private(set) var changed: [RecordID: RecordState] = [:]
+    /// Records written since the base (all of them without a base), up to
+    /// the last `settle()`.
+    private var settled: [RecordID: RecordState] = [:]
+    /// Records written since the last `settle()`, over `settled`. A commit
+    /// applies its entries to a copy of the state: kept apart, they copy
+    /// only themselves, not every record a long-lived process has seen.
+    private var recent: [RecordID: RecordState] = [:]
     /// Ids changed since the last save to the resume cache.
     private(set) var unsaved: Set<RecordID> = []
     /// The lazily read records, or nil (everything is in `changed`).
@@ -36,9 +41,12 @@ public struct RecordIndex: Sendable {
         self.countByGroup = countByGroup
     }
 
+    /// Records written since the base (all of them without a base).
+    var changed: [RecordID: RecordState] { settled.merging(recent) { _, newer in newer } }
+
     /// The record with this id, or nil.
     public func record(_ id: RecordID) throws -> RecordState? {
-        if let record = changed[id] { return record }
+        if let record = recent[id] ?? settled[id] { return record }
         return try base?.record(id)
     }
 
@@ -66,20 +74,32 @@ public struct RecordIndex: Sendable {
     public func count(in group: GroupID) -> Int { countByGroup[group] ?? 0 }
 
     private func merged(_ fromBase: [RecordState], _ belongs: (RecordState) -> Bool) -> [RecordState] {
-        var result = fromBase.filter { changed[$0.id] == nil }
-        result += changed.values.filter(belongs)
+        var result = fromBase.filter { recent[$0.id] == nil && settled[$0.id] == nil }
+        result += settled.values.filter { recent[$0.id] == nil && belongs($0) }
+        result += recent.values.filter(belongs)
         return result
     }
 
     /// Adds or replaces a record (replay).
     mutating func set(_ record: RecordState, isNew: Bool) {
-        changed[record.id] = record
+        recent[record.id] = record
         unsaved.insert(record.id)
         if isNew { countByGroup[record.group, default: 0] += 1 }
+        // A replay or a large batch folds as it goes, so lookups stay two.
+        if recent.count >= 4096 { settle() }
+    }
+
+    /// Folds the recent records into the settled ones: in place, when this
+    /// state is the only holder of them (a vault's own state between
+    /// commits), so a commit's copy of the state stays small.
+    mutating func settle() {
+        guard !recent.isEmpty else { return }
+        settled.merge(recent) { _, newer in newer }
+        recent = [:]
     }
 
     /// The records changed since the last save, for the resume cache.
-    var unsavedRecords: [RecordState] { unsaved.compactMap { changed[$0] } }
+    var unsavedRecords: [RecordState] { unsaved.compactMap { recent[$0] ?? settled[$0] } }
 
     /// After a save: nothing is unsaved.
     mutating func markSaved() { unsaved = [] }

@@ -12,7 +12,8 @@ public struct RecordField: Equatable, Sendable {
 
     /// A field; names must be 1 to 128 characters without '=' or ':'.
     public init(compartment: Compartment, name: String, value: String) throws {
-        guard (1...128).contains(name.count), !name.contains("="), !name.contains(":"),
+        // Bytes, not Foundation's string search: every record read decodes its fields through here.
+        guard (1...128).contains(name.count), !name.utf8.contains(UInt8(ascii: "=")), !name.utf8.contains(UInt8(ascii: ":")),
             !name.unicodeScalars.contains(where: { $0.properties.generalCategory == .control })
         else {
             throw KithVaultError.invalidInput("'\(name)' is not a valid field name: use 1 to 128 characters, no '=' or ':'")

@@ -80,11 +80,27 @@ struct PostingBucket {
     /// The ordinals held for each of `hashes` (those absent are left out),
     /// without decoding the other terms' lists. Keys are the kept bits.
     static func lookup(_ bytes: borrowing SecureBytes, hashes: Set<UInt64>) throws -> [UInt64: [UInt32]] {
+        try lookup(bytes, hashes: hashes, deferringAbove: .max).lists
+    }
+
+    /// What `lookup(_:hashes:deferringAbove:)` finds in one bucket.
+    struct Found {
+        /// The decoded lists, by kept bits.
+        var lists: [UInt64: [UInt32]] = [:]
+        /// Every list's stored length in bytes, decoded or not.
+        var sizes: [UInt64: Int] = [:]
+        /// The terms whose list was longer than the limit, not decoded.
+        var deferred = Set<UInt64>()
+    }
+
+    /// `lookup`, leaving undecoded each list of more than `limit` bytes.
+    static func lookup(_ bytes: borrowing SecureBytes, hashes: Set<UInt64>, deferringAbove limit: Int) throws -> Found {
         let wanted = Set(hashes.map(kept))
-        var found: [UInt64: [UInt32]] = [:]
-        try scan(bytes, wants: wanted) { hash, ordinals in
-            found[hash] = ordinals
-            return found.count < wanted.count
+        var found = Found()
+        try scan(bytes, wants: wanted, decodingUpTo: limit) { hash, length, ordinals in
+            found.sizes[hash] = length
+            if let ordinals { found.lists[hash] = ordinals } else { found.deferred.insert(hash) }
+            return found.sizes.count < wanted.count
         }
         return found
     }
@@ -92,6 +108,12 @@ struct PostingBucket {
     /// Walks the terms, decoding the lists of those in `wants` (all when
     /// nil) and handing them to `visit`, which returns whether to go on.
     private static func scan(_ bytes: borrowing SecureBytes, wants: Set<UInt64>? = nil, _ visit: (UInt64, [UInt32]) -> Bool) throws {
+        try scan(bytes, wants: wants, decodingUpTo: .max) { hash, _, ordinals in visit(hash, ordinals ?? []) }
+    }
+
+    /// `scan`, handing `visit` each wanted list's stored length, and its
+    /// ordinals when that is at most `limit` bytes (else nil).
+    private static func scan(_ bytes: borrowing SecureBytes, wants: Set<UInt64>?, decodingUpTo limit: Int, _ visit: (UInt64, Int, [UInt32]?) -> Bool) throws {
         try bytes.withUnsafeBytes { raw in
             var at = 0
             func byte() throws -> UInt8 {
@@ -124,6 +146,11 @@ struct PostingBucket {
                     at = end
                     continue
                 }
+                guard length <= UInt64(limit) else {
+                    at = end
+                    if !visit(hash, Int(length), nil) { return }
+                    continue
+                }
                 var ordinals: [UInt32] = []
                 var value: UInt64 = 0
                 while at < end {
@@ -135,7 +162,7 @@ struct PostingBucket {
                     ordinals.append(ordinal)
                 }
                 guard at == end else { throw SearchIndexDamaged() }
-                if !visit(hash, ordinals) { return }
+                if !visit(hash, Int(length), ordinals) { return }
             }
             guard at == raw.count else { throw SearchIndexDamaged() }
         }

@@ -172,6 +172,8 @@ final class SearchIndex {
             // A cache of the log: no flush to disk per write. A crash keeps the file
             // consistent and at worst behind, and the next search catches it up.
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
+            // Read through a mapping, not a system call per page: a search reads a few dozen buckets.
+            try db.execute(sql: "PRAGMA mmap_size = 268435456")
         }
         return configuration
     }
@@ -369,7 +371,7 @@ final class SearchIndex {
     }
 
     private func manifest(_ group: GroupID, _ db: Database) throws -> IndexManifest? {
-        guard let row = try Row.fetchOne(db, sql: "SELECT readable, manifest FROM groups WHERE grp = ?", arguments: [Data(group.bytes)]) else { return nil }
+        guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT readable, manifest FROM groups WHERE grp = ?"), arguments: [Data(group.bytes)]) else { return nil }
         guard let sealed = row["manifest"] as Data?, let readable = row["readable"] as Int64? else { throw SearchIndexDamaged() }
         let manifest = try IndexManifest.decode(bytes(open([UInt8](sealed), aad: aad("manifest", group: group, []))))
         guard Int64(manifest.readable) == readable else { throw SearchIndexDamaged() }
@@ -380,7 +382,7 @@ final class SearchIndex {
         // A long-lived vault asks for the same counters search after search: kept while build and version stand.
         let key = CountersKey(group: group, build: manifest.build, version: manifest.countersVersion)
         if let known = countersLock.withLock({ knownCounters[key] }) { return known }
-        guard let sealed = try Data.fetchOne(db, sql: "SELECT counters FROM groups WHERE grp = ?", arguments: [Data(group.bytes)]) else { throw SearchIndexDamaged() }
+        guard let sealed = try Data.fetchOne(db.cachedStatement(sql: "SELECT counters FROM groups WHERE grp = ?"), arguments: [Data(group.bytes)]) else { throw SearchIndexDamaged() }
         let counters = try BucketCounters.decode(bytes(open([UInt8](sealed), aad: aad("counters", group: group, build: manifest.build, [UInt64(manifest.countersVersion)]))))
         countersLock.withLock { knownCounters = [key: counters] }
         return counters
@@ -395,68 +397,87 @@ final class SearchIndex {
     private var knownCounters: [CountersKey: BucketCounters] = [:]
 
     private func bucket(_ bucket: UInt16, group: GroupID, build: [UInt8], counter: UInt32, _ db: Database) throws -> SecureBytes {
-        guard let sealed = try Data.fetchOne(db, sql: "SELECT body FROM buckets WHERE grp = ? AND bucket = ?", arguments: [Data(group.bytes), Int64(bucket)])
+        guard let sealed = try Data.fetchOne(db.cachedStatement(sql: "SELECT body FROM buckets WHERE grp = ? AND bucket = ?"), arguments: [Data(group.bytes), Int64(bucket)])
         else { throw SearchIndexDamaged() }
         return try open([UInt8](sealed), aad: aad("bucket", group: group, build: build, [UInt64(bucket), UInt64(counter)]))
     }
 
     private func delta(_ n: UInt32, group: GroupID, build: [UInt8], _ db: Database) throws -> SecureBytes {
-        guard let sealed = try Data.fetchOne(db, sql: "SELECT body FROM deltas WHERE grp = ? AND n = ?", arguments: [Data(group.bytes), Int64(n)])
+        guard let sealed = try Data.fetchOne(db.cachedStatement(sql: "SELECT body FROM deltas WHERE grp = ? AND n = ?"), arguments: [Data(group.bytes), Int64(n)])
         else { throw SearchIndexDamaged() }
         return try open([UInt8](sealed), aad: aad("delta", group: group, build: build, [UInt64(n)]))
     }
 
-    /// The ordinals indexed under each of `hashes` in `group`, sorted: from
-    /// their buckets and from every delta since.
+    /// The ordinals indexed under each of `hashes` in `group`, from their
+    /// buckets and from every delta since (in no particular order).
     func lookup(group: GroupID, manifest: IndexManifest, hashes: Set<UInt64>) throws -> [UInt64: [UInt32]] {
+        try lookup(group: group, manifest: manifest, hashes: hashes, deferringAbove: .max).found
+    }
+
+    /// `lookup`, except that a term with a stored list of more than
+    /// `limit` bytes (about as many records, or fewer) is not decoded:
+    /// it comes back in `deferred`, with the bytes its lists hold.
+    func lookup(
+        group: GroupID, manifest: IndexManifest, hashes: Set<UInt64>, deferringAbove limit: Int
+    ) throws -> (found: [UInt64: [UInt32]], deferred: [UInt64: Int]) {
         let byBucket = Dictionary(grouping: hashes, by: Self.bucket(of:))
         return try reading { db in
             let counters = try counters(group, manifest: manifest, db)
             // Buckets keep a hash's low bits: answers come back under those, and go out under the whole hash.
             var kept: [UInt64: [UInt32]] = [:]
+            var sizes: [UInt64: Int] = [:]
+            var large = Set<UInt64>()
+            func gather(_ part: PostingBucket.Found) {
+                kept.merge(part.lists) { $0 + $1 }
+                sizes.merge(part.sizes) { $0 + $1 }
+                large.formUnion(part.deferred)
+            }
             for (bucket, wanted) in byBucket {
                 guard let counter = counters.counters[bucket] else { continue }
-                kept.merge(try PostingBucket.lookup(self.bucket(bucket, group: group, build: manifest.build, counter: counter, db), hashes: Set(wanted))) { $0 + $1 }
+                gather(try PostingBucket.lookup(self.bucket(bucket, group: group, build: manifest.build, counter: counter, db), hashes: Set(wanted), deferringAbove: limit))
             }
             for delta in manifest.deltas {
-                kept.merge(try PostingBucket.lookup(self.delta(delta.number, group: group, build: manifest.build, db), hashes: hashes)) { $0 + $1 }
+                gather(try PostingBucket.lookup(self.delta(delta.number, group: group, build: manifest.build, db), hashes: hashes, deferringAbove: limit))
             }
-            // Sorted (a bucket's lists are; those gathered from deltas too are not), as `PostingUnion` needs.
+            // In no particular order once deltas are gathered too (search takes them as a set). A term
+            // deferred in one part is deferred whole: what other parts gave of it would be only some.
             var found: [UInt64: [UInt32]] = [:]
-            for hash in hashes { if let ordinals = kept[PostingBucket.kept(hash)] { found[hash] = manifest.deltas.isEmpty ? ordinals : ordinals.sorted() } }
-            return found
+            var deferred: [UInt64: Int] = [:]
+            for hash in hashes {
+                let key = PostingBucket.kept(hash)
+                if large.contains(key) {
+                    deferred[hash] = sizes[key] ?? 0
+                } else if let ordinals = kept[key] {
+                    found[hash] = ordinals
+                }
+            }
+            return (found, deferred)
         }
     }
 
-    /// The record ids of `ordinals` in `group`.
-    func ids(group: GroupID, manifest: IndexManifest, ordinals: Set<UInt32>) throws -> [UInt32: RecordID] {
-        let byChunk = Dictionary(grouping: ordinals.filter { $0 < manifest.ordinals }, by: { Int($0) / Self.chunkSize })
-        guard ordinals.allSatisfy({ $0 < manifest.ordinals }) else { throw SearchIndexDamaged() }
-        return try reading { db in
-            var found: [UInt32: RecordID] = [:]
-            for (chunk, wanted) in byChunk {
-                let ids = try chunkIDs(group: group, chunk: chunk, manifest: manifest, db)
-                for ordinal in wanted {
-                    let offset = Int(ordinal) - chunk * Self.chunkSize
-                    guard offset < ids.count else { throw SearchIndexDamaged() }
-                    found[ordinal] = ids[offset]
-                }
-            }
-            return found
-        }
+    /// The record ids of `group`'s ordinals, each chunk read and opened
+    /// only when an ordinal in it is asked for, and once.
+    func ids(group: GroupID, manifest: IndexManifest) -> OrdinalIDs {
+        OrdinalIDs(count: manifest.ordinals) { chunk in try self.reading { db in try self.chunkBytes(group: group, chunk: chunk, manifest: manifest, db) } }
     }
 
     /// How many ids chunk `chunk` holds when `total` are numbered.
     private static func chunkCount(_ chunk: Int, total: UInt32) -> Int { max(0, min(chunkSize, Int(total) - chunk * chunkSize)) }
 
     private func chunkIDs(group: GroupID, chunk: Int, manifest: IndexManifest, _ db: Database) throws -> [RecordID] {
+        let plain = try chunkBytes(group: group, chunk: chunk, manifest: manifest, db)
+        return try stride(from: 0, to: plain.count, by: Identifier.length).map { try Identifier(bytes: Array(plain[$0..<$0 + Identifier.length])) }
+    }
+
+    /// Chunk `chunk`'s ids, opened, as bytes (`Identifier.length` each).
+    private func chunkBytes(group: GroupID, chunk: Int, manifest: IndexManifest, _ db: Database) throws -> [UInt8] {
         let count = Self.chunkCount(chunk, total: manifest.ordinals)
         guard count > 0 else { return [] }
-        guard let sealed = try Data.fetchOne(db, sql: "SELECT body FROM ids WHERE grp = ? AND chunk = ?", arguments: [Data(group.bytes), Int64(chunk)])
+        guard let sealed = try Data.fetchOne(db.cachedStatement(sql: "SELECT body FROM ids WHERE grp = ? AND chunk = ?"), arguments: [Data(group.bytes), Int64(chunk)])
         else { throw SearchIndexDamaged() }
         let plain = bytes(try open([UInt8](sealed), aad: aad("ids", group: group, build: manifest.build, [UInt64(chunk), UInt64(count)])))
         guard plain.count == count * Identifier.length else { throw SearchIndexDamaged() }
-        return try stride(from: 0, to: plain.count, by: Identifier.length).map { try Identifier(bytes: Array(plain[$0..<$0 + Identifier.length])) }
+        return plain
     }
 
     // MARK: Writing
@@ -598,4 +619,35 @@ private final class HashedChunks: @unchecked Sendable {
     func set(_ index: Int, _ value: Result<[[UInt64]], Error>) { lock.withLock { parts[index] = value } }
 
     func joined() throws -> [[UInt64]] { try lock.withLock { try parts.flatMap { try $0.get() } } }
+}
+
+/// The record ids of one group's ordinals (`SearchIndex.ids`): a search
+/// checks a few of its candidates, so only their chunks are read, and only
+/// their ids made.
+final class OrdinalIDs {
+    private let count: UInt32
+    private let read: (Int) throws -> [UInt8]
+    private var chunks: [Int: [UInt8]] = [:]
+
+    init(count: UInt32, read: @escaping (Int) throws -> [UInt8]) {
+        self.count = count
+        self.read = read
+    }
+
+    /// The id numbered `ordinal`; throws `SearchIndexDamaged` for one the
+    /// index does not number.
+    func id(_ ordinal: UInt32) throws -> RecordID {
+        guard ordinal < count else { throw SearchIndexDamaged() }
+        let chunk = Int(ordinal) / SearchIndex.chunkSize
+        let bytes: [UInt8]
+        if let known = chunks[chunk] {
+            bytes = known
+        } else {
+            bytes = try read(chunk)
+            chunks[chunk] = bytes
+        }
+        let start = (Int(ordinal) - chunk * SearchIndex.chunkSize) * Identifier.length
+        guard start + Identifier.length <= bytes.count else { throw SearchIndexDamaged() }
+        return try Identifier(bytes: Array(bytes[start..<start + Identifier.length]))
+    }
 }

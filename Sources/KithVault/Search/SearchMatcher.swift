@@ -42,8 +42,11 @@ enum SearchMatcher {
         let whole: String
         let phone: String?
 
-        init?(_ field: RecordField, rules: SearchRules) {
-            guard let mode = rules.mode(for: field) else { return nil }
+        init?(_ field: RecordField, rules: SearchRules) { self.init(field, mode: rules.mode(for: field)) }
+
+        /// `field` searched by `mode` (nil: not searched), as its rules say.
+        init?(_ field: RecordField, mode: FieldSearchMode?) {
+            guard let mode else { return nil }
             name = field.name
             folded = SearchRules.folded(field.name)
             self.mode = mode

@@ -60,6 +60,36 @@ public struct SearchQuery: Sendable, Equatable {
         return try SearchQuery(conditions: conditions)
     }
 
+    /// Parses one typed line, as a search box or a prompt gives it: parts
+    /// split at spaces, except inside double or single quotes, which are
+    /// dropped (`name="Sam Rivera" phone=0770` is two parts), then as
+    /// `parse(_:)`. An unclosed quote is refused rather than guessed at.
+    public static func parse(line: String) throws -> SearchQuery {
+        var parts: [String] = []
+        var current = ""
+        var quote: Character?
+        var started = false
+        for character in line {
+            if let open = quote {
+                if character == open { quote = nil } else { current.append(character) }
+            } else if character == "\"" || character == "'" {
+                quote = character
+                started = true
+            } else if character.isWhitespace {
+                if started || !current.isEmpty { parts.append(current) }
+                current = ""
+                started = false
+            } else {
+                current.append(character)
+            }
+        }
+        guard quote == nil else {
+            throw KithVaultError.invalidInput("a quote in the search text is not closed: close it, or leave quotes out", remedy: .giveSearchText)
+        }
+        if started || !current.isEmpty { parts.append(current) }
+        return try parse(parts)
+    }
+
     /// Refuses a field form for a field none of `rules` searches (a typo, or
     /// a field such as pronouns): it would find nothing, silently.
     public func checkFields(_ rules: [SearchRules]) throws {

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import KithVault
 
 /// `kith find`: finds people by name, phone or e-mail, as case workers type them.
@@ -23,7 +24,13 @@ struct Find: KithCommand {
             Every search is logged with what you typed, sealed to auditors. \
             Opening a result ('kith record show ID') is a read like any other.
 
+            Without text (or with -), kith find asks for it, or reads the first \
+            line of standard input: the name then stays out of the process list \
+            and your shell history, which matters on a shared computer. The line \
+            takes the same forms; quote a value with spaces: name="Sam Rivera".
+
             Examples:
+              kith find --group "Trans Support"          (then type: sam)
               kith find --group "Trans Support" sam
               kith find sam rivera                       (every group you can read)
               kith find --group "Trans Support" phone=07700900123
@@ -37,14 +44,17 @@ struct Find: KithCommand {
     var kind: RecordKind?
     @Option(help: ArgumentHelp("Show at most this many results (default 20).", valueName: "n"))
     var limit: Int = 20
-    @Argument(help: ArgumentHelp("What to find: words, or field=value to look in one field only.", valueName: "text"))
+    @Argument(
+        help: ArgumentHelp(
+            "What to find: words, or field=value to look in one field only. Leave it out (or give -) to type it, so it stays out of your shell history.",
+            valueName: "text"))
     var text: [String] = []
     @OptionGroup var access: ReasonOption
     @OptionGroup var output: OutputOptions
 
     func execute() throws {
         guard limit >= 1 else { throw KithVaultError.invalidInput("--limit must be 1 or more") }
-        let query = try SearchQuery.parse(text)
+        let query = try text.isEmpty || text == ["-"] ? SearchQuery.parse(line: Self.typedText()) : SearchQuery.parse(text)
         let vault = try access.openVault(global)
         let outcome = try vault.search(query, groupName: group, kind: kind, limit: limit)
         if output.json {
@@ -73,5 +83,17 @@ struct Find: KithCommand {
         }
         if outcome.tooMany { Output.say("more records came up than one search checks: type more of the name to see the rest") }
         Output.say("open one with: kith record show ID")
+    }
+
+    /// What to find, asked for at the terminal, or the first line of
+    /// standard input: never on the command line.
+    static func typedText() throws -> String {
+        if Terminal.inputIsTerminal {
+            FileHandle.standardError.write(Data("Who are you looking for? (a name, phone or e-mail): ".utf8))
+            return readLine() ?? ""
+        }
+        let data = try TextFile.input("-", what: "the search text", limit: 64 << 10)
+        guard let text = String(data: data, encoding: .utf8) else { throw KithVaultError.invalidInput("standard input is not UTF-8 text: give the search text as UTF-8") }
+        return String(text.split(separator: "\n", maxSplits: 1, omittingEmptySubsequences: false).first ?? "")
     }
 }

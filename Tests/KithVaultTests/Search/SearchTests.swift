@@ -63,6 +63,26 @@ struct SearchTests {
         }
     }
 
+    @Test("a word half the records hold is not looked up when a rarer one narrows the search; the results are still only true matches")
+    func commonWords() throws {
+        let fixture = try VaultFixture()
+        let (lead, _, _) = try fixture.standardGroup(Self.group)
+        // As in a large group, where "org" and "example" of every e-mail have lists too long to be worth decoding.
+        lead.searchCommonListBytes = 0
+        let people = try lead.addRecords(
+            groupName: Self.group, kind: .member, (0..<12).map { try fields([("name", "Person \($0)"), ("email", "p\($0)@example.org")]) })
+        let elsewhere = try lead.addRecord(groupName: Self.group, kind: .member, fields: fields([("name", "Zora Okafor"), ("email", "zora@elsewhere.net")]))
+        let zora = try lead.addRecord(groupName: Self.group, kind: .member, fields: fields([("name", "Zora Bello"), ("email", "zb@example.org")]))
+        func found(_ text: String) throws -> [RecordID] { Self.ids(try lead.search(SearchQuery.parse(line: text), groupName: Self.group)) }
+        #expect(try found("zora org") == [zora])
+        #expect(try found("zora elsewhere") == [elsewhere])
+        #expect(try found("p3@example.org") == [people[3]])
+        #expect(try Set(found("zora")) == [zora, elsewhere])
+        // Every word common: the rarest is looked up after all, and every match is found.
+        let all = try lead.search(SearchQuery.parse(line: "example org"), groupName: Self.group, limit: 50)
+        #expect(Set(Self.ids(all)) == Set(people + [zora]) && all.total == 13)
+    }
+
     @Test("results come best first: whole value, every word, prefixes, one typo")
     func ranked() throws {
         let fixture = try VaultFixture()
