@@ -17,6 +17,9 @@ let package = Package(
         // The shared engine: a vault kept in PostgreSQL (KithPostgres).
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        // The local web interface (KithWeb, `kith serve`): an HTTP/1.1 server on NIO,
+        // which postgres-nio already brings; only the web module and the CLI link it.
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
     ],
     targets: [
         // libsodium through pkg-config; the module map is the only thing here.
@@ -60,13 +63,24 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // The local web interface: pages, sessions and the catalog of words in
+        // Arabic and English are plain Swift over the library (testable without a
+        // socket); Hummingbird only carries requests to them.
+        .target(
+            name: "KithWeb",
+            dependencies: [
+                "KithVault", "KithCrypto",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         // Two fixed-signature wrappers of prctl(2), which is variadic and so not
         // callable from Swift: the CLI and the agent start with no core dumps.
         .target(name: "CHardening"),
         .executableTarget(
             name: "kith",
             dependencies: [
-                "KithVault", "KithCrypto", "KithLog", "KithEngines", "CHardening",
+                "KithVault", "KithCrypto", "KithLog", "KithEngines", "KithWeb", "CHardening",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -97,7 +111,7 @@ let package = Package(
             name: "KithVaultTests",
             // The store conformance suite runs against every engine.
             dependencies: [
-                "KithVault", "KithCrypto", "KithLog", "KithSQLite", "KithPostgres", "KithEngines", "KithVaultTesting",
+                "KithVault", "KithCrypto", "KithLog", "KithSQLite", "KithPostgres", "KithEngines", "KithVaultTesting", "KithWeb",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),

@@ -26,6 +26,7 @@ struct Kith: ParsableCommand {
         version: "kith \(KithVersion.string) (libsodium \(CryptoLibrary.versionString))",
         subcommands: [
             Init.self, Unlock.self, Lock.self, Status.self, Enroll.self, User.self, Group.self, Share.self, Revoke.self, Policy.self, RecordCommand.self, Find.self, Note.self, Attach.self, Import.self, Export.self,
+            Serve.self,
             Retention.self, Recovery.self,
             Audit.self,
             VaultCommand.self, SelfTest.self,

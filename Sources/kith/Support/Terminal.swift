@@ -1,3 +1,4 @@
+import KithVault
 import Foundation
 
 /// What the terminal allows: colour only when the stream is a terminal,
@@ -79,26 +80,10 @@ extension Terminal {
     /// feeds stay (a note's lines); callers indent what follows them so a
     /// line of content cannot pass for a line of Kith's own.
     static func safe(_ text: String, keepNewlines: Bool = false) -> String {
-        var out = String.UnicodeScalarView()
-        for scalar in text.unicodeScalars {
-            if keepNewlines && scalar == "\n" {
-                out.append(scalar)
-            } else if isNeutralised(scalar) {
-                out.append(contentsOf: String(format: "<U+%04X>", scalar.value).unicodeScalars)
-            } else {
-                out.append(scalar)
-            }
-        }
-        return String(out)
+        // One rule with the web interface: the library's.
+        VisibleText.safe(text, keepNewlines: keepNewlines)
     }
 
     /// Whether `scalar` acts on a terminal or reorders text instead of being shown.
-    static func isNeutralised(_ scalar: Unicode.Scalar) -> Bool {
-        switch scalar.value {
-        case 0x00...0x1F, 0x7F...0x9F: return true  // C0, DEL, C1 (ESC, BEL, CR, CSI 0x9B, OSC 0x9D ...)
-        case 0x202A...0x202E, 0x2066...0x2069, 0x200E, 0x200F, 0x061C: return true  // bidi embeddings, overrides, isolates, marks
-        case 0x2028, 0x2029: return true  // line and paragraph separators
-        default: return false
-        }
-    }
+    static func isNeutralised(_ scalar: Unicode.Scalar) -> Bool { VisibleText.isNeutralised(scalar) }
 }

@@ -1,0 +1,303 @@
+import KithVault
+
+/// Every word the web interface shows, in each language. A phrase is a
+/// case; each language is one exhaustive switch, so a phrase missing in
+/// Arabic does not compile. Arguments that come from the vault are
+/// interpolated as content (isolated, neutralised, escaped); counts are
+/// written as "label: n" in Arabic, which reads correctly for every number
+/// without Arabic's six plural forms.
+public enum Phrase: Sendable {
+    case appName, skipToContent
+    case navFind, navStatus, lock, lockHint, signedOutTitle
+    case otherLanguage, otherLanguageCode
+    // Finding.
+    case findTitle, findLabel, findHint, findButton, findGroup, findAllGroups, findKind, findAnyKind
+    case findLogged, findNoMatch, findTypeMore, findTooMany
+    case findCount(shown: Int, total: Int), findMore(unchecked: Int)
+    case findIndexed(records: Int, group: String)
+    case columnRecord, columnGroup, columnKind, columnMatch, columnFields
+    case rank(SearchRank), kind(RecordKind), compartment(Compartment), groupRole(GroupRole), orgRole(OrgRole)
+    // A record.
+    case recordTitle(RecordKind), recordVersion(Int), recordWrittenBy(author: String, time: String), recordGroup(String)
+    case recordWithheld, recordWithheldHint, recordNoFields, recordAboutMember, recordCases, recordHistory
+    case columnVersion, columnWhen, columnBy, columnCompartments, columnField, columnValue
+    case recordOpenLogged
+    case reasonTitle, reasonHint, reasonLabel, reasonButton
+    // Status.
+    case statusTitle, statusYou, statusRole, statusVault, statusFingerprint, statusFingerprintHint
+    case statusGroups, statusNoGroups, statusLogSize, statusLocksAfter(minutes: Int)
+    // Locked and refused.
+    case lockedTitle, lockedBody, lockedAgain
+    case notSignedInTitle, notSignedInBody
+    case refusedTitle, refusedBody
+    case notFoundPage
+    case errorTitle(KithVaultError.Code), errorDetail, errorIntegrityAdvice
+    case back
+
+    /// The phrase in `language`.
+    public func html(_ language: WebLanguage) -> HTML {
+        switch language {
+        case .english: return english
+        case .arabic: return arabic
+        }
+    }
+
+    /// The phrase as plain text (for a title or an attribute: the caller escapes it).
+    public func text(_ language: WebLanguage) -> String {
+        // Phrases used as text carry no content, only Kith's words.
+        var text = html(language).raw
+        for tag in ["<bdi>", "</bdi>", "<bdi dir=\"ltr\">", "<code dir=\"ltr\">", "</code>"] { text = text.replacingOccurrences(of: tag, with: "") }
+        return text
+    }
+
+    private var english: HTML {
+        switch self {
+        case .appName: return "Kith"
+        case .skipToContent: return "Skip to the page"
+        case .navFind: return "Find a person"
+        case .navStatus: return "Status"
+        case .lock: return "Lock"
+        case .lockHint: return "Locks Kith on this computer: this page closes, and your kith commands ask for your passphrase again."
+        case .signedOutTitle: return "Kith"
+        case .otherLanguage: return "العربية"
+        case .otherLanguageCode: return "ar"
+        case .findTitle: return "Find a person"
+        case .findLabel: return "Who are you looking for?"
+        case .findHint: return "A name, phone or e-mail, in Arabic or Latin letters, with or without accents or tashkeel. \(command: "field=value") looks in one field only."
+        case .findButton: return "Find"
+        case .findGroup: return "Group"
+        case .findAllGroups: return "All my groups"
+        case .findKind: return "Kind"
+        case .findAnyKind: return "Members and cases"
+        case .findLogged: return "Every search is logged with what you typed, sealed so that only auditors can read it."
+        case .findNoMatch: return "No record matches."
+        case .findTypeMore: return "Type more of the name to narrow it down."
+        case .findTooMany: return "More records came up than one search checks: type more of the name to see the rest."
+        case .findCount(let shown, let total): return "\(shown) of \(total) matches shown."
+        case .findMore(let unchecked): return "The closest are shown; up to \(unchecked) more records may match less closely."
+        case .findIndexed(let records, let group):
+            return "Indexed \(records) records of \(content: group) for search on this device (this is logged)."
+        case .columnRecord: return "Record"
+        case .columnGroup: return "Group"
+        case .columnKind: return "Kind"
+        case .columnMatch: return "Match"
+        case .columnFields: return "Fields"
+        case .rank(let rank):
+            switch rank {
+            case .whole: return "whole value"
+            case .allWords: return "every word"
+            case .prefix: return "word starts"
+            case .typo: return "one typo"
+            }
+        case .kind(let kind):
+            switch kind {
+            case .member: return "member"
+            case .case: return "case"
+            case .note: return "note"
+            case .attachment: return "attachment"
+            }
+        case .compartment(let compartment):
+            switch compartment {
+            case .profile: return "Profile"
+            case .notes: return "Notes"
+            case .sensitive: return "Sensitive"
+            }
+        case .groupRole(let role):
+            switch role {
+            case .lead: return "lead"
+            case .caseworker: return "case worker"
+            case .viewer: return "viewer"
+            }
+        case .orgRole(let role):
+            switch role {
+            case .admin: return "admin"
+            case .auditor: return "auditor"
+            case .user: return "user"
+            }
+        case .recordTitle(let kind):
+            switch kind {
+            case .member: return "Member record"
+            case .case: return "Case"
+            case .note: return "Case note"
+            case .attachment: return "Attachment"
+            }
+        case .recordVersion(let version): return "Version \(version)"
+        case .recordWrittenBy(let author, let time): return "Written by \(content: author), \(ltr: time)"
+        case .recordGroup(let group): return "Group: \(content: group)"
+        case .recordWithheld: return "Withheld"
+        case .recordWithheldHint: return "Your role in this group may not read these parts of the record."
+        case .recordNoFields: return "No field you may read."
+        case .recordAboutMember: return "About member"
+        case .recordCases: return "Cases about this member"
+        case .recordHistory: return "History"
+        case .columnVersion: return "Version"
+        case .columnWhen: return "When"
+        case .columnBy: return "By"
+        case .columnCompartments: return "Parts changed"
+        case .columnField: return "Field"
+        case .columnValue: return "Value"
+        case .recordOpenLogged: return "Opening this record was logged, like every read."
+        case .reasonTitle: return "Why are you reading this?"
+        case .reasonHint: return "This group asks for a reason before sensitive fields are opened. It is sealed with the read, so that only auditors can read it."
+        case .reasonLabel: return "Reason (one line)"
+        case .reasonButton: return "Open the record"
+        case .statusTitle: return "Status"
+        case .statusYou: return "You are"
+        case .statusRole: return "Role in the vault"
+        case .statusVault: return "Vault"
+        case .statusFingerprint: return "Vault fingerprint"
+        case .statusFingerprintHint: return "Compare it with the one your admin told you. If it differs, stop and tell them."
+        case .statusGroups: return "Your groups"
+        case .statusNoGroups: return "None yet: a group's lead adds you."
+        case .statusLogSize: return "Log entries"
+        case .statusLocksAfter(let minutes): return "Locks itself after \(minutes) minutes without use."
+        case .lockedTitle: return "Kith is locked"
+        case .lockedBody: return "Nothing from the vault is shown any more, and this browser's session has ended."
+        case .lockedAgain: return "To use it again, in a terminal run \(command: "kith unlock"), then \(command: "kith serve"), and open the new address it prints."
+        case .notSignedInTitle: return "Open Kith from its own address"
+        case .notSignedInBody:
+            return "This page opens only through the address that \(command: "kith serve") printed in your terminal, and only once. Run \(command: "kith serve") again for a new address."
+        case .refusedTitle: return "Refused"
+        case .refusedBody: return "This request did not come from Kith's own page, so nothing was done. Go back and try again from the page."
+        case .notFoundPage: return "There is no such page."
+        case .errorTitle(let code):
+            switch code {
+            case .notFound: return "Not found"
+            case .accessDenied: return "Not allowed"
+            case .invalidInput: return "That cannot be used"
+            case .busy: return "The vault is busy: try again in a moment"
+            case .integrity, .invalidEntry: return "The vault failed a check"
+            case .wrongPassphrase: return "Wrong passphrase"
+            case .storage, .crypto: return "Something went wrong"
+            }
+        case .errorDetail: return "What Kith says:"
+        case .errorIntegrityAdvice: return "Do not trust what it shows. Tell an admin or an auditor; they can check the whole log."
+        case .back: return "Back"
+        }
+    }
+
+    private var arabic: HTML {
+        switch self {
+        case .appName: return "Kith"
+        case .skipToContent: return "انتقل إلى محتوى الصفحة"
+        case .navFind: return "البحث عن شخص"
+        case .navStatus: return "الحالة"
+        case .lock: return "قفل"
+        case .lockHint: return "يقفل Kith على هذا الحاسوب: تُغلق هذه الصفحة، وتطلب أوامر kith عبارة المرور من جديد."
+        case .signedOutTitle: return "Kith"
+        case .otherLanguage: return "English"
+        case .otherLanguageCode: return "en"
+        case .findTitle: return "البحث عن شخص"
+        case .findLabel: return "عمّن تبحث؟"
+        case .findHint: return "اسم أو رقم هاتف أو بريد إلكتروني، بالحروف العربية أو اللاتينية، مع التشكيل أو بدونه. الصيغة \(command: "field=value") تبحث في حقل واحد فقط."
+        case .findButton: return "ابحث"
+        case .findGroup: return "المجموعة"
+        case .findAllGroups: return "كل مجموعاتي"
+        case .findKind: return "النوع"
+        case .findAnyKind: return "الأعضاء والحالات"
+        case .findLogged: return "يُسجَّل كل بحث مع ما كتبته، مختوماً بحيث لا يقرؤه إلا المدققون."
+        case .findNoMatch: return "لا يوجد سجل مطابق."
+        case .findTypeMore: return "اكتب المزيد من الاسم لتضييق البحث."
+        case .findTooMany: return "ظهرت سجلات أكثر مما يفحصه بحث واحد: اكتب المزيد من الاسم لرؤية البقية."
+        case .findCount(let shown, let total): return "النتائج المعروضة: \(shown) من \(total)."
+        case .findMore(let unchecked): return "المعروض هو الأقرب؛ وقد تطابق سجلات أخرى بدرجة أقل، عددها حتى: \(unchecked)."
+        case .findIndexed(let records, let group):
+            return "فُهرست سجلات المجموعة \(content: group) للبحث على هذا الجهاز، عددها: \(records) (وهذا مسجَّل)."
+        case .columnRecord: return "السجل"
+        case .columnGroup: return "المجموعة"
+        case .columnKind: return "النوع"
+        case .columnMatch: return "التطابق"
+        case .columnFields: return "الحقول"
+        case .rank(let rank):
+            switch rank {
+            case .whole: return "القيمة كاملة"
+            case .allWords: return "كل الكلمات"
+            case .prefix: return "بدايات الكلمات"
+            case .typo: return "خطأ إملائي واحد"
+            }
+        case .kind(let kind):
+            switch kind {
+            case .member: return "عضو"
+            case .case: return "حالة"
+            case .note: return "ملاحظة"
+            case .attachment: return "مرفق"
+            }
+        case .compartment(let compartment):
+            switch compartment {
+            case .profile: return "الملف الشخصي"
+            case .notes: return "الملاحظات"
+            case .sensitive: return "معلومات حساسة"
+            }
+        case .groupRole(let role):
+            switch role {
+            case .lead: return "مسؤول المجموعة"
+            case .caseworker: return "أخصائي حالة"
+            case .viewer: return "مطّلع"
+            }
+        case .orgRole(let role):
+            switch role {
+            case .admin: return "مدير"
+            case .auditor: return "مدقق"
+            case .user: return "مستخدم"
+            }
+        case .recordTitle(let kind):
+            switch kind {
+            case .member: return "سجل عضو"
+            case .case: return "حالة"
+            case .note: return "ملاحظة حالة"
+            case .attachment: return "مرفق"
+            }
+        case .recordVersion(let version): return "الإصدار \(version)"
+        case .recordWrittenBy(let author, let time): return "كتبه \(content: author)، \(ltr: time)"
+        case .recordGroup(let group): return "المجموعة: \(content: group)"
+        case .recordWithheld: return "محجوب"
+        case .recordWithheldHint: return "لا يحق لدورك في هذه المجموعة قراءة هذه الأقسام من السجل."
+        case .recordNoFields: return "لا يوجد حقل يحق لك قراءته."
+        case .recordAboutMember: return "عن العضو"
+        case .recordCases: return "الحالات الخاصة بهذا العضو"
+        case .recordHistory: return "التاريخ"
+        case .columnVersion: return "الإصدار"
+        case .columnWhen: return "متى"
+        case .columnBy: return "بواسطة"
+        case .columnCompartments: return "الأقسام التي تغيّرت"
+        case .columnField: return "الحقل"
+        case .columnValue: return "القيمة"
+        case .recordOpenLogged: return "سُجِّل فتح هذا السجل، مثل كل قراءة."
+        case .reasonTitle: return "لماذا تقرأ هذا السجل؟"
+        case .reasonHint: return "تطلب هذه المجموعة سبباً قبل فتح المعلومات الحساسة. يُختم السبب مع القراءة بحيث لا يقرؤه إلا المدققون."
+        case .reasonLabel: return "السبب (سطر واحد)"
+        case .reasonButton: return "افتح السجل"
+        case .statusTitle: return "الحالة"
+        case .statusYou: return "أنت"
+        case .statusRole: return "دورك في الخزنة"
+        case .statusVault: return "الخزنة"
+        case .statusFingerprint: return "بصمة الخزنة"
+        case .statusFingerprintHint: return "قارنها بالبصمة التي أخبرك بها المدير. إن اختلفت، توقّف وأخبره."
+        case .statusGroups: return "مجموعاتك"
+        case .statusNoGroups: return "لا شيء بعد: يضيفك مسؤول المجموعة."
+        case .statusLogSize: return "عدد قيود السجل"
+        case .statusLocksAfter(let minutes): return "يُقفل نفسه بعد مدة بلا استخدام، بالدقائق: \(minutes)."
+        case .lockedTitle: return "Kith مقفل"
+        case .lockedBody: return "لم يعد يُعرض شيء من الخزنة، وانتهت جلسة هذا المتصفح."
+        case .lockedAgain: return "لاستخدامه من جديد، نفّذ في الطرفية \(command: "kith unlock") ثم \(command: "kith serve")، وافتح العنوان الجديد الذي يطبعه."
+        case .notSignedInTitle: return "افتح Kith من عنوانه الخاص"
+        case .notSignedInBody: return "لا تُفتح هذه الصفحة إلا عبر العنوان الذي طبعه الأمر \(command: "kith serve") في الطرفية، ولمرة واحدة. نفّذ \(command: "kith serve") من جديد للحصول على عنوان جديد."
+        case .refusedTitle: return "مرفوض"
+        case .refusedBody: return "لم يأتِ هذا الطلب من صفحة Kith نفسها، فلم يُنفَّذ شيء. ارجع وحاول من الصفحة."
+        case .notFoundPage: return "لا توجد صفحة بهذا العنوان."
+        case .errorTitle(let code):
+            switch code {
+            case .notFound: return "غير موجود"
+            case .accessDenied: return "غير مسموح"
+            case .invalidInput: return "لا يمكن استخدام ذلك"
+            case .busy: return "الخزنة مشغولة: حاول بعد لحظة"
+            case .integrity, .invalidEntry: return "فشلت الخزنة في أحد الفحوص"
+            case .wrongPassphrase: return "عبارة المرور خاطئة"
+            case .storage, .crypto: return "حدث خطأ ما"
+            }
+        case .errorDetail: return "ما يقوله Kith:"
+        case .errorIntegrityAdvice: return "لا تثق بما تعرضه. أخبر مديراً أو مدققاً؛ يمكنهم فحص السجل كله."
+        case .back: return "رجوع"
+        }
+    }
+}

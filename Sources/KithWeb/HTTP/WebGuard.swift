@@ -1,0 +1,57 @@
+/// The checks every request passes before any page, and the headers every
+/// response carries. A page elsewhere on the web cannot drive this server:
+/// its requests carry another Host (DNS rebinding) or another Origin, and
+/// never the CSRF token; another local account lacks the session cookie.
+struct WebGuard: Sendable {
+    /// The port this server listens on.
+    let port: Int
+
+    /// The Host values a browser sends to this server: loopback by address or by name.
+    var allowedHosts: Set<String> { ["127.0.0.1:\(port)", "localhost:\(port)", "[::1]:\(port)"] }
+
+    /// The origins of this server's own pages.
+    var allowedOrigins: Set<String> { Set(allowedHosts.map { "http://\($0)" }) }
+
+    /// Whether the Host header names this server (a rebinding page's Host is its own name).
+    func hostIsOurs(_ request: WebRequest) -> Bool {
+        guard let host = request.header("host")?.lowercased() else { return false }
+        return allowedHosts.contains(host)
+    }
+
+    /// Whether a change comes from this server's own page: browsers send
+    /// Origin with every form POST; Sec-Fetch-Site, where sent, must agree.
+    func originIsOurs(_ request: WebRequest) -> Bool {
+        guard let origin = request.header("origin")?.lowercased(), allowedOrigins.contains(origin) else { return false }
+        if let site = request.header("sec-fetch-site"), site != "same-origin" { return false }
+        return true
+    }
+
+    /// The session cookie's name: one per port, so two users' servers on
+    /// one machine (cookies are per host, not per port) never overwrite each other's.
+    var sessionCookie: String { "kith_session_\(port)" }
+
+    /// The language cookie's name.
+    var languageCookie: String { "kith_lang_\(port)" }
+
+    /// The Content-Security-Policy of every response: nothing from another
+    /// origin, no script at all, no inline style, no framing, forms only to here.
+    static let contentSecurityPolicy =
+        "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+
+    /// `response` with the headers every response carries.
+    static func secured(_ response: WebResponse) -> WebResponse {
+        var secured = response
+        secured.headers += [
+            ("Content-Security-Policy", contentSecurityPolicy),
+            // Pages hold records: never kept by the browser or anything between.
+            ("Cache-Control", "no-store"),
+            ("X-Content-Type-Options", "nosniff"),
+            ("X-Frame-Options", "DENY"),
+            ("Referrer-Policy", "no-referrer"),
+            ("Cross-Origin-Opener-Policy", "same-origin"),
+            ("Cross-Origin-Resource-Policy", "same-origin"),
+            ("Permissions-Policy", "camera=(), microphone=(), geolocation=(), clipboard-read=()"),
+        ]
+        return secured
+    }
+}

@@ -1,0 +1,74 @@
+import Hummingbird
+import Logging
+import NIOCore
+
+/// Puts a `WebApp` on loopback with Hummingbird: one responder that turns
+/// Hummingbird's request into a `WebRequest` and the app's answer back.
+/// Nothing is logged: a request line can name a record.
+public enum WebServer {
+    /// Why the server could not start.
+    public struct StartFailure: Error, Sendable, CustomStringConvertible {
+        /// What went wrong, in plain words.
+        public let description: String
+    }
+
+    /// Serves `app` on 127.0.0.1:`port` (0: a free port the system picks)
+    /// until `stop` yields or the task is cancelled. `ready` gets the bound
+    /// port once the server listens.
+    public static func run(app: WebApp, port: Int, ready: @escaping @Sendable (Int) -> Void, stop: AsyncStream<Void>) async throws {
+        let responder = CallbackResponder<BasicRequestContext> { request, _ in
+            await respond(app, request)
+        }
+        let quiet = Logger(label: "kith-web", factory: { _ in SwiftLogNoOpLogHandler() })
+        let application = Application(
+            responder: responder,
+            configuration: ApplicationConfiguration(address: .hostname("127.0.0.1", port: port), serverName: nil, reuseAddress: false),
+            onServerRunning: { channel in
+                guard let bound = channel.localAddress?.port else { return }
+                app.listening(on: bound)
+                ready(bound)
+            },
+            logger: quiet
+        )
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await application.run() }
+            group.addTask {
+                for await _ in stop { return }
+            }
+            // Whichever ends first (a stop, or the server failing to bind) ends both.
+            try await group.next()
+            group.cancelAll()
+        }
+    }
+
+    static func respond(_ app: WebApp, _ request: Request) async -> Response {
+        let body: ByteBuffer
+        do {
+            body = try await request.body.collect(upTo: WebApp.maximumFormBytes)
+        } catch {
+            return Response(status: .contentTooLarge)
+        }
+        var headers: [String: String] = [:]
+        for field in request.headers {
+            let name = field.name.canonicalName
+            headers[name] = headers[name].map { "\($0), \(field.value)" } ?? field.value
+        }
+        // HTTP/1.1's Host arrives as the request's authority, not among the fields.
+        if let authority = request.head.authority { headers["host"] = authority }
+        let method: WebRequest.Method
+        switch request.method {
+        case .get: method = .get
+        case .head: method = .head
+        case .post: method = .post
+        default: method = .other
+        }
+        let answer = await app.respond(
+            to: WebRequest(method: method, path: request.uri.path, query: request.uri.query ?? "", headers: headers, body: Array(buffer: body)))
+        var fields = HTTPFields()
+        for (name, value) in answer.headers {
+            guard let fieldName = HTTPFields.Element.Name(name) else { continue }
+            fields[values: fieldName] += [value]
+        }
+        return Response(status: HTTPResponse.Status(code: answer.status), headers: fields, body: ResponseBody(byteBuffer: ByteBuffer(bytes: answer.body)))
+    }
+}

@@ -1,0 +1,119 @@
+import Foundation
+import Testing
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// `kith serve` through the built binary and a real socket: it needs the
+/// agent, prints a one-time address, serves pages over loopback only to
+/// the browser that opened it, logs nothing, and stops when the identity
+/// locks.
+@Suite("kith serve")
+struct ServeCLITests {
+    /// One HTTP/1.1 exchange on 127.0.0.1, written by hand so the test
+    /// controls every header (Host among them), as a hostile page could not.
+    static func exchange(port: Int, _ request: String) throws -> (status: Int, head: String, body: String) {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw POSIXError(.EIO) }
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard connected == 0 else { throw POSIXError(.ECONNREFUSED) }
+        var timeout = timeval(tv_sec: 20, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        let bytes = Array(request.utf8)
+        _ = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        var reply: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            guard count > 0 else { break }
+            reply += buffer[0..<count]
+        }
+        let text = String(decoding: reply, as: UTF8.self)
+        let parts = text.components(separatedBy: "\r\n\r\n")
+        let head = parts.first ?? ""
+        let status = Int(head.split(separator: " ").dropFirst().first ?? "") ?? 0
+        return (status, head, parts.dropFirst().joined(separator: "\r\n\r\n"))
+    }
+
+    static func get(_ port: Int, _ path: String, host: String? = nil, cookie: String? = nil) throws -> (status: Int, head: String, body: String) {
+        var lines = ["GET \(path) HTTP/1.1", "Host: \(host ?? "127.0.0.1:\(port)")", "Connection: close"]
+        if let cookie { lines.append("Cookie: \(cookie)") }
+        return try exchange(port: port, lines.joined(separator: "\r\n") + "\r\n\r\n")
+    }
+
+    static func post(_ port: Int, _ path: String, form: String, cookie: String) throws -> (status: Int, head: String, body: String) {
+        let lines = [
+            "POST \(path) HTTP/1.1", "Host: 127.0.0.1:\(port)", "Origin: http://127.0.0.1:\(port)", "Cookie: \(cookie)",
+            "Content-Type: application/x-www-form-urlencoded", "Content-Length: \(form.utf8.count)", "Connection: close",
+        ]
+        return try exchange(port: port, lines.joined(separator: "\r\n") + "\r\n\r\n" + form)
+    }
+
+    @Test("serve needs the agent, gives one browser a session over loopback, refuses another Host, logs nothing, and stops on kith lock")
+    func serveThenLock() throws {
+        let cli = try CLIHarness.transSupport()
+        #expect(try cli.run(["record", "add", "--group", "Trans Support", "--kind", "member", "--field", "name=Sam Rivera"], as: "alex").code == 0)
+        let identity = ["--identity", cli.path("alex.kithid")]
+        let locked = try cli.run(["serve"] + identity)
+        #expect(locked.code == 77 && locked.err.contains("kith unlock"), "\(locked.err)")
+        #expect(try cli.run(["unlock", "--for", "10m"], as: "alex").code == 0)
+        #expect(try cli.run(["serve", "--port", "80"] + identity).code == 64)
+
+        let process = Process()
+        process.executableURL = cli.binary
+        process.arguments = ["serve"] + identity
+        process.environment = cli.environment()
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        defer { if process.isRunning { process.terminate() } }
+        // The address, from the first lines it prints.
+        var printed = ""
+        let deadline = Date().addingTimeInterval(60)
+        while !printed.contains("/login?token=") && Date() < deadline && process.isRunning {
+            printed += String(decoding: out.fileHandleForReading.availableData, as: UTF8.self)
+        }
+        let url = try #require(printed.split(whereSeparator: \.isWhitespace).map(String.init).first { $0.contains("/login?token=") })
+        let port = try #require(Int(url.split(separator: ":")[2].split(separator: "/")[0]))
+        let path = String(url.dropFirst("http://127.0.0.1:\(port)".count))
+
+        // Without the address's session: nothing.
+        #expect(try Self.get(port, "/find").status == 403)
+        let login = try Self.get(port, path)
+        #expect(login.status == 200)
+        let setCookie = try #require(login.head.components(separatedBy: "\r\n").first { $0.lowercased().hasPrefix("set-cookie:") })
+        let cookie = String(setCookie.dropFirst("set-cookie: ".count).split(separator: ";")[0])
+        #expect(try Self.get(port, path).status == 403)
+        let page = try Self.get(port, "/find", cookie: cookie)
+        #expect(page.status == 200 && page.body.contains("Find a person"))
+        #expect(page.head.contains("Content-Security-Policy: default-src 'none'") && page.head.contains("Cache-Control: no-store"))
+        // A rebinding page's Host.
+        #expect(try Self.get(port, "/find", host: "evil.example:\(port)", cookie: cookie).status == 421)
+        let csrf = try #require(page.body.components(separatedBy: "name=\"csrf\" value=\"").dropFirst().first?.prefix(64))
+        let found = try Self.post(port, "/find", form: "csrf=\(csrf)&q=sam", cookie: cookie)
+        #expect(found.status == 200 && found.body.contains("Sam Rivera"))
+
+        // kith lock ends it: the server stops by itself.
+        #expect(try cli.run(["lock"] + identity).code == 0)
+        let stopBy = Date().addingTimeInterval(20)
+        while process.isRunning && Date() < stopBy { usleep(100_000) }
+        #expect(!process.isRunning)
+        #expect(process.terminationStatus == 0)
+        let rest = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(rest.contains("stopped"))
+        // Nothing logged: no request line, no name, no token.
+        let errors = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(!errors.contains("Sam") && !errors.contains("/find") && !errors.contains("token"), "\(errors)")
+        #expect(throws: (any Error).self) { try Self.get(port, "/find", cookie: cookie) }
+    }
+}
