@@ -19,9 +19,12 @@ build: deps
 # The store tests run on SQLite and on a throwaway PostgreSQL server that
 # scripts/with-test-postgres.sh starts (installing postgresql when missing)
 # and stops afterwards; KITH_REQUIRE_POSTGRES makes its absence a failure.
+# Chromium (installed when missing) signs a real browser in to kith serve;
+# KITH_REQUIRE_BROWSER makes its absence a failure too.
 test: deps format-check
+	@sh scripts/ensure-browser.sh
 	$(SWIFT) build --build-tests $(BUILD_FLAGS)
-	KITH_REQUIRE_POSTGRES=1 sh scripts/with-test-postgres.sh $(SWIFT) test --skip-build --disable-xctest $(BUILD_FLAGS)
+	KITH_REQUIRE_POSTGRES=1 KITH_REQUIRE_BROWSER=1 sh scripts/with-test-postgres.sh $(SWIFT) test --skip-build --disable-xctest $(BUILD_FLAGS)
 
 demo: build
 	@sh scripts/demo.sh "$$($(SWIFT) build $(BUILD_FLAGS) --show-bin-path)/kith"

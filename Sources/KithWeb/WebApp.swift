@@ -82,6 +82,13 @@ public final class WebApp: Sendable {
         case (.get, "/status"): return await status(context)
         case (.post, "/language"): return switchLanguage(form)
         case (.post, "/lock"): return lock(language)
+        case (.get, "/new"): return await newRecordPage(context, draft: Self.draft(request.queryItems()))
+        case (.post, "/new"): return await newRecord(context, form: form)
+        case (let method, let path) where path.hasPrefix("/records/") && path.hasSuffix("/edit"):
+            let id = String(path.dropFirst("/records/".count).dropLast("/edit".count))
+            return method == .post ? await update(id, context, form: form) : await editPage(id, context)
+        case (.post, let path) where path.hasPrefix("/records/") && path.hasSuffix("/notes"):
+            return await addNote(String(path.dropFirst("/records/".count).dropLast("/notes".count)), context, form: form)
         case (.get, let path) where path.hasPrefix("/records/"): return await record(String(path.dropFirst("/records/".count)), reason: nil, context)
         case (.post, let path) where path.hasPrefix("/records/"):
             return await record(String(path.dropFirst("/records/".count)), reason: form["reason"] ?? "", context)
@@ -148,7 +155,7 @@ public final class WebApp: Sendable {
     // MARK: Pages
 
     /// Runs `body` on the vault; a failure becomes its page (a stopped agent, the locked page).
-    private func withVault<T: Sendable>(
+    func withVault<T: Sendable>(
         _ context: PageContext, _ body: @escaping @Sendable (Vault) throws -> T, page: (T) -> WebResponse
     ) async -> WebResponse {
         do {
@@ -158,7 +165,7 @@ public final class WebApp: Sendable {
         }
     }
 
-    private func failure(_ error: Error, _ context: PageContext) -> WebResponse {
+    func failure(_ error: Error, _ context: PageContext) -> WebResponse {
         let vaultError = (error as? KithVaultError) ?? KithVaultError.storage(String(describing: error))
         if vaultError.remedy == .unlockAgain || vaultError.remedy == .checkAgent || !environment.isUnlocked() {
             // The agent went away mid-request: locked.
@@ -236,7 +243,11 @@ public final class WebApp: Sendable {
                 // The reason covers this read only.
                 defer { try? vault.setAccessReason(nil) }
                 let view = try vault.readRecord(id)
-                return RecordPage.Shown(view: view, history: try vault.history(id), cases: view.kind == .member ? try vault.cases(ofMember: id) : [])
+                let changeable = try vault.changeableCompartments(of: id)
+                return RecordPage.Shown(
+                    view: view, history: try vault.history(id), cases: view.kind == .member ? try vault.cases(ofMember: id) : [],
+                    notes: view.kind == .case ? try vault.notes(caseID: id) : [], changeable: changeable,
+                    mayAddNote: view.kind == .case && changeable.contains(.notes), groupID: (try? vault.group(named: view.group).id.description) ?? "")
             }
             return .page(RecordPage.render(context, shown))
         } catch let error as KithVaultError where error.remedy == .giveReason {

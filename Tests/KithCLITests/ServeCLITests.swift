@@ -57,6 +57,81 @@ struct ServeCLITests {
         return try exchange(port: port, lines.joined(separator: "\r\n") + "\r\n\r\n" + form)
     }
 
+    /// A running `kith serve` and the address it printed.
+    final class Server {
+        let process = Process()
+        let out = Pipe(), err = Pipe()
+        let url: String
+        let port: Int
+        /// The login path with its token.
+        let path: String
+
+        init(_ cli: CLIHarness, identity: [String]) throws {
+            process.executableURL = cli.binary
+            process.arguments = ["serve"] + identity
+            process.environment = cli.environment()
+            process.standardOutput = out
+            process.standardError = err
+            process.standardInput = FileHandle.nullDevice
+            try process.run()
+            // The address, from the first lines it prints.
+            var printed = ""
+            let deadline = Date().addingTimeInterval(60)
+            while !printed.contains("/login?token=") && Date() < deadline && process.isRunning {
+                printed += String(decoding: out.fileHandleForReading.availableData, as: UTF8.self)
+            }
+            guard let url = printed.split(whereSeparator: \.isWhitespace).map(String.init).first(where: { $0.contains("/login?token=") }),
+                let port = Int(url.split(separator: ":")[2].split(separator: "/")[0])
+            else { throw POSIXError(.EPROTO) }
+            self.url = url
+            self.port = port
+            path = String(url.dropFirst("http://127.0.0.1:\(port)".count))
+        }
+
+        func stop() { if process.isRunning { process.terminate() } }
+    }
+
+    /// Chromium, if this machine has it.
+    static var chromium: String? {
+        for folder in ["/usr/bin", "/usr/local/bin", "/snap/bin"] {
+            for name in ["chromium", "chromium-browser"] where FileManager.default.isExecutableFile(atPath: "\(folder)/\(name)") {
+                return "\(folder)/\(name)"
+            }
+        }
+        return nil
+    }
+
+    @Test("a real browser (headless Chromium) opens the one-time address and, signed in by its cookie, is shown the search page in Arabic")
+    func realBrowser() throws {
+        guard let chromium = Self.chromium else {
+            // make test installs it (scripts/ensure-browser.sh) and requires it.
+            #expect(ProcessInfo.processInfo.environment["KITH_REQUIRE_BROWSER"] != "1", "Chromium is missing: run scripts/ensure-browser.sh")
+            return
+        }
+        let cli = try CLIHarness.transSupport()
+        let identity = ["--identity", cli.path("alex.kithid")]
+        #expect(try cli.run(["unlock", "--for", "10m"], as: "alex").code == 0)
+        let server = try Server(cli, identity: identity)
+        defer { server.stop() }
+        let browser = Process()
+        browser.executableURL = URL(fileURLWithPath: chromium)
+        // Its own profile in the scratch folder; --no-sandbox because test machines run as root.
+        browser.arguments = [
+            "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--user-data-dir=\(cli.path("chromium"))", "--accept-lang=ar",
+            "--virtual-time-budget=8000", "--dump-dom", server.url,
+        ]
+        let dom = Pipe()
+        browser.standardOutput = dom
+        browser.standardError = FileHandle.nullDevice
+        try browser.run()
+        let page = String(decoding: dom.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        browser.waitUntilExit()
+        // The sign-in page moved on to the search, and the Strict cookie rode along: a page only a session sees.
+        #expect(page.contains("dir=\"rtl\"") && page.contains("عمّن تبحث؟") && page.contains("action=\"/lock\""), "\(page.prefix(600))")
+        // The address is spent: a second browser is not signed in.
+        #expect(try Self.get(server.port, server.path).status == 403)
+    }
+
     @Test("serve needs the agent, gives one browser a session over loopback, refuses another Host, logs nothing, and stops on kith lock")
     func serveThenLock() throws {
         let cli = try CLIHarness.transSupport()
@@ -67,25 +142,9 @@ struct ServeCLITests {
         #expect(try cli.run(["unlock", "--for", "10m"], as: "alex").code == 0)
         #expect(try cli.run(["serve", "--port", "80"] + identity).code == 64)
 
-        let process = Process()
-        process.executableURL = cli.binary
-        process.arguments = ["serve"] + identity
-        process.environment = cli.environment()
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        defer { if process.isRunning { process.terminate() } }
-        // The address, from the first lines it prints.
-        var printed = ""
-        let deadline = Date().addingTimeInterval(60)
-        while !printed.contains("/login?token=") && Date() < deadline && process.isRunning {
-            printed += String(decoding: out.fileHandleForReading.availableData, as: UTF8.self)
-        }
-        let url = try #require(printed.split(whereSeparator: \.isWhitespace).map(String.init).first { $0.contains("/login?token=") })
-        let port = try #require(Int(url.split(separator: ":")[2].split(separator: "/")[0]))
-        let path = String(url.dropFirst("http://127.0.0.1:\(port)".count))
+        let server = try Server(cli, identity: identity)
+        defer { server.stop() }
+        let (process, out, err, port, path) = (server.process, server.out, server.err, server.port, server.path)
 
         // Without the address's session: nothing.
         #expect(try Self.get(port, "/find").status == 403)

@@ -33,6 +33,10 @@ public enum Phrase: Sendable {
     case notFoundPage
     case errorTitle(KithVaultError.Code), errorDetail, errorIntegrityAdvice
     case back
+    // Writing.
+    case edit, editTitle, saveChanges, editHint, addFieldsHint, fieldName, fieldValue, fieldCompartment, noChanges
+    case navNew, newRecordTitle(RecordKind), createRecord, newCaseAboutMember, chooseGroup, newRecordHint, nothingToWrite
+    case notesTitle, noNotes, addNoteLabel, addNoteHint, saveNote, noteBy(author: String, time: String)
 
     /// The phrase in `language`.
     public func html(_ language: WebLanguage) -> HTML {
@@ -173,6 +177,35 @@ public enum Phrase: Sendable {
         case .errorDetail: return "What Kith says:"
         case .errorIntegrityAdvice: return "Do not trust what it shows. Tell an admin or an auditor; they can check the whole log."
         case .back: return "Back"
+        case .edit: return "Edit"
+        case .editTitle: return "Edit the record"
+        case .saveChanges: return "Save a new version"
+        case .editHint:
+            return "Only the fields you change are written, as a new version; the others stay as they are, and parts you may not read are carried unchanged. Nothing is ever overwritten: the history keeps every version."
+        case .addFieldsHint: return "Add a field: give its name and value."
+        case .fieldName: return "Field"
+        case .fieldValue: return "Value"
+        case .fieldCompartment: return "Part"
+        case .noChanges: return "Nothing was changed, so no new version was written."
+        case .navNew: return "New record"
+        case .newRecordTitle(let kind):
+            switch kind {
+            case .member: return "New member record"
+            case .case: return "New case"
+            case .note: return "New note"
+            case .attachment: return "New attachment"
+            }
+        case .createRecord: return "Save the record"
+        case .newCaseAboutMember: return "Open a case about this member"
+        case .chooseGroup: return "Choose the group first."
+        case .newRecordHint: return "Give at least one field. A member's name and contact fields can be found by search."
+        case .nothingToWrite: return "Your role in this group may not add records."
+        case .notesTitle: return "Case notes"
+        case .noNotes: return "No notes yet."
+        case .addNoteLabel: return "Add a note"
+        case .addNoteHint: return "What you type here goes straight into the vault, sealed: never onto a command line or into a file."
+        case .saveNote: return "Save the note"
+        case .noteBy(let author, let time): return "\(content: author), \(ltr: time)"
         }
     }
 
@@ -298,6 +331,35 @@ public enum Phrase: Sendable {
         case .errorDetail: return "ما يقوله Kith:"
         case .errorIntegrityAdvice: return "لا تثق بما تعرضه. أخبر مديراً أو مدققاً؛ يمكنهم فحص السجل كله."
         case .back: return "رجوع"
+        case .edit: return "تعديل"
+        case .editTitle: return "تعديل السجل"
+        case .saveChanges: return "احفظ إصداراً جديداً"
+        case .editHint:
+            return "لا يُكتب إلا ما تغيّره من الحقول، في إصدار جديد؛ وتبقى الحقول الأخرى كما هي، وتُنقل الأقسام التي لا يحق لك قراءتها دون تغيير. لا يُمحى شيء أبداً: يحتفظ التاريخ بكل إصدار."
+        case .addFieldsHint: return "أضف حقلاً: اكتب اسمه وقيمته."
+        case .fieldName: return "الحقل"
+        case .fieldValue: return "القيمة"
+        case .fieldCompartment: return "القسم"
+        case .noChanges: return "لم يتغيّر شيء، فلم يُكتب إصدار جديد."
+        case .navNew: return "سجل جديد"
+        case .newRecordTitle(let kind):
+            switch kind {
+            case .member: return "سجل عضو جديد"
+            case .case: return "حالة جديدة"
+            case .note: return "ملاحظة جديدة"
+            case .attachment: return "مرفق جديد"
+            }
+        case .createRecord: return "احفظ السجل"
+        case .newCaseAboutMember: return "افتح حالة خاصة بهذا العضو"
+        case .chooseGroup: return "اختر المجموعة أولاً."
+        case .newRecordHint: return "أدخل حقلاً واحداً على الأقل. يمكن العثور على اسم العضو وحقول الاتصال به عبر البحث."
+        case .nothingToWrite: return "لا يحق لدورك في هذه المجموعة إضافة سجلات."
+        case .notesTitle: return "ملاحظات الحالة"
+        case .noNotes: return "لا توجد ملاحظات بعد."
+        case .addNoteLabel: return "أضف ملاحظة"
+        case .addNoteHint: return "ما تكتبه هنا يذهب مباشرة إلى الخزنة مختوماً: لا يمرّ أبداً عبر سطر أوامر أو ملف."
+        case .saveNote: return "احفظ الملاحظة"
+        case .noteBy(let author, let time): return "\(content: author)، \(ltr: time)"
         }
     }
 }

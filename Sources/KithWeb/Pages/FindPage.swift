@@ -14,7 +14,7 @@ enum FindPage {
         let readable = groups.filter { $0.myRole != nil }
         let groupOptions = readable.map { group -> HTML in
             let selected: HTML = group.id.description == form.group ? " selected" : ""
-            return "<option value=\"\(group.id.description)\"\(selected)>\(content: group.name)</option>"
+            return "<option value=\"\(group.id.description)\"\(selected)>\(plain: group.name)</option>"
         }
         let kinds: [RecordKind] = [.member, .case]
         let kindOptions = kinds.map { kind -> HTML in

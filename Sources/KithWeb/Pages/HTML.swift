@@ -53,6 +53,12 @@ public struct HTML: Sendable, Equatable, ExpressibleByStringInterpolation {
             raw += "<bdi>" + HTML.escape(VisibleText.safe(text, keepNewlines: true)) + "</bdi>"
         }
 
+        /// Text from the vault where no markup may go (an attribute's value,
+        /// an option, a text area): neutralised and escaped, not isolated.
+        public mutating func appendInterpolation(plain text: String) {
+            raw += HTML.escape(VisibleText.safe(text, keepNewlines: true))
+        }
+
         /// A command or a form of input a person types, left to right on every page.
         public mutating func appendInterpolation(command text: String) {
             raw += "<code dir=\"ltr\">" + HTML.escape(text) + "</code>"

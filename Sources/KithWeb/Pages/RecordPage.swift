@@ -7,6 +7,14 @@ enum RecordPage {
         let view: RecordView
         let history: [VersionInfo]
         let cases: [RecordSummary]
+        /// The case's notes, oldest first (each read is logged).
+        let notes: [RecordView]
+        /// What this user may change in it.
+        let changeable: [Compartment]
+        /// Whether this user may add a note (a case, and the notes compartment writable).
+        let mayAddNote: Bool
+        /// The group's id, for a new case about this member.
+        let groupID: String
     }
 
     static func render(_ context: PageContext, _ shown: Shown) -> HTML {
@@ -40,14 +48,22 @@ enum RecordPage {
             let parts = HTML.join(version.compartments.map { context(.compartment($0)) }, separator: context.comma)
             return "<tr><td>\(version.version)</td><td>\(ltr: WebTime.text(version.timeMillis))</td><td>\(content: version.author)</td><td>\(parts)</td></tr>"
         }
+        let edit: HTML = shown.changeable.isEmpty ? .empty : "<p><a href=\"/records/\(view.id.description)/edit\">\(context(.edit))</a></p>"
+        let newCase: HTML =
+            view.kind == .member && !shown.changeable.isEmpty
+            ? "<p><a href=\"/new?group=\(shown.groupID)&amp;kind=case&amp;member=\(view.id.description)\">\(context(.newCaseAboutMember))</a></p>" : .empty
+        let notes: HTML = view.kind == .case ? notesSection(context, shown) : .empty
         let fields: HTML = byCompartment.isEmpty ? "<p class=\"withheld\">\(context(.recordNoFields))</p>" : HTML.join(byCompartment)
         let body: HTML = """
             <p><span class="id">\(ltr: view.id.description)</span></p>
             <p>\(context(.recordGroup(view.group))) · \(context(.recordVersion(Int(view.version)))) · \(context(.recordWrittenBy(author: view.author, time: WebTime.text(view.timeMillis))))</p>
             \(parent)
             \(fields)
+            \(edit)
             \(withheld)
+            \(notes)
             \(cases)
+            \(newCase)
             <h2>\(context(.recordHistory))</h2>
             <table><thead><tr><th scope="col">\(context(.columnVersion))</th><th scope="col">\(context(.columnWhen))</th>\
             <th scope="col">\(context(.columnBy))</th><th scope="col">\(context(.columnCompartments))</th></tr></thead>
@@ -55,6 +71,29 @@ enum RecordPage {
             <p class="hint">\(context(.recordOpenLogged))</p>
             """
         return WebLayout.page(.recordTitle(view.kind), context, body: body)
+    }
+
+    static func notesSection(_ context: PageContext, _ shown: Shown) -> HTML {
+        let notes = shown.notes.map { note -> HTML in
+            let text = HTML.join(note.fields.map { "<div class=\"note\">\(content: $0.value)</div>" as HTML })
+            return "<li><p class=\"muted\">\(context(.noteBy(author: note.author, time: WebTime.text(note.timeMillis))))</p>\(text)</li>"
+        }
+        let form: HTML =
+            shown.mayAddNote
+            ? """
+            <form method="post" action="/records/\(shown.view.id.description)/notes">
+            <input type="hidden" name="csrf" value="\(context.csrf ?? "")">
+            <label for="note">\(context(.addNoteLabel))</label>
+            <textarea id="note" name="text" rows="5" dir="auto" required></textarea>
+            <p class="hint">\(context(.addNoteHint))</p>
+            <p><button type="submit">\(context(.saveNote))</button></p>
+            </form>
+            """ : .empty
+        return """
+            <h2 id="notes">\(context(.notesTitle))</h2>
+            \(notes.isEmpty ? "<p class=\"muted\">\(context(.noNotes))</p>" as HTML : "<ol class=\"notes\">\(notes)</ol>" as HTML)
+            \(form)
+            """
     }
 
     /// The group asks why before sensitive fields are opened.

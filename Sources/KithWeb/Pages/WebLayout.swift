@@ -24,6 +24,7 @@ enum WebLayout {
             chrome = """
                 <nav aria-label="Kith">\
                 <a href="/find">\(context(.navFind))</a>\
+                <a href="/new">\(context(.navNew))</a>\
                 <a href="/status">\(context(.navStatus))</a>\
                 </nav>\
                 <form method="post" action="/language">\

@@ -34,6 +34,10 @@ enum WebStyle {
         code, .id { font-family: ui-monospace, "DejaVu Sans Mono", monospace; font-size: 15px; }
         .fields span + span::before { content: " · "; color: var(--muted); }
         .withheld { color: var(--muted); font-style: italic; }
+        .note { white-space: pre-wrap; }
+        ol.notes { padding-inline-start: 1.2em; }
+        ol.notes li { margin-block-end: 12px; }
+        textarea { width: 100%; }
         dl { display: grid; grid-template-columns: max-content 1fr; gap: 6px 16px; }
         dt { color: var(--muted); }
         dd { margin: 0; }
