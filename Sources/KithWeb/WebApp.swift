@@ -82,6 +82,15 @@ public final class WebApp: Sendable {
         case (.get, "/status"): return await status(context)
         case (.post, "/language"): return switchLanguage(form)
         case (.post, "/lock"): return lock(language)
+        case (.get, "/verify"): return .page(VerifyPage.render(context, report: nil))
+        case (.post, "/verify"): return await verify(context)
+        case (.get, let path) where path.hasPrefix("/groups/"):
+            guard let id = Self.groupID(path) else { return .page(MessagePage.notFound(context), status: 404) }
+            return await groupPage(id, context)
+        case (.post, let path) where path.hasPrefix("/groups/") && (path.hasSuffix("/share") || path.hasSuffix("/revoke")):
+            let action = path.hasSuffix("/share") ? "/share" : "/revoke"
+            guard let id = Self.groupID(path, suffix: action) else { return .page(MessagePage.notFound(context), status: 404) }
+            return action == "/share" ? await share(id, context, form: form) : await revoke(id, context, form: form)
         case (.get, "/new"): return await newRecordPage(context, draft: Self.draft(request.queryItems()))
         case (.post, "/new"): return await newRecord(context, form: form)
         case (let method, let path) where path.hasPrefix("/records/") && path.hasSuffix("/edit"):

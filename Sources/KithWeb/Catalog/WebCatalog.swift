@@ -37,6 +37,13 @@ public enum Phrase: Sendable {
     case edit, editTitle, saveChanges, editHint, addFieldsHint, fieldName, fieldValue, fieldCompartment, noChanges
     case navNew, newRecordTitle(RecordKind), createRecord, newCaseAboutMember, chooseGroup, newRecordHint, nothingToWrite
     case notesTitle, noNotes, addNoteLabel, addNoteHint, saveNote, noteBy(author: String, time: String)
+    // A group, for its lead.
+    case groupTitle(String), groupMembers, columnHandle, columnRole, shareTitle, shareHint, shareButton, handleLabel, roleLabel
+    case revokeButton, revokeTitle(String), revokeModeLabel, revokeKeep, revokeRewrap, revokeReencrypt, revokeHint
+    case shared(handle: String, role: GroupRole), revoked(handle: String), rekeyed(changed: Int, mode: RekeyMode), membersOnlyLeads
+    // Checking the log.
+    case navVerify, verifyTitle, verifyHint, verifyButton, verifyValid(entries: Int), verifyInvalid, verifyRoot, verifyNewest(size: Int, witnesses: Int)
+    case verifyNoCheckpoint, verifyRecords(versions: Int), verifyResumed(from: Int)
 
     /// The phrase in `language`.
     public func html(_ language: WebLanguage) -> HTML {
@@ -206,6 +213,41 @@ public enum Phrase: Sendable {
         case .addNoteHint: return "What you type here goes straight into the vault, sealed: never onto a command line or into a file."
         case .saveNote: return "Save the note"
         case .noteBy(let author, let time): return "\(content: author), \(ltr: time)"
+        case .groupTitle(let name): return "Group \(content: name)"
+        case .groupMembers: return "Members and roles"
+        case .columnHandle: return "Person"
+        case .columnRole: return "Role"
+        case .shareTitle: return "Give someone a role"
+        case .shareHint: return "They get the keys of every part their role may read, for existing records too. Check the handle: it is how the vault knows them."
+        case .shareButton: return "Give the role"
+        case .handleLabel: return "Handle"
+        case .roleLabel: return "Role"
+        case .revokeButton: return "Remove from the group"
+        case .revokeTitle(let handle): return "Remove \(content: handle) from the group"
+        case .revokeModeLabel: return "Records written before"
+        case .revokeKeep: return "Leave them under their old keys (the person could read them already)"
+        case .revokeRewrap: return "Rewrap their keys under the new keys, so old keys open nothing in the store (fast; when someone leaves)"
+        case .revokeReencrypt: return "Re-encrypt them with fresh keys (slower; when a device or keyfile was lost or stolen)"
+        case .revokeHint:
+            return "Every part they could read gets new keys, sealed to the remaining members; everything written from now on uses them. If this stops half way, do it again: it finishes the job."
+        case .shared(let handle, let role): return "\(content: handle) is now \(Phrase.groupRole(role).html(.english)) of this group."
+        case .revoked(let handle): return "\(content: handle) no longer has a role in this group; new keys were sealed to the remaining members."
+        case .rekeyed(let changed, let mode):
+            return mode == .rewrap ? "Record keys rewrapped under the new keys: \(changed)." : "Record versions re-encrypted with fresh keys: \(changed)."
+        case .membersOnlyLeads: return "Only the group's leads give and remove roles."
+        case .navVerify: return "Check the log"
+        case .verifyTitle: return "Check the log"
+        case .verifyHint:
+            return
+                "Checks every log entry's signature, the hash chain, that each author had the right, the newest signed checkpoint, and every stored record against the log, without decrypting anything. It needs no keys; an auditor runs it often."
+        case .verifyButton: return "Check now"
+        case .verifyValid(let entries): return "Everything holds: all \(entries) log entries verify (signatures, hash chain and rights)."
+        case .verifyInvalid: return "The check failed. Do not trust this vault until an auditor has looked at it."
+        case .verifyRoot: return "Merkle root"
+        case .verifyNewest(let size, let witnesses): return "The newest checkpoint covers \(size) entries, is signed, has \(witnesses) witness signatures, and matches."
+        case .verifyNoCheckpoint: return "No checkpoint is stored yet (the vault gets one with its next write)."
+        case .verifyRecords(let versions): return "Stored record versions checked against the log: \(versions)."
+        case .verifyResumed(let from): return "The first \(from) entries still hash to the checkpoint verified before on this computer; only later signatures were checked again."
         }
     }
 
@@ -360,6 +402,40 @@ public enum Phrase: Sendable {
         case .addNoteHint: return "ما تكتبه هنا يذهب مباشرة إلى الخزنة مختوماً: لا يمرّ أبداً عبر سطر أوامر أو ملف."
         case .saveNote: return "احفظ الملاحظة"
         case .noteBy(let author, let time): return "\(content: author)، \(ltr: time)"
+        case .groupTitle(let name): return "المجموعة \(content: name)"
+        case .groupMembers: return "الأعضاء وأدوارهم"
+        case .columnHandle: return "الشخص"
+        case .columnRole: return "الدور"
+        case .shareTitle: return "أعطِ شخصاً دوراً"
+        case .shareHint: return "يحصل على مفاتيح كل قسم يحق لدوره قراءته، للسجلات الموجودة أيضاً. تحقّق من اسم المستخدم: به تعرفه الخزنة."
+        case .shareButton: return "أعطِ الدور"
+        case .handleLabel: return "اسم المستخدم"
+        case .roleLabel: return "الدور"
+        case .revokeButton: return "أزِل من المجموعة"
+        case .revokeTitle(let handle): return "إزالة \(content: handle) من المجموعة"
+        case .revokeModeLabel: return "السجلات المكتوبة قبل ذلك"
+        case .revokeKeep: return "اتركها بمفاتيحها القديمة (كان بإمكان الشخص قراءتها أصلاً)"
+        case .revokeRewrap: return "أعد تغليف مفاتيحها بالمفاتيح الجديدة، فلا تفتح المفاتيح القديمة شيئاً في الخزنة (سريع؛ عند مغادرة شخص)"
+        case .revokeReencrypt: return "أعد تشفيرها بمفاتيح جديدة (أبطأ؛ عند فقدان جهاز أو ملف مفاتيح أو سرقته)"
+        case .revokeHint:
+            return "يحصل كل قسم كان بإمكانه قراءته على مفاتيح جديدة مختومة للأعضاء الباقين، ويُستخدم ذلك في كل ما يُكتب من الآن. إن توقفت العملية في منتصفها، أعدها: فهي تكمل ما بدأته."
+        case .shared(let handle, let role): return "أصبح دور \(content: handle) في هذه المجموعة: \(Phrase.groupRole(role).html(.arabic))."
+        case .revoked(let handle): return "لم يعد لـ \(content: handle) دور في هذه المجموعة؛ وخُتمت مفاتيح جديدة للأعضاء الباقين."
+        case .rekeyed(let changed, let mode):
+            return mode == .rewrap ? "مفاتيح السجلات التي أعيد تغليفها بالمفاتيح الجديدة، عددها: \(changed)." : "إصدارات السجلات التي أعيد تشفيرها بمفاتيح جديدة، عددها: \(changed)."
+        case .membersOnlyLeads: return "لا يعطي الأدوار ولا يزيلها إلا مسؤولو المجموعة."
+        case .navVerify: return "فحص السجل"
+        case .verifyTitle: return "فحص سجل العمليات"
+        case .verifyHint:
+            return "يفحص توقيع كل قيد في سجل العمليات، وتسلسل البصمات، وأن لكل كاتب الحق فيما كتب، وأحدث نقطة تحقق موقّعة، وكل سجل مخزَّن مقابل سجل العمليات، دون فك تشفير أي شيء. لا يحتاج إلى مفاتيح؛ ويُجريه المدقق كثيراً."
+        case .verifyButton: return "افحص الآن"
+        case .verifyValid(let entries): return "كل شيء سليم: تتحقق جميع قيود السجل (التواقيع وتسلسل البصمات والصلاحيات)، وعددها: \(entries)."
+        case .verifyInvalid: return "فشل الفحص. لا تثق بهذه الخزنة حتى يفحصها مدقق."
+        case .verifyRoot: return "جذر ميركل"
+        case .verifyNewest(let size, let witnesses): return "أحدث نقطة تحقق موقّعة ومطابقة. عدد القيود التي تغطيها: \(size)؛ عدد تواقيع الشهود: \(witnesses)."
+        case .verifyNoCheckpoint: return "لا توجد نقطة تحقق مخزّنة بعد (تحصل الخزنة على واحدة مع الكتابة التالية)."
+        case .verifyRecords(let versions): return "إصدارات السجلات المخزّنة التي فُحصت مقابل سجل العمليات، عددها: \(versions)."
+        case .verifyResumed(let from): return "ما زالت القيود الأولى تطابق نقطة التحقق التي فُحصت سابقاً على هذا الحاسوب، فلم يُعَد فحص إلا تواقيع ما بعدها. عدد القيود الأولى: \(from)."
         }
     }
 }

@@ -14,7 +14,7 @@ enum StatusPage {
     static func render(_ context: PageContext, _ shown: Shown) -> HTML {
         let groups = shown.groups.filter { $0.myRole != nil }.map { group -> HTML in
             let role = group.myRole.map { context(.groupRole($0)) } ?? .empty
-            return "<li>\(content: group.name) · \(role)</li>"
+            return "<li><a href=\"/groups/\(group.id.description)\">\(content: group.name)</a> · \(role)</li>"
         }
         let locks: HTML = shown.idleLimitSeconds.map { "<p>\(context(.statusLocksAfter(minutes: Int(max(1, $0 / 60)))))</p>" } ?? .empty
         let body: HTML = """

@@ -38,6 +38,9 @@ enum WebStyle {
         ol.notes { padding-inline-start: 1.2em; }
         ol.notes li { margin-block-end: 12px; }
         textarea { width: 100%; }
+        fieldset { border: 1px solid var(--line); border-radius: 6px; padding: 8px 14px; }
+        label.choice { font-weight: 400; display: block; margin: 6px 0; }
+        td form { margin: 0; }
         dl { display: grid; grid-template-columns: max-content 1fr; gap: 6px 16px; }
         dt { color: var(--muted); }
         dd { margin: 0; }
