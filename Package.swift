@@ -71,6 +71,7 @@ let package = Package(
             dependencies: [
                 "KithVault", "KithCrypto",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

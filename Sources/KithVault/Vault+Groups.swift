@@ -42,6 +42,11 @@ extension Vault {
 
     private func resolveGroup(_ name: String) throws -> GroupInfo? {
         let all = try groups()
+        let hex = name.lowercased()
+        // A whole id means that group, whatever any group is called: a group
+        // named like another's id (only a modified client makes one) can
+        // never catch what was meant for the real one.
+        if hex.count == 2 * Identifier.length, let exact = all.first(where: { $0.id.description == hex }) { return exact }
         let key = LookAlike.key(name)
         let candidates = all.filter { LookAlike.key($0.name) == key }
         if candidates.count > 1 {
@@ -50,11 +55,19 @@ extension Vault {
                 "'\(name)' could be any of \(candidates.count) groups whose names look alike: \(listed); name the one you mean by its id",
                 remedy: .nameGroupByID)
         }
-        if let found = candidates.first { return found }
         // An id, whole or as a prefix of at least 8 hex digits (what listings show).
-        let hex = name.lowercased()
-        guard hex.count >= 8, hex.count <= 2 * Identifier.length, hex.allSatisfy(\.isHexDigit) else { return nil }
-        let matches = all.filter { $0.id.description.hasPrefix(hex) }
+        let isID = hex.count >= 8 && hex.count <= 2 * Identifier.length && hex.allSatisfy { $0.isASCII && $0.isHexDigit }
+        let matches = isID ? all.filter { $0.id.description.hasPrefix(hex) } : []
+        if let found = candidates.first {
+            // A name that also begins another group's id: say so rather than guess.
+            if let other = matches.first(where: { $0.id != found.id }) {
+                throw KithVaultError.invalidInput(
+                    "'\(name)' is the name of group \(found.id) and begins the id of group '\(other.name)' (\(other.id)); name the one you mean by its whole id",
+                    remedy: .nameGroupByID)
+            }
+            return found
+        }
+        guard isID else { return nil }
         if matches.count > 1 {
             throw KithVaultError.invalidInput("'\(name)' begins the ids of \(matches.count) groups; give more of the id", remedy: .nameGroupByID)
         }
@@ -109,6 +122,10 @@ extension Vault {
             if let refusal = Rights.createGroup(state, actor: me) { throw KithVaultError.accessDenied(refusal.reason()) }
             let key = LookAlike.key(trimmed)
             guard !key.isEmpty else { throw KithVaultError.invalidInput("a group name needs at least one visible letter or digit") }
+            // Groups are named by id as well as by name: a name that reads as an id would be ambiguous.
+            if trimmed.count >= 8 && trimmed.count <= 2 * Identifier.length && trimmed.allSatisfy({ $0.isASCII && $0.isHexDigit }) {
+                throw KithVaultError.invalidInput("'\(trimmed)' reads as a group id (8 to 32 hexadecimal digits); choose a name with a word in it")
+            }
             if let existing = try groups().first(where: { LookAlike.key($0.name) == key }) {
                 let same = existing.name.lowercased() == trimmed.lowercased()
                 throw KithVaultError.invalidInput(

@@ -9,10 +9,13 @@ public final class WebApp: Sendable {
     /// Who may use it.
     public let sessions: WebSessions
     private let port = PortBox()
-    var guardian: WebGuard { WebGuard(port: port.value ?? 0) }
+    /// This server's own host name (random, under `.localhost`).
+    public let hostName: String
+    var guardian: WebGuard { WebGuard(port: port.value ?? 0, hostName: hostName) }
     let environment: WebEnvironment
     let host: WebVaultHost
     private let onLocked: @Sendable () -> Void
+    private let onSignIn: @Sendable () -> Void
 
     /// The largest form body accepted (a search, a reason).
     public static let maximumFormBytes = 64 << 10
@@ -20,8 +23,12 @@ public final class WebApp: Sendable {
     /// An app; `onLocked` runs once the sessions end (the lock button,
     /// `kith lock`, the agent's idle lock), so the server can stop. It
     /// answers nothing but a refusal until `listening(on:)` names its port.
-    public init(environment: WebEnvironment, sessions: WebSessions, onLocked: @escaping @Sendable () -> Void = {}) {
+    public init(
+        environment: WebEnvironment, sessions: WebSessions, onLocked: @escaping @Sendable () -> Void = {}, onSignIn: @escaping @Sendable () -> Void = {}
+    ) throws {
         self.sessions = sessions
+        self.hostName = try WebGuard.randomHostName()
+        self.onSignIn = onSignIn
         self.environment = environment
         self.host = WebVaultHost(open: environment.open)
         self.onLocked = onLocked
@@ -31,7 +38,7 @@ public final class WebApp: Sendable {
     public func listening(on port: Int) { self.port.set(port) }
 
     /// The address to open once: it carries the one-time login token.
-    public var loginURL: String { "http://127.0.0.1:\(guardian.port)/login?token=\(sessions.loginToken)" }
+    public var loginURL: String { "http://\(hostName):\(guardian.port)/login?token=\(sessions.loginToken)" }
 
     /// Answers `request`, with the headers every response carries.
     public func respond(to request: WebRequest) async -> WebResponse {
@@ -61,10 +68,14 @@ public final class WebApp: Sendable {
             endSessions()
             return lockedResponse(language)
         }
+        // Any cookie of that name that is a live session (a page elsewhere under .localhost could add a bogus one first).
+        let cookie = request.cookies(guardian.sessionCookie).first { sessions.isSession($0) }
         if request.path == "/login" {
+            // Back to the sign-in address while signed in: on to the search, not "not signed in".
+            if cookie != nil { return .redirect(to: "/find") }
             return login(request, language: language)
         }
-        guard let cookie = request.cookie(guardian.sessionCookie), sessions.isSession(cookie), let csrf = try? sessions.csrfToken(forSession: cookie) else {
+        guard let cookie, let csrf = try? sessions.csrfToken(forSession: cookie) else {
             return .page(MessagePage.notSignedIn(PageContext(language: language, csrf: nil, path: "/")), status: 403)
         }
         let context = PageContext(language: language, csrf: csrf, path: request.path)
@@ -93,7 +104,7 @@ public final class WebApp: Sendable {
             return action == "/share" ? await share(id, context, form: form) : await revoke(id, context, form: form)
         case (.get, "/new"): return await newRecordPage(context, draft: Self.draft(request.queryItems()))
         case (.post, "/new"): return await newRecord(context, form: form)
-        case (let method, let path) where path.hasPrefix("/records/") && path.hasSuffix("/edit"):
+        case (let method, let path) where (method == .get || method == .post) && path.hasPrefix("/records/") && path.hasSuffix("/edit"):
             let id = String(path.dropFirst("/records/".count).dropLast("/edit".count))
             return method == .post ? await update(id, context, form: form) : await editPage(id, context)
         case (.post, let path) where path.hasPrefix("/records/") && path.hasSuffix("/notes"):
@@ -123,6 +134,7 @@ public final class WebApp: Sendable {
             """
         var response = WebResponse.page(body)
         response.headers.append(("Set-Cookie", "\(guardian.sessionCookie)=\(session); Path=/; HttpOnly; SameSite=Strict"))
+        onSignIn()
         return response
     }
 

@@ -1,4 +1,5 @@
 import Hummingbird
+import HummingbirdCore
 import Logging
 import NIOCore
 
@@ -22,7 +23,11 @@ public enum WebServer {
         let quiet = Logger(label: "kith-web", factory: { _ in SwiftLogNoOpLogHandler() })
         let application = Application(
             responder: responder,
-            configuration: ApplicationConfiguration(address: .hostname("127.0.0.1", port: port), serverName: nil, reuseAddress: false),
+            // Idle connections close after a minute, and at most 64 are open: a local program cannot hold the server's descriptors.
+            server: .http1(configuration: .init(idleTimeout: .seconds(60))),
+            configuration: ApplicationConfiguration(
+                address: .hostname("127.0.0.1", port: port), serverName: nil, reuseAddress: false,
+                availableConnectionsDelegate: MaximumAvailableConnections(64)),
             onServerRunning: { channel in
                 guard let bound = channel.localAddress?.port else { return }
                 app.listening(on: bound)
@@ -33,7 +38,11 @@ public enum WebServer {
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await application.run() }
             group.addTask {
-                for await _ in stop { return }
+                for await _ in stop {
+                    // Long enough for the answer that asked to stop (the Lock page, which tells the browser to forget) to leave.
+                    try? await Task.sleep(for: .milliseconds(500))
+                    return
+                }
             }
             // Whichever ends first (a stop, or the server failing to bind) ends both.
             try await group.next()

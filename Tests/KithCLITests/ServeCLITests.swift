@@ -43,18 +43,18 @@ struct ServeCLITests {
         return (status, head, parts.dropFirst().joined(separator: "\r\n\r\n"))
     }
 
-    static func get(_ port: Int, _ path: String, host: String? = nil, cookie: String? = nil) throws -> (status: Int, head: String, body: String) {
-        var lines = ["GET \(path) HTTP/1.1", "Host: \(host ?? "127.0.0.1:\(port)")", "Connection: close"]
+    static func get(_ server: Server, _ path: String, host: String? = nil, cookie: String? = nil) throws -> (status: Int, head: String, body: String) {
+        var lines = ["GET \(path) HTTP/1.1", "Host: \(host ?? server.host)", "Connection: close"]
         if let cookie { lines.append("Cookie: \(cookie)") }
-        return try exchange(port: port, lines.joined(separator: "\r\n") + "\r\n\r\n")
+        return try exchange(port: server.port, lines.joined(separator: "\r\n") + "\r\n\r\n")
     }
 
-    static func post(_ port: Int, _ path: String, form: String, cookie: String) throws -> (status: Int, head: String, body: String) {
+    static func post(_ server: Server, _ path: String, form: String, cookie: String) throws -> (status: Int, head: String, body: String) {
         let lines = [
-            "POST \(path) HTTP/1.1", "Host: 127.0.0.1:\(port)", "Origin: http://127.0.0.1:\(port)", "Cookie: \(cookie)",
+            "POST \(path) HTTP/1.1", "Host: \(server.host)", "Origin: http://\(server.host)", "Cookie: \(cookie)",
             "Content-Type: application/x-www-form-urlencoded", "Content-Length: \(form.utf8.count)", "Connection: close",
         ]
-        return try exchange(port: port, lines.joined(separator: "\r\n") + "\r\n\r\n" + form)
+        return try exchange(port: server.port, lines.joined(separator: "\r\n") + "\r\n\r\n" + form)
     }
 
     /// A running `kith serve` and the address it printed.
@@ -63,6 +63,8 @@ struct ServeCLITests {
         let out = Pipe(), err = Pipe()
         let url: String
         let port: Int
+        /// The server's own name and port, as a browser sends it in Host.
+        let host: String
         /// The login path with its token.
         let path: String
 
@@ -85,7 +87,8 @@ struct ServeCLITests {
             else { throw POSIXError(.EPROTO) }
             self.url = url
             self.port = port
-            path = String(url.dropFirst("http://127.0.0.1:\(port)".count))
+            host = String(url.dropFirst("http://".count).prefix { $0 != "/" })
+            path = String(url.drop { $0 != "/" }.dropFirst(2).drop { $0 != "/" })
         }
 
         func stop() { if process.isRunning { process.terminate() } }
@@ -127,9 +130,29 @@ struct ServeCLITests {
         let page = String(decoding: dom.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         browser.waitUntilExit()
         // The sign-in page moved on to the search, and the Strict cookie rode along: a page only a session sees.
-        #expect(page.contains("dir=\"rtl\"") && page.contains("عمّن تبحث؟") && page.contains("action=\"/lock\""), "\(page.prefix(600))")
+        #expect(page.contains("dir=\"rtl\"") && page.contains("<h1>البحث عن شخص</h1>") && page.contains("action=\"/lock\""), "\(page.prefix(600))")
         // The address is spent: a second browser is not signed in.
-        #expect(try Self.get(server.port, server.path).status == 403)
+        #expect(try Self.get(server, server.path).status == 403)
+    }
+
+    @Test("the page's Lock button gets its answer (the locked page, telling the browser to forget) before the server stops, and locks the agent")
+    func lockButton() throws {
+        let cli = try CLIHarness.transSupport()
+        let identity = ["--identity", cli.path("alex.kithid")]
+        #expect(try cli.run(["unlock", "--for", "10m"], as: "alex").code == 0)
+        let server = try Server(cli, identity: identity)
+        defer { server.stop() }
+        let login = try Self.get(server, server.path)
+        let setCookie = try #require(login.head.components(separatedBy: "\r\n").first { $0.lowercased().hasPrefix("set-cookie:") })
+        let cookie = String(setCookie.dropFirst("set-cookie: ".count).split(separator: ";")[0])
+        let page = try Self.get(server, "/find", cookie: cookie)
+        let csrf = try #require(page.body.components(separatedBy: "name=\"csrf\" value=\"").dropFirst().first?.prefix(64))
+        let locked = try Self.post(server, "/lock", form: "csrf=\(csrf)", cookie: cookie)
+        #expect(locked.status == 200 && locked.head.contains("Clear-Site-Data") && locked.body.contains("Kith is locked"))
+        let stopBy = Date().addingTimeInterval(20)
+        while server.process.isRunning && Date() < stopBy { usleep(100_000) }
+        #expect(!server.process.isRunning && server.process.terminationStatus == 0)
+        #expect(try cli.run(["status", "--json"] + identity).out.contains("\"unlocked\" : false"))
     }
 
     @Test("serve needs the agent, gives one browser a session over loopback, refuses another Host, logs nothing, and stops on kith lock")
@@ -145,21 +168,24 @@ struct ServeCLITests {
         let server = try Server(cli, identity: identity)
         defer { server.stop() }
         let (process, out, err, port, path) = (server.process, server.out, server.err, server.port, server.path)
+        #expect(server.host.hasSuffix(".localhost:\(port)"))
+        // Loopback by address is not this server's name: refused like a rebinding page.
+        #expect(try Self.get(server, "/find", host: "127.0.0.1:\(port)").status == 421)
 
         // Without the address's session: nothing.
-        #expect(try Self.get(port, "/find").status == 403)
-        let login = try Self.get(port, path)
+        #expect(try Self.get(server, "/find").status == 403)
+        let login = try Self.get(server, path)
         #expect(login.status == 200)
         let setCookie = try #require(login.head.components(separatedBy: "\r\n").first { $0.lowercased().hasPrefix("set-cookie:") })
         let cookie = String(setCookie.dropFirst("set-cookie: ".count).split(separator: ";")[0])
-        #expect(try Self.get(port, path).status == 403)
-        let page = try Self.get(port, "/find", cookie: cookie)
+        #expect(try Self.get(server, path).status == 403)
+        let page = try Self.get(server, "/find", cookie: cookie)
         #expect(page.status == 200 && page.body.contains("Find a person"))
         #expect(page.head.contains("Content-Security-Policy: default-src 'none'") && page.head.contains("Cache-Control: no-store"))
         // A rebinding page's Host.
-        #expect(try Self.get(port, "/find", host: "evil.example:\(port)", cookie: cookie).status == 421)
+        #expect(try Self.get(server, "/find", host: "evil.example:\(port)", cookie: cookie).status == 421)
         let csrf = try #require(page.body.components(separatedBy: "name=\"csrf\" value=\"").dropFirst().first?.prefix(64))
-        let found = try Self.post(port, "/find", form: "csrf=\(csrf)&q=sam", cookie: cookie)
+        let found = try Self.post(server, "/find", form: "csrf=\(csrf)&q=sam", cookie: cookie)
         #expect(found.status == 200 && found.body.contains("Sam Rivera"))
 
         // kith lock ends it: the server stops by itself.
@@ -173,6 +199,8 @@ struct ServeCLITests {
         // Nothing logged: no request line, no name, no token.
         let errors = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         #expect(!errors.contains("Sam") && !errors.contains("/find") && !errors.contains("token"), "\(errors)")
-        #expect(throws: (any Error).self) { try Self.get(port, "/find", cookie: cookie) }
+        // Only the notice that the address was used, where it was printed.
+        #expect(errors.contains("a browser signed in with the address"))
+        #expect(throws: (any Error).self) { try Self.get(server, "/find", cookie: cookie) }
     }
 }

@@ -1,3 +1,5 @@
+import KithCrypto
+
 /// The checks every request passes before any page, and the headers every
 /// response carries. A page elsewhere on the web cannot drive this server:
 /// its requests carry another Host (DNS rebinding) or another Origin, and
@@ -5,9 +7,14 @@
 struct WebGuard: Sendable {
     /// The port this server listens on.
     let port: Int
+    /// This server's own name: a random name under `.localhost`, which
+    /// browsers send to loopback. Cookies are kept per host, not per port, so
+    /// on 127.0.0.1 a session cookie would also go to every other local
+    /// account's server; under a name no one else knows, it goes only here.
+    let hostName: String
 
-    /// The Host values a browser sends to this server: loopback by address or by name.
-    var allowedHosts: Set<String> { ["127.0.0.1:\(port)", "localhost:\(port)", "[::1]:\(port)"] }
+    /// The one Host value a browser sends to this server.
+    var allowedHosts: Set<String> { ["\(hostName):\(port)"] }
 
     /// The origins of this server's own pages.
     var allowedOrigins: Set<String> { Set(allowedHosts.map { "http://\($0)" }) }
@@ -26,12 +33,16 @@ struct WebGuard: Sendable {
         return true
     }
 
-    /// The session cookie's name: one per port, so two users' servers on
-    /// one machine (cookies are per host, not per port) never overwrite each other's.
-    var sessionCookie: String { "kith_session_\(port)" }
+    /// The session cookie's name (host-only: the random host name keeps it here).
+    var sessionCookie: String { "kith_session" }
 
     /// The language cookie's name.
-    var languageCookie: String { "kith_lang_\(port)" }
+    var languageCookie: String { "kith_lang" }
+
+    /// A new random host name: "k" and 32 hex digits, under `.localhost`.
+    static func randomHostName() throws -> String {
+        "k" + Hex.encode(try Random.bytes(16)) + ".localhost"
+    }
 
     /// The Content-Security-Policy of every response: nothing from another
     /// origin, no script at all, no inline style, no framing, forms only to here.

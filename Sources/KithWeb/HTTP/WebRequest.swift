@@ -30,15 +30,17 @@ public struct WebRequest: Sendable {
     /// A header's value.
     public func header(_ name: String) -> String? { headers[name.lowercased()] }
 
-    /// A cookie's value, from the Cookie header.
-    public func cookie(_ name: String) -> String? {
-        guard let line = header("cookie") else { return nil }
-        for pair in line.split(separator: ";") {
+    /// A cookie's value, from the Cookie header (the first, when several share the name).
+    public func cookie(_ name: String) -> String? { cookies(name).first }
+
+    /// Every value sent for the cookie `name`, in order.
+    public func cookies(_ name: String) -> [String] {
+        guard let line = header("cookie") else { return [] }
+        return line.split(separator: ";").compactMap { pair in
             let parts = pair.split(separator: "=", maxSplits: 1)
-            guard parts.count == 2, parts[0].trimmingSpaces == name else { continue }
+            guard parts.count == 2, parts[0].trimmingSpaces == name else { return nil }
             return String(parts[1].trimmingSpaces)
         }
-        return nil
     }
 
     /// The body as an HTML form (application/x-www-form-urlencoded); a

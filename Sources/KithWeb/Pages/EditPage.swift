@@ -11,7 +11,9 @@ enum EditPage {
     static let newRecordRows = 6
 
     static func render(_ context: PageContext, view: RecordView, changeable: [Compartment], error: HTML? = nil) -> HTML {
-        let editable = view.fields.enumerated().filter { changeable.contains($0.element.compartment) }
+        // A field holding a character the page shows as <U+XXXX> (a control, a bidi mark) is shown, not
+        // offered: the box would hold the marker, and saving would write it in place of the character.
+        let editable = view.fields.enumerated().filter { changeable.contains($0.element.compartment) && Self.showsExactly($0.element) }
         let rows = editable.enumerated().map { row, pair -> HTML in
             let field = pair.element
             return """
@@ -77,7 +79,7 @@ enum EditPage {
             <div class="row">
             <div><label for="group">\(context(.findGroup))</label><select id="group" name="group"><option value=""></option>\(options)</select></div>
             <div><label for="kind">\(context(.findKind))</label><select id="kind" name="kind">\(kinds)</select></div>
-            <div><button class="quiet" type="submit" name="choose" value="1">\(context(.chooseGroup))</button></div>
+            <div><button class="quiet" type="submit" name="choose" value="1">\(context(.continueButton))</button></div>
             </div>
             \(fields)
             </form>
@@ -100,10 +102,16 @@ enum EditPage {
             })
     }
 
+    /// Whether the page shows `field` exactly as stored (so a form can carry it back unchanged).
+    static func showsExactly(_ field: RecordField) -> Bool {
+        VisibleText.safe(field.name) == field.name && VisibleText.safe(field.value, keepNewlines: true) == field.value && !field.value.contains("\r")
+    }
+
     /// A text box, or a larger one for a long or multi-line value.
     static func valueInput(_ name: String, _ value: String) -> HTML {
         if value.contains("\n") || value.count > 80 {
-            return "<textarea id=\"\(name)\" name=\"\(name)\" rows=\"4\" dir=\"auto\">\(plain: value)</textarea>"
+            // The line break after the tag: HTML drops one there, so a value that starts with one keeps it.
+            return "<textarea id=\"\(name)\" name=\"\(name)\" rows=\"4\" dir=\"auto\">\n\(plain: value)</textarea>"
         }
         return "<input type=\"text\" id=\"\(name)\" name=\"\(name)\" value=\"\(plain: value)\" dir=\"auto\" autocomplete=\"off\">"
     }
@@ -113,7 +121,8 @@ enum EditPage {
     /// field left alone here is kept), and the new rows with a name.
     static func changes(_ form: [String: String], kind: RecordKind) throws -> [RecordField] {
         var changes: [RecordField] = []
-        let count = min(Int(form["count"] ?? "") ?? 0, 10_000)
+        // From the page, but a modified one can send anything: 0 to 10,000 rows.
+        let count = max(0, min(Int(form["count"] ?? "") ?? 0, 10_000))
         for row in 0..<count {
             guard let name = form["n_\(row)"], let value = form["v_\(row)"].map(normalised), let original = form["o_\(row)"].map(normalised),
                 let compartment = form["c_\(row)"].flatMap(Compartment.init(name:))

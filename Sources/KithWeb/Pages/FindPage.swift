@@ -48,7 +48,7 @@ enum FindPage {
     static func results(_ outcome: SearchOutcome, _ context: PageContext, showGroup: Bool) -> HTML {
         let indexed = outcome.indexed.map { "<p class=\"notice\">\(context(.findIndexed(records: $0.records, group: $0.group)))</p>" as HTML }
         guard !outcome.results.isEmpty else {
-            let more: HTML = outcome.tooMany ? "<p>\(context(.findTooMany))</p>" : "<p class=\"hint\">\(context(.findTypeMore))</p>"
+            let more: HTML = outcome.tooMany ? "<p>\(context(.findTooMany))</p>" : "<p class=\"hint\">\(context(.findNoMatchHint))</p>"
             return "\(indexed)<h2>\(context(.findNoMatch))</h2>\(more)"
         }
         let rows = outcome.results.map { result -> HTML in
@@ -56,7 +56,7 @@ enum FindPage {
             let group: HTML = showGroup ? "<td>\(content: result.group)</td>" : .empty
             return """
                 <tr><td><a class="id" href="/records/\(result.id.description)">\(ltr: String(result.id.description.prefix(12)))</a></td>\
-                \(group)<td>\(context(.kind(result.kind)))</td><td>\(context(.rank(result.rank)))</td>\
+                \(group)<td>\(context(.kind(result.kind)))</td><td class="nowrap">\(context(.rank(result.rank)))</td>\
                 <td class="fields">\(fields)</td></tr>
                 """
         }

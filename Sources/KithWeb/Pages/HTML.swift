@@ -50,7 +50,7 @@ public struct HTML: Sendable, Equatable, ExpressibleByStringInterpolation {
         /// overrides shown visibly (`VisibleText`), escaped, and isolated in
         /// `<bdi>` so a right-to-left name never reorders what is around it.
         public mutating func appendInterpolation(content text: String) {
-            raw += "<bdi>" + HTML.escape(VisibleText.safe(text, keepNewlines: true)) + "</bdi>"
+            raw += "<bdi>" + HTML.numbersKeptInOrder(VisibleText.safe(text, keepNewlines: true)) + "</bdi>"
         }
 
         /// Text from the vault where no markup may go (an attribute's value,
@@ -69,6 +69,51 @@ public struct HTML: Sendable, Equatable, ExpressibleByStringInterpolation {
         public mutating func appendInterpolation(ltr text: String) {
             raw += "<bdi dir=\"ltr\">" + HTML.escape(VisibleText.safe(text)) + "</bdi>"
         }
+    }
+
+    /// `text` escaped, with each number written in groups ("+44 7700
+    /// 900123", "٠٧٧٠ ١٢٣") held left to right: inside a right-to-left
+    /// sentence, the spaces between the groups would otherwise put them in
+    /// reverse order. A number without spaces needs nothing.
+    static func numbersKeptInOrder(_ text: String) -> String {
+        let scalars = Array(text.unicodeScalars)
+        func isDigit(_ scalar: Unicode.Scalar) -> Bool { scalar.properties.numericType == .decimal }
+        func isJoiner(_ scalar: Unicode.Scalar) -> Bool { scalar == " " || scalar == "-" || scalar == "." || scalar == "\u{A0}" }
+        var out = ""
+        var plain = String.UnicodeScalarView()
+        var index = 0
+        while index < scalars.count {
+            let start = index
+            var cursor = index
+            if scalars[cursor] == "+", cursor + 1 < scalars.count, isDigit(scalars[cursor + 1]) { cursor += 1 }
+            guard cursor < scalars.count, isDigit(scalars[cursor]) else {
+                plain.append(scalars[index])
+                index += 1
+                continue
+            }
+            // The longest run of digits with single joiners between them.
+            var end = cursor
+            var joined = false
+            while end < scalars.count {
+                if isDigit(scalars[end]) {
+                    end += 1
+                } else if isJoiner(scalars[end]), end + 1 < scalars.count, isDigit(scalars[end + 1]) {
+                    joined = joined || scalars[end] != "."
+                    end += 1
+                } else {
+                    break
+                }
+            }
+            let run = String(String.UnicodeScalarView(scalars[start..<end]))
+            if joined {
+                out += escape(String(plain)) + "<span dir=\"ltr\">" + escape(run) + "</span>"
+                plain = String.UnicodeScalarView()
+            } else {
+                plain.append(contentsOf: run.unicodeScalars)
+            }
+            index = end
+        }
+        return out + escape(String(plain))
     }
 
     /// `text` with the five characters that mean something in HTML (in

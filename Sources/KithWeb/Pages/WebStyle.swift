@@ -32,6 +32,8 @@ enum WebStyle {
         th, td { text-align: start; vertical-align: top; padding: 6px 10px; border-block-end: 1px solid var(--line); }
         th { font-size: 15px; color: var(--muted); font-weight: 600; }
         code, .id { font-family: ui-monospace, "DejaVu Sans Mono", monospace; font-size: 15px; }
+        .fields span { display: inline-block; }
+        .nowrap { white-space: nowrap; }
         .fields span + span::before { content: " · "; color: var(--muted); }
         .withheld { color: var(--muted); font-style: italic; }
         .note { white-space: pre-wrap; }

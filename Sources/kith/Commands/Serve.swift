@@ -9,7 +9,8 @@ struct Serve: KithCommand {
     static let configuration = CommandConfiguration(
         abstract: "Open Kith in your web browser, on this computer only, in Arabic or English.",
         discussion: """
-            Starts a small web server for you alone, on 127.0.0.1, and prints an \
+            Starts a small web server for you alone, on 127.0.0.1 under a random \
+            name ending in .localhost, and prints an \
             address to open in your browser. The address works once: it signs that \
             browser in, and nobody else (another account on this computer, a web \
             page elsewhere) can use it. Pages are in the browser's language, \
@@ -17,12 +18,15 @@ struct Serve: KithCommand {
 
             It signs and opens keys through your unlock agent, as every command \
             does, so unlock first. It stops when you press Lock on the page, run \
-            'kith lock', the agent locks itself after its idle time, or you press \
-            Ctrl-C here. Nothing is written to disk, and nothing is logged but what \
-            every command logs (every search and every read, as usual).
+            'kith lock', or the agent locks itself after its idle time; Ctrl-C \
+            here stops only the web interface and leaves you unlocked. Nothing is \
+            written to disk, and nothing is logged but what every command logs \
+            (every search and every read, as usual).
 
-            Pages: find a person, a record with its fields, what is withheld and \
-            its history, and your status (who you are, the vault's fingerprint).
+            Pages: find a person; a record with its fields, what is withheld, its \
+            history, edits, and a case's notes; new records; a group's members and \
+            roles (leads give and remove them); checking the log; your status (who \
+            you are, the vault's fingerprint). docs/web.md says more.
 
             Examples:
               kith unlock
@@ -65,7 +69,14 @@ struct Serve: KithCommand {
             idleLimitSeconds: { idleLimit },
             vaultDescription: location)
         let (stopped, stop) = AsyncStream<Void>.makeStream()
-        let app = WebApp(environment: environment, sessions: try WebSessions(), onLocked: { stop.yield() })
+        let app = try WebApp(
+            environment: environment, sessions: try WebSessions(), onLocked: { stop.yield() },
+            onSignIn: {
+                // Said where the address was printed: if it was not you, this is how you learn it.
+                let time = Timestamp.iso8601(millis: UInt64(Date().timeIntervalSince1970 * 1000)).prefix(19).replacingOccurrences(of: "T", with: " ")
+                Output.error(
+                    "kith serve: a browser signed in with the address at \(time) UTC; the address is now spent. If that was not you, press Lock or run 'kith lock' now.")
+            })
         let done = DispatchSemaphore(value: 0)
         nonisolated(unsafe) var failure: Error?
         let requested = port ?? 0
@@ -107,7 +118,8 @@ struct Serve: KithCommand {
               \(url)
 
             It signs that browser in; nobody else on this computer, and no other web page, can use it.
-            Stop with the Lock button on the page, 'kith lock', or Ctrl-C here.
+            Lock with the button on the page or 'kith lock': that stops this too. Ctrl-C here stops
+            only the web interface and leaves you unlocked.
 
             """
         // Written at once, unbuffered: whoever reads this through a pipe needs the address now.

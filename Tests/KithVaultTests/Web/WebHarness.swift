@@ -37,18 +37,20 @@ final class WebHarness: @unchecked Sendable {
         let agent = agent
         let environment = WebEnvironment(
             open: open, isUnlocked: { agent.isUp }, lock: { agent.lockNow() }, idleLimitSeconds: { 900 }, vaultDescription: "test.kith")
-        app = WebApp(environment: environment, sessions: try WebSessions(), onLocked: { agent.signal() })
+        app = try WebApp(environment: environment, sessions: try WebSessions(), onLocked: { agent.signal() })
         app.listening(on: Self.port)
     }
 
-    var origin: String { "http://127.0.0.1:\(Self.port)" }
+    /// What the browser sends as Host: the server's random name and its port.
+    var host: String { "\(app.hostName):\(Self.port)" }
+    var origin: String { "http://\(host)" }
 
     /// What every request of this browser carries.
     func headers(host: String? = nil, extra: [String: String] = [:]) -> [String: String] {
-        var headers = ["Host": host ?? "127.0.0.1:\(Self.port)"]
+        var headers = ["Host": host ?? self.host]
         var cookies: [String] = []
-        if let cookie { cookies.append("kith_session_\(Self.port)=\(cookie)") }
-        if let language { cookies.append("kith_lang_\(Self.port)=\(language)") }
+        if let cookie { cookies.append("kith_session=\(cookie)") }
+        if let language { cookies.append("kith_lang=\(language)") }
         if !cookies.isEmpty { headers["Cookie"] = cookies.joined(separator: "; ") }
         return headers.merging(extra) { $1 }
     }

@@ -122,6 +122,28 @@ struct WebWritingTests {
         #expect(try lead.notes(caseID: caseID).count == 1)
     }
 
+    @Test("a value holding a control or bidi character is shown, not offered for editing; a value starting with a line break keeps it; a bad row count is refused, not a crash")
+    func exactValues() async throws {
+        let fixture = try VaultFixture()
+        let (lead, _, _) = try fixture.standardGroup()
+        let id = try lead.addRecord(
+            groupName: "Trans Support", kind: .member,
+            fields: fields([("name", "Sam"), ("alias", "a\u{200F}b"), ("story", "\nstarts on the second line and is long enough to get a text area of its own")]))
+        let web = try await Self.signedIn(as: "lead-tra", fixture)
+        let form = await web.get("/records/\(id.description)/edit")
+        #expect(!form.text.contains("value=\"alias\""))
+        #expect(form.text.contains(">\n\nstarts on the second line"))
+        for count in ["-1", "-9223372036854775808", "99999999999999999999", "x"] {
+            let response = await web.post("/records/\(id.description)/edit", [("count", count)])
+            #expect(response.status == 400, "count=\(count)")
+        }
+        // Saving the form untouched changes nothing, the alias's mark and the story's first line break included.
+        let untouched = await web.post("/records/\(id.description)/edit", Self.formFields(form.text) + [("v_1", "\n" + "starts on the second line and is long enough to get a text area of its own")])
+        #expect(untouched.status == 400)
+        try lead.refresh()
+        #expect(try lead.readRecord(id).version == 1)
+    }
+
     @Test("a write without the page's token writes nothing", arguments: ["/new", "/records/%@/edit", "/records/%@/notes"])
     func forgedWrite(route: String) async throws {
         let fixture = try VaultFixture()
