@@ -72,3 +72,38 @@ extension WebApp {
         }
     }
 }
+
+/// The log, for auditors (and anyone: the public part is every member's to see).
+extension WebApp {
+    func log(_ context: PageContext, form: [String: String]) async -> WebResponse {
+        let filters = LogPage.Filters(actor: form["actor"] ?? "", type: form["type"] ?? "", record: form["record"] ?? "", since: form["since"] ?? "")
+        do {
+            let lines = try await host.run { vault in
+                var filter = AuditLogFilter()
+                let actor = filters.actor.trimmingCharacters(in: .whitespaces)
+                if !actor.isEmpty { filter.actor = try vault.user(handle: actor, includingRemoved: true).id }
+                if !filters.type.isEmpty {
+                    guard let type = EntryType(name: filters.type) else {
+                        throw KithVaultError.invalidInput("no such kind of entry: \(filters.type)")
+                    }
+                    filter.type = type
+                }
+                let record = filters.record.trimmingCharacters(in: .whitespaces)
+                if !record.isEmpty { filter.record = try vault.recordID(matching: record) }
+                let since = filters.since.trimmingCharacters(in: .whitespaces)
+                if !since.isEmpty {
+                    guard let millis = Timestamp.millis(since: since) else {
+                        throw KithVaultError.invalidInput("'\(since)' is not a date: write it as YYYY-MM-DD (2026-12-01), or an age such as 7d or 24h")
+                    }
+                    filter.sinceMillis = millis
+                }
+                return try vault.auditLog(filter, summarised: true)
+            }
+            return .page(LogPage.render(context, filters: filters, lines: lines))
+        } catch let error as KithVaultError where [.invalidInput, .notFound, .accessDenied].contains(error.code) {
+            return .page(LogPage.render(context, filters: filters, lines: nil, error: MessagePage.failureBox(error, context)), status: 400)
+        } catch {
+            return failure(error, context)
+        }
+    }
+}

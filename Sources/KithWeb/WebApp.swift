@@ -93,6 +93,8 @@ public final class WebApp: Sendable {
         case (.get, "/status"): return await status(context)
         case (.post, "/language"): return switchLanguage(form)
         case (.post, "/lock"): return lock(language)
+        case (.get, "/log"): return .page(LogPage.render(context, filters: LogPage.Filters(), lines: nil))
+        case (.post, "/log"): return await log(context, form: form)
         case (.get, "/verify"): return .page(VerifyPage.render(context, report: nil))
         case (.post, "/verify"): return await verify(context)
         case (.get, let path) where path.hasPrefix("/groups/"):

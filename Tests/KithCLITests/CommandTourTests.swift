@@ -72,6 +72,33 @@ private final class Tour {
         }
         return result
     }
+
+    /// A command that runs until something stops it (`kith serve`): started
+    /// in the background, and back once its first output has come.
+    func start(_ arguments: [String], as user: String) throws -> (process: Process, out: Pipe, arguments: [String]) {
+        let process = Process()
+        process.executableURL = cli.binary
+        process.arguments = arguments + ["--identity", cli.path("\(user).kithid"), "--passphrase-file", cli.path("\(user).pass")]
+        process.environment = cli.environment()
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = FileHandle.nullDevice
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        _ = out.fileHandleForReading.availableData
+        return (process, out, arguments)
+    }
+
+    /// Waits (up to 20 s) for a started command to end by itself, and checks it succeeded.
+    func finish(_ started: (process: Process, out: Pipe, arguments: [String]), says: String, sourceLocation: SourceLocation = #_sourceLocation) {
+        let deadline = Date().addingTimeInterval(20)
+        while started.process.isRunning && Date() < deadline { usleep(50_000) }
+        if started.process.isRunning { started.process.terminate() }
+        let output = String(decoding: started.out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let label = started.arguments.joined(separator: " ")
+        #expect(started.process.terminationStatus == 0 && output.contains(says), "\(label): \(output)", sourceLocation: sourceLocation)
+        if started.process.terminationStatus == 0, let command = command(of: started.arguments) { succeeded.insert(command) }
+    }
 }
 
 @Suite("Every kith command, as a new user meets it")
@@ -218,7 +245,11 @@ struct CommandTourTests {
         try tour.step(["unlock", "--for", "2m", "--json"], as: "alex", keys: ["handle", "unlocked", "already", "idle_seconds_left"])
         try tour.step(["status", "--json"], as: "alex", keys: ["vault", "identity", "handle", "unlocked", "groups", "log_size", "founder_may_lead"])
         try tour.step(["status", "--identity", cli.path("nobody.kithid")], code: 66, says: "not found")
+        // The web interface runs until the identity locks: started, then stopped by the lock below.
+        let serving = try tour.start(["serve"], as: "alex")
+        try tour.step(["serve", "--port", "80"], as: "alex", code: 64, says: "1024")
         try tour.step(["lock", "--json"], as: "alex", keys: ["handle", "was_unlocked"])
+        tour.finish(serving, says: "stopped")
         try tour.step(["lock", "--identity", cli.path("nobody.kithid")], code: 66, says: "not found")
 
         // Revoke and rekey.

@@ -44,6 +44,9 @@ public enum Phrase: Sendable {
     // Checking the log.
     case navVerify, verifyTitle, verifyHint, verifyButton, verifyValid(entries: Int), verifyInvalid, verifyRoot, verifyNewest(size: Int, witnesses: Int)
     case verifyNoCheckpoint, verifyRecords(versions: Int), verifyResumed(from: Int)
+    // The log, for auditors.
+    case navLog, logTitle, logHint, logFilterActor, logFilterType, logFilterRecord, logFilterSince, logAnyType, logShow, logNone
+    case logShown(shown: Int, total: Int), logSealed, logReasonMissing, logCount(Int), columnEntry, columnWhat, columnDetails
 
     /// The phrase in `language`.
     public func html(_ language: WebLanguage) -> HTML {
@@ -249,6 +252,25 @@ public enum Phrase: Sendable {
         case .verifyNewest(let size, let witnesses): return "The newest checkpoint covers \(size) entries, is signed, has \(witnesses) witness signatures, and matches."
         case .verifyNoCheckpoint: return "No checkpoint is stored yet (the vault gets one with its next write)."
         case .verifyRecords(let versions): return "Stored record versions checked against the log: \(versions)."
+        case .navLog: return "The log"
+        case .logTitle: return "The log: who did what"
+        case .logHint:
+            return
+                "Every entry in plain words, oldest first. Auditors see each entry's sealed details (what was read, with the reason); others see the public part, and their own entries' details. Looking at the log is not itself logged."
+        case .logFilterActor: return "By (handle)"
+        case .logFilterType: return "Kind of entry"
+        case .logFilterRecord: return "About record (id)"
+        case .logFilterSince: return "Since (YYYY-MM-DD)"
+        case .logAnyType: return "Any"
+        case .logShow: return "Show"
+        case .logNone: return "No entry matches."
+        case .logShown(let shown, let total): return "The newest \(shown) of \(total) matching entries are shown; narrow the filters to see older ones."
+        case .logSealed: return "sealed"
+        case .logReasonMissing: return "no reason given, though the group asks one"
+        case .logCount(let count): return "\(count) entries"
+        case .columnEntry: return "Entry"
+        case .columnWhat: return "What"
+        case .columnDetails: return "Details"
         case .verifyResumed(let from): return "The first \(from) entries still hash to the checkpoint verified before on this computer; only later signatures were checked again."
         }
     }
@@ -440,6 +462,24 @@ public enum Phrase: Sendable {
         case .verifyNewest(let size, let witnesses): return "أحدث نقطة تحقق موقّعة ومطابقة. عدد القيود التي تغطيها: \(size)؛ عدد تواقيع الشهود: \(witnesses)."
         case .verifyNoCheckpoint: return "لا توجد نقطة تحقق مخزّنة بعد (تحصل الخزنة على واحدة مع الكتابة التالية)."
         case .verifyRecords(let versions): return "نسخ الملفات المخزّنة التي فُحصت مقابل سجل العمليات، عددها: \(versions)."
+        case .navLog: return "سجل العمليات"
+        case .logTitle: return "سجل العمليات: مَن فعل ماذا"
+        case .logHint:
+            return "كل قيد بكلمات واضحة، الأقدم أولاً. يرى فريق التدقيق التفاصيل المشفّرة لكل قيد (ما الذي قُرئ، ومع السبب)؛ ويرى الآخرون الجزء العام، وتفاصيل قيودهم هم. الاطلاع على سجل العمليات لا يُدوَّن فيه."
+        case .logFilterActor: return "بواسطة (اسم المستخدم)"
+        case .logFilterType: return "نوع القيد"
+        case .logFilterRecord: return "عن الملف (المعرّف)"
+        case .logFilterSince: return "منذ (YYYY-MM-DD)"
+        case .logAnyType: return "الكل"
+        case .logShow: return "عرض"
+        case .logNone: return "لا يوجد قيد مطابق."
+        case .logShown(let shown, let total): return "المعروض هو أحدث القيود المطابقة: \(shown) من \(total)؛ يُرجى تضييق المرشّحات لرؤية الأقدم."
+        case .logSealed: return "مشفّر"
+        case .logReasonMissing: return "لم يُذكر سبب، مع أن المجموعة تطلبه"
+        case .logCount(let count): return "عدد القيود: \(count)"
+        case .columnEntry: return "القيد"
+        case .columnWhat: return "ماذا"
+        case .columnDetails: return "التفاصيل"
         case .verifyResumed(let from): return "ما زالت القيود الأولى تطابق نقطة التحقق التي فُحصت سابقاً على هذا الحاسوب، فلم يُعَد فحص إلا تواقيع ما بعدها. عدد القيود الأولى: \(from)."
         }
     }

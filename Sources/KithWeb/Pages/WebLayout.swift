@@ -25,6 +25,7 @@ enum WebLayout {
                 <nav aria-label="Kith">\
                 <a href="/find">\(context(.navFind))</a>\
                 <a href="/new">\(context(.navNew))</a>\
+                <a href="/log">\(context(.navLog))</a>\
                 <a href="/verify">\(context(.navVerify))</a>\
                 <a href="/status">\(context(.navStatus))</a>\
                 </nav>\

@@ -106,15 +106,8 @@ extension Audit {
 
         /// "2026-11-01", an ISO 8601 time, or an age such as "24h" or "7d".
         static func parseSince(_ text: String) throws -> UInt64 {
-            let now = Date().timeIntervalSince1970
-            if let unit = text.last, "hd".contains(unit), let count = Double(text.dropLast()), count >= 0 {
-                return UInt64(max(0, now - count * (unit == "h" ? 3600 : 86400)) * 1000)
-            }
-            let full = ISO8601DateFormatter()
-            if let date = full.date(from: text) { return UInt64(max(0, date.timeIntervalSince1970) * 1000) }
-            let day = ISO8601DateFormatter()
-            day.formatOptions = [.withFullDate]
-            if let date = day.date(from: text) { return UInt64(max(0, date.timeIntervalSince1970) * 1000) }
+            // One reading of "since" with the web interface's log page: the library's.
+            if let millis = Timestamp.millis(since: text) { return millis }
             throw KithVaultError.invalidInput("'\(text)' is not a date; use 2026-11-01, an ISO 8601 time (2026-11-01T09:00:00Z), or an age (24h, 7d)")
         }
 
