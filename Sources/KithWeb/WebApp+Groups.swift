@@ -13,7 +13,7 @@ extension WebApp {
     func groupPage(_ id: String, _ context: PageContext, notice: HTML? = nil, error: HTML? = nil) async -> WebResponse {
         await withVault(context) { vault in
             let group = try vault.group(named: id)
-            return GroupPage.Shown(group: group, members: try vault.members(groupName: id))
+            return GroupPage.Shown(group: group, members: try vault.members(groupName: id), policy: try vault.policy(groupName: id))
         } page: { shown in
             .page(GroupPage.render(context, shown, notice: notice, error: error), status: error == nil ? 200 : 400)
         }

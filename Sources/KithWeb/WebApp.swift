@@ -270,7 +270,8 @@ public final class WebApp: Sendable {
                 return RecordPage.Shown(
                     view: view, history: try vault.history(id), cases: view.kind == .member ? try vault.cases(ofMember: id) : [],
                     notes: view.kind == .case ? try vault.notes(caseID: id) : [], changeable: changeable,
-                    mayAddNote: view.kind == .case && changeable.contains(.notes), groupID: (try? vault.group(named: view.group).id.description) ?? "")
+                    mayAddNote: view.kind == .case && changeable.contains(.notes), groupID: (try? vault.group(named: view.group).id.description) ?? "",
+                    attachments: view.kind == .case ? try vault.attachments(caseID: id) : [])
             }
             return .page(RecordPage.render(context, shown))
         } catch let error as KithVaultError where error.remedy == .giveReason {

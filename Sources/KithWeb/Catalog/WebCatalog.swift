@@ -44,6 +44,9 @@ public enum Phrase: Sendable {
     // Checking the log.
     case navVerify, verifyTitle, verifyHint, verifyButton, verifyValid(entries: Int), verifyInvalid, verifyRoot, verifyNewest(size: Int, witnesses: Int)
     case verifyNoCheckpoint, verifyRecords(versions: Int), verifyResumed(from: Int)
+    // Attachments and the policy.
+    case attachmentsTitle, noAttachments, attachmentsHint(caseID: String), columnName, columnSize, attachmentWithheld
+    case policyTitle, policyReads, policyWrites, policyNothing, policyReasons, policyNoReasons, policyHint
     // The log, for auditors.
     case navLog, logTitle, logHint, logFilterActor, logFilterType, logFilterRecord, logFilterSince, logAnyType, logShow, logNone
     case logShown(shown: Int, total: Int), logSealed, logReasonMissing, logCount(Int), columnEntry, columnWhat, columnDetails
@@ -252,6 +255,20 @@ public enum Phrase: Sendable {
         case .verifyNewest(let size, let witnesses): return "The newest checkpoint covers \(size) entries, is signed, has \(witnesses) witness signatures, and matches."
         case .verifyNoCheckpoint: return "No checkpoint is stored yet (the vault gets one with its next write)."
         case .verifyRecords(let versions): return "Stored record versions checked against the log: \(versions)."
+        case .attachmentsTitle: return "Attachments"
+        case .noAttachments: return "No files attached."
+        case .attachmentsHint(let caseID):
+            return "Files are attached and saved with the commands for now: \(command: "kith attach add \(caseID) FILE") and \(command: "kith attach get ID --out FILE")."
+        case .columnName: return "Name"
+        case .columnSize: return "Size"
+        case .attachmentWithheld: return "withheld from your role"
+        case .policyTitle: return "Who may read and write what"
+        case .policyReads: return "Reads"
+        case .policyWrites: return "Writes"
+        case .policyNothing: return "nothing"
+        case .policyReasons: return "A reason is asked before sensitive fields are opened."
+        case .policyNoReasons: return "No reason is asked before reading."
+        case .policyHint: return "The group's signed policy; a lead changes it with \(command: "kith policy set")."
         case .navLog: return "The log"
         case .logTitle: return "The log: who did what"
         case .logHint:
@@ -462,6 +479,20 @@ public enum Phrase: Sendable {
         case .verifyNewest(let size, let witnesses): return "أحدث نقطة تحقق موقّعة ومطابقة. عدد القيود التي تغطيها: \(size)؛ عدد تواقيع الشهود: \(witnesses)."
         case .verifyNoCheckpoint: return "لا توجد نقطة تحقق مخزّنة بعد (تحصل الخزنة على واحدة مع الكتابة التالية)."
         case .verifyRecords(let versions): return "نسخ الملفات المخزّنة التي فُحصت مقابل سجل العمليات، عددها: \(versions)."
+        case .attachmentsTitle: return "المرفقات"
+        case .noAttachments: return "لا توجد ملفات مرفقة."
+        case .attachmentsHint(let caseID):
+            return "تُرفَق الملفات وتُحفَظ بالأوامر حالياً: \(command: "kith attach add \(caseID) FILE") و\(command: "kith attach get ID --out FILE")."
+        case .columnName: return "الاسم"
+        case .columnSize: return "الحجم"
+        case .attachmentWithheld: return "محجوب عن دورك"
+        case .policyTitle: return "مَن يقرأ ماذا ومَن يكتب"
+        case .policyReads: return "يقرأ"
+        case .policyWrites: return "يكتب"
+        case .policyNothing: return "لا شيء"
+        case .policyReasons: return "يُطلب سبب قبل فتح المعلومات الحساسة."
+        case .policyNoReasons: return "لا يُطلب سبب قبل القراءة."
+        case .policyHint: return "هذه سياسة المجموعة الموقّعة؛ ويغيّرها مَن يدير المجموعة بالأمر \(command: "kith policy set")."
         case .navLog: return "سجل العمليات"
         case .logTitle: return "سجل العمليات: مَن فعل ماذا"
         case .logHint:

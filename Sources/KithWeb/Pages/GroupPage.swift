@@ -6,6 +6,24 @@ enum GroupPage {
     struct Shown: Sendable {
         let group: GroupInfo
         let members: [GroupMember]
+        let policy: GroupPolicy
+    }
+
+    static func policy(_ context: PageContext, _ policy: GroupPolicy) -> HTML {
+        func parts(_ set: Set<Compartment>?) -> HTML {
+            let sorted = (set ?? []).sorted()
+            return sorted.isEmpty ? context(.policyNothing) : HTML.join(sorted.map { context(.compartment($0)) }, separator: context.comma)
+        }
+        let rows = GroupRole.allCases.map { role -> HTML in
+            "<tr><td>\(context(.groupRole(role)))</td><td>\(parts(policy.readable[role]))</td><td>\(parts(policy.writable[role]))</td></tr>"
+        }
+        return """
+            <h2>\(context(.policyTitle))</h2>
+            <table><thead><tr><th scope="col">\(context(.columnRole))</th><th scope="col">\(context(.policyReads))</th><th scope="col">\(context(.policyWrites))</th></tr></thead>
+            <tbody>\(rows)</tbody></table>
+            <p>\(context(policy.reasons.contains(.sensitiveReads) ? .policyReasons : .policyNoReasons))</p>
+            <p class="hint">\(context(.policyHint))</p>
+            """
     }
 
     static func render(_ context: PageContext, _ shown: Shown, notice: HTML? = nil, error: HTML? = nil) -> HTML {
@@ -45,6 +63,7 @@ enum GroupPage {
             <table><thead><tr><th scope="col">\(context(.columnHandle))</th><th scope="col">\(context(.columnRole))</th>\(isLead ? "<th></th>" as HTML : .empty)</tr></thead>
             <tbody>\(rows)</tbody></table>
             \(share)
+            \(policy(context, shown.policy))
             """
         return WebLayout.page(.groupTitle(shown.group.name), context, body: body)
     }

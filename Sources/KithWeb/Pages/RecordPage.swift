@@ -15,6 +15,8 @@ enum RecordPage {
         let mayAddNote: Bool
         /// The group's id, for a new case about this member.
         let groupID: String
+        /// A case's attachments (their names' reads are logged).
+        var attachments: [AttachmentInfo] = []
     }
 
     static func render(_ context: PageContext, _ shown: Shown) -> HTML {
@@ -89,7 +91,21 @@ enum RecordPage {
             <p><button type="submit">\(context(.saveNote))</button></p>
             </form>
             """ : .empty
+        let files = shown.attachments.map { file -> HTML in
+            let name: HTML = file.name.map { "\(content: $0)" } ?? "<span class=\"withheld\">\(context(.attachmentWithheld))</span>"
+            let size: HTML = file.size.map { "<bdi dir=\"ltr\">\(WebSize.text($0))</bdi>" } ?? .empty
+            return "<tr><td>\(name)</td><td>\(size)</td><td>\(ltr: WebTime.text(file.timeMillis))</td><td>\(content: file.author)</td><td><span class=\"id\">\(ltr: file.id.description)</span></td></tr>"
+        }
+        let attachments: HTML = """
+            <h2>\(context(.attachmentsTitle))</h2>
+            \(files.isEmpty ? "<p class=\"muted\">\(context(.noAttachments))</p>" as HTML : """
+            <table><thead><tr><th scope="col">\(context(.columnName))</th><th scope="col">\(context(.columnSize))</th><th scope="col">\(context(.columnWhen))</th>\
+            <th scope="col">\(context(.columnBy))</th><th scope="col">\(context(.columnRecord))</th></tr></thead><tbody>\(files)</tbody></table>
+            """ as HTML)
+            <p class="hint">\(context(.attachmentsHint(caseID: shown.view.id.description)))</p>
+            """
         return """
+            \(attachments)
             <h2 id="notes">\(context(.notesTitle))</h2>
             \(notes.isEmpty ? "<p class=\"muted\">\(context(.noNotes))</p>" as HTML : "<ol class=\"notes\">\(notes)</ol>" as HTML)
             \(form)
@@ -109,6 +125,22 @@ enum RecordPage {
             </form>
             """
         return WebLayout.page(.reasonTitle, context, body: body)
+    }
+}
+
+/// Sizes as a person reads them: "812 B", "4.2 KB", "3.1 MB" (powers of 1,000, as file managers show).
+enum WebSize {
+    static func text(_ bytes: UInt64) -> String {
+        if bytes < 1000 { return "\(bytes) B" }
+        let units = ["KB", "MB", "GB", "TB"]
+        var value = Double(bytes) / 1000
+        var unit = 0
+        while value >= 1000 && unit < units.count - 1 {
+            value /= 1000
+            unit += 1
+        }
+        let rounded = (value * 10).rounded() / 10
+        return (rounded == rounded.rounded() ? String(Int(rounded)) : String(rounded)) + " " + units[unit]
     }
 }
 

@@ -156,6 +156,32 @@ struct WebPagesTests {
         #expect(page.text.contains("المجموعة: <bdi>دعم</bdi>"))
     }
 
+    @Test("a case lists its attachments by name and size; one sealed where the role may not read is listed as withheld, its name never shown")
+    func attachments() async throws {
+        let fixture = try VaultFixture()
+        let (lead, _, _) = try fixture.standardGroup()
+        let caseID = try lead.addRecord(groupName: "Trans Support", kind: .case, fields: fields([("need", "housing")], kind: .case))
+        let file = fixture.directory.appendingPathComponent("letter.txt")
+        try Data(repeating: 65, count: 4200).write(to: file)
+        try lead.addAttachment(caseID: caseID, file: file.path, name: "tenancy-letter.pdf")
+        try lead.addAttachment(caseID: caseID, file: file.path, name: "medical-secret.pdf", compartment: .sensitive)
+        let page = try await Self.signedIn(as: "cw-tra", fixture).get("/records/\(caseID.description)")
+        #expect(page.text.contains("tenancy-letter.pdf") && page.text.contains("4.2 KB"))
+        #expect(!page.text.contains("medical-secret") && page.text.contains("withheld from your role"))
+        #expect(page.text.contains("kith attach get ID --out FILE"))
+    }
+
+    @Test("a group's page shows its signed policy: who reads and writes which part, and whether reasons are asked")
+    func policy() async throws {
+        let fixture = try VaultFixture()
+        let (lead, _, _) = try fixture.standardGroup()
+        let id = try lead.group(named: "Trans Support").id.description
+        let web = try await Self.signedIn(as: "viewer-tra", fixture)
+        let page = await web.get("/groups/\(id)")
+        #expect(page.text.contains("Who may read and write what") && page.text.contains("<tr><td>viewer</td><td>Profile</td><td>nothing</td></tr>"))
+        #expect(page.text.contains("No reason is asked before reading."))
+    }
+
     @Test("the status page says who you are, the vault's fingerprint to compare, your groups and the idle lock")
     func status() async throws {
         let fixture = try VaultFixture()

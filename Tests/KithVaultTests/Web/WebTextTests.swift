@@ -43,6 +43,11 @@ struct WebTextTests {
         #expect(form["pct"] == "100%" && form["trail"] == "%2")
     }
 
+    @Test("sizes read as file managers show them", arguments: [(UInt64(812), "812 B"), (4_200, "4.2 KB"), (3_000_000, "3 MB"), (999_999, "1000 KB"), (1_250_000_000, "1.3 GB")])
+    func sizes(bytes: UInt64, expected: String) {
+        #expect(WebSize.text(bytes) == expected)
+    }
+
     @Test("cookies are read by exact name")
     func cookies() {
         let request = WebRequest(method: .get, path: "/", headers: ["Cookie": "kith_session_1=aa; kith_session_12=bb ;x=y"])
@@ -76,7 +81,10 @@ struct WebTextTests {
             .revokeHint, .shared(handle: "h", role: .viewer), .revoked(handle: "h"), .rekeyed(changed: 3, mode: .rewrap),
             .rekeyed(changed: 3, mode: .reencrypt), .membersOnlyLeads, .navVerify, .verifyTitle, .verifyHint, .verifyButton,
             .verifyValid(entries: 9), .verifyInvalid, .verifyRoot, .verifyNewest(size: 9, witnesses: 1), .verifyNoCheckpoint,
-            .verifyRecords(versions: 4), .verifyResumed(from: 5),
+            .verifyRecords(versions: 4), .verifyResumed(from: 5), .attachmentsTitle, .noAttachments, .attachmentsHint(caseID: "c"), .columnName,
+            .columnSize, .attachmentWithheld, .policyTitle, .policyReads, .policyWrites, .policyNothing, .policyReasons, .policyNoReasons, .policyHint,
+            .navLog, .logTitle, .logHint, .logFilterActor, .logFilterType, .logFilterRecord, .logFilterSince, .logAnyType, .logShow, .logNone,
+            .logShown(shown: 5, total: 9), .logSealed, .logReasonMissing, .logCount(3), .columnEntry, .columnWhat, .columnDetails,
         ]
         all += SearchRank.allCases.map(Phrase.rank) + RecordKind.allCases.map(Phrase.kind) + RecordKind.allCases.map(Phrase.recordTitle)
         all += RecordKind.allCases.map(Phrase.newRecordTitle) + Compartment.allCases.map(Phrase.compartment)
