@@ -31,6 +31,7 @@ enum WebStyle {
         table { border-collapse: collapse; width: 100%; margin: 8px 0; }
         th, td { text-align: start; vertical-align: top; padding: 6px 10px; border-block-end: 1px solid var(--line); }
         th { font-size: 15px; color: var(--muted); font-weight: 600; }
+        code { white-space: nowrap; }
         code, .id { font-family: ui-monospace, "DejaVu Sans Mono", monospace; font-size: 15px; }
         .fields span { display: inline-block; }
         .nowrap { white-space: nowrap; }
