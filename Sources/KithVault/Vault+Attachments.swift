@@ -127,30 +127,46 @@ extension Vault {
     /// only once everything checked; on failure nothing is left at `path`.
     @discardableResult
     public func saveAttachment(_ id: RecordID, to path: String) throws -> AttachmentInfo {
-        let (info, recordKey, hash) = try attachment(id)
-        // attachment(_:) refuses one the reader may not open, so both are known here.
-        guard let name = info.name, let size = info.size else { throw KithVaultError.accessDenied("attachment \(id) is withheld from your role") }
-        guard let source = try store.attachments.openAttachment(id) else {
-            throw KithVaultError.integrity("the file of attachment \(id) is missing from the vault's attachment store; restore it from a backup")
-        }
         guard access(path, F_OK) != 0 else {
             throw KithVaultError.invalidInput("\(path) already exists and was left untouched", remedy: .chooseNewFile)
+        }
+        var output: OutputFile?
+        defer { output?.abandon() }
+        // The file is made (privately) before the read is logged, so a folder that cannot take it logs nothing.
+        let reader = try openAttachment(id, action: "saved attachment") {
+            output = try OutputFile(path: path, partials: memory.map { PartialFiles(stateDirectory: $0.directory) })
+        }
+        guard let output else { throw KithVaultError.storage("the file for attachment \(id) was not made") }
+        try reader.read(into: output)
+        try output.publish()
+        return reader.info
+    }
+
+    /// Opens attachment `id` for reading into a sink of the caller's (a web
+    /// response): checks what `saveAttachment` checks, logs the read
+    /// (`action` names it in the log's details), and returns a reader whose
+    /// `read(into:)` streams the plaintext. Nothing is decrypted before the
+    /// read is logged; `beforeLogging` runs just before (to prepare the
+    /// sink, so that a sink that cannot be made logs nothing).
+    public func openAttachment(_ id: RecordID, action: String = "opened attachment", beforeLogging: () throws -> Void = {}) throws -> AttachmentReader {
+        let (info, recordKey, hash) = try attachment(id)
+        // attachment(_:) refuses one the reader may not open, so both are known here.
+        guard info.name != nil, let size = info.size else { throw KithVaultError.accessDenied("attachment \(id) is withheld from your role") }
+        guard let source = try store.attachments.openAttachment(id) else {
+            throw KithVaultError.integrity("the file of attachment \(id) is missing from the vault's attachment store; restore it from a backup")
         }
         let groupID = try recordState(id, orElse: "attachment \(id)").group
         let group = groupName(groupID)
         if info.compartment == .sensitive { try requireReason(.sensitiveReads, group: groupID) }
-        let output = try OutputFile(path: path, partials: memory.map { PartialFiles(stateDirectory: $0.directory) })
-        defer { output.abandon() }
+        try beforeLogging()
         try commit { _ in
             [
                 PendingEntry(
                     body: .recordRead(record: id, version: 1),
-                    details: [("action", "saved attachment"), ("group", group), ("fields", AttachmentFormat.nameField), ("compartments", info.compartment.description)] + reasonDetail)
+                    details: [("action", action), ("group", group), ("fields", AttachmentFormat.nameField), ("compartments", info.compartment.description)] + reasonDetail)
             ]
         }
-        try Self.open(source, into: output, key: recordKey, id: id, expectedHash: hash, expectedSize: size)
-        try output.publish()
-        return info
+        return AttachmentReader(info: info, id: id, source: source, key: recordKey, hash: hash, size: size)
     }
 
     /// The attachments of a case, oldest first (their names are read from
@@ -278,8 +294,8 @@ extension Vault {
     /// Opens the stored stream from `source` into `output`, checking every
     /// chunk, the final tag, the size and the stored bytes' hash. This
     /// thread reads and hashes; a second one decrypts and writes.
-    private static func open(
-        _ source: AttachmentSource, into output: OutputFile, key recordKey: KeyBox, id: RecordID, expectedHash: [UInt8], expectedSize: UInt64
+    static func open(
+        _ source: AttachmentSource, into output: any PlaintextSink, key recordKey: KeyBox, id: RecordID, expectedHash: [UInt8], expectedSize: UInt64
     ) throws {
         let damaged = { (why: String) in
             KithVaultError.integrity("attachment \(id) is damaged (\(why)); nothing was written. Restore the vault's attachment folder from a backup")
@@ -376,13 +392,13 @@ private final class OpeningWriter: @unchecked Sendable {
     private var puller: SecretStreamPuller
     private var plain: SecureBytes
     private let aad: [UInt8]
-    private let output: OutputFile
+    private let output: any PlaintextSink
     /// The file's own size: bytes past it are padding, checked, never written.
     private let limit: UInt64
     private(set) var total: UInt64 = 0
     private(set) var paddingWasNotZero = false
 
-    init(key: borrowing SecureBytes, header: [UInt8], aad: [UInt8], chunkSize: Int, output: OutputFile, limit: UInt64) throws {
+    init(key: borrowing SecureBytes, header: [UInt8], aad: [UInt8], chunkSize: Int, output: any PlaintextSink, limit: UInt64) throws {
         puller = try SecretStreamPuller(key: key, header: header)
         plain = try SecureBytes(count: chunkSize)
         self.aad = aad
@@ -469,7 +485,7 @@ final class InputFile {
 /// private folder (0700) beside its destination, published under its name
 /// only when everything checked, removed otherwise, and noted in the state
 /// folder meanwhile so that a killed write is cleaned up by the next command.
-final class OutputFile: @unchecked Sendable {
+final class OutputFile: PlaintextSink, @unchecked Sendable {
     // @unchecked: written by one thread at a time (handed over by the pipeline).
     private var fd: Int32 = -1
     /// The private folder, held open: the file is made, linked and removed

@@ -78,6 +78,29 @@ public enum WebServer {
             guard let fieldName = HTTPFields.Element.Name(name) else { continue }
             fields[values: fieldName] += [value]
         }
+        if let stream = answer.stream {
+            let length = answer.header("Content-Length").flatMap(Int.init)
+            return Response(
+                status: HTTPResponse.Status(code: answer.status), headers: fields,
+                body: ResponseBody(contentLength: length) { writer in
+                    let sender = WriterBox(writer)
+                    // A failure part way (a damaged file) ends the connection early: the browser marks the download failed.
+                    try await stream { bytes in try await sender.write(bytes) }
+                    try await sender.finish()
+                })
+        }
         return Response(status: HTTPResponse.Status(code: answer.status), headers: fields, body: ResponseBody(byteBuffer: ByteBuffer(bytes: answer.body)))
     }
+}
+
+/// The response writer, handed to a `@Sendable` closure: used by one task at a time, in order.
+private final class WriterBox: @unchecked Sendable {
+    // @unchecked: the stream calls `write` sequentially from the one task that runs the body.
+    private var writer: any ResponseBodyWriter
+
+    init(_ writer: any ResponseBodyWriter) { self.writer = writer }
+
+    func write(_ bytes: [UInt8]) async throws { try await writer.write(ByteBuffer(bytes: bytes)) }
+
+    func finish() async throws { try await writer.finish(nil) }
 }

@@ -258,7 +258,7 @@ public enum Phrase: Sendable {
         case .attachmentsTitle: return "Attachments"
         case .noAttachments: return "No files attached."
         case .attachmentsHint(let caseID):
-            return "Files are attached and saved with the commands for now: \(command: "kith attach add \(caseID) FILE") and \(command: "kith attach get ID --out FILE")."
+            return "A file's name downloads it (logged, as every read). Files are attached with the command for now: \(command: "kith attach add \(caseID) FILE")."
         case .columnName: return "Name"
         case .columnSize: return "Size"
         case .attachmentWithheld: return "withheld from your role"
@@ -482,7 +482,7 @@ public enum Phrase: Sendable {
         case .attachmentsTitle: return "المرفقات"
         case .noAttachments: return "لا توجد ملفات مرفقة."
         case .attachmentsHint(let caseID):
-            return "تُرفَق الملفات وتُحفَظ بالأوامر حالياً: \(command: "kith attach add \(caseID) FILE") و\(command: "kith attach get ID --out FILE")."
+            return "اسم الملف ينزّله (ويُدوَّن ذلك كأي اطّلاع). تُرفَق الملفات بالأمر حالياً: \(command: "kith attach add \(caseID) FILE")."
         case .columnName: return "الاسم"
         case .columnSize: return "الحجم"
         case .attachmentWithheld: return "محجوب عن دورك"

@@ -1,3 +1,6 @@
+/// Writes a streamed body: calls `send` with each next piece, in order.
+public typealias WebBodyStream = @Sendable (_ send: @escaping @Sendable ([UInt8]) async throws -> Void) async throws -> Void
+
 /// A response: a status, headers and a body. Every response leaves through
 /// `WebGuard.secured`, which adds the headers every page carries.
 public struct WebResponse: Sendable {
@@ -7,12 +10,16 @@ public struct WebResponse: Sendable {
     public var headers: [(name: String, value: String)]
     /// The body.
     public var body: [UInt8]
+    /// A body written as it is made, instead of `body` (a file being
+    /// opened): given a function that sends the next bytes.
+    public var stream: WebBodyStream?
 
     /// A response.
-    public init(status: Int, headers: [(name: String, value: String)] = [], body: [UInt8] = []) {
+    public init(status: Int, headers: [(name: String, value: String)] = [], body: [UInt8] = [], stream: WebBodyStream? = nil) {
         self.status = status
         self.headers = headers
         self.body = body
+        self.stream = stream
     }
 
     /// A page.
