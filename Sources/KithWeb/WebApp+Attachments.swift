@@ -8,18 +8,31 @@ import KithVault
 /// response. No plaintext file is ever written, and at most one chunk is in
 /// memory at a time, wiped once sent.
 extension WebApp {
-    func download(_ text: String, _ context: PageContext) async -> WebResponse {
-        guard (try? Vault.checkRecordIDText(text)) != nil else { return .page(MessagePage.notFound(context), status: 404) }
+    /// `reason`: what the person typed when the group asked why (nil: not asked yet).
+    func download(_ text: String, reason: String?, _ context: PageContext) async -> WebResponse {
+        guard (try? Vault.checkRecordIDText(text)) != nil, let id = try? RecordID(parsing: text) else { return .page(MessagePage.notFound(context), status: 404) }
         let bridge = DownloadBridge()
         let opened: AttachmentInfo
+        let askAgain = { (error: HTML?) -> WebResponse in
+            .page(RecordPage.askReason(context, id: id, action: "/attachments/\(id.description)", error: error), status: error == nil ? 200 : 400)
+        }
+        let checkedReason: String?
+        do {
+            checkedReason = try reason.map(Vault.checkedReason)
+        } catch {
+            return askAgain(MessagePage.failureBox((error as? KithVaultError) ?? .invalidInput("\(error)"), context))
+        }
         do {
             opened = try await host.run { vault in
-                let reader = try vault.openAttachment(try vault.recordID(matching: text), action: "downloaded attachment")
+                try vault.setAccessReason(checkedReason)
+                // The reason covers this read only.
+                defer { try? vault.setAccessReason(nil) }
+                let reader = try vault.openAttachment(id, action: "downloaded attachment")
                 bridge.hold(reader)
                 return reader.info
             }
         } catch let error as KithVaultError where error.remedy == .giveReason {
-            return .page(MessagePage.failure(error, context), status: 403)
+            return askAgain(nil)
         } catch {
             return failure(error, context)
         }

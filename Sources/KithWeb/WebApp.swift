@@ -93,7 +93,9 @@ public final class WebApp: Sendable {
         case (.get, "/status"): return await status(context)
         case (.post, "/language"): return switchLanguage(form)
         case (.post, "/lock"): return lock(language)
-        case (.get, let path) where path.hasPrefix("/attachments/"): return await download(String(path.dropFirst("/attachments/".count)), context)
+        case (.get, let path) where path.hasPrefix("/attachments/"): return await download(String(path.dropFirst("/attachments/".count)), reason: nil, context)
+        case (.post, let path) where path.hasPrefix("/attachments/"):
+            return await download(String(path.dropFirst("/attachments/".count)), reason: form["reason"] ?? "", context)
         case (.get, "/log"): return .page(LogPage.render(context, filters: LogPage.Filters(), lines: nil))
         case (.post, "/log"): return await log(context, form: form)
         case (.get, "/verify"): return .page(VerifyPage.render(context, report: nil))

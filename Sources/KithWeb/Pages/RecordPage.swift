@@ -115,12 +115,13 @@ enum RecordPage {
             """
     }
 
-    /// The group asks why before sensitive fields are opened.
-    static func askReason(_ context: PageContext, id: RecordID, error: HTML? = nil) -> HTML {
+    /// The group asks why before sensitive fields are opened; `action` is
+    /// where the reason goes (the record, or the attachment to download).
+    static func askReason(_ context: PageContext, id: RecordID, action: String? = nil, error: HTML? = nil) -> HTML {
         let body: HTML = """
             <p>\(context(.reasonHint))</p>
             \(error ?? .empty)
-            <form method="post" action="/records/\(id.description)">
+            <form method="post" action="\(action ?? "/records/\(id.description)")">
             <input type="hidden" name="csrf" value="\(context.csrf ?? "")">
             <label for="reason">\(context(.reasonLabel))</label>
             <div class="row"><input type="text" id="reason" name="reason" required maxlength="500" dir="auto" autocomplete="off" autofocus>

@@ -112,3 +112,26 @@ struct WebDownloadTests {
         #expect(WebApp.contentDisposition(name) == expected)
     }
 }
+
+extension WebDownloadTests {
+    @Test("a sensitive attachment in a group that asks reasons asks one first; with it, the file comes")
+    func reasonFirst() async throws {
+        let fixture = try VaultFixture()
+        let (lead, _, _) = try fixture.standardGroup()
+        var policy = try lead.policy(groupName: "Trans Support")
+        policy.reasons = [.sensitiveReads]
+        _ = try lead.setPolicy(groupName: "Trans Support", policy)
+        let caseID = try lead.addRecord(groupName: "Trans Support", kind: .case, fields: fields([("need", "housing")], kind: .case))
+        let contents = Self.fileBytes(5000)
+        let file = fixture.directory.appendingPathComponent("in.bin")
+        try Data(contents).write(to: file)
+        let id = try lead.addAttachment(caseID: caseID, file: file.path, name: "medical.pdf", compartment: .sensitive)
+        let web = try await Self.signedIn(as: "lead-tra", fixture)
+        let asked = await web.get("/attachments/\(id.description)")
+        #expect(asked.stream == nil && asked.text.contains("action=\"/attachments/\(id.description)\"") && asked.text.contains("name=\"reason\""))
+        #expect(await web.post("/attachments/\(id.description)", [("reason", " ")]).status == 400)
+        let given = await web.post("/attachments/\(id.description)", [("reason", "sending it to the clinic")])
+        let (bytes, error) = await Self.collect(given)
+        #expect(error == nil && bytes == contents)
+    }
+}
