@@ -90,14 +90,22 @@ extension Vault {
     /// `compartment` decides who may open it (default: notes).
     @discardableResult
     public func addAttachment(caseID: RecordID, file path: String, name: String? = nil, compartment: Compartment = .notes) throws -> RecordID {
+        let fileName = name ?? URL(fileURLWithPath: path).lastPathComponent
+        return try addAttachment(caseID: caseID, from: try InputFile(path: path), name: fileName, compartment: compartment)
+    }
+
+    /// Attaches what `source` gives, named `name`, as `addAttachment(caseID:file:)`
+    /// does a file: sealed chunk by chunk as it arrives (a web upload), never
+    /// held whole or written anywhere in plaintext. A source that throws part
+    /// way leaves nothing behind.
+    @discardableResult
+    public func addAttachment(caseID: RecordID, from input: any PlaintextSource, name fileName: String, compartment: Compartment = .notes) throws -> RecordID {
         let record = try recordState(caseID, orElse: "case \(caseID)", remedy: .listCases)
         guard record.kind == .case else { throw KithVaultError.invalidInput("\(caseID) is a \(record.kind) record, not a case; files attach to cases") }
         _ = try role(in: record.group)
         if let refusal = Rights.write(state, group: record.group, actor: me, compartment: compartment) {
             throw KithVaultError.accessDenied(refusal.reason(group: groupName(record.group)))
         }
-        let fileName = name ?? URL(fileURLWithPath: path).lastPathComponent
-        let input = try InputFile(path: path)
         let id = try RecordID.random()
         let recordKey = KeyBox(try SecureBytes(randomCount: 32))
         let sink = try store.attachments.newAttachment(id)
@@ -423,7 +431,7 @@ private final class OpeningWriter: @unchecked Sendable {
 /// A file being attached, followed by zero bytes up to its padded size:
 /// the stream the sealer reads. The file's own size is known at its end.
 final class PaddedInput {
-    private let file: InputFile
+    private let file: any PlaintextSource
     /// False only to write format 1 (unpadded), for the test that it still reads.
     let padded: Bool
     /// Bytes read from the file so far (its size, once it ended).
@@ -431,7 +439,7 @@ final class PaddedInput {
     private var target: UInt64?
     private var produced: UInt64 = 0
 
-    init(_ file: InputFile, padded: Bool = true) {
+    init(_ file: any PlaintextSource, padded: Bool = true) {
         self.file = file
         self.padded = padded
     }
@@ -442,6 +450,10 @@ final class PaddedInput {
         if target == nil {
             filled = try file.read(into: buffer)
             realSize += UInt64(filled)
+            // A file's size is checked when it is opened; a stream's, as it comes.
+            guard realSize <= AttachmentFormat.maxSize else {
+                throw KithVaultError.invalidInput("the file is larger than an attachment may be (\(AttachmentFormat.maxSize >> 30) GiB)")
+            }
             produced += UInt64(filled)
             if filled == buffer.count { return filled }
             target = padded ? AttachmentFormat.paddedSize(realSize) : realSize
@@ -454,7 +466,7 @@ final class PaddedInput {
 }
 
 /// A file being attached, read in chunks.
-final class InputFile {
+final class InputFile: PlaintextSource {
     private let fd: Int32
     private let path: String
 

@@ -82,7 +82,9 @@ public final class WebApp: Sendable {
         let form = request.form()
         if request.method == .post {
             // Both: Origin stops another site's form, the token a request forged any other way.
-            guard guardian.originIsOurs(request), sessions.isCSRFToken(form["csrf"], forSession: cookie) else {
+            // A file's form carries its token in the address (the body is the file, streamed).
+            let token = request.upload != nil ? request.queryItems()["csrf"] : form["csrf"]
+            guard guardian.originIsOurs(request), sessions.isCSRFToken(token, forSession: cookie) else {
                 return .page(MessagePage.refused(context), status: 403)
             }
         }
@@ -112,6 +114,8 @@ public final class WebApp: Sendable {
         case (let method, let path) where (method == .get || method == .post) && path.hasPrefix("/records/") && path.hasSuffix("/edit"):
             let id = String(path.dropFirst("/records/".count).dropLast("/edit".count))
             return method == .post ? await update(id, context, form: form) : await editPage(id, context)
+        case (.post, let path) where WebRequest.isUpload(method: .post, path: path) && request.upload != nil:
+            return await upload(String(path.dropFirst("/records/".count).dropLast("/attachments".count)), context, request: request)
         case (.post, let path) where path.hasPrefix("/records/") && path.hasSuffix("/notes"):
             return await addNote(String(path.dropFirst("/records/".count).dropLast("/notes".count)), context, form: form)
         case (.get, let path) where path.hasPrefix("/records/"): return await record(String(path.dropFirst("/records/".count)), reason: nil, context)

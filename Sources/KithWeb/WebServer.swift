@@ -51,11 +51,35 @@ public enum WebServer {
     }
 
     static func respond(_ app: WebApp, _ request: Request) async -> Response {
-        let body: ByteBuffer
-        do {
-            body = try await request.body.collect(upTo: WebApp.maximumFormBytes)
-        } catch {
-            return Response(status: .contentTooLarge)
+        let method: WebRequest.Method
+        switch request.method {
+        case .get: method = .get
+        case .head: method = .head
+        case .post: method = .post
+        default: method = .other
+        }
+        var body = ByteBuffer()
+        var upload: AsyncThrowingStream<[UInt8], Error>?
+        if WebRequest.isUpload(method: method, path: request.uri.path) {
+            // A file: streamed to the sealer as it arrives, never collected.
+            let incoming = request.body
+            upload = AsyncThrowingStream { continuation in
+                let task = Task {
+                    do {
+                        for try await piece in incoming { continuation.yield(Array(buffer: piece)) }
+                        continuation.finish()
+                    } catch {
+                        continuation.finish(throwing: error)
+                    }
+                }
+                continuation.onTermination = { _ in task.cancel() }
+            }
+        } else {
+            do {
+                body = try await request.body.collect(upTo: WebApp.maximumFormBytes)
+            } catch {
+                return Response(status: .contentTooLarge)
+            }
         }
         var headers: [String: String] = [:]
         for field in request.headers {
@@ -64,15 +88,8 @@ public enum WebServer {
         }
         // HTTP/1.1's Host arrives as the request's authority, not among the fields.
         if let authority = request.head.authority { headers["host"] = authority }
-        let method: WebRequest.Method
-        switch request.method {
-        case .get: method = .get
-        case .head: method = .head
-        case .post: method = .post
-        default: method = .other
-        }
         let answer = await app.respond(
-            to: WebRequest(method: method, path: request.uri.path, query: request.uri.query ?? "", headers: headers, body: Array(buffer: body)))
+            to: WebRequest(method: method, path: request.uri.path, query: request.uri.query ?? "", headers: headers, body: Array(buffer: body), upload: upload))
         var fields = HTTPFields()
         for (name, value) in answer.headers {
             guard let fieldName = HTTPFields.Element.Name(name) else { continue }

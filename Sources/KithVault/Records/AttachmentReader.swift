@@ -1,3 +1,11 @@
+/// Where an attachment's plaintext comes from as it is sealed: a file, or
+/// a web upload. `read` fills the buffer whole, and fewer bytes only at the
+/// end (0 once nothing is left); throwing stops the attachment, leaving nothing.
+public protocol PlaintextSource: AnyObject {
+    /// The next bytes, as many as fit unless the end came first.
+    func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int
+}
+
 /// Where an attachment's plaintext goes as it is opened: a file being
 /// written, or a web response. `write` is called from one thread at a time,
 /// in order, possibly not the caller's; throwing stops the read.

@@ -45,7 +45,7 @@ public enum Phrase: Sendable {
     case navVerify, verifyTitle, verifyHint, verifyButton, verifyValid(entries: Int), verifyInvalid, verifyRoot, verifyNewest(size: Int, witnesses: Int)
     case verifyNoCheckpoint, verifyRecords(versions: Int), verifyResumed(from: Int)
     // Attachments and the policy.
-    case attachmentsTitle, noAttachments, attachmentsHint(caseID: String), columnName, columnSize, attachmentWithheld
+    case attachmentsTitle, noAttachments, attachmentsHint, columnName, columnSize, attachmentWithheld, uploadLabel, uploadButton, uploadHint
     case policyTitle, policyReads, policyWrites, policyNothing, policyReasons, policyNoReasons, policyHint
     // The log, for auditors.
     case navLog, logTitle, logHint, logFilterActor, logFilterType, logFilterRecord, logFilterSince, logAnyType, logShow, logNone
@@ -257,8 +257,10 @@ public enum Phrase: Sendable {
         case .verifyRecords(let versions): return "Stored record versions checked against the log: \(versions)."
         case .attachmentsTitle: return "Attachments"
         case .noAttachments: return "No files attached."
-        case .attachmentsHint(let caseID):
-            return "A file's name downloads it (logged, as every read). Files are attached with the command for now: \(command: "kith attach add \(caseID) FILE")."
+        case .attachmentsHint: return "A file's name downloads it (logged, as every read)."
+        case .uploadLabel: return "Attach a file"
+        case .uploadButton: return "Attach"
+        case .uploadHint: return "The file is sealed as it arrives: no copy of it is written on this computer. Who may open it follows the group's notes."
         case .columnName: return "Name"
         case .columnSize: return "Size"
         case .attachmentWithheld: return "withheld from your role"
@@ -481,8 +483,10 @@ public enum Phrase: Sendable {
         case .verifyRecords(let versions): return "نسخ الملفات المخزّنة التي فُحصت مقابل سجل العمليات، عددها: \(versions)."
         case .attachmentsTitle: return "المرفقات"
         case .noAttachments: return "لا توجد ملفات مرفقة."
-        case .attachmentsHint(let caseID):
-            return "اسم الملف ينزّله (ويُدوَّن ذلك كأي اطّلاع). تُرفَق الملفات بالأمر حالياً: \(command: "kith attach add \(caseID) FILE")."
+        case .attachmentsHint: return "اسم الملف ينزّله (ويُدوَّن ذلك كأي اطّلاع)."
+        case .uploadLabel: return "إرفاق ملف"
+        case .uploadButton: return "إرفاق"
+        case .uploadHint: return "يُشفَّر الملف أثناء وصوله: لا تُكتب منه أي نسخة على هذا الحاسوب. ومَن يحق له فتحه هو مَن يحق له قراءة ملاحظات المجموعة."
         case .columnName: return "الاسم"
         case .columnSize: return "الحجم"
         case .attachmentWithheld: return "محجوب عن دورك"

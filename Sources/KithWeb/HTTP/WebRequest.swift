@@ -17,9 +17,14 @@ public struct WebRequest: Sendable {
     public var headers: [String: String]
     /// The body (forms only; bounded by the server).
     public var body: [UInt8]
+    /// An upload's body, as it arrives (instead of `body`, for the one route that takes files).
+    public var upload: AsyncThrowingStream<[UInt8], Error>?
 
     /// A request.
-    public init(method: Method, path: String, query: String = "", headers: [String: String] = [:], body: [UInt8] = []) {
+    public init(
+        method: Method, path: String, query: String = "", headers: [String: String] = [:], body: [UInt8] = [], upload: AsyncThrowingStream<[UInt8], Error>? = nil
+    ) {
+        self.upload = upload
         self.method = method
         self.path = path
         self.query = query
@@ -41,6 +46,11 @@ public struct WebRequest: Sendable {
             guard parts.count == 2, parts[0].trimmingSpaces == name else { return nil }
             return String(parts[1].trimmingSpaces)
         }
+    }
+
+    /// Whether this is the route that takes a file (its body is streamed, not read whole).
+    public static func isUpload(method: Method, path: String) -> Bool {
+        method == .post && path.hasPrefix("/records/") && path.hasSuffix("/attachments")
     }
 
     /// The body as an HTML form (application/x-www-form-urlencoded); a

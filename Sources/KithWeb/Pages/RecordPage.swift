@@ -105,7 +105,8 @@ enum RecordPage {
             <table><thead><tr><th scope="col">\(context(.columnName))</th><th scope="col">\(context(.columnSize))</th><th scope="col">\(context(.columnWhen))</th>\
             <th scope="col">\(context(.columnBy))</th><th scope="col">\(context(.columnRecord))</th></tr></thead><tbody>\(files)</tbody></table>
             """ as HTML)
-            <p class="hint">\(context(.attachmentsHint(caseID: shown.view.id.description)))</p>
+            <p class="hint">\(context(.attachmentsHint))</p>
+            \(shown.mayAddNote ? uploadForm(context, shown.view.id) : .empty)
             """
         return """
             \(attachments)
@@ -113,6 +114,17 @@ enum RecordPage {
             \(notes.isEmpty ? "<p class=\"muted\">\(context(.noNotes))</p>" as HTML : "<ol class=\"notes\">\(notes)</ol>" as HTML)
             \(form)
             """
+    }
+
+    /// Attaching a file: a multipart form whose token rides in its address (the body is the file).
+    static func uploadForm(_ context: PageContext, _ caseID: RecordID) -> HTML {
+        """
+        <form method="post" action="/records/\(caseID.description)/attachments?csrf=\(context.csrf ?? "")" enctype="multipart/form-data">
+        <label for="file">\(context(.uploadLabel))</label>
+        <div class="row"><input type="file" id="file" name="file" required><button type="submit">\(context(.uploadButton))</button></div>
+        <p class="hint">\(context(.uploadHint))</p>
+        </form>
+        """
     }
 
     /// The group asks why before sensitive fields are opened; `action` is

@@ -81,7 +81,7 @@ struct WebTextTests {
             .revokeHint, .shared(handle: "h", role: .viewer), .revoked(handle: "h"), .rekeyed(changed: 3, mode: .rewrap),
             .rekeyed(changed: 3, mode: .reencrypt), .membersOnlyLeads, .navVerify, .verifyTitle, .verifyHint, .verifyButton,
             .verifyValid(entries: 9), .verifyInvalid, .verifyRoot, .verifyNewest(size: 9, witnesses: 1), .verifyNoCheckpoint,
-            .verifyRecords(versions: 4), .verifyResumed(from: 5), .attachmentsTitle, .noAttachments, .attachmentsHint(caseID: "c"), .columnName,
+            .verifyRecords(versions: 4), .verifyResumed(from: 5), .attachmentsTitle, .noAttachments, .attachmentsHint, .uploadLabel, .uploadButton, .uploadHint, .columnName,
             .columnSize, .attachmentWithheld, .policyTitle, .policyReads, .policyWrites, .policyNothing, .policyReasons, .policyNoReasons, .policyHint,
             .navLog, .logTitle, .logHint, .logFilterActor, .logFilterType, .logFilterRecord, .logFilterSince, .logAnyType, .logShow, .logNone,
             .logShown(shown: 5, total: 9), .logSealed, .logReasonMissing, .logCount(3), .columnEntry, .columnWhat, .columnDetails,
