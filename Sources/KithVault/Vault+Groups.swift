@@ -123,7 +123,8 @@ extension Vault {
             let key = LookAlike.key(trimmed)
             guard !key.isEmpty else { throw KithVaultError.invalidInput("a group name needs at least one visible letter or digit") }
             // Groups are named by id as well as by name: a name that reads as an id would be ambiguous.
-            if trimmed.count >= 8 && trimmed.count <= 2 * Identifier.length && trimmed.allSatisfy({ $0.isASCII && $0.isHexDigit }) {
+            // The folded form too: "dead beef" or a Cyrillic е would fold to one.
+            if [trimmed, key].contains(where: { $0.count >= 8 && $0.count <= 2 * Identifier.length && $0.allSatisfy { $0.isASCII && $0.isHexDigit } }) {
                 throw KithVaultError.invalidInput("'\(trimmed)' reads as a group id (8 to 32 hexadecimal digits); choose a name with a word in it")
             }
             if let existing = try groups().first(where: { LookAlike.key($0.name) == key }) {

@@ -44,16 +44,32 @@ extension WebApp {
                 ("Content-Disposition", Self.contentDisposition(opened.name ?? "attachment")),
                 ("Content-Length", String(opened.size ?? 0)),
             ])
+        let transfers = transfers
         response.stream = { send in
             // The reader runs on the vault's queue (its store is not for other threads), feeding this task.
             let (chunks, continuation) = AsyncThrowingStream<DownloadBridge.Chunk, Error>.makeStream()
+            continuation.onTermination = { _ in bridge.cancel() }
             bridge.start(continuation)
-            async let reading: Void = host.run { _ in try bridge.run() }
+            // Lock ends it, wherever it is: the reader stops at its next chunk and the queue is free.
+            let token = transfers.add(bridge)
+            // Every way out lets the reader go (a browser gone, this task cancelled, the send failing).
+            defer {
+                bridge.cancel()
+                transfers.remove(token)
+            }
+            async let reading: Void = {
+                do {
+                    try await host.run { _ in try bridge.run() }
+                } catch {
+                    // Also when the queue's job failed before reading: the stream must end.
+                    bridge.abandon(error)
+                    throw error
+                }
+            }()
             do {
                 for try await chunk in chunks {
+                    defer { SecureBytes.wipe(&chunk.bytes) }
                     try await send(chunk.bytes)
-                    // Sent (NIO has its own copy now): this one is wiped, in place.
-                    SecureBytes.wipe(&chunk.bytes)
                     bridge.taken()
                 }
             } catch {
@@ -88,7 +104,7 @@ extension WebApp {
 /// Hands an opened attachment's chunks from the vault's queue to the task
 /// writing the response, one at a time: the reader waits until the last
 /// chunk was sent, so a slow browser never piles plaintext up in memory.
-final class DownloadBridge: PlaintextSink, @unchecked Sendable {
+final class DownloadBridge: PlaintextSink, Transfer, @unchecked Sendable {
     // @unchecked: `reader` and `continuation` are set before `run` and read on the vault's queue;
     // `cancelled` is read and written under `lock`; `ready` is a semaphore.
     private var reader: AttachmentReader?
@@ -105,26 +121,54 @@ final class DownloadBridge: PlaintextSink, @unchecked Sendable {
         // @unchecked: made on the reader's thread, then used only by the sending task.
         var bytes: [UInt8]
         init(_ bytes: [UInt8]) { self.bytes = bytes }
+        deinit { SecureBytes.wipe(&bytes) }
     }
+
+    /// The newest chunk, held back until the next arrives or the whole file
+    /// checked: the file's last bytes leave only once its length, padding and
+    /// hash held, so a browser never gets a damaged file as a complete one.
+    private var held: Chunk?
 
     /// Reads the whole file into the response; the stream ends with the read's outcome.
     func run() throws {
         do {
             guard let reader else { throw KithVaultError.storage("no attachment was opened") }
             try reader.read(into: self)
+            // Everything checked: the held-back chunk may go.
+            if let last = held {
+                held = nil
+                try send(last)
+            }
             continuation?.finish()
         } catch {
+            if var last = held {
+                SecureBytes.wipe(&last.bytes)
+                held = nil
+            }
             continuation?.finish(throwing: error)
             throw error
         }
+        self.reader = nil
+    }
+
+    /// The job that was to read never ran (the vault could not be brought up to date): end the stream.
+    func abandon(_ error: Error) {
+        continuation?.finish(throwing: error)
     }
 
     func write(_ bytes: UnsafeRawBufferPointer) throws {
         guard !bytes.isEmpty else { return }
-        if lock.withLock({ cancelled }) { throw KithVaultError.storage("the browser stopped the download") }
-        continuation?.yield(Chunk(Array(bytes)))
+        let chunk = Chunk(Array(bytes))
+        if let previous = held { try send(previous) }
+        held = chunk
+    }
+
+    /// Hands `chunk` to the response and waits until it was sent (or the download was stopped).
+    private func send(_ chunk: Chunk) throws {
+        if lock.withLock({ cancelled }) { throw KithVaultError.storage("the download was stopped") }
+        continuation?.yield(chunk)
         ready.wait()
-        if lock.withLock({ cancelled }) { throw KithVaultError.storage("the browser stopped the download") }
+        if lock.withLock({ cancelled }) { throw KithVaultError.storage("the download was stopped") }
     }
 
     /// The chunk was sent: the reader may go on.
@@ -134,5 +178,39 @@ final class DownloadBridge: PlaintextSink, @unchecked Sendable {
     func cancel() {
         lock.withLock { cancelled = true }
         ready.signal()
+    }
+}
+
+/// A download or an upload in progress, which Lock must be able to stop.
+protocol Transfer: AnyObject, Sendable {
+    /// Stops it: the vault's queue is let go at its next piece.
+    func cancel()
+}
+
+/// The transfers in progress, so that ending the sessions stops them all:
+/// a browser that stopped reading (or sending) must not keep the vault's
+/// queue, or the server, past a lock.
+final class Transfers: @unchecked Sendable {
+    // @unchecked: `running` is read and written under `lock`.
+    private let lock = NSLock()
+    private var running: [Int: any Transfer] = [:]
+    private var next = 0
+
+    func add(_ transfer: any Transfer) -> Int {
+        lock.withLock {
+            next += 1
+            running[next] = transfer
+            return next
+        }
+    }
+
+    func remove(_ token: Int) { _ = lock.withLock { running.removeValue(forKey: token) } }
+
+    func cancelAll() {
+        let all = lock.withLock { () -> [any Transfer] in
+            defer { running.removeAll() }
+            return Array(running.values)
+        }
+        for transfer in all { transfer.cancel() }
     }
 }

@@ -19,6 +19,8 @@ extension WebApp {
             return .page(MessagePage.failure(MultipartReader.refusal("no multipart boundary"), context), status: 400)
         }
         let bridge = UploadBridge()
+        let token = transfers.add(bridge)
+        defer { transfers.remove(token) }
         async let stored: RecordID = host.run { vault in
             defer { bridge.close() }
             let reader = MultipartReader(boundary: boundary) { try bridge.read(into: $0) }
@@ -62,7 +64,7 @@ extension WebApp {
 /// The request body, handed piece by piece from the task reading it to the
 /// vault's queue sealing it: `deliver` waits until the sealer took the
 /// piece (or stopped), so a fast browser never piles the file up in memory.
-final class UploadBridge: @unchecked Sendable {
+final class UploadBridge: Transfer, @unchecked Sendable {
     // @unchecked: every field is read and written under `lock`; `ready` is a semaphore.
     private let lock = NSLock()
     private let ready = DispatchSemaphore(value: 0)
@@ -112,6 +114,9 @@ final class UploadBridge: @unchecked Sendable {
         }
         continuation?.resume(returning: false)
     }
+
+    /// Lock: the sealer stops at its next read, leaving nothing.
+    func cancel() { fail(KithVaultError.storage("Kith was locked")) }
 
     /// The sealer's side: up to `buffer.count` bytes, waiting for the next piece; 0 at the end.
     func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {

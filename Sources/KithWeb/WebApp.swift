@@ -14,6 +14,8 @@ public final class WebApp: Sendable {
     var guardian: WebGuard { WebGuard(port: port.value ?? 0, hostName: hostName) }
     let environment: WebEnvironment
     let host: WebVaultHost
+    /// Downloads and uploads in progress (Lock stops them).
+    let transfers = Transfers()
     private let onLocked: @Sendable () -> Void
     private let onSignIn: @Sendable () -> Void
 
@@ -49,6 +51,8 @@ public final class WebApp: Sendable {
     public func endSessions() {
         guard !sessions.isEnded else { return }
         sessions.endAll()
+        // First the transfers, which may hold the vault's queue; then the vault, without waiting for the queue.
+        transfers.cancelAll()
         host.drop()
         onLocked()
     }

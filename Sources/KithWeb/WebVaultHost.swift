@@ -41,8 +41,9 @@ final class WebVaultHost: @unchecked Sendable {
         return opened
     }
 
-    /// Forgets the vault (and with it every group key it had opened).
+    /// Forgets the vault (and with it every group key it had opened) once
+    /// the queue is free, without waiting: Lock must answer at once.
     func drop() {
-        queue.sync { vault = nil }
+        queue.async { self.vault = nil }
     }
 }

@@ -58,7 +58,10 @@ struct WebGuard: Sendable {
             ("Cache-Control", "no-store"),
             ("X-Content-Type-Options", "nosniff"),
             ("X-Frame-Options", "DENY"),
-            ("Referrer-Policy", "no-referrer"),
+            // same-origin, not no-referrer: under no-referrer browsers send "Origin: null" with every
+            // form POST (the Fetch standard), and the Origin check above would refuse the page's own forms.
+            // A link elsewhere still carries nothing.
+            ("Referrer-Policy", "same-origin"),
             ("Cross-Origin-Opener-Policy", "same-origin"),
             ("Cross-Origin-Resource-Policy", "same-origin"),
             ("Permissions-Policy", "camera=(), microphone=(), geolocation=(), clipboard-read=()"),

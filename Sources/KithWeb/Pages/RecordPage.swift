@@ -94,7 +94,8 @@ enum RecordPage {
         let files = shown.attachments.map { file -> HTML in
             // A link that downloads it (the read is logged, as kith attach get logs it).
             let name: HTML =
-                file.name.map { "<a href=\"/attachments/\(file.id.description)\" download>\(content: $0)</a>" }
+                // No `download` attribute: a reason page must show as a page, not be saved as a file.
+                file.name.map { "<a href=\"/attachments/\(file.id.description)\">\(content: $0)</a>" }
                 ?? "<span class=\"withheld\">\(context(.attachmentWithheld))</span>"
             let size: HTML = file.size.map { "<bdi dir=\"ltr\">\(WebSize.text($0))</bdi>" } ?? .empty
             return "<tr><td>\(name)</td><td>\(size)</td><td>\(ltr: WebTime.text(file.timeMillis))</td><td>\(content: file.author)</td><td><span class=\"id\">\(ltr: file.id.description)</span></td></tr>"

@@ -49,7 +49,7 @@ enum WebLayout {
             <head>
             <meta charset="utf-8">
             <meta name="viewport" content="width=device-width, initial-scale=1">
-            <meta name="referrer" content="no-referrer">
+            <meta name="referrer" content="same-origin">
             <title>\(title.text(language)) · Kith</title>
             <link rel="stylesheet" href="/kith.css">
             </head>

@@ -70,7 +70,16 @@ struct Serve: KithCommand {
             vaultDescription: location)
         let (stopped, stop) = AsyncStream<Void>.makeStream()
         let app = try WebApp(
-            environment: environment, sessions: try WebSessions(), onLocked: { stop.yield() },
+            environment: environment, sessions: try WebSessions(),
+            onLocked: {
+                stop.yield()
+                // A connection that will not close (a browser that stopped reading a download) must not keep
+                // this process, and what it holds in memory, alive after a lock: it ends in 5 s whatever happens.
+                DispatchQueue.global().asyncAfter(deadline: .now() + 5) {
+                    Output.say("kith serve: stopped; Kith is locked and the browser's session has ended.")
+                    Foundation.exit(0)
+                }
+            },
             onSignIn: {
                 // Said where the address was printed: if it was not you, this is how you learn it.
                 let time = Timestamp.iso8601(millis: UInt64(Date().timeIntervalSince1970 * 1000)).prefix(19).replacingOccurrences(of: "T", with: " ")

@@ -42,7 +42,7 @@ struct IDNamedGroupTests {
         }
     }
 
-    @Test("the stock client refuses to name a group like an id", arguments: ["0123456789abcdef", "DEADBEEF", "0123456789abcdef0123456789abcdef"])
+    @Test("the stock client refuses to name a group like an id", arguments: ["0123456789abcdef", "DEADBEEF", "0123456789abcdef0123456789abcdef", "dead beef", "d\u{0435}adbeef"])
     func stockRefuses(name: String) throws {
         let fixture = try VaultFixture()
         #expect(throws: KithVaultError.self) { try fixture.admin.createGroup(name: name) }

@@ -57,10 +57,12 @@ struct WebDownloadTests {
         let (bytes, error) = await Self.collect(response)
         #expect(error == nil && bytes == contents)
         // The page links it.
-        #expect(await web.get("/records/\(caseID.description)").text.contains("href=\"/attachments/\(id.description)\" download"))
+        #expect(await web.get("/records/\(caseID.description)").text.contains("href=\"/attachments/\(id.description)\">"))
     }
 
-    @Test("a damaged stored file ends the download with an error part way, never as a complete file", arguments: ["middle chunk", "cut short", "last byte"])
+    @Test(
+        "a damaged stored file ends the download with an error part way, never as a complete file",
+        arguments: ["middle chunk", "cut short", "last byte", "bytes appended"])
     func damaged(how: String) async throws {
         let fixture = try VaultFixture()
         let (lead, _, _) = try fixture.standardGroup()
@@ -75,6 +77,7 @@ struct WebDownloadTests {
         switch how {
         case "middle chunk": bytes[36 + chunk + 500] ^= 1
         case "cut short": bytes.removeLast(50)
+        case "bytes appended": bytes += [UInt8](repeating: 7, count: 100)
         default: bytes[bytes.count - 1] ^= 1
         }
         try Data(bytes).write(to: URL(fileURLWithPath: stored))
@@ -133,5 +136,44 @@ extension WebDownloadTests {
         let given = await web.post("/attachments/\(id.description)", [("reason", "sending it to the clinic")])
         let (bytes, error) = await Self.collect(given)
         #expect(error == nil && bytes == contents)
+    }
+}
+
+extension WebDownloadTests {
+    @Test("Lock during a download the browser stopped reading answers at once, and the vault's queue is let go")
+    func lockDuringStalledDownload() async throws {
+        let fixture = try VaultFixture()
+        let (lead, _, _) = try fixture.standardGroup()
+        let caseID = try lead.addRecord(groupName: "Trans Support", kind: .case, fields: fields([("need", "housing")], kind: .case))
+        let file = fixture.directory.appendingPathComponent("in.bin")
+        try Data(Self.fileBytes(3 * (1 << 20))).write(to: file)
+        let id = try lead.addAttachment(caseID: caseID, file: file.path)
+        let web = try await Self.signedIn(as: "lead-tra", fixture)
+        let response = await web.get("/attachments/\(id.description)")
+        let stream = try #require(response.stream)
+        let started = Collected()
+        // A browser that takes the first piece and then stops reading.
+        let download = Task {
+            try await stream { _ in
+                started.append([1])
+                try await Task.sleep(for: .seconds(600))
+            }
+        }
+        while started.bytes.isEmpty { try await Task.sleep(for: .milliseconds(20)) }
+        let locked = await web.post("/lock", [])
+        #expect(locked.text.contains("Kith is locked"))
+        // The queue is free again (the reader stopped at its next piece).
+        let free = try await withThrowingTaskGroup(of: Bool.self) { group in
+            group.addTask { try await web.app.host.run { _ in true } }
+            group.addTask {
+                try await Task.sleep(for: .seconds(20))
+                return false
+            }
+            let first = try await group.next() ?? false
+            group.cancelAll()
+            return first
+        }
+        #expect(free)
+        download.cancel()
     }
 }

@@ -168,7 +168,7 @@ struct WebPagesTests {
         let page = try await Self.signedIn(as: "cw-tra", fixture).get("/records/\(caseID.description)")
         #expect(page.text.contains("tenancy-letter.pdf") && page.text.contains("4.2 KB"))
         #expect(!page.text.contains("medical-secret") && page.text.contains("withheld from your role"))
-        #expect(page.text.contains("enctype=\"multipart/form-data\"") && page.text.contains("\" download>"))
+        #expect(page.text.contains("enctype=\"multipart/form-data\"") && page.text.contains("<a href=\"/attachments/"))
     }
 
     @Test("a group's page shows its signed policy: who reads and writes which part, and whether reasons are asked")
