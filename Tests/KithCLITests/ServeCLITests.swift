@@ -135,6 +135,40 @@ struct ServeCLITests {
         #expect(try Self.get(server, server.path).status == 403)
     }
 
+    @Test("in a real browser a person types a search and presses the button, then presses Lock: the forms work and Kith locks")
+    func realBrowserForms() throws {
+        guard let chromium = Self.chromium else {
+            #expect(ProcessInfo.processInfo.environment["KITH_REQUIRE_BROWSER"] != "1", "Chromium is missing: run scripts/ensure-browser.sh")
+            return
+        }
+        let cli = try CLIHarness.transSupport()
+        #expect(try cli.run(["record", "add", "--group", "Trans Support", "--kind", "member", "--field", "name=Sam Rivera"], as: "alex").code == 0)
+        let identity = ["--identity", cli.path("alex.kithid")]
+        #expect(try cli.run(["unlock", "--for", "10m"], as: "alex").code == 0)
+        let server = try Server(cli, identity: identity)
+        defer { server.stop() }
+        // The DevTools protocol, from a small script of the standard library only (Browser/drive.py).
+        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Browser/drive.py").path
+        let driver = Process()
+        driver.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        driver.arguments = ["python3", script, chromium, cli.path("chromium-forms"), server.url, "sam"]
+        let out = Pipe()
+        driver.standardOutput = out
+        driver.standardError = FileHandle.nullDevice
+        try driver.run()
+        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        driver.waitUntilExit()
+        let seen = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any], "\(text)")
+        #expect(seen["search_page"] as? Bool == true)
+        #expect((seen["results"] as? String)?.contains("Sam Rivera") == true, "\(text)")
+        #expect(seen["refused"] as? Bool == false)
+        #expect(seen["locked_page"] as? Bool == true)
+        let stopBy = Date().addingTimeInterval(20)
+        while server.process.isRunning && Date() < stopBy { usleep(100_000) }
+        #expect(!server.process.isRunning)
+        #expect(try cli.run(["status", "--json"] + identity).out.contains("\"unlocked\" : false"))
+    }
+
     @Test("the page's Lock button gets its answer (the locked page, telling the browser to forget) before the server stops, and locks the agent")
     func lockButton() throws {
         let cli = try CLIHarness.transSupport()
