@@ -24,11 +24,25 @@ extension WebApp {
         async let stored: RecordID = host.run { vault in
             defer { bridge.close() }
             let reader = MultipartReader(boundary: boundary) { try bridge.read(into: $0) }
+            // The form's fields come in page order: the part to seal it in, then the file.
+            var compartment = Compartment.notes
             while let headers = try reader.nextPart() {
                 let disposition = headers["content-disposition"]
-                guard MultipartReader.parameter("name", in: disposition) == "file" else { continue }
-                let name = Self.fileName(MultipartReader.parameter("filename", in: disposition))
-                return try vault.addAttachment(caseID: caseID, from: reader, name: name)
+                switch MultipartReader.parameter("name", in: disposition) {
+                case "compartment":
+                    var value = [UInt8](repeating: 0, count: 32)
+                    let count = try value.withUnsafeMutableBytes { try reader.read(into: $0) }
+                    guard let chosen = Compartment(name: String(decoding: value[0..<count], as: UTF8.self)), chosen != .profile else {
+                        throw KithVaultError.invalidInput("a file is sealed in the notes or the sensitive part; choose one of those")
+                    }
+                    compartment = chosen
+                case "file":
+                    let name = Self.fileName(MultipartReader.parameter("filename", in: disposition))
+                    // The library decides whether this role may write there, whatever the page sent.
+                    return try vault.addAttachment(caseID: caseID, from: reader, name: name, compartment: compartment)
+                default:
+                    continue
+                }
             }
             throw KithVaultError.invalidInput("the form held no file: choose one, then send it")
         }

@@ -107,7 +107,7 @@ enum RecordPage {
             <th scope="col">\(context(.columnBy))</th><th scope="col">\(context(.columnRecord))</th></tr></thead><tbody>\(files)</tbody></table>
             """ as HTML)
             <p class="hint">\(context(.attachmentsHint))</p>
-            \(shown.mayAddNote ? uploadForm(context, shown.view.id) : .empty)
+            \(shown.mayAddNote ? uploadForm(context, shown.view.id, parts: shown.changeable.filter { $0 != .profile }) : .empty)
             """
         return """
             \(attachments)
@@ -118,14 +118,19 @@ enum RecordPage {
     }
 
     /// Attaching a file: a multipart form whose token rides in its address (the body is the file).
-    static func uploadForm(_ context: PageContext, _ caseID: RecordID) -> HTML {
-        """
-        <form method="post" action="/records/\(caseID.description)/attachments?csrf=\(context.csrf ?? "")" enctype="multipart/form-data">
-        <label for="file">\(context(.uploadLabel))</label>
-        <div class="row"><input type="file" id="file" name="file" required><button type="submit">\(context(.uploadButton))</button></div>
-        <p class="hint">\(context(.uploadHint))</p>
-        </form>
-        """
+    static func uploadForm(_ context: PageContext, _ caseID: RecordID, parts: [Compartment]) -> HTML {
+        // Before the file, so the reader knows where to seal it when the file arrives.
+        let choices = parts.map { "<option value=\"\($0.description)\"\($0 == .notes ? " selected" : "")>\(context(.compartment($0)))</option>" as HTML }
+        let part: HTML =
+            parts.count > 1
+            ? "<div><label for=\"part\">\(context(.fieldCompartment))</label><select id=\"part\" name=\"compartment\">\(choices)</select></div>" : .empty
+        return """
+            <form method="post" action="/records/\(caseID.description)/attachments?csrf=\(context.csrf ?? "")" enctype="multipart/form-data">
+            <label for="file">\(context(.uploadLabel))</label>
+            <div class="row">\(part)<div><input type="file" id="file" name="file" required></div><button type="submit">\(context(.uploadButton))</button></div>
+            <p class="hint">\(context(.uploadHint))</p>
+            </form>
+            """
     }
 
     /// The group asks why before sensitive fields are opened; `action` is

@@ -12,9 +12,10 @@ struct WebUploadTests {
     static let boundary = "----KithTestBoundary7MA4YWxkTrZu0gW"
 
     /// A form body as a browser writes it, with `file` as the file part.
-    static func body(file: [UInt8], name: String = "letter.pdf", extraField: Bool = true) -> [UInt8] {
+    static func body(file: [UInt8], name: String = "letter.pdf", extraField: Bool = true, compartment: String? = nil) -> [UInt8] {
         var out: [UInt8] = []
         if extraField { out += Array("--\(boundary)\r\nContent-Disposition: form-data; name=\"note\"\r\n\r\nhello\r\n".utf8) }
+        if let compartment { out += Array("--\(boundary)\r\nContent-Disposition: form-data; name=\"compartment\"\r\n\r\n\(compartment)\r\n".utf8) }
         out += Array("--\(boundary)\r\nContent-Disposition: form-data; name=\"file\"; filename=\"\(name)\"\r\nContent-Type: application/pdf\r\n\r\n".utf8)
         out += file
         out += Array("\r\n--\(boundary)--\r\n".utf8)
@@ -150,6 +151,29 @@ struct WebUploadTests {
         let stored = (try? FileManager.default.contentsOfDirectory(atPath: fixture.path + ".files")) ?? []
         #expect(stored.filter { !$0.hasPrefix(".") }.isEmpty, "\(stored)")
         #expect(await web.get("/find").status == 200)
+    }
+
+    @Test("a lead seals an upload in the sensitive part (a case worker then sees it withheld); a case worker's forged choice of it, or of profile, attaches nothing")
+    func sensitivePart() async throws {
+        let fixture = try VaultFixture()
+        let (lead, _, _) = try fixture.standardGroup()
+        let caseID = try lead.addRecord(groupName: "Trans Support", kind: .case, fields: fields([("need", "housing")], kind: .case))
+        let leadWeb = try await Self.signedIn(as: "lead-tra", fixture)
+        #expect(await leadWeb.get("/records/\(caseID.description)").text.contains("name=\"compartment\""))
+        let file = Self.trickyFile(10_000)
+        let stored = await Self.upload(leadWeb, caseID: caseID, body: Self.body(file: file, name: "diagnosis.pdf", compartment: "sensitive"), csrf: leadWeb.currentCSRF)
+        #expect(stored.status == 303)
+        let caseworker = try await Self.signedIn(as: "cw-tra", fixture)
+        let page = await caseworker.get("/records/\(caseID.description)")
+        #expect(!page.text.contains("diagnosis.pdf") && page.text.contains("withheld from your role"))
+        // A case worker's page offers no choice (notes only); a forged one is refused by the library.
+        #expect(!page.text.contains("name=\"compartment\""))
+        for forged in ["sensitive", "profile"] {
+            let response = await Self.upload(caseworker, caseID: caseID, body: Self.body(file: file, compartment: forged), csrf: caseworker.currentCSRF)
+            #expect(response.status != 303, "\(forged)")
+        }
+        try lead.refresh()
+        #expect(try lead.attachments(caseID: caseID).count == 1)
     }
 
     @Test(
