@@ -57,6 +57,17 @@ struct ServeCLITests {
         return try exchange(port: server.port, lines.joined(separator: "\r\n") + "\r\n\r\n" + form)
     }
 
+    /// "kith_session=..." from a response's Set-Cookie header.
+    static func sessionCookie(_ head: String) -> String? {
+        head.components(separatedBy: "\r\n").first { $0.lowercased().hasPrefix("set-cookie:") }
+            .map { String($0.dropFirst("set-cookie: ".count).split(separator: ";")[0]) }
+    }
+
+    /// The CSRF token a page's forms carry.
+    static func csrfToken(_ page: String) -> Substring? {
+        page.components(separatedBy: "name=\"csrf\" value=\"").dropFirst().first?.prefix(64)
+    }
+
     /// A running `kith serve` and the address it printed.
     final class Server {
         let process = Process()
@@ -177,10 +188,9 @@ struct ServeCLITests {
         let server = try Server(cli, identity: identity)
         defer { server.stop() }
         let login = try Self.get(server, server.path)
-        let setCookie = try #require(login.head.components(separatedBy: "\r\n").first { $0.lowercased().hasPrefix("set-cookie:") })
-        let cookie = String(setCookie.dropFirst("set-cookie: ".count).split(separator: ";")[0])
+        let cookie = try #require(Self.sessionCookie(login.head))
         let page = try Self.get(server, "/find", cookie: cookie)
-        let csrf = try #require(page.body.components(separatedBy: "name=\"csrf\" value=\"").dropFirst().first?.prefix(64))
+        let csrf = try #require(Self.csrfToken(page.body))
         let locked = try Self.post(server, "/lock", form: "csrf=\(csrf)", cookie: cookie)
         #expect(locked.status == 200 && locked.head.contains("Clear-Site-Data") && locked.body.contains("Kith is locked"))
         let stopBy = Date().addingTimeInterval(20)
@@ -210,15 +220,14 @@ struct ServeCLITests {
         #expect(try Self.get(server, "/find").status == 403)
         let login = try Self.get(server, path)
         #expect(login.status == 200)
-        let setCookie = try #require(login.head.components(separatedBy: "\r\n").first { $0.lowercased().hasPrefix("set-cookie:") })
-        let cookie = String(setCookie.dropFirst("set-cookie: ".count).split(separator: ";")[0])
+        let cookie = try #require(Self.sessionCookie(login.head))
         #expect(try Self.get(server, path).status == 403)
         let page = try Self.get(server, "/find", cookie: cookie)
         #expect(page.status == 200 && page.body.contains("Find a person"))
         #expect(page.head.contains("Content-Security-Policy: default-src 'none'") && page.head.contains("Cache-Control: no-store"))
         // A rebinding page's Host.
         #expect(try Self.get(server, "/find", host: "evil.example:\(port)", cookie: cookie).status == 421)
-        let csrf = try #require(page.body.components(separatedBy: "name=\"csrf\" value=\"").dropFirst().first?.prefix(64))
+        let csrf = try #require(Self.csrfToken(page.body))
         let found = try Self.post(server, "/find", form: "csrf=\(csrf)&q=sam", cookie: cookie)
         #expect(found.status == 200 && found.body.contains("Sam Rivera"))
 

@@ -19,13 +19,7 @@ struct AuditTests {
     }
 
     func flip(_ fixture: VaultFixture, seq: Int64, offsetFromEnd: Int) throws {
-        let queue = try DatabaseQueue(path: fixture.path)
-        try queue.write { db in
-            var bytes = try Data.fetchOne(db, sql: "SELECT entry FROM log_entries WHERE seq = ?", arguments: [seq]) ?? Data()
-            bytes[bytes.count - offsetFromEnd] ^= 0x01
-            try db.execute(sql: "DROP TRIGGER IF EXISTS log_entries_no_update")
-            try db.execute(sql: "UPDATE log_entries SET entry = ? WHERE seq = ?", arguments: [bytes, seq])
-        }
+        try fixture.flipLogEntry(seq: seq, offsetFromEnd: offsetFromEnd)
     }
 
     @Test("one thread and many find the same first bad signature", arguments: [1, 2, 8])

@@ -1,3 +1,4 @@
+import GRDB
 import Foundation
 import KithCrypto
 @testable import KithVault
@@ -55,6 +56,17 @@ final class VaultFixture {
         try caseworker.refresh()
         try viewer.refresh()
         return (lead, caseworker, viewer)
+    }
+
+    /// Flips one bit of stored log entry `seq`, `offsetFromEnd` bytes from its
+    /// end, as a store's operator could (the no-update trigger dropped first).
+    func flipLogEntry(seq: Int64, offsetFromEnd: Int) throws {
+        try DatabaseQueue(path: path).write { db in
+            var bytes = try Data.fetchOne(db, sql: "SELECT entry FROM log_entries WHERE seq = ?", arguments: [seq]) ?? Data()
+            bytes[bytes.count - offsetFromEnd] ^= 0x01
+            try db.execute(sql: "DROP TRIGGER IF EXISTS log_entries_no_update")
+            try db.execute(sql: "UPDATE log_entries SET entry = ? WHERE seq = ?", arguments: [bytes, seq])
+        }
     }
 
     /// Every byte of the vault's files (the database, its WAL and shared memory).

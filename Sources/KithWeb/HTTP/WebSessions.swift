@@ -33,9 +33,12 @@ public final class WebSessions: @unchecked Sendable {
     /// Trades the one-time login token for a new session's cookie value;
     /// nil when the token is wrong or was used already.
     public func redeem(token text: String) throws -> String? {
-        guard let token = try? Hex.decode(text), token.count == 32 else { return nil }
+        guard var token = try? Hex.decode(text), token.count == 32 else { return nil }
+        defer { SecureBytes.wipe(&token) }
         let tag = try Self.tag(token, key: key, purpose: "login")
-        let id = try Random.bytes(32)
+        var id = try Random.bytes(32)
+        // The cookie's bytes live on only in the text handed to the browser.
+        defer { SecureBytes.wipe(&id) }
         let sessionTag = try Self.tag(id, key: key, purpose: "session")
         return lock.withLock {
             guard !ended, let expected = loginTag, ConstantTime.equal(expected, tag) else { return nil }
@@ -49,7 +52,9 @@ public final class WebSessions: @unchecked Sendable {
 
     /// Whether `cookie` is a live session's.
     public func isSession(_ cookie: String?) -> Bool {
-        guard let cookie, let id = try? Hex.decode(cookie), id.count == 32, let tag = try? Self.tag(id, key: key, purpose: "session") else { return false }
+        guard let cookie, var id = try? Hex.decode(cookie) else { return false }
+        defer { SecureBytes.wipe(&id) }
+        guard id.count == 32, let tag = try? Self.tag(id, key: key, purpose: "session") else { return false }
         return lock.withLock {
             // Every tag compared in full, whichever matches.
             !ended && sessionTags.reduce(false) { found, stored in ConstantTime.equal(stored, tag) || found }

@@ -10,12 +10,6 @@ import Testing
 /// refused, and no name can forge the response's headers.
 @Suite("Web interface: downloading attachments")
 struct WebDownloadTests {
-    static func signedIn(as handle: String, _ fixture: VaultFixture) async throws -> WebHarness {
-        nonisolated(unsafe) let opener = fixture
-        let web = try WebHarness(open: { try opener.open(handle) })
-        try await web.signIn()
-        return web
-    }
 
     /// Everything a streamed response sends, or the error that ended it.
     static func collect(_ response: WebResponse) async -> (bytes: [UInt8], error: Error?) {
@@ -46,7 +40,7 @@ struct WebDownloadTests {
         let file = fixture.directory.appendingPathComponent("in.bin")
         try Data(contents).write(to: file)
         let id = try lead.addAttachment(caseID: caseID, file: file.path, name: "tenancy letter \"2026\".pdf")
-        let web = try await Self.signedIn(as: "cw-tra", fixture)
+        let web = try await WebHarness.signedIn(as: "cw-tra", fixture)
         let before = try fixture.open("founder").state.count
         let response = await web.get("/attachments/\(id.description)")
         #expect(response.status == 200 && response.header("Content-Length") == String(contents.count))
@@ -81,7 +75,7 @@ struct WebDownloadTests {
         default: bytes[bytes.count - 1] ^= 1
         }
         try Data(bytes).write(to: URL(fileURLWithPath: stored))
-        let web = try await Self.signedIn(as: "lead-tra", fixture)
+        let web = try await WebHarness.signedIn(as: "lead-tra", fixture)
         let response = await web.get("/attachments/\(id.description)")
         let (sent, error) = await Self.collect(response)
         #expect(error != nil)
@@ -98,7 +92,7 @@ struct WebDownloadTests {
         let file = fixture.directory.appendingPathComponent("in.bin")
         try Data(Self.fileBytes(1000)).write(to: file)
         let id = try lead.addAttachment(caseID: caseID, file: file.path, name: "medical.pdf", compartment: .sensitive)
-        let web = try await Self.signedIn(as: "cw-tra", fixture)
+        let web = try await WebHarness.signedIn(as: "cw-tra", fixture)
         let response = await web.get("/attachments/\(id.description)")
         #expect(response.status == 403 && response.stream == nil && !response.text.contains("medical"))
         #expect(await web.get("/attachments/nothex").status == 404)
@@ -129,7 +123,7 @@ extension WebDownloadTests {
         let file = fixture.directory.appendingPathComponent("in.bin")
         try Data(contents).write(to: file)
         let id = try lead.addAttachment(caseID: caseID, file: file.path, name: "medical.pdf", compartment: .sensitive)
-        let web = try await Self.signedIn(as: "lead-tra", fixture)
+        let web = try await WebHarness.signedIn(as: "lead-tra", fixture)
         let asked = await web.get("/attachments/\(id.description)")
         #expect(asked.stream == nil && asked.text.contains("action=\"/attachments/\(id.description)\"") && asked.text.contains("name=\"reason\""))
         #expect(await web.post("/attachments/\(id.description)", [("reason", " ")]).status == 400)
@@ -148,7 +142,7 @@ extension WebDownloadTests {
         let file = fixture.directory.appendingPathComponent("in.bin")
         try Data(Self.fileBytes(3 * (1 << 20))).write(to: file)
         let id = try lead.addAttachment(caseID: caseID, file: file.path)
-        let web = try await Self.signedIn(as: "lead-tra", fixture)
+        let web = try await WebHarness.signedIn(as: "lead-tra", fixture)
         let response = await web.get("/attachments/\(id.description)")
         let stream = try #require(response.stream)
         let started = Collected()

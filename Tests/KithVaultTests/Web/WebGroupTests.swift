@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import Testing
 @testable import KithVault
 @testable import KithWeb
@@ -9,12 +8,6 @@ import Testing
 /// cannot do there, and checking the log from a page.
 @Suite("Web interface: groups and checking the log")
 struct WebGroupTests {
-    static func signedIn(as handle: String, _ fixture: VaultFixture) async throws -> WebHarness {
-        nonisolated(unsafe) let opener = fixture
-        let web = try WebHarness(open: { try opener.open(handle) })
-        try await web.signIn()
-        return web
-    }
 
     @Test("a lead sees members and roles, gives a role, and removes someone only after choosing what happens to old records")
     func leadManagesRoles() async throws {
@@ -23,7 +16,7 @@ struct WebGroupTests {
         try fixture.enroll("newcomer")
         _ = try lead.addRecord(groupName: "Trans Support", kind: .member, fields: fields([("name", "Sam")]))
         let id = try lead.group(named: "Trans Support").id.description
-        let web = try await Self.signedIn(as: "lead-tra", fixture)
+        let web = try await WebHarness.signedIn(as: "lead-tra", fixture)
         let page = await web.get("/groups/\(id)")
         #expect(page.status == 200 && page.text.contains("cw-tra") && page.text.contains("viewer-tra") && page.text.contains("action=\"/groups/\(id)/share\""))
         let shared = await web.post("/groups/\(id)/share", [("handle", "newcomer"), ("role", "viewer")])
@@ -50,7 +43,7 @@ struct WebGroupTests {
         let (lead, _, _) = try fixture.standardGroup()
         try fixture.enroll("friend")
         let id = try lead.group(named: "Trans Support").id.description
-        let web = try await Self.signedIn(as: "cw-tra", fixture)
+        let web = try await WebHarness.signedIn(as: "cw-tra", fixture)
         let page = await web.get("/groups/\(id)")
         #expect(page.status == 200 && page.text.contains("lead-tra") && !page.text.contains("/share\"") && !page.text.contains("/revoke\""))
         let share = await web.post("/groups/\(id)/share", [("handle", "friend"), ("role", "lead")])
@@ -63,27 +56,17 @@ struct WebGroupTests {
         #expect(await web.get("/groups/not-an-id").status == 404)
     }
 
-    /// One flipped bit in a stored log entry, as a store's operator could make.
-    static func flip(path: String, seq: Int64) throws {
-        try DatabaseQueue(path: path).write { db in
-            var bytes = try Data.fetchOne(db, sql: "SELECT entry FROM log_entries WHERE seq = ?", arguments: [seq]) ?? Data()
-            bytes[bytes.count - 3] ^= 0x01
-            try db.execute(sql: "DROP TRIGGER IF EXISTS log_entries_no_update")
-            try db.execute(sql: "UPDATE log_entries SET entry = ? WHERE seq = ?", arguments: [bytes, seq])
-        }
-    }
-
     @Test("checking the log from the page: everything holds, then a flipped byte in an entry is reported and not trusted")
     func verify() async throws {
         let fixture = try VaultFixture()
         let (lead, _, _) = try fixture.standardGroup()
         for index in 0..<3 { _ = try lead.addRecord(groupName: "Trans Support", kind: .member, fields: fields([("name", "Member \(index)")])) }
-        let web = try await Self.signedIn(as: "cw-tra", fixture)
+        let web = try await WebHarness.signedIn(as: "cw-tra", fixture)
         #expect(await web.get("/verify").text.contains("action=\"/verify\""))
         let good = await web.post("/verify", [])
         #expect(good.status == 200 && good.text.contains("Everything holds"))
         let seq = Int64(lead.state.count - 2)
-        try Self.flip(path: fixture.path, seq: seq)
+        try fixture.flipLogEntry(seq: seq, offsetFromEnd: 3)
         let bad = await web.post("/verify", [])
         #expect(!bad.text.contains("Everything holds"))
         #expect(bad.status == 500 && (bad.text.contains("The check failed") || bad.text.contains("failed a check")))

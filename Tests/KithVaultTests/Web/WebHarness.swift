@@ -77,6 +77,15 @@ final class WebHarness: @unchecked Sendable {
     /// The token the signed-in page's forms carry.
     var currentCSRF: String? { cookie.flatMap { try? app.sessions.csrfToken(forSession: $0) } }
 
+    /// A browser signed in as `handle` of `fixture`'s vault: the one way
+    /// every web test starts.
+    static func signedIn(as handle: String, _ fixture: VaultFixture) async throws -> WebHarness {
+        nonisolated(unsafe) let opener = fixture
+        let web = try WebHarness(open: { try opener.open(handle) })
+        try await web.signIn()
+        return web
+    }
+
     /// Opens the one-time address and keeps the cookie it sets.
     func signIn() async throws {
         let response = await get("/login", query: "token=\(app.sessions.loginToken)")

@@ -8,12 +8,6 @@ import Testing
 /// it, and a filter that cannot be used says why.
 @Suite("Web interface: the log")
 struct WebLogTests {
-    static func signedIn(as handle: String, _ fixture: VaultFixture) async throws -> WebHarness {
-        nonisolated(unsafe) let opener = fixture
-        let web = try WebHarness(open: { try opener.open(handle) })
-        try await web.signIn()
-        return web
-    }
 
     @Test("an auditor sees a read with its sealed details; a case worker sees another's entry sealed; filters by person, record and date")
     func auditorReadsDetails() async throws {
@@ -26,7 +20,7 @@ struct WebLogTests {
         try caseworker.refresh()
         try caseworker.setAccessReason("checking pronouns-marker")
         _ = try caseworker.readRecord(id)
-        let auditor = try await Self.signedIn(as: "kai", fixture)
+        let auditor = try await WebHarness.signedIn(as: "kai", fixture)
         let everything = await auditor.post("/log", [])
         #expect(everything.status == 200 && everything.text.contains("checking pronouns-marker") && everything.text.contains("cw-tra"))
         let byRecord = await auditor.post("/log", [("record", id.description), ("actor", "cw-tra")])
@@ -34,7 +28,7 @@ struct WebLogTests {
         let future = await auditor.post("/log", [("since", "2999-01-01")])
         #expect(future.text.contains("No entry matches."))
         // The lead is no auditor: the case worker's read is there, its details sealed.
-        let leadView = try await Self.signedIn(as: "lead-tra", fixture).post("/log", [("actor", "cw-tra")])
+        let leadView = try await WebHarness.signedIn(as: "lead-tra", fixture).post("/log", [("actor", "cw-tra")])
         #expect(leadView.status == 200 && !leadView.text.contains("checking pronouns-marker") && leadView.text.contains(">sealed<"))
     }
 
@@ -46,7 +40,7 @@ struct WebLogTests {
     func badFilter(field: String, value: String) async throws {
         let fixture = try VaultFixture()
         _ = try fixture.standardGroup()
-        let response = try await Self.signedIn(as: "lead-tra", fixture).post("/log", [(field, value)])
+        let response = try await WebHarness.signedIn(as: "lead-tra", fixture).post("/log", [(field, value)])
         #expect(response.status == 400 && response.text.contains("role=\"alert\"") && response.text.contains("action=\"/log\""))
     }
 }

@@ -9,12 +9,6 @@ import Testing
 /// and every page in Arabic (right to left) and English.
 @Suite("Web interface: pages")
 struct WebPagesTests {
-    static func signedIn(as handle: String, _ fixture: VaultFixture) async throws -> WebHarness {
-        nonisolated(unsafe) let opener = fixture
-        let web = try WebHarness(open: { try opener.open(handle) })
-        try await web.signIn()
-        return web
-    }
 
     @Test("search finds an Arabic name typed without tashkeel, keeps the text out of the address, and links the record")
     func search() async throws {
@@ -22,7 +16,7 @@ struct WebPagesTests {
         let (lead, _, _) = try fixture.standardGroup()
         let id = try lead.addRecord(groupName: "Trans Support", kind: .member, fields: fields([("name", "مُحَمَّد علي"), ("phone", "+44 7700 900123")]))
         _ = try lead.addRecord(groupName: "Trans Support", kind: .member, fields: fields([("name", "Sam Rivera")]))
-        let web = try await Self.signedIn(as: "cw-tra", fixture)
+        let web = try await WebHarness.signedIn(as: "cw-tra", fixture)
         let response = await web.post("/find", [("q", "محمد"), ("group", ""), ("kind", "")])
         #expect(response.status == 200)
         #expect(response.text.contains("href=\"/records/\(id.description)\""))
@@ -39,7 +33,7 @@ struct WebPagesTests {
     func badQuery(text: String) async throws {
         let fixture = try VaultFixture()
         _ = try fixture.standardGroup()
-        let web = try await Self.signedIn(as: "cw-tra", fixture)
+        let web = try await WebHarness.signedIn(as: "cw-tra", fixture)
         let response = await web.post("/find", [("q", text), ("kind", text == "kind=x" ? "spaceship" : "")])
         #expect(response.status == 400)
         #expect(response.text.contains("role=\"alert\"") && response.text.contains("<form method=\"post\" action=\"/find\""))
@@ -52,9 +46,9 @@ struct WebPagesTests {
         let id = try lead.addRecord(
             groupName: "Trans Support", kind: .member,
             fields: fields([("name", "Sam Rivera"), ("pronouns", "they/them"), ("sensitive:hiv_status", "positive-marker")]))
-        let leadPage = try await Self.signedIn(as: "lead-tra", fixture).get("/records/\(id.description)")
+        let leadPage = try await WebHarness.signedIn(as: "lead-tra", fixture).get("/records/\(id.description)")
         #expect(leadPage.status == 200 && leadPage.text.contains("positive-marker") && leadPage.text.contains("<h2>Sensitive</h2>"))
-        let viewerPage = try await Self.signedIn(as: "viewer-tra", fixture).get("/records/\(id.description)")
+        let viewerPage = try await WebHarness.signedIn(as: "viewer-tra", fixture).get("/records/\(id.description)")
         #expect(viewerPage.status == 200)
         #expect(viewerPage.text.contains("Sam Rivera") && !viewerPage.text.contains("positive-marker") && !viewerPage.text.contains("hiv_status"))
         #expect(viewerPage.text.contains("<h2>Withheld</h2>"))
@@ -66,7 +60,7 @@ struct WebPagesTests {
     func badRecordID(text: String) async throws {
         let fixture = try VaultFixture()
         _ = try fixture.standardGroup()
-        let response = try await Self.signedIn(as: "cw-tra", fixture).get("/records/\(text)")
+        let response = try await WebHarness.signedIn(as: "cw-tra", fixture).get("/records/\(text)")
         #expect(response.status == 404)
         #expect(response.text.contains("<h1>Not found</h1>"))
     }
@@ -79,7 +73,7 @@ struct WebPagesTests {
         policy.reasons = [.sensitiveReads]
         _ = try lead.setPolicy(groupName: "Trans Support", policy)
         let id = try lead.addRecord(groupName: "Trans Support", kind: .member, fields: fields([("name", "Sam"), ("sensitive:hiv_status", "reason-marker")]))
-        let web = try await Self.signedIn(as: "lead-tra", fixture)
+        let web = try await WebHarness.signedIn(as: "lead-tra", fixture)
         let asked = await web.get("/records/\(id.description)")
         #expect(asked.text.contains("Why are you reading this?") && !asked.text.contains("reason-marker"))
         let refused = await web.post("/records/\(id.description)", [("reason", "   ")])
@@ -96,7 +90,7 @@ struct WebPagesTests {
         let (lead, _, _) = try fixture.standardGroup()
         let hostile = "<script>alert(1)</script>\u{202E}gnp.exe\u{1B}[2J\" onmouseover=\"x"
         let id = try lead.addRecord(groupName: "Trans Support", kind: .member, fields: fields([("name", "Sam " + hostile)]))
-        let web = try await Self.signedIn(as: "lead-tra", fixture)
+        let web = try await WebHarness.signedIn(as: "lead-tra", fixture)
         for page in [await web.get("/records/\(id.description)"), await web.post("/find", [("q", "sam")])] {
             #expect(page.status == 200)
             #expect(!page.text.contains("<script") && !page.text.contains("\u{202E}") && !page.text.contains("\u{1B}"))
@@ -113,7 +107,7 @@ struct WebPagesTests {
         let fixture = try VaultFixture()
         let (lead, _, _) = try fixture.standardGroup()
         let id = try lead.addRecord(groupName: "Trans Support", kind: .member, fields: fields([("name", "Sam Rivera")]))
-        let web = try await Self.signedIn(as: "cw-tra", fixture)
+        let web = try await WebHarness.signedIn(as: "cw-tra", fixture)
         #expect(await web.post("/find", [("q", "sam")]).text.contains("Sam Rivera"))
         try lead.revoke(groupName: "Trans Support", from: "cw-tra")
         let page = await web.get("/records/\(id.description)")
@@ -130,7 +124,7 @@ struct WebPagesTests {
     func language(header: String, expected: String) async throws {
         let fixture = try VaultFixture()
         _ = try fixture.standardGroup()
-        let web = try await Self.signedIn(as: "cw-tra", fixture)
+        let web = try await WebHarness.signedIn(as: "cw-tra", fixture)
         let page = await web.get("/find", extra: ["Accept-Language": header])
         #expect(page.text.contains("<html lang=\"\(expected)\" dir=\"\(expected == "ar" ? "rtl" : "ltr")\">"))
         if expected == "ar" { #expect(page.text.contains("البحث عن شخص")) }
@@ -147,7 +141,7 @@ struct WebPagesTests {
         try fixture.admin.share(groupName: "دعم", with: "أمل", role: .lead)
         try lead.refresh()
         let id = try lead.addRecord(groupName: "دعم", kind: .member, fields: fields([("الاسم", "Sam Rivera"), ("phone", "+44 7700 900123")]))
-        let web = try await Self.signedIn(as: "أمل", fixture)
+        let web = try await WebHarness.signedIn(as: "أمل", fixture)
         web.language = "ar"
         let page = await web.get("/records/\(id.description)")
         #expect(page.text.contains("dir=\"rtl\""))
@@ -165,7 +159,7 @@ struct WebPagesTests {
         try Data(repeating: 65, count: 4200).write(to: file)
         try lead.addAttachment(caseID: caseID, file: file.path, name: "tenancy-letter.pdf")
         try lead.addAttachment(caseID: caseID, file: file.path, name: "medical-secret.pdf", compartment: .sensitive)
-        let page = try await Self.signedIn(as: "cw-tra", fixture).get("/records/\(caseID.description)")
+        let page = try await WebHarness.signedIn(as: "cw-tra", fixture).get("/records/\(caseID.description)")
         #expect(page.text.contains("tenancy-letter.pdf") && page.text.contains("4.2 KB"))
         #expect(!page.text.contains("medical-secret") && page.text.contains("withheld from your role"))
         #expect(page.text.contains("enctype=\"multipart/form-data\"") && page.text.contains("<a href=\"/attachments/"))
@@ -176,7 +170,7 @@ struct WebPagesTests {
         let fixture = try VaultFixture()
         let (lead, _, _) = try fixture.standardGroup()
         let id = try lead.group(named: "Trans Support").id.description
-        let web = try await Self.signedIn(as: "viewer-tra", fixture)
+        let web = try await WebHarness.signedIn(as: "viewer-tra", fixture)
         let page = await web.get("/groups/\(id)")
         #expect(page.text.contains("Who may read and write what") && page.text.contains("<tr><td>viewer</td><td>Profile</td><td>nothing</td></tr>"))
         #expect(page.text.contains("No reason is asked before reading."))
@@ -186,7 +180,7 @@ struct WebPagesTests {
     func status() async throws {
         let fixture = try VaultFixture()
         let (lead, _, _) = try fixture.standardGroup()
-        let page = try await Self.signedIn(as: "lead-tra", fixture).get("/status")
+        let page = try await WebHarness.signedIn(as: "lead-tra", fixture).get("/status")
         #expect(page.text.contains("lead-tra") && page.text.contains(lead.readableFingerprint))
         #expect(page.text.contains("Trans Support") && page.text.contains("15 minutes"))
     }

@@ -31,12 +31,10 @@ struct WebUploadTests {
         return bytes
     }
 
-    @Test("a multipart body read in pieces of any size gives back each part's headers and the file exactly", arguments: [1, 7, 70, 1000, 65_536, 1 << 20])
-    func parser(piece: Int) throws {
-        let file = Self.trickyFile(200_000)
-        let body = Self.body(file: file)
+    /// A reader of `body` as a browser's connection would give it, `piece` bytes at most at a time.
+    static func reader(of body: [UInt8], inPiecesOf piece: Int) -> MultipartReader {
         var offset = 0
-        let reader = MultipartReader(boundary: Self.boundary) { buffer in
+        return MultipartReader(boundary: boundary) { buffer in
             let take = min(piece, buffer.count, body.count - offset)
             body.withUnsafeBytes { bytes in
                 if let from = bytes.baseAddress, let to = buffer.baseAddress { to.copyMemory(from: from + offset, byteCount: take) }
@@ -44,6 +42,13 @@ struct WebUploadTests {
             offset += take
             return take
         }
+    }
+
+    @Test("a multipart body read in pieces of any size gives back each part's headers and the file exactly", arguments: [1, 7, 70, 1000, 65_536, 1 << 20])
+    func parser(piece: Int) throws {
+        let file = Self.trickyFile(200_000)
+        let body = Self.body(file: file)
+        let reader = Self.reader(of: body, inPiecesOf: piece)
         let first = try #require(try reader.nextPart())
         #expect(MultipartReader.parameter("name", in: first["content-disposition"]) == "note")
         let second = try #require(try reader.nextPart())
@@ -67,26 +72,13 @@ struct WebUploadTests {
         case "garbage": bytes = Array("--\(Self.boundary)XYZ".utf8)
         default: bytes = Array("--\(Self.boundary)\r\nX: \(String(repeating: "a", count: 40_000))".utf8)
         }
-        var offset = 0
-        let reader = MultipartReader(boundary: Self.boundary) { buffer in
-            let take = min(buffer.count, bytes.count - offset)
-            bytes.withUnsafeBytes { if let from = $0.baseAddress, let to = buffer.baseAddress { to.copyMemory(from: from + offset, byteCount: take) } }
-            offset += take
-            return take
-        }
+        let reader = Self.reader(of: bytes, inPiecesOf: 1 << 20)
         #expect(throws: KithVaultError.self) {
             while try reader.nextPart() != nil {
                 var sink = [UInt8](repeating: 0, count: 1024)
                 while try sink.withUnsafeMutableBytes({ try reader.read(into: $0) }) == sink.count {}
             }
         }
-    }
-
-    static func signedIn(as handle: String, _ fixture: VaultFixture) async throws -> WebHarness {
-        nonisolated(unsafe) let opener = fixture
-        let web = try WebHarness(open: { try opener.open(handle) })
-        try await web.signIn()
-        return web
     }
 
     /// Sends `body` to a case's upload route in pieces, failing after `failAfter` pieces if given.
@@ -113,7 +105,7 @@ struct WebUploadTests {
         let fixture = try VaultFixture()
         let (lead, _, _) = try fixture.standardGroup()
         let caseID = try lead.addRecord(groupName: "Trans Support", kind: .case, fields: fields([("need", "housing")], kind: .case))
-        let web = try await Self.signedIn(as: "cw-tra", fixture)
+        let web = try await WebHarness.signedIn(as: "cw-tra", fixture)
         let file = Self.trickyFile(1_300_000)
         let response = await Self.upload(web, caseID: caseID, body: Self.body(file: file, name: "C:\\\\Users\\\\sam\\\\tenancy \u{202E}fdp.exe"), csrf: web.currentCSRF)
         #expect(response.status == 303 && response.header("Location") == "/records/\(caseID.description)")
@@ -132,7 +124,7 @@ struct WebUploadTests {
         let fixture = try VaultFixture()
         let (lead, _, _) = try fixture.standardGroup()
         let caseID = try lead.addRecord(groupName: "Trans Support", kind: .case, fields: fields([("need", "housing")], kind: .case))
-        let web = try await Self.signedIn(as: kind == "viewer" ? "viewer-tra" : "cw-tra", fixture)
+        let web = try await WebHarness.signedIn(as: kind == "viewer" ? "viewer-tra" : "cw-tra", fixture)
         let file = Self.trickyFile(300_000)
         let response: WebResponse
         switch kind {
@@ -158,12 +150,12 @@ struct WebUploadTests {
         let fixture = try VaultFixture()
         let (lead, _, _) = try fixture.standardGroup()
         let caseID = try lead.addRecord(groupName: "Trans Support", kind: .case, fields: fields([("need", "housing")], kind: .case))
-        let leadWeb = try await Self.signedIn(as: "lead-tra", fixture)
+        let leadWeb = try await WebHarness.signedIn(as: "lead-tra", fixture)
         #expect(await leadWeb.get("/records/\(caseID.description)").text.contains("name=\"compartment\""))
         let file = Self.trickyFile(10_000)
         let stored = await Self.upload(leadWeb, caseID: caseID, body: Self.body(file: file, name: "diagnosis.pdf", compartment: "sensitive"), csrf: leadWeb.currentCSRF)
         #expect(stored.status == 303)
-        let caseworker = try await Self.signedIn(as: "cw-tra", fixture)
+        let caseworker = try await WebHarness.signedIn(as: "cw-tra", fixture)
         let page = await caseworker.get("/records/\(caseID.description)")
         #expect(!page.text.contains("diagnosis.pdf") && page.text.contains("withheld from your role"))
         // A case worker's page offers no choice (notes only); a forged one is refused by the library.

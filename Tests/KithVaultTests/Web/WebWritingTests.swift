@@ -8,12 +8,6 @@ import Testing
 /// viewer, a modified page or a forged request cannot write.
 @Suite("Web interface: writing")
 struct WebWritingTests {
-    static func signedIn(as handle: String, _ fixture: VaultFixture) async throws -> WebHarness {
-        nonisolated(unsafe) let opener = fixture
-        let web = try WebHarness(open: { try opener.open(handle) })
-        try await web.signIn()
-        return web
-    }
 
     /// The edit form's fields, as the page filled them in.
     static func formFields(_ page: String) -> [(String, String)] {
@@ -44,7 +38,7 @@ struct WebWritingTests {
         let fixture = try VaultFixture()
         let (lead, _, _) = try fixture.standardGroup()
         let id = try lead.addRecord(groupName: "Trans Support", kind: .member, fields: fields([("name", "Sam Rivera"), ("phone", "0770"), ("pronouns", "they/them")]))
-        let web = try await Self.signedIn(as: "cw-tra", fixture)
+        let web = try await WebHarness.signedIn(as: "cw-tra", fixture)
         let form = await web.get("/records/\(id.description)/edit")
         #expect(form.status == 200 && form.text.contains("value=\"0770\""))
         // Meanwhile the lead changes the pronouns.
@@ -74,13 +68,13 @@ struct WebWritingTests {
         let fixture = try VaultFixture()
         let (lead, _, _) = try fixture.standardGroup()
         let id = try lead.addRecord(groupName: "Trans Support", kind: .member, fields: fields([("name", "Sam"), ("sensitive:hiv_status", "positive")]))
-        let viewer = try await Self.signedIn(as: "viewer-tra", fixture)
+        let viewer = try await WebHarness.signedIn(as: "viewer-tra", fixture)
         #expect(await viewer.get("/records/\(id.description)").text.contains("/edit\"") == false)
         #expect(await viewer.get("/records/\(id.description)/edit").status == 403)
         let forged = await viewer.post("/records/\(id.description)/edit", [("count", "1"), ("n_0", "name"), ("c_0", "profile"), ("o_0", "Sam"), ("v_0", "Mallory")])
         #expect(forged.status == 400 || forged.status == 403)
         // A case worker's page modified to write the sensitive compartment.
-        let caseworker = try await Self.signedIn(as: "cw-tra", fixture)
+        let caseworker = try await WebHarness.signedIn(as: "cw-tra", fixture)
         let sneaky = await caseworker.post(
             "/records/\(id.description)/edit", [("count", "1"), ("n_0", "hiv_status"), ("c_0", "sensitive"), ("o_0", "x"), ("v_0", "negative")])
         #expect(sneaky.text.contains("role=\"alert\""))
@@ -93,7 +87,7 @@ struct WebWritingTests {
         let fixture = try VaultFixture()
         let (lead, _, _) = try fixture.standardGroup()
         let group = try lead.group(named: "Trans Support").id.description
-        let web = try await Self.signedIn(as: "cw-tra", fixture)
+        let web = try await WebHarness.signedIn(as: "cw-tra", fixture)
         let chooser = await web.get("/new", query: "group=\(group)&kind=member")
         #expect(chooser.status == 200 && chooser.text.contains("name=\"nn_0\""))
         let created = await web.post("/new", [("group", group), ("kind", "member"), ("save", "1"), ("nn_0", "name"), ("nv_0", "نور"), ("nc_0", "profile")])
@@ -129,7 +123,7 @@ struct WebWritingTests {
         let id = try lead.addRecord(
             groupName: "Trans Support", kind: .member,
             fields: fields([("name", "Sam"), ("alias", "a\u{200F}b"), ("story", "\nstarts on the second line and is long enough to get a text area of its own")]))
-        let web = try await Self.signedIn(as: "lead-tra", fixture)
+        let web = try await WebHarness.signedIn(as: "lead-tra", fixture)
         let form = await web.get("/records/\(id.description)/edit")
         #expect(!form.text.contains("value=\"alias\""))
         #expect(form.text.contains(">\n\nstarts on the second line"))
@@ -150,7 +144,7 @@ struct WebWritingTests {
         let (lead, _, _) = try fixture.standardGroup()
         let group = try lead.group(named: "Trans Support").id.description
         let caseID = try lead.addRecord(groupName: "Trans Support", kind: .case, fields: fields([("need", "housing")], kind: .case))
-        let web = try await Self.signedIn(as: "cw-tra", fixture)
+        let web = try await WebHarness.signedIn(as: "cw-tra", fixture)
         let before = try lead.listRecords(groupName: "Trans Support").count
         let path = route.replacingOccurrences(of: "%@", with: caseID.description)
         let response = await web.post(
