@@ -6,7 +6,7 @@ SWIFT ?= swift
 # Tests and the demo share one debug build; the benchmark uses release.
 BUILD_FLAGS ?=
 
-.PHONY: all build test demo bench man deps format-check clean
+.PHONY: all build test demo bench man deps format-check clean fuzz fuzz-smoke
 
 all: build
 
@@ -24,6 +24,7 @@ build: deps
 test: deps format-check
 	@sh scripts/ensure-browser.sh
 	$(SWIFT) build --build-tests $(BUILD_FLAGS)
+	@$(MAKE) --no-print-directory fuzz-smoke
 	KITH_REQUIRE_POSTGRES=1 KITH_REQUIRE_BROWSER=1 sh scripts/with-test-postgres.sh $(SWIFT) test --skip-build --disable-xctest $(BUILD_FLAGS)
 
 demo: build
@@ -34,6 +35,17 @@ bench: deps
 	$(SWIFT) build -c release --product kith-bench
 	$(SWIFT) build -c release --product kith
 	"$$($(SWIFT) build -c release --show-bin-path)/kith-bench" --quick
+
+# Every decoder of outside bytes under libFuzzer and AddressSanitizer (a
+# separate build in .build-fuzz), FUZZ_SECONDS each, from the committed
+# corpus and regressions in Fuzz/. Prints executions and coverage per target.
+FUZZ_SECONDS ?= 600
+fuzz: deps
+	sh scripts/fuzz.sh $(FUZZ_SECONDS)
+
+# The short run make test includes: a few seconds a target, fixed seed.
+fuzz-smoke: deps
+	FUZZ_SEED=1 sh scripts/fuzz.sh 3
 
 # The man page, generated from the command definitions by swift-argument-parser's
 # generate-manual plugin (all subcommands in one page). Read it: man ./man/kith.1
@@ -51,4 +63,4 @@ format-check:
 	else echo "note: swift-format not in this toolchain; style check skipped"; fi
 
 clean:
-	rm -rf .build man
+	rm -rf .build .build-fuzz .build-fuzz.log man

@@ -8,6 +8,7 @@ let package = Package(
         .library(name: "KithVault", targets: ["KithVault"]),
         .executable(name: "kith", targets: ["kith"]),
         .executable(name: "kith-bench", targets: ["kith-bench"]),
+        .executable(name: "kith-fuzz", targets: ["kith-fuzz"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -75,6 +76,13 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // Every decoder of outside bytes behind one check each, for libFuzzer
+        // (kith-fuzz, `make fuzz`) and for the smoke run in the tests; apart
+        // so neither the library nor the CLI carries the harness.
+        .target(name: "KithFuzzTargets", dependencies: ["KithVault", "KithLog"]),
+        // libFuzzer's entry point when built by `make fuzz` (-sanitize=fuzzer,address);
+        // otherwise a replayer of saved inputs: `kith-fuzz TARGET FILE...`.
+        .executableTarget(name: "kith-fuzz", dependencies: ["KithFuzzTargets"]),
         // Two fixed-signature wrappers of prctl(2), which is variadic and so not
         // callable from Swift: the CLI and the agent start with no core dumps.
         .target(name: "CHardening"),
@@ -108,6 +116,8 @@ let package = Package(
             ],
             exclude: ["Browser"]
         ),
+        // Replays the fuzz corpus and regressions, and a short mutation run, through every target.
+        .testTarget(name: "KithFuzzTests", dependencies: ["KithFuzzTargets"]),
         .testTarget(name: "KithLogTests", dependencies: ["KithLog", "KithCrypto"]),
         .testTarget(
             name: "KithVaultTests",

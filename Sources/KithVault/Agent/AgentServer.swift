@@ -120,7 +120,7 @@ public final class AgentServer {
     }
 
     /// Answers one client's requests until it hangs up; a stop if it asked to lock.
-    private func handle(_ client: Int32) -> Stop? {
+    func handle(_ client: Int32) -> Stop? {
         var credentials = PeerCredentials()
         var length = socklen_t(MemoryLayout<PeerCredentials>.size)
         guard getsockopt(client, SOL_SOCKET, SO_PEERCRED, &credentials, &length) == 0, credentials.uid == allowedUID else {

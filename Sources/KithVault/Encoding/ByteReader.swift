@@ -22,6 +22,15 @@ struct ByteReader {
         return bytes[offset..<offset + count]
     }
 
+    /// A u32 count of items that take at least `minimum` bytes each, refused
+    /// when the bytes left cannot hold them: a count from a damaged or hostile
+    /// input must not make the decoder reserve memory for it first.
+    mutating func count(each minimum: Int) throws -> Int {
+        let count = Int(try u32())
+        guard count <= remaining / max(1, minimum) else { throw KithVaultError.integrity("\(what) is truncated") }
+        return count
+    }
+
     mutating func u8() throws -> UInt8 { try take(1).first ?? 0 }
 
     mutating func u16() throws -> UInt16 {

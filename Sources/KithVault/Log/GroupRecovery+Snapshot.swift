@@ -50,7 +50,7 @@ extension GroupState {
         recoveryEpochs = try r.u32()
         recoveryRotationDue = try VaultState.readFlag(&r)
         lastRecoveredAt = try VaultState.readOptional(&r)
-        retiredRecoveryKeys = try (0..<(try r.u32())).map { _ in try BoxPublicKey(bytes: r.fixed(X25519.publicKeyLength)) }
+        retiredRecoveryKeys = try (0..<(try r.count(each: X25519.publicKeyLength))).map { _ in try BoxPublicKey(bytes: r.fixed(X25519.publicKeyLength)) }
         guard try VaultState.readFlag(&r) else { return }
         let epoch = try r.u32()
         let publicKey = try BoxPublicKey(bytes: r.fixed(X25519.publicKeyLength))

@@ -29,7 +29,9 @@ extension VaultState {
         w.u64(headTimeMillis)
         w.u8(founderMayLead ? 1 : 0)
         w.u32(UInt32(users.count))
-        for user in users.values.sorted(by: { $0.enrolledAt < $1.enrolledAt }) {
+        // Enrolment order, ties (never in a replayed log, possible in a damaged
+        // cache) broken by id: one state, one encoding.
+        for user in users.values.sorted(by: { ($0.enrolledAt, $0.identity.userID) < ($1.enrolledAt, $1.identity.userID) }) {
             EntryBody.write(user.identity, to: &w)
             w.u8(user.role.rawValue)
             w.data(user.sealedHandle)

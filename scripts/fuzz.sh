@@ -1,0 +1,64 @@
+#!/bin/sh
+# Runs every libFuzzer target (or those named) for SECONDS each, built with
+# -sanitize=fuzzer,address into .build-fuzz. New inputs the fuzzer finds go
+# to .build-fuzz/corpus (the committed seeds in Fuzz/corpus stay as they
+# are); a crash, leak or broken property stops that target and leaves its
+# input in .build-fuzz/crashes. Prints executions, speed and coverage per
+# target, and exits 1 when anything was found.
+#
+#   scripts/fuzz.sh [SECONDS] [TARGET...]      (make fuzz, make fuzz-smoke)
+#   FUZZ_SEED=N fixes libFuzzer's seed (the smoke run in make test uses 1).
+set -eu
+cd "$(dirname "$0")/.."
+seconds="${1:-300}"
+[ $# -gt 0 ] && shift
+scratch=.build-fuzz
+
+# The order matters: with --sanitize=fuzzer first, this SwiftPM (6.3) builds
+# without coverage counters and libFuzzer fuzzes blind; scripts/fuzz.sh
+# checks for them below.
+swift build --scratch-path "$scratch" --product kith-fuzz \
+    --sanitize=address --sanitize=fuzzer -Xswiftc -DKITH_LIBFUZZER >"$scratch.log" 2>&1 || {
+    tail -30 "$scratch.log" >&2
+    echo "fuzz: the sanitizer build failed (the whole log: $scratch.log)" >&2
+    exit 2
+}
+bin="$(swift build --scratch-path "$scratch" --show-bin-path)/kith-fuzz"
+# The replayer (an ordinary build) knows the targets and their input limits.
+swift build --product kith-fuzz >/dev/null 2>&1
+list="$(swift build --show-bin-path)/kith-fuzz"
+targets="$*"
+[ -n "$targets" ] || targets="$("$list" list | cut -d' ' -f1)"
+
+mkdir -p "$scratch/crashes"
+found=0
+printf '%-15s %12s %9s %7s %7s %7s  %s\n' target executions exec/s edges features corpus result
+for target in $targets; do
+    limit="$("$list" list | awk -v t="$target" '$1 == t { print $2 }')"
+    [ -n "$limit" ] || { echo "fuzz: no target named $target (see: kith-fuzz list)" >&2; exit 64; }
+    work="$scratch/corpus/$target"
+    mkdir -p "$work" "Fuzz/regressions/$target"
+    log="$scratch/$target.log"
+    status=0
+    KITH_FUZZ_TARGET="$target" SWIFT_BACKTRACE=enable=no ASAN_OPTIONS="detect_leaks=1:abort_on_error=1" \
+        "$bin" -seed="${FUZZ_SEED:-0}" -max_total_time="$seconds" -max_len="$limit" -timeout=10 -rss_limit_mb=2048 \
+        -print_final_stats=1 -artifact_prefix="$scratch/crashes/$target-" \
+        "$work" "Fuzz/corpus/$target" "Fuzz/regressions/$target" >"$log" 2>&1 || status=$?
+    if ! grep -q "inline 8-bit counters" "$log"; then
+        echo "fuzz: $target ran without coverage counters (the build is not instrumented); see $log" >&2
+        exit 2
+    fi
+    runs="$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)"
+    speed="$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -1)"
+    last="$(grep -E '^#[0-9]+' "$log" | tail -1)"
+    edges="$(printf '%s' "$last" | sed -n 's/.* cov: \([0-9]*\).*/\1/p')"
+    features="$(printf '%s' "$last" | sed -n 's/.* ft: \([0-9]*\).*/\1/p')"
+    units="$(printf '%s' "$last" | sed -n 's/.* corp: \([0-9]*\)\/.*/\1/p')"
+    if [ "$status" -eq 0 ]; then result=clean; else result="FOUND (exit $status; see $log)"; found=1; fi
+    printf '%-15s %12s %9s %7s %7s %7s  %s\n' "$target" "${runs:-?}" "${speed:-?}" "${edges:-?}" "${features:-?}" "${units:-?}" "$result"
+done
+if [ "$found" -ne 0 ]; then
+    echo "fuzz: inputs that broke a target are in $scratch/crashes; replay one with" >&2
+    echo "  $list TARGET FILE   and keep it as a regression in Fuzz/regressions/TARGET/" >&2
+    exit 1
+fi
