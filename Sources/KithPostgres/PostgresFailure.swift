@@ -51,7 +51,7 @@ enum PostgresFailure {
         case "55P03", "40001", "40P01", "57014", "53300":
             return .busy("PostgreSQL at \(address): \(message)")
         case "53100":
-            return .storage("the database server's disk is full; ask its operator to free space (nothing was written)")
+            return .noSpace("the database server at \(address) cannot write (its operator must free space there)")
         case "57P01", "57P02", "57P03":
             return .storage("PostgreSQL at \(address) is shutting down or starting (\(message)); try again shortly")
         case "P0001", "23505", "23503", "23514":

@@ -24,7 +24,7 @@ public final class AttachmentFolder: AttachmentStore, @unchecked Sendable {
     private func filePath(_ id: Identifier) -> String { "\(path)/\(id)" }
 
     private static func failure(_ what: String) -> KithVaultError {
-        .storage("\(what): \(String(cString: strerror(errno))); check the folder's permissions and free space")
+        .system(errno, what, advice: "check the folder's permissions and free space")
     }
 
     public func newAttachment(_ id: Identifier) throws -> AttachmentSink {

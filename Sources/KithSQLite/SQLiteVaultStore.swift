@@ -111,7 +111,10 @@ public final class SQLiteVaultStore: VaultStore, @unchecked Sendable {
             // The schema's own guards (append-only log, no gaps, checks), as on PostgreSQL.
             return .integrity("the store refused a write that would break the log (\(error.message ?? "a constraint failed"))")
         case .SQLITE_FULL:
-            return .storage("the disk is full; free space and try again (nothing was written)")
+            return .noSpace("cannot write to the vault \(path)")
+        case .SQLITE_IOERR where DiskSpace.isFull(at: path):
+            // Growing the -shm or -wal file on a full disk fails as an I/O error.
+            return .noSpace("cannot write to the vault \(path)")
         default:
             return .storage("SQLite: \(error.message ?? "error \(error.resultCode.rawValue)") on \(path)")
         }

@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// Every failure the vault reports, as a value an interface can act on:
 /// a stable `code`, the `reason` in plain words (what is wrong and about
 /// what; never a secret, a record's content or a passphrase, and never a
@@ -26,6 +30,9 @@ public struct KithVaultError: Error, Equatable, Sendable, Encodable, CustomStrin
         case wrongPassphrase = "wrong-passphrase"
         /// A file or database operation failed for a reason outside Kith.
         case storage
+        /// The disk (this device's, or the database server's) is full or over
+        /// its quota; what failed was not written, and it works once space is freed.
+        case noSpace = "no-space"
         /// A cryptographic operation failed outside an integrity check.
         case crypto
     }
@@ -65,6 +72,17 @@ public struct KithVaultError: Error, Equatable, Sendable, Encodable, CustomStrin
     public static func storage(_ reason: String, remedy: Remedy? = nil) -> KithVaultError { .init(.storage, reason, remedy: remedy) }
     /// A cryptographic operation failed outside an integrity check.
     public static func crypto(_ reason: String) -> KithVaultError { .init(.crypto, reason) }
+    /// The disk is full; `reason` says what could not be written ("cannot write the vault at ...").
+    public static func noSpace(_ reason: String) -> KithVaultError { .init(.noSpace, reason) }
+
+    /// A failed system call's `errno` as the failure it is: a full disk or
+    /// quota as `noSpace` (naming `what` was being written), anything else
+    /// as `storage` with the system's words and `advice`.
+    public static func system(_ number: Int32, _ what: String, advice: String? = nil) -> KithVaultError {
+        if number == ENOSPC || number == EDQUOT { return .noSpace(what) }
+        let words = String(cString: strerror(number))
+        return .storage("\(what): \(words)" + (advice.map { "; " + $0 } ?? ""))
+    }
 
     /// The code's plain label and the reason, with no advice: "not found: record 3f…".
     public var description: String {
@@ -76,6 +94,7 @@ public struct KithVaultError: Error, Equatable, Sendable, Encodable, CustomStrin
         case .busy: return "the vault is busy: \(reason)"
         case .invalidInput, .wrongPassphrase: return reason
         case .storage: return "storage error: \(reason)"
+        case .noSpace: return "the disk is full: \(reason)"
         case .crypto: return "cryptographic operation failed: \(reason)"
         }
     }

@@ -517,7 +517,7 @@ final class OutputFile: PlaintextSink, @unchecked Sendable {
         var template = Array("\(directory)/.kith-partial-XXXXXX".utf8CString)
         let made = template.withUnsafeMutableBufferPointer { buffer in buffer.baseAddress.flatMap { mkdtemp($0) }.map { String(cString: $0) } }
         guard let made else {
-            throw KithVaultError.storage("cannot create a file in \(directory): \(String(cString: strerror(errno))); check that the folder exists and is writable")
+            throw KithVaultError.system(errno, "cannot create a file in \(directory)", advice: "check that the folder exists and is writable")
         }
         folder = made
         name = url.lastPathComponent
@@ -532,8 +532,9 @@ final class OutputFile: PlaintextSink, @unchecked Sendable {
         }
         fd = openat(folderFD, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
         guard fd >= 0 else {
+            let number = errno
             abandon()
-            throw KithVaultError.storage("cannot create a file in \(directory): \(String(cString: strerror(errno))); check that the folder exists and is writable")
+            throw KithVaultError.system(number, "cannot create a file in \(directory)", advice: "check that the folder exists and is writable")
         }
     }
 
@@ -565,12 +566,12 @@ final class OutputFile: PlaintextSink, @unchecked Sendable {
 
     /// Flushes the file and gives it its name; never replaces a file.
     func publish() throws {
-        guard fsync(fd) == 0 else { throw KithVaultError.storage("cannot flush \(folder)/\(name): \(String(cString: strerror(errno)))") }
+        guard fsync(fd) == 0 else { throw KithVaultError.system(errno, "cannot flush \(folder)/\(name)") }
         close(fd)
         fd = -1
         guard linkat(folderFD, name, AT_FDCWD, path, 0) == 0 else {
             if errno == EEXIST { throw KithVaultError.invalidInput("\(path) appeared while the attachment was being written and was left untouched", remedy: .chooseNewFile) }
-            throw KithVaultError.storage("cannot create \(path): \(String(cString: strerror(errno)))")
+            throw KithVaultError.system(errno, "cannot create \(path)")
         }
         published = true
         abandon()

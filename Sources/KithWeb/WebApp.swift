@@ -215,6 +215,8 @@ public final class WebApp: Sendable {
         case .accessDenied, .wrongPassphrase: return 403
         case .invalidInput: return 400
         case .busy: return 503
+        // 507 Insufficient Storage (RFC 4918): the request was fine, the disk is not.
+        case .noSpace: return 507
         case .integrity, .invalidEntry, .storage, .crypto: return 500
         }
     }

@@ -21,7 +21,7 @@ struct Kith: ParsableCommand {
             for a bug report (never a secret). Colour only on a terminal, never with NO_COLOR.
 
             Exit codes: 0 ok, 64 usage, 65 integrity check failed, 66 not found, \
-            75 busy (try again), 77 access denied, 1 anything else.
+            74 disk full (free space, run it again), 75 busy (try again), 77 access denied, 1 anything else.
             """,
         version: "kith \(KithVersion.string) (libsodium \(CryptoLibrary.versionString))",
         subcommands: [

@@ -64,4 +64,12 @@ struct PostgresAddressTests {
         #expect(statements.allSatisfy { !$0.hasPrefix("--") })
         #expect(statements.count == 14)
     }
+
+    @Test("a full disk on the database server is no-space (exit 74 in the CLI), a full disk of the same words as on SQLite; other server states stay what they were")
+    func serverStates() throws {
+        let address = try PostgresAddress("postgres://kith@db.example.org/kith", environment: [:])
+        #expect(PostgresFailure.server(state: "53100", message: "could not extend file", address: address).code == .noSpace)
+        #expect(PostgresFailure.server(state: "53300", message: "too many connections", address: address).code == .busy)
+        #expect(PostgresFailure.server(state: "XX000", message: "internal", address: address).code == .storage)
+    }
 }

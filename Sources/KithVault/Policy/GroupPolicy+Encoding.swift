@@ -81,9 +81,15 @@ extension GroupPolicy {
             let count = Int(try r.u16())
             guard count <= maximumSearchFields else { throw KithVaultError.integrity("policy names too many searchable fields") }
             var search: [String: FieldSearchMode] = [:]
+            var previous: String?
             for _ in 0..<count {
                 let name = try r.string()
-                guard let mode = FieldSearchMode(code: try r.u8()), search[name] == nil else { throw KithVaultError.integrity("policy has a malformed search rule") }
+                // One form per meaning: names in the order the encoder sorts them, each once
+                // (a fuzzer found an entry with two names swapped that decoded to the same policy).
+                guard let mode = FieldSearchMode(code: try r.u8()), previous.map({ name > $0 }) ?? true else {
+                    throw KithVaultError.integrity("policy has a malformed search rule")
+                }
+                previous = name
                 search[name] = mode
             }
             policy.search = search

@@ -56,14 +56,14 @@ enum AtomicFile {
         close(fd)
         if replace {
             guard rename(temporary, path) == 0 else {
-                throw KithVaultError.storage("could not replace \(path): \(String(cString: strerror(errno)))")
+                throw KithVaultError.system(errno, "could not replace \(path)")
             }
         } else {
             guard link(temporary, path) == 0 else {
                 if errno == EEXIST {
                     throw KithVaultError.invalidInput("\(path) already exists and was left untouched; choose another file name or move the old file away first")
                 }
-                throw KithVaultError.storage("could not create \(path): \(String(cString: strerror(errno)))")
+                throw KithVaultError.system(errno, "could not create \(path)")
             }
         }
         if stop == .published {

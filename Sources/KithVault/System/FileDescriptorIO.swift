@@ -15,7 +15,7 @@ package enum FileDescriptorIO {
             let written = write(fd, base + offset, bytes.count - offset)
             if written < 0 && errno == EINTR { continue }
             guard written > 0 else {
-                throw KithVaultError.storage("cannot write \(what): \(String(cString: strerror(errno))); check free space and permissions")
+                throw KithVaultError.system(errno, "cannot write \(what)", advice: "check free space and permissions")
             }
             offset += written
         }

@@ -30,7 +30,7 @@ package enum POSIX {
             let result = call()
             if result >= 0 { return result }
             if errno == EINTR { continue }
-            throw KithVaultError.storage("cannot \(what()): \(String(cString: strerror(errno)))")
+            throw KithVaultError.system(errno, "cannot \(what())")
         }
     }
 }

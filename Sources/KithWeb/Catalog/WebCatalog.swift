@@ -187,6 +187,7 @@ public enum Phrase: Sendable {
             case .busy: return "The vault is busy: try again in a moment"
             case .integrity, .invalidEntry: return "The vault failed a check"
             case .wrongPassphrase: return "Wrong passphrase"
+            case .noSpace: return "The disk is full: nothing was saved. Free some space and try again"
             case .storage, .crypto: return "Something went wrong"
             }
         case .errorDetail: return "What Kith says:"
@@ -413,6 +414,7 @@ public enum Phrase: Sendable {
             case .busy: return "الخزنة مشغولة: يُرجى المحاولة بعد لحظة"
             case .integrity, .invalidEntry: return "لم تجتز الخزنة أحد فحوص السلامة"
             case .wrongPassphrase: return "عبارة المرور خاطئة"
+            case .noSpace: return "القرص ممتلئ: لم يُحفظ شيء. يُرجى إفراغ بعض المساحة والمحاولة مجدداً"
             case .storage, .crypto: return "حدث خطأ ما"
             }
         case .errorDetail: return "رسالة Kith (بالإنجليزية):"

@@ -13,6 +13,8 @@ extension KithVaultError {
         case .notFound: return 66
         case .accessDenied, .wrongPassphrase: return 77
         case .busy: return 75
+        // EX_IOERR (sysexits.h): the command was right, the disk could not take it.
+        case .noSpace: return 74
         case .invalidInput: return 64
         case .storage, .crypto: return 1
         }
@@ -31,6 +33,8 @@ extension KithVaultError {
             text += "."
         case .busy:
             text += ". Another kith is writing; try again in a moment."
+        case .noSpace:
+            text += ". Nothing was half-written: free some space on that disk and run the command again."
         case .wrongPassphrase:
             text = "wrong passphrase: " + reason + ". Try again (a passphrase file or KITH_PASSPHRASE must hold your current passphrase, after a change too)."
         default:
