@@ -6,7 +6,7 @@ SWIFT ?= swift
 # Tests and the demo share one debug build; the benchmark uses release.
 BUILD_FLAGS ?=
 
-.PHONY: all build test demo bench man deps format-check clean fuzz fuzz-smoke
+.PHONY: all build test demo bench man deps format-check clean fuzz fuzz-smoke crash-matrix
 
 all: build
 
@@ -46,6 +46,15 @@ fuzz: deps
 # The short run make test includes: a few seconds a target, fixed seed.
 fuzz-smoke: deps
 	FUZZ_SEED=1 sh scripts/fuzz.sh 3
+
+# The whole crash matrix: every write killed at each of its durability
+# points (before and after) and at CRASH_TRIALS random moments, on SQLite
+# and PostgreSQL; make test runs a sample of the same suite.
+CRASH_TRIALS ?= 100
+crash-matrix: deps
+	$(SWIFT) build --build-tests $(BUILD_FLAGS)
+	KITH_CRASH_TRIALS=$(CRASH_TRIALS) KITH_CRASH_POINTS=all KITH_REQUIRE_POSTGRES=1 sh scripts/with-test-postgres.sh \
+		$(SWIFT) test --skip-build --disable-xctest $(BUILD_FLAGS) --filter CrashMatrix
 
 # The man page, generated from the command definitions by swift-argument-parser's
 # generate-manual plugin (all subcommands in one page). Read it: man ./man/kith.1

@@ -513,22 +513,35 @@ final class OutputFile: PlaintextSink, @unchecked Sendable {
     init(path: String, partials: PartialFiles?) throws {
         let url = URL(fileURLWithPath: path)
         let directory = url.deletingLastPathComponent().path
-        // A private folder on the same file system, so the finished file can be linked into place.
-        var template = Array("\(directory)/.kith-partial-XXXXXX".utf8CString)
-        let made = template.withUnsafeMutableBufferPointer { buffer in buffer.baseAddress.flatMap { mkdtemp($0) }.map { String(cString: $0) } }
-        guard let made else {
-            throw KithVaultError.system(errno, "cannot create a file in \(directory)", advice: "check that the folder exists and is writable")
+        // A private folder on the same file system, so the finished file can
+        // be linked into place. Noted before it exists: a process killed at
+        // any moment after (the crash matrix found the gap mkdtemp left,
+        // between making the folder and noting it) leaves a note, and the
+        // next command removes what it points to.
+        let letters = Array("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
+        var made: (folder: String, note: URL?)?
+        for _ in 0..<16 {
+            let candidate = "\(directory)/.kith-partial-" + String((0..<8).map { _ in letters[Int.random(in: 0..<letters.count)] })
+            let noted = try partials?.note(candidate + "/" + url.lastPathComponent, folder: candidate)
+            if mkdir(candidate, 0o700) == 0 {
+                made = (candidate, noted)
+                break
+            }
+            let number = errno
+            if let noted { partials?.forget(noted) }
+            guard number == EEXIST else {
+                throw KithVaultError.system(number, "cannot create a file in \(directory)", advice: "check that the folder exists and is writable")
+            }
         }
-        folder = made
+        guard let made else { throw KithVaultError.storage("cannot make a private folder in \(directory)") }
+        folder = made.folder
+        note = made.note
         name = url.lastPathComponent
         self.path = path
         folderFD = Glibc.open(folder, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
-        do {
-            guard folderFD >= 0 else { throw KithVaultError.storage("cannot open the private folder \(folder)") }
-            note = try partials?.note(folder + "/" + name, folder: folder)
-        } catch {
+        guard folderFD >= 0 else {
             abandon()
-            throw error
+            throw KithVaultError.storage("cannot open the private folder \(folder)")
         }
         fd = openat(folderFD, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
         guard fd >= 0 else {
@@ -570,7 +583,7 @@ final class OutputFile: PlaintextSink, @unchecked Sendable {
         close(fd)
         fd = -1
         guard linkat(folderFD, name, AT_FDCWD, path, 0) == 0 else {
-            if errno == EEXIST { throw KithVaultError.invalidInput("\(path) appeared while the attachment was being written and was left untouched", remedy: .chooseNewFile) }
+            if errno == EEXIST { throw KithVaultError.invalidInput("\(path) appeared while the file was being written and was left untouched", remedy: .chooseNewFile) }
             throw KithVaultError.system(errno, "cannot create \(path)")
         }
         published = true

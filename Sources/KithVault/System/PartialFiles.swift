@@ -64,6 +64,13 @@ public struct PartialFiles: Sendable {
     public func cleanUp(evenLive: Bool = false) {
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory.path) else { return }
         for name in names {
+            // A note's own temporary (".<pid>-<id>.<pid>.<n>.tmp"), left by a process killed while noting.
+            if name.hasPrefix("."), name.hasSuffix(".tmp") {
+                if let pid = name.dropFirst().split(separator: "-").first.flatMap({ Int32($0) }), pid > 0, evenLive || (kill(pid, 0) != 0 && errno == ESRCH) {
+                    unlink(directory.appendingPathComponent(name).path)
+                }
+                continue
+            }
             guard let pid = name.split(separator: "-").first.flatMap({ Int32($0) }), pid > 0 else { continue }
             // Still being written by a live process (ESRCH: no such process).
             if !evenLive && (kill(pid, 0) == 0 || errno != ESRCH) { continue }

@@ -1,4 +1,8 @@
 import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 import KithCrypto
 
 /// Records laid out as one table for a CSV export: a row per record, the
@@ -86,9 +90,19 @@ enum CSVCell {
 /// A new plaintext file for an export: mode 0600, written whole under a
 /// temporary name and only then given its name, never replacing a file.
 public enum PlaintextFile {
-    /// Writes `bytes` to a new file at `path`, then wipes `bytes`.
-    public static func create(_ bytes: inout [UInt8], at path: String) throws {
+    /// Writes `bytes` to a new file at `path` (mode 0600, never replacing
+    /// one), then wipes `bytes`. Written as `attach get` writes: in a
+    /// private folder beside `path`, noted under `partials` first, so a
+    /// process killed part way leaves nothing the next kith command does
+    /// not remove (the crash matrix found plaintext temporaries left).
+    public static func create(_ bytes: inout [UInt8], at path: String, partials: PartialFiles?) throws {
         defer { SecureBytes.wipe(&bytes) }
-        try AtomicFile.write(bytes, to: path, mode: 0o600, replace: false)
+        guard access(path, F_OK) != 0 else {
+            throw KithVaultError.invalidInput("\(path) already exists and was left untouched", remedy: .chooseNewFile)
+        }
+        let output = try OutputFile(path: path, partials: partials)
+        defer { output.abandon() }
+        try bytes.withUnsafeBytes { try output.write($0) }
+        try output.publish()
     }
 }

@@ -115,7 +115,7 @@ struct Export: KithCommand {
             bytes = Array(Output.jsonSafe(String(decoding: try encoder.encode(export), as: UTF8.self)).utf8) + [0x0A]
         }
         if let out {
-            try PlaintextFile.create(&bytes, at: out)
+            try PlaintextFile.create(&bytes, at: out, partials: PartialFiles(stateDirectory: GlobalOptions.checkpointMemory().directory))
             let versions = allVersions || memberID != nil ? " (every version)" : ""
             print("Exported \(Output.count(views.count, views.count == Set(views.map(\.id)).count ? "record" : "record version"))\(versions) from \(Terminal.safe(group)) to \(out).")
             if memberID != nil && format == .csv { print("The log's entries about them are in the JSON export only (--format json).") }

@@ -13,6 +13,10 @@ protocol KithCommand: ParsableCommand {
 
 extension KithCommand {
     func run() throws {
+        // Plaintext a killed `attach get` or export left on this device goes
+        // at the next kith command of any kind, not only the next that opens
+        // a vault as the same user (found by the crash matrix).
+        PartialFiles(stateDirectory: GlobalOptions.checkpointMemory().directory).cleanUp()
         do {
             try execute()
         } catch let error as KithVaultError {
