@@ -11,13 +11,24 @@ final class BlockingConnection: @unchecked Sendable {
     // @unchecked: `lock` serialises every use of `connection` and guards
     // `inTransaction`; a transaction holds it from BEGIN to COMMIT, so
     // another thread's statement can never land inside someone's transaction.
-    private let connection: PostgresConnection
+    private var connection: PostgresConnection
     /// How long a statement waits for a lock before it gives up (busy, exit 75).
     static let lockTimeout = "30s"
     private let lock = NSRecursiveLock()
     private var inTransaction = false
+    /// A transaction opened by a plain BEGIN statement (an attachment's
+    /// chunks): its connection is never replaced while it is open.
+    private var statementTransaction = false
     private let logger = Logger(label: "kith.postgres", factory: { _ in SwiftLogNoOpLogHandler() })
+    private let configuration: PostgresConnection.Configuration
     let address: PostgresAddress
+
+    /// Test-only: runs just before COMMIT is sent (a test cuts the
+    /// connection there, from the server's side).
+    var beforeCommitForTesting: (() -> Void)?
+    /// Test-only: runs just after the server committed; a connection it cut
+    /// is treated as a reply lost on the way back.
+    var afterCommitForTesting: (() -> Void)?
 
     /// Connects and logs in; the password comes from `PostgresPassword`.
     init(address: PostgresAddress, environment: [String: String]) throws {
@@ -35,17 +46,11 @@ final class BlockingConnection: @unchecked Sendable {
         configuration.options.connectTimeout = .seconds(15)
         // Seen by the operator in pg_stat_activity, so they can tell Kith's sessions apart.
         configuration.options.additionalStartupParameters = [("application_name", "kith")]
-        do {
-            connection = try PostgresConnection.connect(
-                on: MultiThreadedEventLoopGroup.singleton.any(), configuration: configuration, id: 1, logger: logger
-            ).wait()
-        } catch {
-            throw PostgresFailure.translate(error, address: address, connecting: true)
-        }
-        // Another client holding the log head: wait for it as SQLite waits
-        // for its write lock, then report busy (exit 75) rather than hang.
-        try execute("SET lock_timeout = '\(Self.lockTimeout)'")
+        self.configuration = configuration
+        connection = try Self.connect(configuration, address: address, logger: logger)
     }
+
+    deinit { try? connection.close().wait() }
 
     static func tls(for address: PostgresAddress) throws -> PostgresConnection.Configuration.TLS {
         var tls = TLSConfiguration.makeClientConfiguration()
@@ -68,8 +73,42 @@ final class BlockingConnection: @unchecked Sendable {
         return address.tlsMode == .prefer ? .prefer(context) : .require(context)
     }
 
-    deinit {
-        try? connection.close().wait()
+    /// A logged-in connection with Kith's session settings.
+    private static func connect(_ configuration: PostgresConnection.Configuration, address: PostgresAddress, logger: Logger) throws -> PostgresConnection {
+        let connection: PostgresConnection
+        do {
+            connection = try PostgresConnection.connect(
+                on: MultiThreadedEventLoopGroup.singleton.any(), configuration: configuration, id: 1, logger: logger
+            ).wait()
+        } catch {
+            throw PostgresFailure.translate(error, address: address, connecting: true)
+        }
+        // Another client holding the log head: wait for it as SQLite waits
+        // for its write lock, then report busy (exit 75) rather than hang.
+        do {
+            _ = try connection.query(PostgresQuery(unsafeSQL: "SET lock_timeout = '\(lockTimeout)'"), logger: logger).wait()
+        } catch {
+            try? connection.close().wait()
+            throw PostgresFailure.translate(error, address: address, connecting: true)
+        }
+        return connection
+    }
+
+    /// Whether the server or the network closed the connection.
+    var isLost: Bool { lock.withLock { connection.isClosed } }
+
+    /// The server process serving this connection (what an operator's
+    /// pg_terminate_backend names).
+    func backendPID() throws -> Int32 {
+        try query("SELECT pg_backend_pid()").first?.decode(Int32.self) ?? 0
+    }
+
+    /// A new connection in place of one that was lost, between transactions
+    /// only (a server restarted, a connection cut): a long-running client
+    /// such as `kith serve` carries on once the server is back.
+    private func reconnectIfLost() throws {
+        guard connection.isClosed, !inTransaction, !statementTransaction else { return }
+        connection = try Self.connect(configuration, address: address, logger: logger)
     }
 
     /// Runs one statement and returns its rows.
@@ -88,10 +127,26 @@ final class BlockingConnection: @unchecked Sendable {
     private func run(_ sql: String, _ binds: PostgresBindings) throws -> PostgresQueryResult {
         lock.lock()
         defer { lock.unlock() }
+        let word = sql.prefix(8).uppercased()
+        defer {
+            if word.hasPrefix("BEGIN") && !inTransaction { statementTransaction = true }
+            if word.hasPrefix("COMMIT") || word.hasPrefix("ROLLBACK") { statementTransaction = false }
+        }
+        try reconnectIfLost()
+        // A connection lost inside a transaction is not replaced (the
+        // transaction is gone with it); a statement on it would wait forever.
+        guard !connection.isClosed else { throw PostgresFailure.lost(address: address, inTransaction: true) }
         do {
             return try connection.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger).wait()
         } catch {
-            throw PostgresFailure.translate(error, address: address, connecting: false)
+            // A read outside any transaction, cut off with its connection, is asked again once.
+            if connection.isClosed, !inTransaction, !statementTransaction, word.hasPrefix("SELECT") {
+                try reconnectIfLost()
+                do { return try connection.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger).wait() } catch {
+                    throw PostgresFailure.translate(error, address: address, connecting: false, inTransaction: false)
+                }
+            }
+            throw PostgresFailure.translate(error, address: address, connecting: false, inTransaction: inTransaction || statementTransaction)
         }
     }
 
@@ -126,7 +181,20 @@ final class BlockingConnection: @unchecked Sendable {
     /// back when it throws (the error is rethrown as it was). Called again
     /// inside `body`, it joins the transaction already open. Other threads
     /// wait until it ends.
-    func transaction<T>(_ begin: String = "BEGIN", _ body: () throws -> T) throws -> T {
+    /// With `resolvingCommit`, a connection lost while COMMIT was on its way
+    /// throws `CommitOutcomeUnknown` for the caller to settle (the log's
+    /// appends look for their entry); otherwise an error that says so.
+    func transaction<T>(_ begin: String = "BEGIN", resolvingCommit: Bool = false, _ body: () throws -> T) throws -> T {
+        do {
+            return try openTransaction(begin, body)
+        } catch let unknown as CommitOutcomeUnknown where !resolvingCommit {
+            _ = unknown
+            throw KithVaultError.storage(
+                "the connection to PostgreSQL at \(address) was lost while a change was being committed; it may or may not have been saved")
+        }
+    }
+
+    private func openTransaction<T>(_ begin: String, _ body: () throws -> T) throws -> T {
         lock.lock()
         defer { lock.unlock() }
         // Only this thread can be here while a transaction is open: it holds the lock.
@@ -141,9 +209,29 @@ final class BlockingConnection: @unchecked Sendable {
             _ = try? execute("ROLLBACK")
             throw error
         }
-        try execute("COMMIT")
+        beforeCommitForTesting?()
+        do {
+            try execute("COMMIT")
+        } catch {
+            // Cut off while committing: the server may have committed before
+            // the reply was lost. The caller finds out (CommitOutcomeUnknown).
+            if connection.isClosed { throw CommitOutcomeUnknown(value: value, lost: error) }
+            throw error
+        }
+        if let afterCommitForTesting {
+            afterCommitForTesting()
+            if connection.isClosed { throw CommitOutcomeUnknown(value: value, lost: PostgresFailure.lost(address: address, inTransaction: true)) }
+        }
         return value
     }
+}
+
+/// The connection was lost while COMMIT was on its way: the transaction may
+/// or may not have been committed. Carries the transaction's result and the
+/// error a caller that cannot tell reports.
+struct CommitOutcomeUnknown: Error {
+    let value: Any
+    let lost: any Error
 }
 
 /// A statement's parameters, `$1` onwards, in order.

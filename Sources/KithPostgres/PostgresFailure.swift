@@ -8,7 +8,7 @@ import PostgresNIO
 /// already handles `KithVaultError`, and a second type would only be
 /// translated again.
 enum PostgresFailure {
-    static func translate(_ error: any Error, address: PostgresAddress, connecting: Bool) -> any Error {
+    static func translate(_ error: any Error, address: PostgresAddress, connecting: Bool, inTransaction: Bool = true) -> any Error {
         if error is KithVaultError || error is VaultStoreConflict { return error }
         guard let psql = error as? PSQLError else {
             return KithVaultError.storage("PostgreSQL at \(address): \(error); check the server is running and reachable")
@@ -30,11 +30,18 @@ enum PostgresFailure {
             let cause = psql.underlying.map { describe($0) } ?? "no answer"
             return KithVaultError.storage("cannot reach PostgreSQL at \(address) (\(cause)); check the server is running, the host and port, and the TLS settings (sslmode)")
         case .serverClosedConnection, .clientClosedConnection, .uncleanShutdown, .connectionError:
-            return KithVaultError.storage(
-                "the connection to PostgreSQL at \(address) was lost; a change in progress was rolled back by the server, so nothing is half-written; try again")
+            return lost(address: address, inTransaction: inTransaction)
         default:
             return KithVaultError.storage("PostgreSQL at \(address): \(psql.code)")
         }
+    }
+
+    /// A connection lost (a server restarted, a connection cut) before any
+    /// COMMIT was sent: nothing of a change in progress was kept.
+    static func lost(address: PostgresAddress, inTransaction: Bool) -> KithVaultError {
+        guard inTransaction else { return .storage("the connection to PostgreSQL at \(address) was lost; try again") }
+        return .storage(
+            "the connection to PostgreSQL at \(address) was lost; a change in progress was rolled back by the server, so nothing is half-written; try again")
     }
 
     /// An error the server reported, by SQLSTATE.
@@ -53,7 +60,12 @@ enum PostgresFailure {
         case "53100":
             return .noSpace("the database server at \(address) cannot write (its operator must free space there)")
         case "57P01", "57P02", "57P03":
-            return .storage("PostgreSQL at \(address) is shutting down or starting (\(message)); try again shortly")
+            // 57P01 is also what a session ended by pg_terminate_backend gets.
+            return .storage(
+                "PostgreSQL at \(address) ended the connection (\(message)): it is restarting, or its operator ended the session; a change in progress was not kept; try again shortly"
+            )
+        case "55000" where message.contains("accepting connections"):
+            return .storage("PostgreSQL at \(address) is not taking connections to this database just now (\(message)); try again shortly")
         case "P0001", "23505", "23503", "23514":
             // The schema's own guards (append-only log, no gaps, checks).
             return .integrity("the database refused a write that would break the log (\(message))")

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import KithVault
 import PostgresNIO
 
@@ -75,15 +76,48 @@ public final class PostgresVaultStore: VaultStore, @unchecked Sendable {
     /// writer reads the newest entries, signs on them and appends, while
     /// the others wait their turn (up to the 30 s lock timeout, then busy).
     public func appendingExclusively<T>(_ body: () throws -> T) throws -> T {
-        try connection.transaction {
-            try connection.execute("SELECT entry_count FROM log_head FOR UPDATE")
-            return try body()
+        try settlingCommit {
+            try connection.transaction(resolvingCommit: true) {
+                try connection.execute("SELECT entry_count FROM log_head FOR UPDATE")
+                return try body()
+            }
         }
     }
 
     /// Inside `appendingExclusively`, joins its transaction; otherwise opens one.
     public func append(_ batch: StoreBatch) throws {
-        try connection.transaction { try appendRows(batch) }
+        try settlingCommit {
+            try connection.transaction(resolvingCommit: true) {
+                try appendRows(batch)
+                lastAppended.withLock { $0 = batch.entries.last }
+            }
+        }
+    }
+
+    /// The newest entry appended in the transaction open now.
+    private let lastAppended = Mutex<EntryRow?>(nil)
+
+    /// Runs an append; when the connection was lost while COMMIT was on its
+    /// way, asks the server (on a new connection) whether the last entry
+    /// landed. It did: the append happened, and saying otherwise would make
+    /// the person do it twice. It did not: nothing of it was kept.
+    private func settlingCommit<T>(_ work: () throws -> T) throws -> T {
+        do {
+            return try work()
+        } catch let unknown as CommitOutcomeUnknown {
+            guard let entry = lastAppended.withLock({ $0 }), let value = unknown.value as? T else { throw unknown.lost }
+            let stored: [UInt8]?
+            do {
+                stored = try connection.query("SELECT hash FROM log_entries WHERE seq = $1", try binds(Int64(entry.seq))).first
+                    .map { Array(try $0.decode(ByteBuffer.self).readableBytesView) }
+            } catch {
+                throw KithVaultError.storage(
+                    "the connection to PostgreSQL at \(address) was lost while a change was being committed, and the server cannot be asked whether it was saved; once it is back, look at the vault's log before doing it again"
+                )
+            }
+            if stored == entry.hash { return value }
+            throw PostgresFailure.lost(address: address, inTransaction: true)
+        }
     }
 
     private func appendRows(_ batch: StoreBatch) throws {
