@@ -137,8 +137,14 @@ struct PostingBucket {
             }
             guard try byte() == format else { throw SearchIndexDamaged() }
             let terms = try fixed(4)
+            // One form per meaning, as the encoder writes: terms in ascending
+            // order, each once (a fuzzer found a repeated term whose lookup
+            // and decoding disagreed), ordinals ascending within a term.
+            var previous: UInt64?
             for _ in 0..<terms {
                 let hash = unpacked(try fixed(5))
+                guard previous.map({ hash > $0 }) ?? true else { throw SearchIndexDamaged() }
+                previous = hash
                 let length = try varint()
                 guard length <= UInt64(raw.count - at), length > 0 else { throw SearchIndexDamaged() }
                 let end = at + Int(length)
@@ -155,6 +161,7 @@ struct PostingBucket {
                 var value: UInt64 = 0
                 while at < end {
                     let step = try varint()
+                    guard ordinals.isEmpty || step > 0 else { throw SearchIndexDamaged() }
                     let (sum, overflow) = value.addingReportingOverflow(step)
                     guard !overflow else { throw SearchIndexDamaged() }
                     value = ordinals.isEmpty ? step : sum
