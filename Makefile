@@ -6,7 +6,7 @@ SWIFT ?= swift
 # Tests and the demo share one debug build; the benchmark uses release.
 BUILD_FLAGS ?=
 
-.PHONY: all build test demo bench man deps format-check clean fuzz fuzz-smoke crash-matrix
+.PHONY: all build test demo bench man deps format-check clean fuzz fuzz-smoke crash-matrix soak
 
 all: build
 
@@ -55,6 +55,14 @@ crash-matrix: deps
 	$(SWIFT) build --build-tests $(BUILD_FLAGS)
 	KITH_CRASH_TRIALS=$(CRASH_TRIALS) KITH_CRASH_POINTS=all KITH_REQUIRE_POSTGRES=1 sh scripts/with-test-postgres.sh \
 		$(SWIFT) test --skip-build --disable-xctest $(BUILD_FLAGS) --filter CrashMatrix
+
+# Eight clients of mixed work for SOAK_SECONDS on SQLite, then on a database
+# of a throwaway PostgreSQL server: errors, throughput and latency over time.
+SOAK_SECONDS ?= 300
+soak: deps
+	$(SWIFT) build -c release --product kith-bench
+	sh scripts/with-test-postgres.sh sh -c 'psql "$$KITH_TEST_POSTGRES" -qc "CREATE DATABASE soak" && \
+		KITH_BENCH_POSTGRES="$${KITH_TEST_POSTGRES%/*}/soak" "$$($(SWIFT) build -c release --show-bin-path)/kith-bench" --only soak --soak-seconds $(SOAK_SECONDS)'
 
 # The man page, generated from the command definitions by swift-argument-parser's
 # generate-manual plugin (all subcommands in one page). Read it: man ./man/kith.1

@@ -17,6 +17,7 @@ struct KithBench: ParsableCommand {
             Examples:
               kith-bench --quick
               kith-bench --only revoke --json
+              KITH_BENCH_POSTGRES=postgres://kith@127.0.0.1/soak kith-bench --only soak --soak-seconds 300
             """,
         subcommands: [ConcurrentWriter.self])
 
@@ -26,6 +27,8 @@ struct KithBench: ParsableCommand {
     var json = false
     @Option(help: ArgumentHelp("Run only scenarios whose name starts with this.", valueName: "name"))
     var only: [String] = []
+    @Option(help: ArgumentHelp("How long the soak runs on each engine (it runs only with --only soak).", valueName: "seconds"))
+    var soakSeconds = 120
 
     func run() throws {
         let sizes = quick ? (members: 99, records: 10_000) : (members: 99, records: 100_000)
@@ -55,6 +58,11 @@ struct KithBench: ParsableCommand {
         }
         if selected("command (agent)") {
             results += try CommandBench.run(commands: 10, log: log)
+        }
+        // Asked for by name only: it runs for a set time rather than a set amount.
+        if only.contains(where: { "soak".hasPrefix($0) && !$0.isEmpty }) {
+            results += try SoakBench.run(
+                seconds: soakSeconds, postgres: ProcessInfo.processInfo.environment["KITH_BENCH_POSTGRES"].flatMap { $0.isEmpty ? nil : $0 }, log: log)
         }
         // Last: it grows a vault to a million entries in the full run.
         if selected("command-at-scale") {

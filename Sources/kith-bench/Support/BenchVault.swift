@@ -12,6 +12,8 @@ final class BenchVault {
     let founder: UnlockedIdentity
     let lead: UnlockedIdentity
     private(set) var members: [String] = []
+    /// The case workers' identities, in the order of `members`.
+    private(set) var memberIdentities: [UnlockedIdentity] = []
     /// Every record written, in order.
     private(set) var recordIDs: [RecordID] = []
     static let group = "Bench Group"
@@ -28,7 +30,9 @@ final class BenchVault {
         let leadVault = try Vault(store: SQLiteVaultStore(path: path), holder: lead)
         for index in 0..<count {
             let handle = "member\(index)"
-            _ = try admin.approve(EnrollmentRequest.make(holder: UnlockedIdentity.generate(), handle: Handle(handle), vaultFingerprint: nil), role: .user)
+            let identity = try UnlockedIdentity.generate()
+            _ = try admin.approve(EnrollmentRequest.make(holder: identity, handle: Handle(handle), vaultFingerprint: nil), role: .user)
+            memberIdentities.append(identity)
             try leadVault.share(groupName: Self.group, with: handle, role: .caseworker)
             members.append(handle)
         }
