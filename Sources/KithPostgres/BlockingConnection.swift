@@ -128,16 +128,16 @@ final class BlockingConnection: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         let word = sql.prefix(8).uppercased()
-        defer {
-            if word.hasPrefix("BEGIN") && !inTransaction { statementTransaction = true }
-            if word.hasPrefix("COMMIT") || word.hasPrefix("ROLLBACK") { statementTransaction = false }
-        }
+        // Whatever COMMIT or ROLLBACK gives back, the transaction is over.
+        defer { if word.hasPrefix("COMMIT") || word.hasPrefix("ROLLBACK") { statementTransaction = false } }
         try reconnectIfLost()
         // A connection lost inside a transaction is not replaced (the
         // transaction is gone with it); a statement on it would wait forever.
         guard !connection.isClosed else { throw PostgresFailure.lost(address: address, inTransaction: true) }
         do {
-            return try connection.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger).wait()
+            let result = try connection.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger).wait()
+            if word.hasPrefix("BEGIN") && !inTransaction { statementTransaction = true }
+            return result
         } catch {
             // A read outside any transaction, cut off with its connection, is asked again once.
             if connection.isClosed, !inTransaction, !statementTransaction, word.hasPrefix("SELECT") {
