@@ -17,14 +17,28 @@ scratch=.build-fuzz
 # The coverage kinds are named outright: SwiftPM 6.3 joins its two
 # sanitizers in no fixed order, and as "-sanitize=fuzzer,address" swiftc
 # leaves out the coverage counters, so libFuzzer would fuzz blind (seen in
-# about half the builds). Each run below also checks the counters are there.
-swift build --scratch-path "$scratch" --product kith-fuzz \
-    --sanitize=address --sanitize=fuzzer -Xswiftc -sanitize-coverage=edge,inline-8bit-counters,pc-table,trace-cmp \
-    -Xswiftc -DKITH_LIBFUZZER >"$scratch.log" 2>&1 || {
-    tail -30 "$scratch.log" >&2
-    echo "fuzz: the sanitizer build failed (the whole log: $scratch.log)" >&2
-    exit 2
+# about half the builds). A change of flags does not rebuild everything, so
+# a build without counters (an older one) is thrown away and made again.
+build() {
+    swift build --scratch-path "$scratch" --product kith-fuzz \
+        --sanitize=address --sanitize=fuzzer -Xswiftc -sanitize-coverage=edge,inline-8bit-counters,pc-table,trace-cmp \
+        -Xswiftc -DKITH_LIBFUZZER >"$scratch.log" 2>&1 || {
+        tail -30 "$scratch.log" >&2
+        echo "fuzz: the sanitizer build failed (the whole log: $scratch.log)" >&2
+        exit 2
+    }
 }
+instrumented() {
+    readelf -S "$(swift build --scratch-path "$scratch" --show-bin-path)/kith-fuzz" 2>/dev/null | grep -q __sancov_cntrs
+}
+build
+if ! instrumented; then
+    echo "fuzz: the build in $scratch has no coverage counters; building it again from scratch" >&2
+    # Only the build: the corpus and crashes found so far stay.
+    rm -rf "$scratch/x86_64-unknown-linux-gnu" "$scratch/debug" "$scratch/build.db"
+    build
+    instrumented || { echo "fuzz: the sanitizer build has no coverage counters even from scratch" >&2; exit 2; }
+fi
 bin="$(swift build --scratch-path "$scratch" --show-bin-path)/kith-fuzz"
 # The replayer (an ordinary build) knows the targets and their input limits.
 swift build --product kith-fuzz >/dev/null 2>&1

@@ -73,20 +73,48 @@ final class BlockingConnection: @unchecked Sendable {
         return address.tlsMode == .prefer ? .prefer(context) : .require(context)
     }
 
+    /// The future's value, waiting no longer than the connection lives: a
+    /// statement sent on a connection the server closed meanwhile would
+    /// otherwise wait forever (seen when a session was terminated just as
+    /// it logged in). Connecting (`connection` nil) waits at most 30 s.
+    private static func bounded<T>(_ future: EventLoopFuture<T>, while connection: PostgresConnection?, address: PostgresAddress) throws -> T {
+        let finished = DispatchSemaphore(value: 0)
+        future.whenComplete { _ in finished.signal() }
+        let started = Date()
+        var closedAt: Date?
+        while finished.wait(timeout: .now() + .milliseconds(100)) == .timedOut {
+            if let connection {
+                // Closed, and no answer within a second after: none is coming.
+                if connection.isClosed {
+                    let since = closedAt ?? Date()
+                    closedAt = since
+                    if Date().timeIntervalSince(since) > 1 { throw lost(address) }
+                }
+            } else if Date().timeIntervalSince(started) > 30 {
+                throw KithVaultError.storage("PostgreSQL at \(address) did not finish logging in within 30 s; check the server is running and reachable")
+            }
+        }
+        return try future.wait()
+    }
+
+    private static func lost(_ address: PostgresAddress) -> KithVaultError {
+        PostgresFailure.lost(address: address, inTransaction: true)
+    }
+
     /// A logged-in connection with Kith's session settings.
     private static func connect(_ configuration: PostgresConnection.Configuration, address: PostgresAddress, logger: Logger) throws -> PostgresConnection {
         let connection: PostgresConnection
         do {
-            connection = try PostgresConnection.connect(
-                on: MultiThreadedEventLoopGroup.singleton.any(), configuration: configuration, id: 1, logger: logger
-            ).wait()
+            connection = try Self.bounded(
+                PostgresConnection.connect(on: MultiThreadedEventLoopGroup.singleton.any(), configuration: configuration, id: 1, logger: logger),
+                while: nil, address: address)
         } catch {
             throw PostgresFailure.translate(error, address: address, connecting: true)
         }
         // Another client holding the log head: wait for it as SQLite waits
         // for its write lock, then report busy (exit 75) rather than hang.
         do {
-            _ = try connection.query(PostgresQuery(unsafeSQL: "SET lock_timeout = '\(lockTimeout)'"), logger: logger).wait()
+            _ = try bounded(connection.query(PostgresQuery(unsafeSQL: "SET lock_timeout = '\(lockTimeout)'"), logger: logger), while: connection, address: address)
         } catch {
             try? connection.close().wait()
             throw PostgresFailure.translate(error, address: address, connecting: true)
@@ -96,6 +124,9 @@ final class BlockingConnection: @unchecked Sendable {
 
     /// Whether the server or the network closed the connection.
     var isLost: Bool { lock.withLock { connection.isClosed } }
+
+    /// Whether a transaction is open on this connection (this thread's: another waits for the lock).
+    var isInTransaction: Bool { lock.withLock { inTransaction || statementTransaction } }
 
     /// The server process serving this connection (what an operator's
     /// pg_terminate_backend names).
@@ -135,14 +166,16 @@ final class BlockingConnection: @unchecked Sendable {
         // transaction is gone with it); a statement on it would wait forever.
         guard !connection.isClosed else { throw PostgresFailure.lost(address: address, inTransaction: true) }
         do {
-            let result = try connection.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger).wait()
+            let result = try Self.bounded(connection.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger), while: connection, address: address)
             if word.hasPrefix("BEGIN") && !inTransaction { statementTransaction = true }
             return result
         } catch {
             // A read outside any transaction, cut off with its connection, is asked again once.
             if connection.isClosed, !inTransaction, !statementTransaction, word.hasPrefix("SELECT") {
                 try reconnectIfLost()
-                do { return try connection.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger).wait() } catch {
+                do {
+                    return try Self.bounded(connection.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger), while: connection, address: address)
+                } catch {
                     throw PostgresFailure.translate(error, address: address, connecting: false, inTransaction: false)
                 }
             }
@@ -189,8 +222,7 @@ final class BlockingConnection: @unchecked Sendable {
             return try openTransaction(begin, body)
         } catch let unknown as CommitOutcomeUnknown where !resolvingCommit {
             _ = unknown
-            throw KithVaultError.storage(
-                "the connection to PostgreSQL at \(address) was lost while a change was being committed; it may or may not have been saved")
+            throw PostgresFailure.outcomeUnknown(address: address)
         }
     }
 

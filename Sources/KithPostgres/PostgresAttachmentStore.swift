@@ -100,7 +100,18 @@ final class PostgresAttachmentStore: AttachmentStore, @unchecked Sendable {
             try connection.execute(
                 "INSERT INTO attachments (attachment_id, chunk_count, byte_count) VALUES ($1, $2, $3)",
                 try binds(ByteBuffer(bytes: id.bytes), chunks, total))
-            try connection.execute("COMMIT")
+            do {
+                try connection.execute("COMMIT")
+            } catch {
+                // Cut off while committing: the chunks may be stored. As
+                // finished, a discard deletes them by id (nothing names them
+                // yet, the entry comes after); the error says it cannot tell.
+                if connection.isLost {
+                    state = .finished
+                    throw PostgresFailure.lost(address: connection.address, inTransaction: true)
+                }
+                throw error
+            }
             state = .finished
         }
 

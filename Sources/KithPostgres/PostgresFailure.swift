@@ -44,6 +44,14 @@ enum PostgresFailure {
             "the connection to PostgreSQL at \(address) was lost; a change in progress was rolled back by the server, so nothing is half-written; try again")
     }
 
+    /// The connection was lost while COMMIT was on its way and the server
+    /// could not be asked what became of it.
+    static func outcomeUnknown(address: PostgresAddress) -> KithVaultError {
+        .storage(
+            "the connection to PostgreSQL at \(address) was lost while a change was being committed, and the server could not tell whether it was saved",
+            remedy: .checkLogBeforeRetrying)
+    }
+
     /// An error the server reported, by SQLSTATE.
     static func server(state: String, message: String, address: PostgresAddress) -> KithVaultError {
         switch state {

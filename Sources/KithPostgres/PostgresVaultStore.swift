@@ -76,7 +76,8 @@ public final class PostgresVaultStore: VaultStore, @unchecked Sendable {
     /// writer reads the newest entries, signs on them and appends, while
     /// the others wait their turn (up to the 30 s lock timeout, then busy).
     public func appendingExclusively<T>(_ body: () throws -> T) throws -> T {
-        try settlingCommit {
+        if !connection.isInTransaction { lastAppended.withLock { $0 = nil } }
+        return try settlingCommit {
             try connection.transaction(resolvingCommit: true) {
                 try connection.execute("SELECT entry_count FROM log_head FOR UPDATE")
                 return try body()
@@ -86,6 +87,7 @@ public final class PostgresVaultStore: VaultStore, @unchecked Sendable {
 
     /// Inside `appendingExclusively`, joins its transaction; otherwise opens one.
     public func append(_ batch: StoreBatch) throws {
+        if !connection.isInTransaction { lastAppended.withLock { $0 = nil } }
         try settlingCommit {
             try connection.transaction(resolvingCommit: true) {
                 try appendRows(batch)
@@ -94,7 +96,8 @@ public final class PostgresVaultStore: VaultStore, @unchecked Sendable {
         }
     }
 
-    /// The newest entry appended in the transaction open now.
+    /// The newest entry appended in the transaction open now (cleared as
+    /// each outermost transaction starts; one writer per store at a time).
     private let lastAppended = Mutex<EntryRow?>(nil)
 
     /// Runs an append; when the connection was lost while COMMIT was on its
@@ -108,12 +111,16 @@ public final class PostgresVaultStore: VaultStore, @unchecked Sendable {
             guard let entry = lastAppended.withLock({ $0 }), let value = unknown.value as? T else { throw unknown.lost }
             let stored: [UInt8]?
             do {
-                stored = try connection.query("SELECT hash FROM log_entries WHERE seq = $1", try binds(Int64(entry.seq))).first
-                    .map { Array(try $0.decode(ByteBuffer.self).readableBytesView) }
+                // The old session may still be finishing its COMMIT on the
+                // server: it holds log_head until it has committed or rolled
+                // back, so wait for that lock before looking.
+                stored = try connection.transaction {
+                    try connection.execute("SELECT 1 FROM log_head FOR SHARE")
+                    return try connection.query("SELECT hash FROM log_entries WHERE seq = $1", try binds(Int64(entry.seq))).first
+                        .map { Array(try $0.decode(ByteBuffer.self).readableBytesView) }
+                }
             } catch {
-                throw KithVaultError.storage(
-                    "the connection to PostgreSQL at \(address) was lost while a change was being committed, and the server cannot be asked whether it was saved; once it is back, look at the vault's log before doing it again"
-                )
+                throw PostgresFailure.outcomeUnknown(address: address)
             }
             if stored == entry.hash { return value }
             throw PostgresFailure.lost(address: address, inTransaction: true)

@@ -9,8 +9,9 @@ import KithVault
 
 /// Attachments as files in one folder (mode 0700), each file (0600) named
 /// by its id. A file is written under a hidden temporary name, flushed and
-/// then renamed, so a crash leaves either no file or a whole one; a
-/// temporary left by a crash holds only ciphertext and is ignored.
+/// then linked into place, so a crash leaves either no file or a whole one.
+/// A temporary left by a crash holds only ciphertext; the next attachment
+/// written into the folder removes it (the crash matrix found them piling up).
 public final class AttachmentFolder: AttachmentStore, @unchecked Sendable {
     // @unchecked: immutable; each sink and source owns its own descriptor.
     /// The folder.
@@ -35,10 +36,27 @@ public final class AttachmentFolder: AttachmentStore, @unchecked Sendable {
         guard access(final, F_OK) != 0 else {
             throw KithVaultError.integrity("attachment \(id) already exists in \(path); refusing to overwrite it")
         }
+        sweepStaleTemporaries()
         let temporary = "\(path)/.\(id).\(getpid()).partial"
         let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw Self.failure("cannot create a file in \(path)") }
         return FileSink(fd: fd, temporary: temporary, final: final, folder: path)
+    }
+
+    /// Removes the temporaries (".<id>.<pid>.partial") of writers that are
+    /// no longer running. Best effort, and only regular files of this user.
+    func sweepStaleTemporaries() {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: path) else { return }
+        for name in names where name.hasPrefix(".") && name.hasSuffix(".partial") {
+            let parts = name.split(separator: ".")
+            guard parts.count == 3, let pid = Int32(parts[1]), pid > 0, pid != getpid() else { continue }
+            // Still being written by a live process (ESRCH: no such process).
+            guard kill(pid, 0) != 0 && errno == ESRCH else { continue }
+            var info = stat()
+            let file = "\(path)/\(name)"
+            guard lstat(file, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG, info.st_uid == getuid() else { continue }
+            unlink(file)
+        }
     }
 
     public func openAttachment(_ id: Identifier) throws -> AttachmentSource? {

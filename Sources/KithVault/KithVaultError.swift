@@ -104,6 +104,10 @@ public struct KithVaultError: Error, Equatable, Sendable, Encodable, CustomStrin
 /// it in its own words: the CLI names the `kith` command, a web page would
 /// offer the link. New cases are added as new failures need them.
 public enum Remedy: Equatable, Sendable, Encodable {
+    /// The change may or may not have been saved (a connection lost while it
+    /// was committed, and the store could not be asked): look at the log
+    /// before doing it again, or it may be done twice.
+    case checkLogBeforeRetrying
     /// Look the record up among the group's records (its id was not found).
     case listRecords
     /// Look the case up among the group's cases.

@@ -121,6 +121,10 @@ extension Vault {
             let draft = RecordDraft(
                 id: id, version: 1, kind: .attachment, parent: caseID, fields: fields, action: "attached a file", recordKey: recordKey)
             try write(group: record.group) { [draft] }
+        } catch let error as KithVaultError where error.remedy == .checkLogBeforeRetrying {
+            // The entry naming the file may have landed: its bytes stay (an
+            // orphan costs space; a log entry naming missing bytes loses the file).
+            throw error
         } catch {
             sink.discard()
             throw error

@@ -44,13 +44,13 @@ package enum DecoderEntryPoints {
     /// The resume cache's state (after its seal was opened).
     package static func snapshot(_ bytes: [UInt8]) throws -> String? {
         let written = try VaultState.decodeSnapshot(bytes, records: nil).encodeSnapshot()
-        return try VaultState.decodeSnapshot(written, records: nil).encodeSnapshot() == written ? nil : "a resume cache state changes when written and read again"
+        return again("a resume cache state", written) { try VaultState.decodeSnapshot($0, records: nil).encodeSnapshot() }
     }
 
     /// One resume-cache record row, of any row format.
     package static func snapshotRow(_ bytes: [UInt8]) throws -> String? {
         let written = try RecordState.decodeRow(bytes).encodeRow()
-        return try RecordState.decodeRow(written).encodeRow() == written ? nil : "a resume cache record row changes when written and read again"
+        return again("a resume cache record row", written) { try RecordState.decodeRow($0).encodeRow() }
     }
 
     /// A search index manifest, counters, or bucket (after their seals were
@@ -62,10 +62,10 @@ package enum DecoderEntryPoints {
         switch first % 3 {
         case 0:
             let written = try IndexManifest.decode(rest).encoded
-            return try IndexManifest.decode(written).encoded == written ? nil : "a search manifest changes when written and read again"
+            return again("a search manifest", written) { try IndexManifest.decode($0).encoded }
         case 1:
             let written = try BucketCounters.decode(rest).encoded
-            return try BucketCounters.decode(written).encoded == written ? nil : "search counters change when written and read again"
+            return again("search counters", written) { try BucketCounters.decode($0).encoded }
         default:
             var copy = rest
             let secure = try SecureBytes(wiping: &copy)
@@ -80,6 +80,16 @@ package enum DecoderEntryPoints {
         }
     }
 
+    /// What must hold of bytes Kith wrote itself: they read back, to the same
+    /// bytes. Failing to read them is a finding too, not a refusal.
+    private static func again(_ what: String, _ written: [UInt8], _ roundTrip: ([UInt8]) throws -> [UInt8]) -> String? {
+        do {
+            return try roundTrip(written) == written ? nil : "\(what) changes when written and read again"
+        } catch {
+            return "\(what) Kith wrote does not read back (\(error))"
+        }
+    }
+
     /// The text of a CSV file as `kith import` reads it (encoding detection included).
     package static func csvText(_ bytes: [UInt8]) throws -> String? {
         _ = try CSVText.decode(Data(bytes))
@@ -91,36 +101,44 @@ package enum DecoderEntryPoints {
     /// hangs. Throws when it refused something, so the fuzzer can tell
     /// refusals from answers. The agent holds a throwaway identity.
     package static func agentRequests(_ bytes: [UInt8]) throws -> String? {
-        let agent = try FuzzAgent.shared()
+        // A harness that cannot start must say so on every input, not pass them all.
+        let agent: FuzzAgent
+        do { agent = try FuzzAgent.shared() } catch { return "the fuzz harness could not start its agent: \(error)" }
         var pair: [Int32] = [-1, -1]
-        guard socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0, &pair) == 0 else { throw KithVaultError.storage("socketpair failed") }
+        guard socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0, &pair) == 0 else { return "the fuzz harness could not make a socket pair" }
         defer {
             close(pair[0])
             close(pair[1])
         }
-        // Replies go back on the same pair; a large enough buffer means the
-        // agent never waits for this side to read while it is still writing.
-        var size: Int32 = 1 << 22
-        setsockopt(pair[1], SOL_SOCKET, SO_SNDBUF, &size, socklen_t(MemoryLayout<Int32>.size))
-        setsockopt(pair[0], SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
-        try bytes.withUnsafeBytes { try AgentWire.writeAll(pair[0], $0) }
-        shutdown(pair[0], Int32(SHUT_WR))
-        _ = agent.server.handle(pair[1])
-        shutdown(pair[1], Int32(SHUT_WR))
-        var replies: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 1 << 16)
-        while true {
-            let got = chunk.withUnsafeMutableBytes { recv(pair[0], $0.baseAddress, $0.count, 0) }
-            guard got > 0 else { break }
-            replies += chunk[0..<got]
+        // The replies are read while the agent writes them (a buffer fills
+        // long before thousands of small replies fit), and the requests are
+        // written from here while the agent reads them.
+        let requests = pair[0]
+        let replies = ReplyReader(fd: requests)
+        let reader = Thread { replies.readAll() }
+        let written = DispatchSemaphore(value: 0)
+        let writer = Thread {
+            bytes.withUnsafeBytes { _ = try? AgentWire.writeAll(requests, $0) }
+            shutdown(requests, Int32(SHUT_WR))
+            written.signal()
         }
+        reader.start()
+        writer.start()
+        _ = agent.server.handle(pair[1])
+        // Both ways shut: a writer still sending (the agent stopped at a
+        // lock request) fails now, and the reader sees the end. Neither
+        // thread outlives the descriptors.
+        shutdown(pair[1], Int32(SHUT_RDWR))
+        written.wait()
+        replies.done.wait()
+        let received = replies.bytes
         var refused = false
         var offset = 0
-        while offset < replies.count {
-            guard offset + 5 <= replies.count else { return "the agent sent a frame cut short" }
-            let length = replies[offset..<offset + 4].reduce(0) { $0 << 8 | Int($1) }
-            guard length >= 1, offset + 4 + length <= replies.count else { return "the agent sent a frame whose length is wrong" }
-            switch replies[offset + 4] {
+        while offset < received.count {
+            guard offset + 5 <= received.count else { return "the agent sent a frame cut short" }
+            let length = received[offset..<offset + 4].reduce(0) { $0 << 8 | Int($1) }
+            guard length >= 1, offset + 4 + length <= received.count else { return "the agent sent a frame whose length is wrong" }
+            switch received[offset + 4] {
             case 0: break
             case 1: refused = true
             default: return "the agent sent a reply that is neither done nor refused"
@@ -133,6 +151,27 @@ package enum DecoderEntryPoints {
 
     /// The most bytes `agentRequests` takes (the socket buffers' size).
     package static let agentRequestLimit = 1 << 20
+}
+
+/// Reads one side of a socket pair to its end, on a thread of its own.
+private final class ReplyReader: @unchecked Sendable {
+    // @unchecked: `bytes` is written by the reading thread before `done` is signalled, read after.
+    let fd: Int32
+    var bytes: [UInt8] = []
+    let done = DispatchSemaphore(value: 0)
+
+    init(fd: Int32) { self.fd = fd }
+
+    func readAll() {
+        var chunk = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            let got = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+            if got < 0 && errno == EINTR { continue }
+            guard got > 0 else { break }
+            bytes += chunk[0..<got]
+        }
+        done.signal()
+    }
 }
 
 /// The agent the fuzzer talks to: made once per process, kept for its life.
