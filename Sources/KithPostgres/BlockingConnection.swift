@@ -104,11 +104,12 @@ final class BlockingConnection: @unchecked Sendable {
     /// A logged-in connection with Kith's session settings.
     private static func connect(_ configuration: PostgresConnection.Configuration, address: PostgresAddress, logger: Logger) throws -> PostgresConnection {
         let connection: PostgresConnection
+        let connecting = PostgresConnection.connect(on: MultiThreadedEventLoopGroup.singleton.any(), configuration: configuration, id: 1, logger: logger)
         do {
-            connection = try Self.bounded(
-                PostgresConnection.connect(on: MultiThreadedEventLoopGroup.singleton.any(), configuration: configuration, id: 1, logger: logger),
-                while: nil, address: address)
+            connection = try Self.bounded(connecting, while: nil, address: address)
         } catch {
+            // Given up on: if it logs in after all, it is closed, not left open.
+            connecting.whenSuccess { late in late.close().whenComplete { _ in } }
             throw PostgresFailure.translate(error, address: address, connecting: true)
         }
         // Another client holding the log head: wait for it as SQLite waits

@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import Testing
 
 /// A full disk (issue 25, part 3): the vault, its keyfiles and every state
@@ -105,7 +106,6 @@ struct FullDiskCLITests {
         try Self.fill(cli)
         for write in Self.writes(member: member, caseID: caseID, cli: cli) {
             let result = try cli.run(write.arguments, as: write.user, stdin: write.stdin)
-            print("\(write.name): \(result.code) \(result.err)")
             #expect(result.code == 74, "\(write.name): \(result.code) \(result.err)")
             #expect(result.err.contains("disk is full"), "\(write.name): \(result.err)")
             #expect(!result.err.contains("Fatal error") && !result.err.contains("backtrace"), "\(write.name): \(result.err)")
@@ -189,14 +189,9 @@ struct FullDiskCLITests {
 
     /// Log entries in the vault, read straight from the file.
     static func entryCount(_ cli: CLIHarness) throws -> Int {
-        let sqlite = Process()
-        sqlite.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        sqlite.arguments = ["python3", "-c", "import sqlite3,sys;print(sqlite3.connect(sys.argv[1]).execute('select count(*) from log_entries').fetchone()[0])", cli.vault]
-        let out = Pipe()
-        sqlite.standardOutput = out
-        try sqlite.run()
-        sqlite.waitUntilExit()
-        return Int(String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)) ?? -1
+        let queue = try DatabaseQueue(path: cli.vault)
+        defer { try? queue.close() }
+        return try queue.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM log_entries") } ?? -1
     }
 
     /// Files a failed write may have left behind: partial attachments, temporaries.
