@@ -96,9 +96,7 @@ struct FullDiskCLITests {
     func fullDisk() throws {
         guard let (cli, member, caseID) = try Self.smallDisk() else { return }
         defer { Self.unmount(cli) }
-        let rows = (0..<400).map { "Person \($0),they,+961 3 \(100_000 + $0)" }.joined(separator: "\n")
-        try Data(("name,pronouns,phone\n" + rows + "\n").utf8).write(to: URL(fileURLWithPath: cli.path("people.csv")))
-        try Data(repeating: 0x25, count: 300_000).write(to: URL(fileURLWithPath: cli.path("letter.pdf")))
+        try Self.writeInputs(cli, people: 400, letterBytes: 300_000)
         let before = try cli.run(["record", "list", "--group", "Trans Support", "--json"], as: "robin")
         try #require(before.code == 0)
         let entriesBefore = try Self.entryCount(cli)
@@ -132,9 +130,7 @@ struct FullDiskCLITests {
     func fillsDuringWrite(name: String, spare: Int) throws {
         guard let (cli, member, caseID) = try Self.smallDisk() else { return }
         defer { Self.unmount(cli) }
-        let rows = (0..<2000).map { "Person \($0) with a longer name,they,+961 3 \(100_000 + $0)" }.joined(separator: "\n")
-        try Data(("name,pronouns,phone\n" + rows + "\n").utf8).write(to: URL(fileURLWithPath: cli.path("people.csv")))
-        try Data(repeating: 0x25, count: 600_000).write(to: URL(fileURLWithPath: cli.path("letter.pdf")))
+        try Self.writeInputs(cli, people: 2000, letterBytes: 600_000, longNames: true)
         let write = try #require(Self.writes(member: member, caseID: caseID, cli: cli).first { $0.name == name })
         let entriesBefore = try Self.entryCount(cli)
 
@@ -160,10 +156,8 @@ struct FullDiskCLITests {
     func savingToFullDisk() throws {
         guard let (cli, _, caseID) = try Self.smallDisk() else { return }
         defer { Self.unmount(cli) }
-        let rows = (0..<2000).map { "Person \($0) with a longer name,they,+961 3 \(100_000 + $0)" }.joined(separator: "\n")
-        try Data(("name,pronouns,phone\n" + rows + "\n").utf8).write(to: URL(fileURLWithPath: cli.path("people.csv")))
+        try Self.writeInputs(cli, people: 2000, letterBytes: 600_000, longNames: true)
         try #require(try cli.run(["import", cli.path("people.csv"), "--group", "Trans Support", "--kind", "member"], as: "robin").code == 0)
-        try Data(repeating: 0x25, count: 600_000).write(to: URL(fileURLWithPath: cli.path("letter.pdf")))
         let attachment = try cli.id(try cli.run(["attach", "add", caseID, cli.path("letter.pdf"), "--name", "letter", "--json"], as: "alex"))
         try FileManager.default.removeItem(atPath: cli.path("letter.pdf"))
         try FileManager.default.removeItem(atPath: cli.path("people.csv"))
@@ -185,6 +179,13 @@ struct FullDiskCLITests {
             #expect(FileManager.default.fileExists(atPath: save.out))
         }
         #expect(try cli.run(["audit", "verify"]).code == 0)
+    }
+
+    /// The files the writes read: people.csv with `people` rows, letter.pdf of `letterBytes`.
+    static func writeInputs(_ cli: CLIHarness, people: Int, letterBytes: Int, longNames: Bool = false) throws {
+        let rows = (0..<people).map { "Person \($0)\(longNames ? " with a longer name" : ""),they,+961 3 \(100_000 + $0)" }.joined(separator: "\n")
+        try Data(("name,pronouns,phone\n" + rows + "\n").utf8).write(to: URL(fileURLWithPath: cli.path("people.csv")))
+        try Data(repeating: 0x25, count: letterBytes).write(to: URL(fileURLWithPath: cli.path("letter.pdf")))
     }
 
     /// Log entries in the vault, read straight from the file.

@@ -9,25 +9,16 @@ import Testing
 /// never one a running writer is still filling (found by the crash matrix).
 @Suite("Attachment folder temporaries")
 struct AttachmentFolderSweepTests {
-    /// The pid of a process that has ended.
-    static func deadPID() throws -> Int32 {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/true")
-        try process.run()
-        process.waitUntilExit()
-        return process.processIdentifier
-    }
-
     @Test("a dead writer's temporary goes with the next attachment; a live writer's, a link and another name stay")
     func sweep() throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("kith-sweep-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let id = try Identifier.random()
-        let dead = "\(folder)/.\(id).\(try Self.deadPID()).partial"
+        let dead = "\(folder)/.\(id).\(try PartialFileTests.deadPID()).partial"
         let live = "\(folder)/.\(id).1.partial"  // pid 1 is always running
         let other = "\(folder)/.notes.partial"
-        let linked = "\(folder)/.\(try Identifier.random()).\(try Self.deadPID()).partial"
+        let linked = "\(folder)/.\(try Identifier.random()).\(try PartialFileTests.deadPID()).partial"
         for path in [dead, live, other] { FileManager.default.createFile(atPath: path, contents: Data([1, 2, 3])) }
         try FileManager.default.createSymbolicLink(atPath: linked, withDestinationPath: other)
 

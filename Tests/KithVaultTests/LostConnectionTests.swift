@@ -30,6 +30,17 @@ struct LostConnectionTests {
         while !connection.isLost && Date() < deadline { usleep(2_000) }
     }
 
+    /// A hook that cuts the connection the first time it runs, then clears
+    /// itself: the client's own check afterwards commits too.
+    static func cutOnce(
+        _ connection: BlockingConnection, _ hook: ReferenceWritableKeyPath<BlockingConnection, (() -> Void)?>, fixture: VaultFixture
+    ) -> () -> Void {
+        {
+            connection[keyPath: hook] = nil
+            cut(connection, fixture: fixture)
+        }
+    }
+
     static func names(_ fixture: VaultFixture) throws -> [String] {
         let lead = try fixture.open("lead-tra")
         return try lead.listRecords(groupName: "Trans Support", kind: .member).compactMap { row in
@@ -41,11 +52,7 @@ struct LostConnectionTests {
     func lostAfterCommit() throws {
         let (fixture, vault, store) = try Self.caseworker()
         let before = try fixture.store().entries(from: 0).count
-        // Once: the client's own check afterwards commits too.
-        store.connection.afterCommitForTesting = {
-            store.connection.afterCommitForTesting = nil
-            Self.cut(store.connection, fixture: fixture)
-        }
+        store.connection.afterCommitForTesting = Self.cutOnce(store.connection, \.afterCommitForTesting, fixture: fixture)
         let id = try vault.addRecord(groupName: "Trans Support", kind: .member, fields: fields([("name", "Sam")]))
         store.connection.afterCommitForTesting = nil
         #expect(try fixture.store().entries(from: 0).count == before + 1)
@@ -61,10 +68,7 @@ struct LostConnectionTests {
     func lostBeforeCommit() throws {
         let (fixture, vault, store) = try Self.caseworker()
         let before = try fixture.store().entries(from: 0).count
-        store.connection.beforeCommitForTesting = {
-            store.connection.beforeCommitForTesting = nil
-            Self.cut(store.connection, fixture: fixture)
-        }
+        store.connection.beforeCommitForTesting = Self.cutOnce(store.connection, \.beforeCommitForTesting, fixture: fixture)
         #expect {
             _ = try vault.addRecord(groupName: "Trans Support", kind: .member, fields: fields([("name", "Sam")]))
         } throws: { error in
