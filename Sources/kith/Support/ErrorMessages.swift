@@ -49,7 +49,7 @@ extension Remedy {
     var hint: String {
         switch self {
         case .listRecords: return "see 'kith record list --group GROUP'"
-        case .checkLogBeforeRetrying: return "look at 'kith audit log' (or the group's records) before doing it again, or it may be done twice"
+        case .checkLogBeforeRetrying: return "look at 'kith audit log' (or the group's records) before you try again, or it may be done twice"
         case .listCases: return "see 'kith record list --group GROUP --kind case'"
         case .listAttachments: return "see 'kith attach list CASE_ID'"
         case .listGroups: return "see 'kith group list'"
