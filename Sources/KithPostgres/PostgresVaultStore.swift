@@ -223,6 +223,27 @@ public final class PostgresVaultStore: VaultStore, @unchecked Sendable {
         }
     }
 
+    public func insertMissingRecords(_ rows: [RecordRow]) throws -> Int {
+        guard !rows.isEmpty else { return 0 }
+        return try connection.transaction {
+            var inserted = 0
+            for start in stride(from: 0, to: rows.count, by: Self.insertBatch) {
+                let slice = rows[start..<min(start + Self.insertBatch, rows.count)]
+                inserted += try connection.execute(
+                    """
+                    INSERT INTO records (record_id, version, group_id, entry_seq, body)
+                    SELECT * FROM unnest($1::bytea[], $2::int8[], $3::bytea[], $4::int8[], $5::bytea[])
+                    ON CONFLICT (record_id, version) DO NOTHING
+                    """,
+                    try binds(
+                        slice.map { ByteBuffer(bytes: $0.recordID.bytes) }, slice.map { Int64($0.version) }, slice.map { ByteBuffer(bytes: $0.groupID.bytes) },
+                        slice.map { Int64($0.entrySeq) }, slice.map { ByteBuffer(bytes: $0.body) },
+                    ))
+            }
+            return inserted
+        }
+    }
+
     /// PostgreSQL keeps a replaced or deleted row's old bytes in the
     /// table's files until VACUUM marks the space free and later writes
     /// reuse it; there is no way to zero them from a client. This runs

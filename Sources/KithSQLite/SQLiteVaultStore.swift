@@ -238,6 +238,22 @@ public final class SQLiteVaultStore: VaultStore, @unchecked Sendable {
         }
     }
 
+    public func insertMissingRecords(_ rows: [RecordRow]) throws -> Int {
+        guard !rows.isEmpty else { return 0 }
+        return try run {
+            try queue.write { db in
+                let insert = try db.cachedStatement(
+                    sql: "INSERT OR IGNORE INTO records (record_id, version, group_id, entry_seq, body) VALUES (?, ?, ?, ?, ?)")
+                var inserted = 0
+                for row in rows {
+                    try insert.execute(arguments: [Data(row.recordID.bytes), Int64(row.version), Data(row.groupID.bytes), Int64(row.entrySeq), Data(row.body)])
+                    inserted += db.changesCount
+                }
+                return inserted
+            }
+        }
+    }
+
     public func purgeReplacedBytes() throws -> PurgeOutcome {
         try run {
             try queue.writeWithoutTransaction { db in

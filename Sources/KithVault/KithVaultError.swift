@@ -179,6 +179,9 @@ public enum Remedy: Equatable, Sendable, Encodable {
     /// Ask for a proof against a checkpoint an auditor witnessed, or accept
     /// an unwitnessed one knowingly.
     case askForWitnessedProof
+    /// The store was restored from an older backup: heal it from a device
+    /// that saw what it lacks, or have an admin decide.
+    case healVault
     /// See the group's recovery: its trustees, requests and approvals.
     case showRecovery(group: String)
     /// Ask the group's trustees first.

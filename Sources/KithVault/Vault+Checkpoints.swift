@@ -9,9 +9,21 @@ public struct CheckpointMemory: Sendable {
     /// The state directory (the CLI uses `$KITH_STATE_DIR`, else
     /// `$XDG_STATE_HOME/kith`, else `~/.local/state/kith`).
     public let directory: URL
+    /// How many of the newest log entries it verified a client keeps in its
+    /// journal (`ClientJournal`), so that a store restored from a backup can
+    /// be healed from this device (`Vault.heal`); 0 keeps none.
+    public let journalEntries: UInt64
 
-    /// Remembers checkpoints under `directory`.
-    public init(directory: URL) { self.directory = directory }
+    /// The default journal length: a busy group's weeks of work, a few
+    /// tens of megabytes of ciphertext at most.
+    public static let defaultJournalEntries: UInt64 = 50_000
+
+    /// Remembers checkpoints under `directory`, and keeps the newest
+    /// `journalEntries` verified entries for healing.
+    public init(directory: URL, journalEntries: UInt64 = CheckpointMemory.defaultJournalEntries) {
+        self.directory = directory
+        self.journalEntries = journalEntries
+    }
 
     func file(fingerprint: [UInt8], user: UserID) -> URL {
         directory.appendingPathComponent(Hex.encode(fingerprint)).appendingPathComponent("\(user).checkpoint")
@@ -42,6 +54,11 @@ public struct CheckpointMemory: Sendable {
     /// The resume cache of `user` in the vault with this fingerprint.
     func cacheFile(fingerprint: [UInt8], user: UserID) -> URL {
         directory.appendingPathComponent(Hex.encode(fingerprint)).appendingPathComponent("\(user).cache")
+    }
+
+    /// The journal of `user` in the vault with this fingerprint (`ClientJournal`).
+    func journalFile(fingerprint: [UInt8], user: UserID) -> URL {
+        directory.appendingPathComponent(Hex.encode(fingerprint)).appendingPathComponent("\(user).journal")
     }
 
     func searchFile(fingerprint: [UInt8], user: UserID) -> URL {
@@ -136,6 +153,7 @@ extension Vault {
             try memory.save(try headCheckpoint(), fingerprint: state.fingerprint, user: me)
             rememberedSize = tree.size
         }
+        keepVerifiedEntries()
         saveResumeCache()
     }
 

@@ -67,6 +67,12 @@ public final class Vault {
     let keys = KeyRing()
     /// The search index, once a search or a write opened it.
     var searchIndexHandle: SearchIndex?
+    /// This client's journal, once opened (`ClientJournal`).
+    var journalHandle: ClientJournal?
+    /// The log size the journal was last brought up to by this vault.
+    var journaledSize: UInt64?
+    /// Why the journal could not be kept, if it could not (for --verbose).
+    public internal(set) var journalNote: String?
     /// Seconds this vault spent adding its own writes to the search index
     /// (what indexing adds to writes; kith-bench reports it).
     public internal(set) var ownWriteIndexingSeconds: Double = 0
@@ -126,7 +132,10 @@ public final class Vault {
         }
         if let removedAt = user.removedAt {
             // Nothing this identity indexed stays on the device.
-            if let memory { SearchIndex.removeFiles(memory.searchFile(fingerprint: state.fingerprint, user: user.identity.userID).path) }
+            if let memory {
+                SearchIndex.removeFiles(memory.searchFile(fingerprint: state.fingerprint, user: user.identity.userID).path)
+                ClientJournal.remove(path: memory.journalFile(fingerprint: state.fingerprint, user: user.identity.userID).path)
+            }
             throw KithVaultError.accessDenied("an admin removed this identity from the vault (log entry \(removedAt)); ask an admin if that was a mistake")
         }
         // A file an earlier command was killed while writing is removed first.
@@ -225,8 +234,9 @@ public final class Vault {
             switch try store.appendingExclusively({ try attemptCommit(progress: progress, build) }) {
             case .nothingToWrite:
                 return
-            case .written(let trial, let leaves):
+            case .written(let trial, let leaves, let rows, let records):
                 // Only now is it committed (an engine's lock-first transaction ends after the closure).
+                keepCommitted(entries: rows, records: records)
                 let before = state.count
                 state = trial
                 for leaf in leaves { tree.append(leafHash: leaf) }
@@ -246,8 +256,8 @@ public final class Vault {
     /// How one try at `commit` ended.
     private enum Attempt {
         case nothingToWrite
-        /// Appended: the state and leaves to adopt once the store has committed.
-        case written(VaultState, [[UInt8]])
+        /// Appended: the state and leaves to adopt once the store has committed, and what was written.
+        case written(VaultState, [[UInt8]], [EntryRow], [RecordRow])
         /// Another writer appended first.
         case conflict
     }
@@ -304,7 +314,7 @@ public final class Vault {
             let leaves = rows.map { MerkleHash.leaf($0.bytes) }
             try store.append(
                 StoreBatch(expectedCount: state.count, entries: rows, records: recordRows, checkpoint: signedCheckpoint(appending: leaves), erased: erased))
-            return .written(trial, leaves)
+            return .written(trial, leaves, rows, recordRows)
         } catch is VaultStoreConflict {
             return .conflict
         }

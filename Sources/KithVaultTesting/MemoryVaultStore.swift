@@ -99,6 +99,18 @@ public final class MemoryVaultStore: VaultStore, @unchecked Sendable {
         }
     }
 
+    public func insertMissingRecords(_ rows: [RecordRow]) throws -> Int {
+        lock.withLock {
+            var inserted = 0
+            for row in rows where recordIndex[RecordKey(id: row.recordID, version: row.version)] == nil && row.entrySeq < UInt64(log.count) {
+                recordIndex[RecordKey(id: row.recordID, version: row.version)] = records.count
+                records.append(row)
+                inserted += 1
+            }
+            return inserted
+        }
+    }
+
     /// Nothing to purge: replaced bytes were dropped with the old array values.
     public func purgeReplacedBytes() throws -> PurgeOutcome { .complete }
 
@@ -125,6 +137,29 @@ public final class MemoryVaultStore: VaultStore, @unchecked Sendable {
     }
 
     public func checkpointSizes() throws -> [UInt64] { lock.withLock { checkpoints.keys.sorted() } }
+
+    /// Everything the store holds now (a backup), for `restore`.
+    public struct Backup: Sendable {
+        fileprivate let log: [[UInt8]]
+        fileprivate let records: [RecordRow]
+        fileprivate let checkpoints: [UInt64: String]
+    }
+
+    /// A copy of everything the store holds now (its attachments aside).
+    public func backup() -> Backup { lock.withLock { Backup(log: log, records: records, checkpoints: checkpoints) } }
+
+    /// Puts the store back to `backup`, as an operator restoring it would
+    /// behind every client's back: what was written since is gone, and what
+    /// was erased or re-keyed since is back as it was. For heal tests only.
+    public func restore(_ backup: Backup) {
+        lock.withLock {
+            log = backup.log
+            records = backup.records
+            recordIndex = [:]
+            for (position, record) in records.enumerated() { recordIndex[RecordKey(id: record.recordID, version: record.version)] = position }
+            checkpoints = backup.checkpoints
+        }
+    }
 
     /// Cuts the log back to its first `size` entries, with their records and
     /// checkpoints: what an operator restoring an old backup does behind

@@ -132,6 +132,35 @@ final class TestStorePlace: @unchecked Sendable {
 }
 
 extension TestStorePlace {
+    /// A backup of the store as it is now, taken as an operator would (the
+    /// log, the records and the checkpoints; attachments' files aside).
+    func backUp() throws -> MemoryVaultStore.Backup? {
+        if let memory { return memory.backup() }
+        try operatorSQL(
+            ["log_entries", "records", "checkpoints"].flatMap { ["DROP TABLE IF EXISTS backup_\($0)", "CREATE TABLE backup_\($0) AS SELECT * FROM \($0)"] })
+        return nil
+    }
+
+    /// Restores the backup `backUp` took, behind every client's back: what
+    /// was written since is gone, what was erased or re-keyed since is back.
+    func restore(_ backup: MemoryVaultStore.Backup?) throws {
+        let copy = [
+            "DELETE FROM records", "DELETE FROM checkpoints", "DELETE FROM log_entries", "INSERT INTO log_entries SELECT * FROM backup_log_entries ORDER BY seq",
+            "INSERT INTO records SELECT * FROM backup_records", "INSERT INTO checkpoints SELECT * FROM backup_checkpoints",
+        ]
+        switch engine {
+        case .memory:
+            if let backup { memory?.restore(backup) }
+        case .sqlite:
+            try operatorSQL(["DROP TRIGGER IF EXISTS log_entries_no_delete", "DROP TRIGGER IF EXISTS log_entries_no_update"] + copy)
+        case .postgres:
+            try operatorSQL(
+                ["ALTER TABLE log_entries DISABLE TRIGGER USER"] + copy + [
+                    "UPDATE log_head SET entry_count = (SELECT count(*) FROM log_entries)", "ALTER TABLE log_entries ENABLE TRIGGER USER",
+                ])
+        }
+    }
+
     /// Every byte of the files the store keeps, as someone holding the disk
     /// reads them: SQLite's file, its write-ahead and shared-memory files
     /// and the attachment folder; PostgreSQL's table, index and TOAST files

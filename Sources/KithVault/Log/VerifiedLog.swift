@@ -166,7 +166,8 @@ struct VerifiedLog {
         guard seen.origin == state.origin else { throw KithVaultError.integrity("the remembered checkpoint names another vault") }
         guard seen.size <= tree.size else {
             throw KithVaultError.integrity(
-                "this vault was rolled back: it holds \(tree.size) log entries, but you already saw \(seen.size). Nothing was written to it. Ask an admin to restore the newest copy, and do not use this one")
+                "this vault was rolled back: it holds \(tree.size) log entries, but you already saw \(seen.size). Nothing was written to it; do not use it until it is healed or an admin restores the newest copy",
+                remedy: .healVault)
         }
         let root: [UInt8]
         do { root = try tree.root(size: seen.size) } catch { root = [] }

@@ -8,8 +8,8 @@ import KithVault
 struct VaultCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "vault",
-        abstract: "Look after the vault's storage: move it between SQLite and PostgreSQL, purge erased bytes.",
-        subcommands: [Migrate.self, Purge.self])
+        abstract: "Look after the vault's storage: move it between SQLite and PostgreSQL, purge erased bytes, heal a restored backup.",
+        subcommands: [Migrate.self, Purge.self, Heal.self])
 
     struct Purge: KithCommand {
         static let configuration = CommandConfiguration(

@@ -88,8 +88,8 @@ enum Output {
     }
 
     /// "1 row", "2 rows".
-    static func count(_ number: Int, _ noun: String) -> String {
-        "\(number) \(noun)\(number == 1 ? "" : "s")"
+    static func count(_ number: Int, _ noun: String, plural: String? = nil) -> String {
+        "\(number) \(number == 1 ? noun : plural ?? noun + "s")"
     }
 
     static func time(_ millis: UInt64) -> String {

@@ -79,6 +79,8 @@ extension Remedy {
         case .tellAuditor: return "tell an auditor: 'kith audit verify' checks the whole log"
         case .askForWitnessedProof:
             return "ask for a proof against a witnessed checkpoint (an auditor runs 'kith audit witness', then 'kith audit prove'), or pass --allow-unwitnessed to accept it knowing that"
+        case .healVault:
+            return "if it was restored from a backup, run 'kith vault heal' on this device (docs/operations.md, 'A store restored from a backup')"
         case .showRecovery(let group): return "see 'kith recovery show \(Terminal.commandLineName(group))'"
         case .requestRecovery(let group): return "ask its trustees first: 'kith recovery request \(Terminal.commandLineName(group))'"
         case .nameNextTrustees(let group, let threshold):

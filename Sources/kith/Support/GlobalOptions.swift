@@ -60,6 +60,17 @@ struct GlobalOptions: ParsableArguments {
     }
 
     private func openVaultAsIs() throws -> Vault {
+        try withIdentity { store, holder, fingerprint, memory in
+            let vault = try Vault(store: store, holder: holder, expectedFingerprint: fingerprint, memory: memory)
+            return (vault, vault)
+        }
+    }
+
+    /// Loads the keyfile, reaches its identity (through the unlock agent,
+    /// else by asking for the passphrase) and runs `open` with the vault's
+    /// store; `open` returns its answer and the vault it opened, if any
+    /// (the keyfile is pinned to that vault on first use).
+    func withIdentity<T>(_ open: (VaultStore, PrivateKeyHolder, [UInt8]?, CheckpointMemory) throws -> (T, Vault?)) throws -> T {
         let location = try vaultLocation()
         let identityPath = try identityPath()
         let keyfile = try IdentityKeyfile.load(path: identityPath)
@@ -68,9 +79,12 @@ struct GlobalOptions: ParsableArguments {
         // An unlock agent for this identity signs for us: no prompt, no Argon2id.
         if let agent = Self.agent(for: keyfile) {
             let started = Date()
-            let vault = try Vault(store: store, holder: agent, expectedFingerprint: keyfile.vaultFingerprint, memory: Self.checkpointMemory())
-            Diagnostics.note("vault \(location) (\(location.engine)): \(vault.state.count) log entries replayed in \(Self.millis(since: started)) \(Self.howOpened(vault)); signing through the unlock agent")
-            return vault
+            let (answer, vault) = try open(store, agent, keyfile.vaultFingerprint, Self.checkpointMemory())
+            if let vault {
+                Diagnostics.note(
+                    "vault \(location) (\(location.engine)): \(vault.state.count) log entries replayed in \(Self.millis(since: started)) \(Self.howOpened(vault)); signing through the unlock agent")
+            }
+            return answer
         }
         Diagnostics.note("no unlock agent for \(keyfile.handle.value) (or KITH_NO_AGENT=1, or the keyfile is not pinned yet): asking for the passphrase")
         let passphrase = try Passphrase.read(options: self, confirm: false, for: keyfile.handle.value)
@@ -78,14 +92,16 @@ struct GlobalOptions: ParsableArguments {
         let unlocked = try DeviceGuard.unlock(keyfile, passphrase: passphrase, path: identityPath)
         Diagnostics.note("keyfile opened in \(Self.millis(since: started)) (Argon2id)")
         started = Date()
-        let vault = try Vault(store: store, holder: unlocked, expectedFingerprint: keyfile.vaultFingerprint, memory: Self.checkpointMemory())
-        Diagnostics.note("vault \(location) (\(location.engine)): \(vault.state.count) log entries replayed in \(Self.millis(since: started)) \(Self.howOpened(vault))")
-        if keyfile.vaultFingerprint == nil {
-            // First use: pin the keyfile to this vault, so a look-alike vault is refused from now on.
-            try keyfile.pinned(to: vault.state.fingerprint, unlocked: unlocked, passphrase: passphrase).replace(at: identityPath)
-            FileHandle.standardError.write(Data("kith: your identity is now pinned to vault \(vault.readableFingerprint); check it matches what your admin told you.\n".utf8))
+        let (answer, vault) = try open(store, unlocked, keyfile.vaultFingerprint, Self.checkpointMemory())
+        if let vault {
+            Diagnostics.note("vault \(location) (\(location.engine)): \(vault.state.count) log entries replayed in \(Self.millis(since: started)) \(Self.howOpened(vault))")
+            if keyfile.vaultFingerprint == nil {
+                // First use: pin the keyfile to this vault, so a look-alike vault is refused from now on.
+                try keyfile.pinned(to: vault.state.fingerprint, unlocked: unlocked, passphrase: passphrase).replace(at: identityPath)
+                FileHandle.standardError.write(Data("kith: your identity is now pinned to vault \(vault.readableFingerprint); check it matches what your admin told you.\n".utf8))
+            }
         }
-        return vault
+        return answer
     }
 }
 
@@ -103,7 +119,7 @@ extension GlobalOptions {
 
     /// Whether the open resumed from this client's cache, for --verbose.
     static func howOpened(_ vault: Vault) -> String {
-        if let note = vault.cacheNote { return "(\(note))" }
+        if let note = vault.cacheNote ?? vault.journalNote { return "(\(note))" }
         if let from = vault.resumedFrom {
             return "(resumed from this client's cache at entry \(from): \(vault.state.count - from) new entries read and verified)"
         }
@@ -136,7 +152,8 @@ extension GlobalOptions {
         // One rule, shared with the wipe that finds this device's other kith processes by it.
         CheckpointMemory(
             directory: OtherProcesses.stateDirectory(
-                environment: ProcessInfo.processInfo.environment, home: FileManager.default.homeDirectoryForCurrentUser.path))
+                environment: ProcessInfo.processInfo.environment, home: FileManager.default.homeDirectoryForCurrentUser.path),
+            journalEntries: journalEntries)
     }
 }
 
@@ -144,4 +161,18 @@ extension GlobalOptions {
 struct OutputOptions: ParsableArguments {
     @Flag(name: .long, help: "Print machine-readable JSON (documented in docs/cli.md).")
     var json = false
+}
+
+extension GlobalOptions {
+    /// How many verified log entries this device keeps for `kith vault heal`:
+    /// `KITH_JOURNAL_ENTRIES` (0 keeps none), else the library's default.
+    static var journalEntries: UInt64 {
+        guard let text = ProcessInfo.processInfo.environment["KITH_JOURNAL_ENTRIES"], !text.isEmpty else { return CheckpointMemory.defaultJournalEntries }
+        guard let entries = UInt64(text) else {
+            FileHandle.standardError.write(
+                Data("kith: KITH_JOURNAL_ENTRIES must be a whole number of log entries (0 keeps none); keeping the default \(CheckpointMemory.defaultJournalEntries)\n".utf8))
+            return CheckpointMemory.defaultJournalEntries
+        }
+        return entries
+    }
 }

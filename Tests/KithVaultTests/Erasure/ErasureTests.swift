@@ -243,6 +243,7 @@ final class FailingStore: VaultStore, @unchecked Sendable {
         try inner.recordPage(group: group, after: after, limit: limit)
     }
     func replaceRecordBodies(_ rows: [StoredRecordRow]) throws { try inner.replaceRecordBodies(rows) }
+    func insertMissingRecords(_ rows: [RecordRow]) throws -> Int { try inner.insertMissingRecords(rows) }
     func purgeReplacedBytes() throws -> PurgeOutcome { try inner.purgeReplacedBytes() }
     func latestCheckpoint(containing marker: String?) throws -> String? { try inner.latestCheckpoint(containing: marker) }
     func checkpoint(size: UInt64) throws -> String? { try inner.checkpoint(size: size) }

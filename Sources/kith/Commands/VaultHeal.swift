@@ -1,0 +1,93 @@
+import ArgumentParser
+import Foundation
+import KithVault
+
+extension VaultCommand {
+    /// `kith vault heal`: puts back, from this device, what a store restored from a backup lost.
+    struct Heal: KithCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Put back what a vault restored from an older backup lost, from what this device saw.",
+            discussion: """
+                When a vault's disk dies and it comes back from a backup, everything written \
+                after the backup is missing, a revocation or an erasure included, and every \
+                device that saw more refuses the vault as rolled back. Each device keeps the \
+                newest log entries it verified (KITH_JOURNAL_ENTRIES, 50000 by default) and \
+                the records it wrote itself. This command puts the entries the vault lacks \
+                back, exactly as they were signed, each checked as a replay checks it and \
+                together against the newest checkpoint this device saw; with them the records \
+                this device kept, erasures applied again, and records a rekey had moved put \
+                back on the new keys. It is one transaction: all of it or nothing.
+
+                Run it first on the device that saw the most (any member's will do: it needs \
+                no role), then on every device that wrote after the backup, so that each puts \
+                back the records only it kept. What no device kept is listed as still missing.
+
+                It refuses, writing nothing, when someone wrote to the restored vault before it \
+                was healed (the histories differ), or when this device's copy does not verify. \
+                Then an admin decides which copy to keep: docs/operations.md, "A store restored \
+                from a backup".
+
+                Examples:
+                  kith vault heal --dry-run     (what it would put back; writes nothing)
+                  kith vault heal
+                """)
+
+        @OptionGroup var global: GlobalOptions
+        @OptionGroup var output: OutputOptions
+        @Flag(help: "Check everything and say what would be put back, writing nothing.")
+        var dryRun = false
+
+        func execute() throws {
+            let report = try global.withIdentity { store, holder, fingerprint, memory in
+                try Vault.heal(store: store, holder: holder, expectedFingerprint: fingerprint, memory: memory, dryRun: dryRun)
+            }
+            if output.json {
+                try Output.json(report)
+                return
+            }
+            for line in Self.lines(report, dryRun: dryRun) { print(line) }
+        }
+
+        /// What the report says, for a person.
+        static func lines(_ report: HealReport, dryRun: Bool) -> [String] {
+            var lines: [String] = []
+            let would = dryRun ? "Would put back" : "Put back"
+            let seen = report.seenEntries.map { ", and this device saw \($0)" } ?? ""
+            lines.append("The vault holds \(Output.count(Int(report.storeEntries), "log entry", plural: "log entries"))\(seen).")
+            if report.restoredEntries > 0 {
+                let last = report.storeEntries + UInt64(report.restoredEntries) - 1
+                lines.append(
+                    "\(would) \(Output.count(report.restoredEntries, "log entry", plural: "log entries")) (\(report.storeEntries) to \(last)), "
+                        + "each checked as every client checks it, and together against the checkpoint this device remembers.")
+            }
+            if report.restoredRecords > 0 { lines.append("\(would) \(Output.count(report.restoredRecords, "record version")) the vault had lost.") }
+            if report.erasedAgain > 0 {
+                lines.append("\(dryRun ? "Would apply" : "Applied") \(Output.count(report.erasedAgain, "erased record")) again: the backup had brought \(report.erasedAgain == 1 ? "it" : "them") back.")
+            }
+            if report.rekeyedRecords > 0 {
+                lines.append("Put \(Output.count(report.rekeyedRecords, "record version")) back on the keys a later rekey had moved them to.")
+            }
+            if report.wasWhole && !dryRun { lines.append("Nothing was missing that this device kept.") }
+            if report.stillMissingCount > 0 {
+                lines.append(
+                    "Still missing: \(Output.count(report.stillMissingCount, "record version")) written after the backup (\(report.stillMissing.joined(separator: ", "))\(report.stillMissingCount > report.stillMissing.count ? ", ..." : "")).")
+                lines.append("  Their writers' devices may hold them: run 'kith vault heal' there too. Until then they cannot be read.")
+            }
+            if !report.attachmentsLost.isEmpty {
+                lines.append("Attachment files added after the backup are gone (no device keeps them): \(report.attachmentsLost.joined(separator: ", ")).")
+                lines.append("  Whoever added them should add them again with 'kith attach add'.")
+            }
+            for lag in report.stillOnOldKeys {
+                lines.append(
+                    "\(Terminal.safe(lag.group)): \(Output.count(lag.versions, "record version")) \(lag.versions == 1 ? "is" : "are") still on keys from before a \(lag.mode) (a revocation after the backup).")
+                lines.append("  A lead of the group should run 'kith group rekey \(Terminal.commandLineName(lag.group)) --\(lag.mode)' now.")
+            }
+            if dryRun {
+                lines.append("Nothing was written (--dry-run).")
+            } else if report.restoredEntries > 0 {
+                lines.append("Every device accepts the vault again. Run 'kith audit verify' to check the whole log.")
+            }
+            return lines
+        }
+    }
+}

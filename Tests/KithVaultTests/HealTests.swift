@@ -1,0 +1,227 @@
+import Foundation
+import GRDB
+import KithCrypto
+import Testing
+
+@testable import KithVault
+
+/// Healing a store restored from an older backup (`Vault.heal`), on every
+/// engine: what the backup lost comes back from the devices that saw it,
+/// verified as it goes; a journal that does not verify, a forged entry and
+/// a store written to after the restore are refused with nothing written.
+@Suite("Healing a restored store")
+struct HealTests {
+    static let group = "Trans Support"
+
+    /// A vault with a lead and a case worker who keep state folders (and so
+    /// journals), a backup taken, and then a day's work the backup lacks:
+    /// records added, a revocation with a rewrap, an erasure.
+    final class Restored {
+        let fixture: VaultFixture
+        let leadMemory: CheckpointMemory
+        let workerMemory: CheckpointMemory
+        /// Log entries in the backup.
+        let backupSize: UInt64
+        /// Log entries before the restore.
+        let fullSize: UInt64
+        /// A member written before the backup, moved to the new keys after it.
+        let kept: RecordID
+        /// A member written before the backup and erased after it.
+        let erased: RecordID
+        /// Written after the backup, by the case worker before the rewrap (so the lead re-keyed it).
+        let rewrapped: RecordID
+        /// Written after the backup by the case worker, after the rewrap: only the case worker's device has it.
+        let late: RecordID
+
+        init(engine: TestEngine, journalEntries: UInt64 = CheckpointMemory.defaultJournalEntries) throws {
+            fixture = try VaultFixture(engine: engine)
+            _ = try fixture.standardGroup(HealTests.group)
+            leadMemory = CheckpointMemory(directory: fixture.directory.appendingPathComponent("state-lead"), journalEntries: journalEntries)
+            workerMemory = CheckpointMemory(directory: fixture.directory.appendingPathComponent("state-cw"), journalEntries: journalEntries)
+            let lead = try Vault(store: fixture.store(), holder: #require(fixture.identities["lead-tra"]), memory: leadMemory)
+            let worker = try Vault(store: fixture.store(), holder: #require(fixture.identities["cw-tra"]), memory: workerMemory)
+            kept = try worker.addRecord(groupName: HealTests.group, kind: .member, fields: fields([("name", "Kept since before")]))
+            erased = try worker.addRecord(groupName: HealTests.group, kind: .member, fields: fields([("name", "Asked to be forgotten")]))
+            try lead.refresh()
+            backupSize = lead.state.count
+            let backup = try fixture.place.backUp()
+
+            rewrapped = try worker.addRecord(groupName: HealTests.group, kind: .member, fields: fields([("name", "Came after the backup")]))
+            try lead.refresh()
+            try lead.revoke(groupName: HealTests.group, from: "viewer-tra", mode: .rewrap)
+            _ = try lead.eraseRecord(erased, reason: "asked to be forgotten")
+            try worker.refresh()
+            late = try worker.addRecord(groupName: HealTests.group, kind: .member, fields: fields([("name", "Written last")]))
+            // The lead's next command sees (and keeps) the case worker's last entry too.
+            fullSize = try Vault(store: fixture.store(), holder: #require(fixture.identities["lead-tra"]), memory: leadMemory).state.count
+            try fixture.place.restore(backup)
+        }
+
+        func heal(_ handle: String, memory: CheckpointMemory, dryRun: Bool = false) throws -> (report: HealReport, vault: Vault?) {
+            try Vault.heal(store: fixture.store(), holder: #require(fixture.identities[handle]), memory: memory, dryRun: dryRun)
+        }
+
+        func open(_ handle: String, memory: CheckpointMemory) throws -> Vault {
+            try Vault(store: fixture.store(), holder: #require(fixture.identities[handle]), memory: memory)
+        }
+
+        var storeCount: Int { get throws { try fixture.store().entries(from: 0).count } }
+    }
+
+    @Test("a restored backup is healed: lost entries, records, an erasure and a rewrap come back from the devices that saw them", arguments: TestEngine.available)
+    func healsFromJournals(engine: TestEngine) throws {
+        let restored = try Restored(engine: engine)
+        #expect(try restored.storeCount == Int(restored.backupSize))
+        // Before: every device that saw more refuses the store, and says what to do.
+        #expect {
+            _ = try restored.open("lead-tra", memory: restored.leadMemory)
+        } throws: { error in
+            guard let error = error as? KithVaultError else { return false }
+            return error.code == .integrity && error.reason.contains("rolled back") && error.remedy == .healVault
+        }
+        // The backup brought the erased record back.
+        #expect(try restored.fixture.store().record(restored.erased, version: 1) != nil)
+
+        // A dry run checks everything and writes nothing.
+        let dry = try restored.heal("lead-tra", memory: restored.leadMemory, dryRun: true)
+        #expect(dry.report.restoredEntries == Int(restored.fullSize - restored.backupSize))
+        #expect(!dry.report.wrote && dry.vault == nil)
+        #expect(try restored.storeCount == Int(restored.backupSize))
+
+        // The lead's device saw every entry, and re-keyed the records: it puts all of that back.
+        let first = try restored.heal("lead-tra", memory: restored.leadMemory).report
+        #expect(first.storeEntries == restored.backupSize)
+        #expect(first.restoredEntries == Int(restored.fullSize - restored.backupSize))
+        #expect(first.erasedAgain == 1)
+        #expect(first.rekeyedRecords == 1)  // `kept`, on the old keys in the backup
+        #expect(first.restoredRecords == 1)  // `rewrapped`: the lead kept its re-keyed copy
+        #expect(first.stillMissing == ["\(restored.late) v1"])
+        #expect(first.stillOnOldKeys.isEmpty)
+        #expect(try restored.storeCount == Int(restored.fullSize))
+        let store = try restored.fixture.store()
+        #expect(try store.record(restored.erased, version: 1) == nil, "the erasure must be applied again")
+
+        // The case worker's device holds the record only it wrote.
+        let second = try restored.heal("cw-tra", memory: restored.workerMemory).report
+        #expect(second.restoredEntries == 0)
+        #expect(second.restoredRecords == 1)
+        #expect(second.stillMissingCount == 0)
+        // A second run has nothing left to do.
+        #expect(try restored.heal("cw-tra", memory: restored.workerMemory).report.wasWhole)
+
+        // Everyone opens it again; every record reads; the log verifies; nothing is on the revoked viewer's keys.
+        let worker = try restored.open("cw-tra", memory: restored.workerMemory)
+        let lead = try restored.open("lead-tra", memory: restored.leadMemory)
+        for id in [restored.kept, restored.rewrapped, restored.late] { #expect(try worker.readRecord(id).fields.isEmpty == false) }
+        #expect(throws: KithVaultError.self) { try worker.readRecord(restored.erased) }
+        #expect(try AuditVerifier.verify(store: store, resume: false).valid)
+        let groupID = try #require(lead.state.groups.keys.first)
+        let epochs = try #require(lead.state.groups[groupID]?.currentEpoch)
+        for id in [restored.kept, restored.rewrapped] {
+            let parts = try StoredRecord.decode(#require(try store.record(id, version: 1))).parts
+            for part in parts { #expect(part.wrapEpoch == epochs[part.compartment], "\(id) is still on the old keys") }
+        }
+        #expect(try lead.state.groups[groupID]?.members.values.count == 2)  // the viewer's revocation came back too
+    }
+
+    @Test("a journal entry altered on the device is refused, and nothing is written", arguments: TestEngine.available)
+    func alteredJournalRefused(engine: TestEngine) throws {
+        let restored = try Restored(engine: engine)
+        let path = restored.leadMemory.journalFile(fingerprint: restored.fixture.admin.state.fingerprint, user: try #require(restored.fixture.identities["lead-tra"]).identity.userID).path
+        try DatabaseQueue(path: path).write { db in
+            var bytes = try #require(try Data.fetchOne(db, sql: "SELECT bytes FROM entries WHERE seq = ?", arguments: [Int64(restored.backupSize + 1)]))
+            bytes[bytes.count - 5] ^= 0x01
+            try db.execute(sql: "UPDATE entries SET bytes = ? WHERE seq = ?", arguments: [bytes, Int64(restored.backupSize + 1)])
+        }
+        #expect {
+            _ = try restored.heal("lead-tra", memory: restored.leadMemory)
+        } throws: { error in
+            guard let error = error as? KithVaultError else { return false }
+            return error.code == .integrity && error.reason.contains("does not verify") && error.reason.contains("nothing was written")
+        }
+        #expect(try restored.storeCount == Int(restored.backupSize))
+    }
+
+    @Test("an insider's forged entry in their own journal is refused: heal checks rights as a replay does", arguments: TestEngine.available)
+    func forgedEntryRefused(engine: TestEngine) throws {
+        let restored = try Restored(engine: engine)
+        // A modified client: the case worker signs, with their own keys, an entry making themselves lead, and
+        // plants it in their journal where the store's next entry would go.
+        let worker = try #require(restored.fixture.identities["cw-tra"])
+        let before = try VerifiedLog.replayForVault(store: restored.fixture.store(), cacheProblem: nil).state
+        let groupID = try #require(before.groups.keys.first)
+        let forged = try LogEntry.make(
+            seq: before.count, previousHash: before.headHash, timeMillis: before.headTimeMillis + 1, actor: worker,
+            body: .roleGranted(group: groupID, user: worker.identity.userID, role: .lead), details: [], vaultID: before.vaultID)
+        let path = restored.workerMemory.journalFile(fingerprint: before.fingerprint, user: worker.identity.userID).path
+        try DatabaseQueue(path: path).write { db in
+            try db.execute(sql: "DELETE FROM entries WHERE seq >= ?", arguments: [Int64(before.count)])
+            try db.execute(sql: "INSERT INTO entries (seq, bytes) VALUES (?, ?)", arguments: [Int64(before.count), Data(forged.encoded)])
+        }
+        #expect {
+            _ = try restored.heal("cw-tra", memory: restored.workerMemory)
+        } throws: { error in
+            guard let error = error as? KithVaultError else { return false }
+            return error.code == .integrity && error.reason.contains("entry \(before.count)")
+        }
+        #expect(try restored.storeCount == Int(restored.backupSize))
+    }
+
+    @Test("a store written to after the restore is another history: heal refuses it and writes nothing", arguments: TestEngine.available)
+    func writtenAfterRestoreRefused(engine: TestEngine) throws {
+        let restored = try Restored(engine: engine)
+        // The founder's client never saw the newer log: it writes to the restored store.
+        let founder = try restored.fixture.open("founder")
+        try founder.createGroup(name: "Food Bank")
+        let count = try restored.storeCount
+        #expect {
+            _ = try restored.heal("lead-tra", memory: restored.leadMemory)
+        } throws: { error in
+            guard let error = error as? KithVaultError else { return false }
+            return error.code == .integrity && error.reason.contains("someone wrote to the vault after it was restored")
+        }
+        #expect(try restored.storeCount == count)
+    }
+
+    @Test("a device whose journal begins after the store ends says another device must heal first", arguments: TestEngine.available)
+    func journalTooShort(engine: TestEngine) throws {
+        let restored = try Restored(engine: engine, journalEntries: 2)
+        #expect {
+            _ = try restored.heal("lead-tra", memory: restored.leadMemory)
+        } throws: { error in
+            guard let error = error as? KithVaultError else { return false }
+            return error.code == .notFound && error.reason.contains("must heal it first")
+        }
+        #expect(try restored.storeCount == Int(restored.backupSize))
+    }
+
+    @Test("a device with no journal says so, and a store that lost nothing is left as it is", arguments: TestEngine.available)
+    func nothingToHeal(engine: TestEngine) throws {
+        let fixture = try VaultFixture(engine: engine)
+        _ = try fixture.standardGroup(Self.group)
+        let memory = CheckpointMemory(directory: fixture.directory.appendingPathComponent("state-lead"))
+        let lead = try #require(fixture.identities["lead-tra"])
+        #expect(throws: KithVaultError.self) { _ = try Vault.heal(store: fixture.store(), holder: lead, memory: memory) }
+        let vault = try Vault(store: fixture.store(), holder: lead, memory: memory)
+        try vault.addRecord(groupName: Self.group, kind: .member, fields: fields([("name", "Sam")]))
+        let count = vault.state.count
+        let report = try Vault.heal(store: fixture.store(), holder: lead, memory: memory).report
+        #expect(report.wasWhole && !report.wrote && report.stillMissingCount == 0)
+        #expect(try fixture.store().entries(from: 0).count == Int(count))
+    }
+
+    @Test("the journal keeps only the newest entries it is allowed, and follows the verified head")
+    func journalBounded() throws {
+        let fixture = try VaultFixture(engine: .sqlite)
+        _ = try fixture.standardGroup(Self.group)
+        let memory = CheckpointMemory(directory: fixture.directory.appendingPathComponent("state-lead"), journalEntries: 5)
+        let identity = try #require(fixture.identities["lead-tra"])
+        let vault = try Vault(store: fixture.store(), holder: identity, memory: memory)
+        for index in 0..<4 { try vault.addRecord(groupName: Self.group, kind: .member, fields: fields([("name", "M\(index)")])) }
+        let journal = try ClientJournal.open(path: memory.journalFile(fingerprint: vault.state.fingerprint, user: identity.identity.userID).path)
+        let span = try #require(try journal.span())
+        #expect(span.upperBound == vault.state.count)
+        #expect(span.count == 5)
+        #expect(try journal.entries(from: span.lowerBound, limit: 10) == fixture.store().entries(from: span.lowerBound))
+    }
+}
