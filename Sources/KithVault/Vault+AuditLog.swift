@@ -214,6 +214,10 @@ extension Vault {
             let names = trustees.map { handle(of: $0.user) }.sorted().joined(separator: ", ")
             return "set up recovery \(epoch) of \(groupName(group)): \(threshold) of \(trustees.count) trustees (\(names)) can hand its \(keys.count) keys to a new lead"
         case .userReplaced(let old, let new): return "said \(handle(of: new)) is the same person as \(handle(of: old)), whose identity was removed"
+        case .restoreAccepted(let seenSize):
+            return seenSize == 0
+                ? "accepted the vault as restored from a backup: whatever devices had seen after it is lost"
+                : "accepted the vault as restored from a backup: entries devices had seen after it (up to \(seenSize)) are lost"
         case .recoveryRequested(let group, let epoch): return "asked the trustees of \(groupName(group)) for its keys (recovery \(epoch))"
         case .recoveryApproved(let group, let request, _): return "approved the recovery request at entry \(request) for \(groupName(group)), sending their share"
         case .recoveryCompleted(let group, let request):

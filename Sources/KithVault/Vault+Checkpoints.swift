@@ -38,11 +38,12 @@ public struct CheckpointMemory: Sendable {
     /// Remembers `checkpoint` unless the file already holds one at least as
     /// large. Under a lock shared by every process of this user, so two
     /// commands finishing at once never move the remembered head backwards.
-    func save(_ checkpoint: Checkpoint, fingerprint: [UInt8], user: UserID) throws {
+    /// With `replacing`, it is written whatever the file holds (a restore an admin accepted).
+    func save(_ checkpoint: Checkpoint, fingerprint: [UInt8], user: UserID, replacing: Bool = false) throws {
         let url = file(fingerprint: fingerprint, user: user)
         try makeFolder(for: url)
         try FileLock.holding(url.path + ".lock") {
-            if let current = try? load(fingerprint: fingerprint, user: user), let seen = try? Checkpoint.read(noteOrText: current).checkpoint,
+            if !replacing, let current = try? load(fingerprint: fingerprint, user: user), let seen = try? Checkpoint.read(noteOrText: current).checkpoint,
                 seen.origin == checkpoint.origin, seen.size >= checkpoint.size
             {
                 return
@@ -150,11 +151,12 @@ extension Vault {
         guard let memory else { return }
         // Only a head newer than the one on disk is written: opening to read rewrites nothing.
         if rememberedSize != tree.size {
-            try memory.save(try headCheckpoint(), fingerprint: state.fingerprint, user: me)
+            try memory.save(try headCheckpoint(), fingerprint: state.fingerprint, user: me, replacing: replacesRememberedState)
             rememberedSize = tree.size
         }
         keepVerifiedEntries()
         saveResumeCache()
+        replacesRememberedState = false
     }
 
     /// Saves the state to this client's resume cache when it moved on. A
@@ -165,8 +167,8 @@ extension Vault {
         do {
             if failsCacheSavesForTesting { throw KithVaultError.storage("no space left on device (test hook)") }
             try ResumeCache.save(
-                state: state, tree: tree, changesSince: cacheSavedSize ?? state.records.base?.baseSize,
-                path: memory.cacheFile(fingerprint: state.fingerprint, user: me).path, key: cacheKey(), user: me)
+                state: state, tree: tree, changesSince: replacesRememberedState ? nil : cacheSavedSize ?? state.records.base?.baseSize,
+                path: memory.cacheFile(fingerprint: state.fingerprint, user: me).path, key: cacheKey(), user: me, replacingNewer: replacesRememberedState)
             state.records.markSaved()
             cacheSavedSize = state.count
         } catch {

@@ -187,6 +187,11 @@ extension Vault {
                 throw KithVaultError.busy("someone wrote to the vault while it was being healed; nothing was put back. Run 'heal' again to see whether it still can be")
             }
         }
+        if let seen, seen.size > log.tree.size {
+            // Its journal stops short of what it saw (a failed save, or a journal cut short): say so rather than call it rolled back.
+            throw KithVaultError.notFound(
+                "\(entries.isEmpty ? "nothing was put back" : "put back \(entries.count) log entries (\(storeCount) to \(log.tree.size - 1))"), but this device saw \(seen.size) and kept only \(log.tree.size); a device that saw the rest must heal it too, or an admin accepts the loss (docs/operations.md)")
+        }
         // Opened as every command opens it: the remembered checkpoint is checked again.
         let vault = try Vault(store: store, holder: holder, expectedFingerprint: expectedFingerprint, memory: memory)
         if !erased.isEmpty {

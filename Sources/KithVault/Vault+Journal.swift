@@ -21,18 +21,24 @@ extension Vault {
     func keepVerifiedEntries() {
         guard let memory, memory.journalEntries > 0, journaledSize != state.count else { return }
         do {
-            guard let journal = try openJournal() else { return }
+            guard var journal = try openJournal() else { return }
             let count = state.count
             let oldestWanted = count > memory.journalEntries ? count - memory.journalEntries : 0
             var from = oldestWanted
             if let span = try journal.span(), span.upperBound > oldestWanted {
                 if span.upperBound > count {
-                    // Ahead of this state: another process of this user moved it on, or it holds a history this store lacks.
-                    if try journal.entries(from: count - 1, limit: 1).first.map(SHA256.hash) != state.headHash { try setJournalAside(journal) }
-                    journaledSize = count
-                    return
+                    // Ahead of this state: another process of this user moved it on (nothing to do), or it holds
+                    // another history (a restore an admin accepted): that one is set aside and this one kept from scratch.
+                    guard try journal.entries(from: count - 1, limit: 1).first.map(SHA256.hash) != state.headHash else {
+                        journaledSize = count
+                        return
+                    }
+                    try setJournalAside(journal)
+                    guard let fresh = try openJournal() else { return }
+                    journal = fresh
+                } else {
+                    from = span.upperBound
                 }
-                from = span.upperBound
             }
             guard from < count else {
                 journaledSize = count

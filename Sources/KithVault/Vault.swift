@@ -73,6 +73,11 @@ public final class Vault {
     var journaledSize: UInt64?
     /// Why the journal could not be kept, if it could not (for --verbose).
     public internal(set) var journalNote: String?
+    /// Set when this open accepted an older store on an admin's word
+    /// (`EntryBody.restoreAccepted`): what this device saw that is lost.
+    public internal(set) var acceptedRestore: AcceptedRestore?
+    /// True until the accepted store's head replaces the newer one remembered.
+    var replacesRememberedState = false
     /// Seconds this vault spent adding its own writes to the search index
     /// (what indexing adds to writes; kith-bench reports it).
     public internal(set) var ownWriteIndexingSeconds: Double = 0
@@ -105,16 +110,24 @@ public final class Vault {
         let cacheKey = memory == nil ? nil : KeyBox(try holder.deriveKey(purpose: ResumeCache.keyPurpose, id: 1))
         keys.cache = cacheKey
         var (log, remembered) = try VerifiedLog.open(store: store, user: holder.identity.userID, memory: memory, cacheKey: cacheKey)
-        if let remembered {
+        var accepted: AcceptedRestore?
+        if let remembered, let memory {
             do {
-                try log.check(against: remembered)
-            } catch  where log.resumedFrom != nil {
-                // Check the resumed answer against a full replay before raising an alarm.
-                log = try VerifiedLog.replayForVault(store: store, cacheProblem: .notThisStore)
-                try log.check(against: remembered)
+                do {
+                    try log.check(against: remembered)
+                } catch where log.resumedFrom != nil {
+                    // Check the resumed answer against a full replay before raising an alarm.
+                    log = try VerifiedLog.replayForVault(store: store, cacheProblem: .notThisStore)
+                    try log.check(against: remembered)
+                }
+                rememberedSize = remembered.size
+            } catch let refusal as KithVaultError {
+                // A full replay's state: an admin may have accepted this store as restored from a backup.
+                accepted = try Self.acceptance(of: log, remembered: remembered, store: store, memory: memory, user: holder.identity.userID, refusal: refusal)
             }
-            rememberedSize = remembered.size
         }
+        acceptedRestore = accepted
+        replacesRememberedState = accepted != nil
         self.state = log.state
         self.tree = log.tree
         self.resumedFrom = log.resumedFrom

@@ -20,6 +20,8 @@ struct HealTests {
         let fixture: VaultFixture
         let leadMemory: CheckpointMemory
         let workerMemory: CheckpointMemory
+        /// The founder's (an admin's) device, which saw everything too.
+        let adminMemory: CheckpointMemory
         /// Log entries in the backup.
         let backupSize: UInt64
         /// Log entries before the restore.
@@ -38,6 +40,7 @@ struct HealTests {
             _ = try fixture.standardGroup(HealTests.group)
             leadMemory = CheckpointMemory(directory: fixture.directory.appendingPathComponent("state-lead"), journalEntries: journalEntries)
             workerMemory = CheckpointMemory(directory: fixture.directory.appendingPathComponent("state-cw"), journalEntries: journalEntries)
+            adminMemory = CheckpointMemory(directory: fixture.directory.appendingPathComponent("state-admin"), journalEntries: journalEntries)
             let lead = try Vault(store: fixture.store(), holder: #require(fixture.identities["lead-tra"]), memory: leadMemory)
             let worker = try Vault(store: fixture.store(), holder: #require(fixture.identities["cw-tra"]), memory: workerMemory)
             kept = try worker.addRecord(groupName: HealTests.group, kind: .member, fields: fields([("name", "Kept since before")]))
@@ -54,6 +57,7 @@ struct HealTests {
             late = try worker.addRecord(groupName: HealTests.group, kind: .member, fields: fields([("name", "Written last")]))
             // The lead's next command sees (and keeps) the case worker's last entry too.
             fullSize = try Vault(store: fixture.store(), holder: #require(fixture.identities["lead-tra"]), memory: leadMemory).state.count
+            _ = try Vault(store: fixture.store(), holder: fixture.founder, memory: adminMemory)
             try fixture.place.restore(backup)
         }
 

@@ -58,6 +58,8 @@ public enum EntryType: UInt8, Sendable, CaseIterable, CustomStringConvertible {
     case keysDistributedWithRecovery = 26
     /// An admin said a new identity is the same person as one removed (who lost every device).
     case userReplaced = 27
+    /// An admin accepted the store as restored from a backup that lost entries devices had seen.
+    case restoreAccepted = 28
 
     /// Whether a filter for this type takes an entry of `type`: a record
     /// written also names the versions written carrying parts forward.
@@ -95,6 +97,7 @@ public enum EntryType: UInt8, Sendable, CaseIterable, CustomStringConvertible {
         case .recoveryCompleted: return "recovery completed"
         case .keysDistributedWithRecovery: return "keys distributed with recovery"
         case .userReplaced: return "user replaced"
+        case .restoreAccepted: return "restore accepted"
         }
     }
 
@@ -238,6 +241,14 @@ public enum EntryBody: Equatable, Sendable {
     /// whose identity `old` was removed: their group roles may be given to
     /// it again (by each group's lead, as any share).
     case userReplaced(old: UserID, new: UserID)
+    /// An admin accepted the store as it came back from a backup: it held
+    /// as many entries as this entry's position, and (when the admin's
+    /// device knew it) devices had seen up to `seenSize` (0: not known).
+    /// Whatever devices saw from this position on is lost, and a device
+    /// that saw it accepts this log instead once it can tell (from its
+    /// journal) that it never saw this entry: so an old acceptance cannot
+    /// excuse a later rollback.
+    case restoreAccepted(seenSize: UInt64)
 
     /// The records this entry erases (empty for every other kind): what a
     /// store deletes in the transaction that appends it.
@@ -274,6 +285,7 @@ public enum EntryBody: Equatable, Sendable {
         case .recoveryApproved: return .recoveryApproved
         case .recoveryCompleted: return .recoveryCompleted
         case .userReplaced: return .userReplaced
+        case .restoreAccepted: return .restoreAccepted
         }
     }
 
@@ -416,6 +428,8 @@ public enum EntryBody: Equatable, Sendable {
         case .userReplaced(let old, let new):
             w.fixed(old.bytes)
             w.fixed(new.bytes)
+        case .restoreAccepted(let seenSize):
+            w.u64(seenSize)
         }
         return w.bytes
     }
@@ -593,6 +607,8 @@ public enum EntryBody: Equatable, Sendable {
             body = .recoveryCompleted(group: try id(), request: try r.u64())
         case .userReplaced:
             body = .userReplaced(old: try id(), new: try id())
+        case .restoreAccepted:
+            body = .restoreAccepted(seenSize: try r.u64())
         }
         try r.finish()
         return body

@@ -15,7 +15,8 @@ extension VaultState {
     /// 5: the founding settings.
     /// 6: each group's recovery (its trustees, sealed keys and open requests),
     /// and for each user the roles they held when removed and any replacement.
-    static let snapshotVersion: UInt8 = 6
+    /// 7: the positions of accepted restores.
+    static let snapshotVersion: UInt8 = 7
 
     /// Everything but the records (which the cache keeps one row each), with
     /// the number of records in each group.
@@ -28,6 +29,8 @@ extension VaultState {
         w.fixed(headHash)
         w.u64(headTimeMillis)
         w.u8(founderMayLead ? 1 : 0)
+        w.u32(UInt32(restoresAccepted.count))
+        for seq in restoresAccepted { w.u64(seq) }
         w.u32(UInt32(users.count))
         // Enrolment order, ties (never in a replayed log, possible in a damaged
         // cache) broken by id: one state, one encoding.
@@ -135,6 +138,14 @@ extension VaultState {
         state.headHash = try r.fixed(32)
         state.headTimeMillis = try r.u64()
         state.founderMayLead = try r.u8() == 1
+        var accepted: [UInt64] = []
+        for _ in 0..<(try r.count(each: 8)) {
+            let seq = try r.u64()
+            // Ascending and inside the log, as a replay makes them.
+            guard state.count > seq, seq > (accepted.last ?? 0) else { throw KithVaultError.integrity("resume cache lists accepted restores out of order") }
+            accepted.append(seq)
+        }
+        state.restoresAccepted = accepted
         for _ in 0..<(try r.u32()) {
             let identity = try EntryBody.readIdentity(&r)
             guard let role = OrgRole(rawValue: try r.u8()) else { throw KithVaultError.integrity("resume cache names an unknown role") }

@@ -209,6 +209,9 @@ public struct VaultState: Sendable {
     /// Whether the vault's founder may also lead groups (its founding
     /// settings, entry 1); otherwise admins never hold a group's keys.
     public internal(set) var founderMayLead = false
+    /// The positions of the entries by which an admin accepted the store as
+    /// restored from a backup (`EntryBody.restoreAccepted`), oldest first.
+    public internal(set) var restoresAccepted: [UInt64] = []
 
     /// The founder (enrolled by the genesis entry).
     public var founder: UserID? { users.values.first { $0.enrolledAt == 0 }?.identity.userID }
@@ -634,6 +637,11 @@ public struct VaultState: Sendable {
 
         case .userReplaced(let old, let new):
             try applyReplacement(entry, old: old, new: new)
+
+        case .restoreAccepted(let seenSize):
+            guard users[entry.actor]?.role == .admin else { throw invalid(entry, "only an admin may accept a restored store") }
+            guard seenSize == 0 || seenSize > entry.seq else { throw invalid(entry, "it says devices saw no more than the store holds") }
+            restoresAccepted.append(entry.seq)
 
         case .recoverySetUp(let groupID, let epoch, let publicKey, let threshold, let trustees, let keys):
             try applyRecoverySetUp(entry, group: groupID, epoch: epoch, publicKey: publicKey, threshold: threshold, trustees: trustees, keys: keys)

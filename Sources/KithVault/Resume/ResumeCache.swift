@@ -297,7 +297,8 @@ final class ResumeCache: RecordSource, @unchecked Sendable {
     /// change since `changesSince` entries) still cover the gap. `changesSince`
     /// nil: this state has never been saved and was not resumed, so every
     /// record is written (once; later saves of the same vault are incremental).
-    static func save(state: VaultState, tree: MerkleTree, changesSince: UInt64?, path: String, key: KeyBox, user: UserID) throws {
+    /// With `replacingNewer` (a restore an admin accepted), a newer head in the file is replaced too.
+    static func save(state: VaultState, tree: MerkleTree, changesSince: UInt64?, path: String, key: KeyBox, user: UserID, replacingNewer: Bool = false) throws {
         let frontier = tree.frontier
         let binding = binding(fingerprint: state.fingerprint, user: user)
         let damaged = (state.records.base as? ResumeCache)?.isDamaged == true
@@ -319,7 +320,7 @@ final class ResumeCache: RecordSource, @unchecked Sendable {
         }
         try queue.inTransaction(.immediate) { db in
             let current = try readHead(db, key: key, binding: binding)
-            if let current, current.size >= state.count { return .rollback }
+            if let current, current.size >= state.count, !replacingNewer { return .rollback }
             if full {
                 try db.execute(sql: "DELETE FROM records")
                 try db.execute(sql: "DELETE FROM nodes")

@@ -9,7 +9,7 @@ struct VaultCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "vault",
         abstract: "Look after the vault's storage: move it between SQLite and PostgreSQL, purge erased bytes, heal a restored backup.",
-        subcommands: [Migrate.self, Purge.self, Heal.self])
+        subcommands: [Migrate.self, Purge.self, Heal.self, AcceptRestore.self])
 
     struct Purge: KithCommand {
         static let configuration = CommandConfiguration(

@@ -91,3 +91,54 @@ extension VaultCommand {
         }
     }
 }
+
+extension VaultCommand {
+    /// `kith vault accept-restore`: an admin accepts a restored vault whose losses no device can put back.
+    struct AcceptRestore: KithCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "accept-restore",
+            abstract: "As an admin, accept a vault restored from a backup when no device can heal what it lost.",
+            discussion: """
+                Use it only when 'kith vault heal' cannot help: no device kept what the backup \
+                lacks, or someone wrote to the restored vault before it was healed, so the \
+                histories differ. It appends one signed entry (your reason sealed to auditors) \
+                saying that the vault as it is now is the one to use. Every device that saw more \
+                accepts it on its next command and says what it lost; whatever was written \
+                after the backup (records, notes, and revocations too) must be done again.
+
+                Before you run it: ask everyone to try 'kith vault heal --dry-run' on their \
+                devices. After it: a lead of each group re-checks who may read it, and runs \
+                'kith group rekey GROUP --rewrap' if a revocation was lost (docs/operations.md).
+
+                Example:
+                  kith vault accept-restore --reason "disk failed 5 Dec; restored the 4 Dec backup"
+                """)
+
+        @OptionGroup var global: GlobalOptions
+        @OptionGroup var output: OutputOptions
+        @Option(help: ArgumentHelp("What happened and which backup was restored (sealed to auditors).", valueName: "text"))
+        var reason: String
+        @Flag(help: "Do not ask for confirmation (for scripts).")
+        var yes = false
+
+        func execute() throws {
+            if !yes {
+                try Terminal.confirmOrStop(
+                    "Accept the vault as it is now? Whatever any device saw after this backup is given up, and every device will accept it.",
+                    notOnTerminal: "accepting a restored vault gives up what was lost; run it on a terminal, or pass --yes",
+                    declined: "Nothing was written.")
+            }
+            let (acceptance, _) = try global.withIdentity { store, holder, fingerprint, memory in
+                let done = try Vault.acceptRestore(store: store, holder: holder, expectedFingerprint: fingerprint, memory: memory, reason: reason)
+                return (done, done.vault)
+            }
+            if output.json {
+                try Output.json(acceptance)
+                return
+            }
+            let seen = acceptance.seenEntries.map { "; this device had seen \($0), so \($0 - acceptance.entry) are given up" } ?? ""
+            print("Accepted the vault as restored: log entry \(acceptance.entry) says so, with your reason sealed to auditors. It kept \(acceptance.entry) entries\(seen).")
+            print("Every device accepts it on its next command. Ask the leads to check their groups' members, and to redo lost revocations and records.")
+        }
+    }
+}

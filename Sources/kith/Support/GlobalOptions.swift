@@ -80,6 +80,7 @@ struct GlobalOptions: ParsableArguments {
         if let agent = Self.agent(for: keyfile) {
             let started = Date()
             let (answer, vault) = try open(store, agent, keyfile.vaultFingerprint, Self.checkpointMemory())
+            if let vault { Self.tellAcceptedRestore(vault) }
             if let vault {
                 Diagnostics.note(
                     "vault \(location) (\(location.engine)): \(vault.state.count) log entries replayed in \(Self.millis(since: started)) \(Self.howOpened(vault)); signing through the unlock agent")
@@ -93,6 +94,7 @@ struct GlobalOptions: ParsableArguments {
         Diagnostics.note("keyfile opened in \(Self.millis(since: started)) (Argon2id)")
         started = Date()
         let (answer, vault) = try open(store, unlocked, keyfile.vaultFingerprint, Self.checkpointMemory())
+        if let vault { Self.tellAcceptedRestore(vault) }
         if let vault {
             Diagnostics.note("vault \(location) (\(location.engine)): \(vault.state.count) log entries replayed in \(Self.millis(since: started)) \(Self.howOpened(vault))")
             if keyfile.vaultFingerprint == nil {
@@ -174,5 +176,19 @@ extension GlobalOptions {
             return CheckpointMemory.defaultJournalEntries
         }
         return entries
+    }
+}
+
+extension GlobalOptions {
+    /// Says, once, that this open accepted a restored vault and what this device lost.
+    static func tellAcceptedRestore(_ vault: Vault) {
+        guard let accepted = vault.acceptedRestore else { return }
+        let kinds = accepted.lostByType.sorted { ($1.value, $0.key) < ($0.value, $1.key) }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")
+        let lines = [
+            "kith: \(Terminal.safe(vault.handle(ofUser: accepted.admin))) (an admin) accepted this vault as restored from a backup (log entry \(accepted.entry)).",
+            "      \(Output.count(accepted.lostEntries, "log entry", plural: "log entries")) this device saw \(accepted.lostEntries == 1 ? "is" : "are") gone\(kinds.isEmpty ? "" : ": " + kinds).",
+            "      Anything you wrote then must be written again; 'kith audit log' shows what the vault holds now.",
+        ]
+        FileHandle.standardError.write(Data((lines.joined(separator: "\n") + "\n").utf8))
     }
 }

@@ -1,0 +1,133 @@
+import Foundation
+import KithCrypto
+import KithLog
+
+/// What a device lost when it accepted a store an admin accepted as
+/// restored from a backup (`Vault.acceptRestore`).
+public struct AcceptedRestore: Sendable, Equatable {
+    /// The position of the admin's acceptance entry.
+    public let entry: UInt64
+    /// The admin who accepted it.
+    public let admin: UserID
+    /// How many log entries this device had seen.
+    public let seenEntries: UInt64
+    /// The first position where this device's history and the store's differ.
+    public let divergedAt: UInt64
+    /// The entries this device saw from there on that the store does not hold, by kind ("record written": 3).
+    public let lostByType: [String: Int]
+
+    /// How many entries this device saw that are lost.
+    public var lostEntries: Int { lostByType.values.reduce(0, +) }
+}
+
+/// What `Vault.acceptRestore` wrote.
+public struct RestoreAcceptance: Sendable, Encodable {
+    /// The acceptance entry's position (the number of entries the store held).
+    public let entry: UInt64
+    /// The largest log size this admin's device had seen, or nil.
+    public let seenEntries: UInt64?
+}
+
+extension Vault {
+    /// An admin's explicit, logged acceptance of a store restored from a
+    /// backup that lost entries no device can put back (`heal` cannot: no
+    /// device kept them, or someone wrote to the restored store first).
+    /// Appends one signed entry naming how much the admin's device had
+    /// seen, with `reason` sealed to auditors. Every device that saw more
+    /// then accepts the store on its next command, once its journal shows
+    /// it never saw this entry, and is told what it lost.
+    ///
+    /// Refused when this device could heal the store instead (it holds the
+    /// missing entries): accepting would throw them away.
+    public static func acceptRestore(
+        store: VaultStore, holder: PrivateKeyHolder, expectedFingerprint: [UInt8]? = nil, memory: CheckpointMemory, reason: String
+    ) throws -> (acceptance: RestoreAcceptance, vault: Vault) {
+        guard !reason.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+            throw KithVaultError.invalidInput("say why the restore is accepted (what happened, which backup): it is sealed to auditors", remedy: .giveReason)
+        }
+        if let dry = try? heal(store: store, holder: holder, expectedFingerprint: expectedFingerprint, memory: memory, dryRun: true).report, dry.restoredEntries > 0 {
+            throw KithVaultError.invalidInput(
+                "this device holds the \(dry.restoredEntries) log entries the vault lacks: heal it instead, and nothing is lost", remedy: .healVault)
+        }
+        // Opened without this device's memory: its remembered head is the very thing being given up.
+        let vault = try Vault(store: store, holder: holder, expectedFingerprint: expectedFingerprint, memory: nil)
+        guard vault.state.users[vault.me]?.role == .admin else {
+            throw KithVaultError.accessDenied("only an admin may accept a restored vault; ask one, or heal it from a device that saw what it lost ('kith vault heal')")
+        }
+        let fingerprint = vault.state.fingerprint
+        let seen = try memory.load(fingerprint: fingerprint, user: vault.me).flatMap { try? Checkpoint.read(noteOrText: $0).checkpoint }
+        let seenSize = seen.map(\.size).flatMap { $0 > vault.state.count ? $0 : nil }
+        let at = vault.state.count
+        try vault.commit { state in
+            guard state.count == at else {
+                throw KithVaultError.busy("someone wrote to the vault meanwhile; look again before accepting it")
+            }
+            return [
+                PendingEntry(
+                    body: .restoreAccepted(seenSize: seenSize ?? 0),
+                    details: [
+                        ("action", "accepted the vault as restored from a backup"), ("reason", reason),
+                        ("entries", "\(at) kept" + (seenSize.map { "; this admin's device had seen \($0)" } ?? "")),
+                    ])
+            ]
+        }
+        // This device wrote the acceptance, so it takes the store at once: its
+        // remembered head moves to the new one, and its resume cache (of the
+        // other history, disposable) goes.
+        try memory.save(try vault.headCheckpoint(), fingerprint: fingerprint, user: vault.me, replacing: true)
+        let cache = memory.cacheFile(fingerprint: fingerprint, user: vault.me).path
+        for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: cache + suffix) }
+        let opened = try Vault(store: store, holder: holder, expectedFingerprint: expectedFingerprint, memory: memory)
+        return (RestoreAcceptance(entry: at, seenEntries: seenSize), opened)
+    }
+
+    /// Whether an admin's acceptance lets this device take `log` although
+    /// it is behind (or beside) what the device remembers: only an
+    /// acceptance the device never saw, which its journal shows by holding
+    /// another entry at that position. Otherwise `refusal` stands (an
+    /// acceptance inside the history this device saw cannot excuse a
+    /// rollback after it). Returns what the device lost.
+    static func acceptance(
+        of log: VerifiedLog, remembered: Checkpoint, store: VaultStore, memory: CheckpointMemory, user: UserID, refusal: KithVaultError
+    ) throws -> AcceptedRestore {
+        guard let at = log.state.restoresAccepted.last, at < remembered.size else { throw refusal }
+        let path = memory.journalFile(fingerprint: log.state.fingerprint, user: user).path
+        guard let journal = try? ClientJournal.openIfPresent(path: path), let span = try journal.span(), span.contains(at),
+            let mine = try journal.entries(from: at, limit: 1).first
+        else {
+            throw KithVaultError.integrity(
+                "\(refusal.reason). An admin accepted this vault as restored from a backup (log entry \(at)), but this device kept no copy of its own entry \(at), so it cannot tell whether it saw that acceptance before; if the admin confirms it, see docs/operations.md ('A device that cannot tell')",
+                remedy: .tellAuditor)
+        }
+        guard let theirs = try store.entry(at: at), SHA256.hash(mine) != SHA256.hash(theirs) else {
+            // This device saw the acceptance itself: the store was rolled back again after it.
+            throw refusal
+        }
+        // Where the two histories part (someone may have written to the restored store before the admin accepted it).
+        var diverged = at
+        var seq = span.lowerBound
+        while seq < at {
+            let page = try journal.entries(from: seq, limit: 4096)
+            let stored = try store.entries(from: seq, limit: page.count)
+            if let offset = Array(zip(page, stored)).firstIndex(where: { $0 != $1 }) {
+                diverged = seq + UInt64(offset)
+                break
+            }
+            if page.isEmpty { break }
+            seq += UInt64(page.count)
+        }
+        var lost: [String: Int] = [:]
+        seq = diverged
+        while seq < min(span.upperBound, remembered.size) {
+            let page = try journal.entries(from: seq, limit: 4096)
+            if page.isEmpty { break }
+            for bytes in page.prefix(Int(min(span.upperBound, remembered.size) - seq)) {
+                let kind = (try? LogEntry.decode(bytes)).map { $0.body.type.description } ?? "unreadable"
+                lost[kind, default: 0] += 1
+            }
+            seq += UInt64(page.count)
+        }
+        let admin = (try? store.entry(at: at)).flatMap { $0 }.flatMap { try? LogEntry.decode($0).actor } ?? user
+        return AcceptedRestore(entry: at, admin: admin, seenEntries: remembered.size, divergedAt: diverged, lostByType: lost)
+    }
+}

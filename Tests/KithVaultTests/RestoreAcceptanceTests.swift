@@ -1,0 +1,104 @@
+import Foundation
+import Testing
+
+@testable import KithVault
+
+/// An admin's explicit, logged acceptance of a restored store that no
+/// device can heal (`Vault.acceptRestore`): devices that saw more accept it
+/// once, and are told what they lost; an acceptance they saw themselves
+/// never excuses a later rollback.
+@Suite("Accepting a restored store")
+struct RestoreAcceptanceTests {
+    typealias Restored = HealTests.Restored
+
+    /// The restored store after someone who saw nothing newer wrote to it (so no device can heal it).
+    static func forked(_ engine: TestEngine, journalEntries: UInt64 = CheckpointMemory.defaultJournalEntries) throws -> Restored {
+        let restored = try Restored(engine: engine, journalEntries: journalEntries)
+        let founder = try restored.fixture.open("founder")
+        try founder.createGroup(name: "Food Bank")
+        return restored
+    }
+
+    @Test("after an admin accepts it, a device that saw more accepts the older store once and says what it lost", arguments: TestEngine.available)
+    func devicesAccept(engine: TestEngine) throws {
+        let restored = try Self.forked(engine)
+        // Heal cannot: the histories differ.
+        #expect(throws: KithVaultError.self) { _ = try restored.heal("lead-tra", memory: restored.leadMemory) }
+        let before = try restored.storeCount
+        let (acceptance, _) = try Vault.acceptRestore(
+            store: restored.fixture.store(), holder: restored.fixture.founder, memory: restored.adminMemory, reason: "disk failed; restored last night's copy")
+        #expect(acceptance.entry == UInt64(before))
+        #expect(acceptance.seenEntries == restored.fullSize)
+        #expect(try restored.storeCount == before + 1)
+
+        let lead = try restored.open("lead-tra", memory: restored.leadMemory)
+        let accepted = try #require(lead.acceptedRestore)
+        #expect(accepted.entry == UInt64(before))
+        #expect(accepted.divergedAt == restored.backupSize)
+        #expect(accepted.lostEntries == Int(restored.fullSize - restored.backupSize))
+        #expect(accepted.lostByType["record written"] == 2)
+        #expect(lead.handle(ofUser: accepted.admin) == "founder")
+        // Once: the next open is an ordinary one.
+        #expect(try restored.open("lead-tra", memory: restored.leadMemory).acceptedRestore == nil)
+        // It works as any vault: a write, a read, and a log that verifies.
+        let id = try lead.addRecord(groupName: HealTests.group, kind: .member, fields: fields([("name", "Written again")]))
+        #expect(try restored.open("cw-tra", memory: restored.workerMemory).readRecord(id).fields.isEmpty == false)
+        #expect(try AuditVerifier.verify(store: restored.fixture.store(), resume: false).valid)
+        let log = try lead.auditLog()
+        #expect(log.contains { $0.type == .restoreAccepted })
+    }
+
+    @Test("an acceptance a device saw itself does not excuse a later rollback", arguments: TestEngine.available)
+    func oldAcceptanceNoExcuse(engine: TestEngine) throws {
+        let restored = try Self.forked(engine)
+        _ = try Vault.acceptRestore(store: restored.fixture.store(), holder: restored.fixture.founder, memory: restored.adminMemory, reason: "restored")
+        let lead = try restored.open("lead-tra", memory: restored.leadMemory)
+        #expect(lead.acceptedRestore != nil)
+        let backup = try restored.fixture.place.backUp()
+        try lead.addRecord(groupName: HealTests.group, kind: .member, fields: fields([("name", "After the acceptance")]))
+        try restored.fixture.place.restore(backup)
+        #expect {
+            _ = try restored.open("lead-tra", memory: restored.leadMemory)
+        } throws: { error in
+            guard let error = error as? KithVaultError else { return false }
+            return error.code == .integrity && error.reason.contains("rolled back")
+        }
+    }
+
+    @Test("only an admin may accept a restore, with a reason, and not while this device could heal it", arguments: TestEngine.available)
+    func refusals(engine: TestEngine) throws {
+        let healable = try Restored(engine: engine)
+        let count = try healable.storeCount
+        // The admin's device holds what the store lacks: heal, do not throw it away.
+        #expect {
+            _ = try Vault.acceptRestore(store: healable.fixture.store(), holder: healable.fixture.founder, memory: healable.adminMemory, reason: "restored")
+        } throws: { error in
+            (error as? KithVaultError)?.remedy == .healVault
+        }
+        let restored = try Self.forked(engine)
+        let lead = try #require(restored.fixture.identities["lead-tra"])
+        #expect {
+            _ = try Vault.acceptRestore(store: restored.fixture.store(), holder: lead, memory: restored.leadMemory, reason: "restored")
+        } throws: { error in
+            (error as? KithVaultError)?.code == .accessDenied
+        }
+        #expect {
+            _ = try Vault.acceptRestore(store: restored.fixture.store(), holder: restored.fixture.founder, memory: restored.adminMemory, reason: "  ")
+        } throws: { error in
+            (error as? KithVaultError)?.code == .invalidInput
+        }
+        #expect(try healable.storeCount == count)
+    }
+
+    @Test("a device whose journal no longer reaches the acceptance cannot tell, and says so", arguments: TestEngine.available)
+    func cannotTell(engine: TestEngine) throws {
+        let restored = try Self.forked(engine, journalEntries: 2)
+        _ = try Vault.acceptRestore(store: restored.fixture.store(), holder: restored.fixture.founder, memory: restored.adminMemory, reason: "restored")
+        #expect {
+            _ = try restored.open("lead-tra", memory: restored.leadMemory)
+        } throws: { error in
+            guard let error = error as? KithVaultError else { return false }
+            return error.code == .integrity && error.reason.contains("cannot tell")
+        }
+    }
+}
