@@ -217,7 +217,7 @@ extension Vault {
         case .restoreAccepted(let seenSize):
             return seenSize == 0
                 ? "accepted the vault as restored from a backup: whatever devices had seen after it is lost"
-                : "accepted the vault as restored from a backup: entries devices had seen after it (up to \(seenSize)) are lost"
+                : "accepted the vault as restored from a backup: what devices had seen after it is lost (this admin's device had seen \(seenSize) entries)"
         case .recoveryRequested(let group, let epoch): return "asked the trustees of \(groupName(group)) for its keys (recovery \(epoch))"
         case .recoveryApproved(let group, let request, _): return "approved the recovery request at entry \(request) for \(groupName(group)), sending their share"
         case .recoveryCompleted(let group, let request):

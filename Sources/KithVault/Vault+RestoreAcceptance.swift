@@ -24,7 +24,7 @@ public struct AcceptedRestore: Sendable, Equatable {
 public struct RestoreAcceptance: Sendable, Encodable {
     /// The acceptance entry's position (the number of entries the store held).
     public let entry: UInt64
-    /// The largest log size this admin's device had seen, or nil.
+    /// How many entries of another history this admin's device had seen, or nil (none).
     public let seenEntries: UInt64?
 }
 
@@ -56,7 +56,11 @@ extension Vault {
         }
         let fingerprint = vault.state.fingerprint
         let seen = try memory.load(fingerprint: fingerprint, user: vault.me).flatMap { try? Checkpoint.read(noteOrText: $0).checkpoint }
-        let seenSize = seen.map(\.size).flatMap { $0 > vault.state.count ? $0 : nil }
+        // What this device saw, when the store does not continue it (behind it, or another history).
+        let seenSize: UInt64? = seen.flatMap { seen in
+            if seen.size > vault.tree.size { return seen.size }
+            return (try? vault.tree.root(size: seen.size)) == seen.root ? nil : seen.size
+        }
         let at = vault.state.count
         try vault.commit { state in
             guard state.count == at else {

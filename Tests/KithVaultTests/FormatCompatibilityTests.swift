@@ -1,13 +1,14 @@
 import Foundation
+import GRDB
 @testable import KithSQLite
 import KithCrypto
 import Testing
 @testable import KithVault
 
-/// Frozen known answers in Keys/known-answers/v1 to v6, made once by the code
-/// (regenerate only on purpose, with KITH_WRITE_KNOWN_ANSWERS=1 to 6). If a change
+/// Frozen known answers in Keys/known-answers/v1 to v7, made once by the code
+/// (regenerate only on purpose, with KITH_WRITE_KNOWN_ANSWERS=1 to 7). If a change
 /// would make existing vaults or keyfiles unreadable, these tests fail.
-@Suite("Format compatibility (frozen v1 to v6 files)")
+@Suite("Format compatibility (frozen v1 to v7 files)")
 struct FormatCompatibilityTests {
     static let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("Keys/known-answers/v1")
@@ -516,5 +517,89 @@ extension FormatCompatibilityTests {
         _ = try admin.replaceUser(handle: "worker", with: EnrollmentRequest.parse(replacement.fileBytes))
         let expected: [String: Any] = ["fingerprint": Hex.encode(nova.state.fingerprint), "member": member.description, "status": "asylum pending"]
         try JSONSerialization.data(withJSONObject: expected, options: [.prettyPrinted, .sortedKeys]).write(to: Self.folder6.appendingPathComponent("expected.json"))
+    }
+}
+
+extension FormatCompatibilityTests {
+    // MARK: v7: a restore accepted by an admin (issue 25)
+
+    static let folder7 = folder.deletingLastPathComponent().appendingPathComponent("v7")
+
+    @Test("a v7 vault (restored from a backup, the restore accepted by an admin, written after) still opens, reads and verifies")
+    func readsFrozenV7Vault() throws {
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("kith-kat7-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        let vaultCopy = scratch.appendingPathComponent("vault.kith")
+        try FileManager.default.copyItem(at: Self.folder7.appendingPathComponent("vault.kith"), to: vaultCopy)
+        let expected = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: Self.folder7.appendingPathComponent("expected.json"))) as? [String: Any])
+        let entries = try SQLiteVaultStore(path: vaultCopy.path).entries(from: 0).map { try LogEntry.decode($0) }
+        let accepted = try #require(entries.first { $0.body.type == .restoreAccepted })
+        #expect(accepted.seq == UInt64(try #require(expected["accepted_at"] as? Int)))
+        #expect(accepted.body == .restoreAccepted(seenSize: UInt64(try #require(expected["seen"] as? Int))))
+        let worker = try Vault(
+            store: SQLiteVaultStore(path: vaultCopy.path),
+            holder: IdentityKeyfile.load(path: Self.folder7.appendingPathComponent("worker.kithid").path).unlock(passphrase: Self.passphrase("worker")),
+            memory: CheckpointMemory(directory: scratch.appendingPathComponent("state")))
+        #expect(Hex.encode(worker.state.fingerprint) == expected["fingerprint"] as? String)
+        #expect(worker.state.restoresAccepted == [accepted.seq])
+        let names = try #require(expected["members"] as? [String: String])
+        for (id, name) in names { #expect(try worker.readRecord(RecordID(parsing: id)).fields.first?.value == name) }
+        let lost = try RecordID(parsing: #require(expected["lost"] as? String))
+        #expect(throws: KithVaultError.self) { try worker.readRecord(lost) }
+        let line = try #require(try worker.auditLog(AuditLogFilter(type: .restoreAccepted)).first)
+        #expect(line.summary.contains("accepted the vault as restored from a backup"))
+        // The state snapshot with the accepted restore round-trips through the resume cache.
+        let again = try Vault(store: SQLiteVaultStore(path: vaultCopy.path), holder: worker.holder, memory: CheckpointMemory(directory: scratch.appendingPathComponent("state")))
+        #expect(again.resumedFrom != nil && again.state.restoresAccepted == [accepted.seq])
+        let report = try AuditVerifier.verify(store: SQLiteVaultStore(path: vaultCopy.path))
+        #expect(report.valid, "\(report.problems)")
+    }
+
+    @Test("writes the frozen v7 files (only when asked)", .enabled(if: ProcessInfo.processInfo.environment["KITH_WRITE_KNOWN_ANSWERS"] == "7"))
+    func writeFrozenV7Files() throws {
+        let frozen = try FrozenVault(folder: Self.folder7, time: 1_870_000_000_000, keyfiles: ["worker"])
+        let admin = frozen.admin
+        try admin.createGroup(name: "Known Answers")
+        try admin.share(groupName: "Known Answers", with: "lead", role: .lead)
+        let lead = try frozen.open("lead")
+        try lead.share(groupName: "Known Answers", with: "worker", role: .caseworker)
+        let worker = try frozen.open("worker")
+        let member = { (vault: Vault, name: String) in
+            try vault.addRecord(groupName: "Known Answers", kind: .member, fields: [RecordField.parse("name=\(name)", kind: .member)])
+        }
+        let before = try member(worker, "سام")
+        // A backup, as an operator takes one; then work it lacks; then the backup comes back.
+        let database = try DatabaseQueue(path: frozen.path)
+        let tables = ["log_entries", "records", "checkpoints"]
+        try database.writeWithoutTransaction { db in
+            for table in tables { try db.execute(sql: "CREATE TABLE backup_\(table) AS SELECT * FROM \(table)") }
+        }
+        let lost = try member(lead, "Lost Name")
+        let adminMemory = CheckpointMemory(directory: FileManager.default.temporaryDirectory.appendingPathComponent("kith-kat7-admin-\(UUID().uuidString)"))
+        let seen = try Vault(store: SQLiteVaultStore(path: frozen.path), holder: admin.holder, memory: adminMemory).state.count
+        try database.writeWithoutTransaction { db in
+            let triggers = try String.fetchAll(db, sql: "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'log_entries'")
+            try db.execute(sql: "DROP TRIGGER log_entries_no_delete")
+            try db.execute(sql: "DROP TRIGGER log_entries_no_update")
+            try db.execute(sql: "DROP TRIGGER log_entries_contiguous")
+            for table in ["records", "checkpoints", "log_entries"] { try db.execute(sql: "DELETE FROM \(table)") }
+            try db.execute(sql: "INSERT INTO log_entries SELECT * FROM backup_log_entries ORDER BY seq")
+            try db.execute(sql: "INSERT INTO records SELECT * FROM backup_records")
+            try db.execute(sql: "INSERT INTO checkpoints SELECT * FROM backup_checkpoints")
+            for table in tables { try db.execute(sql: "DROP TABLE backup_\(table)") }
+            for trigger in triggers { try db.execute(sql: trigger) }
+        }
+        // Someone who saw nothing newer writes to it, so no device can heal it; an admin accepts it.
+        let fork = try member(try frozen.open("worker"), "دينا")
+        let (acceptance, _) = try Vault.acceptRestore(
+            store: SQLiteVaultStore(path: frozen.path), holder: admin.holder, memory: adminMemory, reason: "known-answer restore")
+        let after = try member(try frozen.open("worker"), "Noor")
+        try database.writeWithoutTransaction { db in try db.execute(sql: "VACUUM") }
+        let expected: [String: Any] = [
+            "fingerprint": Hex.encode(admin.state.fingerprint), "accepted_at": Int(acceptance.entry), "seen": Int(seen), "lost": lost.description,
+            "members": [before.description: "سام", fork.description: "دينا", after.description: "Noor"],
+        ]
+        try JSONSerialization.data(withJSONObject: expected, options: [.prettyPrinted, .sortedKeys]).write(to: Self.folder7.appendingPathComponent("expected.json"))
     }
 }

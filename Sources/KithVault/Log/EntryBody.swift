@@ -242,8 +242,8 @@ public enum EntryBody: Equatable, Sendable {
     /// it again (by each group's lead, as any share).
     case userReplaced(old: UserID, new: UserID)
     /// An admin accepted the store as it came back from a backup: it held
-    /// as many entries as this entry's position, and (when the admin's
-    /// device knew it) devices had seen up to `seenSize` (0: not known).
+    /// as many entries as this entry's position, and the admin's device had
+    /// seen `seenSize` entries of another history (0: it saw none).
     /// Whatever devices saw from this position on is lost, and a device
     /// that saw it accepts this log instead once it can tell (from its
     /// journal) that it never saw this entry: so an old acceptance cannot

@@ -638,9 +638,8 @@ public struct VaultState: Sendable {
         case .userReplaced(let old, let new):
             try applyReplacement(entry, old: old, new: new)
 
-        case .restoreAccepted(let seenSize):
+        case .restoreAccepted:
             guard users[entry.actor]?.role == .admin else { throw invalid(entry, "only an admin may accept a restored store") }
-            guard seenSize == 0 || seenSize > entry.seq else { throw invalid(entry, "it says devices saw no more than the store holds") }
             restoresAccepted.append(entry.seq)
 
         case .recoverySetUp(let groupID, let epoch, let publicKey, let threshold, let trustees, let keys):

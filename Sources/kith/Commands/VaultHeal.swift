@@ -136,7 +136,7 @@ extension VaultCommand {
                 try Output.json(acceptance)
                 return
             }
-            let seen = acceptance.seenEntries.map { "; this device had seen \($0), so \($0 - acceptance.entry) are given up" } ?? ""
+            let seen = acceptance.seenEntries.map { "; this device had seen \($0) of another history, now given up" } ?? ""
             print("Accepted the vault as restored: log entry \(acceptance.entry) says so, with your reason sealed to auditors. It kept \(acceptance.entry) entries\(seen).")
             print("Every device accepts it on its next command. Ask the leads to check their groups' members, and to redo lost revocations and records.")
         }
