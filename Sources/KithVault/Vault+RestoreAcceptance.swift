@@ -87,49 +87,56 @@ extension Vault {
 
     /// Whether an admin's acceptance lets this device take `log` although
     /// it is behind (or beside) what the device remembers: only an
-    /// acceptance the device never saw, which its journal shows by holding
-    /// another entry at that position. Otherwise `refusal` stands (an
+    /// acceptance the device never saw. One at or past the position the
+    /// device saw up to is new to it; one before, the device's journal must
+    /// show it held another entry there. Otherwise `refusal` stands (an
     /// acceptance inside the history this device saw cannot excuse a
-    /// rollback after it). Returns what the device lost.
+    /// rollback after it). Returns what the device lost, as far as its
+    /// journal can tell.
     static func acceptance(
         of log: VerifiedLog, remembered: Checkpoint, store: VaultStore, memory: CheckpointMemory, user: UserID, refusal: KithVaultError
     ) throws -> AcceptedRestore {
-        guard let at = log.state.restoresAccepted.last, at < remembered.size else { throw refusal }
+        guard let at = log.state.restoresAccepted.last else { throw refusal }
         let path = memory.journalFile(fingerprint: log.state.fingerprint, user: user).path
-        guard let journal = try? ClientJournal.openIfPresent(path: path), let span = try journal.span(), span.contains(at),
-            let mine = try journal.entries(from: at, limit: 1).first
-        else {
-            throw KithVaultError.integrity(
-                "\(refusal.reason). An admin accepted this vault as restored from a backup (log entry \(at)), but this device kept no copy of its own entry \(at), so it cannot tell whether it saw that acceptance before; if the admin confirms it, see docs/operations.md ('A device that cannot tell')",
-                remedy: .tellAuditor)
-        }
-        guard let theirs = try store.entry(at: at), SHA256.hash(mine) != SHA256.hash(theirs) else {
-            // This device saw the acceptance itself: the store was rolled back again after it.
-            throw refusal
+        let journal = try? ClientJournal.openIfPresent(path: path)
+        let span = try journal?.span()
+        if at < remembered.size {
+            guard let journal, let span, span.contains(at), let mine = try journal.entries(from: at, limit: 1).first else {
+                throw KithVaultError.integrity(
+                    "\(refusal.reason). An admin accepted this vault as restored from a backup (log entry \(at)), but this device kept no copy of its own entry \(at), so it cannot tell whether it saw that acceptance before; if the admin confirms it, see docs/operations.md ('A device that cannot tell')",
+                    remedy: .tellAuditor)
+            }
+            guard let theirs = try store.entry(at: at), SHA256.hash(mine) != SHA256.hash(theirs) else {
+                // This device saw the acceptance itself: the store was rolled back again after it.
+                throw refusal
+            }
         }
         // Where the two histories part (someone may have written to the restored store before the admin accepted it).
-        var diverged = at
-        var seq = span.lowerBound
-        while seq < at {
-            let page = try journal.entries(from: seq, limit: 4096)
-            let stored = try store.entries(from: seq, limit: page.count)
-            if let offset = Array(zip(page, stored)).firstIndex(where: { $0 != $1 }) {
-                diverged = seq + UInt64(offset)
-                break
-            }
-            if page.isEmpty { break }
-            seq += UInt64(page.count)
-        }
+        var diverged = min(at, remembered.size)
         var lost: [String: Int] = [:]
-        seq = diverged
-        while seq < min(span.upperBound, remembered.size) {
-            let page = try journal.entries(from: seq, limit: 4096)
-            if page.isEmpty { break }
-            for bytes in page.prefix(Int(min(span.upperBound, remembered.size) - seq)) {
-                let kind = (try? LogEntry.decode(bytes)).map { $0.body.type.description } ?? "unreadable"
-                lost[kind, default: 0] += 1
+        if let journal, let span {
+            var seq = span.lowerBound
+            search: while seq < diverged {
+                let page = try journal.entries(from: seq, limit: 4096)
+                if page.isEmpty { break }
+                let stored = try store.entries(from: seq, limit: page.count)
+                for (offset, bytes) in page.enumerated() where offset >= stored.count || stored[offset] != bytes {
+                    diverged = min(diverged, seq + UInt64(offset))
+                    break search
+                }
+                seq += UInt64(page.count)
             }
-            seq += UInt64(page.count)
+            let end = min(span.upperBound, remembered.size)
+            seq = max(diverged, span.lowerBound)
+            while seq < end {
+                let page = try journal.entries(from: seq, limit: Int(min(4096, end - seq)))
+                if page.isEmpty { break }
+                for bytes in page {
+                    let kind = (try? LogEntry.decode(bytes)).map { $0.body.type.description } ?? "unreadable"
+                    lost[kind, default: 0] += 1
+                }
+                seq += UInt64(page.count)
+            }
         }
         let admin = (try? store.entry(at: at)).flatMap { $0 }.flatMap { try? LogEntry.decode($0).actor } ?? user
         return AcceptedRestore(entry: at, admin: admin, seenEntries: remembered.size, divergedAt: diverged, lostByType: lost)

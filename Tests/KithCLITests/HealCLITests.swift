@@ -55,6 +55,40 @@ struct HealCLITests {
         #expect(verified.code == 0, "\(verified.out) \(verified.err)")
     }
 
+    @Test("when someone wrote to the restored vault first, heal refuses, and an admin's accept-restore lets every device go on, saying what it lost")
+    func acceptedRestore() throws {
+        let cli = try CLIHarness.transSupport()
+        let group = "Trans Support"
+        let backup = try cli.copyVault(to: "last-night.kith")
+        let lost = try cli.id(cli.run(["record", "add", "--group", group, "--kind", "member", "--field", "name=Lost", "--json"], as: "robin"))
+        for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: cli.vault + suffix) }
+        try FileManager.default.copyItem(atPath: backup, toPath: cli.vault)
+        // ana saw nothing newer, so her command writes to the restored vault: now the histories differ.
+        #expect(try cli.run(["group", "create", "Food Bank"], as: "ana").code == 0)
+
+        let healed = try cli.run(["vault", "heal"], as: "robin")
+        #expect(healed.code == 65)
+        #expect(healed.err.contains("someone wrote to the vault after it was restored"), "\(healed.err)")
+        let notAdmin = try cli.run(["vault", "accept-restore", "--reason", "disk failed", "--yes"], as: "robin")
+        #expect(notAdmin.code != 0 && notAdmin.err.contains("only an admin"), "\(notAdmin.err)")
+        let unconfirmed = try cli.run(["vault", "accept-restore", "--reason", "disk failed"], as: "ana")
+        #expect(unconfirmed.code != 0 && unconfirmed.err.contains("--yes"), "\(unconfirmed.err)")
+
+        let accepted = try cli.run(["vault", "accept-restore", "--reason", "disk failed 5 Dec; restored the 4 Dec copy", "--yes"], as: "ana")
+        #expect(accepted.code == 0, "\(accepted.err)")
+        #expect(accepted.out.contains("Accepted the vault as restored"), "\(accepted.out)")
+
+        let first = try cli.run(["record", "list", "--group", group], as: "robin")
+        #expect(first.code == 0, "\(first.err) \(accepted.out)")
+        #expect(first.err.contains("accepted this vault as restored") && first.err.contains("1 record written"), "\(first.err)")
+        let second = try cli.run(["record", "list", "--group", group], as: "robin")
+        #expect(second.code == 0 && !second.err.contains("accepted this vault"), "\(second.err)")
+        #expect(try cli.run(["record", "show", lost], as: "robin").code != 0)
+        let log = try cli.run(["audit", "log"], as: "ana")
+        #expect(log.code == 0)
+        #expect(try cli.run(["audit", "verify"]).code == 0)
+    }
+
     @Test("heal explains itself, and a device that kept nothing says where to run it")
     func helpAndNothingKept() throws {
         let cli = try CLIHarness.transSupport()

@@ -90,6 +90,25 @@ struct RestoreAcceptanceTests {
         #expect(try healable.storeCount == count)
     }
 
+    @Test("an acceptance past everything a device saw is new to it: accepted even without a journal", arguments: TestEngine.available)
+    func acceptancePastWhatWasSeen(engine: TestEngine) throws {
+        let fixture = try VaultFixture(engine: engine)
+        _ = try fixture.standardGroup(HealTests.group)
+        let memory = CheckpointMemory(directory: fixture.directory.appendingPathComponent("state-lead"), journalEntries: 0)
+        let lead = try Vault(store: fixture.store(), holder: #require(fixture.identities["lead-tra"]), memory: memory)
+        let backup = try fixture.place.backUp()
+        try lead.addRecord(groupName: HealTests.group, kind: .member, fields: fields([("name", "Lost")]))
+        let seen = lead.state.count
+        try fixture.place.restore(backup)
+        for name in ["Food Bank", "Housing"] { try fixture.admin.createGroup(name: name) }
+        let adminMemory = CheckpointMemory(directory: fixture.directory.appendingPathComponent("state-admin"))
+        let (acceptance, _) = try Vault.acceptRestore(store: fixture.store(), holder: fixture.founder, memory: adminMemory, reason: "restored")
+        #expect(acceptance.entry >= seen && acceptance.seenEntries == nil)
+        let reopened = try Vault(store: fixture.store(), holder: #require(fixture.identities["lead-tra"]), memory: memory)
+        let accepted = try #require(reopened.acceptedRestore)
+        #expect(accepted.lostEntries == 0 && accepted.divergedAt == seen)
+    }
+
     @Test("a device whose journal no longer reaches the acceptance cannot tell, and says so", arguments: TestEngine.available)
     func cannotTell(engine: TestEngine) throws {
         let restored = try Self.forked(engine, journalEntries: 2)

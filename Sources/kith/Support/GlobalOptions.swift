@@ -186,7 +186,9 @@ extension GlobalOptions {
         let kinds = accepted.lostByType.sorted { ($1.value, $0.key) < ($0.value, $1.key) }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")
         let lines = [
             "kith: \(Terminal.safe(vault.handle(ofUser: accepted.admin))) (an admin) accepted this vault as restored from a backup (log entry \(accepted.entry)).",
-            "      \(Output.count(accepted.lostEntries, "log entry", plural: "log entries")) this device saw \(accepted.lostEntries == 1 ? "is" : "are") gone\(kinds.isEmpty ? "" : ": " + kinds).",
+            accepted.lostEntries == 0
+                ? "      What this device saw after the backup is gone (it kept no copy to count it)."
+                : "      \(Output.count(accepted.lostEntries, "log entry", plural: "log entries")) this device saw \(accepted.lostEntries == 1 ? "is" : "are") gone: \(kinds).",
             "      Anything you wrote then must be written again; 'kith audit log' shows what the vault holds now.",
         ]
         FileHandle.standardError.write(Data((lines.joined(separator: "\n") + "\n").utf8))
