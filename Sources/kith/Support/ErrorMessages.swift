@@ -25,6 +25,9 @@ extension KithVaultError {
         var text = description
         if let remedy { text += "; " + remedy.hint }
         switch code {
+        case .integrity where remedy == .healVault:
+            // A store behind what this device saw: the hint says what to do; "restore a good copy" would be the wrong advice.
+            text += "."
         case .integrity:
             text += ". It was altered or damaged: do not trust it, tell an admin, and restore it from a good copy."
         case .invalidEntry:
