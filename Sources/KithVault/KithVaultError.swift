@@ -182,6 +182,8 @@ public enum Remedy: Equatable, Sendable, Encodable {
     /// The store was restored from an older backup: heal it from a device
     /// that saw what it lacks, or have an admin decide.
     case healVault
+    /// Only an admin's acceptance of the store as it is can settle it.
+    case askAdminToAcceptRestore
     /// See the group's recovery: its trustees, requests and approvals.
     case showRecovery(group: String)
     /// Ask the group's trustees first.

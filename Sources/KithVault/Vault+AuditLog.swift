@@ -206,7 +206,7 @@ extension Vault {
         case .auditKeyChained: return "sealed the previous audit key to the new one"
         case .recordsIndexed(let group, let records):
             return "indexed \(records) record\(records == 1 ? "" : "s") of \(groupName(group)) for search on their device"
-        case .searched(let groups): return "searched \(groups.map(groupName).joined(separator: ", "))"
+        case .searched(let groups): return "searched \(groups.map { groupName($0) }.joined(separator: ", "))"
         case .deviceWiped: return "wiped a device with kith panic (remove the identity if a copy of its keyfile may be elsewhere)"
         case .vaultSettings(let founderMayLead):
             return founderMayLead ? "founded the vault letting its founder also lead groups" : "made the vault's settings"

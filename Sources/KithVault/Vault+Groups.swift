@@ -104,6 +104,9 @@ extension Vault {
         }
     }
 
+    /// A group's name as this identity can open it (its id when it cannot).
+    public func groupName(ofGroup id: GroupID) -> String { groupName(id) }
+
     func groupName(_ id: GroupID) -> String {
         guard let group = state.groups[id], let name = try? openName(of: group) else { return id.description }
         return name

@@ -16,8 +16,9 @@ public struct HealReport: Sendable, Encodable {
     public let restoredEntries: Int
     /// Record versions put back whose bytes the store had lost.
     public let restoredRecords: Int
-    /// Record versions the store held on keys a later rekey had replaced, put back on the new keys.
-    public let rekeyedRecords: Int
+    /// Groups a lost revocation's rekey had moved, re-keyed again by this
+    /// healer (a lead of each): the backup held their records on the old keys.
+    public let rekeyedGroups: [String]
     /// Erasures re-applied: records the backup had brought back, removed again.
     public let erasedAgain: Int
     /// Record versions the log names whose bytes are still missing (nobody's journal here had them): "id vN", the first 20.
@@ -27,9 +28,10 @@ public struct HealReport: Sendable, Encodable {
     /// Attachments written after the backup whose files the store lacks (no journal keeps files).
     public let attachmentsLost: [String]
     /// Groups whose records a rekey after the backup moved, with how many
-    /// versions are still on the old keys (a lead should rekey them again).
+    /// versions are still on the old keys (this healer does not lead them:
+    /// a lead should rekey them again).
     public let stillOnOldKeys: [GroupLag]
-    /// Whether it wrote anything (false for --dry-run, or when there was nothing to do).
+    /// Whether it wrote anything (false for a dry run, or when there was nothing to do).
     public let wrote: Bool
 
     /// A group whose records are not all on the keys a rekey moved them to.
@@ -43,7 +45,7 @@ public struct HealReport: Sendable, Encodable {
     }
 
     /// True when the store lacked nothing this device had.
-    public var wasWhole: Bool { restoredEntries == 0 && restoredRecords == 0 && rekeyedRecords == 0 && erasedAgain == 0 }
+    public var wasWhole: Bool { restoredEntries == 0 && restoredRecords == 0 && rekeyedGroups.isEmpty && erasedAgain == 0 }
 }
 
 extension Vault {
@@ -51,10 +53,13 @@ extension Vault {
     /// journal: the log entries the store lacks are put back exactly as
     /// they were signed (each checked as a replay checks it, and together
     /// against the newest checkpoint this device remembers), with the
-    /// record versions this device wrote or re-keyed; erasures among them
-    /// are applied again. Then it fills in, for entries already in the
-    /// store, record versions the store lacks or holds on old keys. All
-    /// entries go in one transaction, or nothing does.
+    /// record versions this device wrote; erasures among them are applied
+    /// again (and the erased records' bytes removed). Then it fills in, for
+    /// entries already in the store, record versions the store lacks, each
+    /// checked against the content hash its entry signs and opened where
+    /// this identity holds the keys. A revocation's rekey the backup undid
+    /// is run again when this identity leads the group. All entries go in
+    /// one transaction, or nothing does.
     ///
     /// Refused, with nothing written: a journal that does not verify; a
     /// store whose history differs from this device's (someone wrote to it
@@ -63,7 +68,8 @@ extension Vault {
     /// it checks everything and writes nothing.
     ///
     /// Returns the report and the vault opened afterwards (nil for a dry
-    /// run that found entries to put back, since the store is still behind).
+    /// run, which counts only the entries and the record versions they
+    /// wrote that it would put back).
     public static func heal(
         store: VaultStore, holder: PrivateKeyHolder, expectedFingerprint: [UInt8]? = nil, memory: CheckpointMemory, dryRun: Bool = false
     ) throws -> (report: HealReport, vault: Vault?) {
@@ -87,7 +93,8 @@ extension Vault {
         let storeCount = log.state.count
         if span.lowerBound > storeCount {
             throw KithVaultError.notFound(
-                "the store ends at entry \(storeCount), and this device kept entries only from \(span.lowerBound) on: a device that used the vault between must heal it first (or this device's journal is too short: see KITH_JOURNAL_ENTRIES in docs/operations.md)")
+                "the store ends at entry \(storeCount), and this device kept entries only from \(span.lowerBound) on: a device that used the vault between must heal it first (or this device's journal keeps too few entries: docs/operations.md)"
+            )
         }
         // Where both hold an entry, they must hold the same one.
         let overlapEnd = min(span.upperBound, storeCount)
@@ -95,8 +102,8 @@ extension Vault {
             try store.entry(at: overlapEnd - 1).map(SHA256.hash) != SHA256.hash(mine)
         {
             throw KithVaultError.integrity(
-                "the store's entry \(overlapEnd - 1) is not the one this device saw: someone wrote to the vault after it was restored, or it is another history. Nothing was written; an admin must decide which copy to keep (docs/operations.md)",
-                remedy: .tellAuditor)
+                "the store's entry \(overlapEnd - 1) is not the one this device saw: someone wrote to the vault after it was restored, or it is another history. Nothing was written",
+                remedy: .askAdminToAcceptRestore)
         }
 
         // The entries the store lacks, checked one by one as every client will check them.
@@ -125,12 +132,21 @@ extension Vault {
                 entries.append(bytes)
             }
         }
-        if let seen, seen.size <= log.tree.size {
-            let root = try? log.tree.root(size: seen.size)
-            guard root == seen.root else {
-                throw KithVaultError.integrity(
-                    "this device's journal and the checkpoint it remembers disagree at entry \(seen.size); nothing was written. Heal from another device", remedy: .tellAuditor)
-            }
+        // Nothing is put back that the checkpoint this device remembers does not vouch for.
+        guard let seen else {
+            throw KithVaultError.notFound("this device remembers no checkpoint of this vault, so it cannot vouch for its journal; heal from another device")
+        }
+        guard seen.size <= log.tree.size else {
+            throw KithVaultError.notFound(
+                "this device saw \(seen.size) log entries but its journal reaches only \(log.tree.size), so what it holds cannot be checked against what it saw; nothing was written. A device that kept the rest must heal it, or an admin accepts the loss (docs/operations.md)"
+            )
+        }
+        guard (try? log.tree.root(size: seen.size)) == seen.root else {
+            throw KithVaultError.integrity(
+                "this device's journal and the checkpoint it remembers disagree at entry \(seen.size); nothing was written. Heal from another device", remedy: .tellAuditor)
+        }
+        guard log.state.users[user]?.isActive == true else {
+            throw KithVaultError.accessDenied("this identity is not an enrolled member of the vault the journal describes; it cannot heal it")
         }
 
         // The record versions those entries wrote, as far as this device kept them and they check.
@@ -147,8 +163,13 @@ extension Vault {
 
         // Versions erased by a later entry stay out (the batch removes erased rows before it inserts its own).
         let kept = try rows.filter { try state.records.record($0.recordID)?.isErased != true }
+        // Erased records the backup brought back: those whose rows the store holds now.
+        let broughtBack = try erased.filter { id in
+            try state.records.record(id)?.versions.contains { try store.record(id, version: $0.version) != nil } == true
+        }
         var lags: [HealReport.GroupLag] = []
-        func report(after vault: Vault?, restoredRecords: Int, rekeyedRecords: Int, wrote: Bool) throws -> HealReport {
+        var rekeyedGroups: [String] = []
+        func report(after vault: Vault?, restoredRecords: Int, wrote: Bool) throws -> HealReport {
             // What the log names from the put-back entries on, and the store still lacks (a dry run: would still lack).
             let coming = vault == nil ? Set(kept.map { "\($0.recordID) v\($0.version)" }) : []
             var missing: [String] = []
@@ -166,13 +187,13 @@ extension Vault {
                 }
             }
             return HealReport(
-                storeEntries: storeCount, seenEntries: seen?.size, journalFirst: span.lowerBound, journalEnd: span.upperBound,
-                restoredEntries: entries.count, restoredRecords: restoredRecords, rekeyedRecords: rekeyedRecords,
-                erasedAgain: erased.count, stillMissing: missing, stillMissingCount: missingCount, attachmentsLost: attachments,
+                storeEntries: storeCount, seenEntries: seen.size, journalFirst: span.lowerBound, journalEnd: span.upperBound,
+                restoredEntries: entries.count, restoredRecords: restoredRecords, rekeyedGroups: rekeyedGroups,
+                erasedAgain: broughtBack.count, stillMissing: missing, stillMissingCount: missingCount, attachmentsLost: attachments,
                 stillOnOldKeys: lags, wrote: wrote)
         }
         if dryRun {
-            return (try report(after: nil, restoredRecords: kept.count, rekeyedRecords: 0, wrote: false), nil)
+            return (try report(after: nil, restoredRecords: kept.count, wrote: false), nil)
         }
 
         if !entries.isEmpty {
@@ -184,29 +205,34 @@ extension Vault {
                         entries: entries.enumerated().map { EntryRow(seq: storeCount + UInt64($0.offset), bytes: $0.element, hash: SHA256.hash($0.element)) },
                         records: kept, checkpoint: signedNote(checkpoint, signer: holder), erased: erased))
             } catch is VaultStoreConflict {
-                throw KithVaultError.busy("someone wrote to the vault while it was being healed; nothing was put back. Run 'heal' again to see whether it still can be")
+                throw KithVaultError.busy("someone wrote to the vault while it was being healed; nothing was put back. Run the heal again to see whether it still can be")
             }
-        }
-        if let seen, seen.size > log.tree.size {
-            // Its journal stops short of what it saw (a failed save, or a journal cut short): say so rather than call it rolled back.
-            throw KithVaultError.notFound(
-                "\(entries.isEmpty ? "nothing was put back" : "put back \(entries.count) log entries (\(storeCount) to \(log.tree.size - 1))"), but this device saw \(seen.size) and kept only \(log.tree.size); a device that saw the rest must heal it too, or an admin accepts the loss (docs/operations.md)")
+            // At once: attachment files of erased records the backup brought back go, and the store's files are purged.
+            if !erased.isEmpty {
+                let records = try erased.compactMap { try state.records.record($0) }
+                let files = records.filter { $0.kind == .attachment }.map(\.id)
+                _ = try store.attachments.erase(files)
+                try store.purgeReplacedBytes()
+            }
         }
         // Opened as every command opens it: the remembered checkpoint is checked again.
         let vault = try Vault(store: store, holder: holder, expectedFingerprint: expectedFingerprint, memory: memory)
-        if !erased.isEmpty {
-            let records = try erased.compactMap { try vault.state.records.record($0) }
-            _ = try vault.removeErasedBytes(records)
+        let restored = try vault.fillRecords(from: journal)
+        for (group, pending) in rekeyed.sorted(by: { $0.key < $1.key }) {
+            let (count, missing) = try vault.lagging(group: group, pending: pending)
+            guard count > 0 else { continue }
+            let name = vault.groupName(group)
+            // A rekey cannot move what is missing: then it waits until every device has healed.
+            if missing == 0, vault.state.groups[group]?.members[vault.me] == .lead {
+                // The backup holds the group's records on keys the revoked person had: a lead moves them now.
+                _ = try vault.rekey(groupName: name, mode: pending.mode)
+                rekeyedGroups.append(name)
+            } else {
+                lags.append(HealReport.GroupLag(group: name, mode: pending.mode, versions: count))
+            }
         }
-        let (restored, moved) = try vault.fillRecords(from: journal)
-        lags = try rekeyed.compactMap { group, pending in
-            let count = try vault.lagging(group: group, pending: pending)
-            return count == 0 ? nil : HealReport.GroupLag(group: vault.groupName(group), mode: pending.mode, versions: count)
-        }
-        .sorted { $0.group < $1.group }
-        if moved > 0 { try store.purgeReplacedBytes() }
-        let wrote = !entries.isEmpty || restored > 0 || moved > 0
-        return (try report(after: vault, restoredRecords: restored + kept.count, rekeyedRecords: moved, wrote: wrote), vault)
+        let wrote = !entries.isEmpty || restored > 0 || !rekeyedGroups.isEmpty
+        return (try report(after: vault, restoredRecords: restored + kept.count, wrote: wrote), vault)
     }
 
     /// Whether a kept record version is the one the log names (its id,
@@ -221,59 +247,58 @@ extension Vault {
     }
 
     /// Puts back, from the journal, record versions the log names that the
-    /// store lacks, and replaces those it holds on older keys than the kept
-    /// copy (a rekey the backup predates). Returns (put back, replaced).
-    func fillRecords(from journal: ClientJournal) throws -> (restored: Int, replaced: Int) {
-        var restored = 0, replaced = 0
+    /// store lacks: each checked against the content hash its entry signs,
+    /// and opened (decrypted and checked against its author's commitment)
+    /// for every part this identity holds the keys of, so a copy altered on
+    /// the device never goes in. Returns how many went in.
+    func fillRecords(from journal: ClientJournal) throws -> Int {
+        var restored = 0
         var after: (id: RecordID, version: UInt32)?
         while true {
             let page = try journal.records(after: after, limit: 500)
             guard let last = page.last else { break }
             after = (last.recordID, last.version)
             var missing: [RecordRow] = []
-            var newer: [StoredRecordRow] = []
             for row in page where try Self.matches(row, state: state) {
-                guard let held = try store.record(row.recordID, version: row.version) else {
-                    missing.append(row)
-                    continue
-                }
-                if held != row.body, let heldRecord = try? StoredRecord.decode(held), let kept = try? StoredRecord.decode(row.body),
-                    Self.keys(of: kept, areNewerThan: heldRecord)
-                {
-                    newer.append(StoredRecordRow(recordID: row.recordID, version: row.version, body: row.body))
-                }
+                guard try store.record(row.recordID, version: row.version) == nil, opens(row) else { continue }
+                missing.append(row)
             }
             restored += try store.insertMissingRecords(missing)
-            if !newer.isEmpty {
-                try store.replaceRecordBodies(newer)
-                replaced += newer.count
-            }
         }
-        return (restored, replaced)
+        return restored
     }
 
-    /// Whether every part of `kept` stands on keys at least as new as the
-    /// same part of `held`, and one on newer: epochs only ever move on, so
-    /// this is the copy a rekey made after the backup.
-    static func keys(of kept: StoredRecord, areNewerThan held: StoredRecord) -> Bool {
-        guard kept.parts.count == held.parts.count else { return false }
-        var newer = false
-        for part in kept.parts {
-            guard let old = held.parts.first(where: { $0.compartment == part.compartment }) else { return false }
-            guard part.wrapEpoch >= old.wrapEpoch, part.contentEpoch >= old.contentEpoch else { return false }
-            if part.wrapEpoch > old.wrapEpoch || part.contentEpoch > old.contentEpoch { newer = true }
+    /// Whether every part of the kept record that this identity can open
+    /// opens and is what its author committed to, and at least one does.
+    func opens(_ row: RecordRow) -> Bool {
+        guard let record = try? StoredRecord.decode(row.body) else { return false }
+        var opened = 0
+        for part in record.parts {
+            do {
+                _ = try openPart(part, record: record, label: "record \(row.recordID) version \(row.version)")
+                opened += 1
+            } catch let error as KithVaultError where error.code == .integrity || error.code == .crypto {
+                return false
+            } catch {
+                // No key for this compartment (a part carried by a writer who could not read it): left unchecked.
+                continue
+            }
         }
-        return newer
+        return opened > 0
     }
 
     /// How many versions of `group` still stand on keys older than what a
-    /// completed rekey moved them to.
-    func lagging(group: GroupID, pending: PendingRekey) throws -> Int {
+    /// completed rekey moved them to, and how many are missing from the store.
+    func lagging(group: GroupID, pending: PendingRekey) throws -> (lagging: Int, missing: Int) {
         let targets = Dictionary(pending.targets.map { ($0.compartment, $0.epoch) }) { a, _ in a }
-        var count = 0
+        var count = 0, missing = 0
         for record in try state.records.records(in: group) where !record.isErased {
             for version in record.versions {
-                guard let body = try store.record(record.id, version: version.version), let stored = try? StoredRecord.decode(body) else { continue }
+                guard let body = try store.record(record.id, version: version.version) else {
+                    missing += 1
+                    continue
+                }
+                guard let stored = try? StoredRecord.decode(body) else { continue }
                 let behind = stored.parts.contains { part in
                     guard let epoch = targets[part.compartment] else { return false }
                     switch pending.mode {
@@ -284,6 +309,6 @@ extension Vault {
                 if behind { count += 1 }
             }
         }
-        return count
+        return (count, missing)
     }
 }

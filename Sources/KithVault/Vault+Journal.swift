@@ -29,13 +29,14 @@ extension Vault {
                 if span.upperBound > count {
                     // Ahead of this state: another process of this user moved it on (nothing to do), or it holds
                     // another history (a restore an admin accepted): that one is set aside and this one kept from scratch.
-                    guard try journal.entries(from: count - 1, limit: 1).first.map(SHA256.hash) != state.headHash else {
+                    guard try journal.entry(at: count - 1).map(SHA256.hash) != state.headHash else {
                         journaledSize = count
                         return
                     }
-                    try setJournalAside(journal)
-                    guard let fresh = try openJournal() else { return }
-                    journal = fresh
+                    journal = try setJournalAside(journal)
+                } else if let last = try journal.entry(at: span.upperBound - 1), span.upperBound == count {
+                    // Up to date, if what it holds last is this log's head.
+                    if SHA256.hash(last) != state.headHash { journal = try setJournalAside(journal) } else { from = count }
                 } else {
                     from = span.upperBound
                 }
@@ -44,16 +45,16 @@ extension Vault {
                 journaledSize = count
                 return
             }
-            let entries = try verifiedEntries(from: from, to: count)
-            // What the journal held before them must be what they follow, or it was another history.
-            if from > 0, let before = try journal.entries(from: from - 1, limit: 1).first, let first = entries.first,
+            var entries = try verifiedEntries(from: from, to: count)
+            if from > oldestWanted, let before = try journal.entry(at: from - 1), let first = entries.first,
                 try LogEntry.decode(first).previousHash != SHA256.hash(before)
             {
-                try setJournalAside(journal)
-                try openJournal()?.keep(entries: entries, from: from, keptAt: count, limit: memory.journalEntries)
-            } else {
-                try journal.keep(entries: entries, from: from, keptAt: count, limit: memory.journalEntries)
+                // What it holds last is not what this log's next entry follows: another history too.
+                journal = try setJournalAside(journal)
+                from = oldestWanted
+                entries = try verifiedEntries(from: from, to: count)
             }
+            try journal.keep(entries: entries, from: from, erased: try Self.erasures(in: entries), keptAt: count, limit: memory.journalEntries)
             journaledSize = count
         } catch {
             journalNote = "the journal could not be kept (\(error)); this device could not heal a restored store of the newest entries"
@@ -64,24 +65,23 @@ extension Vault {
     func keepCommitted(entries rows: [EntryRow], records: [RecordRow]) {
         guard let memory, memory.journalEntries > 0, let first = rows.first else { return }
         keepVerifiedEntries()
-        guard journaledSize == first.seq else { return }
+        guard journaledSize == first.seq else {
+            journalNote = journalNote ?? "the journal could not be brought up to entry \(first.seq), so this change is not kept in it"
+            return
+        }
         do {
             try openJournal()?.keep(
-                entries: rows.map(\.bytes), from: first.seq, records: records, keptAt: first.seq + UInt64(rows.count), limit: memory.journalEntries)
+                entries: rows.map(\.bytes), from: first.seq, records: records, erased: try Self.erasures(in: rows.map(\.bytes)),
+                keptAt: first.seq + UInt64(rows.count), limit: memory.journalEntries)
             journaledSize = first.seq + UInt64(rows.count)
         } catch {
             journalNote = "the journal could not be kept (\(error)); this device could not heal a restored store of this change"
         }
     }
 
-    /// Keeps record versions this client re-keyed (a restored store holds them on the old keys).
-    func keepRekeyed(_ rows: [RecordRow]) {
-        guard let memory, memory.journalEntries > 0, !rows.isEmpty else { return }
-        do {
-            try openJournal()?.keep(entries: [], from: state.count, records: rows, keptAt: state.count, limit: memory.journalEntries)
-        } catch {
-            journalNote = "the journal could not keep re-keyed records (\(error))"
-        }
+    /// The records these entries erase: the journal forgets their versions.
+    static func erasures(in entries: [[UInt8]]) throws -> [RecordID] {
+        try entries.flatMap { try LogEntry.decode($0).body.erasedRecords }
     }
 
     /// The store's entries `from..<to`, checked to chain back from the
@@ -104,14 +104,16 @@ extension Vault {
         return entries
     }
 
-    /// Moves a journal of another history aside (kept, for a heal by hand)
-    /// and starts a new one.
-    private func setJournalAside(_ journal: ClientJournal) throws {
+    /// Moves a journal of another history aside (kept, for a heal by hand;
+    /// `ClientJournal.remove` and a wipe take it too) and opens a new one.
+    private func setJournalAside(_ journal: ClientJournal) throws -> ClientJournal {
         journalHandle = nil
         try journal.close()
         let aside = journal.path + ".aside-\(clock())"
         for suffix in ["", "-wal", "-shm"] where FileManager.default.fileExists(atPath: journal.path + suffix) {
             try FileManager.default.moveItem(atPath: journal.path + suffix, toPath: aside + suffix)
         }
+        guard let fresh = try openJournal() else { throw KithVaultError.storage("the journal could not be made again after it was set aside") }
+        return fresh
     }
 }

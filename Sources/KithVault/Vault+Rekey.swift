@@ -203,12 +203,6 @@ extension Vault {
             }
             changed += replacements.count
             batches += 1
-            // A store restored from a backup made before this rekey holds these on the old keys: heal puts them back.
-            let seqs = Dictionary(versions[start..<min(start + max(1, rekeyBatchSize), versions.count)].map { ("\($0.id)/\($0.version)", $0.seq) }) { a, _ in a }
-            keepRekeyed(
-                replacements.compactMap { row in
-                    seqs["\(row.recordID)/\(row.version)"].map { RecordRow(recordID: row.recordID, version: row.version, groupID: group, entrySeq: $0, body: row.body) }
-                })
             progress?(scanned, total)
             if let stop = rekeyStopAfterBatches, batches >= stop {
                 throw KithVaultError.storage("stopped after \(batches) batches (test hook)")

@@ -15,6 +15,17 @@ public struct AcceptedRestore: Sendable, Equatable {
     public let divergedAt: UInt64
     /// The entries this device saw from there on that the store does not hold, by kind ("record written": 3).
     public let lostByType: [String: Int]
+    /// Among them, the revocations and removals: whoever they removed has
+    /// their access back until someone does them again.
+    public let lostRevocations: [LostRevocation]
+
+    /// A revocation (from a group) or a removal (from the vault: no group) the restore undid.
+    public struct LostRevocation: Sendable, Equatable {
+        /// The group, or nil for a removal from the vault.
+        public let group: GroupID?
+        /// Who was revoked or removed.
+        public let user: UserID
+    }
 
     /// How many entries this device saw that are lost.
     public var lostEntries: Int { lostByType.values.reduce(0, +) }
@@ -48,11 +59,12 @@ extension Vault {
         if let dry = try? heal(store: store, holder: holder, expectedFingerprint: expectedFingerprint, memory: memory, dryRun: true).report, dry.restoredEntries > 0 {
             throw KithVaultError.invalidInput(
                 "this device holds the \(dry.restoredEntries) log entries the vault lacks: heal it instead, and nothing is lost", remedy: .healVault)
+            // (.healVault names the command.)
         }
         // Opened without this device's memory: its remembered head is the very thing being given up.
         let vault = try Vault(store: store, holder: holder, expectedFingerprint: expectedFingerprint, memory: nil)
         guard vault.state.users[vault.me]?.role == .admin else {
-            throw KithVaultError.accessDenied("only an admin may accept a restored vault; ask one, or heal it from a device that saw what it lost ('kith vault heal')")
+            throw KithVaultError.accessDenied("only an admin may accept a restored vault; ask one, or heal it from a device that saw what it lost", remedy: .healVault)
         }
         let fingerprint = vault.state.fingerprint
         let seen = try memory.load(fingerprint: fingerprint, user: vault.me).flatMap { try? Checkpoint.read(noteOrText: $0).checkpoint }
@@ -81,39 +93,67 @@ extension Vault {
         try memory.save(try vault.headCheckpoint(), fingerprint: fingerprint, user: vault.me, replacing: true)
         let cache = memory.cacheFile(fingerprint: fingerprint, user: vault.me).path
         for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: cache + suffix) }
+        SearchIndex.removeFiles(memory.searchFile(fingerprint: fingerprint, user: vault.me).path)
         let opened = try Vault(store: store, holder: holder, expectedFingerprint: expectedFingerprint, memory: memory)
         return (RestoreAcceptance(entry: at, seenEntries: seenSize), opened)
     }
 
     /// Whether an admin's acceptance lets this device take `log` although
-    /// it is behind (or beside) what the device remembers: only an
-    /// acceptance the device never saw. One at or past the position the
-    /// device saw up to is new to it; one before, the device's journal must
-    /// show it held another entry there. Otherwise `refusal` stands (an
-    /// acceptance inside the history this device saw cannot excuse a
-    /// rollback after it). Returns what the device lost, as far as its
-    /// journal can tell.
+    /// it is behind (or beside) what the device remembers. The device's
+    /// own verified state, its tagged resume cache of the history it saw,
+    /// must show the acceptance's author as an admin still enrolled (so a
+    /// removed admin cannot undo their removal), and the acceptance must be
+    /// one the device never saw: past everything it saw, or at a position
+    /// where its journal, checked to chain to that cache's head, holds
+    /// another entry. Otherwise `refusal` stands (an acceptance inside the
+    /// history this device saw cannot excuse a rollback after it). Returns
+    /// what the device lost, as far as its journal tells.
     static func acceptance(
-        of log: VerifiedLog, remembered: Checkpoint, store: VaultStore, memory: CheckpointMemory, user: UserID, refusal: KithVaultError
+        of log: VerifiedLog, remembered: Checkpoint, store: VaultStore, memory: CheckpointMemory, user: UserID, cacheKey: KeyBox?,
+        refusal: KithVaultError
     ) throws -> AcceptedRestore {
-        guard let at = log.state.restoresAccepted.last else { throw refusal }
-        let path = memory.journalFile(fingerprint: log.state.fingerprint, user: user).path
-        let journal = try? ClientJournal.openIfPresent(path: path)
-        let span = try journal?.span()
+        guard let at = log.state.restoresAccepted.last, let accepting = try store.entry(at: at).map(LogEntry.decode) else { throw refusal }
+        let fingerprint = log.state.fingerprint
+        func cannotTell(_ why: String) -> KithVaultError {
+            KithVaultError.integrity(
+                "\(refusal.reason). An admin accepted this vault as restored from a backup (log entry \(at)), but \(why), so this device cannot tell whether that acceptance is one it never saw; if the admin confirms it, see docs/operations.md ('A device that cannot tell')",
+                remedy: .tellAuditor)
+        }
+        guard let cacheKey,
+            case .success(let (_, head)) = ResumeCache.open(
+                path: memory.cacheFile(fingerprint: fingerprint, user: user).path, key: cacheKey, fingerprint: fingerprint, user: user),
+            let seen = try? VaultState.decodeSnapshot(head.snapshot, records: nil)
+        else { throw cannotTell("its own record of what it verified (the resume cache) is missing or damaged") }
+        guard let author = seen.users[accepting.actor], author.role == .admin, author.removedAt == nil else {
+            throw KithVaultError.integrity(
+                "\(refusal.reason). The acceptance of a restore at log entry \(at) is signed by someone who is not an admin in the vault this device saw; it is not accepted",
+                remedy: .tellAuditor)
+        }
+        let journal = memory.journalEntries == 0 ? nil : try? ClientJournal.openIfPresent(path: memory.journalFile(fingerprint: fingerprint, user: user).path)
         if at < remembered.size {
-            guard let journal, let span, span.contains(at), let mine = try journal.entries(from: at, limit: 1).first else {
-                throw KithVaultError.integrity(
-                    "\(refusal.reason). An admin accepted this vault as restored from a backup (log entry \(at)), but this device kept no copy of its own entry \(at), so it cannot tell whether it saw that acceptance before; if the admin confirms it, see docs/operations.md ('A device that cannot tell')",
-                    remedy: .tellAuditor)
+            // The device saw that position: its own entry there, proven by the chain up to its verified head, must differ.
+            guard at < head.size, let journal, let mine = try journal.entry(at: at) else {
+                throw cannotTell("this device kept no copy of its own entry \(at)")
+            }
+            var expected = seen.headHash
+            var seq = head.size
+            while seq > at {
+                seq -= 1
+                guard let bytes = try journal.entry(at: seq), SHA256.hash(bytes) == expected else {
+                    throw cannotTell("its copy of the entries it saw does not match what it verified")
+                }
+                expected = try LogEntry.decode(bytes).previousHash
             }
             guard let theirs = try store.entry(at: at), SHA256.hash(mine) != SHA256.hash(theirs) else {
                 // This device saw the acceptance itself: the store was rolled back again after it.
                 throw refusal
             }
         }
+        let span = try journal?.span()
         // Where the two histories part (someone may have written to the restored store before the admin accepted it).
         var diverged = min(at, remembered.size)
         var lost: [String: Int] = [:]
+        var revocations: [AcceptedRestore.LostRevocation] = []
         if let journal, let span {
             var seq = span.lowerBound
             search: while seq < diverged {
@@ -132,13 +172,21 @@ extension Vault {
                 let page = try journal.entries(from: seq, limit: Int(min(4096, end - seq)))
                 if page.isEmpty { break }
                 for bytes in page {
-                    let kind = (try? LogEntry.decode(bytes)).map { $0.body.type.description } ?? "unreadable"
-                    lost[kind, default: 0] += 1
+                    guard let entry = try? LogEntry.decode(bytes) else {
+                        lost["unreadable", default: 0] += 1
+                        continue
+                    }
+                    lost[entry.body.type.description, default: 0] += 1
+                    switch entry.body {
+                    case .roleRevoked(let group, let user): revocations.append(.init(group: group, user: user))
+                    case .userRemoved(let user, _, _): revocations.append(.init(group: nil, user: user))
+                    default: break
+                    }
                 }
                 seq += UInt64(page.count)
             }
         }
-        let admin = (try? store.entry(at: at)).flatMap { $0 }.flatMap { try? LogEntry.decode($0).actor } ?? user
-        return AcceptedRestore(entry: at, admin: admin, seenEntries: remembered.size, divergedAt: diverged, lostByType: lost)
+        return AcceptedRestore(
+            entry: at, admin: accepting.actor, seenEntries: remembered.size, divergedAt: diverged, lostByType: lost, lostRevocations: revocations)
     }
 }

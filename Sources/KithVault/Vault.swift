@@ -112,18 +112,20 @@ public final class Vault {
         var (log, remembered) = try VerifiedLog.open(store: store, user: holder.identity.userID, memory: memory, cacheKey: cacheKey)
         var accepted: AcceptedRestore?
         if let remembered, let memory {
-            do {
-                do {
-                    try log.check(against: remembered)
-                } catch where log.resumedFrom != nil {
-                    // Check the resumed answer against a full replay before raising an alarm.
-                    log = try VerifiedLog.replayForVault(store: store, cacheProblem: .notThisStore)
-                    try log.check(against: remembered)
-                }
-                rememberedSize = remembered.size
-            } catch let refusal as KithVaultError {
+            var refusal: KithVaultError?
+            do { try log.check(against: remembered) } catch let error as KithVaultError { refusal = error }
+            if refusal != nil, log.resumedFrom != nil {
+                // Check the resumed answer against a full replay before raising an alarm.
+                log = try VerifiedLog.replayForVault(store: store, cacheProblem: .notThisStore)
+                refusal = nil
+                do { try log.check(against: remembered) } catch let error as KithVaultError { refusal = error }
+            }
+            if let refusal {
                 // A full replay's state: an admin may have accepted this store as restored from a backup.
-                accepted = try Self.acceptance(of: log, remembered: remembered, store: store, memory: memory, user: holder.identity.userID, refusal: refusal)
+                accepted = try Self.acceptance(
+                    of: log, remembered: remembered, store: store, memory: memory, user: holder.identity.userID, cacheKey: cacheKey, refusal: refusal)
+            } else {
+                rememberedSize = remembered.size
             }
         }
         acceptedRestore = accepted
@@ -156,6 +158,8 @@ public final class Vault {
         // What the cache holds was checked when it was saved.
         try checkDirectoryNames(since: resumedFrom ?? 0)
         try checkCosignaturesKept()
+        // An index built from the history given up is of no use: it is built again.
+        if accepted != nil { resetSearchIndex() }
         // Erasures this client had not seen: their records leave the search index before the cache moves past them.
         dropSearchIndex(ofGroupsErasedSince: resumedFrom ?? 0)
         try rememberHead()

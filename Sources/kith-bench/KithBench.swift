@@ -53,6 +53,9 @@ struct KithBench: ParsableCommand {
         if selected("erase") {
             results += try EraseBench.run(records: sizes.records, log: log)
         }
+        if selected("journal") {
+            results += try JournalBench.run(records: sizes.records, writes: quick ? 100 : 500, log: log)
+        }
         if selected("find") {
             results += try FindBench.run(records: sizes.records, queries: quick ? 60 : 300, log: log)
         }

@@ -92,40 +92,109 @@ struct HealTests {
         #expect(!dry.report.wrote && dry.vault == nil)
         #expect(try restored.storeCount == Int(restored.backupSize))
 
-        // The lead's device saw every entry, and re-keyed the records: it puts all of that back.
+        // The lead's device saw every entry: it puts them back, and the erasure again.
         let first = try restored.heal("lead-tra", memory: restored.leadMemory).report
         #expect(first.storeEntries == restored.backupSize)
         #expect(first.restoredEntries == Int(restored.fullSize - restored.backupSize))
         #expect(first.erasedAgain == 1)
-        #expect(first.rekeyedRecords == 1)  // `kept`, on the old keys in the backup
-        #expect(first.restoredRecords == 1)  // `rewrapped`: the lead kept its re-keyed copy
-        #expect(first.stillMissing == ["\(restored.late) v1"])
-        #expect(first.stillOnOldKeys.isEmpty)
+        #expect(first.restoredRecords == 0)  // the lead wrote no record after the backup
+        #expect(Set(first.stillMissing) == ["\(restored.rewrapped) v1", "\(restored.late) v1"])
+        // The backup holds `kept` on keys the revoked viewer had; with records still missing, the rekey waits.
+        #expect(first.stillOnOldKeys == [HealReport.GroupLag(group: HealTests.group, mode: .rewrap, versions: 1)])
+        #expect(first.rekeyedGroups.isEmpty)
         #expect(try restored.storeCount == Int(restored.fullSize))
         let store = try restored.fixture.store()
         #expect(try store.record(restored.erased, version: 1) == nil, "the erasure must be applied again")
 
-        // The case worker's device holds the record only it wrote.
+        // The case worker's device holds the records only it wrote.
         let second = try restored.heal("cw-tra", memory: restored.workerMemory).report
         #expect(second.restoredEntries == 0)
-        #expect(second.restoredRecords == 1)
+        #expect(second.restoredRecords == 2)
         #expect(second.stillMissingCount == 0)
         // A second run has nothing left to do.
         #expect(try restored.heal("cw-tra", memory: restored.workerMemory).report.wasWhole)
 
-        // Everyone opens it again; every record reads; the log verifies; nothing is on the revoked viewer's keys.
+        // Everyone opens it again; every record reads; the log verifies.
         let worker = try restored.open("cw-tra", memory: restored.workerMemory)
         let lead = try restored.open("lead-tra", memory: restored.leadMemory)
         for id in [restored.kept, restored.rewrapped, restored.late] { #expect(try worker.readRecord(id).fields.isEmpty == false) }
         #expect(throws: KithVaultError.self) { try worker.readRecord(restored.erased) }
         #expect(try AuditVerifier.verify(store: store, resume: false).valid)
+        #expect(try lead.state.groups[#require(lead.state.groups.keys.first)]?.members.values.count == 2)  // the viewer's revocation came back too
+        // The lead moves what the backup held on the old keys; then nothing is on the revoked viewer's keys.
+        try lead.rekey(groupName: HealTests.group, mode: .rewrap)
+        try Self.expectOnCurrentKeys([restored.kept, restored.rewrapped, restored.late], lead: lead, store: store)
+    }
+
+    /// Every part of every version of `ids` is wrapped under its compartment's current epoch.
+    static func expectOnCurrentKeys(_ ids: [RecordID], lead: Vault, store: VaultStore) throws {
+        try lead.refresh()
         let groupID = try #require(lead.state.groups.keys.first)
         let epochs = try #require(lead.state.groups[groupID]?.currentEpoch)
-        for id in [restored.kept, restored.rewrapped] {
+        for id in ids {
             let parts = try StoredRecord.decode(#require(try store.record(id, version: 1))).parts
-            for part in parts { #expect(part.wrapEpoch == epochs[part.compartment], "\(id) is still on the old keys") }
+            for part in parts { #expect(part.wrapEpoch == epochs[part.compartment], "\(id) is still on old keys") }
         }
-        #expect(try lead.state.groups[groupID]?.members.values.count == 2)  // the viewer's revocation came back too
+    }
+
+    @Test("a lead's heal re-keys a group whose revocation the backup undid, when nothing of it is missing", arguments: TestEngine.available)
+    func leadRekeysAgain(engine: TestEngine) throws {
+        let fixture = try VaultFixture(engine: engine)
+        _ = try fixture.standardGroup(Self.group)
+        let memory = CheckpointMemory(directory: fixture.directory.appendingPathComponent("state-lead"))
+        let lead = try Vault(store: fixture.store(), holder: #require(fixture.identities["lead-tra"]), memory: memory)
+        let before = try lead.addRecord(groupName: Self.group, kind: .member, fields: fields([("name", "Before")]))
+        let backup = try fixture.place.backUp()
+        let after = try lead.addRecord(groupName: Self.group, kind: .member, fields: fields([("name", "After")]))
+        try lead.revoke(groupName: Self.group, from: "viewer-tra", mode: .rewrap)
+        try fixture.place.restore(backup)
+        let report = try Vault.heal(store: fixture.store(), holder: #require(fixture.identities["lead-tra"]), memory: memory).report
+        #expect(report.rekeyedGroups == [Self.group] && report.stillOnOldKeys.isEmpty && report.restoredRecords == 1)
+        let healed = try Vault(store: fixture.store(), holder: #require(fixture.identities["lead-tra"]), memory: memory)
+        try Self.expectOnCurrentKeys([before, after], lead: healed, store: fixture.store())
+        #expect(try AuditVerifier.verify(store: fixture.store(), resume: false).valid)
+    }
+
+    @Test("a record version altered in the device's journal is not put back, and a good copy still can be", arguments: TestEngine.available)
+    func alteredRecordNotRestored(engine: TestEngine) throws {
+        let restored = try Restored(engine: engine)
+        _ = try restored.heal("lead-tra", memory: restored.leadMemory)
+        let worker = try #require(restored.fixture.identities["cw-tra"])
+        let path = restored.workerMemory.journalFile(fingerprint: restored.fixture.admin.state.fingerprint, user: worker.identity.userID).path
+        // The signed part stays (so the content hash matches the log); the ciphertext behind it is changed.
+        try DatabaseQueue(path: path).write { db in
+            let body = try #require(try Data.fetchOne(db, sql: "SELECT body FROM records WHERE record_id = ?", arguments: [Data(restored.late.bytes)]))
+            var record = try StoredRecord.decode([UInt8](body))
+            record.parts[0].ciphertext[record.parts[0].ciphertext.count - 1] ^= 0x01
+            try db.execute(sql: "UPDATE records SET body = ? WHERE record_id = ?", arguments: [Data(record.encoded), Data(restored.late.bytes)])
+        }
+        let report = try restored.heal("cw-tra", memory: restored.workerMemory).report
+        #expect(report.restoredRecords == 1)  // `rewrapped` only
+        #expect(try restored.fixture.store().record(restored.late, version: 1) == nil)
+    }
+
+    @Test("the journal forgets an erased record's versions, and keeps none of a removed identity", arguments: TestEngine.available)
+    func journalForgets(engine: TestEngine) throws {
+        let fixture = try VaultFixture(engine: engine)
+        _ = try fixture.standardGroup(Self.group)
+        let memory = CheckpointMemory(directory: fixture.directory.appendingPathComponent("state-cw"))
+        let identity = try #require(fixture.identities["cw-tra"])
+        let worker = try Vault(store: fixture.store(), holder: identity, memory: memory)
+        let marker = "forget-me-\(UUID().uuidString)"
+        let id = try worker.addRecord(groupName: Self.group, kind: .member, fields: fields([("name", marker)]))
+        let path = memory.journalFile(fingerprint: worker.state.fingerprint, user: identity.identity.userID).path
+        let count = { try DatabaseQueue(path: path).read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM records WHERE record_id = ?", arguments: [Data(id.bytes)]) ?? 0 } }
+        #expect(try count() == 1)
+        let lead = try fixture.open("lead-tra")
+        _ = try lead.eraseRecord(id, reason: "asked to be forgotten")
+        _ = try Vault(store: fixture.store(), holder: identity, memory: memory)
+        #expect(try count() == 0, "the journal must not keep an erased record")
+        // Removed from the vault: the next open removes the journal (and any set aside).
+        try fixture.admin.refresh()
+        _ = try fixture.admin.removeUser(handle: "cw-tra")
+        #expect(throws: KithVaultError.self) { _ = try Vault(store: fixture.store(), holder: identity, memory: memory) }
+        let folder = (path as NSString).deletingLastPathComponent
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder).filter { $0.contains(".journal") }.isEmpty)
     }
 
     @Test("a journal entry altered on the device is refused, and nothing is written", arguments: TestEngine.available)
@@ -205,7 +274,11 @@ struct HealTests {
         _ = try fixture.standardGroup(Self.group)
         let memory = CheckpointMemory(directory: fixture.directory.appendingPathComponent("state-lead"))
         let lead = try #require(fixture.identities["lead-tra"])
-        #expect(throws: KithVaultError.self) { _ = try Vault.heal(store: fixture.store(), holder: lead, memory: memory) }
+        #expect {
+            _ = try Vault.heal(store: fixture.store(), holder: lead, memory: memory)
+        } throws: { error in
+            (error as? KithVaultError)?.code == .notFound
+        }
         let vault = try Vault(store: fixture.store(), holder: lead, memory: memory)
         try vault.addRecord(groupName: Self.group, kind: .member, fields: fields([("name", "Sam")]))
         let count = vault.state.count

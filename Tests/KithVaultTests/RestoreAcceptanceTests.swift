@@ -109,6 +109,31 @@ struct RestoreAcceptanceTests {
         #expect(accepted.lostEntries == 0 && accepted.divergedAt == seen)
     }
 
+    @Test("an admin removed in the history a device saw cannot undo the removal by accepting a restore", arguments: TestEngine.available)
+    func removedAdminRefused(engine: TestEngine) throws {
+        let fixture = try VaultFixture(engine: engine)
+        _ = try fixture.standardGroup(HealTests.group)
+        _ = try fixture.enroll("second-admin", role: .admin)
+        let memory = CheckpointMemory(directory: fixture.directory.appendingPathComponent("state-lead"))
+        let leadID = try #require(fixture.identities["lead-tra"])
+        _ = try Vault(store: fixture.store(), holder: leadID, memory: memory)
+        let backup = try fixture.place.backUp()
+        try fixture.admin.refresh()
+        _ = try fixture.admin.removeUser(handle: "second-admin")
+        _ = try Vault(store: fixture.store(), holder: leadID, memory: memory)
+        // The removed admin (with the operator's help) restores the backup, in which they are still an admin, and accepts it.
+        try fixture.place.restore(backup)
+        let removed = try #require(fixture.identities["second-admin"])
+        _ = try Vault.acceptRestore(
+            store: fixture.store(), holder: removed, memory: CheckpointMemory(directory: fixture.directory.appendingPathComponent("state-removed")), reason: "restored")
+        #expect {
+            _ = try Vault(store: fixture.store(), holder: leadID, memory: memory)
+        } throws: { error in
+            guard let error = error as? KithVaultError else { return false }
+            return error.code == .integrity && error.reason.contains("not an admin in the vault this device saw")
+        }
+    }
+
     @Test("a device whose journal no longer reaches the acceptance cannot tell, and says so", arguments: TestEngine.available)
     func cannotTell(engine: TestEngine) throws {
         let restored = try Self.forked(engine, journalEntries: 2)

@@ -4,15 +4,18 @@ import GRDB
 /// What one client keeps of what it verified, so that a store restored
 /// from an old backup can be healed from it (`Vault.heal`): the exact
 /// bytes of the newest log entries this client verified, and the stored
-/// record versions it wrote or re-keyed itself. A small SQLite file per
+/// record versions it wrote itself (until they are erased). A small SQLite file per
 /// identity and vault, `<state>/<fingerprint>/<user>.journal`, mode 0600.
 ///
 /// It holds only what the store holds: signed entries (public ids, sealed
 /// names and envelopes, hashes) and records' ciphertext, nothing decrypted.
-/// Nothing in it is trusted: healing checks every entry's signature,
-/// chain and rights as a replay does, and every record version against
-/// the content hash its log entry signs. So it needs no tags; damage costs
-/// only what it held. Unlike the resume cache it is never rebuilt from the
+/// Nothing in it is trusted on its own: healing checks every entry's
+/// signature, chain and rights as a replay does, and against the newest
+/// checkpoint this device remembers, and every record version against the
+/// content hash its log entry signs and by opening it; telling an admin's
+/// acceptance of a restore from an old one checks the journal's entries
+/// against the head of this device's tagged resume cache. So it needs no
+/// tags of its own; damage costs only what it held. Unlike the resume cache it is never rebuilt from the
 /// store: its whole point is holding what the store may lose.
 final class ClientJournal: @unchecked Sendable {
     // @unchecked: immutable after init; GRDB's queue serialises the file.
@@ -35,10 +38,14 @@ final class ClientJournal: @unchecked Sendable {
         configuration.busyMode = .timeout(10)
         configuration.label = "kith-client-journal"
         // A copy of a copy: after a power cut it may miss the last commit, never be torn.
-        configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = NORMAL") }
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+            // Rows of erased records are zeroed as they go, not left in free pages.
+            try db.execute(sql: "PRAGMA secure_delete = ON")
+        }
         let queue = try DatabaseQueue(path: path, configuration: configuration)
         try migrator.migrate(queue)
-        chmod(path, 0o600)
+        for suffix in ["", "-wal", "-shm"] { chmod(path + suffix, 0o600) }
         return ClientJournal(path: path, queue: queue)
     }
 
@@ -72,9 +79,12 @@ final class ClientJournal: @unchecked Sendable {
         return migrator
     }
 
-    /// Removes the journal's files (a removed identity keeps nothing).
+    /// Removes the journal's files, and any set aside (a removed identity keeps nothing).
     static func remove(path: String) {
-        for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+        let folder = (path as NSString).deletingLastPathComponent, name = (path as NSString).lastPathComponent
+        for file in (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? [] where file.hasPrefix(name) {
+            try? FileManager.default.removeItem(atPath: folder + "/" + file)
+        }
     }
 
     /// Closes the file (before it is moved aside).
@@ -90,6 +100,11 @@ final class ClientJournal: @unchecked Sendable {
             else { return nil }
             return start..<(last + 1)
         }
+    }
+
+    /// The entry kept at exactly `seq`, or nil.
+    func entry(at seq: UInt64) throws -> [UInt8]? {
+        try queue.read { db in try Data.fetchOne(db, sql: "SELECT bytes FROM entries WHERE seq = ?", arguments: [Int64(clamping: seq)]).map { [UInt8]($0) } }
     }
 
     /// At most `limit` entries' bytes from `seq` on, in order.
@@ -130,26 +145,32 @@ final class ClientJournal: @unchecked Sendable {
     // MARK: Writing
 
     /// Keeps `entries` (consecutive, the first at `from`) and `records`,
-    /// then forgets entries older than the newest `limit` and the record
-    /// versions kept before them. Entries the journal held from `from` on
-    /// belonged to a history this client no longer follows, and go; so do
-    /// all it held when the new ones do not follow on (a gap).
-    func keep(entries: [[UInt8]], from: UInt64, records: [RecordRow] = [], keptAt: UInt64, limit: UInt64) throws {
-        guard !entries.isEmpty || !records.isEmpty else { return }
+    /// forgets the record versions of `erased` records (the journal keeps
+    /// nothing an erasure removed), then entries older than the newest
+    /// `limit` and the record versions kept before them. When the journal
+    /// held another entry at `from`, what it held from there on belonged to
+    /// a history this client no longer follows, and goes; so does all it
+    /// held when the new entries do not follow on (a gap). Another process
+    /// of this user keeping the same entries meanwhile changes nothing.
+    func keep(entries: [[UInt8]], from: UInt64, records: [RecordRow] = [], erased: [RecordID] = [], keptAt: UInt64, limit: UInt64) throws {
+        guard !entries.isEmpty || !records.isEmpty || !erased.isEmpty else { return }
         try queue.inTransaction(.immediate) { db in
-            if !entries.isEmpty {
+            if let first = entries.first {
                 let last = try Int64.fetchOne(db, sql: "SELECT MAX(seq) FROM entries")
+                let held = try Data.fetchOne(db, sql: "SELECT bytes FROM entries WHERE seq = ?", arguments: [Int64(clamping: from)])
                 if let last, last + 1 < Int64(clamping: from) {
                     try db.execute(sql: "DELETE FROM entries")
-                } else {
+                } else if let held, [UInt8](held) != first {
                     try db.execute(sql: "DELETE FROM entries WHERE seq >= ?", arguments: [Int64(clamping: from)])
                 }
-                let insert = try db.cachedStatement(sql: "INSERT INTO entries (seq, bytes) VALUES (?, ?)")
+                let insert = try db.cachedStatement(sql: "INSERT OR REPLACE INTO entries (seq, bytes) VALUES (?, ?)")
                 for (offset, bytes) in entries.enumerated() { try insert.execute(arguments: [Int64(clamping: from) + Int64(offset), Data(bytes)]) }
             }
+            let forget = try db.cachedStatement(sql: "DELETE FROM records WHERE record_id = ?")
+            for id in erased { try forget.execute(arguments: [Data(id.bytes)]) }
             let row = try db.cachedStatement(
                 sql: "INSERT OR REPLACE INTO records (record_id, version, group_id, entry_seq, kept_at, body) VALUES (?, ?, ?, ?, ?, ?)")
-            for record in records {
+            for record in records where !erased.contains(record.recordID) {
                 try row.execute(arguments: [
                     Data(record.recordID.bytes), Int64(record.version), Data(record.groupID.bytes), Int64(clamping: record.entrySeq),
                     Int64(clamping: keptAt), Data(record.body),

@@ -15,8 +15,10 @@ extension VaultCommand {
                 the records it wrote itself. This command puts the entries the vault lacks \
                 back, exactly as they were signed, each checked as a replay checks it and \
                 together against the newest checkpoint this device saw; with them the records \
-                this device kept, erasures applied again, and records a rekey had moved put \
-                back on the new keys. It is one transaction: all of it or nothing.
+                this device wrote, each checked and opened, and erasures applied again. When \
+                the backup holds a group's records on keys a revoked person had, a lead's heal \
+                re-keys the group (others are told to ask a lead). The entries go in one \
+                transaction: all of them or nothing.
 
                 Run it first on the device that saw the most (any member's will do: it needs \
                 no role), then on every device that wrote after the backup, so that each puts \
@@ -64,13 +66,14 @@ extension VaultCommand {
             if report.erasedAgain > 0 {
                 lines.append("\(dryRun ? "Would apply" : "Applied") \(Output.count(report.erasedAgain, "erased record")) again: the backup had brought \(report.erasedAgain == 1 ? "it" : "them") back.")
             }
-            if report.rekeyedRecords > 0 {
-                lines.append("Put \(Output.count(report.rekeyedRecords, "record version")) back on the keys a later rekey had moved them to.")
+            for group in report.rekeyedGroups {
+                lines.append("Re-keyed \(Terminal.safe(group)) again: the backup held its records on keys a revoked person had.")
             }
             if report.wasWhole && !dryRun { lines.append("Nothing was missing that this device kept.") }
             if report.stillMissingCount > 0 {
                 lines.append(
-                    "Still missing: \(Output.count(report.stillMissingCount, "record version")) written after the backup (\(report.stillMissing.joined(separator: ", "))\(report.stillMissingCount > report.stillMissing.count ? ", ..." : "")).")
+                    "Still missing: \(Output.count(report.stillMissingCount, "record version")) written after the backup (\(report.stillMissing.joined(separator: ", "))\(report.stillMissingCount > report.stillMissing.count ? ", ..." : ""))."
+                )
                 lines.append("  Their writers' devices may hold them: run 'kith vault heal' there too. Until then they cannot be read.")
             }
             if !report.attachmentsLost.isEmpty {
@@ -80,7 +83,8 @@ extension VaultCommand {
             for lag in report.stillOnOldKeys {
                 lines.append(
                     "\(Terminal.safe(lag.group)): \(Output.count(lag.versions, "record version")) \(lag.versions == 1 ? "is" : "are") still on keys from before a \(lag.mode) (a revocation after the backup).")
-                lines.append("  A lead of the group should run 'kith group rekey \(Terminal.commandLineName(lag.group)) --\(lag.mode)' now.")
+                lines.append(
+                    "  Once every device has healed, a lead of the group runs 'kith group rekey \(Terminal.commandLineName(lag.group)) --\(lag.mode)' (a lead's heal does it when nothing is missing).")
             }
             if dryRun {
                 lines.append("Nothing was written (--dry-run).")

@@ -25,7 +25,7 @@ extension KithVaultError {
         var text = description
         if let remedy { text += "; " + remedy.hint }
         switch code {
-        case .integrity where remedy == .healVault:
+        case .integrity where remedy == .healVault || remedy == .askAdminToAcceptRestore:
             // A store behind what this device saw: the hint says what to do; "restore a good copy" would be the wrong advice.
             text += "."
         case .integrity:
@@ -82,6 +82,8 @@ extension Remedy {
         case .tellAuditor: return "tell an auditor: 'kith audit verify' checks the whole log"
         case .askForWitnessedProof:
             return "ask for a proof against a witnessed checkpoint (an auditor runs 'kith audit witness', then 'kith audit prove'), or pass --allow-unwitnessed to accept it knowing that"
+        case .askAdminToAcceptRestore:
+            return "if no device can heal it, an admin keeps the vault as it is with 'kith vault accept-restore' (docs/operations.md, 'When no device can heal it')"
         case .healVault:
             return "if it was restored from a backup, run 'kith vault heal' on this device (docs/operations.md, 'A store restored from a backup')"
         case .showRecovery(let group): return "see 'kith recovery show \(Terminal.commandLineName(group))'"

@@ -184,13 +184,22 @@ extension GlobalOptions {
     static func tellAcceptedRestore(_ vault: Vault) {
         guard let accepted = vault.acceptedRestore else { return }
         let kinds = accepted.lostByType.sorted { ($1.value, $0.key) < ($0.value, $1.key) }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")
-        let lines = [
+        var lines = [
             "kith: \(Terminal.safe(vault.handle(ofUser: accepted.admin))) (an admin) accepted this vault as restored from a backup (log entry \(accepted.entry)).",
             accepted.lostEntries == 0
                 ? "      What this device saw after the backup is gone (it kept no copy to count it)."
                 : "      \(Output.count(accepted.lostEntries, "log entry", plural: "log entries")) this device saw \(accepted.lostEntries == 1 ? "is" : "are") gone: \(kinds).",
             "      Anything you wrote then must be written again; 'kith audit log' shows what the vault holds now.",
         ]
+        for lost in accepted.lostRevocations {
+            let who = Terminal.safe(vault.handle(ofUser: lost.user))
+            if let group = lost.group {
+                let name = vault.state.groups[group] == nil ? "a group" : Terminal.safe(vault.groupName(ofGroup: group))
+                lines.append("      Lost: \(who)'s revocation from \(name). Until a lead revokes them again (kith revoke), they still have access.")
+            } else {
+                lines.append("      Lost: \(who)'s removal from the vault. Until an admin removes them again (kith user remove), they can still sign in.")
+            }
+        }
         FileHandle.standardError.write(Data((lines.joined(separator: "\n") + "\n").utf8))
     }
 }
