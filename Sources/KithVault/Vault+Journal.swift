@@ -56,6 +56,7 @@ extension Vault {
             }
             try journal.keep(entries: entries, from: from, erased: try Self.erasures(in: entries), keptAt: count, limit: memory.journalEntries)
             journaledSize = count
+            recentEntries.clear(at: count)
         } catch {
             journalNote = "the journal could not be kept (\(error)); this device could not heal a restored store of the newest entries"
         }
@@ -87,7 +88,8 @@ extension Vault {
     /// The store's entries `from..<to`, checked to chain back from the
     /// verified head (so they are exactly the entries this client verified).
     private func verifiedEntries(from: UInt64, to end: UInt64) throws -> [[UInt8]] {
-        var entries: [[UInt8]] = []
+        // What the open or a refresh read and verified already, when it covers them; else the store once more.
+        var entries = recentEntries.slice(from: from, to: end) ?? []
         while UInt64(entries.count) < end - from {
             let page = try store.entries(from: from + UInt64(entries.count), limit: Int(min(4096, end - from - UInt64(entries.count))))
             if page.isEmpty { break }

@@ -71,6 +71,8 @@ public final class Vault {
     var journalHandle: ClientJournal?
     /// The log size the journal was last brought up to by this vault.
     var journaledSize: UInt64?
+    /// The newest entries read and verified and not yet in the journal.
+    var recentEntries = RecentEntries(limit: 0)
     /// Why the journal could not be kept, if it could not (for --verbose).
     public internal(set) var journalNote: String?
     /// Set when this open accepted an older store on an admin's word
@@ -116,7 +118,7 @@ public final class Vault {
             do { try log.check(against: remembered) } catch let error as KithVaultError { refusal = error }
             if refusal != nil, log.resumedFrom != nil {
                 // Check the resumed answer against a full replay before raising an alarm.
-                log = try VerifiedLog.replayForVault(store: store, cacheProblem: .notThisStore)
+                log = try VerifiedLog.replayForVault(store: store, cacheProblem: .notThisStore, keepingRecent: Int(clamping: memory.journalEntries))
                 refusal = nil
                 do { try log.check(against: remembered) } catch let error as KithVaultError { refusal = error }
             }
@@ -132,6 +134,7 @@ public final class Vault {
         replacesRememberedState = accepted != nil
         self.state = log.state
         self.tree = log.tree
+        self.recentEntries = log.recent
         self.resumedFrom = log.resumedFrom
         self.cacheProblem = log.cacheProblem
         if log.resumedFrom != nil { cacheSavedSize = log.resumedFrom }
@@ -214,10 +217,12 @@ public final class Vault {
     /// Applies entries other writers appended since this vault was opened.
     public func refresh() throws {
         let (since, before, treeBefore) = (state.count, state, tree)
-        for bytes in try store.entries(from: state.count) {
+        let page = try store.entries(from: state.count)
+        for bytes in page {
             try state.apply(LogEntry.decode(bytes))
             tree.append(leafHash: MerkleHash.leaf(bytes))
         }
+        if recentEntries.limit > 0 { recentEntries.append(page, at: since) }
         guard state.count > since else { return }
         do { try checkDirectoryNames(since: since) } catch {
             // Nothing of a log that fails a check is kept.

@@ -34,6 +34,8 @@ struct VerifiedLog {
     let resumedFrom: UInt64?
     /// Why the cache was not used, when it was not.
     let cacheProblem: ResumeCacheProblem?
+    /// The newest entries read, for this client's journal.
+    var recent = RecentEntries(limit: 0)
 
     /// Entries read per page when replaying from genesis.
     static let pageSize = 4096
@@ -48,6 +50,7 @@ struct VerifiedLog {
     static func open(store: VaultStore, user: UserID, memory: CheckpointMemory?, cacheKey: KeyBox?) throws -> (log: VerifiedLog, remembered: Checkpoint?) {
         guard let genesis = try store.entry(at: 0) else { throw KithVaultError.integrity("the vault has no genesis entry") }
         let fingerprint = SHA256.hash(genesis)
+        let recentLimit = Int(clamping: memory?.journalEntries ?? 0)
 
         var resumed: (cache: ResumeCache, head: ResumeHead)?
         var problem: ResumeCacheProblem?
@@ -64,13 +67,13 @@ struct VerifiedLog {
                 // The checkpoint is older than the cache (removed, or from an
                 // older Kith): only a full replay can check it against the log.
                 problem = .notThisStore
-            } else if let log = try resume(store: store, cache: cache, head: head) {
+            } else if let log = try resume(store: store, cache: cache, head: head, keepingRecent: recentLimit) {
                 return (log, remembered)
             } else {
                 problem = .notThisStore
             }
         }
-        return (try replayForVault(store: store, cacheProblem: problem), remembered)
+        return (try replayForVault(store: store, cacheProblem: problem, keepingRecent: recentLimit), remembered)
     }
 
     /// The remembered checkpoint, read strictly: damage is an error, since
@@ -84,7 +87,7 @@ struct VerifiedLog {
     }
 
     /// Resumes from the cache, or nil when the store does not continue it.
-    private static func resume(store: VaultStore, cache: ResumeCache, head: ResumeHead) throws -> VerifiedLog? {
+    private static func resume(store: VaultStore, cache: ResumeCache, head: ResumeHead, keepingRecent: Int) throws -> VerifiedLog? {
         var state = try VaultState.decodeSnapshot(head.snapshot, records: cache)
         guard head.size > 0 else { return nil }
         // The last entry the cache covers must be the one it verified.
@@ -100,16 +103,20 @@ struct VerifiedLog {
             return replayed.state.records.changed
         }
         var tree = try MerkleTree(size: head.size, frontier: head.frontier)
+        var recent = RecentEntries(limit: keepingRecent)
         // Then what came after, a page at a time (a client away for months may have much to read).
         while true {
             let page = try store.entries(from: state.count, limit: pageSize)
+            recent.append(page, at: state.count)
             for bytes in page {
                 try state.apply(LogEntry.decode(bytes))
                 tree.append(leafHash: MerkleHash.leaf(bytes))
             }
             if page.count < pageSize { break }
         }
-        return VerifiedLog(state: state, tree: tree, resumedFrom: head.size, cacheProblem: nil)
+        var log = VerifiedLog(state: state, tree: tree, resumedFrom: head.size, cacheProblem: nil)
+        log.recent = recent
+        return log
     }
 
     /// Replays the log from genesis (up to `limit` entries), page by page.
@@ -120,9 +127,10 @@ struct VerifiedLog {
     /// Throws `ReplayFailure` naming the first bad entry.
     static func replay(
         store: VaultStore, cacheProblem: ResumeCacheProblem?, upTo limit: UInt64 = .max, trusted: UInt64 = 0,
-        threads: Int = ProcessInfo.processInfo.activeProcessorCount
+        threads: Int = ProcessInfo.processInfo.activeProcessorCount, keepingRecent: Int = 0
     ) throws -> VerifiedLog {
         var state = VaultState()
+        var recent = RecentEntries(limit: keepingRecent)
         var tree = MerkleTree()
         // One pipeline for the whole replay: the replay never waits for signature checks until the end.
         let pipeline = SignaturePipeline(threads: threads)
@@ -130,6 +138,7 @@ struct VerifiedLog {
         pages: while state.count < limit {
             let start = state.count
             let page = try store.entries(from: start, limit: Int(min(UInt64(pageSize), limit - start)))
+            recent.append(page, at: start)
             for (offset, bytes) in page.enumerated() {
                 let seq = start + UInt64(offset)
                 do {
@@ -151,12 +160,16 @@ struct VerifiedLog {
             throw ReplayFailure(seq: UInt64(bad), error: .integrity("the signature of log entry \(bad) does not verify"))
         }
         if let failure { throw failure }
-        return VerifiedLog(state: state, tree: tree, resumedFrom: nil, cacheProblem: cacheProblem)
+        var log = VerifiedLog(state: state, tree: tree, resumedFrom: nil, cacheProblem: cacheProblem)
+        log.recent = recent
+        return log
     }
 
     /// `replay` for opening a vault: a bad entry is the vault's error itself.
-    static func replayForVault(store: VaultStore, cacheProblem: ResumeCacheProblem?, upTo limit: UInt64 = .max) throws -> VerifiedLog {
-        do { return try replay(store: store, cacheProblem: cacheProblem, upTo: limit) } catch let failure as ReplayFailure { throw failure.error }
+    static func replayForVault(store: VaultStore, cacheProblem: ResumeCacheProblem?, upTo limit: UInt64 = .max, keepingRecent: Int = 0) throws -> VerifiedLog {
+        do { return try replay(store: store, cacheProblem: cacheProblem, upTo: limit, keepingRecent: keepingRecent) } catch let failure as ReplayFailure {
+            throw failure.error
+        }
     }
 
     /// Checks the remembered checkpoint against this log: the store must
