@@ -98,7 +98,7 @@ extension Vault {
         }
         // Where both hold an entry, they must hold the same one.
         let overlapEnd = min(span.upperBound, storeCount)
-        if overlapEnd > span.lowerBound, let mine = try journal.entries(from: overlapEnd - 1, limit: 1).first,
+        if overlapEnd > span.lowerBound, let mine = try journal.entry(at: overlapEnd - 1),
             try store.entry(at: overlapEnd - 1).map(SHA256.hash) != SHA256.hash(mine)
         {
             throw KithVaultError.integrity(
@@ -149,7 +149,8 @@ extension Vault {
             throw KithVaultError.accessDenied("this identity is not an enrolled member of the vault the journal describes; it cannot heal it")
         }
 
-        // The record versions those entries wrote, as far as this device kept them and they check.
+        // The record versions those entries wrote, as far as this device kept them: counted for a dry run;
+        // they go in after the entries, once the vault is open and each can be opened (`fillRecords`).
         let state = log.state
         var rows: [RecordRow] = []
         var after: (id: RecordID, version: UInt32)?
@@ -203,7 +204,7 @@ extension Vault {
                     StoreBatch(
                         expectedCount: storeCount,
                         entries: entries.enumerated().map { EntryRow(seq: storeCount + UInt64($0.offset), bytes: $0.element, hash: SHA256.hash($0.element)) },
-                        records: kept, checkpoint: signedNote(checkpoint, signer: holder), erased: erased))
+                        checkpoint: signedNote(checkpoint, signer: holder), erased: erased))
             } catch is VaultStoreConflict {
                 throw KithVaultError.busy("someone wrote to the vault while it was being healed; nothing was put back. Run the heal again to see whether it still can be")
             }
@@ -232,7 +233,7 @@ extension Vault {
             }
         }
         let wrote = !entries.isEmpty || restored > 0 || !rekeyedGroups.isEmpty
-        return (try report(after: vault, restoredRecords: restored + kept.count, wrote: wrote), vault)
+        return (try report(after: vault, restoredRecords: restored, wrote: wrote), vault)
     }
 
     /// Whether a kept record version is the one the log names (its id,
