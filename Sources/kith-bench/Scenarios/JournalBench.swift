@@ -9,8 +9,8 @@ import KithVault
 ///   (`journalEntries: 0`) in the same run: each commit also keeps its own
 ///   entry and record version;
 /// - journal (first open): the first open of the vault with a state folder
-///   (a full replay, and the journal filled from the store once), against
-///   the same open keeping no journal.
+///   (a full replay, whose newest entries fill the journal), against the
+///   same open keeping no journal.
 /// A ratio of 1.0 is free; it is the price of a device being able to heal.
 enum JournalBench {
     static func run(records: Int, writes: Int, log: (String) -> Void) throws -> [BenchResult] {
@@ -47,7 +47,7 @@ enum JournalBench {
                 baselineSeconds: noneSeconds, note: "one record per commit; the journal keeps each commit's entries and record"),
             BenchResult(
                 name: "journal (first open)", n: entries, seconds: openKept, unit: "entries/s", baseline: "same open, no journal",
-                baselineSeconds: openNone, note: "full replay, then the newest \(CheckpointMemory.defaultJournalEntries) entries read again into the journal"),
+                baselineSeconds: openNone, note: "full replay; the newest \(CheckpointMemory.defaultJournalEntries) entries it read go into the journal"),
         ]
     }
 }

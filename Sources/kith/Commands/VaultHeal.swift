@@ -58,8 +58,9 @@ extension VaultCommand {
             lines.append("The vault holds \(Output.count(Int(report.storeEntries), "log entry", plural: "log entries"))\(seen).")
             if report.restoredEntries > 0 {
                 let last = report.storeEntries + UInt64(report.restoredEntries) - 1
+                let which = report.restoredEntries == 1 ? "entry \(last)" : "\(report.storeEntries) to \(last)"
                 lines.append(
-                    "\(would) \(Output.count(report.restoredEntries, "log entry", plural: "log entries")) (\(report.storeEntries) to \(last)), "
+                    "\(would) \(Output.count(report.restoredEntries, "log entry", plural: "log entries")) (\(which)), "
                         + "each checked as every client checks it, and together against the checkpoint this device remembers.")
             }
             if report.restoredRecords > 0 { lines.append("\(would) \(Output.count(report.restoredRecords, "record version")) the vault had lost.") }
