@@ -240,6 +240,12 @@ struct CommandTourTests {
             keys: ["from", "to", "engine", "entries", "copied_entries", "copied_records", "copied_attachments", "copied_checkpoints", "root"])
         try tour.step(["vault", "migrate", "--from", cli.vault, "--to", cli.vault], code: 64, says: "same vault")
 
+        // Healing (nothing lost here) and accepting a restore.
+        try tour.step(["vault", "heal", "--json"], as: "robin", keys: ["storeEntries", "restoredEntries", "restoredRecords", "stillMissingCount", "wrote"])
+        try tour.step(["vault", "heal"], as: "robin", code: 66, says: "keeps no copy", environment: ["KITH_STATE_DIR": cli.path("no-state")])
+        try tour.step(["vault", "accept-restore", "--reason", "tour", "--yes"], as: "robin", code: 77, says: "only an admin")
+        try tour.step(["vault", "accept-restore", "--reason", "tour: nothing was lost", "--yes", "--json"], as: "ana", keys: ["entry"])
+
         // Unlock, status, lock.
         try tour.step(["unlock", "--for", "3d"], as: "alex", code: 64, says: "12 hours")
         try tour.step(["unlock", "--for", "2m", "--json"], as: "alex", keys: ["handle", "unlocked", "already", "idle_seconds_left"])
