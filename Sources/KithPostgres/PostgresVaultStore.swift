@@ -223,9 +223,12 @@ public final class PostgresVaultStore: VaultStore, @unchecked Sendable {
         }
     }
 
-    public func insertMissingRecords(_ rows: [RecordRow]) throws -> Int {
+    public func insertMissingRecords(_ rows: [RecordRow], expectedCount: UInt64) throws -> Int {
         guard !rows.isEmpty else { return 0 }
         return try connection.transaction {
+            // Held until commit: no append (which locks the head for update) lands between the check and the rows.
+            let count = try connection.query("SELECT entry_count FROM log_head FOR SHARE").first?.decode(Int64.self)
+            guard count == Int64(clamping: expectedCount) else { throw VaultStoreConflict() }
             var inserted = 0
             for start in stride(from: 0, to: rows.count, by: Self.insertBatch) {
                 let slice = rows[start..<min(start + Self.insertBatch, rows.count)]

@@ -238,10 +238,12 @@ public final class SQLiteVaultStore: VaultStore, @unchecked Sendable {
         }
     }
 
-    public func insertMissingRecords(_ rows: [RecordRow]) throws -> Int {
+    public func insertMissingRecords(_ rows: [RecordRow], expectedCount: UInt64) throws -> Int {
         guard !rows.isEmpty else { return 0 }
         return try run {
             try queue.write { db in
+                let count = try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(seq) + 1, 0) FROM log_entries") ?? 0
+                guard count == Int64(clamping: expectedCount) else { throw VaultStoreConflict() }
                 let insert = try db.cachedStatement(
                     sql: "INSERT OR IGNORE INTO records (record_id, version, group_id, entry_seq, body) VALUES (?, ?, ?, ?, ?)")
                 var inserted = 0

@@ -264,7 +264,17 @@ extension Vault {
                 guard try store.record(row.recordID, version: row.version) == nil, opens(row) else { continue }
                 missing.append(row)
             }
-            restored += try store.insertMissingRecords(missing)
+            // Only onto the log they were checked against: an erasure appended meanwhile must not have its bytes put back.
+            for attempt in 0..<20 {
+                do {
+                    restored += try store.insertMissingRecords(missing, expectedCount: state.count)
+                    break
+                } catch is VaultStoreConflict {
+                    guard attempt < 19 else { throw KithVaultError.busy("others kept writing while the heal put records back; run it again") }
+                    try refresh()
+                    missing = try missing.filter { try Self.matches($0, state: state) }
+                }
+            }
         }
         return restored
     }

@@ -99,8 +99,9 @@ public final class MemoryVaultStore: VaultStore, @unchecked Sendable {
         }
     }
 
-    public func insertMissingRecords(_ rows: [RecordRow]) throws -> Int {
-        lock.withLock {
+    public func insertMissingRecords(_ rows: [RecordRow], expectedCount: UInt64) throws -> Int {
+        try lock.withLock {
+            guard UInt64(log.count) == expectedCount else { throw VaultStoreConflict() }
             var inserted = 0
             for row in rows where recordIndex[RecordKey(id: row.recordID, version: row.version)] == nil && row.entrySeq < UInt64(log.count) {
                 recordIndex[RecordKey(id: row.recordID, version: row.version)] = records.count

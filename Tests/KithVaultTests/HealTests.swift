@@ -173,6 +173,21 @@ struct HealTests {
         #expect(try restored.fixture.store().record(restored.late, version: 1) == nil)
     }
 
+    @Test("a record erased while a heal puts records back stays erased", arguments: TestEngine.available)
+    func erasureDuringHeal(engine: TestEngine) throws {
+        let restored = try Restored(engine: engine)
+        _ = try restored.heal("lead-tra", memory: restored.leadMemory)
+        let store = FailingStore(try restored.fixture.store())
+        store.beforeInsertingMissing = {
+            let lead = try restored.open("lead-tra", memory: restored.leadMemory)
+            _ = try lead.eraseRecord(restored.late, reason: "asked to be forgotten, meanwhile")
+        }
+        let report = try Vault.heal(store: store, holder: #require(restored.fixture.identities["cw-tra"]), memory: restored.workerMemory).report
+        #expect(report.restoredRecords == 1)  // `rewrapped`; `late` was erased before its bytes could go back
+        #expect(try restored.fixture.store().record(restored.late, version: 1) == nil)
+        #expect(try AuditVerifier.verify(store: restored.fixture.store(), resume: false).valid)
+    }
+
     @Test("the journal forgets an erased record's versions, and keeps none of a removed identity", arguments: TestEngine.available)
     func journalForgets(engine: TestEngine) throws {
         let fixture = try VaultFixture(engine: engine)

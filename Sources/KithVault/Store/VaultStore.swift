@@ -132,9 +132,11 @@ public protocol VaultStore: AnyObject, Sendable {
     /// not there already is an error.
     func replaceRecordBodies(_ rows: [StoredRecordRow]) throws
     /// Inserts record versions the store lacks (healing a restored store;
-    /// the caller checked each against the log), in one transaction, and
-    /// returns how many went in. A version already stored is left as it is.
-    func insertMissingRecords(_ rows: [RecordRow]) throws -> Int
+    /// the caller checked each against the log of `expectedCount` entries),
+    /// in one transaction, and returns how many went in. A version already
+    /// stored is left as it is. Throws `VaultStoreConflict` when the log has
+    /// grown meanwhile (an erasure may have come in: the caller checks again).
+    func insertMissingRecords(_ rows: [RecordRow], expectedCount: UInt64) throws -> Int
     /// Makes sure replaced and erased bytes are gone from the engine's
     /// files as far as the engine allows (SQLite: its write-ahead log is
     /// checkpointed and truncated; freed pages were zeroed as they were

@@ -243,7 +243,15 @@ final class FailingStore: VaultStore, @unchecked Sendable {
         try inner.recordPage(group: group, after: after, limit: limit)
     }
     func replaceRecordBodies(_ rows: [StoredRecordRow]) throws { try inner.replaceRecordBodies(rows) }
-    func insertMissingRecords(_ rows: [RecordRow]) throws -> Int { try inner.insertMissingRecords(rows) }
+    /// Runs once, before the first insert of missing records (another client writing at that moment).
+    var beforeInsertingMissing: (() throws -> Void)?
+    func insertMissingRecords(_ rows: [RecordRow], expectedCount: UInt64) throws -> Int {
+        if let hook = beforeInsertingMissing {
+            beforeInsertingMissing = nil
+            try hook()
+        }
+        return try inner.insertMissingRecords(rows, expectedCount: expectedCount)
+    }
     func purgeReplacedBytes() throws -> PurgeOutcome { try inner.purgeReplacedBytes() }
     func latestCheckpoint(containing marker: String?) throws -> String? { try inner.latestCheckpoint(containing: marker) }
     func checkpoint(size: UInt64) throws -> String? { try inner.checkpoint(size: size) }

@@ -53,7 +53,7 @@ final class LyingStore: VaultStore, @unchecked Sendable {
     /// When set, listings leave out the records it names (a store hiding a record from a client's index).
     var hides: ((RecordID) -> Bool)?
     func replaceRecordBodies(_ rows: [StoredRecordRow]) throws { try inner.replaceRecordBodies(rows) }
-    func insertMissingRecords(_ rows: [RecordRow]) throws -> Int { try inner.insertMissingRecords(rows) }
+    func insertMissingRecords(_ rows: [RecordRow], expectedCount: UInt64) throws -> Int { try inner.insertMissingRecords(rows, expectedCount: expectedCount) }
     func purgeReplacedBytes() throws -> PurgeOutcome { try inner.purgeReplacedBytes() }
     func latestCheckpoint(containing marker: String?) throws -> String? { try inner.latestCheckpoint(containing: marker) }
     func checkpoint(size: UInt64) throws -> String? { try inner.checkpoint(size: size) }
