@@ -149,8 +149,7 @@ extension Vault {
             throw KithVaultError.accessDenied("this identity is not an enrolled member of the vault the journal describes; it cannot heal it")
         }
 
-        // The record versions those entries wrote, as far as this device kept them: counted for a dry run;
-        // they go in after the entries, once the vault is open and each can be opened (`fillRecords`).
+        // The record versions those entries wrote, as far as this device kept them and they check.
         let state = log.state
         var rows: [RecordRow] = []
         var after: (id: RecordID, version: UInt32)?
@@ -162,8 +161,10 @@ extension Vault {
             for row in page where try Self.matches(row, state: state) { rows.append(row) }
         }
 
-        // Versions erased by a later entry stay out (the batch removes erased rows before it inserts its own).
-        let kept = try rows.filter { try state.records.record($0.recordID)?.isErased != true }
+        // Versions erased by a later entry stay out (the batch removes erased rows before it inserts its own),
+        // and each goes in with its entries only if it opens under the healed log's keys.
+        let checker = Vault(verified: log, store: store, holder: holder)
+        let kept = try rows.filter { try state.records.record($0.recordID)?.isErased != true && checker.opens($0) }
         // Erased records the backup brought back: those whose rows the store holds now.
         let broughtBack = try erased.filter { id in
             try state.records.record(id)?.versions.contains { try store.record(id, version: $0.version) != nil } == true
@@ -204,7 +205,7 @@ extension Vault {
                     StoreBatch(
                         expectedCount: storeCount,
                         entries: entries.enumerated().map { EntryRow(seq: storeCount + UInt64($0.offset), bytes: $0.element, hash: SHA256.hash($0.element)) },
-                        checkpoint: signedNote(checkpoint, signer: holder), erased: erased))
+                        records: kept, checkpoint: signedNote(checkpoint, signer: holder), erased: erased))
             } catch is VaultStoreConflict {
                 throw KithVaultError.busy("someone wrote to the vault while it was being healed; nothing was put back. Run the heal again to see whether it still can be")
             }
@@ -233,7 +234,7 @@ extension Vault {
             }
         }
         let wrote = !entries.isEmpty || restored > 0 || !rekeyedGroups.isEmpty
-        return (try report(after: vault, restoredRecords: restored, wrote: wrote), vault)
+        return (try report(after: vault, restoredRecords: restored + kept.count, wrote: wrote), vault)
     }
 
     /// Whether a kept record version is the one the log names (its id,

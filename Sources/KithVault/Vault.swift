@@ -169,6 +169,19 @@ public final class Vault {
         dropSearchIndexNoLongerReadable()
     }
 
+    /// A vault over a log the caller verified itself and has not stored
+    /// yet (healing checks records against it before they go in): nothing
+    /// is remembered, and nothing may be committed through it.
+    init(verified log: VerifiedLog, store: VaultStore, holder: PrivateKeyHolder) {
+        self.store = store
+        self.holder = holder
+        self.memory = nil
+        self.state = log.state
+        self.tree = log.tree
+        self.resumedFrom = nil
+        self.cacheProblem = nil
+    }
+
     /// Founds a new vault in an empty store, with `founder` as its admin.
     /// Returns the open vault; its fingerprint is `state.fingerprint`.
     /// With `founderMayLead`, a vault-settings entry (entry 1, in the same

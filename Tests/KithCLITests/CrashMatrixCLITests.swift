@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import Testing
 
 @testable import KithPostgres
@@ -34,6 +35,8 @@ struct CrashMatrixCLITests {
         var againWhenDone: Set<Int32> = [0]
         /// Whether a second run may give `againWhenDone` even when the first did not finish.
         var rerunAlways = false
+        /// Run on each copy before the operation (not killed): what it needs to find.
+        var prepare: (@Sendable (CLIHarness, Template) throws -> Void)?
 
         var testDescription: String { name }
     }
@@ -202,6 +205,65 @@ struct CrashMatrixCLITests {
             }, againWhenDone: [0, 64], rerunAlways: true),
     ]
 
+    /// `kith vault heal` after the store came back from a backup: robin wrote
+    /// two members the backup lacks, and heals from his device's journal.
+    static let heal = Operation(
+        name: "vault heal", arguments: { _ in ["vault", "heal"] }, user: "robin",
+        state: { cli, _ in
+            let ids = ((try? String(contentsOfFile: cli.path("heal-ids"), encoding: .utf8)) ?? "").split(separator: "\n").map(String.init)
+            let listed = try cli.run(["record", "list", "--group", group, "--kind", "member", "--json"], as: "robin")
+            if listed.code == 65 { return .notDone }  // still refused as rolled back: nothing was put back
+            guard listed.code == 0, (try? listed.json() as? [Any])?.count == 44 else { return .broken("listing after a killed heal: \(listed.code) \(listed.err)") }
+            // The entries are back; their records go in just after (a rerun puts back any a kill left out).
+            for id in ids where try cli.run(["record", "show", id], as: "alex").code != 0 { return .notDone }
+            return .done
+        }, rerunAlways: true,
+        prepare: { cli, t in
+            try backUp(t)
+            var ids: [String] = []
+            for name in ["After the backup", "And another"] {
+                ids.append(try cli.id(try cli.run(["record", "add", "--group", group, "--kind", "member", "--field", "name=\(name)", "--json"], as: "robin")))
+            }
+            try ids.joined(separator: "\n").write(toFile: cli.path("heal-ids"), atomically: true, encoding: .utf8)
+            try restore(t)
+            guard try cli.run(["record", "list", "--group", group], as: "robin").code == 65 else {
+                throw CocoaError(.featureUnsupported, userInfo: [NSLocalizedDescriptionKey: "the restored vault was not refused as rolled back"])
+            }
+        })
+
+    /// Takes a backup of the store as an operator would (its tables copied aside).
+    static func backUp(_ t: Template) throws {
+        let tables = ["log_entries", "records", "checkpoints"]
+        try operatorSQL(t, tables.flatMap { ["DROP TABLE IF EXISTS backup_\($0)", "CREATE TABLE backup_\($0) AS SELECT * FROM \($0)"] })
+    }
+
+    /// Restores what `backUp` took, behind every client's back.
+    static func restore(_ t: Template) throws {
+        let copy = [
+            "DELETE FROM records", "DELETE FROM checkpoints", "DELETE FROM log_entries", "INSERT INTO log_entries SELECT * FROM backup_log_entries ORDER BY seq",
+            "INSERT INTO records SELECT * FROM backup_records", "INSERT INTO checkpoints SELECT * FROM backup_checkpoints",
+        ]
+        switch t.engine {
+        case .sqlite:
+            try operatorSQL(t, ["DROP TRIGGER IF EXISTS log_entries_no_delete", "DROP TRIGGER IF EXISTS log_entries_no_update"] + copy)
+        case .postgres:
+            try operatorSQL(
+                t, ["ALTER TABLE log_entries DISABLE TRIGGER USER"] + copy + ["UPDATE log_head SET entry_count = (SELECT count(*) FROM log_entries)", "ALTER TABLE log_entries ENABLE TRIGGER USER"])
+        }
+    }
+
+    static func operatorSQL(_ t: Template, _ statements: [String]) throws {
+        switch t.engine {
+        case .sqlite:
+            let queue = try DatabaseQueue(path: t.vault)
+            try queue.writeWithoutTransaction { db in for statement in statements { try db.execute(sql: statement) } }
+            try queue.close()
+        case .postgres:
+            let connection = try TestDatabase.connection(database: TestDatabase.name(of: t.vault))
+            for statement in statements { try connection.execute(statement) }
+        }
+    }
+
     /// The clock a month and more on, for retention.
     static let later = ["KITH_TEST_CLOCK_OFFSET_DAYS": "40"]
 
@@ -248,7 +310,9 @@ struct CrashMatrixCLITests {
     /// Every operation on every engine the machine has.
     static var cases: [(Engine, Operation)] {
         let engines: [Engine] = TestDatabase.available ? [.sqlite, .postgres] : [.sqlite]
-        return engines.flatMap { engine in operations.map { (engine, $0) } }
+        // KITH_CRASH_OPERATIONS="vault heal,import" runs only those (a longer run of one operation).
+        let only = environment["KITH_CRASH_OPERATIONS"].map { Set($0.split(separator: ",").map(String.init)) }
+        return engines.flatMap { engine in (operations + [heal]).filter { only?.contains($0.name) ?? true }.map { (engine, $0) } }
     }
 
     /// Where a trial kills kith.
@@ -348,6 +412,7 @@ struct CrashMatrixCLITests {
     func crashes(_ engine: Engine, _ operation: Operation) throws {
         // A clean run first: how many durability points, and how long.
         let (clean, cleanTemplate) = try Self.trialHarness(engine)
+        try operation.prepare?(clean, cleanTemplate)
         let baseline = try Self.run(operation, in: clean, template: cleanTemplate, killAt: .never)
         #expect(!baseline.killed && baseline.points > 0, "\(operation.name): \(baseline)")
         #expect(try operation.state(clean, cleanTemplate) == .done)
@@ -364,6 +429,7 @@ struct CrashMatrixCLITests {
         var tally: [String: Int] = [:]
         for killAt in kills {
             let (cli, template) = try Self.trialHarness(engine)
+            try operation.prepare?(cli, template)
             let ran = try Self.run(operation, in: cli, template: template, killAt: killAt)
             let left = try Self.check(operation, cli, template, killAt)
             tally[ran.killed ? (left == .done ? "killed, done" : "killed, not done") : "finished first", default: 0] += 1
