@@ -14,9 +14,10 @@ extension Vault {
     }
 
     /// Brings the journal up to the verified head: the entries since it
-    /// last moved (at most the newest `journalEntries`) are read from the
-    /// store once more and kept only if they chain, hash by hash, back from
-    /// the head this client verified. Like the resume cache, a journal that
+    /// last moved (at most the newest `journalEntries`), taken from what the
+    /// open or a refresh read (else read from the store once more), are kept
+    /// only if they chain, hash by hash, back from the head this client
+    /// verified. Like the resume cache, a journal that
     /// cannot be written costs nothing now; it is noted for --verbose.
     func keepVerifiedEntries() {
         guard let memory, memory.journalEntries > 0, journaledSize != state.count else { return }

@@ -4,8 +4,9 @@ import GRDB
 /// What one client keeps of what it verified, so that a store restored
 /// from an old backup can be healed from it (`Vault.heal`): the exact
 /// bytes of the newest log entries this client verified, and the stored
-/// record versions it wrote itself (until they are erased). A small SQLite file per
-/// identity and vault, `<state>/<fingerprint>/<user>.journal`, mode 0600.
+/// record versions it wrote itself (until they are erased). A small SQLite
+/// file per identity and vault, `<state>/<fingerprint>/<user>.journal`,
+/// mode 0600.
 ///
 /// It holds only what the store holds: signed entries (public ids, sealed
 /// names and envelopes, hashes) and records' ciphertext, nothing decrypted.
@@ -15,8 +16,9 @@ import GRDB
 /// content hash its log entry signs and by opening it; telling an admin's
 /// acceptance of a restore from an old one checks the journal's entries
 /// against the head of this device's tagged resume cache. So it needs no
-/// tags of its own; damage costs only what it held. Unlike the resume cache it is never rebuilt from the
-/// store: its whole point is holding what the store may lose.
+/// tags of its own; damage costs only what it held. Unlike the resume
+/// cache it is never rebuilt from the store: its whole point is holding
+/// what the store may lose.
 final class ClientJournal: @unchecked Sendable {
     // @unchecked: immutable after init; GRDB's queue serialises the file.
 
