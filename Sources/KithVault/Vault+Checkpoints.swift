@@ -22,8 +22,12 @@ public struct CheckpointMemory: Sendable {
     /// `journalEntries` verified entries for healing.
     public init(directory: URL, journalEntries: UInt64 = CheckpointMemory.defaultJournalEntries) {
         self.directory = directory
-        self.journalEntries = journalEntries
+        // Capped: a journal longer than this is no help and would hold a whole replay in memory.
+        self.journalEntries = min(journalEntries, Self.maximumJournalEntries)
     }
+
+    /// The longest journal kept, whatever is asked.
+    public static let maximumJournalEntries: UInt64 = 5_000_000
 
     func file(fingerprint: [UInt8], user: UserID) -> URL {
         directory.appendingPathComponent(Hex.encode(fingerprint)).appendingPathComponent("\(user).checkpoint")

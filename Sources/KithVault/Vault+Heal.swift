@@ -141,6 +141,18 @@ extension Vault {
                 "this device saw \(seen.size) log entries but its journal reaches only \(log.tree.size), so what it holds cannot be checked against what it saw; nothing was written. A device that kept the rest must heal it, or an admin accepts the loss (docs/operations.md)"
             )
         }
+        // Only what the checkpoint vouches for goes back: entries past it are signed, but of no history this device saw.
+        let vouched = seen.size > storeCount ? Int(min(UInt64(entries.count), seen.size - storeCount)) : 0
+        if vouched < entries.count {
+            entries.removeLast(entries.count - vouched)
+            log = try VerifiedLog.replayForVault(store: store, cacheProblem: .notThisStore)
+            for bytes in entries {
+                try log.state.apply(LogEntry.decode(bytes))
+                log.tree.append(leafHash: MerkleHash.leaf(bytes))
+            }
+            erased = try entries.flatMap { try LogEntry.decode($0).body.erasedRecords }
+            rekeyed = rekeyed.filter { $0.value.startedAt < seen.size }
+        }
         guard (try? log.tree.root(size: seen.size)) == seen.root else {
             throw KithVaultError.integrity(
                 "this device's journal and the checkpoint it remembers disagree at entry \(seen.size); nothing was written. Heal from another device", remedy: .tellAuditor)
@@ -219,6 +231,8 @@ extension Vault {
         }
         // Opened as every command opens it: the remembered checkpoint is checked again.
         let vault = try Vault(store: store, holder: holder, expectedFingerprint: expectedFingerprint, memory: memory)
+        // Files of erased attachments a backup brought back, also when an earlier heal stopped before removing them.
+        _ = try store.attachments.erase(try vault.state.records.all().filter { $0.isErased && $0.kind == .attachment }.map(\.id))
         let restored = try vault.fillRecords(from: journal)
         for (group, pending) in rekeyed.sorted(by: { $0.key < $1.key }) {
             let (count, missing) = try vault.lagging(group: group, pending: pending)
@@ -283,18 +297,15 @@ extension Vault {
     /// Whether every part of the kept record that this identity can open
     /// opens and is what its author committed to, and at least one does.
     func opens(_ row: RecordRow) -> Bool {
-        guard let record = try? StoredRecord.decode(row.body) else { return false }
+        guard let record = try? StoredRecord.decode(row.body), let group = state.groups[record.group] else { return false }
         var opened = 0
         for part in record.parts {
-            do {
-                _ = try openPart(part, record: record, label: "record \(row.recordID) version \(row.version)")
-                opened += 1
-            } catch let error as KithVaultError where error.code == .integrity || error.code == .crypto {
-                return false
-            } catch {
-                // No key for this compartment (a part carried by a writer who could not read it): left unchecked.
-                continue
-            }
+            // Left unchecked only where the log names the key and never sealed it to this identity (a part
+            // carried by a writer who could not read it); any other part must open.
+            let ref = KeyRef(compartment: part.compartment, epoch: part.wrapEpoch)
+            if group.commitments[ref] != nil, group.envelopes[ref]?[me] == nil { continue }
+            guard (try? openPart(part, record: record, label: "record \(row.recordID) version \(row.version)")) != nil else { return false }
+            opened += 1
         }
         return opened > 0
     }

@@ -56,10 +56,15 @@ extension Vault {
         guard !reason.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
             throw KithVaultError.invalidInput("say why the restore is accepted (what happened, which backup): it is sealed to auditors", remedy: .giveReason)
         }
-        if let dry = try? heal(store: store, holder: holder, expectedFingerprint: expectedFingerprint, memory: memory, dryRun: true).report, dry.restoredEntries > 0 {
-            throw KithVaultError.invalidInput(
-                "this device holds the \(dry.restoredEntries) log entries the vault lacks: heal it instead, and nothing is lost", remedy: .healVault)
-            // (.healVault names the command.)
+        // Only a heal that cannot be done lets the acceptance go ahead; a heal that failed for another reason (busy, a lost connection) stops it.
+        do {
+            let dry = try heal(store: store, holder: holder, expectedFingerprint: expectedFingerprint, memory: memory, dryRun: true).report
+            if dry.restoredEntries > 0 {
+                throw KithVaultError.invalidInput(
+                    "this device holds the \(dry.restoredEntries) log entries the vault lacks: heal it instead, and nothing is lost", remedy: .healVault)
+            }
+        } catch let error as KithVaultError where error.code == .notFound || error.code == .integrity || error.code == .accessDenied {
+            // This device cannot heal it: accepting is the way.
         }
         // Opened without this device's memory: its remembered head is the very thing being given up.
         let vault = try Vault(store: store, holder: holder, expectedFingerprint: expectedFingerprint, memory: nil)
@@ -112,78 +117,76 @@ extension Vault {
         of log: VerifiedLog, remembered: Checkpoint, store: VaultStore, memory: CheckpointMemory, user: UserID, cacheKey: KeyBox?,
         refusal: KithVaultError
     ) throws -> AcceptedRestore {
-        guard let at = log.state.restoresAccepted.last, let accepting = try store.entry(at: at).map(LogEntry.decode) else { throw refusal }
+        guard let at = log.state.restoresAccepted.last else { throw refusal }
+        // The acceptance's bytes, read once and checked against the log just verified (the store may answer a second read otherwise).
+        guard let acceptingBytes = try store.entry(at: at), (try? log.tree.leafHash(at)) == MerkleHash.leaf(acceptingBytes) else { throw refusal }
+        let accepting = try LogEntry.decode(acceptingBytes)
         let fingerprint = log.state.fingerprint
         func cannotTell(_ why: String) -> KithVaultError {
             KithVaultError.integrity(
                 "\(refusal.reason). An admin accepted this vault as restored from a backup (log entry \(at)), but \(why), so this device cannot tell whether that acceptance is one it never saw; if the admin confirms it, see docs/operations.md ('A device that cannot tell')",
                 remedy: .tellAuditor)
         }
+        // What this device verified itself: its tagged resume cache, at the very head it remembers.
         guard let cacheKey,
             case .success(let (_, head)) = ResumeCache.open(
                 path: memory.cacheFile(fingerprint: fingerprint, user: user).path, key: cacheKey, fingerprint: fingerprint, user: user),
-            let seen = try? VaultState.decodeSnapshot(head.snapshot, records: nil)
-        else { throw cannotTell("its own record of what it verified (the resume cache) is missing or damaged") }
+            let seen = try? VaultState.decodeSnapshot(head.snapshot, records: nil),
+            head.size == remembered.size, (try? MerkleTree(size: head.size, frontier: head.frontier).root()) == remembered.root
+        else { throw cannotTell("its own record of what it verified (the resume cache) is missing, damaged or behind what it remembers") }
         guard let author = seen.users[accepting.actor], author.role == .admin, author.removedAt == nil else {
             throw KithVaultError.integrity(
                 "\(refusal.reason). The acceptance of a restore at log entry \(at) is signed by someone who is not an admin in the vault this device saw; it is not accepted",
                 remedy: .tellAuditor)
         }
+        // Signed after everything this device saw: an acceptance from a history given up earlier cannot switch it back.
+        guard accepting.timeMillis > seen.headTimeMillis else {
+            throw KithVaultError.integrity(
+                "\(refusal.reason). The acceptance of a restore at log entry \(at) was signed before the newest entry this device saw; it is not accepted",
+                remedy: .tellAuditor)
+        }
+        // The journal's entries this device verified: those that chain back from the cache's head.
         let journal = memory.journalEntries == 0 ? nil : try? ClientJournal.openIfPresent(path: memory.journalFile(fingerprint: fingerprint, user: user).path)
-        if at < remembered.size {
-            // The device saw that position: its own entry there, proven by the chain up to its verified head, must differ.
-            guard at < head.size, let journal, let mine = try journal.entry(at: at) else {
-                throw cannotTell("this device kept no copy of its own entry \(at)")
-            }
+        var verified: [UInt64: [UInt8]] = [:]
+        if let journal {
             var expected = seen.headHash
             var seq = head.size
-            while seq > at {
+            while seq > 0 {
                 seq -= 1
-                guard let bytes = try journal.entry(at: seq), SHA256.hash(bytes) == expected else {
-                    throw cannotTell("its copy of the entries it saw does not match what it verified")
-                }
-                expected = try LogEntry.decode(bytes).previousHash
+                guard let bytes = try journal.entry(at: seq), SHA256.hash(bytes) == expected, let entry = try? LogEntry.decode(bytes) else { break }
+                verified[seq] = bytes
+                expected = entry.previousHash
             }
-            guard let theirs = try store.entry(at: at), SHA256.hash(mine) != SHA256.hash(theirs) else {
+        }
+        if at < remembered.size {
+            // The device saw that position: its own entry there must differ.
+            guard let mine = verified[at] else { throw cannotTell("this device kept no verified copy of its own entry \(at)") }
+            guard SHA256.hash(mine) != SHA256.hash(acceptingBytes) else {
                 // This device saw the acceptance itself: the store was rolled back again after it.
                 throw refusal
             }
         }
-        let span = try journal?.span()
-        // Where the two histories part (someone may have written to the restored store before the admin accepted it).
+        // Where the two histories part, and what of this device's is lost (from its verified entries only).
         var diverged = min(at, remembered.size)
+        if let first = verified.keys.min() {
+            var seq = first
+            while seq < diverged {
+                guard let bytes = verified[seq], let leaf = try? log.tree.leafHash(seq), leaf == MerkleHash.leaf(bytes) else {
+                    diverged = seq
+                    break
+                }
+                seq += 1
+            }
+        }
         var lost: [String: Int] = [:]
         var revocations: [AcceptedRestore.LostRevocation] = []
-        if let journal, let span {
-            var seq = span.lowerBound
-            search: while seq < diverged {
-                let page = try journal.entries(from: seq, limit: 4096)
-                if page.isEmpty { break }
-                let stored = try store.entries(from: seq, limit: page.count)
-                for (offset, bytes) in page.enumerated() where offset >= stored.count || stored[offset] != bytes {
-                    diverged = min(diverged, seq + UInt64(offset))
-                    break search
-                }
-                seq += UInt64(page.count)
-            }
-            let end = min(span.upperBound, remembered.size)
-            seq = max(diverged, span.lowerBound)
-            while seq < end {
-                let page = try journal.entries(from: seq, limit: Int(min(4096, end - seq)))
-                if page.isEmpty { break }
-                for bytes in page {
-                    guard let entry = try? LogEntry.decode(bytes) else {
-                        lost["unreadable", default: 0] += 1
-                        continue
-                    }
-                    lost[entry.body.type.description, default: 0] += 1
-                    switch entry.body {
-                    case .roleRevoked(let group, let user): revocations.append(.init(group: group, user: user))
-                    case .userRemoved(let user, _, _): revocations.append(.init(group: nil, user: user))
-                    default: break
-                    }
-                }
-                seq += UInt64(page.count)
+        for seq in verified.keys.sorted() where seq >= diverged {
+            guard let bytes = verified[seq], let entry = try? LogEntry.decode(bytes) else { continue }
+            lost[entry.body.type.description, default: 0] += 1
+            switch entry.body {
+            case .roleRevoked(let group, let user): revocations.append(.init(group: group, user: user))
+            case .userRemoved(let user, _, _): revocations.append(.init(group: nil, user: user))
+            default: break
             }
         }
         return AcceptedRestore(

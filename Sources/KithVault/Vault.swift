@@ -80,6 +80,8 @@ public final class Vault {
     public internal(set) var acceptedRestore: AcceptedRestore?
     /// True until the accepted store's head replaces the newer one remembered.
     var replacesRememberedState = false
+    /// Set for a vault over a log not stored yet (`init(verified:)`): it only checks, never commits.
+    var checksOnly = false
     /// Seconds this vault spent adding its own writes to the search index
     /// (what indexing adds to writes; kith-bench reports it).
     public internal(set) var ownWriteIndexingSeconds: Double = 0
@@ -180,6 +182,7 @@ public final class Vault {
         self.tree = log.tree
         self.resumedFrom = nil
         self.cacheProblem = nil
+        self.checksOnly = true
     }
 
     /// Founds a new vault in an empty store, with `founder` as its admin.
@@ -231,9 +234,15 @@ public final class Vault {
     public func refresh() throws {
         let (since, before, treeBefore) = (state.count, state, tree)
         let page = try store.entries(from: state.count)
-        for bytes in page {
-            try state.apply(LogEntry.decode(bytes))
-            tree.append(leafHash: MerkleHash.leaf(bytes))
+        do {
+            for bytes in page {
+                try state.apply(LogEntry.decode(bytes))
+                tree.append(leafHash: MerkleHash.leaf(bytes))
+            }
+        } catch {
+            // Nothing of a log that fails a check is kept: not even the entries before the bad one.
+            (state, tree) = (before, treeBefore)
+            throw error
         }
         if recentEntries.limit > 0 { recentEntries.append(page, at: since) }
         guard state.count > since else { return }
@@ -263,6 +272,7 @@ public final class Vault {
     /// writer got there first, it replays their entries and builds again.
     /// `progress`, when given, hears how many entries are signed so far.
     func commit(progress: ((Int) -> Void)? = nil, _ build: (VaultState) throws -> [PendingEntry]) throws {
+        guard !checksOnly else { throw KithVaultError.storage("this vault only checks records against a log not stored yet; nothing can be written through it") }
         for attempt in 0..<200 {
             // An engine that can lock the log first (PostgreSQL) does, so a
             // writer builds on the true head once instead of racing and retrying.

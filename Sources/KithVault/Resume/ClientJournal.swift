@@ -98,7 +98,8 @@ final class ClientJournal: @unchecked Sendable {
     func span() throws -> Range<UInt64>? {
         try queue.read { db in
             guard let row = try Row.fetchOne(db, sql: "SELECT MIN(seq), MAX(seq) FROM entries"),
-                let low = row[0] as Int64?, let high = row[1] as Int64?, let start = UInt64(exactly: low), let last = UInt64(exactly: high)
+                let low = try? row.decode(Int64?.self, atIndex: 0), let high = try? row.decode(Int64?.self, atIndex: 1),
+                let start = UInt64(exactly: low), let last = UInt64(exactly: high), last < UInt64.max, start <= last
             else { return nil }
             return start..<(last + 1)
         }
@@ -136,10 +137,12 @@ final class ClientJournal: @unchecked Sendable {
             arguments += [limit]
             return try Row.fetchAll(db, sql: sql, arguments: arguments).compactMap { row -> RecordRow? in
                 // A row damaged on this device is passed over: healing checks what it restores anyway.
-                guard let id = try? RecordID(bytes: [UInt8](row[0] as Data)), let version = UInt32(exactly: row[1] as Int64),
-                    let group = try? GroupID(bytes: [UInt8](row[2] as Data)), let seq = UInt64(exactly: row[3] as Int64)
+                guard let idBytes = try? row.decode(Data.self, atIndex: 0), let id = try? RecordID(bytes: [UInt8](idBytes)),
+                    let rawVersion = try? row.decode(Int64.self, atIndex: 1), let version = UInt32(exactly: rawVersion),
+                    let groupBytes = try? row.decode(Data.self, atIndex: 2), let group = try? GroupID(bytes: [UInt8](groupBytes)),
+                    let rawSeq = try? row.decode(Int64.self, atIndex: 3), let seq = UInt64(exactly: rawSeq), let body = try? row.decode(Data.self, atIndex: 4)
                 else { return nil }
-                return RecordRow(recordID: id, version: version, groupID: group, entrySeq: seq, body: [UInt8](row[4] as Data))
+                return RecordRow(recordID: id, version: version, groupID: group, entrySeq: seq, body: [UInt8](body))
             }
         }
     }
@@ -160,7 +163,7 @@ final class ClientJournal: @unchecked Sendable {
             if let first = entries.first {
                 let last = try Int64.fetchOne(db, sql: "SELECT MAX(seq) FROM entries")
                 let held = try Data.fetchOne(db, sql: "SELECT bytes FROM entries WHERE seq = ?", arguments: [Int64(clamping: from)])
-                if let last, last + 1 < Int64(clamping: from) {
+                if let last, last < Int64(clamping: from) - 1 {
                     try db.execute(sql: "DELETE FROM entries")
                 } else if let held, [UInt8](held) != first {
                     try db.execute(sql: "DELETE FROM entries WHERE seq >= ?", arguments: [Int64(clamping: from)])

@@ -22,7 +22,7 @@ struct RecentEntries {
         }
         bytes += page
         // Trimmed a page at a time, so a long replay moves each entry a few times, not once per page.
-        if bytes.count > limit + VerifiedLog.pageSize {
+        if bytes.count > limit, bytes.count - limit > VerifiedLog.pageSize {
             let drop = bytes.count - limit
             bytes.removeFirst(drop)
             start += UInt64(drop)
