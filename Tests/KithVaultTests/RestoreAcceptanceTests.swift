@@ -134,6 +134,39 @@ struct RestoreAcceptanceTests {
         }
     }
 
+    @Test("an acceptance from a history given up later cannot switch a device back to it")
+    func abandonedAcceptanceRefused() throws {
+        let fixture = try VaultFixture(engine: .memory)
+        _ = try fixture.standardGroup(HealTests.group)
+        let store = try #require(fixture.place.memory)
+        let memory = CheckpointMemory(directory: fixture.directory.appendingPathComponent("state-lead"))
+        let leadID = try #require(fixture.identities["lead-tra"])
+        let lead = try Vault(store: store, holder: leadID, memory: memory)
+        let backup = store.backup()
+        try lead.addRecord(groupName: HealTests.group, kind: .member, fields: fields([("name", "Lost once")]))
+        // Restored, written to, accepted (history B); the lead's device follows it.
+        func restoreAndAccept(_ group: String) throws {
+            store.restore(backup)
+            try fixture.open("founder").createGroup(name: group)
+            _ = try Vault.acceptRestore(
+                store: store, holder: fixture.founder, memory: CheckpointMemory(directory: fixture.directory.appendingPathComponent("state-\(group)")), reason: "restored")
+            #expect(try Vault(store: store, holder: leadID, memory: memory).acceptedRestore != nil)
+        }
+        try restoreAndAccept("Food Bank")
+        let historyB = store.backup()
+        usleep(5000)
+        // The same backup restored again, and accepted again (history C): the lead's device follows that one.
+        try restoreAndAccept("Housing")
+        // The operator puts history B back: its acceptance is genuine, but older than what the device saw of C.
+        store.restore(historyB)
+        #expect {
+            _ = try Vault(store: store, holder: leadID, memory: memory)
+        } throws: { error in
+            guard let error = error as? KithVaultError else { return false }
+            return error.code == .integrity && error.reason.contains("signed before the newest entry this device saw")
+        }
+    }
+
     @Test("a device whose journal no longer reaches the acceptance cannot tell, and says so", arguments: TestEngine.available)
     func cannotTell(engine: TestEngine) throws {
         let restored = try Self.forked(engine, journalEntries: 2)
