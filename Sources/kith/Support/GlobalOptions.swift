@@ -197,7 +197,7 @@ extension GlobalOptions {
                 let name = vault.state.groups[group] == nil ? "a group" : Terminal.safe(vault.groupName(ofGroup: group))
                 lines.append("      Lost: \(who)'s revocation from \(name). Until a lead revokes them again (kith revoke), they still have access.")
             } else {
-                lines.append("      Lost: \(who)'s removal from the vault. Until an admin removes them again (kith user remove), they can still sign in.")
+                lines.append("      Lost: \(who)'s removal from the vault. Until an admin removes them again (kith user remove), they can still use the vault.")
             }
         }
         FileHandle.standardError.write(Data((lines.joined(separator: "\n") + "\n").utf8))
