@@ -46,16 +46,14 @@ extension Vault {
                 journaledSize = count
                 return
             }
-            var entries = try verifiedEntries(from: from, to: count)
-            if from > oldestWanted, let before = try journal.entry(at: from - 1), let first = entries.first,
-                try LogEntry.decode(first).previousHash != SHA256.hash(before)
-            {
+            var (entries, erased, firstPrevious) = try verifiedEntries(from: from, to: count)
+            if from > oldestWanted, let before = try journal.entry(at: from - 1), firstPrevious != SHA256.hash(before) {
                 // What it holds last is not what this log's next entry follows: another history too.
                 journal = try setJournalAside(journal)
                 from = oldestWanted
-                entries = try verifiedEntries(from: from, to: count)
+                (entries, erased, _) = try verifiedEntries(from: from, to: count)
             }
-            try journal.keep(entries: entries, from: from, erased: try Self.erasures(in: entries), keptAt: count, limit: memory.journalEntries)
+            try journal.keep(entries: entries, from: from, erased: erased, keptAt: count, limit: memory.journalEntries)
             journaledSize = count
             recentEntries.clear(at: count)
         } catch {
@@ -66,6 +64,11 @@ extension Vault {
     /// Keeps this client's own commit: its entries and the record versions they wrote.
     func keepCommitted(entries rows: [EntryRow], records: [RecordRow]) {
         guard let memory, memory.journalEntries > 0, let first = rows.first else { return }
+        if journalAssumed {
+            // Before adding to it, make sure it reaches this commit's start (a journal behind is caught up, not cut).
+            journaledSize = nil
+            journalAssumed = false
+        }
         keepVerifiedEntries()
         guard journaledSize == first.seq else {
             journalNote = journalNote ?? "the journal could not be brought up to entry \(first.seq), so this change is not kept in it"
@@ -87,8 +90,10 @@ extension Vault {
     }
 
     /// The store's entries `from..<to`, checked to chain back from the
-    /// verified head (so they are exactly the entries this client verified).
-    private func verifiedEntries(from: UInt64, to end: UInt64) throws -> [[UInt8]] {
+    /// verified head (so they are exactly the entries this client verified),
+    /// with the records they erase and the hash the first one follows (each
+    /// entry decoded once).
+    private func verifiedEntries(from: UInt64, to end: UInt64) throws -> (entries: [[UInt8]], erased: [RecordID], firstPrevious: [UInt8]?) {
         // What the open or a refresh read and verified already, when it covers them; else the store once more.
         var entries = recentEntries.slice(from: from, to: end) ?? []
         while UInt64(entries.count) < end - from {
@@ -100,11 +105,14 @@ extension Vault {
             throw KithVaultError.integrity("the store's entries changed since they were verified")
         }
         var expected = state.headHash
+        var erased: [RecordID] = []
         for bytes in entries.reversed() {
             guard SHA256.hash(bytes) == expected else { throw KithVaultError.integrity("the store's entries changed since they were verified") }
-            expected = try LogEntry.decode(bytes).previousHash
+            let entry = try LogEntry.decode(bytes)
+            erased += entry.body.erasedRecords
+            expected = entry.previousHash
         }
-        return entries
+        return (entries, erased, entries.isEmpty ? nil : expected)
     }
 
     /// Moves a journal of another history aside (kept, for a heal by hand;

@@ -71,6 +71,9 @@ public final class Vault {
     var journalHandle: ClientJournal?
     /// The log size the journal was last brought up to by this vault.
     var journaledSize: UInt64?
+    /// Whether `journaledSize` is assumed from the resume cache rather than
+    /// checked against the journal (a commit checks it before adding to it).
+    var journalAssumed = false
     /// The newest entries read and verified and not yet in the journal.
     var recentEntries = RecentEntries(limit: 0)
     /// Why the journal could not be kept, if it could not (for --verbose).
@@ -140,6 +143,12 @@ public final class Vault {
         self.resumedFrom = log.resumedFrom
         self.cacheProblem = log.cacheProblem
         if log.resumedFrom != nil { cacheSavedSize = log.resumedFrom }
+        // Resumed with nothing new: the journal was brought here before that cache was saved, so a
+        // command that only reads does not open it (a journal that missed entries catches up at the next change).
+        if log.resumedFrom == log.state.count {
+            journaledSize = log.state.count
+            journalAssumed = true
+        }
         guard state.count > 0 else { throw KithVaultError.integrity("the vault has no genesis entry") }
         if let expectedFingerprint, expectedFingerprint.count < 20 || !state.fingerprint.starts(with: expectedFingerprint) {
             throw KithVaultError.integrity("this is not the vault your identity belongs to (expected \(Fingerprint.readable(expectedFingerprint)), found \(Fingerprint.readable(state.fingerprint)))", remedy: .checkVault)

@@ -5,6 +5,17 @@ import Testing
 
 @testable import KithVault
 
+/// Expects `body` to be refused with a `KithVaultError` of `code` whose
+/// reason says `phrase`.
+func expectRefusal(_ code: KithVaultError.Code, saying phrase: String, sourceLocation: SourceLocation = #_sourceLocation, _ body: () throws -> Void) {
+    #expect(sourceLocation: sourceLocation) {
+        try body()
+    } throws: { error in
+        guard let error = error as? KithVaultError else { return false }
+        return error.code == code && error.reason.contains(phrase)
+    }
+}
+
 /// Healing a store restored from an older backup (`Vault.heal`), on every
 /// engine: what the backup lost comes back from the devices that saw it,
 /// verified as it goes; a journal that does not verify, a forged entry and
@@ -246,12 +257,7 @@ struct HealTests {
             try db.execute(sql: "DELETE FROM entries WHERE seq >= ?", arguments: [Int64(before.count)])
             try db.execute(sql: "INSERT INTO entries (seq, bytes) VALUES (?, ?)", arguments: [Int64(before.count), Data(forged.encoded)])
         }
-        #expect {
-            _ = try restored.heal("cw-tra", memory: restored.workerMemory)
-        } throws: { error in
-            guard let error = error as? KithVaultError else { return false }
-            return error.code == .integrity && error.reason.contains("entry \(before.count)")
-        }
+        expectRefusal(.integrity, saying: "entry \(before.count)") { _ = try restored.heal("cw-tra", memory: restored.workerMemory) }
         #expect(try restored.storeCount == Int(restored.backupSize))
     }
 
@@ -262,24 +268,29 @@ struct HealTests {
         let founder = try restored.fixture.open("founder")
         try founder.createGroup(name: "Food Bank")
         let count = try restored.storeCount
-        #expect {
-            _ = try restored.heal("lead-tra", memory: restored.leadMemory)
-        } throws: { error in
-            guard let error = error as? KithVaultError else { return false }
-            return error.code == .integrity && error.reason.contains("someone wrote to the vault after it was restored")
-        }
+        expectRefusal(.integrity, saying: "someone wrote to the vault after it was restored") { _ = try restored.heal("lead-tra", memory: restored.leadMemory) }
         #expect(try restored.storeCount == count)
     }
 
     @Test("a device whose journal begins after the store ends says another device must heal first", arguments: TestEngine.available)
     func journalTooShort(engine: TestEngine) throws {
         let restored = try Restored(engine: engine, journalEntries: 2)
-        #expect {
-            _ = try restored.heal("lead-tra", memory: restored.leadMemory)
-        } throws: { error in
-            guard let error = error as? KithVaultError else { return false }
-            return error.code == .notFound && error.reason.contains("must heal it first")
+        expectRefusal(.notFound, saying: "must heal it first") { _ = try restored.heal("lead-tra", memory: restored.leadMemory) }
+        #expect(try restored.storeCount == Int(restored.backupSize))
+    }
+
+    @Test("a device that cannot vouch for its journal (no remembered checkpoint, or a journal short of it) writes nothing", arguments: TestEngine.available)
+    func journalNotVouchedFor(engine: TestEngine) throws {
+        let restored = try Restored(engine: engine)
+        let lead = try #require(restored.fixture.identities["lead-tra"]).identity.userID
+        let fingerprint = restored.fixture.admin.state.fingerprint
+        // The journal loses its newest entry: what is left cannot be checked against the checkpoint of what was seen.
+        try DatabaseQueue(path: restored.leadMemory.journalFile(fingerprint: fingerprint, user: lead).path).write { db in
+            try db.execute(sql: "DELETE FROM entries WHERE seq = ?", arguments: [Int64(restored.fullSize - 1)])
         }
+        expectRefusal(.notFound, saying: "journal reaches only") { _ = try restored.heal("lead-tra", memory: restored.leadMemory) }
+        try FileManager.default.removeItem(at: restored.leadMemory.file(fingerprint: fingerprint, user: lead))
+        expectRefusal(.notFound, saying: "remembers no checkpoint") { _ = try restored.heal("lead-tra", memory: restored.leadMemory) }
         #expect(try restored.storeCount == Int(restored.backupSize))
     }
 

@@ -57,12 +57,7 @@ struct RestoreAcceptanceTests {
         let backup = try restored.fixture.place.backUp()
         try lead.addRecord(groupName: HealTests.group, kind: .member, fields: fields([("name", "After the acceptance")]))
         try restored.fixture.place.restore(backup)
-        #expect {
-            _ = try restored.open("lead-tra", memory: restored.leadMemory)
-        } throws: { error in
-            guard let error = error as? KithVaultError else { return false }
-            return error.code == .integrity && error.reason.contains("rolled back")
-        }
+        expectRefusal(.integrity, saying: "rolled back") { _ = try restored.open("lead-tra", memory: restored.leadMemory) }
     }
 
     @Test("only an admin may accept a restore, with a reason, and not while this device could heal it", arguments: TestEngine.available)
@@ -126,12 +121,7 @@ struct RestoreAcceptanceTests {
         let removed = try #require(fixture.identities["second-admin"])
         _ = try Vault.acceptRestore(
             store: fixture.store(), holder: removed, memory: CheckpointMemory(directory: fixture.directory.appendingPathComponent("state-removed")), reason: "restored")
-        #expect {
-            _ = try Vault(store: fixture.store(), holder: leadID, memory: memory)
-        } throws: { error in
-            guard let error = error as? KithVaultError else { return false }
-            return error.code == .integrity && error.reason.contains("not an admin in the vault this device saw")
-        }
+        expectRefusal(.integrity, saying: "not an admin in the vault this device saw") { _ = try Vault(store: fixture.store(), holder: leadID, memory: memory) }
     }
 
     @Test("an acceptance from a history given up later cannot switch a device back to it")
@@ -159,23 +149,13 @@ struct RestoreAcceptanceTests {
         try restoreAndAccept("Housing")
         // The operator puts history B back: its acceptance is genuine, but older than what the device saw of C.
         store.restore(historyB)
-        #expect {
-            _ = try Vault(store: store, holder: leadID, memory: memory)
-        } throws: { error in
-            guard let error = error as? KithVaultError else { return false }
-            return error.code == .integrity && error.reason.contains("signed before the newest entry this device saw")
-        }
+        expectRefusal(.integrity, saying: "signed before the newest entry this device saw") { _ = try Vault(store: store, holder: leadID, memory: memory) }
     }
 
     @Test("a device whose journal no longer reaches the acceptance cannot tell, and says so", arguments: TestEngine.available)
     func cannotTell(engine: TestEngine) throws {
         let restored = try Self.forked(engine, journalEntries: 2)
         _ = try Vault.acceptRestore(store: restored.fixture.store(), holder: restored.fixture.founder, memory: restored.adminMemory, reason: "restored")
-        #expect {
-            _ = try restored.open("lead-tra", memory: restored.leadMemory)
-        } throws: { error in
-            guard let error = error as? KithVaultError else { return false }
-            return error.code == .integrity && error.reason.contains("cannot tell")
-        }
+        expectRefusal(.integrity, saying: "cannot tell") { _ = try restored.open("lead-tra", memory: restored.leadMemory) }
     }
 }
